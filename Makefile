@@ -1,0 +1,53 @@
+# Carnet — the two commands of the README:
+#   make run    build the app and serve it on http://127.0.0.1:8080 with demo data
+#   make test   every test: domain, server, release build, end-to-end in Chromium
+# Both install what is missing first (scripts/install-tools.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export CARGO_TERM_COLOR := $(if $(CI),never,auto)
+
+DATABASE_URL ?= sqlite://data/carnet.db
+export DATABASE_URL
+
+.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes clean
+
+run: build
+	cargo build --release -p carnet-server
+	@echo "Carnet : http://127.0.0.1:8080 (démo : camille@demo.carnet.fr / carnet-demo)"
+	./target/release/carnet-server --demo --dist dist --listen 127.0.0.1:8080
+
+test: tools browser-tools test-domain test-server build test-e2e
+	@echo "Tous les tests sont passés."
+
+tools:
+	./scripts/install-tools.sh tools
+
+browser-tools:
+	./scripts/install-tools.sh browser
+
+## The app, size-optimised (profile wasm-release), then precompressed (.br, .gz) for serving.
+build: tools
+	trunk build --release
+	cargo run -q -p carnet-server -- precompress dist
+
+test-domain:
+	cargo test -p carnet-domain
+
+test-server:
+	cargo test -p carnet-server
+
+## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database.
+test-e2e:
+	cargo build -p carnet-server
+	cd end2end && npx playwright test
+
+## Regenerates server/data/communes.tsv.gz from the official list (npm @etalab/decoupage-administratif).
+communes:
+	cd scripts && npm install --no-audit --no-fund && node build-communes.mjs
+
+clean:
+	cargo clean
+	rm -rf dist end2end/test-results end2end/playwright-report

@@ -1,0 +1,12 @@
+//! carnet-domain: the types the app and the server share, and the rules of the Pass numérique
+//! and of the parcours. Pure: no I/O, no clock (callers pass "today"), compiles for wasm32.
+
+pub mod api;
+pub mod coop;
+pub mod intake;
+pub mod money;
+pub mod paris;
+pub mod pass_code;
+pub mod text;
+
+pub use pass_code::PassCode;

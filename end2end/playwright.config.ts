@@ -1,0 +1,44 @@
+// Playwright drives Debian's Chromium (never a downloaded browser) against the real server,
+// started on a fresh SQLite file with the demo data, serving the release build in ../dist.
+import { defineConfig } from '@playwright/test';
+
+const PORT = 8090;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  outputDir: './test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: {
+    command: `rm -f ../target/e2e.db ../target/e2e.db-wal ../target/e2e.db-shm && ../target/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
+    env: { DATABASE_URL: 'sqlite://../target/e2e.db', RUST_LOG: 'warn' },
+    url: `http://127.0.0.1:${PORT}/api/v1/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

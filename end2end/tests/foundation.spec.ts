@@ -1,0 +1,70 @@
+// Foundation journeys: login, intake of a beneficiary with a carnet of 5, the dashboard.
+import { test, expect } from '@playwright/test';
+import { login, createParcours, expectAccessible, passCode, DEMO_EMAIL } from './helpers';
+
+test('a wrong password shows an error', async ({ page }) => {
+  await page.goto('/connexion');
+  await page.getByLabel('Adresse e-mail').fill(DEMO_EMAIL);
+  await page.getByLabel('Mot de passe').fill('pas-le-bon');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('alert')).toContainText('Adresse e-mail ou mot de passe incorrect.');
+  await expect(page).toHaveURL(/\/connexion/);
+});
+
+test('the login page is accessible', async ({ page }) => {
+  await page.goto('/connexion');
+  await expect(page.getByRole('heading', { name: 'Connexion' })).toBeVisible();
+  await expectAccessible(page, 'login page');
+});
+
+test('a visitor without a session is sent to the login page', async ({ page }) => {
+  await page.goto('/parcours/nouveau');
+  await expect(page).toHaveURL(/\/connexion\?retour=/);
+  await login(page);
+});
+
+test('the conseillère records a beneficiary with a carnet of 5 and finds her on the dashboard', async ({ page }) => {
+  await login(page);
+  await expectAccessible(page, 'dashboard');
+  await page.getByRole('link', { name: 'Nouveau parcours' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: /Nouveau parcours/ })).toBeVisible();
+  await expectAccessible(page, 'intake form');
+
+  const prenom = `Zoé ${Date.now() % 100000}`;
+  const codes = await createParcours(page, prenom, 5);
+  // The parcours page shows what was recorded.
+  await expect(page.getByText('Brest métropole')).toBeVisible();
+  for (const code of codes) await expect(page.getByRole('cell', { name: code })).toBeVisible();
+  await expect(page.locator('[aria-current="step"]')).toContainText('Accueil');
+
+  await page.getByRole('link', { name: 'Tableau de bord' }).click();
+  await page.getByLabel('Rechercher par prénom ou alias').fill(prenom.toLowerCase().replace('é', 'e'));
+  const row = page.getByRole('row', { name: new RegExp(prenom) });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('0/5 pass');
+});
+
+test('an invalid pass code shows the message next to its field', async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/nouveau');
+  const good = passCode();
+  // Change one character: the check character no longer matches.
+  const typo = good.slice(0, 5) + (good[5] === 'B' ? 'C' : 'B') + good.slice(6);
+  const field = page.getByLabel('Pass n°2', { exact: true });
+  await field.fill(typo);
+  await field.blur();
+  const error = page.locator('#code_2-error');
+  await expect(error).toContainText('Pass n°2 : Ce code de pass n\'est pas valide');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await field.fill('ABCD-EFGH-JK0M');
+  await field.blur();
+  await expect(error).toContainText('« 0 »');
+
+  // Submitting lists every problem at the top, with links to the fields.
+  await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
+  const summary = page.locator('.error-summary');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('link', { name: /Prénom ou alias/ })).toBeVisible();
+  await expect(summary.getByRole('link', { name: /Pass n°2/ })).toBeVisible();
+  await expectAccessible(page, 'intake form with errors');
+});

@@ -1,0 +1,85 @@
+import { expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+export const DEMO_EMAIL = 'camille@demo.carnet.fr';
+export const DEMO_PASSWORD = 'carnet-demo';
+
+export async function login(page: Page, email = DEMO_EMAIL, password = DEMO_PASSWORD) {
+  await page.goto('/connexion');
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
+}
+
+/** Fails on any serious or critical accessibility violation found by axe-core. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const summary = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, `axe violations on ${what}`).toEqual([]);
+}
+
+// --- pass codes, in the app's format: 12 characters, the last a Luhn mod 30 check character.
+const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ234567';
+
+function checkChar(body: number[]): number {
+  let factor = 2;
+  let sum = 0;
+  for (let i = body.length - 1; i >= 0; i--) {
+    const addend = factor * body[i];
+    sum += Math.floor(addend / 30) + (addend % 30);
+    factor = factor === 2 ? 1 : 2;
+  }
+  return (30 - (sum % 30)) % 30;
+}
+
+/** A fresh valid pass code, shown as XXXX-XXXX-XXXX. */
+export function passCode(): string {
+  const body = Array.from({ length: 11 }, () => Math.floor(Math.random() * 30));
+  const all = [...body, checkChar(body)].map((v) => ALPHABET[v]).join('');
+  return `${all.slice(0, 4)}-${all.slice(4, 8)}-${all.slice(8)}`;
+}
+
+export function isoDate(offsetDays: number): string {
+  const d = new Date(Date.now() + offsetDays * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Fills the intake form for a carnet of `n` passes (codes pasted at once) and saves it. */
+export async function createParcours(page: Page, prenom: string, n: 5 | 10 = 5): Promise<string[]> {
+  await page.goto('/parcours/nouveau');
+  await expect(page.getByRole('heading', { level: 1, name: /Nouveau parcours/ })).toBeVisible();
+  await page.getByLabel('Prénom ou alias').fill(prenom);
+  await page.getByLabel('Année de naissance').fill('1958');
+  const commune = page.getByRole('combobox', { name: 'Commune de résidence' });
+  await commune.fill('brest');
+  await page.getByRole('option', { name: /^Brest/ }).click();
+  await expect(commune).toHaveValue(/Brest \(/);
+  await page.getByLabel('Numéro du carnet').fill(`CN-${Date.now()}`);
+  await page.getByLabel('Fin de validité').fill(isoDate(180));
+  if (n === 10) await page.getByLabel('10 pass').check();
+  const codes = Array.from({ length: n }, passCode);
+  const first = page.getByLabel('Pass n°1', { exact: true });
+  await first.focus();
+  await pasteInto(page, 'code_1', codes.join('\n'));
+  await expect(page.getByLabel(`Pass n°${n}`, { exact: true })).toHaveValue(codes[n - 1]);
+  await page.getByLabel(/Commanditaire/).fill('Brest métropole');
+  await page.getByLabel(/Remis par/).selectOption('mairie');
+  await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Parcours de ${prenom}` })).toBeVisible();
+  return codes;
+}
+
+/** Dispatches a real paste event carrying `text` on the input with this id. */
+export async function pasteInto(page: Page, id: string, text: string) {
+  await page.evaluate(
+    ({ id, text }) => {
+      const input = document.getElementById(id)!;
+      const data = new DataTransfer();
+      data.setData('text', text);
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    },
+    { id, text },
+  );
+}

@@ -1,0 +1,110 @@
+//! Login, logout, and who am I.
+
+use crate::auth::{self, ClientIp, CurrentUser};
+use crate::error::{ApiJson, AppError, AppResult};
+use crate::store::users;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carnet_domain::api::{LoginRequest, Me};
+use chrono::Utc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Response> {
+    let email = req.email.trim().to_lowercase();
+    let mut fields = carnet_domain::api::FieldErrors::new();
+    if email.is_empty() {
+        fields.insert("email".into(), "Adresse e-mail : ce champ est obligatoire.".into());
+    }
+    if req.password.is_empty() {
+        fields.insert("password".into(), "Mot de passe : ce champ est obligatoire.".into());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation(fields));
+    }
+
+    let config = &state.config;
+    let now = Utc::now();
+    let since = now - config.login_window;
+    let email_key = format!("email:{email}");
+    let ip_key = format!("ip:{ip}");
+    if users::count_failures(&state.db, &email_key, since).await? >= config.login_max_failures
+        || users::count_failures(&state.db, &ip_key, since).await? >= config.login_max_failures * 4
+    {
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "Trop de tentatives de connexion. Pour protéger le compte, réessayez dans {} minutes.",
+                config.login_window.num_minutes()
+            ),
+            retry_after_secs: config.login_window.num_seconds() as u64,
+        });
+    }
+
+    let user = users::find_by_email(&state.db, &email).await?;
+    let password = req.password.clone();
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    // Argon2 is slow on purpose: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let user = match user {
+        Some(u) if ok && u.active => u,
+        _ => {
+            users::record_failure(&state.db, &email_key, now).await?;
+            users::record_failure(&state.db, &ip_key, now).await?;
+            return Err(AppError::Unprocessable(
+                "Adresse e-mail ou mot de passe incorrect.".into(),
+            ));
+        }
+    };
+    users::clear_failures(&state.db, &email_key).await?;
+
+    let (token, token_hash) = auth::new_token();
+    users::create_session(&state.db, &token_hash, user.id, now).await?;
+    tracing::info!(user_id = user.id, "connexion");
+    let me = Me {
+        id: user.id,
+        email: user.email.clone(),
+        prenom: user.prenom.clone(),
+        nom: user.nom.clone(),
+        role: user.role(),
+        structure: match (user.structure_id, user.structure_nom.clone()) {
+            (Some(id), Some(nom)) => Some(carnet_domain::api::StructureRef { id, nom }),
+            _ => None,
+        },
+    };
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&token, config.secure_cookie))],
+        Json(me),
+    )
+        .into_response())
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    users::delete_session(&state.db, &user.token_hash).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::clear_cookie(state.config.secure_cookie))],
+    )
+        .into_response())
+}
+
+async fn me(user: CurrentUser) -> Json<Me> {
+    Json(user.me())
+}

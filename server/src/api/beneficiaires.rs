@@ -1,0 +1,51 @@
+//! The structure's beneficiaries: list with search, and one person with their parcours.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiPath, ApiQuery, AppError, AppResult};
+use crate::store::beneficiaires;
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use carnet_domain::api::{BeneficiaireDetail, BeneficiaireSummary, Page};
+use serde::Deserialize;
+
+pub const PER_PAGE: u32 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/beneficiaires", get(list))
+        .route("/beneficiaires/{id}", get(detail))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<u32>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> AppResult<Json<Page<BeneficiaireSummary>>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let page = query.page.unwrap_or(1).clamp(1, 100_000);
+    let q: String = query.q.chars().take(60).collect();
+    let (items, total) = beneficiaires::list(&state.db, structure_id, &q, page, PER_PAGE).await?;
+    Ok(Json(Page { items, total, page, per_page: PER_PAGE }))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<BeneficiaireDetail>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let beneficiaire = beneficiaires::get(&state.db, id, structure_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parcours = beneficiaires::parcours_of(&state.db, id, structure_id).await?;
+    Ok(Json(BeneficiaireDetail { beneficiaire, parcours }))
+}

@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`: one router per module, merged here.
+
+use crate::error::AppError;
+use crate::AppState;
+use axum::Router;
+
+mod auth;
+mod beneficiaires;
+mod communes;
+mod health;
+mod parcours;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(communes::router())
+        .merge(beneficiaires::router())
+        .merge(parcours::router())
+        .fallback(|| async { AppError::NotFound })
+}

@@ -1,0 +1,81 @@
+//! Parcours: intake (step 1) creates one; its overview shows what was recorded.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::{communes, parcours};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest, ParcoursDetail};
+use carnet_domain::intake::{self, code_field};
+use chrono::Utc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/parcours", post(create))
+        .route("/parcours/{id}", get(detail))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<IntakeRequest>,
+) -> AppResult<(StatusCode, Json<IntakeCreated>)> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = Utc::now();
+    let today = crate::today_in_paris(now);
+    let valid = intake::validate(&req, today).map_err(AppError::Validation)?;
+
+    let mut errors = FieldErrors::new();
+    if let Some(code) = &valid.commune_insee {
+        if communes::get(&state.db, code).await?.is_none() {
+            errors.insert(
+                "commune_insee".into(),
+                "Commune de résidence : ce code n'est pas dans la liste officielle des communes.".into(),
+            );
+        }
+    }
+
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    for dup in parcours::existing_codes(&mut tx, &valid.codes).await? {
+        let rang = valid.codes.iter().position(|c| *c == dup).unwrap_or(0) + 1;
+        errors.insert(
+            code_field(rang),
+            format!("Pass n°{rang} : le code {} est déjà enregistré dans Carnet.", dup.display()),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let created = match parcours::create_from_intake(&mut tx, &valid, structure_id, user.id, now).await {
+        Ok(c) => c,
+        // Another request recorded one of these codes between our check and our insert.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(AppError::field(
+                "codes",
+                "Un des codes de pass vient d'être enregistré par ailleurs : vérifiez les codes.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    tracing::info!(parcours_id = created.parcours_id, user_id = user.id, "accueil enregistré");
+    Ok((
+        StatusCode::CREATED,
+        Json(IntakeCreated { parcours_id: created.parcours_id, beneficiaire_id: created.beneficiaire_id }),
+    ))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<ParcoursDetail>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    parcours::detail(&state.db, id, structure_id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}

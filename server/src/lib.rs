@@ -1,0 +1,83 @@
+//! carnet-server: the JSON API under `/api/v1`, its storage, and the static server for the app.
+//! `app()` builds the whole HTTP service; tests drive it directly, `main` serves it.
+
+pub mod api;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod seed;
+pub mod store;
+pub mod web;
+
+use axum::http::HeaderValue;
+use axum::response::IntoResponse;
+use axum::Router;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use db::Db;
+
+/// Settings that are not the database (see `main.rs` for flags and environment variables).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Send the session cookie with `Secure` (when served over https).
+    pub secure_cookie: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after login, however active.
+    pub session_max: Duration,
+    /// Failed logins allowed per e-mail within `login_window` (four times more per address).
+    pub login_max_failures: i64,
+    pub login_window: Duration,
+    /// The built app to serve; `None` serves the API only.
+    pub dist_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookie: false,
+            session_idle: Duration::minutes(60),
+            session_max: Duration::hours(12),
+            login_max_failures: 5,
+            login_window: Duration::minutes(15),
+            dist_dir: None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+/// The date in metropolitan France: what "today" means for validity dates and schedules.
+pub fn today_in_paris(now: DateTime<Utc>) -> NaiveDate {
+    carnet_domain::paris::today(now)
+}
+
+/// The whole HTTP service.
+pub fn app(state: AppState) -> Router {
+    let csp = web::content_security_policy(state.config.dist_dir.as_deref());
+    let csp = HeaderValue::from_str(&csp).expect("CSP is ASCII");
+    let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
+    if let Some(dist) = &state.config.dist_dir {
+        router = router.merge(web::static_files(dist));
+    }
+    router
+        .layer(axum::middleware::from_fn(move |req, next| {
+            web::security_headers(csp.clone(), req, next)
+        }))
+        // Nothing we accept is big; bulk imports have their own limit.
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::AppError::Internal(anyhow::anyhow!("panic dans un traitement"))
+                .into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+}

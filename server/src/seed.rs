@@ -1,0 +1,40 @@
+//! Demo data, written only into a new database and only when asked (`--demo`): enough for a
+//! newcomer to log in and see the product at work. The password is public: never use it for real.
+
+use crate::auth::hash_password;
+use crate::db::Db;
+use crate::store::users::{self, NewUser};
+use carnet_domain::api::Role;
+use chrono::Utc;
+
+pub const DEMO_STRUCTURE: &str = "Médiathèque des Capucins";
+pub const DEMO_EMAIL: &str = "camille@demo.carnet.fr";
+pub const DEMO_PASSWORD: &str = "carnet-demo";
+
+/// Seeds the demo structure and conseillère if the database has no structure yet.
+/// Returns whether anything was written.
+pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM structures").fetch_one(db).await?;
+    if count > 0 {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    // Brest (29019), where the real Médiathèque des Capucins is.
+    let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
+    let hash = hash_password(DEMO_PASSWORD)?;
+    users::create_user(
+        db,
+        &NewUser {
+            email: DEMO_EMAIL,
+            password_hash: &hash,
+            prenom: "Camille",
+            nom: "Le Goff",
+            role: Role::Conseiller,
+            structure_id: Some(structure_id),
+        },
+        now,
+    )
+    .await?;
+    tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
+    Ok(true)
+}

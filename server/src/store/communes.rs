@@ -1,0 +1,123 @@
+//! The official list of communes (INSEE COG), embedded in the binary and loaded on first start.
+
+use crate::db::Db;
+use anyhow::Context;
+use carnet_domain::api::Commune;
+use carnet_domain::text::{normalise, prefix_upper_bound};
+use std::io::Read;
+
+static COMMUNES_TSV_GZ: &[u8] = include_bytes!("../../data/communes.tsv.gz");
+
+/// Loads the embedded list when the table is empty (a new database). One transaction.
+pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM communes").fetch_one(db).await?;
+    if count > 0 {
+        return Ok(());
+    }
+    let mut tsv = String::new();
+    flate2::read::GzDecoder::new(COMMUNES_TSV_GZ)
+        .read_to_string(&mut tsv)
+        .context("lecture de la liste des communes")?;
+    let mut tx = db.begin().await?;
+    for line in tsv.lines().filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [code, nom, departement, postaux, population] = cols[..] else {
+            anyhow::bail!("ligne de commune mal formée : {line}");
+        };
+        sqlx::query(
+            "INSERT INTO communes (code_insee, nom, nom_normalise, departement, codes_postaux, population)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(code)
+        .bind(nom)
+        .bind(normalise(nom))
+        .bind(departement)
+        .bind(postaux)
+        .bind(population.parse::<i64>().unwrap_or(0))
+        .execute(&mut *tx)
+        .await?;
+        for cp in postaux.split(',').filter(|c| !c.is_empty()) {
+            sqlx::query("INSERT INTO communes_codes_postaux (code_postal, code_insee) VALUES ($1, $2)")
+                .bind(cp)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!("liste officielle des communes chargée");
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct CommuneRow {
+    code_insee: String,
+    nom: String,
+    departement: String,
+    codes_postaux: String,
+}
+
+impl From<CommuneRow> for Commune {
+    fn from(r: CommuneRow) -> Commune {
+        Commune {
+            code_insee: r.code_insee,
+            nom: r.nom,
+            departement: r.departement,
+            codes_postaux: r
+                .codes_postaux
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect(),
+        }
+    }
+}
+
+/// Autocomplete: by postcode prefix when the query is digits, else by name prefix (accents and
+/// case ignored); the most populated first. Both are indexed range scans.
+pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commune>> {
+    let q = query.trim();
+    let rows: Vec<CommuneRow> = if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit()) {
+        sqlx::query_as(
+            "SELECT c.code_insee, c.nom, c.departement, c.codes_postaux
+             FROM communes c
+             WHERE c.code_insee IN (
+                 SELECT code_insee FROM communes_codes_postaux
+                 WHERE code_postal >= $1 AND code_postal < $2)
+             ORDER BY c.population DESC, c.nom
+             LIMIT $3",
+        )
+        .bind(q)
+        .bind(prefix_upper_bound(q))
+        .bind(limit)
+        .fetch_all(db)
+        .await?
+    } else {
+        let n = normalise(q);
+        if n.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_as(
+            "SELECT code_insee, nom, departement, codes_postaux FROM communes
+             WHERE nom_normalise >= $1 AND nom_normalise < $2
+             ORDER BY population DESC, nom
+             LIMIT $3",
+        )
+        .bind(&n)
+        .bind(prefix_upper_bound(&n))
+        .bind(limit)
+        .fetch_all(db)
+        .await?
+    };
+    Ok(rows.into_iter().map(Commune::from).collect())
+}
+
+pub async fn get(db: &Db, code_insee: &str) -> sqlx::Result<Option<Commune>> {
+    let row: Option<CommuneRow> = sqlx::query_as(
+        "SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1",
+    )
+    .bind(code_insee)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Commune::from))
+}

@@ -1,0 +1,7 @@
+//! The storage layer: every SQL statement of the server lives under this module.
+
+pub mod audit;
+pub mod beneficiaires;
+pub mod communes;
+pub mod parcours;
+pub mod users;

@@ -1,0 +1,224 @@
+//! Parcours: created at intake together with the beneficiary, the carnet and its passes.
+
+use crate::db::Db;
+use crate::store::{audit, beneficiaires};
+use carnet_domain::api::{CarnetView, ParcoursDetail, PassView};
+use carnet_domain::intake::ValidIntake;
+use carnet_domain::text::normalise;
+use carnet_domain::PassCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+pub struct Created {
+    pub beneficiaire_id: i64,
+    pub parcours_id: i64,
+}
+
+/// The pass codes among `codes` that the database already holds.
+pub async fn existing_codes(conn: &mut sqlx::SqliteConnection, codes: &[PassCode]) -> sqlx::Result<Vec<PassCode>> {
+    let mut found = Vec::new();
+    for code in codes {
+        let row: Option<(String,)> = sqlx::query_as("SELECT code FROM passes WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if row.is_some() {
+            found.push(code.clone());
+        }
+    }
+    Ok(found)
+}
+
+/// Writes the beneficiary, the carnet (state « distribué »), its passes and an open parcours, with
+/// their audit entries, inside the caller's transaction.
+pub async fn create_from_intake(
+    conn: &mut sqlx::SqliteConnection,
+    intake: &ValidIntake,
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Created> {
+    let (beneficiaire_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
+                                    genre, tranche_age, statut_social, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(structure_id)
+    .bind(&intake.prenom)
+    .bind(normalise(&intake.prenom))
+    .bind(intake.annee_naissance)
+    .bind(&intake.commune_insee)
+    .bind(&intake.genre)
+    .bind(&intake.tranche_age)
+    .bind(&intake.statut_social)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let (carnet_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO carnets (numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, beneficiaire_id,
+                              structure_id, commanditaire_nom, canal_reception, date_reception, created_at)
+         VALUES ($1, $2, $3, $4, 'distribue', $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(&intake.carnet_numero)
+    .bind(intake.nb_passes)
+    .bind(intake.valeur_faciale_centimes)
+    .bind(intake.fin_validite)
+    .bind(beneficiaire_id)
+    .bind(structure_id)
+    .bind(&intake.commanditaire)
+    .bind(&intake.canal)
+    .bind(intake.date_reception)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    for (i, code) in intake.codes.iter().enumerate() {
+        let (pass_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO passes (carnet_id, rang, code, etat, valeur_centimes)
+             VALUES ($1, $2, $3, 'distribue', $4) RETURNING id",
+        )
+        .bind(carnet_id)
+        .bind(i as i64 + 1)
+        .bind(code.as_str())
+        .bind(intake.valeur_faciale_centimes)
+        .fetch_one(&mut *conn)
+        .await?;
+        audit::record(
+            conn,
+            now,
+            Some(user_id),
+            "pass",
+            pass_id,
+            "saisi_a_l_accueil",
+            None::<&()>,
+            Some(&json!({ "etat": "distribue", "carnet_id": carnet_id, "rang": i + 1 })),
+        )
+        .await?;
+    }
+
+    let (parcours_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
+    )
+    .bind(beneficiaire_id)
+    .bind(carnet_id)
+    .bind(structure_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "carnet",
+        carnet_id,
+        "saisi_a_l_accueil",
+        None::<&()>,
+        Some(&json!({ "etat": "distribue", "numero": intake.carnet_numero, "nb_passes": intake.nb_passes,
+                      "beneficiaire_id": beneficiaire_id })),
+    )
+    .await?;
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "parcours",
+        parcours_id,
+        "ouvert",
+        None::<&()>,
+        Some(&json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet_id })),
+    )
+    .await?;
+
+    Ok(Created { beneficiaire_id, parcours_id })
+}
+
+#[derive(sqlx::FromRow)]
+struct HeaderRow {
+    id: i64,
+    etat: String,
+    etape: String,
+    created_at: DateTime<Utc>,
+    beneficiaire_id: i64,
+    conseiller: String,
+    carnet_id: i64,
+    numero: String,
+    nb_passes: i64,
+    valeur_faciale_centimes: i64,
+    fin_validite: NaiveDate,
+    carnet_etat: String,
+    commanditaire_nom: String,
+    canal_reception: String,
+    date_reception: NaiveDate,
+}
+
+#[derive(sqlx::FromRow)]
+struct PassRow {
+    rang: i64,
+    code: String,
+    etat: String,
+    valeur_centimes: i64,
+    validated_at: Option<DateTime<Utc>>,
+}
+
+/// A parcours of this structure with its beneficiary and carnet; `None` if it does not exist or
+/// belongs to another structure.
+pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<ParcoursDetail>> {
+    let header: Option<HeaderRow> = sqlx::query_as(
+        "SELECT p.id, p.etat, p.etape, p.created_at, p.beneficiaire_id,
+                u.prenom || ' ' || u.nom AS conseiller,
+                ca.id AS carnet_id, ca.numero, ca.nb_passes, ca.valeur_faciale_centimes, ca.fin_validite,
+                ca.etat AS carnet_etat, ca.commanditaire_nom, ca.canal_reception, ca.date_reception
+         FROM parcours p
+         JOIN carnets ca ON ca.id = p.carnet_id
+         JOIN users u ON u.id = p.conseiller_id
+         WHERE p.id = $1 AND p.structure_id = $2",
+    )
+    .bind(id)
+    .bind(structure_id)
+    .fetch_optional(db)
+    .await?;
+    let Some(h) = header else { return Ok(None) };
+    let Some(beneficiaire) = beneficiaires::get(db, h.beneficiaire_id, structure_id).await? else {
+        return Ok(None);
+    };
+    let passes: Vec<PassRow> = sqlx::query_as(
+        "SELECT rang, code, etat, valeur_centimes, validated_at FROM passes WHERE carnet_id = $1 ORDER BY rang",
+    )
+    .bind(h.carnet_id)
+    .fetch_all(db)
+    .await?;
+    Ok(Some(ParcoursDetail {
+        id: h.id,
+        etat: h.etat,
+        etape: h.etape,
+        conseiller: h.conseiller,
+        created_at: h.created_at,
+        beneficiaire,
+        carnet: CarnetView {
+            id: h.carnet_id,
+            numero: h.numero,
+            nb_passes: h.nb_passes,
+            valeur_faciale_centimes: h.valeur_faciale_centimes,
+            fin_validite: h.fin_validite,
+            etat: h.carnet_etat,
+            commanditaire: h.commanditaire_nom,
+            canal: h.canal_reception,
+            date_reception: h.date_reception,
+            passes: passes
+                .into_iter()
+                .map(|p| PassView {
+                    rang: p.rang,
+                    code: PassCode::parse(&p.code).map(|c| c.display()).unwrap_or(p.code),
+                    etat: p.etat,
+                    valeur_centimes: p.valeur_centimes,
+                    validated_at: p.validated_at,
+                })
+                .collect(),
+        },
+    }))
+}

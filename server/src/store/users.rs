@@ -1,0 +1,186 @@
+//! Structures, user accounts, sessions and failed-login counters.
+
+use crate::db::Db;
+use carnet_domain::api::Role;
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub prenom: String,
+    pub nom: String,
+    pub role: String,
+    pub structure_id: Option<i64>,
+    pub structure_nom: Option<String>,
+    pub active: bool,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Conseiller)
+    }
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.prenom, u.nom, u.role, u.structure_id,
+    s.nom AS structure_nom, u.active";
+
+pub async fn create_structure(
+    db: &Db,
+    nom: &str,
+    siret: Option<&str>,
+    commune_insee: Option<&str>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO structures (nom, siret, commune_insee, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(nom)
+    .bind(siret)
+    .bind(commune_insee)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn structure_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM structures WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub prenom: &'a str,
+    pub nom: &'a str,
+    pub role: Role,
+    pub structure_id: Option<i64>,
+}
+
+pub async fn create_user(db: &Db, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, password_hash, prenom, nom, role, structure_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(u.email.to_lowercase())
+    .bind(u.password_hash)
+    .bind(u.prenom)
+    .bind(u.nom)
+    .bind(u.role.as_str())
+    .bind(u.structure_id)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN structures s ON s.id = u.structure_id
+         WHERE u.email = $1"
+    ))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(db)
+    .await
+}
+
+// --- sessions
+
+pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+pub async fn find_session(db: &Db, token_hash: &str) -> sqlx::Result<Option<SessionUser>> {
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS}, se.created_at, se.last_seen_at
+         FROM sessions se
+         JOIN users u ON u.id = se.user_id
+         LEFT JOIN structures s ON s.id = u.structure_id
+         WHERE se.token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn touch_session(db: &Db, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &Db, token_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes sessions idle since `idle_before` or older than `created_before`.
+pub async fn purge_sessions(db: &Db, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+// --- failed logins
+
+pub async fn count_failures(db: &Db, key: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at >= $2")
+        .bind(key)
+        .bind(since)
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}
+
+pub async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+        .bind(key)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+        .bind(key)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn purge_failures(db: &Db, before: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(())
+}

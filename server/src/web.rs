@@ -1,0 +1,162 @@
+//! Serving the built app (`dist/`): hashed assets compressed and cached for a year, `index.html`
+//! for every client route, and the security headers on every answer.
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, Response};
+use axum::middleware::Next;
+use axum::Router;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Files Trunk names `name-<16 hex digits>.ext` never change content: cache them for a year.
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => false,
+    }
+}
+
+async fn cache_headers(req: Request<Body>, next: Next) -> Response<Body> {
+    let hashed = is_hashed_asset(req.uri().path());
+    let mut resp = next.run(req).await;
+    let value = if hashed && resp.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        // index.html and unhashed files: always revalidate, so a new release is picked up.
+        "no-cache"
+    };
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    resp
+}
+
+/// The app's files, with `index.html` as the answer for client routes (`/parcours/12`, …).
+pub fn static_files(dist: &Path) -> Router {
+    let index = dist.join("index.html");
+    let serve = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
+    Router::new()
+        .fallback_service(serve)
+        .layer(axum::middleware::from_fn(cache_headers))
+}
+
+/// The Content-Security-Policy. Trunk loads the wasm from an inline module script: rather than
+/// allowing every inline script, allow exactly that one by its hash.
+pub fn content_security_policy(dist: Option<&Path>) -> String {
+    let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
+    if let Some(html) = dist.and_then(|d| std::fs::read_to_string(d.join("index.html")).ok()) {
+        for body in inline_scripts(&html) {
+            let digest = Sha256::digest(body.as_bytes());
+            script_src.push(format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
+        }
+    }
+    format!(
+        "default-src 'self'; script-src {}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'",
+        script_src.join(" ")
+    )
+}
+
+/// The contents of the `<script>` elements without a `src` attribute.
+fn inline_scripts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else { break };
+        let tag = &after[..tag_end];
+        let body_start = tag_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else { break };
+        if !tag.contains(" src=") {
+            out.push(after[body_start..body_start + close].to_string());
+        }
+        rest = &after[body_start + close..];
+    }
+    out
+}
+
+/// Adds the security headers that are not already set.
+pub async fn security_headers(csp: HeaderValue, req: Request<Body>, next: Next) -> Response<Body> {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
+    h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    h.entry(HeaderName::from_static("permissions-policy"))
+        .or_insert(HeaderValue::from_static("camera=(self), microphone=(), geolocation=(self)"));
+    h.entry(HeaderName::from_static("cross-origin-opener-policy"))
+        .or_insert(HeaderValue::from_static("same-origin"));
+    resp
+}
+
+use axum::http::HeaderName;
+
+/// Precompresses the app's text and wasm files next to themselves (`.br`, `.gz`), once after
+/// each build, so that serving them costs no CPU.
+pub fn precompress(dir: &Path) -> anyhow::Result<(u64, u64, u64)> {
+    use std::io::Write;
+    let (mut raw, mut br_total, mut gz_total) = (0u64, 0u64, 0u64);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "wasm" | "js" | "css" | "html" | "svg" | "json" | "geojson" | "txt" | "ico" | "map") {
+                continue;
+            }
+            let data = std::fs::read(&path)?;
+            raw += data.len() as u64;
+
+            let mut br = Vec::new();
+            {
+                let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+                brotli::BrotliCompress(&mut &data[..], &mut br, &params)?;
+            }
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(&data)?;
+            let gz = gz.finish()?;
+            br_total += br.len() as u64;
+            gz_total += gz.len() as u64;
+            std::fs::write(path.with_file_name(format!("{}.br", path.file_name().unwrap().to_string_lossy())), br)?;
+            std::fs::write(path.with_file_name(format!("{}.gz", path.file_name().unwrap().to_string_lossy())), gz)?;
+        }
+    }
+    Ok((raw, br_total, gz_total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names() {
+        assert!(is_hashed_asset("/carnet-web-5d7f1bfa1e9c6c54.js"));
+        assert!(is_hashed_asset("/carnet-web-5d7f1bfa1e9c6c54_bg.wasm"));
+        assert!(is_hashed_asset("/style-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/parcours/12"));
+        assert!(!is_hashed_asset("/leaflet/leaflet.js"));
+    }
+
+    #[test]
+    fn inline_script_bodies() {
+        let html = r#"<head><script type="module">import init from '/a.js';</script>
+            <script src="/x.js"></script><script>b()</script></head>"#;
+        assert_eq!(inline_scripts(html), vec!["import init from '/a.js';".to_string(), "b()".to_string()]);
+    }
+}

@@ -1,0 +1,177 @@
+//! Test harness: each test gets the real `app()` on its own fresh SQLite file, and talks to it
+//! over HTTP requests (tower `oneshot`), cookies included.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use carnet_domain::api::Role;
+use carnet_domain::PassCode;
+use carnet_server::store::users::{self, NewUser};
+use carnet_server::{app, auth, db, AppState, Config, Db};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+
+/// A migrated database with the commune list loaded, built once per test binary; each test
+/// copies it (loading 35,000 communes per test would dominate the run).
+fn template() -> &'static Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        std::thread::spawn(|| {
+            let dir = std::env::temp_dir().join(format!("carnet-test-template-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("template.db");
+            let _ = std::fs::remove_file(&path);
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                let pool = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+                pool.close().await;
+            });
+            path
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("carnet.db");
+        std::fs::copy(template(), &path).unwrap();
+        let db = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let state = AppState { db: db.clone(), config: Arc::new(config) };
+        TestApp { router: app(state), db, dir }
+    }
+
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>, cookie: Option<&str>) -> Resp {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(c) = cookie {
+            builder = builder.header(header::COOKIE, c);
+        }
+        let req = match body {
+            Some(b) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, headers, body, text }
+    }
+
+    pub async fn get(&self, path: &str, cookie: &str) -> Resp {
+        self.request(Method::GET, path, None, Some(cookie)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, cookie: &str) -> Resp {
+        self.request(Method::POST, path, Some(body), Some(cookie)).await
+    }
+
+    pub async fn create_structure(&self, nom: &str) -> i64 {
+        users::create_structure(&self.db, nom, None, Some("29019"), chrono::Utc::now()).await.unwrap()
+    }
+
+    pub async fn create_user(&self, structure_id: Option<i64>, email: &str, password: &str, role: Role) -> i64 {
+        let hash = auth::hash_password(password).unwrap();
+        users::create_user(
+            &self.db,
+            &NewUser { email, password_hash: &hash, prenom: "Test", nom: "Utilisateur", role, structure_id },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Logs in and returns the `Cookie` header value to send back.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": password})), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {email}: {}", r.text);
+        cookie_of(&r)
+    }
+
+    /// A structure with one conseiller, logged in: (structure id, cookie).
+    pub async fn conseiller(&self, structure: &str, email: &str) -> (i64, String) {
+        let s = self.create_structure(structure).await;
+        self.create_user(Some(s), email, "mot-de-passe-de-test", Role::Conseiller).await;
+        (s, self.login(email, "mot-de-passe-de-test").await)
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.db).await.unwrap();
+        n
+    }
+
+    /// Creates a parcours through the intake endpoint; returns its id.
+    pub async fn intake(&self, cookie: &str, body: Value) -> i64 {
+        let r = self.post("/api/v1/parcours", body, cookie).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["parcours_id"].as_i64().unwrap()
+    }
+}
+
+pub fn cookie_of(r: &Resp) -> String {
+    let set = r.headers.get(header::SET_COOKIE).expect("Set-Cookie").to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+/// `n` valid pass codes no other call returns (seeded by `seed`).
+pub fn codes(seed: u8, n: u8) -> Vec<String> {
+    (0..n).map(|i| PassCode::from_random([seed, i, seed.wrapping_mul(3), 4, 5, 6, 7, 8, 9, 10, 11]).display()).collect()
+}
+
+pub fn today() -> chrono::NaiveDate {
+    carnet_server::today_in_paris(chrono::Utc::now())
+}
+
+/// A valid intake form for a carnet of `n` passes.
+pub fn intake_body(prenom: &str, seed: u8, n: u8) -> Value {
+    let fin = today() + chrono::Duration::days(200);
+    json!({
+        "prenom": prenom,
+        "annee_naissance": "1958",
+        "commune_insee": "29019",
+        "genre": "feminin",
+        "statut_social": "retraite",
+        "carnet_numero": format!("CN-{seed}"),
+        "nb_passes": n.to_string(),
+        "valeur_faciale": "10",
+        "fin_validite": fin.format("%Y-%m-%d").to_string(),
+        "codes": codes(seed, n),
+        "commanditaire": "Brest métropole",
+        "canal": "mairie",
+        "date_reception": today().format("%Y-%m-%d").to_string(),
+    })
+}

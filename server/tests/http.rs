@@ -1,0 +1,84 @@
+//! HTTP behaviour around the API: errors in JSON, security headers, and the built app's files.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use carnet_server::Config;
+use common::*;
+
+#[tokio::test]
+async fn unknown_api_routes_answer_json_404() {
+    let app = TestApp::new().await;
+    let r = app.request(Method::GET, "/api/v1/nexiste-pas", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body["error"].is_string());
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_answer() {
+    let app = TestApp::new().await;
+    for path in ["/api/v1/health", "/api/v1/auth/me"] {
+        let r = app.request(Method::GET, path, None, None).await;
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+        assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
+        assert!(r.headers.get("referrer-policy").is_some());
+    }
+}
+
+fn fake_dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let index = "<!doctype html><html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';</script></head><body></body></html>";
+    std::fs::write(dir.path().join("index.html"), index).unwrap();
+    std::fs::write(dir.path().join("app-0123456789abcdef.js"), "console.log('app')").unwrap();
+    std::fs::write(dir.path().join("app-0123456789abcdef.js.br"), b"\x0b\x08\x80console.log('app')\x03").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_fallback_cache_and_compression() {
+    let dist = fake_dist();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    // Client routes get index.html, never cached.
+    let r = app.request(Method::GET, "/parcours/12", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("<!doctype html>"));
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+    // The inline loader is allowed by its hash, not by 'unsafe-inline'.
+    let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("'sha256-"), "{csp}");
+
+    // Hashed assets: compressed when the browser accepts it, cached for a year.
+    let req = Request::builder()
+        .uri("/app-0123456789abcdef.js")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "br");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    let r = app.request(Method::GET, "/app-0123456789abcdef.js", None, None).await;
+    assert!(r.headers.get("content-encoding").is_none());
+    assert_eq!(r.text, "console.log('app')");
+
+    // The API keeps its own 404s.
+    let r = app.request(Method::GET, "/api/v1/nope", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body["error"].is_string());
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_edited_or_deleted() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@example.fr").await;
+    app.intake(&cookie, intake_body("Zoé", 40, 5)).await;
+    assert!(sqlx::query("UPDATE audit_log SET action = 'x'").execute(&app.db).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_log").execute(&app.db).await.is_err());
+    assert_eq!(app.count("audit_log").await, 7);
+}

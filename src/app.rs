@@ -1,0 +1,110 @@
+//! The routes, the logged-in user shared by every page, and the staff layout.
+
+use crate::api;
+use crate::pages;
+use carnet_domain::api::Me;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::path;
+
+/// The logged-in user: `None` while unknown, `Some(None)` when nobody is logged in.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub me: RwSignal<Option<Option<Me>>>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let auth = Auth { me: RwSignal::new(None) };
+    provide_context(auth);
+    spawn_local(async move {
+        let me = api::me().await.ok();
+        auth.me.set(Some(me));
+    });
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#contenu">"Aller au contenu"</a>
+            <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                <Route path=path!("/connexion") view=pages::login::LoginPage/>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("") view=pages::dashboard::Dashboard/>
+                    <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
+                    <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
+                    <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The layout of every staff page; sends visitors without a session to the login page.
+#[component]
+fn StaffShell() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        if let Some(None) = auth.me.get() {
+            let back = location.pathname.get_untracked();
+            let target = if back == "/" || back.is_empty() {
+                "/connexion".to_string()
+            } else {
+                format!("/connexion?retour={}", api::encode(&back))
+            };
+            navigate(&target, Default::default());
+        }
+    });
+
+    view! {
+        {move || match auth.me.get() {
+            None | Some(None) => view! {
+                <main id="contenu" class="page"><p class="loading" role="status">"Chargement…"</p></main>
+            }.into_any(),
+            Some(Some(me)) => view! {
+                <Header me=me/>
+                <main id="contenu" class="page" tabindex="-1">
+                    <Outlet/>
+                </main>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Header(me: Me) -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            if api::logout().await.is_ok() {
+                auth.me.set(Some(None));
+                navigate("/connexion", Default::default());
+            }
+        });
+    };
+    let structure = me.structure.as_ref().map(|s| s.nom.clone()).unwrap_or_default();
+    view! {
+        <header class="site-header">
+            <div class="site-header__inner">
+                <A href="/" attr:class="brand">"Carnet"</A>
+                <nav aria-label="Navigation principale" class="main-nav">
+                    <A href="/" exact=true>"Tableau de bord"</A>
+                    <A href="/parcours/nouveau">"Nouveau parcours"</A>
+                </nav>
+                <div class="who">
+                    <span class="who__name">{format!("{} {}", me.prenom, me.nom)}</span>
+                    <span class="who__structure">{structure}</span>
+                </div>
+                <button type="button" class="button button--secondary" on:click=logout>"Se déconnecter"</button>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,26 @@
+//! Pieces shared by several pages.
+
+pub mod form;
+pub mod stepper;
+
+use crate::api::ApiError;
+use leptos::prelude::*;
+
+/// Shown while data loads.
+#[component]
+pub fn Loading(#[prop(default = "Chargement…")] label: &'static str) -> impl IntoView {
+    view! { <p class="loading" role="status">{label}</p> }
+}
+
+/// A failed load, in words, with what to do.
+#[component]
+pub fn ErrorNotice(error: ApiError) -> impl IntoView {
+    view! {
+        <div class="notice notice--error" role="alert">
+            <p>{error.message()}</p>
+            {matches!(error, ApiError::Unauthorized).then(|| view! {
+                <p><a href="/connexion">"Se reconnecter"</a></p>
+            })}
+        </div>
+    }
+}

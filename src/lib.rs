@@ -1,0 +1,8 @@
+//! carnet-web: the Leptos single-page app (client-side rendered, compiled to WebAssembly).
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod pages;
+
+pub use app::App;

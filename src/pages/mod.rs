@@ -1,0 +1,8 @@
+//! One module per screen, each with its own components.
+
+pub mod beneficiaire;
+pub mod dashboard;
+pub mod intake;
+pub mod login;
+pub mod not_found;
+pub mod parcours;

@@ -1,0 +1,12 @@
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <main id="contenu" class="page">
+            <h1>"Page introuvable"</h1>
+            <p>"Cette adresse ne correspond à aucune page de Carnet."</p>
+            <p><a href="/">"Retour au tableau de bord"</a></p>
+        </main>
+    }
+}
