@@ -54,7 +54,7 @@ export async function createParcours(page: Page, prenom: string, n: 5 | 10 = 5):
   await page.getByLabel('Année de naissance').fill('1958');
   const commune = page.getByRole('combobox', { name: 'Commune de résidence' });
   await commune.fill('brest');
-  await page.getByRole('option', { name: /^Brest/ }).click();
+  await page.getByRole('option', { name: 'Brest (29200)' }).click();
   await expect(commune).toHaveValue(/Brest \(/);
   await page.getByLabel('Numéro du carnet').fill(`CN-${Date.now()}`);
   await page.getByLabel('Fin de validité').fill(isoDate(180));
