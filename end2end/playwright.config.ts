@@ -2,7 +2,10 @@
 // started on a fresh SQLite file with the demo data, serving the release build in ../dist.
 import { defineConfig } from '@playwright/test';
 
-const PORT = 8090;
+// Several checkouts can run their suites at once: each picks its port and cargo target dir.
+const PORT = Number(process.env.E2E_PORT || 8090);
+const TARGET = process.env.CARGO_TARGET_DIR || '../target';
+const DB = `${TARGET}/e2e-${PORT}.db`;
 
 export default defineConfig({
   testDir: './tests',
@@ -33,8 +36,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -f ../target/e2e.db ../target/e2e.db-wal ../target/e2e.db-shm && ../target/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
-    env: { DATABASE_URL: 'sqlite://../target/e2e.db', RUST_LOG: 'warn' },
+    command: `rm -f ${DB} ${DB}-wal ${DB}-shm && ${TARGET}/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
+    env: { DATABASE_URL: `sqlite://${DB}`, RUST_LOG: 'warn' },
     url: `http://127.0.0.1:${PORT}/api/v1/health`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::pages;
-use carnet_domain::api::Me;
+use carnet_domain::api::{Me, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                 <Route path=path!("/connexion") view=pages::login::LoginPage/>
                 <ParentRoute path=path!("") view=StaffShell>
-                    <Route path=path!("") view=pages::dashboard::Dashboard/>
+                    <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
                     <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
@@ -77,6 +77,14 @@ fn StaffShell() -> impl IntoView {
     }
 }
 
+/// The main navigation of each role: (path, label).
+fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
+    match role {
+        Role::Conseiller | Role::Coordinateur => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours")],
+        _ => vec![("/", "Accueil")],
+    }
+}
+
 #[component]
 fn Header(me: Me) -> impl IntoView {
     let auth = use_auth();
@@ -96,8 +104,9 @@ fn Header(me: Me) -> impl IntoView {
             <div class="site-header__inner">
                 <A href="/" attr:class="brand">"Carnet"</A>
                 <nav aria-label="Navigation principale" class="main-nav">
-                    <A href="/" exact=true>"Tableau de bord"</A>
-                    <A href="/parcours/nouveau">"Nouveau parcours"</A>
+                    {nav_links(me.role).into_iter().map(|(href, label)| view! {
+                        <A href=href exact=true>{label}</A>
+                    }).collect_view()}
                 </nav>
                 <div class="who">
                     <span class="who__name">{format!("{} {}", me.prenom, me.nom)}</span>

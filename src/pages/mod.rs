@@ -2,6 +2,7 @@
 
 pub mod beneficiaire;
 pub mod dashboard;
+pub mod home;
 pub mod intake;
 pub mod login;
 pub mod not_found;

@@ -35,6 +35,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
         now,
     )
     .await?;
+    // Each feature adds its demo data here, in its own module of `seed/`.
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }
