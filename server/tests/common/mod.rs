@@ -173,5 +173,7 @@ pub fn intake_body(prenom: &str, seed: u8, n: u8) -> Value {
         "commanditaire": "Brest métropole",
         "canal": "mairie",
         "date_reception": today().format("%Y-%m-%d").to_string(),
+        // Notice version 1 (seeded by migration 0004) was shown; no optional consent.
+        "information": { "notice_id": 1, "notice_remise": true },
     })
 }
