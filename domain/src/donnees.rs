@@ -337,24 +337,67 @@ pub fn valider_rectification(req: &RectificationRequest, today: NaiveDate) -> Re
 
 // --- export
 
-/// One stored value, as the database holds it.
+/// One stored value, as the database holds it (no column of ours is a floating-point number;
+/// one would be exported as text).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Valeur {
     Nul,
     Entier(i64),
-    Reel(f64),
     Texte(String),
 }
 
-impl Valeur {
-    pub fn texte(&self) -> String {
-        match self {
-            Valeur::Nul => "—".into(),
-            Valeur::Entier(i) => i.to_string(),
-            Valeur::Reel(r) => r.to_string(),
-            Valeur::Texte(t) => t.clone(),
-        }
+/// French names of the stored columns, for the readable export (the raw name otherwise).
+pub fn libelle_colonne(col: &str) -> &str {
+    match col {
+        "id" => "Numéro",
+        "prenom" => "Prénom ou alias",
+        "prenom_normalise" => "Prénom (forme de recherche)",
+        "annee_naissance" => "Année de naissance",
+        "commune_insee" => "Commune (code INSEE)",
+        "genre" => "Genre",
+        "tranche_age" => "Tranche d'âge",
+        "statut_social" => "Statut",
+        "structure_id" => "Structure (numéro)",
+        "created_by" => "Créé par (compte n°)",
+        "created_at" => "Créé le",
+        "updated_at" => "Modifié le",
+        "anonymise_at" => "Identité effacée le",
+        "anonymise_motif" => "Motif de l'effacement",
+        "telephone" => "Téléphone",
+        "email" => "E-mail",
+        "beneficiaire_id" => "Bénéficiaire (numéro)",
+        "notice_id" => "Notice d'information (numéro)",
+        "shown_at" => "Remise le",
+        "shown_by" => "Remise par (compte n°)",
+        "objet" => "Objet",
+        "accorde" => "Accordé (1) ou non (0)",
+        "at" => "Le",
+        "recorded_by" => "Noté par (compte n°)",
+        "numero" => "Numéro du carnet",
+        "nb_passes" => "Nombre de pass",
+        "valeur_faciale_centimes" => "Valeur faciale (centimes)",
+        "valeur_centimes" => "Valeur (centimes)",
+        "fin_validite" => "Fin de validité",
+        "etat" => "État",
+        "etape" => "Étape",
+        "carnet_id" => "Carnet (numéro)",
+        "conseiller_id" => "Conseiller (compte n°)",
+        "commanditaire_nom" => "Commanditaire",
+        "canal_reception" => "Remis par",
+        "date_reception" => "Date de remise",
+        "rang" => "Rang",
+        "code" => "Code",
+        "validated_at" => "Utilisé le",
+        "validated_by" => "Validé par (compte n°)",
+        "credited_structure_id" => "Structure créditée (numéro)",
+        "user_id" => "Compte n°",
+        "entity" => "Objet",
+        "entity_id" => "Numéro de l'objet",
+        "action" => "Action",
+        "before_json" => "Avant",
+        "after_json" => "Après",
+        other => other,
     }
 }
 

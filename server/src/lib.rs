@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod export_html;
 pub mod journal;
 pub mod mail;
 pub mod passwords;

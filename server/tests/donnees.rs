@@ -345,9 +345,19 @@ async fn the_export_holds_every_stored_field_of_the_person() {
     assert!(r.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment; filename=\"carnet-beneficiaire-"));
     assert_eq!(r.body["beneficiaire_id"], b);
 
+    // The readable page, rendered by the server; each opening is journalled.
+    let before = app.count("journal_acces").await;
+    let r = app.get(&format!("/api/v1/beneficiaires/{b}/export?format=html"), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    assert!(r.text.contains("<th scope=\"row\">Prénom ou alias</th><td>Zoé</td>"), "{}", r.text);
+    assert!(r.text.contains("<td>06 11 22 33 44</td>"));
+    assert_eq!(app.count("journal_acces").await, before + 1);
+
     // Another structure: 404.
     let (_, other) = app.conseiller("Autre", "b@exemple.fr").await;
     assert_eq!(app.get(&format!("/api/v1/beneficiaires/{b}/export"), &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/api/v1/beneficiaires/{b}/export?format=html"), &other).await.status, StatusCode::NOT_FOUND);
 }
 
 /// A table that refers to a person, a parcours or a carnet holds data about that person: it

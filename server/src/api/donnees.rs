@@ -117,9 +117,12 @@ async fn overview(
 
 #[derive(Deserialize)]
 struct ExportQuery {
-    /// `1`: answer as a file to save.
+    /// `1`: answer as a JSON file to save.
     #[serde(default)]
     telechargement: Option<String>,
+    /// `html`: the readable page (rendered here, printable).
+    #[serde(default)]
+    format: Option<String>,
 }
 
 async fn export(
@@ -137,6 +140,16 @@ async fn export(
         tables: donnees::export(&state.db, id).await?,
     };
     identite_lue(&state, &user, Lecture::Export, &[id]).await?;
+    if q.format.as_deref() == Some("html") {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            crate::export_html::render(&export),
+        )
+            .into_response());
+    }
     if q.telechargement.as_deref() == Some("1") {
         let body = serde_json::to_string_pretty(&export).map_err(|e| anyhow::anyhow!(e))?;
         let name = format!("carnet-beneficiaire-{id}-{}.json", crate::today_in_paris(now).format("%Y-%m-%d"));

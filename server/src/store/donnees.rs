@@ -548,7 +548,7 @@ fn valeurs(row: &SqliteRow) -> sqlx::Result<BTreeMap<String, Valeur>> {
         } else {
             match raw.type_info().name() {
                 "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
-                "REAL" => Valeur::Reel(row.try_get_unchecked::<f64, _>(i)?),
+                "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
                 "BLOB" => {
                     let bytes: Vec<u8> = row.try_get_unchecked(i)?;
                     Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
