@@ -191,7 +191,7 @@ test('rights: a conseillère exports a person’s data, then erases their identi
   await exported.close();
 
   // Withdraw nothing, give the calendar consent (with a confirmation).
-  await page.getByRole('button', { name: /Enregistrer l'accord : Lui donner un lien d'agenda/ }).click();
+  await page.getByRole('button', { name: /Noter l'accord : Lui donner un lien d'agenda/ }).click();
   await page.getByRole('region', { name: 'Changer ce consentement ?' }).getByRole('button', { name: 'Confirmer' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Consentement enregistré.' })).toBeVisible();
 

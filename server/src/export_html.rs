@@ -1,7 +1,9 @@
 //! The readable export of one person's data: a plain HTML page the server renders (nothing of
 //! it ships in the app's wasm), printable as it is. Every value is escaped.
 
-use carnet_domain::donnees::{libelle_colonne, ExportDonnees, Valeur};
+use carnet_domain::coop;
+use carnet_domain::donnees::{libelle_colonne, ExportDonnees, Valeur, ACTIONS_JOURNAL, CONSENTEMENTS};
+use carnet_domain::intake::CANAUX_RECEPTION;
 use carnet_domain::paris::{date_longue, to_local};
 use chrono::{DateTime, Utc};
 
@@ -25,13 +27,30 @@ fn quand(at: DateTime<Utc>) -> String {
     format!("{} à {}", date_longue(local.date()), local.format("%H:%M"))
 }
 
-fn valeur(v: &Valeur) -> String {
+/// A stored code of a closed list, with its French label beside it.
+fn label_of(col: &str, code: &str) -> Option<&'static str> {
+    let table = match col {
+        "genre" => coop::GENRE,
+        "tranche_age" => coop::TRANCHE_AGE,
+        "statut_social" => coop::STATUT_SOCIAL,
+        "canal_reception" => CANAUX_RECEPTION,
+        "objet" => CONSENTEMENTS,
+        "action" => ACTIONS_JOURNAL,
+        _ => return None,
+    };
+    coop::label(table, code)
+}
+
+fn valeur(col: &str, v: &Valeur) -> String {
     match v {
         Valeur::Nul => "—".into(),
         Valeur::Entier(i) => i.to_string(),
         Valeur::Texte(t) => match DateTime::parse_from_rfc3339(t) {
             Ok(d) => quand(d.with_timezone(&Utc)),
-            Err(_) => t.clone(),
+            Err(_) => match label_of(col, t) {
+                Some(label) => format!("{label} ({t})"),
+                None => t.clone(),
+            },
         },
     }
 }
@@ -55,7 +74,7 @@ pub fn render(e: &ExportDonnees) -> String {
                 body.push_str(&format!(
                     "<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n",
                     escape(libelle_colonne(col)),
-                    escape(&valeur(v))
+                    escape(&valeur(col, v))
                 ));
             }
             body.push_str("</tbody>\n</table>\n");
@@ -109,6 +128,7 @@ mod tests {
         row.insert("prenom".to_string(), Valeur::Texte("<script>alert(1)</script>".into()));
         row.insert("annee_naissance".to_string(), Valeur::Entier(1958));
         row.insert("commune_insee".to_string(), Valeur::Nul);
+        row.insert("tranche_age".to_string(), Valeur::Texte("soixante_soixante_neuf".into()));
         let e = ExportDonnees {
             genere_le: Utc::now(),
             beneficiaire_id: 7,
@@ -120,6 +140,7 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("<th scope=\"row\">Prénom ou alias</th>"));
         assert!(html.contains("<td>1958</td>"));
+        assert!(html.contains("<td>60 - 69 ans (soixante_soixante_neuf)</td>"));
         assert!(html.contains("Médiathèque &amp; Co"));
         assert!(html.contains("<html lang=\"fr\">"));
     }

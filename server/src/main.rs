@@ -218,6 +218,9 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = users::purge_failures(&state.db, now - c.login_window).await {
             tracing::warn!(error = %e, "nettoyage des échecs de connexion");
         }
+        if let Err(e) = carnet_server::store::comptes::purge_tokens(&state.db, now - Duration::days(30)).await {
+            tracing::warn!(error = %e, "nettoyage des liens à usage unique");
+        }
     }
 }
 

@@ -161,9 +161,9 @@ fn Consentements(id: i64, d: DonneesBeneficiaire, anonymised: bool, version: RwS
                                     }}</td>
                                     <td class="no-print">{(!anonymised).then(|| view! {
                                         <button type="button" class="button button--secondary button--small"
-                                            aria-label=format!("{} : {}", if accorde { "Retirer" } else { "Enregistrer l'accord" }, l2)
+                                            aria-label=format!("{} : {}", if accorde { "Retirer l'accord" } else { "Noter l'accord" }, l2)
                                             on:click=move |_| { target.set(Some((code.clone(), libelle.clone(), !accorde))); errors.set(FieldErrors::new()); open.set(true); }>
-                                            {if accorde { "Retirer…" } else { "Enregistrer l'accord…" }}
+                                            {if accorde { "Retirer…" } else { "Noter l'accord…" }}
                                         </button>
                                     })}</td>
                                 </tr>

@@ -125,6 +125,15 @@ pub async fn set_active(conn: &mut SqliteConnection, user_id: i64, active: bool)
     Ok(())
 }
 
+/// Forgets one-time links that ended (used or expired) before `before`.
+pub async fn purge_tokens(db: &Db, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM jetons_usage_unique WHERE expires_at < $1 OR used_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn record_login(db: &Db, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
         .bind(user_id)
