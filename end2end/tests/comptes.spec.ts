@@ -195,6 +195,19 @@ test('rights: a conseillère exports a person’s data, then erases their identi
   await page.getByRole('region', { name: 'Changer ce consentement ?' }).getByRole('button', { name: 'Confirmer' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Consentement enregistré.' })).toBeVisible();
 
+  // Rectify, with intake's rules, after a confirmation.
+  await page.getByRole('button', { name: "Corriger l'identité" }).click();
+  await page.getByLabel('Année de naissance').fill('58');
+  await page.getByRole('button', { name: 'Enregistrer la correction…' }).click();
+  await expect(page.locator('.error-summary')).toContainText('Année de naissance : entre 1900 et');
+  await page.getByLabel('Année de naissance').fill('1961');
+  await page.getByRole('button', { name: 'Enregistrer la correction…' }).click();
+  const confirmFix = page.getByRole('region', { name: 'Enregistrer cette correction ?' });
+  await expect(confirmFix).toBeFocused();
+  await confirmFix.getByRole('button', { name: 'Oui, corriger' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Identité corrigée.' })).toBeVisible();
+  await expect(page.getByRole('definition').filter({ hasText: /^1961$/ })).toBeVisible();
+
   // Erase, after a confirmation.
   await page.getByRole('button', { name: "Effacer l'identité…" }).click();
   const confirmErase = page.getByRole('region', { name: "Effacer définitivement l'identité ?" });
