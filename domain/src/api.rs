@@ -162,6 +162,8 @@ pub struct IntakeRequest {
     pub commanditaire: String,
     pub canal: String,
     pub date_reception: String,
+    /// The information notice shown and the optional consents (see `donnees`).
+    pub information: crate::donnees::InformationRequest,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -91,12 +91,32 @@ pub fn is_code_insee(code: &str) -> bool {
     }
 }
 
-/// Checks every field; returns all the problems at once, each under its field name.
-pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, FieldErrors> {
-    let mut errors = FieldErrors::new();
+/// The person's fields once checked: what intake stores and what a rectification changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidPersonne {
+    pub prenom: String,
+    pub annee_naissance: Option<i32>,
+    pub commune_insee: Option<String>,
+    pub genre: Option<String>,
+    pub tranche_age: Option<String>,
+    pub statut_social: Option<String>,
+}
 
-    // --- the person
-    let prenom = req.prenom.trim().to_string();
+/// The person's fields as typed (intake form, or the rectification of a beneficiary).
+#[derive(Clone, Copy, Debug)]
+pub struct PersonneSaisie<'a> {
+    pub prenom: &'a str,
+    pub annee_naissance: &'a str,
+    pub commune_insee: &'a str,
+    pub genre: &'a str,
+    pub tranche_age: &'a str,
+    pub statut_social: &'a str,
+}
+
+/// Checks the person's fields, adding each problem under its field name. Intake and
+/// rectification share it, so a person can never be corrected into something intake refuses.
+pub fn check_personne(p: PersonneSaisie<'_>, today: NaiveDate, errors: &mut FieldErrors) -> ValidPersonne {
+    let prenom = p.prenom.trim().to_string();
     if prenom.is_empty() {
         errors.insert("prenom".into(), "Prénom ou alias : ce champ est obligatoire.".into());
     } else if prenom.chars().count() > PRENOM_MAX {
@@ -108,7 +128,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
         errors.insert("prenom".into(), "Prénom ou alias : caractères non autorisés.".into());
     }
 
-    let annee_naissance = match req.annee_naissance.trim() {
+    let annee_naissance = match p.annee_naissance.trim() {
         "" => None,
         text => match text.parse::<i32>() {
             Ok(y) if (1900..=today.year()).contains(&y) => Some(y),
@@ -129,7 +149,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
         },
     };
 
-    let commune_insee = match req.commune_insee.trim() {
+    let commune_insee = match p.commune_insee.trim() {
         "" => None,
         code if is_code_insee(&code.to_uppercase()) => Some(code.to_uppercase()),
         _ => {
@@ -141,24 +161,44 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
         }
     };
 
-    let genre = optional_choice(&mut errors, "genre", &req.genre, coop::GENRE, "Genre");
+    let genre = optional_choice(errors, "genre", p.genre, coop::GENRE, "Genre");
     let statut_social = optional_choice(
-        &mut errors,
+        errors,
         "statut_social",
-        &req.statut_social,
+        p.statut_social,
         coop::STATUT_SOCIAL,
         "Statut social",
     );
     let tranche_age = match annee_naissance {
         Some(y) => Some(coop::tranche_age(y, today.year()).to_string()),
         None => optional_choice(
-            &mut errors,
+            errors,
             "tranche_age",
-            &req.tranche_age,
+            p.tranche_age,
             coop::TRANCHE_AGE,
             "Tranche d'âge",
         ),
     };
+    ValidPersonne { prenom, annee_naissance, commune_insee, genre, tranche_age, statut_social }
+}
+
+/// Checks every field; returns all the problems at once, each under its field name.
+pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, FieldErrors> {
+    let mut errors = FieldErrors::new();
+
+    // --- the person
+    let ValidPersonne { prenom, annee_naissance, commune_insee, genre, tranche_age, statut_social } = check_personne(
+        PersonneSaisie {
+            prenom: &req.prenom,
+            annee_naissance: &req.annee_naissance,
+            commune_insee: &req.commune_insee,
+            genre: &req.genre,
+            tranche_age: &req.tranche_age,
+            statut_social: &req.statut_social,
+        },
+        today,
+        &mut errors,
+    );
 
     // --- the carnet
     let carnet_numero = req.carnet_numero.trim().to_uppercase();
@@ -379,6 +419,7 @@ mod tests {
             commanditaire: "Rennes Métropole".into(),
             canal: "mairie".into(),
             date_reception: "2026-11-20".into(),
+            information: Default::default(),
         }
     }
 

@@ -2,7 +2,9 @@
 //! and of the parcours. Pure: no I/O, no clock (callers pass "today"), compiles for wasm32.
 
 pub mod api;
+pub mod comptes;
 pub mod coop;
+pub mod donnees;
 pub mod intake;
 pub mod money;
 pub mod paris;

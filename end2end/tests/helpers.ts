@@ -66,6 +66,7 @@ export async function createParcours(page: Page, prenom: string, n: 5 | 10 = 5):
   await expect(page.getByLabel(`Pass n°${n}`, { exact: true })).toHaveValue(codes[n - 1]);
   await page.getByLabel(/Commanditaire/).fill('Brest métropole');
   await page.getByLabel(/Remis par/).selectOption('mairie');
+  await page.getByLabel(/La notice a été remise ou lue/).check();
   await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Parcours de ${prenom}` })).toBeVisible();
   return codes;
@@ -82,4 +83,29 @@ export async function pasteInto(page: Page, id: string, text: string) {
     },
     { id, text },
   );
+}
+
+// --- accounts: demo accounts beside the conseillère, and the e-mails the server writes.
+export const COORD_EMAIL = 'dominique@demo.carnet.fr';
+export const ADMIN_EMAIL = 'admin@demo.carnet.fr';
+
+/** The one-time link of the latest e-mail sent to `to` (waits up to 10 s for it). */
+export async function linkFromMail(to: string, after = 0): Promise<string> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const port = Number(process.env.E2E_PORT || 8090);
+  const target = process.env.CARGO_TARGET_DIR || '../target';
+  const dir = `${target}/e2e-${port}-mails`;
+  for (let i = 0; i < 100; i++) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+    const mine = files
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .filter((text) => text.startsWith(`To: ${to}\n`));
+    if (mine.length > after) {
+      const match = mine[mine.length - 1].match(/https?:\/\/\S+#jeton=[A-Za-z0-9_-]+/);
+      if (match) return match[0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no e-mail with a link for ${to}`);
 }

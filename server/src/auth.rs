@@ -56,8 +56,11 @@ pub fn token_hash(token: &str) -> String {
 
 /// The session token from the `Cookie` header, if any.
 pub fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    cookie_token(&parts.headers)
+}
+
+pub fn cookie_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

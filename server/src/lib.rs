@@ -5,6 +5,11 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod export_html;
+pub mod journal;
+pub mod mail;
+pub mod passwords;
+pub mod retention;
 pub mod seed;
 pub mod store;
 pub mod web;
@@ -35,6 +40,15 @@ pub struct Config {
     pub login_window: Duration,
     /// The built app to serve; `None` serves the API only.
     pub dist_dir: Option<PathBuf>,
+    /// Beneficiaries' identity is anonymised this many months after their last activity.
+    pub retention_months: u32,
+    /// The address people open Carnet at (links in e-mails), without a trailing slash.
+    pub public_url: String,
+    pub mailer: mail::Mailer,
+    /// How long an invitation link works.
+    pub invitation_validity: Duration,
+    /// How long a password-reset link works.
+    pub reset_validity: Duration,
 }
 
 impl Default for Config {
@@ -46,6 +60,11 @@ impl Default for Config {
             login_max_failures: 5,
             login_window: Duration::minutes(15),
             dist_dir: None,
+            retention_months: carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
+            public_url: "http://127.0.0.1:8080".to_string(),
+            mailer: mail::Mailer::Log,
+            invitation_validity: Duration::days(7),
+            reset_validity: Duration::hours(1),
         }
     }
 }

@@ -3,7 +3,8 @@
 use anyhow::Context;
 use carnet_domain::api::Role;
 use carnet_server::store::users::{self, NewUser};
-use carnet_server::{app, auth, db, seed, web, AppState, Config};
+use carnet_server::mail::Mailer;
+use carnet_server::{app, auth, db, passwords, retention, seed, web, AppState, Config};
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
@@ -64,6 +65,24 @@ struct ServeArgs {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "CARNET_SESSION_IDLE_MINUTES", default_value_t = 60)]
     session_idle_minutes: i64,
+    /// Months after a beneficiary's last activity when their identity is anonymised.
+    #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    retention_months: u32,
+    /// The address people open Carnet at, for the links in e-mails (default: http://<listen>).
+    #[arg(long, env = "CARNET_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// SMTP server for e-mails, e.g. smtps://user:password@smtp.example.fr:465 (set it in the
+    /// environment: a command line is visible to other users). Without it, e-mails (and their
+    /// one-time links) are written to the server log.
+    #[arg(long, env = "CARNET_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of e-mails, e.g. "Carnet <ne-pas-repondre@exemple.fr>".
+    #[arg(long, env = "CARNET_MAIL_FROM", default_value = "Carnet <ne-pas-repondre@carnet.invalid>")]
+    mail_from: String,
+    /// Write each e-mail as a text file in this folder instead of sending it (development, tests).
+    #[arg(long, env = "CARNET_MAIL_DIR")]
+    mail_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -90,6 +109,23 @@ enum AdminCommand {
         nom: String,
         #[arg(long, default_value = "conseiller")]
         role: String,
+    },
+    /// Publish a new version of the information notice shown at intake. The text uses blank
+    /// lines between paragraphs, `## ` for headings, `- ` for list items, and the placeholders
+    /// {structure} and {duree}.
+    PublishNotice {
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        titre: String,
+        /// A UTF-8 text file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Run the retention job now: anonymise every beneficiary inactive for that long.
+    Retention {
+        #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT)]
+        months: u32,
     },
 }
 
@@ -127,14 +163,35 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     if dist.is_none() {
         tracing::warn!(dist = %args.dist.display(), "application non construite : seule l'API est servie");
     }
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen))
+        .trim_end_matches('/')
+        .to_string();
+    let mailer = match (&args.mail_dir, &args.smtp_url) {
+        (Some(dir), _) => Mailer::Dir(dir.clone()),
+        (None, Some(url)) => {
+            let host = public_url.split("://").nth(1).unwrap_or("localhost").split([':', '/']).next().unwrap_or("localhost");
+            Mailer::smtp(url, &args.mail_from, host)?
+        }
+        (None, None) => {
+            tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL) : les e-mails d'invitation et de réinitialisation seront écrits dans ce journal");
+            Mailer::Log
+        }
+    };
     let config = Config {
         secure_cookie: args.secure_cookie,
         session_idle: Duration::minutes(args.session_idle_minutes.max(1)),
         dist_dir: dist,
+        retention_months: args.retention_months,
+        public_url,
+        mailer,
         ..Config::default()
     };
     let state = AppState { db: db.clone(), config: Arc::new(config) };
     tokio::spawn(housekeeping(state.clone()));
+    tokio::spawn(retention::schedule(db.clone(), args.retention_months));
 
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -160,6 +217,9 @@ async fn housekeeping(state: AppState) {
         }
         if let Err(e) = users::purge_failures(&state.db, now - c.login_window).await {
             tracing::warn!(error = %e, "nettoyage des échecs de connexion");
+        }
+        if let Err(e) = carnet_server::store::comptes::purge_tokens(&state.db, now - Duration::days(30)).await {
+            tracing::warn!(error = %e, "nettoyage des liens à usage unique");
         }
     }
 }
@@ -224,7 +284,9 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            anyhow::ensure!(password.chars().count() >= 12, "mot de passe : 12 caractères au moins");
+            if let Err(m) = passwords::check("Mot de passe", &password, &email) {
+                anyhow::bail!(m);
+            }
             let hash = auth::hash_password(&password)?;
             let id = users::create_user(
                 &db,
@@ -239,6 +301,20 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
                 other => other.into(),
             })?;
             println!("{id}");
+        }
+        AdminCommand::PublishNotice { version, titre, file } => {
+            let texte = std::fs::read_to_string(&file).with_context(|| format!("--file : lecture de {}", file.display()))?;
+            let notice = carnet_domain::donnees::valider_notice(&carnet_domain::donnees::NouvelleNotice { version, titre, texte })
+                .map_err(|e| anyhow::anyhow!(e.into_values().collect::<Vec<_>>().join(" ")))?;
+            let id = carnet_server::store::donnees::publish_notice(&db, &notice, None, now).await.map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("--version : elle existe déjà"),
+                other => other.into(),
+            })?;
+            println!("{id}");
+        }
+        AdminCommand::Retention { months } => {
+            let n = retention::run_once(&db, now, months).await?;
+            println!("{n} bénéficiaire(s) anonymisé(s) (inactifs depuis {months} mois)");
         }
     }
     db.close().await;

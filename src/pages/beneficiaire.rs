@@ -34,6 +34,7 @@ fn Detail(d: BeneficiaireDetail) -> impl IntoView {
         <h1>{b.prenom.clone()}</h1>
         <p class="lead">{format!("Accueilli(e) le {}", date_courte(today(b.created_at)))}
             {b.commune.map(|c| format!(" · {}", c.libelle()))}</p>
+        <p><a href=format!("/beneficiaires/{}/donnees", b.id)>"Données personnelles et droits (voir, corriger, effacer)"</a></p>
         <section class="panel" aria-labelledby="parcours-title">
             <h2 id="parcours-title">"Parcours"</h2>
             {if d.parcours.is_empty() {

@@ -28,6 +28,7 @@ fn field_order() -> Vec<String> {
         .collect();
     order.extend((1..=MAX_PASSES).map(code_field));
     order.extend(["commanditaire", "canal", "date_reception"].iter().map(|s| s.to_string()));
+    order.extend(super::notice::INFORMATION_FIELDS.iter().map(|s| s.to_string()));
     order
 }
 
@@ -48,6 +49,7 @@ pub fn IntakePage() -> impl IntoView {
     let commanditaire = RwSignal::new(String::new());
     let canal = RwSignal::new(String::new());
     let recu = RwSignal::new(today().format("%Y-%m-%d").to_string());
+    let information = super::notice::InformationSignals::new();
 
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
@@ -79,6 +81,7 @@ pub fn IntakePage() -> impl IntoView {
             commanditaire: commanditaire.get_untracked(),
             canal: canal.get_untracked(),
             date_reception: recu.get_untracked(),
+            information: information.request(),
         }
     };
 
@@ -97,7 +100,9 @@ pub fn IntakePage() -> impl IntoView {
         }
         message.set(None);
         let req = request();
-        if let Err(local) = intake::validate(&req, today()) {
+        let mut local = intake::validate(&req, today()).err().unwrap_or_default();
+        local.extend(carnet_domain::donnees::valider_information(&req.information).err().unwrap_or_default());
+        if !local.is_empty() {
             errors.set(local);
             focus_summary();
             return;
@@ -200,6 +205,8 @@ pub fn IntakePage() -> impl IntoView {
                 </div>
             </fieldset>
 
+            <super::notice::InformationFieldset s=information errors=errors/>
+
             <div class="actions">
                 <button type="submit" class="button" disabled=move || pending.get()>
                     {move || if pending.get() { "Enregistrement…" } else { "Enregistrer l'accueil" }}
@@ -291,8 +298,14 @@ fn PassCodes(codes: Vec<RwSignal<String>>, nb_passes: RwSignal<String>, errors: 
 /// Commune of residence: an accessible combobox over the official list, by name or postcode.
 /// What is stored is the INSEE code.
 #[component]
-fn CommuneField(value: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+pub fn CommuneField(
+    value: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+    /// What the field shows at first (the commune already recorded, when correcting).
+    #[prop(optional, into)]
+    initial_text: String,
+) -> impl IntoView {
+    let text = RwSignal::new(initial_text);
     let options = RwSignal::new(Vec::<Commune>::new());
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);

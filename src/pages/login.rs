@@ -14,7 +14,9 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
     let query = use_query_map();
-    let email = RwSignal::new(String::new());
+    // After choosing a password through a one-time link, the address is filled in.
+    let email = RwSignal::new(query.read_untracked().get("email").unwrap_or_default());
+    let password_set = query.read_untracked().get("motdepasse").as_deref() == Some("ok");
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
@@ -86,6 +88,9 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="brand brand--large" aria-hidden="true">"Carnet"</p>
                 <h1>"Connexion"</h1>
                 <p class="lead">"Espace des conseillers numériques et des structures."</p>
+                {password_set.then(|| view! {
+                    <div class="notice notice--success" role="status">"Mot de passe enregistré : vous pouvez vous connecter."</div>
+                })}
                 <ErrorSummary errors=errors message=message node_ref=summary
                     order=Signal::derive(|| vec!["email".to_string(), "password".to_string()])/>
                 <form on:submit=on_submit novalidate>
@@ -97,6 +102,7 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if pending.get() { "Connexion…" } else { "Se connecter" }}
                     </button>
                 </form>
+                <p class="login-card__help"><a href="/mot-de-passe/oublie">"Mot de passe oublié ?"</a></p>
             </div>
         </main>
     }

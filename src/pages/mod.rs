@@ -1,9 +1,16 @@
 //! One module per screen, each with its own components.
 
+pub mod admin;
 pub mod beneficiaire;
+pub mod compte;
 pub mod dashboard;
+pub mod donnees;
+pub mod equipe;
 pub mod home;
 pub mod intake;
+pub mod journal;
 pub mod login;
+pub mod mot_de_passe;
 pub mod not_found;
+pub mod notice;
 pub mod parcours;

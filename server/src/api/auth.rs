@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
     let email = req.email.trim().to_lowercase();
@@ -55,16 +56,19 @@ async fn login(
 
     let user = users::find_by_email(&state.db, &email).await?;
     let password = req.password.clone();
+    // An invited account without a password yet is verified against the dummy hash too, so
+    // the answer takes as long as for any other account.
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
+        .filter(|h| !h.is_empty())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
     // Argon2 is slow on purpose: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
     let user = match user {
-        Some(u) if ok && u.active => u,
+        Some(u) if ok && u.active && !u.password_hash.is_empty() => u,
         _ => {
             users::record_failure(&state.db, &email_key, now).await?;
             users::record_failure(&state.db, &ip_key, now).await?;
@@ -75,8 +79,14 @@ async fn login(
     };
     users::clear_failures(&state.db, &email_key).await?;
 
+    // Session rotation: a session id presented with the login never survives it; the login
+    // always gets a fresh one (no session fixation).
+    if let Some(old) = auth::cookie_token(&headers) {
+        users::delete_session(&state.db, &auth::token_hash(&old)).await?;
+    }
     let (token, token_hash) = auth::new_token();
     users::create_session(&state.db, &token_hash, user.id, now).await?;
+    crate::store::comptes::record_login(&state.db, user.id, now).await?;
     tracing::info!(user_id = user.id, "connexion");
     let me = Me {
         id: user.id,

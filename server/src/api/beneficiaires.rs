@@ -2,6 +2,7 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiPath, ApiQuery, AppError, AppResult};
+use crate::journal::{identite_lue, Lecture};
 use crate::store::beneficiaires;
 use crate::AppState;
 use axum::extract::State;
@@ -34,6 +35,7 @@ async fn list(
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
     let q: String = query.q.chars().take(60).collect();
     let (items, total) = beneficiaires::list(&state.db, structure_id, &q, page, PER_PAGE).await?;
+    identite_lue(&state, &user, Lecture::Liste, &items.iter().map(|b| b.id).collect::<Vec<_>>()).await?;
     Ok(Json(Page { items, total, page, per_page: PER_PAGE }))
 }
 
@@ -47,5 +49,6 @@ async fn detail(
         .await?
         .ok_or(AppError::NotFound)?;
     let parcours = beneficiaires::parcours_of(&state.db, id, structure_id).await?;
+    identite_lue(&state, &user, Lecture::Fiche, &[id]).await?;
     Ok(Json(BeneficiaireDetail { beneficiaire, parcours }))
 }

@@ -7,6 +7,8 @@ use axum::Router;
 mod auth;
 mod beneficiaires;
 mod communes;
+mod comptes;
+mod donnees;
 mod health;
 mod parcours;
 
@@ -17,5 +19,7 @@ pub fn router() -> Router<AppState> {
         .merge(communes::router())
         .merge(beneficiaires::router())
         .merge(parcours::router())
+        .merge(comptes::router())
+        .merge(donnees::router())
         .fallback(|| async { AppError::NotFound })
 }

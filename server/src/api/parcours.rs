@@ -2,13 +2,15 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
-use crate::store::{communes, parcours};
+use crate::journal::{identite_lue, Lecture};
+use crate::store::{communes, donnees, parcours};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest, ParcoursDetail};
+use carnet_domain::donnees::valider_information;
 use carnet_domain::intake::{self, code_field};
 use chrono::Utc;
 
@@ -26,9 +28,20 @@ async fn create(
     let structure_id = user.structure_for_beneficiaires()?;
     let now = Utc::now();
     let today = crate::today_in_paris(now);
-    let valid = intake::validate(&req, today).map_err(AppError::Validation)?;
+    // The person, the carnet, and the information notice with the consents: all errors at once.
+    let (valid, information) = match (intake::validate(&req, today), valider_information(&req.information)) {
+        (Ok(v), Ok(i)) => (v, i),
+        (v, i) => {
+            let mut all = v.err().unwrap_or_default();
+            all.extend(i.err().unwrap_or_default());
+            return Err(AppError::Validation(all));
+        }
+    };
 
     let mut errors = FieldErrors::new();
+    if donnees::notice(&state.db, information.notice_id).await?.is_none() {
+        errors.insert("notice_remise".into(), "Information de la personne : cette notice n'existe pas ; rechargez la page.".into());
+    }
     if let Some(code) = &valid.commune_insee {
         if communes::get(&state.db, code).await?.is_none() {
             errors.insert(
@@ -60,6 +73,7 @@ async fn create(
         }
         Err(e) => return Err(e.into()),
     };
+    donnees::record_intake(&mut tx, created.beneficiaire_id, &information, user.id, now).await?;
     tx.commit().await?;
     tracing::info!(parcours_id = created.parcours_id, user_id = user.id, "accueil enregistré");
     Ok((
@@ -74,8 +88,7 @@ async fn detail(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ParcoursDetail>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    parcours::detail(&state.db, id, structure_id)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+    let detail = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    identite_lue(&state, &user, Lecture::Parcours, &[detail.beneficiaire.id]).await?;
+    Ok(Json(detail))
 }

@@ -3,5 +3,8 @@
 pub mod audit;
 pub mod beneficiaires;
 pub mod communes;
+pub mod comptes;
+pub mod donnees;
+pub mod journal;
 pub mod parcours;
 pub mod users;

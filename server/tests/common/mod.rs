@@ -2,6 +2,8 @@
 //! over HTTP requests (tower `oneshot`), cookies included.
 #![allow(dead_code)]
 
+pub mod mail;
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -57,7 +59,13 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> TestApp {
+        Self::with_config_in(|_| config).await
+    }
+
+    /// A config that needs the test's own folder (e.g. `Mailer::Dir`).
+    pub async fn with_config_in(config: impl FnOnce(&Path) -> Config) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path());
         let path = dir.path().join("carnet.db");
         std::fs::copy(template(), &path).unwrap();
         let db = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
@@ -173,5 +181,7 @@ pub fn intake_body(prenom: &str, seed: u8, n: u8) -> Value {
         "commanditaire": "Brest métropole",
         "canal": "mairie",
         "date_reception": today().format("%Y-%m-%d").to_string(),
+        // Notice version 1 (seeded by migration 0004) was shown; no optional consent.
+        "information": { "notice_id": 1, "notice_remise": true },
     })
 }

@@ -1,0 +1,89 @@
+//! Outgoing e-mail (invitations, password resets): through SMTP when configured, otherwise the
+//! message — and so its one-time link — goes to the server log, where an administrator finds it.
+//! A folder can also receive each message as a text file (development, end-to-end tests).
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One message to send: plain text, in French.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    /// No SMTP: the message goes to the server log.
+    Log,
+    /// Each message written as a text file in this folder.
+    Dir(PathBuf),
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Log => f.write_str("Mailer::Log"),
+            Mailer::Dir(d) => write!(f, "Mailer::Dir({})", d.display()),
+            // Never print the URL: it may hold the SMTP password.
+            Mailer::Smtp { from, .. } => write!(f, "Mailer::Smtp(from {from})"),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP from a URL such as `smtps://user:password@smtp.exemple.fr:465` or
+    /// `smtp://smtp.exemple.fr:587?tls=required`; `hello` is our host name for EHLO.
+    pub fn smtp(url: &str, from: &str, hello: &str) -> anyhow::Result<Mailer> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("adresse d'expédition invalide ({from}) : {e}"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("adresse du serveur SMTP invalide : {e}"))?
+            .hello_name(ClientId::Domain(hello.to_string()))
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+        match self {
+            Mailer::Log => {
+                tracing::warn!(
+                    to = %mail.to,
+                    subject = %mail.subject,
+                    "e-mail non envoyé (aucun serveur SMTP configuré : CARNET_SMTP_URL) — le voici :\n{}",
+                    mail.body
+                );
+                Ok(())
+            }
+            Mailer::Dir(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
+                let safe: String = mail.to.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+                let path = dir.join(format!("{stamp}-{safe}.txt"));
+                let text = format!("To: {}\nSubject: {}\n\n{}", mail.to, mail.subject, mail.body);
+                tokio::fs::write(&path, text).await?;
+                tracing::info!(to = %mail.to, path = %path.display(), "e-mail écrit dans un fichier");
+                Ok(())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = mail.to.parse().map_err(|e| anyhow::anyhow!("destinataire invalide : {e}"))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(mail.subject.clone())
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.body.clone())?;
+                transport.send(message).await?;
+                tracing::info!(to = %mail.to, "e-mail envoyé");
+                Ok(())
+            }
+        }
+    }
+}

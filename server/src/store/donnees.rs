@@ -1,0 +1,578 @@
+//! Personal data of beneficiaries: the information notice and what each person was shown,
+//! consents and contact details, last activity and anonymisation, rectification, and the
+//! export of everything held about one person.
+
+use crate::db::Db;
+use crate::store::audit;
+use carnet_domain::donnees::{
+    ConsentementEtat, ConsentementEvenement, Contacts, ExportTable, InformationDonnee, NouvelleNotice,
+    ValidConsentement, ValidInformation, Valeur, CONSENTEMENTS,
+};
+use carnet_domain::intake::ValidPersonne;
+use carnet_domain::text::normalise;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Column, Row, SqliteConnection, TypeInfo, ValueRef};
+use std::collections::BTreeMap;
+
+// --- the information notice
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub version: String,
+    pub titre: String,
+    pub texte: String,
+    pub publiee_at: DateTime<Utc>,
+}
+
+const NOTICE_COLUMNS: &str = "id, version, titre, texte, publiee_at";
+
+/// The version in force: the last published.
+pub async fn current_notice(db: &Db) -> sqlx::Result<Option<NoticeRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices_information ORDER BY publiee_at DESC, id DESC LIMIT 1"
+    ))
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn notice(db: &Db, id: i64) -> sqlx::Result<Option<NoticeRow>> {
+    sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn notices(db: &Db) -> sqlx::Result<Vec<NoticeRow>> {
+    sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information ORDER BY publiee_at DESC, id DESC"))
+        .fetch_all(db)
+        .await
+}
+
+pub async fn publish_notice(db: &Db, n: &NouvelleNotice, by: Option<i64>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO notices_information (version, titre, texte, publiee_at, publiee_par)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&n.version)
+    .bind(&n.titre)
+    .bind(&n.texte)
+    .bind(now)
+    .bind(by)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+// --- information and consents
+
+/// At intake, inside its transaction: the notice shown, both consent answers, and the contact
+/// details when reminders are agreed.
+pub async fn record_intake(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    info: &ValidInformation,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO informations_beneficiaires (beneficiaire_id, notice_id, shown_at, shown_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(beneficiaire_id)
+    .bind(info.notice_id)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    for (objet, accorde) in [("rappels", info.rappels), ("agenda", info.agenda)] {
+        append_consent(conn, beneficiaire_id, objet, accorde, Some(user_id), now).await?;
+    }
+    if info.rappels {
+        set_contacts(conn, beneficiaire_id, &info.contacts, now).await?;
+    }
+    Ok(())
+}
+
+async fn append_consent(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    objet: &str,
+    accorde: bool,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO consentements (beneficiaire_id, objet, accorde, at, recorded_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(beneficiaire_id)
+    .bind(objet)
+    .bind(accorde)
+    .bind(now)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn set_contacts(conn: &mut SqliteConnection, beneficiaire_id: i64, c: &Contacts, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO beneficiaires_contacts (beneficiaire_id, telephone, email, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (beneficiaire_id) DO UPDATE SET telephone = excluded.telephone, email = excluded.email,
+                                                     updated_at = excluded.updated_at",
+    )
+    .bind(beneficiaire_id)
+    .bind(&c.telephone)
+    .bind(&c.email)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn delete_contacts(conn: &mut SqliteConnection, beneficiaire_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM beneficiaires_contacts WHERE beneficiaire_id = $1")
+        .bind(beneficiaire_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a consent given or withdrawn; withdrawing reminders erases the contact details.
+/// A change asked by the person counts as activity. Returns false (and writes nothing) if the
+/// person was anonymised: checked inside the caller's write transaction.
+pub async fn set_consent(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    c: &ValidConsentement,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let (anonymised,): (bool,) = sqlx::query_as("SELECT anonymise_at IS NOT NULL FROM beneficiaires WHERE id = $1")
+        .bind(beneficiaire_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if anonymised {
+        return Ok(false);
+    }
+    append_consent(conn, beneficiaire_id, &c.consentement, c.accorde, Some(user_id), now).await?;
+    if c.consentement == "rappels" {
+        if c.accorde {
+            set_contacts(conn, beneficiaire_id, &c.contacts, now).await?;
+        } else {
+            delete_contacts(conn, beneficiaire_id).await?;
+        }
+    }
+    touch(conn, beneficiaire_id, now).await?;
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "beneficiaire",
+        beneficiaire_id,
+        if c.accorde { "consentement_donne" } else { "consentement_retire" },
+        None::<&()>,
+        Some(&json!({ "consentement": c.consentement })),
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn touch(conn: &mut SqliteConnection, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1")
+        .bind(beneficiaire_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ConsentRow {
+    objet: String,
+    accorde: bool,
+    at: DateTime<Utc>,
+    par: Option<String>,
+}
+
+/// Every consent answer, oldest first.
+pub async fn consent_history(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<ConsentementEvenement>> {
+    let rows: Vec<ConsentRow> = sqlx::query_as(
+        "SELECT c.objet, c.accorde, c.at, u.prenom || ' ' || u.nom AS par
+         FROM consentements c LEFT JOIN users u ON u.id = c.recorded_by
+         WHERE c.beneficiaire_id = $1 ORDER BY c.id",
+    )
+    .bind(beneficiaire_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ConsentementEvenement { consentement: r.objet, accorde: r.accorde, at: r.at, par: r.par })
+        .collect())
+}
+
+/// The current answer to each consent: the latest of its history.
+pub fn consent_states(history: &[ConsentementEvenement]) -> Vec<ConsentementEtat> {
+    CONSENTEMENTS
+        .iter()
+        .map(|(code, libelle)| {
+            let last = history.iter().rev().find(|e| e.consentement == *code);
+            ConsentementEtat {
+                consentement: code.to_string(),
+                libelle: libelle.to_string(),
+                accorde: last.is_some_and(|e| e.accorde),
+                depuis: last.map(|e| e.at),
+            }
+        })
+        .collect()
+}
+
+pub async fn contacts(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Contacts> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT telephone, email FROM beneficiaires_contacts WHERE beneficiaire_id = $1")
+            .bind(beneficiaire_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(telephone, email)| Contacts { telephone, email }).unwrap_or_default())
+}
+
+pub async fn informations(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<InformationDonnee>> {
+    let rows: Vec<(i64, String, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT i.notice_id, n.version, i.shown_at, u.prenom || ' ' || u.nom
+         FROM informations_beneficiaires i
+         JOIN notices_information n ON n.id = i.notice_id
+         JOIN users u ON u.id = i.shown_by
+         WHERE i.beneficiaire_id = $1 ORDER BY i.id",
+    )
+    .bind(beneficiaire_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(notice_id, version, at, par)| InformationDonnee { notice_id, version, at, par })
+        .collect())
+}
+
+// --- last activity and anonymisation
+
+/// Where a beneficiary's activity is recorded: each source gives timestamps for the
+/// beneficiary `b` of the enclosing query. THE one definition of « last activity »: the
+/// retention job and the « Données et droits » page both read it from here.
+///
+/// Seam: when the sessions of a parcours (séances) exist, add them here, e.g.
+/// `ActivitySource { from_where: "FROM seances x JOIN parcours p ON p.id = x.parcours_id WHERE p.beneficiaire_id = b.id", column: "x.updated_at" }`.
+/// Reading a person's data is not activity; changing it, or their consents, is.
+struct ActivitySource {
+    from_where: &'static str,
+    column: &'static str,
+}
+
+const ACTIVITY: &[ActivitySource] = &[
+    ActivitySource { from_where: "FROM beneficiaires x WHERE x.id = b.id", column: "x.updated_at" },
+    ActivitySource { from_where: "FROM parcours x WHERE x.beneficiaire_id = b.id", column: "x.updated_at" },
+];
+
+/// The last activity of one beneficiary (`None` if they do not exist).
+pub async fn last_activity(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let columns: Vec<String> = ACTIVITY
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("(SELECT MAX({}) {}) AS a{i}", s.column, s.from_where))
+        .collect();
+    let row: Option<SqliteRow> = sqlx::query(&format!("SELECT {} FROM beneficiaires b WHERE b.id = $1", columns.join(", ")))
+        .bind(beneficiaire_id)
+        .fetch_optional(db)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut last: Option<DateTime<Utc>> = None;
+    for i in 0..ACTIVITY.len() {
+        if let Some(at) = row.try_get::<Option<DateTime<Utc>>, _>(i)? {
+            last = Some(last.map_or(at, |l| l.max(at)));
+        }
+    }
+    Ok(last)
+}
+
+/// Beneficiaries not yet anonymised with no activity since `cutoff`.
+pub async fn expired(conn: &mut SqliteConnection, cutoff: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+    let none_since: Vec<String> = ACTIVITY
+        .iter()
+        .map(|s| format!("NOT EXISTS (SELECT 1 {} AND {} >= $1)", s.from_where, s.column))
+        .collect();
+    let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT b.id FROM beneficiaires b WHERE b.anonymise_at IS NULL AND {} ORDER BY b.id",
+        none_since.join(" AND ")
+    ))
+    .bind(cutoff)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// What an anonymised person is called from then on.
+pub const PRENOM_ANONYME: &str = "Personne anonymisée";
+
+/// Why a person was anonymised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Motif {
+    /// The retention job: no activity for the configured time.
+    Conservation,
+    /// On the person's request (right to erasure), by a conseiller.
+    Demande,
+}
+
+impl Motif {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Motif::Conservation => "conservation",
+            Motif::Demande => "demande",
+        }
+    }
+}
+
+/// Erases a beneficiary's identity, inside the caller's transaction: the first name or alias,
+/// year of birth and commune are blanked, contact details deleted, consents withdrawn. The row
+/// stays (parcours, carnets, passes and audit lines point to it) with only the statistical
+/// categories the Coop's reports use (age band, gender, social status), which name nobody.
+/// Returns false if the person was already anonymised (so running it twice changes nothing).
+///
+/// Seam: the beneficiary's personal link (issue 6, second half) must be revoked here too.
+pub async fn anonymise(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    now: DateTime<Utc>,
+    motif: Motif,
+    by: Option<i64>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE beneficiaires SET prenom = $2, prenom_normalise = $3, annee_naissance = NULL, commune_insee = NULL,
+                                  anonymise_at = $4, anonymise_motif = $5
+         WHERE id = $1 AND anonymise_at IS NULL",
+    )
+    .bind(beneficiaire_id)
+    .bind(PRENOM_ANONYME)
+    .bind(normalise(PRENOM_ANONYME))
+    .bind(now)
+    .bind(motif.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    delete_contacts(conn, beneficiaire_id).await?;
+    let granted: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.objet FROM consentements c
+         WHERE c.beneficiaire_id = $1 AND c.accorde = 1
+           AND c.id = (SELECT MAX(c2.id) FROM consentements c2 WHERE c2.beneficiaire_id = c.beneficiaire_id AND c2.objet = c.objet)",
+    )
+    .bind(beneficiaire_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (objet,) in granted {
+        append_consent(conn, beneficiaire_id, &objet, false, None, now).await?;
+    }
+    audit::record(
+        conn,
+        now,
+        by,
+        "beneficiaire",
+        beneficiaire_id,
+        "anonymise",
+        None::<&()>,
+        Some(&json!({ "motif": motif.as_str() })),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn anonymised_at(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let row: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1")
+        .bind(beneficiaire_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+// --- rectification
+
+#[derive(sqlx::FromRow, PartialEq)]
+struct IdentityRow {
+    prenom: String,
+    annee_naissance: Option<i32>,
+    commune_insee: Option<String>,
+    genre: Option<String>,
+    tranche_age: Option<String>,
+    statut_social: Option<String>,
+    anonymise_at: Option<DateTime<Utc>>,
+}
+
+pub enum Rectification {
+    NotFound,
+    Anonymised,
+    /// The names of the fields that changed (maybe none).
+    Done(Vec<&'static str>),
+}
+
+/// Rewrites the person's fields, inside the caller's transaction. The audit line names the
+/// fields changed, never their values: the audit log is append-only and must hold no identity.
+pub async fn rectify(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    structure_id: i64,
+    p: &ValidPersonne,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Rectification> {
+    let before: Option<IdentityRow> = sqlx::query_as(
+        "SELECT prenom, annee_naissance, commune_insee, genre, tranche_age, statut_social, anonymise_at
+         FROM beneficiaires WHERE id = $1 AND structure_id = $2",
+    )
+    .bind(beneficiaire_id)
+    .bind(structure_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(before) = before else { return Ok(Rectification::NotFound) };
+    if before.anonymise_at.is_some() {
+        return Ok(Rectification::Anonymised);
+    }
+    let mut changed = Vec::new();
+    if before.prenom != p.prenom {
+        changed.push("prenom");
+    }
+    if before.annee_naissance != p.annee_naissance {
+        changed.push("annee_naissance");
+    }
+    if before.commune_insee != p.commune_insee {
+        changed.push("commune_insee");
+    }
+    if before.genre != p.genre {
+        changed.push("genre");
+    }
+    if before.tranche_age != p.tranche_age {
+        changed.push("tranche_age");
+    }
+    if before.statut_social != p.statut_social {
+        changed.push("statut_social");
+    }
+    if changed.is_empty() {
+        return Ok(Rectification::Done(changed));
+    }
+    sqlx::query(
+        "UPDATE beneficiaires SET prenom = $2, prenom_normalise = $3, annee_naissance = $4, commune_insee = $5,
+                                  genre = $6, tranche_age = $7, statut_social = $8, updated_at = $9
+         WHERE id = $1",
+    )
+    .bind(beneficiaire_id)
+    .bind(&p.prenom)
+    .bind(normalise(&p.prenom))
+    .bind(p.annee_naissance)
+    .bind(&p.commune_insee)
+    .bind(&p.genre)
+    .bind(&p.tranche_age)
+    .bind(&p.statut_social)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "beneficiaire",
+        beneficiaire_id,
+        "rectifie",
+        None::<&()>,
+        Some(&json!({ "champs": changed })),
+    )
+    .await?;
+    Ok(Rectification::Done(changed))
+}
+
+// --- export
+
+/// A table holding data about the person, and how to find their rows (`$1` is the beneficiary).
+pub struct ExportSource {
+    pub table: &'static str,
+    pub titre: &'static str,
+    pub filtre: &'static str,
+}
+
+/// Everything held about one person. Every column of these rows is exported as stored, so a
+/// column added later is exported without a change here. A new TABLE about people must be
+/// added (a test lists the tables that refer to a beneficiary, a parcours or a carnet, and
+/// fails on one that is neither here nor in `NOT_EXPORTED`).
+///
+/// Seam: the parcours issues add their tables here (séances, diagnostics, objectifs, bilans…).
+pub const EXPORT_SOURCES: &[ExportSource] = &[
+    ExportSource { table: "beneficiaires", titre: "La personne", filtre: "id = $1" },
+    ExportSource { table: "beneficiaires_contacts", titre: "Coordonnées (pour les rappels)", filtre: "beneficiaire_id = $1" },
+    ExportSource {
+        table: "informations_beneficiaires",
+        titre: "Notices d'information remises",
+        filtre: "beneficiaire_id = $1",
+    },
+    ExportSource { table: "consentements", titre: "Consentements (historique)", filtre: "beneficiaire_id = $1" },
+    ExportSource { table: "parcours", titre: "Parcours", filtre: "beneficiaire_id = $1" },
+    ExportSource { table: "carnets", titre: "Carnets de Pass numérique", filtre: "beneficiaire_id = $1" },
+    ExportSource {
+        table: "passes",
+        titre: "Pass numériques",
+        filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
+        table: "audit_log",
+        titre: "Historique des modifications",
+        filtre: "(entity = 'beneficiaire' AND entity_id = $1)
+            OR (entity = 'parcours' AND entity_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1))
+            OR (entity = 'carnet' AND entity_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1))
+            OR (entity = 'pass' AND entity_id IN
+                (SELECT pa.id FROM passes pa JOIN carnets ca ON ca.id = pa.carnet_id WHERE ca.beneficiaire_id = $1))",
+    },
+    ExportSource {
+        table: "journal_acces",
+        titre: "Consultations de ses données (journal des accès)",
+        filtre: "id IN (SELECT journal_id FROM journal_acces_beneficiaires WHERE beneficiaire_id = $1)",
+    },
+];
+
+/// Tables that refer to a beneficiary, a parcours or a carnet but are exported another way.
+pub const NOT_EXPORTED: &[(&str, &str)] =
+    &[("journal_acces_beneficiaires", "links only: its lines are exported through journal_acces")];
+
+fn valeurs(row: &SqliteRow) -> sqlx::Result<BTreeMap<String, Valeur>> {
+    let mut out = BTreeMap::new();
+    for (i, col) in row.columns().iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        let v = if raw.is_null() {
+            Valeur::Nul
+        } else {
+            match raw.type_info().name() {
+                "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
+                "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
+                "BLOB" => {
+                    let bytes: Vec<u8> = row.try_get_unchecked(i)?;
+                    Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
+                }
+                _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
+            }
+        };
+        out.insert(col.name().to_string(), v);
+    }
+    Ok(out)
+}
+
+pub async fn export(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<ExportTable>> {
+    let mut tables = Vec::new();
+    for s in EXPORT_SOURCES {
+        let rows = sqlx::query(&format!("SELECT * FROM {} WHERE {} ORDER BY 1", s.table, s.filtre))
+            .bind(beneficiaire_id)
+            .fetch_all(db)
+            .await?;
+        tables.push(ExportTable {
+            table: s.table.to_string(),
+            titre: s.titre.to_string(),
+            lignes: rows.iter().map(valeurs).collect::<sqlx::Result<_>>()?,
+        });
+    }
+    Ok(tables)
+}

@@ -1,0 +1,333 @@
+//! Every endpoint × every role × the status it must answer, tested cell by cell, each cell on a
+//! fresh database. Also:
+//! - the table must list every route the API defines: the routes are read from the sources of
+//!   `server/src/api/`, so a new endpoint fails this test until its line is added here;
+//! - any answer that shows the fixture person's identity must have written an access-journal
+//!   line (`crate::journal::identite_lue`), so an endpoint that forgets it fails here too.
+//!
+//! To add an endpoint: one `Row` in `table()`. To add a role (e.g. the beneficiary's personal
+//! token of issue 6's second half): one `Who` variant, its session in `Fixture::cookie`, and one
+//! more number per row.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use carnet_domain::api::Role;
+use carnet_domain::comptes::ObjetJeton;
+use carnet_server::store::{comptes, users};
+use carnet_server::{auth, Config};
+use common::*;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+const PW: &str = "mot-de-passe-de-test";
+/// The fixture person: unique strings, so an answer showing them is easy to spot.
+const PRENOM: &str = "Fixturine-Unique";
+const TELEPHONE: &str = "06 99 88 77 66";
+
+/// Who asks: the columns of the table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonyme,
+    /// A conseiller of the structure that follows the fixture person.
+    Conseiller,
+    Coordinateur,
+    /// A conseiller of another structure.
+    AutreStructure,
+    Commanditaire,
+    Operateur,
+    Hub,
+    Admin,
+}
+
+const COLUMNS: [Who; 8] = [
+    Who::Anonyme,
+    Who::Conseiller,
+    Who::Coordinateur,
+    Who::AutreStructure,
+    Who::Commanditaire,
+    Who::Operateur,
+    Who::Hub,
+    Who::Admin,
+];
+
+/// What `{id}` stands for in a path.
+#[derive(Clone, Copy, Debug)]
+enum Id {
+    None,
+    Beneficiaire,
+    Parcours,
+    /// An invited account of the fixture structure (no password yet).
+    Compte,
+}
+
+struct Row {
+    method: Method,
+    /// As written in `server/src/api/*.rs`, relative to `/api/v1`.
+    path: &'static str,
+    id: Id,
+    query: &'static str,
+    body: fn(&Fixture) -> Option<Value>,
+    /// One status per entry of `COLUMNS`.
+    expect: [u16; 8],
+}
+
+fn none(_: &Fixture) -> Option<Value> {
+    None
+}
+
+fn empty(_: &Fixture) -> Option<Value> {
+    Some(json!({}))
+}
+
+#[rustfmt::skip]
+fn table() -> Vec<Row> {
+    use Method as M;
+    let row = |method: Method, path, id, query, body: fn(&Fixture) -> Option<Value>, expect| Row { method, path, id, query, body, expect };
+    vec![
+        //                                                                                  anon cons coord autre comm oper hub  admin
+        row(M::GET,  "/health",                              Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/login",                          Id::None, "", |f| Some(json!({"email": f.conseiller_email, "password": PW})),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/logout",                         Id::None, "", none,          [401, 204, 204, 204, 204, 204, 204, 204]),
+        row(M::GET,  "/auth/me",                             Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/mot-de-passe",                   Id::None, "", |_| Some(json!({"actuel": PW, "nouveau": "une phrase toute neuve", "confirmation": "une phrase toute neuve"})),
+                                                                                            [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/reinitialisation",               Id::None, "", |_| Some(json!({"email": "quelquun@exemple.fr"})),
+                                                                                            [202, 202, 202, 202, 202, 202, 202, 202]),
+        row(M::POST, "/auth/jeton",                          Id::None, "", |f| Some(json!({"jeton": f.invitation_token})),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/jeton/mot-de-passe",             Id::None, "", |f| Some(json!({"jeton": f.invitation_token, "mot_de_passe": "une phrase toute neuve", "confirmation": "une phrase toute neuve"})),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/communes",                            Id::None, "?q=brest", none,  [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/beneficiaires",                       Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
+        row(M::GET,  "/beneficiaires/{id}",                  Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/beneficiaires/{id}/donnees",          Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/beneficiaires/{id}/export",           Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/beneficiaires/{id}/rectification",    Id::Beneficiaire, "", |_| Some(json!({"prenom": PRENOM, "annee_naissance": "1960"})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/beneficiaires/{id}/consentements",    Id::Beneficiaire, "", |_| Some(json!({"consentement": "agenda", "accorde": true})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/beneficiaires/{id}/anonymisation",    Id::Beneficiaire, "", empty, [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/parcours",                            Id::None, "", |_| Some(intake_body("Nouvelle", 200, 5)),
+                                                                                            [401, 201, 201, 201, 403, 403, 403, 403]),
+        row(M::GET,  "/parcours/{id}",                       Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/notice-information",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/notices",                             Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200]),
+        row(M::POST, "/notices",                             Id::None, "", |_| Some(json!({"version": "2", "titre": "Vos données", "texte": "## Qui ?\n\n{structure} garde vos données {duree}. ".repeat(8)})),
+                                                                                            [401, 403, 403, 403, 403, 403, 403, 201]),
+        row(M::GET,  "/journal-acces",                       Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403]),
+        row(M::GET,  "/comptes",                             Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 200]),
+        row(M::POST, "/comptes",                             Id::None, "", |f| Some(json!({"prenom": "Nouvel", "nom": "Agent", "email": "nouvel@exemple.fr", "role": "conseiller", "structure_id": f.structure})),
+                                                                                            [401, 403, 201, 403, 403, 403, 403, 201]),
+        row(M::POST, "/comptes/{id}/invitation",             Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
+        row(M::POST, "/comptes/{id}/desactivation",          Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
+        row(M::POST, "/comptes/{id}/reactivation",           Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
+        row(M::GET,  "/structures",                          Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200]),
+    ]
+}
+
+/// One precomputed hash for every fixture account: argon2 per account would dominate the run.
+fn shared_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| auth::hash_password(PW).unwrap())
+}
+
+struct Fixture {
+    app: TestApp,
+    structure: i64,
+    conseiller_email: String,
+    beneficiaire: i64,
+    parcours: i64,
+    compte: i64,
+    invitation_token: String,
+    users: Vec<(Who, i64)>,
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        let app = common::mail::app_with_mail_config(Config::default()).await;
+        let now = chrono::Utc::now();
+        let a = app.create_structure("Structure A").await;
+        let b = app.create_structure("Structure B").await;
+        let mut ids = Vec::new();
+        for (who, email, role, structure) in [
+            (Who::Conseiller, "conseiller@a.fr", Role::Conseiller, Some(a)),
+            (Who::Coordinateur, "coordinateur@a.fr", Role::Coordinateur, Some(a)),
+            (Who::AutreStructure, "conseiller@b.fr", Role::Conseiller, Some(b)),
+            (Who::Commanditaire, "commanditaire@x.fr", Role::Commanditaire, None),
+            (Who::Operateur, "operateur@x.fr", Role::Operateur, None),
+            (Who::Hub, "hub@x.fr", Role::Hub, None),
+            (Who::Admin, "admin@x.fr", Role::Admin, None),
+        ] {
+            let id = users::create_user(
+                &app.db,
+                &users::NewUser { email, password_hash: shared_hash(), prenom: "Test", nom: "Utilisateur", role, structure_id: structure },
+                now,
+            )
+            .await
+            .unwrap();
+            ids.push((who, id));
+        }
+        let mut fx = Fixture {
+            app,
+            structure: a,
+            conseiller_email: "conseiller@a.fr".into(),
+            beneficiaire: 0,
+            parcours: 0,
+            compte: 0,
+            invitation_token: String::new(),
+            users: ids,
+        };
+        // The fixture person, recorded by the conseiller through the real intake.
+        let cookie = fx.cookie(Who::Conseiller).await.unwrap();
+        let mut body = intake_body(PRENOM, 100, 5);
+        body["information"] = json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE});
+        fx.parcours = fx.app.intake(&cookie, body).await;
+        let (bid,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+            .bind(fx.parcours)
+            .fetch_one(&fx.app.db)
+            .await
+            .unwrap();
+        fx.beneficiaire = bid;
+        // An invited account of structure A, and its link.
+        let mut tx = fx.app.db.begin().await.unwrap();
+        fx.compte = comptes::create_invited(&mut tx, "invite@a.fr", "Invité", "A", Role::Conseiller, Some(a), now).await.unwrap();
+        fx.invitation_token =
+            comptes::create_token(&mut tx, fx.compte, ObjetJeton::Invitation, None, now, chrono::Duration::days(7)).await.unwrap();
+        tx.commit().await.unwrap();
+        fx
+    }
+
+    /// A session for `who`, written directly (no argon2 per cell).
+    async fn cookie(&self, who: Who) -> Option<String> {
+        let (_, user) = self.users.iter().find(|(w, _)| *w == who)?;
+        let (token, hash) = auth::new_token();
+        users::create_session(&self.app.db, &hash, *user, chrono::Utc::now()).await.unwrap();
+        Some(format!("{}={token}", auth::COOKIE_NAME))
+    }
+
+    fn path(&self, row: &Row) -> String {
+        let id = match row.id {
+            Id::None => 0,
+            Id::Beneficiaire => self.beneficiaire,
+            Id::Parcours => self.parcours,
+            Id::Compte => self.compte,
+        };
+        format!("/api/v1{}{}", row.path.replace("{id}", &id.to_string()), row.query)
+    }
+}
+
+struct Outcome {
+    status: u16,
+    problems: Vec<String>,
+}
+
+async fn run_cell(row: &Row, who: Who) -> Outcome {
+    let fx = Fixture::new().await;
+    let cookie = fx.cookie(who).await;
+    let path = fx.path(row);
+    let journal_before = fx.app.count("journal_acces").await;
+    let body = (row.body)(&fx).or_else(|| (row.method == Method::POST).then(|| json!({})));
+    let r = fx.app.request(row.method.clone(), &path, body, cookie.as_deref()).await;
+    let journal_after = fx.app.count("journal_acces").await;
+    let mut problems = Vec::new();
+    let shows_identity = r.text.contains(PRENOM) || r.text.contains(TELEPHONE);
+    if shows_identity && journal_after == journal_before {
+        problems.push("shows the person's identity but wrote no access-journal line".to_string());
+    }
+    if shows_identity && !(200..300).contains(&r.status.as_u16()) {
+        problems.push("an error answer shows the person's identity".to_string());
+    }
+    if !r.status.is_success() && journal_after != journal_before {
+        problems.push("a refused request wrote an access-journal line".to_string());
+    }
+    if r.status == StatusCode::INTERNAL_SERVER_ERROR {
+        problems.push(format!("server error: {}", r.text));
+    }
+    if !r.status.is_success() && r.body["error"].as_str().is_none_or(str::is_empty) {
+        problems.push(format!("error answer not in the JSON format: {}", r.text));
+    }
+    Outcome { status: r.status.as_u16(), problems }
+}
+
+#[tokio::test]
+async fn every_role_gets_the_expected_status_from_every_endpoint() {
+    let rows = table();
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for row in &rows {
+        for (i, who) in COLUMNS.iter().enumerate() {
+            let out = run_cell(row, *who).await;
+            cells += 1;
+            if out.status != row.expect[i] {
+                failures.push(format!("{} {} as {:?}: expected {}, got {}", row.method, row.path, who, row.expect[i], out.status));
+            }
+            for p in out.problems {
+                failures.push(format!("{} {} as {:?}: {p}", row.method, row.path, who));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `(method, path)` of every `.route(...)` in the API's sources.
+fn routes_in_sources() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut rest = src.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            let Some(open) = rest.find('"') else { break };
+            let after = &rest[open + 1..];
+            let close = after.find('"').unwrap();
+            let route = after[..close].to_string();
+            // The method router: up to the parenthesis closing `.route(`.
+            let mut depth = 1;
+            let mut end = 0;
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = i;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let methods = &rest[open + close + 2..end];
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let needle = format!("{m}(");
+                let found = methods.match_indices(&needle).any(|(i, _)| {
+                    i == 0 || !methods[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if found {
+                    out.push((m.to_uppercase(), route.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_table_lists_every_route_of_the_api() {
+    let routes = routes_in_sources();
+    assert!(routes.len() >= 20, "the route scan found too little: {routes:?}");
+    let mut in_table: Vec<(String, String)> = table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    in_table.sort();
+    let missing: Vec<_> = routes.iter().filter(|r| !in_table.contains(r)).collect();
+    let stale: Vec<_> = in_table.iter().filter(|r| !routes.contains(r)).collect();
+    assert!(missing.is_empty(), "endpoints without a line in roles.rs table(): {missing:?}");
+    assert!(stale.is_empty(), "lines of roles.rs table() for routes that no longer exist: {stale:?}");
+}

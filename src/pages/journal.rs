@@ -1,0 +1,111 @@
+//! `/journal-des-acces`: the structure's access journal, for its coordinateur — who saw whose
+//! identity, when, through which page. Entries cannot be edited or deleted (the database refuses).
+//! People appear by number: reading the journal shows no identity.
+
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use carnet_domain::api::Page;
+use carnet_domain::coop;
+use carnet_domain::donnees::{JournalEntree, ACTIONS_JOURNAL};
+use carnet_domain::paris::{date_courte, to_local};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+pub fn quand(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = to_local(at);
+    format!("{} à {}", date_courte(local.date()), local.format("%H:%M:%S"))
+}
+
+#[component]
+pub fn JournalPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = RwSignal::new(1u32);
+    let utilisateur = RwSignal::new(String::new());
+    let beneficiaire = RwSignal::new(query.read_untracked().get("beneficiaire").unwrap_or_default());
+    let comptes = LocalResource::new(|| async { api::comptes().await.unwrap_or_default() });
+    let list = LocalResource::new(move || {
+        let (p, u, b) = (page.get(), utilisateur.get().parse().ok(), beneficiaire.get().trim().parse().ok());
+        async move { api::journal(p, u, b).await }
+    });
+    view! {
+        <h1>"Journal des accès"</h1>
+        <p class="lead">"Chaque consultation de l'identité d'un bénéficiaire par un membre de la structure est notée ici. Ces lignes ne peuvent être ni modifiées ni supprimées."</p>
+        <form class="filters panel" on:submit=|ev| ev.prevent_default() aria-label="Filtrer le journal">
+            <div class="field-row">
+                <div class="field">
+                    <label for="filtre-utilisateur">"Qui"</label>
+                    <select id="filtre-utilisateur" on:change=move |ev| { utilisateur.set(event_target_value(&ev)); page.set(1); }>
+                        <option value="">"Tout le monde"</option>
+                        {move || comptes.get().map(|list| list.into_iter().map(|c| view! {
+                            <option value=c.id.to_string()>{format!("{} {}", c.prenom, c.nom)}</option>
+                        }).collect_view())}
+                    </select>
+                </div>
+                <div class="field field--short">
+                    <label for="filtre-beneficiaire">"Bénéficiaire n°"</label>
+                    <input id="filtre-beneficiaire" type="text" inputmode="numeric" autocomplete="off"
+                        prop:value=move || beneficiaire.get()
+                        on:input=move |ev| { beneficiaire.set(event_target_value(&ev)); page.set(1); }/>
+                </div>
+            </div>
+        </form>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(p) => view! { <JournalTable page=p current=page/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn JournalTable(page: Page<JournalEntree>, current: RwSignal<u32>) -> impl IntoView {
+    if page.items.is_empty() {
+        return view! { <p class="empty" role="status">"Aucune consultation enregistrée pour ces critères."</p> }.into_any();
+    }
+    let pages = page.page_count();
+    let n = page.page;
+    view! {
+        <p class="count" role="status">{format!("{} consultation{}", page.total, if page.total > 1 { "s" } else { "" })}</p>
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="visually-hidden">"Consultations, de la plus récente à la plus ancienne"</caption>
+                <thead><tr>
+                    <th scope="col">"Quand"</th><th scope="col">"Qui"</th><th scope="col">"Quoi"</th><th scope="col">"Bénéficiaires vus"</th>
+                </tr></thead>
+                <tbody>
+                    {page.items.into_iter().map(|e| {
+                        let count = e.beneficiaires.len();
+                        view! {
+                            <tr>
+                                <td>{quand(e.at)}</td>
+                                <td>{e.utilisateur.clone()}</td>
+                                <td>{coop::label(ACTIONS_JOURNAL, &e.action).unwrap_or("Consultation")}</td>
+                                <td>
+                                    {(count > 1).then(|| format!("{count} personnes : "))}
+                                    {e.beneficiaires.iter().take(8).enumerate().map(|(i, b)| view! {
+                                        {(i > 0).then_some(", ")}
+                                        <a href=format!("/beneficiaires/{b}") aria-label=format!("Bénéficiaire n° {b}")>{format!("n° {b}")}</a>
+                                    }).collect_view()}
+                                    {(count > 8).then(|| format!(" et {} autres", count - 8))}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(pages > 1).then(|| view! {
+            <nav class="pagination" aria-label="Pages du journal">
+                <button type="button" class="button button--secondary" disabled=n <= 1
+                    on:click=move |_| current.update(|p| *p = p.saturating_sub(1).max(1))>"Page précédente"</button>
+                <span>{format!("Page {n} sur {pages}")}</span>
+                <button type="button" class="button button--secondary" disabled=n >= pages
+                    on:click=move |_| current.update(|p| *p += 1)>"Page suivante"</button>
+            </nav>
+        })}
+    }
+    .into_any()
+}
