@@ -280,6 +280,8 @@ pub struct Bornes {
     pub debut: NaiveDate,
     /// No session after the carnet's end of validity: its passes could not be used.
     pub fin_validite: NaiveDate,
+    /// Today in Paris: the holiday rule is for planning; a past date records what happened.
+    pub aujourdhui: NaiveDate,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -341,7 +343,7 @@ pub fn valider_date_heure(
             },
         ));
     };
-    if let Some(nom) = feries::ferie(d) {
+    if let Some(nom) = feries::ferie(d).filter(|_| d > bornes.aujourdhui) {
         return Err((Partie::Date, format!("{quoi} : le {} est un jour férié ({nom}).", paris::date_longue(d))));
     }
     if d < bornes.debut {
@@ -373,17 +375,32 @@ pub fn valider_date_heure(
     Ok(d.and_time(t))
 }
 
-/// Checks the parameters of a planning (rhythm, first date of session 2, time, duration, place).
-pub fn valider_parametres(req: &PlanningRequest, bornes: Bornes) -> Result<ParametresPlanning, FieldErrors> {
-    let mut errors = FieldErrors::new();
+/// The settings that hold for every session: rhythm, duration, place.
+fn reglages(errors: &mut FieldErrors, req: &PlanningRequest) -> (Option<Frequence>, Option<u32>) {
     let frequence = Frequence::parse(req.frequence.trim());
     if frequence.is_none() {
         errors.insert("frequence".into(), "Rythme : choisissez quotidien, hebdomadaire ou tous les 15 jours.".into());
     }
-    let duree = valider_duree(&mut errors, "duree_minutes", &req.duree_minutes);
+    let duree = valider_duree(errors, "duree_minutes", &req.duree_minutes);
     if !coop::contains(coop::TYPE_LIEU, req.type_lieu.trim()) {
         errors.insert("type_lieu".into(), "Lieu : choisissez une valeur de la liste.".into());
     }
+    (frequence, duree)
+}
+
+/// Checks the settings of a schedule being saved (its dates are checked by `valider_seances`).
+pub fn valider_reglages(req: &PlanningRequest) -> Result<(Frequence, u32, String), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    match reglages(&mut errors, req) {
+        (Some(f), Some(d)) if errors.is_empty() => Ok((f, d, req.type_lieu.trim().to_string())),
+        _ => Err(errors),
+    }
+}
+
+/// Checks the parameters of a proposal (rhythm, first date of session 2, time, duration, place).
+pub fn valider_parametres(req: &PlanningRequest, bornes: Bornes) -> Result<ParametresPlanning, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let (frequence, duree) = reglages(&mut errors, req);
     let mut premiere = None;
     match valider_date_heure(&req.premiere_date, &req.heure, duree.unwrap_or(DUREE_MIN), bornes, "Première séance après l'accueil") {
         Ok(dt) => premiere = Some(dt),
@@ -650,7 +667,7 @@ mod tests {
     }
 
     fn bornes() -> Bornes {
-        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30") }
+        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30"), aujourdhui: d("2026-11-23") }
     }
 
     fn req() -> PlanningRequest {
@@ -710,6 +727,11 @@ mod tests {
         bad[2] = row("2026-12-25", "14:00");
         let e = valider_seances(&bad, 3, 60, bornes(), &[]).unwrap_err();
         assert!(e["seance_3"].contains("Noël"), "{e:?}");
+        // A past holiday records what happened (an intake on 11 November, say): accepted.
+        let mut past = rows.clone();
+        past[0] = row("2026-11-11", "10:00");
+        let b = Bornes { debut: d("2026-11-01"), ..bornes() };
+        assert!(valider_seances(&past, 3, 60, b, &[]).is_ok());
         // Two rows of the same schedule overlapping.
         let mut bad = rows.clone();
         bad[2] = row("2026-12-01", "14:30");

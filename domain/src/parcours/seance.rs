@@ -214,7 +214,7 @@ mod tests {
     }
 
     fn bornes() -> Bornes {
-        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30") }
+        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30"), aujourdhui: d("2026-12-01") }
     }
 
     fn code() -> String {

@@ -7,8 +7,11 @@ use axum::Router;
 mod auth;
 mod beneficiaires;
 mod communes;
+mod etapes;
 mod health;
 mod parcours;
+mod seances;
+mod tableau_de_bord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -17,5 +20,8 @@ pub fn router() -> Router<AppState> {
         .merge(communes::router())
         .merge(beneficiaires::router())
         .merge(parcours::router())
+        .merge(etapes::router())
+        .merge(seances::router())
+        .merge(tableau_de_bord::router())
         .fallback(|| async { AppError::NotFound })
 }

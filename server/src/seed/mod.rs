@@ -1,6 +1,8 @@
 //! Demo data, written only into a new database and only when asked (`--demo`): enough for a
 //! newcomer to log in and see the product at work. The password is public: never use it for real.
 
+pub mod parcours;
+
 use crate::auth::hash_password;
 use crate::db::Db;
 use crate::store::users::{self, NewUser};
@@ -22,7 +24,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     // Brest (29019), where the real Médiathèque des Capucins is.
     let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
     let hash = hash_password(DEMO_PASSWORD)?;
-    users::create_user(
+    let user_id = users::create_user(
         db,
         &NewUser {
             email: DEMO_EMAIL,
@@ -36,6 +38,9 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     // Each feature adds its demo data here, in its own module of `seed/`.
+    let mut tx = crate::db::begin_write(db).await?;
+    parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
+    tx.commit().await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

@@ -3,5 +3,10 @@
 pub mod audit;
 pub mod beneficiaires;
 pub mod communes;
+pub mod dossier;
+pub mod etapes;
+pub mod packs;
 pub mod parcours;
+pub mod passes;
+pub mod seances;
 pub mod users;
