@@ -27,6 +27,6 @@ async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResul
     let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50).await?;
     let prochaines_seances = seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
     let conseiller = if user.role == Role::Coordinateur { None } else { Some(user.id) };
-    let parcours = etapes::suivis(&mut conn, structure_id, conseiller, now - Duration::days(30), 50).await?;
+    let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50).await?;
     Ok(Json(TableauDeBord { aujourdhui: today, seances_du_jour, prochaines_seances, parcours }))
 }

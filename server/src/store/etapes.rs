@@ -218,13 +218,13 @@ struct SuiviRow {
     updated_at: DateTime<Utc>,
 }
 
-/// The dashboard's parcours: open ones first (by next session), then those closed recently.
+/// The dashboard's parcours: open ones first (by next session), then the `fermes` closed last.
 /// A conseiller sees their own; a coordinateur, the whole structure's.
 pub async fn suivis(
     conn: &mut SqliteConnection,
     structure_id: i64,
     conseiller_id: Option<i64>,
-    closed_since: DateTime<Utc>,
+    fermes: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<ParcoursSuivi>> {
     let rows: Vec<SuiviRow> = sqlx::query_as(
@@ -238,13 +238,16 @@ pub async fn suivis(
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
          JOIN carnets ca ON ca.id = p.carnet_id
          WHERE p.structure_id = $1 AND ($2 IS NULL OR p.conseiller_id = $2)
-           AND (p.etat = 'en_cours' OR p.updated_at >= $3)
+           AND (p.etat = 'en_cours' OR p.id IN (
+                 SELECT p2.id FROM parcours p2
+                 WHERE p2.structure_id = $1 AND ($2 IS NULL OR p2.conseiller_id = $2) AND p2.etat <> 'en_cours'
+                 ORDER BY p2.updated_at DESC LIMIT $3))
          ORDER BY p.etat <> 'en_cours', prochaine IS NULL, prochaine, p.updated_at DESC
          LIMIT $4",
     )
     .bind(structure_id)
     .bind(conseiller_id)
-    .bind(closed_since)
+    .bind(fermes)
     .bind(limit)
     .fetch_all(conn)
     .await?;
