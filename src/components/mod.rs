@@ -1,7 +1,12 @@
 //! Pieces shared by several pages.
 
+pub mod autosave;
+pub mod champs;
+pub mod chart;
 pub mod form;
+pub mod niveaux;
 pub mod stepper;
+pub mod wizard;
 
 use crate::api::ApiError;
 use leptos::prelude::*;

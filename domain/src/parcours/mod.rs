@@ -11,7 +11,7 @@ pub mod objectifs;
 pub mod planning;
 pub mod seance;
 
-use crate::api::ParcoursDetail;
+use crate::api::{BeneficiaireView, CarnetView, ParcoursDetail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use competences::{Niveau, Niveaux};
 use diagnostic::ResultatExterne;
@@ -101,12 +101,18 @@ pub struct PackRef {
     pub nom: String,
 }
 
-/// Everything a parcours page needs, in one answer (`GET /api/v1/parcours/{id}`): the intake
-/// (`ParcoursDetail`, flattened, so the intake's fields stay where they were) and every step.
+/// Everything a parcours page needs, in one answer (`GET /api/v1/parcours/{id}`): the intake's
+/// fields (those of `ParcoursDetail`, at the same place) and every step. Written out rather than
+/// `#[serde(flatten)]`, whose deserializer weighs tens of kilobytes in the app.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dossier {
-    #[serde(flatten)]
-    pub detail: ParcoursDetail,
+    pub id: i64,
+    pub etat: String,
+    pub etape: String,
+    pub conseiller: String,
+    pub created_at: DateTime<Utc>,
+    pub beneficiaire: BeneficiaireView,
+    pub carnet: CarnetView,
     pub structure: String,
     pub pack: Option<PackRef>,
     pub diagnostic_initial: Option<DiagnosticView>,
@@ -119,9 +125,31 @@ pub struct Dossier {
 }
 
 impl Dossier {
+    /// Joins the intake's part and the rest.
+    pub fn new(detail: ParcoursDetail, structure: String) -> Dossier {
+        Dossier {
+            id: detail.id,
+            etat: detail.etat,
+            etape: detail.etape,
+            conseiller: detail.conseiller,
+            created_at: detail.created_at,
+            beneficiaire: detail.beneficiaire,
+            carnet: detail.carnet,
+            structure,
+            pack: None,
+            diagnostic_initial: None,
+            diagnostic_final: None,
+            objectifs: Vec::new(),
+            themes: Vec::new(),
+            planning: None,
+            seances: Vec::new(),
+            bilan: None,
+        }
+    }
+
     pub fn faits(&self) -> Faits {
         Faits {
-            termine: self.detail.etat == "termine",
+            termine: self.etat == "termine",
             diagnostic_initial: self.diagnostic_initial.is_some(),
             objectifs: !self.objectifs.is_empty(),
             planning: self.planning.is_some(),
@@ -138,7 +166,7 @@ impl Dossier {
 
     /// The rank of the next unused pass of the carnet, as a hint for the conseiller.
     pub fn prochain_pass(&self) -> Option<i64> {
-        self.detail.carnet.passes.iter().filter(|p| p.etat == "distribue").map(|p| p.rang).min()
+        self.carnet.passes.iter().filter(|p| p.etat == "distribue").map(|p| p.rang).min()
     }
 }
 

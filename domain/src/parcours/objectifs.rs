@@ -48,12 +48,10 @@ impl PackView {
         self.cibles.iter().filter(|c| c.nb_passes == nb_passes).cloned().collect()
     }
 
-    /// The competences the pack targets, for the quick diagnostic.
+    /// The competences the pack targets, in the framework's order, for the quick diagnostic.
     pub fn competences_visees(&self, nb_passes: i64) -> Vec<String> {
-        let mut v: Vec<String> = self.cibles_pour(nb_passes).into_iter().map(|c| c.competence).collect();
-        v.sort();
-        v.dedup();
-        v
+        let cibles = self.cibles_pour(nb_passes);
+        competences::codes().filter(|c| cibles.iter().any(|x| x.competence == *c)).map(String::from).collect()
     }
 }
 

@@ -398,8 +398,8 @@ async fn calendar(
     let d = dossier::load(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
     let mut conn = state.db.acquire().await?;
     let rows = seances::of_parcours(&mut conn, id).await?;
-    let prenom = &d.detail.beneficiaire.prenom;
-    let n = d.detail.carnet.nb_passes;
+    let prenom = &d.beneficiaire.prenom;
+    let n = d.carnet.nb_passes;
     let evenements: Vec<EvenementIcs> = d
         .seances
         .iter()
@@ -412,7 +412,7 @@ async fn calendar(
                 (None, _) => format!("Carnet – séance avec {prenom} ({})", s.statut.libelle().to_lowercase()),
             };
             let lieu = format!("{} ({})", d.structure, coop::label(coop::TYPE_LIEU, &s.type_lieu).unwrap_or("lieu à préciser"));
-            let mut description = vec![format!("Parcours Pass numérique de {prenom}, carnet n° {}.", d.detail.carnet.numero)];
+            let mut description = vec![format!("Parcours Pass numérique de {prenom}, carnet n° {}.", d.carnet.numero)];
             if let Some(t) = &s.theme {
                 if !t.competences.is_empty() {
                     let comps: Vec<String> =

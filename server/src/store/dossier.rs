@@ -165,8 +165,6 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
     let seances = seances::views(&mut conn, id, &themes).await?;
 
     Ok(Some(Dossier {
-        detail,
-        structure: x.structure_nom,
         pack: match (x.pack_code, x.pack_nom) {
             (Some(code), Some(nom)) => Some(PackRef { code, nom }),
             _ => None,
@@ -191,6 +189,7 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
             }
             _ => None,
         },
+        ..Dossier::new(detail, x.structure_nom)
     }))
 }
 
