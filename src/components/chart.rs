@@ -22,7 +22,7 @@ fn court(n: Niveau) -> &'static str {
 }
 
 fn x_of(n: Niveau) -> i32 {
-    let plot = W - LABEL - 30;
+    let plot = W - LABEL - 60;
     // Level 0 still shows a stub, so a bar is never missing.
     6 + plot * n.rang() as i32 / 3
 }

@@ -58,7 +58,7 @@ fn Liste(d: Dossier) -> impl IntoView {
     let libres = d.carnet.passes.iter().filter(|p| p.etat == "distribue").count();
     let bilan_ok = prerequis(Etape::Bilan, &f).is_ok();
     let actives = d.seances.iter().filter(|s| !s.statut.est_absence()).count();
-    let today = paris::today(Utc::now());
+    let maintenant = paris::to_local(Utc::now());
     view! {
         <div class="page-head">
             <h1>{format!("Séances — {}", d.beneficiaire.prenom)}</h1>
@@ -74,7 +74,7 @@ fn Liste(d: Dossier) -> impl IntoView {
         })}
         <ol class="seances">
             {d.seances.iter().map(|s| {
-                let a_tenir = s.statut == StatutSeance::Prevue && s.debut.date() <= today;
+                let a_tenir = s.statut == StatutSeance::Prevue && s.debut <= maintenant;
                 view! {
                     <li class="seance" class:seance--absente=s.statut.est_absence() class:seance--a-tenir=a_tenir>
                         <div class="seance__quand">{quand(s)}</div>
@@ -114,7 +114,7 @@ fn Ajouter(id: i64) -> impl IntoView {
         spawn_local(async move {
             match api::add_session(id, &req).await {
                 Ok(_) => ctx.recharger(),
-                Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
+                Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "ajout-")),
                 Err(e) => message.set(Some(e.message())),
             }
         });
@@ -124,20 +124,32 @@ fn Ajouter(id: i64) -> impl IntoView {
             <h2>"Ajouter une séance"</h2>
             <p class="hint">"Il reste des pass sans séance prévue. La date proposée suit le rythme du parcours."</p>
             <p class="field-error" role="alert">{move || message.get()}</p>
-            <DateHeureFields date=date heure=heure_s errors=errors/>
+            <DateHeureFields prefixe="ajout-" date=date heure=heure_s errors=errors/>
             <button type="submit" class="button">"Ajouter la séance"</button>
         </form>
     }
 }
 
-/// Date and time fields (`date`, `heure`), with the next free slot offered when one is refused.
+/// The server names fields `date`, `heure`, `code`…; a page with several forms prefixes them
+/// so that ids stay unique and each error lands in its own form.
+fn prefixer(fields: FieldErrors, prefixe: &str) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    for (k, v) in fields {
+        out.insert(format!("{prefixe}{k}"), v);
+    }
+    out
+}
+
+/// Date and time fields (`<prefixe>date`, `<prefixe>heure`), with the next free slot offered
+/// when one is refused.
 #[component]
-fn DateHeureFields(date: RwSignal<String>, heure: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let proposition = move || errors.read().get("proposition_date").cloned().and_then(|p| NaiveDateTime::parse_from_str(&p, "%Y-%m-%dT%H:%M").ok());
+fn DateHeureFields(prefixe: &'static str, date: RwSignal<String>, heure: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let cle = format!("{prefixe}proposition_date");
+    let proposition = move || errors.read().get(&cle).cloned().and_then(|p| NaiveDateTime::parse_from_str(&p, "%Y-%m-%dT%H:%M").ok());
     view! {
         <div class="field-row">
-            <TextField name="date" label="Date" value=date errors=errors input_type="date"/>
-            <TextField name="heure" label="Heure" value=heure errors=errors input_type="time"/>
+            <TextField name=format!("{prefixe}date") label="Date" value=date errors=errors input_type="date"/>
+            <TextField name=format!("{prefixe}heure") label="Heure" value=heure errors=errors input_type="time"/>
         </div>
         {move || proposition().map(|dt| view! {
             <button type="button" class="button button--secondary button--small" on:click=move |_| {
@@ -246,7 +258,7 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         spawn_local(async move {
             match api::hold(sid, &req).await {
                 Ok(_) => ctx.recharger(),
-                Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
+                Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "tenue-")),
                 Err(e) => message.set(Some(e.message())),
             }
             pending.set(false);
@@ -256,18 +268,18 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         <form class="panel form" on:submit=valider novalidate aria-labelledby="tenir-title">
             <h2 id="tenir-title">"La séance a eu lieu : valider le pass"</h2>
             <p class="field-error" role="alert">{move || message.get()}</p>
-            <div class="field" class:field--invalid=move || errors.read().contains_key("code")>
-                <label for="code">"Code du pass (obligatoire)"</label>
-                <p class="hint" id="code-hint">{hint}</p>
-                <FieldError name="code" errors=errors/>
-                <input id="code" type="text" class="code-input" autocomplete="off" spellcheck="false" autocapitalize="characters"
-                    maxlength="20" aria-describedby="code-hint code-error"
-                    aria-invalid=move || if errors.read().contains_key("code") { "true" } else { "false" }
+            <div class="field" class:field--invalid=move || errors.read().contains_key("tenue-code")>
+                <label for="tenue-code">"Code du pass (obligatoire)"</label>
+                <p class="hint" id="tenue-code-hint">{hint}</p>
+                <FieldError name="tenue-code" errors=errors/>
+                <input id="tenue-code" type="text" class="code-input" autocomplete="off" spellcheck="false" autocapitalize="characters"
+                    maxlength="20" aria-describedby="tenue-code-hint tenue-code-error"
+                    aria-invalid=move || if errors.read().contains_key("tenue-code") { "true" } else { "false" }
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
             </div>
-            <details>
+            <details open=move || errors.read().keys().any(|k| k != "tenue-code")>
                 <summary>{format!("Date et heure réelles : {} à {}", date_longue(defaut), heure(s.debut.time()))}</summary>
-                <DateHeureFields date=date heure=heure_s errors=errors/>
+                <DateHeureFields prefixe="tenue-" date=date heure=heure_s errors=errors/>
             </details>
             <button type="submit" class="button" disabled=move || pending.get()>
                 {move || if pending.get() { "Validation…" } else { "Valider le pass" }}
@@ -400,7 +412,7 @@ fn Deplacer(s: SeanceView) -> impl IntoView {
         spawn_local(async move {
             match api::move_session(sid, &req).await {
                 Ok(_) => ctx.recharger(),
-                Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
+                Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "deplacer-")),
                 Err(e) => message.set(Some(e.message())),
             }
         });
@@ -410,7 +422,7 @@ fn Deplacer(s: SeanceView) -> impl IntoView {
             <summary><h2>"Déplacer la séance"</h2></summary>
             <form class="form" on:submit=deplacer novalidate>
                 <p class="field-error" role="alert">{move || message.get()}</p>
-                <DateHeureFields date=date heure=heure_s errors=errors/>
+                <DateHeureFields prefixe="deplacer-" date=date heure=heure_s errors=errors/>
                 <button type="submit" class="button">"Déplacer la séance"</button>
             </form>
         </details>

@@ -265,7 +265,7 @@ pub async fn seed_demo(conn: &mut SqliteConnection, structure_id: i64, user_id: 
         tenues: 5,
         absence: Some(2),
         bilan: Some((
-            vec![("1.1", PartiellementAutonome), ("2.1", Autonome), ("2.4", PartiellementAutonome), ("3.1", PartiellementAutonome), ("4.2", EntierementAccompagne)],
+            vec![("1.1", PartiellementAutonome), ("2.1", Autonome), ("2.4", PartiellementAutonome), ("3.1", EntierementAccompagne), ("4.2", EntierementAccompagne)],
             "insertion_professionnelle",
             "Continuer les candidatures avec la conseillère France Travail. Venir aux ateliers « CV et lettre » du mardi à la médiathèque.",
         )),
