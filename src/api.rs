@@ -1,6 +1,12 @@
 //! Typed client of the server's JSON API (`/api/v1`). Pages call these functions only.
 
 use carnet_domain::api::*;
+use carnet_domain::parcours::bilan::BilanRequest;
+use carnet_domain::parcours::diagnostic::DiagnosticRequest;
+use carnet_domain::parcours::objectifs::{ObjectifsRequest, PackView};
+use carnet_domain::parcours::planning::{DateHeure, PlanningRequest};
+use carnet_domain::parcours::seance::{AbsenceRequest, AnnulationRequest, CompteRendu, TenueRequest};
+use carnet_domain::parcours::{Dossier, PassValide, PropositionPlanning, PropositionRemplacement, TableauDeBord};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,12 +59,27 @@ impl std::error::Error for ApiError {}
 
 const BASE: &str = "/api/v1";
 
-async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    let status = resp.status();
-    if (200..300).contains(&status) {
-        return resp.json::<T>().await.map_err(|_| ApiError::Refused("Réponse du serveur illisible.".into()));
+/// One request, answered as text or as our error. Not generic: every call of the app shares this
+/// code; only the decoding at the end (`decode`) is compiled per answer type.
+pub async fn send(method: &str, path: &str, body: Option<String>) -> Result<String, ApiError> {
+    let url = format!("{BASE}{path}");
+    let builder = match method {
+        "POST" => Request::post(&url),
+        "PUT" => Request::put(&url),
+        _ => Request::get(&url),
+    };
+    let request = match body {
+        Some(b) => builder.header("Content-Type", "application/json").body(b),
+        None => builder.build(),
     }
-    let body: ApiErrorBody = resp.json().await.unwrap_or_default();
+    .map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))?;
+    let resp: Response = request.send().await.map_err(|_| ApiError::Network)?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|_| ApiError::Network)?;
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    let body: ApiErrorBody = serde_json::from_str(&text).unwrap_or_default();
     Err(match status {
         401 => ApiError::Unauthorized,
         403 => ApiError::Forbidden,
@@ -69,19 +90,24 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     })
 }
 
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|_| ApiError::Refused("Réponse du serveur illisible.".into()))
+}
+
+pub fn to_json<B: Serialize>(body: &B) -> String {
+    serde_json::to_string(body).unwrap_or_default()
+}
+
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let resp = Request::get(&format!("{BASE}{path}")).send().await.map_err(|_| ApiError::Network)?;
-    read(resp).await
+    decode(&send("GET", path, None).await?)
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let resp = Request::post(&format!("{BASE}{path}"))
-        .json(body)
-        .map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    read(resp).await
+    decode(&send("POST", path, Some(to_json(body))).await?)
+}
+
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    decode(&send("PUT", path, Some(to_json(body))).await?)
 }
 
 /// Percent-encodes a query-string value.
@@ -133,7 +159,8 @@ pub async fn create_parcours(req: &IntakeRequest) -> Result<IntakeCreated, ApiEr
     post("/parcours", req).await
 }
 
-pub async fn parcours(id: i64) -> Result<ParcoursDetail, ApiError> {
+/// Everything a parcours page shows, in one request.
+pub async fn parcours(id: i64) -> Result<Dossier, ApiError> {
     get(&format!("/parcours/{id}")).await
 }
 
@@ -235,4 +262,83 @@ pub async fn journal(page: u32, utilisateur: Option<i64>, beneficiaire: Option<i
         path.push_str(&format!("&beneficiaire={b}"));
     }
     get(&path).await
+}
+
+// --- the parcours wizard
+
+/// An answer whose content the app does not need (unknown fields are ignored, so no JSON
+/// value type is compiled in).
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+pub struct Fait {}
+
+/// What a step's save answers: the step the parcours has now reached.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Avance {
+    #[serde(default)]
+    pub etape: String,
+}
+
+pub async fn packs() -> Result<Vec<PackView>, ApiError> {
+    get("/packs").await
+}
+
+/// `moment`: `initial` or `final`.
+pub async fn save_diagnostic(id: i64, moment: &str, req: &DiagnosticRequest) -> Result<Avance, ApiError> {
+    put(&format!("/parcours/{id}/diagnostics/{moment}"), req).await
+}
+
+pub async fn save_objectifs(id: i64, req: &ObjectifsRequest) -> Result<Avance, ApiError> {
+    put(&format!("/parcours/{id}/objectifs"), req).await
+}
+
+pub async fn propose_planning(id: i64, req: &PlanningRequest) -> Result<PropositionPlanning, ApiError> {
+    post(&format!("/parcours/{id}/planning/proposition"), req).await
+}
+
+pub async fn save_planning(id: i64, req: &PlanningRequest) -> Result<Avance, ApiError> {
+    put(&format!("/parcours/{id}/planning"), req).await
+}
+
+pub fn calendar_url(id: i64) -> String {
+    format!("{BASE}/parcours/{id}/seances.ics")
+}
+
+pub async fn hold(seance: i64, req: &TenueRequest) -> Result<PassValide, ApiError> {
+    post(&format!("/seances/{seance}/tenue"), req).await
+}
+
+pub async fn save_report(seance: i64, req: &CompteRendu) -> Result<Fait, ApiError> {
+    put(&format!("/seances/{seance}/compte-rendu"), req).await
+}
+
+pub async fn replacement(id: i64) -> Result<PropositionRemplacement, ApiError> {
+    get(&format!("/parcours/{id}/remplacement")).await
+}
+
+pub async fn absence(seance: i64, req: &AbsenceRequest) -> Result<Fait, ApiError> {
+    post(&format!("/seances/{seance}/absence"), req).await
+}
+
+pub async fn move_session(seance: i64, req: &DateHeure) -> Result<Fait, ApiError> {
+    put(&format!("/seances/{seance}/date"), req).await
+}
+
+pub async fn add_session(id: i64, req: &DateHeure) -> Result<Fait, ApiError> {
+    post(&format!("/parcours/{id}/seances"), req).await
+}
+
+pub async fn cancel_validation(seance: i64, req: &AnnulationRequest) -> Result<Fait, ApiError> {
+    post(&format!("/seances/{seance}/annulation"), req).await
+}
+
+pub async fn save_bilan(id: i64, req: &BilanRequest) -> Result<Avance, ApiError> {
+    put(&format!("/parcours/{id}/bilan"), req).await
+}
+
+pub async fn close(id: i64) -> Result<Fait, ApiError> {
+    post(&format!("/parcours/{id}/cloture"), &Fait {}).await
+}
+
+pub async fn tableau_de_bord() -> Result<TableauDeBord, ApiError> {
+    get("/tableau-de-bord").await
 }

@@ -39,6 +39,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
                     <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
+                    <Route path=path!("parcours/:id/diagnostic") view=pages::diagnostic::DiagnosticPage/>
+                    <Route path=path!("parcours/:id/objectifs") view=pages::objectifs::ObjectifsPage/>
+                    <Route path=path!("parcours/:id/planning") view=pages::planning::PlanningPage/>
+                    <Route path=path!("parcours/:id/seances") view=pages::seances::SeancesPage/>
+                    <Route path=path!("parcours/:id/seances/:sid") view=pages::seances::SeancePage/>
+                    <Route path=path!("parcours/:id/bilan") view=pages::bilan::BilanPage/>
+                    <Route path=path!("parcours/:id/bilan/imprimer") view=pages::bilan::BilanImprimerPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
                     <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>

@@ -23,6 +23,8 @@ pub const ACTIONS_JOURNAL: Vocabulaire = &[
     ("donnees", "Page « Données et droits »"),
     ("export", "Export des données"),
     ("rectification", "Rectification"),
+    ("tableau_de_bord", "Tableau de bord (agenda et parcours suivis)"),
+    ("calendrier", "Calendrier des séances (.ics)"),
 ];
 
 /// Default retention: identity is erased this long after the last activity.

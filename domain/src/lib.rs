@@ -8,6 +8,8 @@ pub mod donnees;
 pub mod intake;
 pub mod money;
 pub mod paris;
+pub mod parcours;
+pub mod pass_etat;
 pub mod pass_code;
 pub mod text;
 

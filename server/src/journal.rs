@@ -20,6 +20,8 @@ pub enum Lecture {
     Donnees,
     Export,
     Rectification,
+    TableauDeBord,
+    Calendrier,
 }
 
 impl Lecture {
@@ -31,6 +33,8 @@ impl Lecture {
             Lecture::Donnees => "donnees",
             Lecture::Export => "export",
             Lecture::Rectification => "rectification",
+            Lecture::TableauDeBord => "tableau_de_bord",
+            Lecture::Calendrier => "calendrier",
         }
     }
 }
@@ -45,4 +49,17 @@ pub async fn identite_lue(state: &AppState, user: &CurrentUser, lecture: Lecture
     store::journal::record(&state.db, Utc::now(), user.id, structure_id, lecture.code(), beneficiaires)
         .await
         .map_err(AppError::from)
+}
+
+/// The beneficiaries of some parcours (for answers that list parcours by first name).
+pub async fn beneficiaires_des_parcours(state: &AppState, parcours: &[i64]) -> AppResult<Vec<i64>> {
+    if parcours.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = parcours.iter().map(i64::to_string).collect();
+    let rows: Vec<(i64,)> =
+        sqlx::query_as(&format!("SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1", ids.join(",")))
+            .fetch_all(&state.db)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }

@@ -2,6 +2,7 @@
 //! rectification, erasure) and the access journal.
 
 mod common;
+mod wizard;
 
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
@@ -308,7 +309,9 @@ async fn rectification_uses_the_intake_rules_and_audits_field_names_only() {
 async fn the_export_holds_every_stored_field_of_the_person() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
-    let p = app.intake(&cookie, intake_with_contacts("Zoé", 40)).await;
+    let mut body = intake_with_contacts("Zoé", 40);
+    body["date_reception"] = wizard::intake_passe("Zoé", 40, 5)["date_reception"].clone();
+    let p = wizard::parcours_complet(&app, &cookie, body).await;
     let b = beneficiaire_of(&app, p).await;
     // Someone else, whose data must not appear.
     app.intake(&cookie, intake_body("Autre", 41, 10)).await;

@@ -10,6 +10,7 @@
 //! more number per row.
 
 mod common;
+mod wizard;
 
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
@@ -59,6 +60,10 @@ enum Id {
     Parcours,
     /// An invited account of the fixture structure (no password yet).
     Compte,
+    /// The fixture parcours' second session, still planned.
+    Seance,
+    /// Its first session, held with pass n°1.
+    SeanceTenue,
 }
 
 struct Row {
@@ -124,6 +129,34 @@ fn table() -> Vec<Row> {
         row(M::POST, "/comptes/{id}/desactivation",          Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
         row(M::POST, "/comptes/{id}/reactivation",           Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
         row(M::GET,  "/structures",                          Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200]),
+        // The parcours wizard (issue 3): the fixture parcours is at its sessions, the first held.
+        row(M::GET,  "/packs",                               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
+        row(M::PUT,  "/parcours/{id}/diagnostics/{moment}",  Id::Parcours, "", |_| Some(wizard::diagnostic_body()),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::PUT,  "/parcours/{id}/objectifs",             Id::Parcours, "", |f| Some(f.objectifs.clone()),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/parcours/{id}/planning/proposition",  Id::Parcours, "", |_| Some(json!({"frequence": "hebdomadaire", "premiere_date": wizard::iso(today() + chrono::Duration::days(30)), "heure": "10:00", "duree_minutes": "60", "type_lieu": "lieu_activite", "seances": []})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::PUT,  "/parcours/{id}/planning",              Id::Parcours, "", |_| Some(wizard::planning_body(&wizard::semaines_passees(5), "10:00")),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
+        row(M::PUT,  "/parcours/{id}/bilan",                 Id::Parcours, "", |_| Some(json!({"objectifs_atteints": {}, "orientation": "", "recommandations": "Continuer."})),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
+        row(M::POST, "/parcours/{id}/cloture",               Id::Parcours, "", empty,     [401, 409, 409, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/parcours/{id}/seances.ics",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
+        row(M::POST, "/seances/{id}/tenue",                  Id::Seance, "", |f| Some(json!({"code": f.codes[1], "date": &f.seance["debut"].as_str().unwrap()[..10], "heure": &f.seance["debut"].as_str().unwrap()[11..16]})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::PUT,  "/seances/{id}/compte-rendu",           Id::SeanceTenue, "", |_| Some(json!({"thematiques": ["diagnostic_numerique"], "duree_minutes": "60"})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/seances/{id}/absence",                Id::Seance, "", |_| Some(json!({"statut": "absente_excusee", "remplacement": false})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::PUT,  "/seances/{id}/date",                   Id::Seance, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+        row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
     ]
 }
 
@@ -142,6 +175,10 @@ struct Fixture {
     compte: i64,
     invitation_token: String,
     users: Vec<(Who, i64)>,
+    codes: Vec<String>,
+    seance: Value,
+    seance_tenue: Value,
+    objectifs: Value,
 }
 
 impl Fixture {
@@ -178,12 +215,30 @@ impl Fixture {
             compte: 0,
             invitation_token: String::new(),
             users: ids,
+            codes: Vec::new(),
+            seance: Value::Null,
+            seance_tenue: Value::Null,
+            objectifs: Value::Null,
         };
         // The fixture person, recorded by the conseiller through the real intake.
         let cookie = fx.cookie(Who::Conseiller).await.unwrap();
-        let mut body = intake_body(PRENOM, 100, 5);
+        let mut body = wizard::intake_passe(PRENOM, 100, 5);
         body["information"] = json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE});
+        fx.codes = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
         fx.parcours = fx.app.intake(&cookie, body).await;
+        // Taken to its sessions (a weekly schedule already lived), the first one held.
+        wizard::diagnostic(&fx.app, &cookie, fx.parcours).await;
+        fx.objectifs = wizard::objectifs_body(&fx.app, &cookie, "competences_de_base", 5).await;
+        let r = wizard::put(&fx.app, &format!("/api/v1/parcours/{}/objectifs", fx.parcours), fx.objectifs.clone(), &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let planning = wizard::planning_body(&wizard::semaines_passees(5), "10:00");
+        let r = wizard::put(&fx.app, &format!("/api/v1/parcours/{}/planning", fx.parcours), planning, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let seances = wizard::seances(&wizard::dossier(&fx.app, &cookie, fx.parcours).await);
+        let r = wizard::tenir(&fx.app, &cookie, &seances[0], &fx.codes[0]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        fx.seance_tenue = seances[0].clone();
+        fx.seance = seances[1].clone();
         let (bid,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
             .bind(fx.parcours)
             .fetch_one(&fx.app.db)
@@ -213,8 +268,11 @@ impl Fixture {
             Id::Beneficiaire => self.beneficiaire,
             Id::Parcours => self.parcours,
             Id::Compte => self.compte,
+            Id::Seance => self.seance["id"].as_i64().unwrap(),
+            Id::SeanceTenue => self.seance_tenue["id"].as_i64().unwrap(),
         };
-        format!("/api/v1{}{}", row.path.replace("{id}", &id.to_string()), row.query)
+        let path = row.path.replace("{id}", &id.to_string()).replace("{moment}", "initial");
+        format!("/api/v1{path}{}", row.query)
     }
 }
 

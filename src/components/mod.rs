@@ -1,8 +1,13 @@
 //! Pieces shared by several pages.
 
 pub mod confirm;
+pub mod autosave;
+pub mod champs;
+pub mod chart;
 pub mod form;
+pub mod niveaux;
 pub mod stepper;
+pub mod wizard;
 
 use crate::api::ApiError;
 use leptos::prelude::*;

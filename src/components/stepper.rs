@@ -1,6 +1,7 @@
 //! The parcours stepper: every step always visible, the current one marked, done ones ticked,
 //! later ones reachable only once their prerequisites are met.
 
+use carnet_domain::parcours::etapes::Etape;
 use leptos::prelude::*;
 
 /// The steps of a parcours, in order, with the route segment of each.
@@ -13,45 +14,54 @@ pub const ETAPES: &[(&str, &str)] = &[
     ("bilan", "Bilan"),
 ];
 
-fn index_of(etape: &str) -> usize {
-    ETAPES.iter().position(|(code, _)| *code == etape).unwrap_or(0)
+/// The page of a step.
+pub fn href(parcours_id: i64, etape: Etape) -> String {
+    match etape {
+        Etape::Accueil => format!("/parcours/{parcours_id}"),
+        e => format!("/parcours/{parcours_id}/{}", e.code()),
+    }
 }
 
-/// `reached` is the furthest step the parcours may open (its current step); `current` is the
-/// one on screen.
+/// `reached` is the furthest step the parcours may open (it follows each save); `current` is the
+/// one on screen; `termine` ticks every step.
 #[component]
-pub fn Stepper(parcours_id: i64, #[prop(into)] reached: String, #[prop(into)] current: String) -> impl IntoView {
-    let reached_i = index_of(&reached);
-    let current_i = index_of(&current);
+pub fn Stepper(
+    parcours_id: i64,
+    #[prop(into)] reached: Signal<Etape>,
+    current: Etape,
+    #[prop(optional)] termine: bool,
+) -> impl IntoView {
     view! {
         <nav class="stepper" aria-label="Étapes du parcours">
             <ol>
-                {ETAPES.iter().enumerate().map(|(i, (code, label))| {
-                    let done = i < reached_i;
-                    let is_current = i == current_i;
-                    let reachable = i <= reached_i;
-                    let href = if i == 0 { format!("/parcours/{parcours_id}") } else { format!("/parcours/{parcours_id}/{code}") };
-                    let state = if done { "terminée" } else if reachable { "en cours" } else { "pas encore accessible" };
-                    let class = format!("stepper__step{}{}{}",
-                        if done { " stepper__step--done" } else { "" },
+                {Etape::TOUTES.into_iter().map(|e| {
+                    let i = e.numero();
+                    let is_current = e == current;
+                    let done = move || termine || e < reached.get();
+                    let reachable = move || e <= reached.get();
+                    let state = move || if done() { "terminée" } else if reachable() { "accessible" } else { "pas encore accessible" };
+                    let class = move || format!("stepper__step{}{}{}",
+                        if done() { " stepper__step--done" } else { "" },
                         if is_current { " stepper__step--current" } else { "" },
-                        if !reachable { " stepper__step--locked" } else { "" });
+                        if !reachable() { " stepper__step--locked" } else { "" });
+                    let num = move || if done() { "✓".to_string() } else { i.to_string() };
+                    let hidden = move || format!(" (étape {i} sur 6, {}{})", state(), if is_current { ", affichée" } else { "" });
                     view! {
                         <li class=class aria-current=if is_current { Some("step") } else { None }>
-                            {if reachable {
+                            {move || if reachable() {
                                 view! {
-                                    <a href=href>
-                                        <span class="stepper__num" aria-hidden="true">{if done { "✓".to_string() } else { (i + 1).to_string() }}</span>
-                                        <span class="stepper__label">{*label}</span>
-                                        <span class="visually-hidden">{format!(" (étape {} sur {}, {state})", i + 1, ETAPES.len())}</span>
+                                    <a href=href(parcours_id, e)>
+                                        <span class="stepper__num" aria-hidden="true">{num}</span>
+                                        <span class="stepper__label">{e.libelle()}</span>
+                                        <span class="visually-hidden">{hidden}</span>
                                     </a>
                                 }.into_any()
                             } else {
                                 view! {
                                     <span>
-                                        <span class="stepper__num" aria-hidden="true">{(i + 1).to_string()}</span>
-                                        <span class="stepper__label">{*label}</span>
-                                        <span class="visually-hidden">{format!(" (étape {} sur {}, {state})", i + 1, ETAPES.len())}</span>
+                                        <span class="stepper__num" aria-hidden="true">{num}</span>
+                                        <span class="stepper__label">{e.libelle()}</span>
+                                        <span class="visually-hidden">{hidden}</span>
                                     </span>
                                 }.into_any()
                             }}

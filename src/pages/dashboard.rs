@@ -1,10 +1,15 @@
-//! `/`: the conseiller's dashboard — the structure's beneficiaries, searchable, and the way
+//! `/`: the conseiller's dashboard — today's sessions and the next ones, each parcours with its
+//! progress and the step to resume, the structure's beneficiaries (searchable), and the way
 //! into a new parcours.
 
 use crate::api;
 use crate::app::use_auth;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{BeneficiaireSummary, Page};
+use carnet_domain::paris::date_longue;
+use carnet_domain::parcours::etapes::Etape;
+use carnet_domain::parcours::planning::heure;
+use carnet_domain::parcours::{ParcoursSuivi, SeanceAgenda, TableauDeBord};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -25,6 +30,7 @@ pub fn Dashboard() -> impl IntoView {
             <h1>{move || format!("Bonjour {}", prenom())}</h1>
             <A href="/parcours/nouveau" attr:class="button">"Nouveau parcours"</A>
         </div>
+        <Suivi/>
 
         <section aria-labelledby="beneficiaires-title" class="panel">
             <h2 id="beneficiaires-title">"Bénéficiaires de la structure"</h2>
@@ -110,4 +116,110 @@ fn BeneficiaireTable(page: Page<BeneficiaireSummary>, current: RwSignal<u32>, se
         })}
     }
     .into_any()
+}
+
+#[component]
+fn Suivi() -> impl IntoView {
+    let data = RwSignal::new(None);
+    leptos::task::spawn_local(async move { data.set(Some(api::tableau_de_bord().await)) });
+    move || match data.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Ok(t)) => view! { <Agenda t=t/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+    }
+}
+
+fn ligne_agenda(s: SeanceAgenda, avec_jour: bool) -> impl IntoView {
+    let quand = if avec_jour {
+        format!("{}, {}", date_longue(s.debut.date()), heure(s.debut.time()))
+    } else {
+        format!("{} – {}", heure(s.debut.time()), heure(s.fin.time()))
+    };
+    let quoi = match (s.numero, &s.theme) {
+        (Some(k), Some(t)) => format!("séance {k}/{} : {t}", s.nb_passes),
+        (Some(k), None) => format!("séance {k}/{}", s.nb_passes),
+        (None, _) => s.statut.libelle().to_lowercase(),
+    };
+    view! {
+        <li class="agenda__item">
+            <span class="agenda__quand">{quand}</span>
+            <a href=format!("/parcours/{}/seances/{}", s.parcours_id, s.seance_id)>{format!("{} — {quoi}", s.prenom)}</a>
+            {(s.statut != carnet_domain::parcours::seance::StatutSeance::Prevue).then(|| crate::pages::seances::statut_badge(s.statut))}
+        </li>
+    }
+}
+
+#[component]
+fn Agenda(t: TableauDeBord) -> impl IntoView {
+    let jour = date_longue(t.aujourdhui);
+    view! {
+        <div class="grid-2">
+            <section class="panel" aria-labelledby="jour-title">
+                <h2 id="jour-title">{format!("Aujourd'hui, {jour}")}</h2>
+                {if t.seances_du_jour.is_empty() {
+                    view! { <p class="empty">"Pas de séance aujourd'hui."</p> }.into_any()
+                } else {
+                    view! { <ul class="agenda">{t.seances_du_jour.into_iter().map(|s| ligne_agenda(s, false)).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section class="panel" aria-labelledby="prochaines-title">
+                <h2 id="prochaines-title">"Prochaines séances"</h2>
+                {if t.prochaines_seances.is_empty() {
+                    view! { <p class="empty">"Rien de prévu dans les deux semaines."</p> }.into_any()
+                } else {
+                    view! { <ul class="agenda">{t.prochaines_seances.into_iter().map(|s| ligne_agenda(s, true)).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+        </div>
+        <section class="panel" aria-labelledby="parcours-title">
+            <h2 id="parcours-title">"Parcours"</h2>
+            {if t.parcours.is_empty() {
+                view! { <p class="empty">"Aucun parcours : commencez par un nouveau parcours."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <caption class="visually-hidden">"Vos parcours, en cours puis terminés"</caption>
+                            <thead><tr>
+                                <th scope="col">"Personne"</th>
+                                <th scope="col">"Séances tenues"</th>
+                                <th scope="col">"Prochaine séance"</th>
+                                <th scope="col">"Objectifs atteints"</th>
+                                <th scope="col">"Étape"</th>
+                            </tr></thead>
+                            <tbody>{t.parcours.into_iter().map(ligne_parcours).collect_view()}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn ligne_parcours(p: ParcoursSuivi) -> impl IntoView {
+    let etape = Etape::parse(&p.etape).unwrap_or(Etape::Diagnostic);
+    let termine = p.etat == "termine";
+    let objectifs = if p.objectifs_total == 0 {
+        "—".to_string()
+    } else if termine {
+        format!("{} sur {}", p.objectifs_atteints, p.objectifs_total)
+    } else {
+        format!("{} fixés", p.objectifs_total)
+    };
+    view! {
+        <tr>
+            <th scope="row"><a href=format!("/parcours/{}", p.id)>{p.prenom.clone()}</a></th>
+            <td>
+                <progress max=p.nb_passes value=p.seances_tenues aria-label=format!("Séances tenues par {}", p.prenom)></progress>
+                {format!(" {}/{}", p.seances_tenues, p.nb_passes)}
+            </td>
+            <td>{p.prochaine_seance.map(|d| format!("{}, {}", date_longue(d.date()), heure(d.time()))).unwrap_or_else(|| "—".into())}</td>
+            <td>{objectifs}</td>
+            <td>{if termine {
+                view! { <a href=format!("/parcours/{}/bilan/imprimer", p.id)>"Terminé : bilan"</a> }.into_any()
+            } else {
+                view! { <a href=crate::components::stepper::href(p.id, etape)>{format!("Reprendre : {}", etape.libelle())}</a> }.into_any()
+            }}</td>
+        </tr>
+    }
 }

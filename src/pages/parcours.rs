@@ -1,9 +1,10 @@
 //! `/parcours/:id`: the parcours overview — where the person is, and what was recorded at intake.
 
 use crate::api;
-use crate::components::stepper::Stepper;
+use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
-use carnet_domain::api::ParcoursDetail;
+use carnet_domain::parcours::etapes::{etape_courante, Etape};
+use carnet_domain::parcours::Dossier;
 use carnet_domain::coop;
 use carnet_domain::intake::CANAUX_RECEPTION;
 use carnet_domain::money::format_euros;
@@ -33,7 +34,7 @@ pub fn ParcoursPage() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(p) => view! { <Overview p=p/> }.into_any(),
+                    Ok(d) => view! { <Overview d=d/> }.into_any(),
                     Err(e) => view! { <h1>"Parcours"</h1><ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -42,7 +43,11 @@ pub fn ParcoursPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(p: ParcoursDetail) -> impl IntoView {
+fn Overview(d: Dossier) -> impl IntoView {
+    let faits = d.faits();
+    let courante = etape_courante(&faits);
+    let prochaine = d.prochaine_seance().map(|s| (s.id, s.debut));
+    let p = d.clone();
     let b = p.beneficiaire.clone();
     let c = p.carnet.clone();
     let used = c.passes.iter().filter(|x| x.etat == "valide").count();
@@ -50,12 +55,27 @@ fn Overview(p: ParcoursDetail) -> impl IntoView {
         v.and_then(|v| coop::label(table, &v)).unwrap_or("Non renseigné").to_string()
     };
     view! {
-        <Stepper parcours_id=p.id reached=p.etape.clone() current="accueil"/>
+        <Stepper parcours_id=p.id reached=Signal::stored(courante) current=Etape::Accueil termine=faits.termine/>
         <div class="page-head">
             <h1>{format!("Parcours de {}", b.prenom)}</h1>
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
         <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>
+        <div class="panel panel--accent reprendre">
+            {if faits.termine {
+                view! {
+                    <p>"Parcours terminé : le bilan est prêt à imprimer."</p>
+                    <a class="button" href=format!("/parcours/{}/bilan/imprimer", p.id)>"Imprimer le bilan"</a>
+                }.into_any()
+            } else {
+                view! {
+                    <p>{format!("Étape en cours : {} ({} sur 6).", courante.libelle(), courante.numero())}
+                        {prochaine.map(|(_, debut)| format!(" Prochaine séance : {} à {}.", date_longue(debut.date()), carnet_domain::parcours::planning::heure(debut.time())))}</p>
+                    <a class="button" href=href(p.id, courante)>{format!("Reprendre : {}", courante.libelle())}</a>
+                }.into_any()
+            }}
+            {d.pack.as_ref().map(|pk| view! { <p class="hint">{format!("Pack : {}", pk.nom)}</p> })}
+        </div>
 
         <div class="grid-2">
             <section class="panel" aria-labelledby="personne-title">

@@ -9,8 +9,11 @@ mod beneficiaires;
 mod communes;
 mod comptes;
 mod donnees;
+mod etapes;
 mod health;
 mod parcours;
+mod seances;
+mod tableau_de_bord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,5 +24,8 @@ pub fn router() -> Router<AppState> {
         .merge(parcours::router())
         .merge(comptes::router())
         .merge(donnees::router())
+        .merge(etapes::router())
+        .merge(seances::router())
+        .merge(tableau_de_bord::router())
         .fallback(|| async { AppError::NotFound })
 }

@@ -1,4 +1,4 @@
-//! Parcours: intake (step 1) creates one; its overview shows what was recorded.
+//! Parcours: intake (step 1) creates one; its page loads everything at once (the `Dossier`).
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
@@ -9,8 +9,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest, ParcoursDetail};
+use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest};
 use carnet_domain::donnees::valider_information;
+use carnet_domain::parcours::Dossier;
 use carnet_domain::intake::{self, code_field};
 use chrono::Utc;
 
@@ -82,13 +83,14 @@ async fn create(
     ))
 }
 
+/// Everything a parcours page shows, in one answer.
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<ParcoursDetail>> {
+) -> AppResult<Json<Dossier>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let detail = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    identite_lue(&state, &user, Lecture::Parcours, &[detail.beneficiaire.id]).await?;
-    Ok(Json(detail))
+    let dossier = crate::store::dossier::load(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    identite_lue(&state, &user, Lecture::Parcours, &[dossier.beneficiaire.id]).await?;
+    Ok(Json(dossier))
 }

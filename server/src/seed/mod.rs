@@ -2,6 +2,7 @@
 //! newcomer to log in and see the product at work. The password is public: never use it for real.
 
 mod comptes;
+pub mod parcours;
 
 use crate::auth::hash_password;
 use crate::db::Db;
@@ -24,7 +25,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     // Brest (29019), where the real Médiathèque des Capucins is.
     let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
     let hash = hash_password(DEMO_PASSWORD)?;
-    users::create_user(
+    let user_id = users::create_user(
         db,
         &NewUser {
             email: DEMO_EMAIL,
@@ -39,6 +40,9 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     .await?;
     // Each feature adds its demo data here, in its own module of `seed/`.
     comptes::seed(db, structure_id).await?;
+    let mut tx = crate::db::begin_write(db).await?;
+    parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
+    tx.commit().await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

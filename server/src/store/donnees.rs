@@ -271,6 +271,12 @@ struct ActivitySource {
 const ACTIVITY: &[ActivitySource] = &[
     ActivitySource { from_where: "FROM beneficiaires x WHERE x.id = b.id", column: "x.updated_at" },
     ActivitySource { from_where: "FROM parcours x WHERE x.beneficiaire_id = b.id", column: "x.updated_at" },
+    // A session changed, held or excused counts, and so does one still planned ahead: the
+    // clock starts after the last session date, not before it.
+    ActivitySource {
+        from_where: "FROM seances x JOIN parcours p ON p.id = x.parcours_id WHERE p.beneficiaire_id = b.id",
+        column: "MAX(x.updated_at, x.debut)",
+    },
 ];
 
 /// The last activity of one beneficiary (`None` if they do not exist).
@@ -361,6 +367,15 @@ pub async fn anonymise(
         return Ok(false);
     }
     delete_contacts(conn, beneficiaire_id).await?;
+    // Free text written by conseillers can name the person or their situation: blanked too.
+    // Levels, themes, dates and reports' coded values stay for the statistics.
+    for sql in [
+        "UPDATE diagnostics SET observations = '' WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
+        "UPDATE seances SET cr_notes = NULL WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
+        "UPDATE bilans SET recommandations = '' WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
+    ] {
+        sqlx::query(sql).bind(beneficiaire_id).execute(&mut *conn).await?;
+    }
     let granted: Vec<(String,)> = sqlx::query_as(
         "SELECT c.objet FROM consentements c
          WHERE c.beneficiaire_id = $1 AND c.accorde = 1
@@ -519,6 +534,14 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
         titre: "Pass numériques",
         filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
     },
+    ExportSource { table: "diagnostics", titre: "Diagnostics (initial et final)", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "diagnostic_niveaux", titre: "Niveaux de compétences des diagnostics", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "diagnostic_resultats", titre: "Résultats de tests externes", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "objectifs", titre: "Objectifs du parcours", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "parcours_themes", titre: "Thèmes des séances", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "plannings", titre: "Planning", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "seances", titre: "Séances", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
+    ExportSource { table: "bilans", titre: "Bilan", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
     ExportSource {
         table: "audit_log",
         titre: "Historique des modifications",

@@ -1,0 +1,338 @@
+//! The wizard's steps on a parcours: packs, diagnostics (intake and final), objectives, the
+//! planning (proposal, then saving), the bilan and the closing. Each write runs in one
+//! transaction that checks access, the step's prerequisites and the input, writes, records the
+//! audit entry and the step reached — or writes nothing.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::dossier::{self, Entete};
+use crate::store::seances::{self, Sauf};
+use crate::store::{audit, etapes, packs};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use carnet_domain::api::FieldErrors;
+use carnet_domain::paris;
+use carnet_domain::parcours::bilan::{self, BilanRequest};
+use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest};
+use carnet_domain::parcours::etapes::{modifiable, prerequis, Etape, Faits};
+use carnet_domain::parcours::objectifs::{self, ObjectifsRequest, PackView};
+use carnet_domain::parcours::planning::{
+    self, generer, valider_parametres, valider_reglages, valider_seances, Bornes, Occupation, PlanningRequest,
+    SeanceProposee,
+};
+use carnet_domain::parcours::PropositionPlanning;
+use chrono::{Duration, NaiveDateTime, NaiveTime, Timelike, Utc};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/packs", get(list_packs))
+        .route("/parcours/{id}/diagnostics/{moment}", put(save_diagnostic))
+        .route("/parcours/{id}/objectifs", put(save_objectifs))
+        .route("/parcours/{id}/planning/proposition", post(propose_planning))
+        .route("/parcours/{id}/planning", put(save_planning))
+        .route("/parcours/{id}/bilan", put(save_bilan))
+        .route("/parcours/{id}/cloture", post(close))
+}
+
+/// The parcours of the user's structure (404 otherwise) and its facts, inside `conn`'s transaction.
+pub(super) async fn ouvrir(conn: &mut SqliteConnection, user: &CurrentUser, id: i64) -> AppResult<(Entete, Faits)> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let e = dossier::entete(conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let f = dossier::faits(conn, id).await?;
+    Ok((e, f))
+}
+
+/// Refuses a change to a closed parcours, or a step whose prerequisites are missing (409, with
+/// the message the app shows as it is).
+pub(super) fn exiger(etape: Etape, f: &Faits) -> AppResult<()> {
+    modifiable(f).map_err(AppError::Conflict)?;
+    prerequis(etape, f).map_err(AppError::Conflict)
+}
+
+pub(super) fn bornes(e: &Entete) -> Bornes {
+    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui: crate::today_in_paris(Utc::now()) }
+}
+
+/// The conseiller's busy times around `dates` (Paris time), except `sauf`.
+pub(super) async fn occupations_autour(
+    conn: &mut SqliteConnection,
+    e: &Entete,
+    dates: &[NaiveDateTime],
+    sauf: Sauf,
+) -> sqlx::Result<Vec<Occupation>> {
+    let min = dates.iter().min().copied().unwrap_or_else(|| paris::to_local(Utc::now()));
+    let max = dates.iter().max().copied().unwrap_or(min);
+    // The next free slot may be searched up to a year ahead.
+    let from = paris::to_utc(min) - Duration::days(1);
+    let to = paris::to_utc(max) + Duration::days(370);
+    seances::occupations(conn, e.conseiller_id, from, to, e.id, sauf).await
+}
+
+async fn list_packs(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<PackView>>> {
+    user.structure_for_beneficiaires()?;
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(packs::list(&mut conn).await?))
+}
+
+async fn save_diagnostic(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath((id, moment)): ApiPath<(i64, String)>,
+    ApiJson(req): ApiJson<DiagnosticRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let etape = match moment.as_str() {
+        "initial" => Etape::Diagnostic,
+        "final" => Etape::Bilan,
+        _ => return Err(AppError::NotFound),
+    };
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (_, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(etape, &f)?;
+    let valid = diagnostic::valider(&req).map_err(AppError::Validation)?;
+    let pack_id = match &valid.pack {
+        Some(code) => Some(packs::id_of(&mut tx, code).await?.ok_or_else(|| {
+            AppError::field("pack", "Pack envisagé : choisissez un pack de la liste.")
+        })?),
+        None => None,
+    };
+    etapes::save_diagnostic(&mut tx, id, &moment, &valid, user.id, now).await?;
+    if let (Some(pack_id), "initial") = (pack_id, moment.as_str()) {
+        etapes::suggest_pack(&mut tx, id, pack_id).await?;
+    }
+    let niveaux: serde_json::Map<String, serde_json::Value> =
+        valid.niveaux.iter().map(|(c, n)| (c.clone(), json!(n.code()))).collect();
+    // Levels and counts go to the audit log; free text stays out of it.
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "parcours",
+        id,
+        &format!("diagnostic_{moment}"),
+        None::<&()>,
+        Some(&json!({ "niveaux": niveaux, "resultats": valid.resultats.len(),
+                      "observations": !valid.observations.is_empty(), "pack": valid.pack })),
+    )
+    .await?;
+    let f = dossier::touch(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+}
+
+async fn save_objectifs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ObjectifsRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (e, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Objectifs, &f)?;
+    let valid = objectifs::valider(&req, e.nb_passes as usize).map_err(AppError::Validation)?;
+    let pack_id = packs::id_of(&mut tx, &valid.pack)
+        .await?
+        .ok_or_else(|| AppError::field("pack", "Pack : choisissez un pack de la liste."))?;
+    etapes::save_objectifs(&mut tx, id, pack_id, &valid).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "parcours",
+        id,
+        "objectifs",
+        None::<&()>,
+        Some(&json!({
+            "pack": valid.pack,
+            "objectifs": valid.objectifs.iter().map(|(c, n)| json!({ "competence": c, "niveau": n.code() })).collect::<Vec<_>>(),
+            "themes": valid.themes.iter().map(|t| t.titre.clone()).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    let f = dossier::touch(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+}
+
+/// Session 1 is the intake itself: the time it was recorded (on 5 minutes, within the day's
+/// hours), unless the schedule already holds it.
+fn seance_accueil(e: &Entete, duree_minutes: u32) -> NaiveDateTime {
+    let local = paris::to_local(e.created_at);
+    let minute = local.minute() - local.minute() % 5;
+    let t = NaiveTime::from_hms_opt(local.hour(), minute, 0).expect("valid time");
+    let earliest = NaiveTime::from_hms_opt(planning::DEBUT_JOURNEE.0, planning::DEBUT_JOURNEE.1, 0).expect("valid");
+    let latest = NaiveTime::from_hms_opt(planning::FIN_JOURNEE.0, planning::FIN_JOURNEE.1, 0).expect("valid")
+        - Duration::minutes(duree_minutes as i64);
+    local.date().and_time(t.clamp(earliest, latest))
+}
+
+async fn propose_planning(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<PlanningRequest>,
+) -> AppResult<Json<PropositionPlanning>> {
+    let mut conn = state.db.acquire().await?;
+    let (e, f) = ouvrir(&mut conn, &user, id).await?;
+    exiger(Etape::Planning, &f)?;
+    let p = valider_parametres(&req, bornes(&e)).map_err(AppError::Validation)?;
+    let existantes = seances::of_parcours(&mut conn, id).await?;
+    let s1 = existantes.first().map(|s| s.debut_local()).unwrap_or_else(|| seance_accueil(&e, p.duree_minutes));
+    if p.premiere.date() <= s1.date() {
+        return Err(AppError::field(
+            "premiere_date",
+            format!(
+                "Première séance après l'accueil : choisissez un jour après l'accueil du {}.",
+                paris::date_courte(s1.date())
+            ),
+        ));
+    }
+    let mut occ = occupations_autour(&mut conn, &e, &[s1, p.premiere], Sauf { parcours_id: Some(id), seance_id: None }).await?;
+    let (d, fin) = planning::intervalle(s1, p.duree_minutes);
+    occ.push(Occupation { debut: d, fin, libelle: "l'accueil (séance 1)".into() });
+    let mut seances = vec![SeanceProposee { debut: s1, notes: vec!["Séance 1 : l'accueil et le diagnostic.".into()] }];
+    for mut s in generer(p.frequence, p.premiere, e.nb_passes as usize - 1, p.duree_minutes, &occ) {
+        if s.debut.date() > e.fin_validite {
+            s.notes.push(format!(
+                "Après la fin de validité du carnet ({}) : choisissez un rythme plus serré ou une autre date.",
+                paris::date_courte(e.fin_validite)
+            ));
+        }
+        seances.push(s);
+    }
+    Ok(Json(PropositionPlanning { seances }))
+}
+
+async fn save_planning(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<PlanningRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (e, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Planning, &f)?;
+    let existantes = seances::of_parcours(&mut tx, id).await?;
+    if existantes.iter().any(|s| s.statut != "prevue") {
+        return Err(AppError::Conflict(
+            "Des séances ont déjà eu lieu ou ont été marquées absentes : modifiez les dates une par une à l'étape « Séances »."
+                .into(),
+        ));
+    }
+    let (frequence, duree, type_lieu) = valider_reglages(&req).map_err(AppError::Validation)?;
+    let typed: Vec<NaiveDateTime> = req
+        .seances
+        .iter()
+        .filter_map(|s| Some(carnet_domain::intake::parse_date(&s.date)?.and_time(planning::parse_heure(&s.heure)?)))
+        .collect();
+    let occ = occupations_autour(&mut tx, &e, &typed, Sauf { parcours_id: Some(id), seance_id: None }).await?;
+    let dates = valider_seances(&req.seances, e.nb_passes as usize, duree, bornes(&e), &occ).map_err(AppError::Validation)?;
+
+    etapes::save_planning(&mut tx, id, frequence, duree, &type_lieu, now).await?;
+    // Rows are updated in place, in date order, so their calendar UIDs stay the same.
+    for (i, debut) in dates.iter().enumerate() {
+        match existantes.get(i) {
+            Some(s) => seances::set_dates(&mut tx, s.id, *debut, duree, &type_lieu, now).await?,
+            None => {
+                seances::insert(
+                    &mut tx,
+                    &seances::Nouvelle { parcours_id: id, conseiller_id: e.conseiller_id, debut: *debut, duree_minutes: duree, type_lieu: &type_lieu, remplace: None },
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    let extra: Vec<i64> = existantes.iter().skip(dates.len()).map(|s| s.id).collect();
+    seances::delete_planned(&mut tx, &extra).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "parcours",
+        id,
+        "planning",
+        None::<&()>,
+        Some(&json!({ "frequence": frequence.code(), "duree_minutes": duree, "type_lieu": type_lieu,
+                      "seances": dates.iter().map(|d| planning::iso_minute(*d)).collect::<Vec<_>>() })),
+    )
+    .await?;
+    let f = dossier::touch(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+}
+
+async fn save_bilan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<BilanRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (_, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Bilan, &f)?;
+    let codes = etapes::objectif_codes(&mut tx, id).await?;
+    let valid = bilan::valider(&req, &codes).map_err(AppError::Validation)?;
+    etapes::save_bilan(&mut tx, id, &valid, user.id, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "parcours",
+        id,
+        "bilan",
+        None::<&()>,
+        Some(&json!({ "objectifs_atteints": valid.objectifs_atteints, "orientation": valid.orientation,
+                      "recommandations": !valid.recommandations.is_empty() })),
+    )
+    .await?;
+    dossier::touch(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "etape": "bilan" })))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (_, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Bilan, &f)?;
+    let mut manque = FieldErrors::new();
+    if !f.diagnostic_final {
+        manque.insert("diagnostic_final".into(), "Diagnostic final : enregistrez-le avant de clôturer.".into());
+    }
+    if !etapes::has_bilan(&mut tx, id).await? {
+        manque.insert("bilan".into(), "Bilan : enregistrez les objectifs atteints et l'orientation avant de clôturer.".into());
+    }
+    if !manque.is_empty() {
+        return Err(AppError::Validation(manque));
+    }
+    if !etapes::close(&mut tx, id, now).await? {
+        return Err(AppError::Conflict("Ce parcours est déjà clôturé.".into()));
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "parcours",
+        id,
+        "cloture",
+        Some(&json!({ "etat": "en_cours" })),
+        Some(&json!({ "etat": "termine", "closed_at": now })),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(parcours_id = id, user_id = user.id, "parcours clôturé");
+    Ok(Json(json!({ "etat": "termine" })))
+}
+

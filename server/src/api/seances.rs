@@ -1,0 +1,447 @@
+//! The séances step: a session held (with its pass validated in one atomic statement), its
+//! report, an absence (with a replacement after the last session), a move, a validation
+//! cancelled, a session added; and the schedule as an `.ics` calendar.
+
+use super::etapes::{bornes, exiger, occupations_autour, ouvrir};
+use crate::auth::CurrentUser;
+use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::dossier::{self, Entete};
+use crate::store::seances::{self, Nouvelle, Sauf, SeanceRow};
+use crate::store::{audit, etapes, passes};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use carnet_domain::api::FieldErrors;
+use carnet_domain::coop;
+use carnet_domain::paris;
+use carnet_domain::parcours::etapes::Etape;
+use carnet_domain::parcours::ics::{self, EvenementIcs};
+use carnet_domain::parcours::planning::{
+    self, generer, refuser_si_occupe, valider_date_heure, DateHeure, Frequence, Partie,
+};
+use carnet_domain::parcours::seance::{
+    valider_absence, valider_annulation, valider_compte_rendu, valider_tenue, AbsenceRequest, AnnulationRequest,
+    CompteRendu, StatutSeance, TenueRequest,
+};
+use carnet_domain::parcours::{PassUtilise, PassValide, PropositionRemplacement};
+use carnet_domain::pass_etat::ConditionsValidation;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/parcours/{id}/seances.ics", get(calendar))
+        .route("/parcours/{id}/remplacement", get(replacement))
+        .route("/parcours/{id}/seances", post(add))
+        .route("/seances/{id}/tenue", post(hold))
+        .route("/seances/{id}/compte-rendu", put(report))
+        .route("/seances/{id}/absence", post(absence))
+        .route("/seances/{id}/date", put(move_session))
+        .route("/seances/{id}/annulation", post(cancel_validation))
+}
+
+/// A session of the user's structure with its parcours (404 otherwise).
+async fn ouvrir_seance(
+    conn: &mut SqliteConnection,
+    user: &CurrentUser,
+    seance_id: i64,
+) -> AppResult<(SeanceRow, Entete, carnet_domain::parcours::etapes::Faits)> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let s = seances::get(conn, seance_id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let (e, f) = ouvrir(conn, user, s.parcours_id).await?;
+    Ok((s, e, f))
+}
+
+fn doit_etre(s: &SeanceRow, attendu: StatutSeance) -> AppResult<()> {
+    let statut = s.statut();
+    if statut == attendu {
+        return Ok(());
+    }
+    Err(AppError::Conflict(match statut {
+        StatutSeance::Tenue => "Cette séance est déjà tenue : son pass est validé.".into(),
+        StatutSeance::Prevue => "Cette séance n'a pas encore eu lieu.".into(),
+        s => format!("Cette séance est marquée « {} ».", s.libelle()),
+    }))
+}
+
+async fn hold(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<TenueRequest>,
+) -> AppResult<Json<PassValide>> {
+    let now = Utc::now();
+    let today = crate::today_in_paris(now);
+    let structure_id = user.structure_for_beneficiaires()?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
+    exiger(Etape::Seances, &f)?;
+    doit_etre(&s, StatutSeance::Prevue)?;
+    let duree = s.duree_minutes();
+    let valid = valider_tenue(&req, duree, bornes(&e), today).map_err(AppError::Validation)?;
+    if valid.debut != s.debut_local() {
+        let occ = occupations_autour(&mut tx, &e, &[valid.debut], Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
+        let mut errors = FieldErrors::new();
+        refuser_si_occupe(&mut errors, "heure", "Heure de la séance", valid.debut, duree, &occ, |_| true);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+    }
+    // THE validation: one atomic statement (see carnet_domain::pass_etat).
+    let conditions = ConditionsValidation { carnet_id: e.carnet_id, jour: today };
+    let v = passes::Validation { seance_id: s.id, user_id: user.id, structure_id, at: now };
+    let pass = match passes::validate(&mut tx, &valid.code, conditions, v).await? {
+        Ok(p) => p,
+        Err(refus) => return Err(AppError::field("code", format!("Pass refusé : {}", refus.message()))),
+    };
+    if !seances::set_statut(&mut tx, s.id, StatutSeance::Prevue, StatutSeance::Tenue, now).await? {
+        return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
+    }
+    if valid.debut != s.debut_local() {
+        seances::set_dates(&mut tx, s.id, valid.debut, duree, &s.type_lieu, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        s.id,
+        "tenue",
+        Some(&json!({ "statut": "prevue", "debut": s.debut })),
+        Some(&json!({ "statut": "tenue", "debut": paris::to_utc(valid.debut), "pass_id": pass.pass_id,
+                      "parcours_id": e.id })),
+    )
+    .await?;
+    dossier::touch(&mut tx, e.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(seance_id = s.id, pass_rang = pass.rang, user_id = user.id, "pass validé");
+    Ok(Json(PassValide {
+        seance_id: s.id,
+        pass: PassUtilise {
+            rang: pass.rang,
+            code: valid.code.display(),
+            valeur_centimes: pass.valeur_centimes,
+            validated_at: now,
+            structure_creditee: e.structure_nom,
+        },
+    }))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<CompteRendu>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
+    exiger(Etape::Seances, &f)?;
+    doit_etre(&s, StatutSeance::Tenue)?;
+    let cr = valider_compte_rendu(&req).map_err(AppError::Validation)?;
+    seances::set_compte_rendu(&mut tx, s.id, Some(&cr), now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        s.id,
+        "compte_rendu",
+        None::<&()>,
+        Some(&json!({ "thematiques": cr.thematiques, "duree_minutes": cr.duree_minutes, "materiel": cr.materiel,
+                      "autonomie": cr.autonomie, "notes": !cr.notes.is_empty(), "parcours_id": e.id })),
+    )
+    .await?;
+    dossier::touch(&mut tx, e.id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "ok": true })))
+}
+
+/// The next slot after the parcours' last session, at its rhythm (skipping holidays and busy
+/// times), or why there is none.
+async fn proposer_remplacement(
+    conn: &mut SqliteConnection,
+    e: &Entete,
+) -> AppResult<PropositionRemplacement> {
+    let (frequence, duree, _) = etapes::planning(conn, e.id).await?.ok_or_else(|| {
+        AppError::Conflict("Établissez d'abord le planning des séances (étape 4 « Planning »).".into())
+    })?;
+    let toutes = seances::of_parcours(conn, e.id).await?;
+    let derniere = toutes.iter().map(|s| s.debut_local()).max().ok_or_else(|| {
+        AppError::Conflict("Ce parcours n'a pas encore de séance.".into())
+    })?;
+    let pas = match frequence {
+        Frequence::Quotidien => 1,
+        Frequence::Hebdomadaire => 7,
+        Frequence::Quinzaine => 14,
+    };
+    let souhait = derniere + Duration::days(pas);
+    let mut occ = occupations_autour(conn, e, &[souhait], Sauf::default()).await?;
+    occ.extend(toutes.iter().filter(|s| !s.statut().est_absence()).map(|s| planning::Occupation {
+        debut: s.debut,
+        fin: s.fin,
+        libelle: "une autre séance de ce parcours".into(),
+    }));
+    let p = generer(frequence, souhait, 1, duree, &occ).remove(0);
+    if p.debut.date() > e.fin_validite {
+        return Err(AppError::field(
+            "remplacement",
+            format!(
+                "Remplacement : la prochaine date possible ({}) dépasse la fin de validité du carnet ({}).",
+                paris::date_courte(p.debut.date()),
+                paris::date_courte(e.fin_validite)
+            ),
+        ));
+    }
+    Ok(PropositionRemplacement { debut: p.debut, notes: p.notes })
+}
+
+async fn replacement(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<PropositionRemplacement>> {
+    let mut conn = state.db.acquire().await?;
+    let (e, f) = ouvrir(&mut conn, &user, id).await?;
+    exiger(Etape::Seances, &f)?;
+    Ok(Json(proposer_remplacement(&mut conn, &e).await?))
+}
+
+/// Sessions that will use a pass (planned or held).
+fn actives(toutes: &[SeanceRow]) -> usize {
+    toutes.iter().filter(|s| !s.statut().est_absence()).count()
+}
+
+async fn absence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<AbsenceRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
+    exiger(Etape::Seances, &f)?;
+    doit_etre(&s, StatutSeance::Prevue)?;
+    let statut = valider_absence(&req).map_err(AppError::Validation)?;
+    let remplacement = if req.remplacement { Some(proposer_remplacement(&mut tx, &e).await?) } else { None };
+    if !seances::set_statut(&mut tx, s.id, StatutSeance::Prevue, statut, now).await? {
+        return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        s.id,
+        statut.code(),
+        Some(&json!({ "statut": "prevue" })),
+        Some(&json!({ "statut": statut.code(), "parcours_id": e.id })),
+    )
+    .await?;
+    let mut nouvelle = None;
+    if let Some(p) = &remplacement {
+        let id = seances::insert(
+            &mut tx,
+            &Nouvelle { parcours_id: e.id, conseiller_id: e.conseiller_id, debut: p.debut, duree_minutes: s.duree_minutes(), type_lieu: &s.type_lieu, remplace: Some(s.id) },
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now,
+            Some(user.id),
+            "seance",
+            id,
+            "remplacement",
+            None::<&()>,
+            Some(&json!({ "remplace": s.id, "debut": paris::to_utc(p.debut), "parcours_id": e.id })),
+        )
+        .await?;
+        nouvelle = Some(id);
+    }
+    dossier::touch(&mut tx, e.id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "remplacement": nouvelle, "debut": remplacement.map(|p| planning::iso_minute(p.debut)) })))
+}
+
+/// Checks a date typed for one session and refuses an overlap with the next free slot.
+async fn verifier_date(
+    conn: &mut SqliteConnection,
+    e: &Entete,
+    req: &DateHeure,
+    duree: u32,
+    sauf: Sauf,
+) -> AppResult<chrono::NaiveDateTime> {
+    let debut = valider_date_heure(&req.date, &req.heure, duree, bornes(e), "Nouvelle date").map_err(|(partie, m)| {
+        AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m)
+    })?;
+    let occ = occupations_autour(conn, e, &[debut], sauf).await?;
+    let mut errors = FieldErrors::new();
+    refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |d| {
+        !carnet_domain::parcours::feries::est_ferie(d) && d <= e.fin_validite
+    });
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(debut)
+}
+
+async fn move_session(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DateHeure>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
+    exiger(Etape::Seances, &f)?;
+    doit_etre(&s, StatutSeance::Prevue)?;
+    let debut = verifier_date(&mut tx, &e, &req, s.duree_minutes(), Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
+    seances::set_dates(&mut tx, s.id, debut, s.duree_minutes(), &s.type_lieu, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        s.id,
+        "deplacee",
+        Some(&json!({ "debut": s.debut })),
+        Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
+    )
+    .await?;
+    dossier::touch(&mut tx, e.id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "debut": planning::iso_minute(debut) })))
+}
+
+/// Adds a session (when an absence was not replaced): only while fewer sessions than passes
+/// are planned or held.
+async fn add(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DateHeure>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (e, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Seances, &f)?;
+    let toutes = seances::of_parcours(&mut tx, id).await?;
+    if actives(&toutes) >= e.nb_passes as usize {
+        return Err(AppError::Conflict(format!(
+            "Le parcours compte déjà {} séances pour {} pass : déplacez plutôt une séance.",
+            actives(&toutes),
+            e.nb_passes
+        )));
+    }
+    let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let debut = verifier_date(&mut tx, &e, &req, duree, Sauf::default()).await?;
+    let sid = seances::insert(
+        &mut tx,
+        &Nouvelle { parcours_id: id, conseiller_id: e.conseiller_id, debut, duree_minutes: duree, type_lieu: &type_lieu, remplace: None },
+        now,
+    )
+    .await?;
+    audit::record(&mut tx, now, Some(user.id), "seance", sid, "ajoutee", None::<&()>, Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": id }))).await?;
+    dossier::touch(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "seance_id": sid })))
+}
+
+async fn cancel_validation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<AnnulationRequest>,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
+    exiger(Etape::Seances, &f)?;
+    doit_etre(&s, StatutSeance::Tenue)?;
+    let motif = valider_annulation(&req).map_err(AppError::Validation)?;
+    let Some(pass_id) = passes::cancel_validation(&mut tx, s.id, &motif, user.id, now).await? else {
+        return Err(AppError::Conflict("Cette séance n'a pas de pass validé.".into()));
+    };
+    if !seances::set_statut(&mut tx, s.id, StatutSeance::Tenue, StatutSeance::Prevue, now).await? {
+        return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
+    }
+    seances::set_compte_rendu(&mut tx, s.id, None, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        s.id,
+        "validation_annulee",
+        Some(&json!({ "statut": "tenue", "pass_id": pass_id })),
+        Some(&json!({ "statut": "prevue", "motif": motif, "parcours_id": e.id })),
+    )
+    .await?;
+    dossier::touch(&mut tx, e.id, now).await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "pass_id": pass_id })))
+}
+
+async fn calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<impl IntoResponse> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let d = dossier::load(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Calendrier, &[d.beneficiaire.id]).await?;
+    let mut conn = state.db.acquire().await?;
+    let rows = seances::of_parcours(&mut conn, id).await?;
+    let prenom = &d.beneficiaire.prenom;
+    let n = d.carnet.nb_passes;
+    let evenements: Vec<EvenementIcs> = d
+        .seances
+        .iter()
+        .zip(rows.iter())
+        .map(|(s, r)| {
+            let titre = s.theme.as_ref().map(|t| t.titre.clone());
+            let resume = match (s.numero, &titre) {
+                (Some(k), Some(t)) => format!("Carnet – séance {k}/{n} avec {prenom} : {t}"),
+                (Some(k), None) => format!("Carnet – séance {k}/{n} avec {prenom}"),
+                (None, _) => format!("Carnet – séance avec {prenom} ({})", s.statut.libelle().to_lowercase()),
+            };
+            let lieu = format!("{} ({})", d.structure, coop::label(coop::TYPE_LIEU, &s.type_lieu).unwrap_or("lieu à préciser"));
+            let mut description = vec![format!("Parcours Pass numérique de {prenom}, carnet n° {}.", d.carnet.numero)];
+            if let Some(t) = &s.theme {
+                if !t.competences.is_empty() {
+                    let comps: Vec<String> =
+                        t.competences.iter().map(|c| carnet_domain::parcours::competences::libelle(c)).collect();
+                    description.push(format!("Compétences travaillées : {}.", comps.join(", ")));
+                }
+            }
+            description.push("Apporter le carnet de Pass numérique.".into());
+            EvenementIcs {
+                uid: r.uid.clone(),
+                sequence: r.sequence,
+                debut: s.debut,
+                fin: s.fin,
+                resume,
+                lieu,
+                description: description.join("\n"),
+                annule: s.statut.est_absence(),
+                modifie: r.updated_at,
+            }
+        })
+        .collect();
+    let body = ics::calendrier(&format!("Parcours de {prenom}"), &evenements, Utc::now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"parcours-{id}-seances.ics\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    ))
+}

@@ -1,0 +1,39 @@
+//! The conseiller's dashboard: today's sessions, the next ones, and each parcours with its
+//! progress and the step to resume.
+
+use crate::auth::CurrentUser;
+use crate::error::AppResult;
+use crate::journal::{self, Lecture};
+use crate::store::{etapes, seances};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use carnet_domain::api::Role;
+use carnet_domain::paris;
+use carnet_domain::parcours::TableauDeBord;
+use chrono::{Duration, NaiveTime, Utc};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/tableau-de-bord", get(dashboard))
+}
+
+async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<TableauDeBord>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = Utc::now();
+    let today = paris::today(now);
+    let minuit = |d: chrono::NaiveDate| paris::to_utc(d.and_time(NaiveTime::MIN));
+    let demain = today + Duration::days(1);
+    let mut conn = state.db.acquire().await?;
+    let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50).await?;
+    let prochaines_seances = seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
+    let conseiller = if user.role == Role::Coordinateur { None } else { Some(user.id) };
+    let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50).await?;
+    let mut ids: Vec<i64> = seances_du_jour.iter().chain(&prochaines_seances).map(|s| s.parcours_id).collect();
+    ids.extend(parcours.iter().map(|p| p.id));
+    ids.sort_unstable();
+    ids.dedup();
+    let beneficiaires = journal::beneficiaires_des_parcours(&state, &ids).await?;
+    journal::identite_lue(&state, &user, Lecture::TableauDeBord, &beneficiaires).await?;
+    Ok(Json(TableauDeBord { aujourdhui: today, seances_du_jour, prochaines_seances, parcours }))
+}

@@ -1,0 +1,345 @@
+//! Sessions: the schedule of each parcours, the conseiller's busy times (for the overlap rule),
+//! the session report, and the agenda of the dashboard.
+
+use crate::store::packs::{join_list, split_list};
+use carnet_domain::paris;
+use carnet_domain::parcours::planning::{self, Occupation};
+use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
+use carnet_domain::parcours::{CompteRenduView, PassUtilise, SeanceAgenda, SeanceView, ThemeView};
+use carnet_domain::PassCode;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rand::RngCore;
+use sqlx::SqliteConnection;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SeanceRow {
+    pub id: i64,
+    pub parcours_id: i64,
+    pub conseiller_id: i64,
+    pub uid: String,
+    pub sequence: i64,
+    pub debut: DateTime<Utc>,
+    pub fin: DateTime<Utc>,
+    pub type_lieu: String,
+    pub statut: String,
+    pub remplace_seance_id: Option<i64>,
+    pub cr_thematiques: Option<String>,
+    pub cr_duree_minutes: Option<i64>,
+    pub cr_materiel: Option<String>,
+    pub cr_autonomie: Option<String>,
+    pub cr_notes: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub pass_rang: Option<i64>,
+    pub pass_code: Option<String>,
+    pub pass_valeur: Option<i64>,
+    pub pass_validated_at: Option<DateTime<Utc>>,
+    pub pass_structure: Option<String>,
+}
+
+impl SeanceRow {
+    pub fn statut(&self) -> StatutSeance {
+        StatutSeance::parse(&self.statut).unwrap_or(StatutSeance::Prevue)
+    }
+
+    pub fn duree_minutes(&self) -> u32 {
+        (self.fin - self.debut).num_minutes().max(0) as u32
+    }
+
+    pub fn debut_local(&self) -> NaiveDateTime {
+        paris::to_local(self.debut)
+    }
+}
+
+const SELECT: &str = "SELECT s.id, s.parcours_id, s.conseiller_id, s.uid, s.sequence, s.debut, s.fin, s.type_lieu,
+        s.statut, s.remplace_seance_id, s.cr_thematiques, s.cr_duree_minutes, s.cr_materiel, s.cr_autonomie,
+        s.cr_notes, s.updated_at, pa.rang AS pass_rang, pa.code AS pass_code, pa.valeur_centimes AS pass_valeur,
+        pa.validated_at AS pass_validated_at, cs.nom AS pass_structure
+    FROM seances s
+    LEFT JOIN passes pa ON pa.seance_id = s.id
+    LEFT JOIN structures cs ON cs.id = pa.credited_structure_id";
+
+pub async fn of_parcours(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<SeanceRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE s.parcours_id = $1 ORDER BY s.debut, s.id"))
+        .bind(parcours_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// A session and the id of its parcours, if the parcours belongs to this structure.
+pub async fn get(conn: &mut SqliteConnection, id: i64, structure_id: i64) -> sqlx::Result<Option<SeanceRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} JOIN parcours p ON p.id = s.parcours_id WHERE s.id = $1 AND p.structure_id = $2"
+    ))
+    .bind(id)
+    .bind(structure_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Sessions in date order with their position among the non-absent ones (1 = the intake) and
+/// the theme of that position: a missed session's theme moves to the next one, and the bilan
+/// stays last.
+pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
+    let mut n = 0;
+    rows.iter()
+        .map(|r| {
+            let statut = r.statut();
+            let numero = if statut.est_absence() {
+                None
+            } else {
+                n += 1;
+                Some(n)
+            };
+            SeanceView {
+                id: r.id,
+                numero,
+                debut: paris::to_local(r.debut),
+                fin: paris::to_local(r.fin),
+                type_lieu: r.type_lieu.clone(),
+                statut,
+                theme: numero.and_then(|k| themes.iter().find(|t| t.rang == k).cloned()),
+                pass: match (r.pass_rang, &r.pass_code, r.pass_valeur, r.pass_validated_at) {
+                    (Some(rang), Some(code), Some(valeur), Some(at)) => Some(PassUtilise {
+                        rang,
+                        code: PassCode::parse(code).map(|c| c.display()).unwrap_or_else(|_| code.clone()),
+                        valeur_centimes: valeur,
+                        validated_at: at,
+                        structure_creditee: r.pass_structure.clone().unwrap_or_default(),
+                    }),
+                    _ => None,
+                },
+                compte_rendu: r.cr_duree_minutes.map(|d| CompteRenduView {
+                    thematiques: split_list(r.cr_thematiques.as_deref().unwrap_or("")),
+                    duree_minutes: d as u32,
+                    materiel: split_list(r.cr_materiel.as_deref().unwrap_or("")),
+                    autonomie: r.cr_autonomie.clone(),
+                    notes: r.cr_notes.clone().unwrap_or_default(),
+                }),
+                remplace: r.remplace_seance_id,
+            }
+        })
+        .collect()
+}
+
+pub async fn views(conn: &mut SqliteConnection, parcours_id: i64, themes: &[ThemeView]) -> sqlx::Result<Vec<SeanceView>> {
+    let rows = of_parcours(conn, parcours_id).await?;
+    Ok(numeroter(&rows, themes))
+}
+
+/// What to leave out of the busy times: the parcours being re-planned, the session being moved.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sauf {
+    pub parcours_id: Option<i64>,
+    pub seance_id: Option<i64>,
+}
+
+/// The conseiller's sessions (planned or held) that end after `from` and start before `to`.
+pub async fn occupations(
+    conn: &mut SqliteConnection,
+    conseiller_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    parcours_courant: i64,
+    sauf: Sauf,
+) -> sqlx::Result<Vec<Occupation>> {
+    let rows: Vec<(DateTime<Utc>, DateTime<Utc>, String, i64)> = sqlx::query_as(
+        "SELECT s.debut, s.fin, b.prenom, s.parcours_id
+         FROM seances s
+         JOIN parcours p ON p.id = s.parcours_id
+         JOIN beneficiaires b ON b.id = p.beneficiaire_id
+         WHERE s.conseiller_id = $1 AND s.statut IN ('prevue', 'tenue') AND s.fin > $2 AND s.debut < $3
+           AND s.parcours_id <> $4 AND s.id <> $5
+         ORDER BY s.debut",
+    )
+    .bind(conseiller_id)
+    .bind(from)
+    .bind(to)
+    .bind(sauf.parcours_id.unwrap_or(-1))
+    .bind(sauf.seance_id.unwrap_or(-1))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(debut, fin, prenom, p)| Occupation {
+            debut,
+            fin,
+            libelle: if p == parcours_courant { "une autre séance de ce parcours".into() } else { format!("séance de {prenom}") },
+        })
+        .collect())
+}
+
+/// A new, stable calendar identifier (the .ics UID).
+fn new_uid() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("seance-{hex}@carnet")
+}
+
+pub struct Nouvelle<'a> {
+    pub parcours_id: i64,
+    pub conseiller_id: i64,
+    /// Paris wall-clock time.
+    pub debut: NaiveDateTime,
+    pub duree_minutes: u32,
+    pub type_lieu: &'a str,
+    pub remplace: Option<i64>,
+}
+
+pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (debut, fin) = planning::intervalle(s.debut, s.duree_minutes);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
+                              remplace_seance_id, created_at, updated_at)
+         VALUES ($1, $2, $3, 0, $4, $5, $6, 'prevue', $7, $8, $8) RETURNING id",
+    )
+    .bind(s.parcours_id)
+    .bind(s.conseiller_id)
+    .bind(new_uid())
+    .bind(debut)
+    .bind(fin)
+    .bind(s.type_lieu)
+    .bind(s.remplace)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Moves a session (Paris wall-clock start); the calendar sequence grows when the time changes.
+pub async fn set_dates(
+    conn: &mut SqliteConnection,
+    id: i64,
+    debut: NaiveDateTime,
+    duree_minutes: u32,
+    type_lieu: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let (d, f) = planning::intervalle(debut, duree_minutes);
+    sqlx::query(
+        "UPDATE seances SET sequence = sequence + CASE WHEN debut = $1 AND fin = $2 AND type_lieu = $3 THEN 0 ELSE 1 END,
+                debut = $1, fin = $2, type_lieu = $3, updated_at = $4
+         WHERE id = $5",
+    )
+    .bind(d)
+    .bind(f)
+    .bind(type_lieu)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Changes the state of a session if it is still in `from`; false if someone changed it first.
+pub async fn set_statut(
+    conn: &mut SqliteConnection,
+    id: i64,
+    from: StatutSeance,
+    to: StatutSeance,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2 WHERE id = $3 AND statut = $4",
+    )
+    .bind(to.code())
+    .bind(now)
+    .bind(id)
+    .bind(from.code())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_compte_rendu(
+    conn: &mut SqliteConnection,
+    id: i64,
+    cr: Option<&ValidCompteRendu>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE seances SET cr_thematiques = $1, cr_duree_minutes = $2, cr_materiel = $3, cr_autonomie = $4,
+                cr_notes = $5, updated_at = $6
+         WHERE id = $7",
+    )
+    .bind(cr.map(|c| join_list(&c.thematiques)))
+    .bind(cr.map(|c| c.duree_minutes as i64))
+    .bind(cr.map(|c| join_list(&c.materiel)))
+    .bind(cr.and_then(|c| c.autonomie.clone()))
+    .bind(cr.map(|c| c.notes.clone()))
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_planned(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for id in ids {
+        sqlx::query("DELETE FROM seances WHERE id = $1 AND statut = 'prevue'").bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AgendaRow {
+    id: i64,
+    parcours_id: i64,
+    prenom: String,
+    debut: DateTime<Utc>,
+    fin: DateTime<Utc>,
+    statut: String,
+    nb_passes: i64,
+    numero: Option<i64>,
+    theme: Option<String>,
+}
+
+/// The conseiller's sessions starting in [from, to), with their position and theme.
+pub async fn agenda(
+    conn: &mut SqliteConnection,
+    conseiller_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<SeanceAgenda>> {
+    let rows: Vec<AgendaRow> = sqlx::query_as(
+        "SELECT x.*, (SELECT t.titre FROM parcours_themes t WHERE t.parcours_id = x.parcours_id AND t.rang = x.numero) AS theme
+         FROM (
+           SELECT s.id, s.parcours_id, b.prenom, s.debut, s.fin, s.statut, ca.nb_passes,
+                  CASE WHEN s.statut IN ('prevue', 'tenue') THEN
+                    (SELECT COUNT(*) FROM seances s2 WHERE s2.parcours_id = s.parcours_id
+                       AND s2.statut IN ('prevue', 'tenue')
+                       AND (s2.debut < s.debut OR (s2.debut = s.debut AND s2.id <= s.id)))
+                  END AS numero
+           FROM seances s
+           JOIN parcours p ON p.id = s.parcours_id
+           JOIN beneficiaires b ON b.id = p.beneficiaire_id
+           JOIN carnets ca ON ca.id = p.carnet_id
+           WHERE s.conseiller_id = $1 AND s.debut >= $2 AND s.debut < $3
+           ORDER BY s.debut, s.id
+           LIMIT $4
+         ) x
+         ORDER BY x.debut, x.id",
+    )
+    .bind(conseiller_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SeanceAgenda {
+            seance_id: r.id,
+            parcours_id: r.parcours_id,
+            prenom: r.prenom,
+            debut: paris::to_local(r.debut),
+            fin: paris::to_local(r.fin),
+            statut: StatutSeance::parse(&r.statut).unwrap_or(StatutSeance::Prevue),
+            numero: r.numero,
+            nb_passes: r.nb_passes,
+            theme: r.theme,
+        })
+        .collect())
+}

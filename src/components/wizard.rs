@@ -1,0 +1,126 @@
+//! The frame of every step page of a parcours: it loads the parcours once (`GET
+//! /api/v1/parcours/{id}`), shows the stepper, and refuses a step whose prerequisites are
+//! missing with the reason and a link to the step to do first.
+
+use crate::api::{self, ApiError};
+use crate::components::stepper::{href, Stepper};
+use crate::components::{ErrorNotice, Loading};
+use carnet_domain::parcours::etapes::{etape_courante, prerequis, Etape};
+use carnet_domain::parcours::Dossier;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// Shared by the pieces of a step page.
+#[derive(Clone, Copy)]
+pub struct Contexte {
+    pub parcours_id: i64,
+    resource: Chargement,
+    /// The furthest step reached, moved forward by each save without reloading the page.
+    pub reached: RwSignal<Etape>,
+}
+
+impl Contexte {
+    /// Reloads the parcours (after an action that changes what the page shows).
+    pub fn recharger(&self) {
+        self.resource.charger();
+    }
+
+    /// After a save whose answer is `{"etape": …}` (as JSON text).
+    pub fn avance_json(&self, text: &str) {
+        if let Ok(a) = api::decode::<api::Avance>(text) {
+            self.avance(&a.etape);
+        }
+    }
+
+    /// After a save: the server says which step the parcours has reached.
+    pub fn avance(&self, code: &str) {
+        if let Some(e) = Etape::parse(code) {
+            self.reached.set(e);
+        }
+    }
+}
+
+pub fn use_contexte() -> Contexte {
+    expect_context::<Contexte>()
+}
+
+/// The `:id` of the route.
+pub fn parcours_id_param() -> i64 {
+    use_params_map().read_untracked().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0)
+}
+
+/// The parcours of the page, loaded into a signal (a plain signal and `spawn_local` rather than a
+/// resource under `<Suspense>`: the same behaviour for much less wasm).
+#[derive(Clone, Copy)]
+pub struct Chargement {
+    pub id: i64,
+    pub etat: RwSignal<Option<Result<Dossier, ApiError>>>,
+}
+
+impl Chargement {
+    pub fn new(id: i64) -> Chargement {
+        let c = Chargement { id, etat: RwSignal::new(None) };
+        c.charger();
+        c
+    }
+
+    pub fn charger(&self) {
+        let (id, etat) = (self.id, self.etat);
+        leptos::task::spawn_local(async move { etat.set(Some(api::parcours(id).await)) });
+    }
+}
+
+/// The frame around a loaded parcours. Kept out of the async block (and not inlined) so the
+/// future stays small.
+#[inline(never)]
+fn cadre(
+    etape: Etape,
+    render: Rendu,
+    resource: Chargement,
+    reached: RwSignal<Etape>,
+    loaded: Result<Dossier, ApiError>,
+) -> AnyView {
+    let d = match loaded {
+        Ok(d) => d,
+        Err(e) => return view! { <h1>"Parcours"</h1><ErrorNotice error=e/> }.into_any(),
+    };
+    let faits = d.faits();
+    reached.set(etape_courante(&faits));
+    provide_context(Contexte { parcours_id: d.id, resource, reached });
+    let pid = d.id;
+    let body = match prerequis(etape, &faits) {
+        Ok(()) => render(d),
+        Err(m) => {
+            let a_faire = etape_courante(&faits);
+            view! {
+                <h1>{format!("{} — {}", etape.libelle(), d.beneficiaire.prenom)}</h1>
+                <div class="notice notice--warn" role="status">
+                    <p>{m}</p>
+                    <p><a class="button" href=href(pid, a_faire)>{format!("Aller à l'étape « {} »", a_faire.libelle())}</a></p>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <Stepper parcours_id=pid reached=reached current=etape termine=faits.termine/>
+        {body}
+    }
+    .into_any()
+}
+
+/// What a step page shows once its parcours is loaded and its prerequisites are met. A plain
+/// function pointer, so the frame is compiled once for every page (a generic would be
+/// instantiated per page, and the wasm pays for each copy).
+pub type Rendu = fn(Dossier) -> AnyView;
+
+#[component]
+pub fn EtapeFrame(etape: Etape, render: Rendu) -> impl IntoView {
+    let resource = Chargement::new(parcours_id_param());
+    let reached = RwSignal::new(Etape::Diagnostic);
+    provide_context(Contexte { parcours_id: resource.id, resource, reached });
+    move || match resource.etat.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(loaded) => cadre(etape, render, resource, reached, loaded),
+    }
+}
