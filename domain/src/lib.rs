@@ -2,6 +2,7 @@
 //! and of the parcours. Pure: no I/O, no clock (callers pass "today"), compiles for wasm32.
 
 pub mod api;
+pub mod lieux;
 pub mod coop;
 pub mod intake;
 pub mod money;
