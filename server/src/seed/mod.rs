@@ -7,6 +7,8 @@ use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
 use chrono::Utc;
 
+pub mod lieux;
+
 pub const DEMO_STRUCTURE: &str = "Médiathèque des Capucins";
 pub const DEMO_EMAIL: &str = "camille@demo.carnet.fr";
 pub const DEMO_PASSWORD: &str = "carnet-demo";
@@ -22,7 +24,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     // Brest (29019), where the real Médiathèque des Capucins is.
     let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
     let hash = hash_password(DEMO_PASSWORD)?;
-    users::create_user(
+    let conseillere_id = users::create_user(
         db,
         &NewUser {
             email: DEMO_EMAIL,
@@ -36,6 +38,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     // Each feature adds its demo data here, in its own module of `seed/`.
+    lieux::seed(db, structure_id, conseillere_id, now).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

@@ -2,6 +2,9 @@
 
 pub mod audit;
 pub mod beneficiaires;
+pub mod candidats;
 pub mod communes;
+pub mod lieux;
 pub mod parcours;
+pub mod territoires;
 pub mod users;
