@@ -38,6 +38,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
                     <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
+                    <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
+                    <Route path=path!("lieux") view=pages::lieux::carte::CartePage/>
+                    <Route path=path!("lieux/import") view=pages::lieux::import::ImportPage/>
+                    <Route path=path!("lieux/couverture") view=pages::lieux::couverture::CouverturePage/>
+                    <Route path=path!("lieux/candidats") view=pages::lieux::candidats::CandidatsPage/>
+                    <Route path=path!("lieux/candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
+                    <Route path=path!("lieux/candidats/:id") view=pages::lieux::candidats::CandidatPage/>
+                    <Route path=path!("lieux/:id") view=pages::lieux::fiche::FichePage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -80,7 +88,15 @@ fn StaffShell() -> impl IntoView {
 /// The main navigation of each role: (path, label).
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     match role {
-        Role::Conseiller | Role::Coordinateur => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours")],
+        Role::Conseiller | Role::Coordinateur => {
+            vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/lieux", "Lieux")]
+        }
+        Role::Hub | Role::Admin => vec![
+            ("/", "Accueil"),
+            ("/lieux", "Carte des lieux"),
+            ("/lieux/candidats", "Lieux candidats"),
+            ("/lieux/couverture", "Couverture"),
+        ],
         _ => vec![("/", "Accueil")],
     }
 }

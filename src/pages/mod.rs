@@ -3,7 +3,9 @@
 pub mod beneficiaire;
 pub mod dashboard;
 pub mod home;
+pub mod hub;
 pub mod intake;
+pub mod lieux;
 pub mod login;
 pub mod not_found;
 pub mod parcours;

@@ -56,6 +56,7 @@ fn Overview(p: ParcoursDetail) -> impl IntoView {
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
         <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>
+        <p><a href=format!("/parcours/{}/orientation", p.id)>"Lieux proches qui acceptent le Pass (à imprimer)"</a></p>
 
         <div class="grid-2">
             <section class="panel" aria-labelledby="personne-title">
