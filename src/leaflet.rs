@@ -151,6 +151,7 @@ pub fn propriete(feature: &JsValue, key: &str) -> String {
 pub fn options_carte() -> JsValue {
     obj(&[
         ("preferCanvas", true.into()),
+        ("zoomSnap", 0.5.into()),
         ("minZoom", 3.into()),
         ("maxZoom", 18.into()),
         ("zoomControl", false.into()),

@@ -280,7 +280,17 @@ async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> 
             let bytes = std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let id = lieux_store::create_import(&db, None, &name, Utc::now()).await?;
-            let bar = |p: &lieux_store::Progression| {
+            // A bar redrawn in place on a terminal; a line every tenth in a log file.
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let last_tenth = std::sync::atomic::AtomicU32::new(0);
+            let bar = move |p: &lieux_store::Progression| {
+                let tenth = if p.total == 0 { 10 } else { p.traites * 10 / p.total };
+                if !tty {
+                    if tenth > last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) || p.traites == p.total {
+                        eprintln!("{} / {} lignes", p.traites, p.total);
+                    }
+                    return;
+                }
                 let width = 30usize;
                 let done = if p.total == 0 { width } else { (p.traites as usize * width) / p.total as usize };
                 eprint!(
