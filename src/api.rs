@@ -79,15 +79,20 @@ pub async fn send(method: &str, path: &str, body: Option<String>) -> Result<Stri
     if (200..300).contains(&status) {
         return Ok(text);
     }
-    let body: ApiErrorBody = serde_json::from_str(&text).unwrap_or_default();
-    Err(match status {
+    Err(refusal(status, &text))
+}
+
+/// Our error, from a refused answer's status and body.
+fn refusal(status: u16, text: &str) -> ApiError {
+    let body: ApiErrorBody = serde_json::from_str(text).unwrap_or_default();
+    match status {
         401 => ApiError::Unauthorized,
         403 => ApiError::Forbidden,
         404 => ApiError::NotFound,
         422 if !body.fields.is_empty() => ApiError::Invalid { message: body.error, fields: body.fields },
         _ if !body.error.is_empty() => ApiError::Refused(body.error),
         _ => ApiError::Refused(format!("Erreur du serveur ({status}). Réessayez.")),
-    })
+    }
 }
 
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
@@ -341,4 +346,99 @@ pub async fn close(id: i64) -> Result<Fait, ApiError> {
 
 pub async fn tableau_de_bord() -> Result<TableauDeBord, ApiError> {
     get("/tableau-de-bord").await
+}
+
+// --- venues (lieux), candidates, coverage, orientation
+
+use carnet_domain::lieux::api::*;
+use carnet_domain::lieux::candidat::{CandidatDetail, CandidatRequest, CandidatResume, TransitionRequest};
+
+/// `&zoom=…&ouest=…` for a map view.
+pub fn vue_query(v: &Vue) -> String {
+    format!("zoom={}&ouest={:.5}&sud={:.5}&est={:.5}&nord={:.5}", v.zoom, v.ouest, v.sud, v.est, v.nord)
+}
+
+pub async fn lieux_territoire() -> Result<Territoire, ApiError> {
+    get("/lieux/territoire").await
+}
+
+pub async fn carte_config() -> Result<CarteConfig, ApiError> {
+    get("/lieux/carte/config").await
+}
+
+pub async fn carte(f: &FiltresLieux, v: &Vue) -> Result<CarteReponse, ApiError> {
+    get(&format!("/lieux/carte?{}&{}", f.query(), vue_query(v))).await
+}
+
+pub async fn lieux(f: &FiltresLieux, v: Option<&Vue>, page: u32) -> Result<Page<LieuResume>, ApiError> {
+    let vue = v.map(|v| format!("&{}", vue_query(v))).unwrap_or_default();
+    get(&format!("/lieux?{}{vue}&page={page}", f.query())).await
+}
+
+pub async fn lieu(id: i64) -> Result<LieuDetail, ApiError> {
+    get(&format!("/lieux/{id}")).await
+}
+
+pub async fn lieu_pass(id: i64, req: &PassRequest) -> Result<LieuDetail, ApiError> {
+    post(&format!("/lieux/{id}/pass"), req).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct Cree {
+    pub id: i64,
+}
+
+/// Sends a venue file as it is (the server reads CSV or JSON).
+pub async fn import_lieux(file: &web_sys::File) -> Result<i64, ApiError> {
+    let resp = Request::post(&format!("{BASE}/lieux/imports?fichier={}", encode(&file.name())))
+        .header("Content-Type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|_| ApiError::Refused("Fichier impossible à envoyer.".into()))?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|_| ApiError::Network)?;
+    if !(200..300).contains(&status) {
+        return Err(refusal(status, &text));
+    }
+    decode::<Cree>(&text).map(|c| c.id)
+}
+
+pub async fn import_etat(id: i64) -> Result<EtatImport, ApiError> {
+    get(&format!("/lieux/imports/{id}")).await
+}
+
+pub async fn candidats() -> Result<Vec<CandidatResume>, ApiError> {
+    get("/lieux/candidats").await
+}
+
+pub async fn candidat(id: i64) -> Result<CandidatDetail, ApiError> {
+    get(&format!("/lieux/candidats/{id}")).await
+}
+
+pub async fn signaler_candidat(req: &CandidatRequest) -> Result<i64, ApiError> {
+    post::<_, Cree>("/lieux/candidats", req).await.map(|c| c.id)
+}
+
+pub async fn candidat_etape(id: i64, req: &TransitionRequest) -> Result<CandidatDetail, ApiError> {
+    post(&format!("/lieux/candidats/{id}/etapes"), req).await
+}
+
+pub async fn couverture() -> Result<Couverture, ApiError> {
+    get("/lieux/couverture").await
+}
+
+pub async fn orientation(parcours_id: i64) -> Result<Orientation, ApiError> {
+    get(&format!("/parcours/{parcours_id}/orientation")).await
+}
+
+/// A static file of the app as JSON, still as a JavaScript value (outlines for the map).
+pub async fn json_statique(path: &str) -> Result<wasm_bindgen::JsValue, ApiError> {
+    let resp = Request::get(path).send().await.map_err(|_| ApiError::Network)?;
+    if !resp.ok() {
+        return Err(ApiError::NotFound);
+    }
+    let text = resp.text().await.map_err(|_| ApiError::Network)?;
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::Refused("Fichier de contours illisible.".into()))
 }

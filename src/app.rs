@@ -53,6 +53,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("equipe") view=pages::equipe::EquipePage/>
                     <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
+                    <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
+                    <Route path=path!("lieux") view=pages::lieux::carte::CartePage/>
+                    <Route path=path!("lieux/import") view=pages::lieux::import::ImportPage/>
+                    <Route path=path!("lieux/couverture") view=pages::lieux::couverture::CouverturePage/>
+                    <Route path=path!("lieux/candidats") view=pages::lieux::candidats::CandidatsPage/>
+                    <Route path=path!("lieux/candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
+                    <Route path=path!("lieux/candidats/:id") view=pages::lieux::candidats::CandidatPage/>
+                    <Route path=path!("lieux/:id") view=pages::lieux::fiche::FichePage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -95,7 +103,15 @@ fn StaffShell() -> impl IntoView {
 /// The main navigation of each role: (path, label).
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = match role {
-        Role::Conseiller | Role::Coordinateur => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours")],
+        Role::Conseiller | Role::Coordinateur => {
+            vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/lieux", "Lieux")]
+        }
+        Role::Hub | Role::Admin => vec![
+            ("/", "Accueil"),
+            ("/lieux", "Carte des lieux"),
+            ("/lieux/candidats", "Lieux candidats"),
+            ("/lieux/couverture", "Couverture"),
+        ],
         _ => vec![("/", "Accueil")],
     };
     match role {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod leaflet;
 pub mod pages;
 
 pub use app::App;

@@ -25,6 +25,7 @@ pub const ACTIONS_JOURNAL: Vocabulaire = &[
     ("rectification", "Rectification"),
     ("tableau_de_bord", "Tableau de bord (agenda et parcours suivis)"),
     ("calendrier", "Calendrier des séances (.ics)"),
+    ("orientation", "Lieux proches pour la personne (orientation)"),
 ];
 
 /// Default retention: identity is erased this long after the last activity.

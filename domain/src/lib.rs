@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod comptes;
+pub mod lieux;
 pub mod coop;
 pub mod donnees;
 pub mod intake;

@@ -35,6 +35,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .with_context(|| format!("ouverture de la base {url}"))?;
     MIGRATOR.run(&pool).await.context("migration de la base")?;
     crate::store::communes::load_if_empty(&pool).await?;
+    crate::store::lieux::load_coords_if_empty(&pool).await?;
     Ok(pool)
 }
 

@@ -22,6 +22,7 @@ pub enum Lecture {
     Rectification,
     TableauDeBord,
     Calendrier,
+    Orientation,
 }
 
 impl Lecture {
@@ -35,6 +36,7 @@ impl Lecture {
             Lecture::Rectification => "rectification",
             Lecture::TableauDeBord => "tableau_de_bord",
             Lecture::Calendrier => "calendrier",
+            Lecture::Orientation => "orientation",
         }
     }
 }

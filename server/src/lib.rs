@@ -10,10 +10,12 @@ pub mod journal;
 pub mod mail;
 pub mod passwords;
 pub mod retention;
+pub mod lieux;
 pub mod seed;
 pub mod store;
 pub mod web;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderValue;
 use axum::response::IntoResponse;
 use axum::Router;
@@ -49,6 +51,11 @@ pub struct Config {
     pub invitation_validity: Duration,
     /// How long a password-reset link works.
     pub reset_validity: Duration,
+    /// Map tiles (`https://…/{z}/{x}/{y}.png`); `None`: the map shows outlines only (offline).
+    pub tuiles_url: Option<String>,
+    pub tuiles_attribution: Option<String>,
+    /// Address geocoding; `None`: venues without coordinates go to their commune's point.
+    pub geocodeur: Option<Arc<dyn lieux::geocodage::Geocodeur>>,
 }
 
 impl Default for Config {
@@ -65,6 +72,9 @@ impl Default for Config {
             mailer: mail::Mailer::Log,
             invitation_validity: Duration::days(7),
             reset_validity: Duration::hours(1),
+            tuiles_url: None,
+            tuiles_attribution: None,
+            geocodeur: None,
         }
     }
 }
@@ -92,8 +102,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             web::security_headers(csp.clone(), req, next)
         }))
-        // Nothing we accept is big; bulk imports have their own limit.
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // Nothing we accept is big (2 MB, enforced by the extractors); the venue-file import
+        // raises it on its own route. The outer limit bounds every request.
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(lieux::import::TAILLE_MAX))
         .layer(CatchPanicLayer::custom(|_| {
             error::AppError::Internal(anyhow::anyhow!("panic dans un traitement"))
                 .into_response()

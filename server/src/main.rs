@@ -2,6 +2,10 @@
 
 use anyhow::Context;
 use carnet_domain::api::Role;
+use carnet_server::lieux::geocodage::{self, Geocodeur};
+use carnet_server::lieux::import as lieux_import;
+use carnet_server::store::lieux as lieux_store;
+use carnet_server::store::territoires;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::mail::Mailer;
 use carnet_server::{app, auth, db, passwords, retention, seed, web, AppState, Config};
@@ -46,6 +50,29 @@ enum Command {
     },
     /// Write `.br` and `.gz` copies of the app's files (run after each `trunk build`).
     Precompress { dir: PathBuf },
+    /// Venues (lieux de médiation numérique): bulk import and export, on the server's database.
+    Lieux {
+        #[command(subcommand)]
+        command: LieuxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LieuxCommand {
+    /// Import a file of the national standard (CSV or JSON, version 1.0.2 or 0.1.1). Valid rows
+    /// go in (re-importing updates by source and id); rejected rows are listed with their reason.
+    Import {
+        file: PathBuf,
+        /// Address geocoder for rows without coordinates (else the commune's point is used).
+        #[arg(long, env = "CARNET_GEOCODAGE_URL")]
+        geocodage_url: Option<String>,
+    },
+    /// Export every venue (or one département's) as a CSV file of the standard, version 1.0.2.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        departement: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -83,6 +110,17 @@ struct ServeArgs {
     /// Write each e-mail as a text file in this folder instead of sending it (development, tests).
     #[arg(long, env = "CARNET_MAIL_DIR")]
     mail_dir: Option<PathBuf>,
+    /// Map tiles URL template (`https://…/{z}/{x}/{y}.png`). Without it the map draws the
+    /// département and région outlines only, and works offline.
+    #[arg(long, env = "CARNET_TUILES_URL")]
+    tuiles_url: Option<String>,
+    /// Attribution shown under the tiles (required by most tile servers' terms).
+    #[arg(long, env = "CARNET_TUILES_ATTRIBUTION")]
+    tuiles_attribution: Option<String>,
+    /// Base URL of the national address API (BAN / Géoplateforme), e.g.
+    /// https://data.geopf.fr/geocodage. Without it venues are placed at their commune's point.
+    #[arg(long, env = "CARNET_GEOCODAGE_URL")]
+    geocodage_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -127,6 +165,26 @@ enum AdminCommand {
         #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT)]
         months: u32,
     },
+    /// Create a hub user (Hub territorial pour un numérique inclusif) with its territory. The
+    /// password is read as for create-conseiller.
+    CreateHub {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        prenom: String,
+        #[arg(long)]
+        nom: String,
+        /// Département codes, e.g. "29,22,56,35".
+        #[arg(long)]
+        departements: String,
+    },
+    /// Replace the territory of a hub user.
+    SetTerritoire {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        departements: String,
+    },
 }
 
 fn init_logs(format: LogFormat) {
@@ -146,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         None => serve(&cli.database_url, cli.serve).await,
         Some(Command::Admin { command }) => admin(&cli.database_url, command).await,
+        Some(Command::Lieux { command }) => lieux(&cli.database_url, command).await,
         Some(Command::Precompress { dir }) => {
             let (raw, br, gz) = web::precompress(&dir)?;
             println!("{} : {raw} octets, {br} en brotli, {gz} en gzip", dir.display());
@@ -180,6 +239,10 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             Mailer::Log
         }
     };
+    let interrupted = carnet_server::store::lieux::fail_interrupted_imports(&db, Utc::now()).await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "imports de lieux interrompus par l'arrêt précédent");
+    }
     let config = Config {
         secure_cookie: args.secure_cookie,
         session_idle: Duration::minutes(args.session_idle_minutes.max(1)),
@@ -187,6 +250,9 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         retention_months: args.retention_months,
         public_url,
         mailer,
+        tuiles_url: args.tuiles_url.filter(|u| !u.trim().is_empty()),
+        tuiles_attribution: args.tuiles_attribution.filter(|u| !u.trim().is_empty()),
+        geocodeur: geocodeur(args.geocodage_url.as_deref()),
         ..Config::default()
     };
     let state = AppState { db: db.clone(), config: Arc::new(config) };
@@ -243,6 +309,110 @@ async fn shutdown_signal() {
     tracing::info!("signal d'arrêt reçu : fin des requêtes en cours");
 }
 
+fn geocodeur(url: Option<&str>) -> Option<Arc<dyn Geocodeur>> {
+    let url = url?.trim();
+    if url.is_empty() {
+        return None;
+    }
+    tracing::info!(url, "géocodage des adresses par le service national");
+    Some(Arc::new(geocodage::Ban::new(url)))
+}
+
+/// The password of a new account: CARNET_PASSWORD, or else the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    let password = match std::env::var("CARNET_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Mot de passe (12 caractères au moins), puis Entrée :");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    anyhow::ensure!(password.chars().count() >= 12, "mot de passe : 12 caractères au moins");
+    Ok(password)
+}
+
+async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    match command {
+        LieuxCommand::Import { file, geocodage_url } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let id = lieux_store::create_import(&db, None, &name, Utc::now()).await?;
+            // A bar redrawn in place on a terminal; a line every tenth in a log file.
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let last_tenth = std::sync::atomic::AtomicU32::new(0);
+            let bar = move |p: &lieux_store::Progression| {
+                let tenth = if p.total == 0 { 10 } else { p.traites * 10 / p.total };
+                if !tty {
+                    if tenth > last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) || p.traites == p.total {
+                        eprintln!("{} / {} lignes", p.traites, p.total);
+                    }
+                    return;
+                }
+                let width = 30usize;
+                let done = if p.total == 0 { width } else { (p.traites as usize * width) / p.total as usize };
+                eprint!(
+                    "\r[{}{}] {} / {} lignes",
+                    "#".repeat(done),
+                    " ".repeat(width - done),
+                    p.traites,
+                    p.total
+                );
+            };
+            let r = lieux_import::executer(
+                &db,
+                id,
+                bytes,
+                lieux_import::Options { user_id: None, territoire: None, geocodeur: geocodeur(geocodage_url.as_deref()), progres: Some(Box::new(bar)) },
+            )
+            .await;
+            eprintln!();
+            if let Some(e) = &r.erreur {
+                db.close().await;
+                anyhow::bail!("{}", e);
+            }
+            println!(
+                "{} : format {}, version {} du standard ; {} lignes : {} créées, {} mises à jour, {} inchangées, {} rejetées ({} ms).",
+                file.display(),
+                r.format,
+                r.version,
+                r.total,
+                r.crees,
+                r.mis_a_jour,
+                r.inchanges,
+                r.lignes_rejetees,
+                r.duree_ms.unwrap_or(0)
+            );
+            for a in &r.avertissements {
+                println!("Avertissement : {a}");
+            }
+            for rej in &r.rejets {
+                println!("Ligne {} (id « {} ») — {} : {}", rej.ligne, rej.id, rej.champ, rej.message);
+            }
+        }
+        LieuxCommand::Export { file, departement } => {
+            let deps = match departement {
+                Some(d) => Some(
+                    carnet_domain::lieux::territoires::parse_departements(&d).map_err(|e| anyhow::anyhow!("--departement : {e}"))?,
+                ),
+                None => None,
+            };
+            let rows = lieux_store::all(&db, deps.as_deref()).await?;
+            let mut out = String::new();
+            carnet_domain::lieux::export::en_tete(&mut out);
+            for r in &rows {
+                carnet_domain::lieux::export::ligne(&mut out, &r.standard(), &r.pass());
+            }
+            std::fs::write(&file, out).with_context(|| format!("écriture de {}", file.display()))?;
+            println!("{} lieux exportés dans {} (standard 1.0.2).", rows.len(), file.display());
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
 async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> {
     let db = db::connect(database_url).await?;
     let now = Utc::now();
@@ -275,15 +445,7 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
                 !matches!(role, Role::Conseiller | Role::Coordinateur) || structure_id.is_some(),
                 "--structure-id : un conseiller ou un coordinateur appartient à une structure"
             );
-            let password = match std::env::var("CARNET_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    eprintln!("Mot de passe (12 caractères au moins), puis Entrée :");
-                    let mut line = String::new();
-                    std::io::stdin().lock().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = read_password()?;
             if let Err(m) = passwords::check("Mot de passe", &password, &email) {
                 anyhow::bail!(m);
             }
@@ -315,6 +477,40 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
         AdminCommand::Retention { months } => {
             let n = retention::run_once(&db, now, months).await?;
             println!("{n} bénéficiaire(s) anonymisé(s) (inactifs depuis {months} mois)");
+        }
+        AdminCommand::CreateHub { email, prenom, nom, departements } => {
+            let deps = carnet_domain::lieux::territoires::parse_departements(&departements)
+                .map_err(|e| anyhow::anyhow!("--departements : {e}"))?;
+            let email = email.trim().to_lowercase();
+            anyhow::ensure!(
+                email.contains('@') && !email.starts_with('@') && !email.ends_with('@'),
+                "--email : adresse e-mail invalide"
+            );
+            let password = read_password()?;
+            if let Err(m) = passwords::check("Mot de passe", &password, &email) {
+                anyhow::bail!(m);
+            }
+            let hash = auth::hash_password(&password)?;
+            let id = users::create_user(
+                &db,
+                &NewUser { email: &email, password_hash: &hash, prenom: prenom.trim(), nom: nom.trim(), role: Role::Hub, structure_id: None },
+                now,
+            )
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("--email : un compte existe déjà avec {email}"),
+                other => other.into(),
+            })?;
+            territoires::set(&db, id, &deps).await?;
+            println!("{id}");
+        }
+        AdminCommand::SetTerritoire { email, departements } => {
+            let deps = carnet_domain::lieux::territoires::parse_departements(&departements)
+                .map_err(|e| anyhow::anyhow!("--departements : {e}"))?;
+            let user = users::find_by_email(&db, &email).await?.with_context(|| format!("--email : aucun compte {email}"))?;
+            anyhow::ensure!(user.role() == Role::Hub, "--email : {email} n'est pas un compte hub");
+            territoires::set(&db, user.id, &deps).await?;
+            println!("Territoire de {email} : {}", deps.join(", "));
         }
     }
     db.close().await;

@@ -15,13 +15,21 @@ mod wizard;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_domain::comptes::ObjetJeton;
-use carnet_server::store::{comptes, users};
+use carnet_server::store::{comptes, territoires, users};
 use carnet_server::{auth, Config};
 use common::*;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
 const PW: &str = "mot-de-passe-de-test";
+const EXEMPLE_LIEUX: &str = include_str!("../../reference/lieux/exemple-valide-v1.0.2.csv");
+
+fn candidat_body() -> Value {
+    json!({
+        "nom": "Tiers-lieu du port", "adresse": "2 quai de la Douane", "code_postal": "29200", "commune_insee": "29019",
+        "motif": "Accueille déjà des ateliers numériques", "contact_nom": "Anne", "contact_telephone": "02 98 00 00 00",
+    })
+}
 /// The fixture person: unique strings, so an answer showing them is easy to spot.
 const PRENOM: &str = "Fixturine-Unique";
 const TELEPHONE: &str = "06 99 88 77 66";
@@ -64,6 +72,12 @@ enum Id {
     Seance,
     /// Its first session, held with pass n°1.
     SeanceTenue,
+    /// A venue imported by the administrator (in the Marne, inside the hub's territory).
+    Lieu,
+    /// That import.
+    Import,
+    /// A candidate venue in Brest reported by the conseiller.
+    Candidat,
 }
 
 struct Row {
@@ -157,6 +171,28 @@ fn table() -> Vec<Row> {
         row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403]),
         row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
+        // Venues (issue 5). Everyone signed in reads the map and the venues; hubs (their
+        // territory) and administrators import, edit and follow candidates.
+        row(M::GET,  "/lieux",                               Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/lieux/carte",                         Id::None, "?zoom=6&ouest=-5&sud=42&est=9&nord=51", none,
+                                                                                            [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/lieux/carte/config",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/lieux/territoire",                    Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/lieux/couverture",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200]),
+        row(M::GET,  "/lieux/export.csv",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200]),
+        row(M::POST, "/lieux/imports",                       Id::None, "?fichier=vide.csv", empty,
+                                                                                            [401, 403, 403, 403, 403, 403, 202, 202]),
+        row(M::GET,  "/lieux/imports/{id}",                  Id::Import, "", none,        [401, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::GET,  "/lieux/{id}",                          Id::Lieu, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/lieux/{id}/pass",                     Id::Lieu, "", |_| Some(json!({"accepte": true, "operateur": "Opérateur", "note": "convention"})),
+                                                                                            [401, 403, 403, 403, 403, 403, 200, 200]),
+        row(M::GET,  "/lieux/candidats",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200]),
+        row(M::POST, "/lieux/candidats",                     Id::None, "", |_| Some(candidat_body()),
+                                                                                            [401, 201, 201, 201, 403, 403, 201, 201]),
+        row(M::GET,  "/lieux/candidats/{id}",                Id::Candidat, "", none,      [401, 200, 200, 404, 403, 403, 200, 200]),
+        row(M::POST, "/lieux/candidats/{id}/etapes",         Id::Candidat, "", |_| Some(json!({"statut": "contacte", "note": "premier appel"})),
+                                                                                            [401, 403, 403, 404, 403, 403, 200, 200]),
+        row(M::GET,  "/parcours/{id}/orientation",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
     ]
 }
 
@@ -179,10 +215,15 @@ struct Fixture {
     seance: Value,
     seance_tenue: Value,
     objectifs: Value,
+    lieu: i64,
+    import: i64,
+    candidat: i64,
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
+    /// `lieux`: also import venues and report a candidate (only the venue rows need them: an
+    /// import per cell would make the table slow).
+    async fn new(lieux: bool) -> Fixture {
         let app = common::mail::app_with_mail_config(Config::default()).await;
         let now = chrono::Utc::now();
         let a = app.create_structure("Structure A").await;
@@ -219,6 +260,9 @@ impl Fixture {
             seance: Value::Null,
             seance_tenue: Value::Null,
             objectifs: Value::Null,
+            lieu: 0,
+            import: 0,
+            candidat: 0,
         };
         // The fixture person, recorded by the conseiller through the real intake.
         let cookie = fx.cookie(Who::Conseiller).await.unwrap();
@@ -239,6 +283,9 @@ impl Fixture {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         fx.seance_tenue = seances[0].clone();
         fx.seance = seances[1].clone();
+        if lieux {
+            fx.add_lieux(&cookie).await;
+        }
         let (bid,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
             .bind(fx.parcours)
             .fetch_one(&fx.app.db)
@@ -252,6 +299,35 @@ impl Fixture {
             comptes::create_token(&mut tx, fx.compte, ObjetJeton::Invitation, None, now, chrono::Duration::days(7)).await.unwrap();
         tx.commit().await.unwrap();
         fx
+    }
+
+    async fn add_lieux(&mut self, cookie: &str) {
+        // Venues (issue 5): the hub covers the Finistère and the Marne; the administrator imports
+        // the standard's example file; the conseiller reports a candidate venue in Brest.
+        let hub = self.users.iter().find(|(w, _)| *w == Who::Hub).unwrap().1;
+        territoires::set(&self.app.db, hub, &["29".to_string(), "51".to_string()]).await.unwrap();
+        let admin = self.cookie(Who::Admin).await.unwrap();
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/lieux/imports?fichier=lieux.csv")
+            .header(axum::http::header::COOKIE, &admin)
+            .header(axum::http::header::CONTENT_TYPE, "text/csv")
+            .body(axum::body::Body::from(EXEMPLE_LIEUX))
+            .unwrap();
+        let r = self.app.send(req).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        self.import = r.body["id"].as_i64().unwrap();
+        for _ in 0..400 {
+            if self.app.get(&format!("/api/v1/lieux/imports/{}", self.import), &admin).await.body["etat"] != "en_cours" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let r = self.app.get("/api/v1/lieux", &admin).await;
+        self.lieu = r.body["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("no venue: {}", r.text));
+        let r = self.app.post("/api/v1/lieux/candidats", candidat_body(), cookie).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        self.candidat = r.body["id"].as_i64().unwrap();
     }
 
     /// A session for `who`, written directly (no argon2 per cell).
@@ -270,6 +346,9 @@ impl Fixture {
             Id::Compte => self.compte,
             Id::Seance => self.seance["id"].as_i64().unwrap(),
             Id::SeanceTenue => self.seance_tenue["id"].as_i64().unwrap(),
+            Id::Lieu => self.lieu,
+            Id::Import => self.import,
+            Id::Candidat => self.candidat,
         };
         let path = row.path.replace("{id}", &id.to_string()).replace("{moment}", "initial");
         format!("/api/v1{path}{}", row.query)
@@ -282,7 +361,7 @@ struct Outcome {
 }
 
 async fn run_cell(row: &Row, who: Who) -> Outcome {
-    let fx = Fixture::new().await;
+    let fx = Fixture::new(row.path.starts_with("/lieux")).await;
     let cookie = fx.cookie(who).await;
     let path = fx.path(row);
     let journal_before = fx.app.count("journal_acces").await;

@@ -296,7 +296,8 @@ fn PassCodes(codes: Vec<RwSignal<String>>, nb_passes: RwSignal<String>, errors: 
 }
 
 /// Commune of residence: an accessible combobox over the official list, by name or postcode.
-/// What is stored is the INSEE code.
+/// What is stored is the INSEE code. Other forms reuse it with their own label and learn the
+/// chosen commune through `on_choose`.
 #[component]
 pub fn CommuneField(
     value: RwSignal<String>,
@@ -304,7 +305,10 @@ pub fn CommuneField(
     /// What the field shows at first (the commune already recorded, when correcting).
     #[prop(optional, into)]
     initial_text: String,
+    #[prop(optional, into)] label: Option<String>,
+    #[prop(optional)] on_choose: Option<Callback<Commune>>,
 ) -> impl IntoView {
+    let label = label.unwrap_or_else(|| "Commune de résidence".to_string());
     let text = RwSignal::new(initial_text);
     let options = RwSignal::new(Vec::<Commune>::new());
     let open = RwSignal::new(false);
@@ -339,6 +343,9 @@ pub fn CommuneField(
     };
 
     let choose = move |c: Commune| {
+        if let Some(cb) = on_choose {
+            cb.run(c.clone());
+        }
         text.set(c.libelle());
         value.set(c.code_insee.clone());
         open.set(false);
@@ -377,7 +384,7 @@ pub fn CommuneField(
     let invalid = Signal::derive(move || errors.read().contains_key("commune_insee"));
     view! {
         <div class="field combobox" class:field--invalid=invalid>
-            <label for="commune_insee">"Commune de résidence"</label>
+            <label for="commune_insee">{label}</label>
             <p class="hint" id="commune_insee-hint">"Tapez le nom ou le code postal, puis choisissez dans la liste."</p>
             <FieldError name="commune_insee" errors=errors/>
             <input id="commune_insee" type="text" role="combobox" autocomplete="off"

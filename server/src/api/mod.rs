@@ -6,11 +6,14 @@ use axum::Router;
 
 mod auth;
 mod beneficiaires;
+mod candidats;
 mod communes;
 mod comptes;
 mod donnees;
 mod etapes;
 mod health;
+pub mod lieux;
+mod orientation;
 mod parcours;
 mod seances;
 mod tableau_de_bord;
@@ -27,5 +30,8 @@ pub fn router() -> Router<AppState> {
         .merge(etapes::router())
         .merge(seances::router())
         .merge(tableau_de_bord::router())
+        .merge(lieux::router())
+        .merge(candidats::router())
+        .merge(orientation::router())
         .fallback(|| async { AppError::NotFound })
 }

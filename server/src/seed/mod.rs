@@ -10,6 +10,8 @@ use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
 use chrono::Utc;
 
+pub mod lieux;
+
 pub const DEMO_STRUCTURE: &str = "Médiathèque des Capucins";
 pub const DEMO_EMAIL: &str = "camille@demo.carnet.fr";
 pub const DEMO_PASSWORD: &str = "carnet-demo";
@@ -43,6 +45,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     let mut tx = crate::db::begin_write(db).await?;
     parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
     tx.commit().await?;
+    lieux::seed(db, structure_id, user_id, now).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

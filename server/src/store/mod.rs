@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod beneficiaires;
+pub mod candidats;
 pub mod communes;
 pub mod comptes;
 pub mod donnees;
@@ -12,4 +13,6 @@ pub mod packs;
 pub mod parcours;
 pub mod passes;
 pub mod seances;
+pub mod lieux;
+pub mod territoires;
 pub mod users;

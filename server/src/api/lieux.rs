@@ -1,0 +1,458 @@
+//! Venues: the map and the list (any staff member), a venue's page, Pass acceptance (hubs of the
+//! territory, administrators), import and export of files in the national standard, and the
+//! coverage view of hubs.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
+use crate::lieux::{carte, import, index};
+use crate::store::{audit, candidats, lieux as store, territoires as store_territoires};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carnet_domain::api::{FieldErrors, Page, Role};
+use carnet_domain::lieux::api::*;
+use carnet_domain::lieux::horaires;
+use carnet_domain::lieux::territoires;
+use carnet_domain::lieux::{export, CHAMPS_V1};
+use carnet_domain::paris;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/lieux", get(list))
+        .route("/lieux/territoire", get(territoire))
+        .route("/lieux/carte", get(map))
+        .route("/lieux/carte/config", get(map_config))
+        .route("/lieux/couverture", get(couverture))
+        .route("/lieux/export.csv", get(export_csv))
+        .route(
+            "/lieux/imports",
+            post(start_import).layer(DefaultBodyLimit::max(import::TAILLE_MAX)),
+        )
+        .route("/lieux/imports/{id}", get(import_state))
+        .route("/lieux/{id}", get(detail))
+        .route("/lieux/{id}/pass", post(set_pass))
+}
+
+/// Where a user may change venues and follow candidates.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Portee {
+    National,
+    Departements(Vec<String>),
+    Aucune,
+}
+
+impl Portee {
+    pub fn contient(&self, departement: &str) -> bool {
+        match self {
+            Portee::National => true,
+            Portee::Departements(d) => d.iter().any(|x| x == departement),
+            Portee::Aucune => false,
+        }
+    }
+
+    pub fn departements(&self) -> Option<Vec<String>> {
+        match self {
+            Portee::National => None,
+            Portee::Departements(d) => Some(d.clone()),
+            Portee::Aucune => Some(Vec::new()),
+        }
+    }
+}
+
+/// Administrators: all France. Hubs: their départements. Everyone else: none.
+/// (Commanditaires will follow the candidates of their orders' territory once issue 4 gives
+/// them one: this is the place to add it.)
+pub async fn portee(state: &AppState, user: &CurrentUser) -> AppResult<Portee> {
+    Ok(match user.role {
+        Role::Admin => Portee::National,
+        Role::Hub => {
+            let d = store_territoires::of_user(&state.db, user.id).await?;
+            if d.is_empty() {
+                Portee::Aucune
+            } else {
+                Portee::Departements(d)
+            }
+        }
+        _ => Portee::Aucune,
+    })
+}
+
+async fn territoire(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Territoire>> {
+    let p = portee(&state, &user).await?;
+    let departements = match &p {
+        Portee::National => Vec::new(),
+        Portee::Departements(d) => d.clone(),
+        Portee::Aucune => Vec::new(),
+    };
+    Ok(Json(Territoire {
+        national: p == Portee::National,
+        departements: departements
+            .iter()
+            .map(|c| DepartementRef { code: c.clone(), nom: territoires::nom_departement(c).unwrap_or("").to_string() })
+            .collect(),
+        peut_importer: p != Portee::Aucune,
+        suit_les_candidats: p != Portee::Aucune,
+    }))
+}
+
+async fn map_config(State(state): State<AppState>, _user: CurrentUser) -> Json<CarteConfig> {
+    Json(CarteConfig {
+        tuiles_url: state.config.tuiles_url.clone(),
+        attribution: state.config.tuiles_attribution.clone(),
+    })
+}
+
+/// The query string of the map and of the list: the filters, the view, the page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VueQuery {
+    q: String,
+    service: String,
+    pass: bool,
+    programme: String,
+    public: String,
+    ouvert: bool,
+    departement: String,
+    zoom: Option<u8>,
+    ouest: Option<f64>,
+    sud: Option<f64>,
+    est: Option<f64>,
+    nord: Option<f64>,
+    page: Option<u32>,
+}
+
+impl VueQuery {
+    fn filtres(&self) -> FiltresLieux {
+        FiltresLieux {
+            q: self.q.chars().take(100).collect(),
+            service: self.service.clone(),
+            pass: self.pass,
+            programme: self.programme.clone(),
+            public: self.public.clone(),
+            ouvert: self.ouvert,
+            departement: self.departement.clone(),
+        }
+    }
+
+    /// The view; all of France (metropolitan and overseas) when not given.
+    fn vue(&self) -> Vue {
+        let v = Vue {
+            zoom: self.zoom.unwrap_or(5).min(20),
+            ouest: self.ouest.unwrap_or(-180.0),
+            sud: self.sud.unwrap_or(-90.0),
+            est: self.est.unwrap_or(180.0),
+            nord: self.nord.unwrap_or(90.0),
+        };
+        let ok = [v.ouest, v.sud, v.est, v.nord].iter().all(|x| x.is_finite());
+        if ok {
+            v
+        } else {
+            Vue { zoom: v.zoom, ouest: -180.0, sud: -90.0, est: 180.0, nord: 90.0 }
+        }
+    }
+}
+
+fn now_paris() -> chrono::NaiveDateTime {
+    paris::to_local(Utc::now())
+}
+
+async fn map(State(state): State<AppState>, _user: CurrentUser, ApiQuery(q): ApiQuery<VueQuery>) -> AppResult<Response> {
+    let started = std::time::Instant::now();
+    let filtre = index::Filtre::from(&q.filtres()).map_err(AppError::BadRequest)?;
+    let ix = index::get(&state.db).await?;
+    let matches = ix.filtrer(&filtre, now_paris());
+    let rep = carte::carte(&ix, &matches, &q.vue());
+    let body = serde_json::to_vec(&rep).map_err(anyhow::Error::from)?;
+    let dur = started.elapsed().as_secs_f64() * 1000.0;
+    let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("carte;dur={dur:.2}")) {
+        resp.headers_mut().insert("server-timing", v);
+    }
+    Ok(resp)
+}
+
+pub const PAR_PAGE: u32 = 20;
+
+async fn list(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    ApiQuery(q): ApiQuery<VueQuery>,
+) -> AppResult<Json<Page<LieuResume>>> {
+    let filtre = index::Filtre::from(&q.filtres()).map_err(AppError::BadRequest)?;
+    let ix = index::get(&state.db).await?;
+    let now = now_paris();
+    let mut matches = ix.filtrer(&filtre, now);
+    // The list follows the map: venues inside the view when one is given.
+    if q.ouest.is_some() {
+        let v = q.vue();
+        matches.retain(|&i| {
+            ix.entrees[i].pos.is_some_and(|(la, lo)| {
+                let (la, lo) = (la as f64, lo as f64);
+                la >= v.sud && la <= v.nord && lo >= v.ouest && lo <= v.est
+            })
+        });
+    }
+    let page = q.page.unwrap_or(1).max(1);
+    let total = matches.len() as i64;
+    let ouverts = ix.ouverts(now);
+    let items = matches
+        .iter()
+        .skip(((page - 1) * PAR_PAGE) as usize)
+        .take(PAR_PAGE as usize)
+        .map(|&i| {
+            let e = &ix.entrees[i];
+            LieuResume {
+                id: e.id,
+                nom: e.nom.clone(),
+                adresse: e.adresse.clone(),
+                commune: e.commune.clone(),
+                code_postal: e.code_postal.clone(),
+                departement: e.departement.clone(),
+                accepte_pass: e.pass,
+                ouvert: e.horaires.as_ref().map(|_| ouverts[i]),
+                services: index::services_of(e.services),
+            }
+        })
+        .collect();
+    Ok(Json(Page { items, total, page, per_page: PAR_PAGE }))
+}
+
+fn quoi(action: &str, after: Option<&serde_json::Value>) -> String {
+    match action {
+        "pass_importe" => "Acceptation du Pass numérique indiquée par un fichier importé".into(),
+        "agree" => "Agréé : le lieu accepte le Pass numérique".into(),
+        "pass_modifie" => {
+            let accepte = after.and_then(|a| a["accepte_pass"].as_bool()).unwrap_or(false);
+            if accepte {
+                "Acceptation du Pass numérique enregistrée par le hub".into()
+            } else {
+                "Acceptation du Pass numérique retirée par le hub".into()
+            }
+        }
+        other => other.replace('_', " "),
+    }
+}
+
+async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LieuDetail>> {
+    let row = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let p = portee(&state, &user).await?;
+    let candidat_id = candidats::of_lieu(&state.db, id).await?;
+    let mut historique: Vec<EvenementLieu> = Vec::new();
+    if let Some(cid) = candidat_id {
+        for e in candidats::etapes(&state.db, cid).await? {
+            let libelle = carnet_domain::lieux::candidat::StatutCandidat::parse(&e.vers).map(|s| s.libelle()).unwrap_or("");
+            historique.push(EvenementLieu {
+                at: e.at,
+                date: Some(e.date),
+                qui: e.par,
+                quoi: if e.de.is_none() { "Signalé comme candidat à l'agrément".into() } else { format!("Candidature : « {libelle} »") },
+                note: e.note,
+            });
+        }
+    }
+    for (at, qui, action, after) in store::audit_of(&state.db, id).await? {
+        let after: Option<serde_json::Value> = after.and_then(|a| serde_json::from_str(&a).ok());
+        let note = after.as_ref().and_then(|a| a["note"].as_str()).map(String::from);
+        historique.push(EvenementLieu {
+            at,
+            date: None,
+            qui: qui.unwrap_or_else(|| "Import en ligne de commande".into()),
+            quoi: quoi(&action, after.as_ref()),
+            note,
+        });
+    }
+    historique.sort_by_key(|e| e.at);
+    Ok(Json(LieuDetail {
+        id,
+        horaires: horaires::vue(row.horaires.as_deref(), now_paris()),
+        lieu: row.standard(),
+        departement: row.departement.clone(),
+        pass: row.pass(),
+        statut_agrement: row.statut_agrement.clone(),
+        agree_le: row.agree_le,
+        historique,
+        geocodage: row.geocodage.clone(),
+        modifiable: p.contient(&row.departement),
+        candidat_id,
+        maj_le: row.updated_at,
+    }))
+}
+
+async fn set_pass(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<PassRequest>,
+) -> AppResult<Json<LieuDetail>> {
+    let row = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let p = portee(&state, &user).await?;
+    if !p.contient(&row.departement) {
+        return Err(if p == Portee::Aucune { AppError::Forbidden } else { AppError::NotFound });
+    }
+    let mut errors = FieldErrors::new();
+    let operateur = req.operateur.trim();
+    if operateur.chars().count() > 100 {
+        errors.insert("operateur".into(), "Opérateur : 100 caractères au plus.".into());
+    }
+    let note = req.note.trim();
+    if note.chars().count() > 2000 {
+        errors.insert("note".into(), "Note : 2000 caractères au plus.".into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = Utc::now();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let before = store::pass_of(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let after = if req.accepte {
+        store::PassRow {
+            accepte_pass: true,
+            pass_operateur: (!operateur.is_empty()).then(|| operateur.to_string()),
+            ..before.clone()
+        }
+    } else {
+        store::PassRow { accepte_pass: false, pass_operateur: None, statut_agrement: None, agree_le: None }
+    };
+    store::set_pass(&mut tx, id, &after, now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "lieu",
+        id,
+        "pass_modifie",
+        Some(&before),
+        Some(&json!({ "accepte_pass": after.accepte_pass, "pass_operateur": after.pass_operateur, "note": (!note.is_empty()).then_some(note) })),
+    )
+    .await?;
+    store::bump_version(&mut tx).await?;
+    tx.commit().await?;
+    detail(State(state), user, ApiPath(id)).await
+}
+
+// ------------------------------------------------------------------------ import, export
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportQuery {
+    fichier: String,
+}
+
+async fn start_import(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+    let p = portee(&state, &user).await?;
+    if p == Portee::Aucune {
+        return Err(AppError::Forbidden);
+    }
+    if body.is_empty() {
+        return Err(AppError::field("fichier", "Fichier : choisissez un fichier CSV ou JSON de lieux."));
+    }
+    let fichier: String = q.fichier.chars().filter(|c| !c.is_control()).take(200).collect();
+    let fichier = if fichier.trim().is_empty() { "fichier".to_string() } else { fichier };
+    let id = store::create_import(&state.db, Some(user.id), &fichier, Utc::now()).await?;
+    let db = state.db.clone();
+    let opts = import::Options {
+        user_id: Some(user.id),
+        territoire: p.departements(),
+        geocodeur: state.config.geocodeur.clone(),
+        progres: None,
+    };
+    let bytes = body.to_vec();
+    tokio::spawn(async move {
+        let r = import::executer(&db, id, bytes, opts).await;
+        tracing::info!(import_id = id, etat = %r.etat, crees = r.crees, mis_a_jour = r.mis_a_jour, rejetees = r.lignes_rejetees, "import de lieux");
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))))
+}
+
+async fn import_state(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<EtatImport>> {
+    let row = store::get_import(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    // One's own imports; administrators see all.
+    if row.user_id != Some(user.id) && user.role != Role::Admin {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(import::etat(row)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ExportQuery {
+    departement: String,
+}
+
+async fn export_csv(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<ExportQuery>) -> AppResult<Response> {
+    let p = portee(&state, &user).await?;
+    let mut deps = match &p {
+        Portee::Aucune => return Err(AppError::Forbidden),
+        Portee::National => None,
+        Portee::Departements(d) => Some(d.clone()),
+    };
+    let d = q.departement.trim().to_uppercase();
+    if !d.is_empty() {
+        if !p.contient(&d) {
+            return Err(AppError::NotFound);
+        }
+        deps = Some(vec![d]);
+    }
+    let rows = store::all(&state.db, deps.as_deref()).await?;
+    let csv = tokio::task::spawn_blocking(move || {
+        let mut out = String::with_capacity(rows.len() * 600 + 1024);
+        export::en_tete(&mut out);
+        for r in &rows {
+            export::ligne(&mut out, &r.standard(), &r.pass());
+        }
+        out
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    debug_assert!(csv.starts_with(CHAMPS_V1[0]));
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"lieux-mediation-numerique-v1.0.2.csv\""),
+    );
+    Ok((headers, csv).into_response())
+}
+
+// ------------------------------------------------------------------------ coverage
+
+async fn couverture(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Couverture>> {
+    let p = portee(&state, &user).await?;
+    let deps: Vec<String> = match &p {
+        Portee::Aucune => return Err(AppError::Forbidden),
+        Portee::National => territoires::DEPARTEMENTS.iter().map(|(c, _, _)| c.to_string()).collect(),
+        Portee::Departements(d) => d.clone(),
+    };
+    let today = crate::today_in_paris(Utc::now());
+    let passes: std::collections::HashMap<String, i64> = candidats::passes_by_departement(&state.db, today).await?.into_iter().collect();
+    let cands: std::collections::HashMap<String, i64> = candidats::open_by_departement(&state.db).await?.into_iter().collect();
+    let lieux: std::collections::HashMap<String, (i64, i64)> =
+        store::counts_by_departement(&state.db).await?.into_iter().map(|(d, n, p)| (d, (n, p))).collect();
+    let departements = deps
+        .into_iter()
+        .map(|code| {
+            let (n, np) = lieux.get(&code).copied().unwrap_or((0, 0));
+            CouvertureDepartement {
+                nom: territoires::nom_departement(&code).unwrap_or("").to_string(),
+                pass_en_circulation: passes.get(&code).copied().unwrap_or(0),
+                lieux_pass: np,
+                lieux: n,
+                candidats_en_cours: cands.get(&code).copied().unwrap_or(0),
+                code,
+            }
+        })
+        .collect();
+    Ok(Json(Couverture { departements, aujourdhui: today }))
+}

@@ -1,0 +1,86 @@
+//! Orientation: from a beneficiary's parcours, the nearest venues that accept the Pass, measured
+//! from the person's commune (or the structure's when the person gave none).
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiPath, AppError, AppResult};
+use crate::lieux::index;
+use crate::store::{communes, lieux as store_lieux, parcours};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use carnet_domain::lieux::api::{LieuProche, Orientation};
+use carnet_domain::lieux::geo::distance_km;
+use carnet_domain::lieux::horaires;
+use chrono::Utc;
+
+/// How many venues the list gives.
+pub const NOMBRE: usize = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/parcours/{id}/orientation", get(orientation))
+}
+
+async fn orientation(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<Orientation>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let p = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    // The printable list is headed with the person's first name.
+    crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Orientation, &[p.beneficiaire.id]).await?;
+    let (commune, origine) = match &p.beneficiaire.commune {
+        Some(c) => (Some(c.clone()), "commune de la personne"),
+        None => {
+            let s: Option<(Option<String>,)> = sqlx::query_as("SELECT commune_insee FROM structures WHERE id = $1")
+                .bind(structure_id)
+                .fetch_optional(&state.db)
+                .await?;
+            match s.and_then(|(c,)| c) {
+                Some(code) => (communes::get(&state.db, &code).await?, "commune de votre structure (la personne n'a pas indiqué la sienne)"),
+                None => (None, ""),
+            }
+        }
+    };
+    let point = match &commune {
+        Some(c) => store_lieux::commune_point(&state.db, &c.code_insee).await?,
+        None => None,
+    };
+    let mut lieux = Vec::new();
+    if let Some((la, lo)) = point {
+        let ix = index::get(&state.db).await?;
+        let mut near: Vec<(f64, usize)> = ix
+            .entrees
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.pass)
+            .filter_map(|(i, e)| e.pos.map(|(a, b)| (distance_km(la, lo, a as f64, b as f64), i)))
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(NOMBRE);
+        let now = carnet_domain::paris::to_local(Utc::now());
+        for (d, i) in near {
+            let Some(row) = store_lieux::get(&state.db, ix.entrees[i].id).await? else { continue };
+            let l = row.standard();
+            lieux.push(LieuProche {
+                id: row.id,
+                distance_km: (d * 10.0).round() / 10.0,
+                horaires: horaires::vue(l.horaires.as_deref(), now),
+                nom: l.nom,
+                adresse: match &l.complement_adresse {
+                    Some(c) => format!("{}, {c}", l.adresse),
+                    None => l.adresse,
+                },
+                code_postal: l.code_postal,
+                commune: l.commune,
+                telephone: l.telephone,
+                courriels: l.courriels,
+                site_web: l.site_web,
+                prise_rdv: l.prise_rdv,
+            });
+        }
+    }
+    Ok(Json(Orientation {
+        prenom: p.beneficiaire.prenom,
+        depuis: commune.map(|c| c.libelle()),
+        origine: origine.to_string(),
+        lieux,
+    }))
+}

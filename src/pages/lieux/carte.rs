@@ -1,0 +1,350 @@
+//! `/lieux`: the map of venues and, beside it, the list of the same venues (the keyboard and
+//! screen-reader way to reach them). Both follow the same filters; the server aggregates.
+
+use super::{nombre, pluriel, BadgePass};
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::leaflet::{self as l, obj};
+use carnet_domain::lieux::api::{CarteReponse, FiltresLieux, Vue};
+use carnet_domain::lieux::vocabulaire::{V1_DISPOSITIFS, V1_PRISE_EN_CHARGE, V1_PUBLICS, V1_SERVICES};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use wasm_bindgen::JsValue;
+
+#[component]
+pub fn CartePage() -> impl IntoView {
+    let filtres = RwSignal::new(FiltresLieux::default());
+    let vue = RwSignal::new(None::<Vue>);
+    let page = RwSignal::new(1u32);
+    let donnees = RwSignal::new(None::<CarteReponse>);
+    let erreur_carte = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        filtres.track();
+        vue.track();
+        page.set(1);
+    });
+    let liste = LocalResource::new(move || {
+        let f = filtres.get();
+        let v = vue.get();
+        let p = page.get();
+        async move { api::lieux(&f, v.as_ref(), p).await }
+    });
+
+    view! {
+        <div class="page-head">
+            <h1>"Lieux de médiation numérique"</h1>
+            <A href="/lieux/candidats" attr:class="button button--secondary">"Lieux candidats à l'agrément"</A>
+        </div>
+        <Filtres filtres=filtres/>
+        <div class="carte-et-liste">
+            <div class="carte-zone">
+                <Carte filtres=filtres vue=vue donnees=donnees erreur=erreur_carte/>
+                <Legende donnees=donnees erreur=erreur_carte/>
+            </div>
+            <section class="liste-lieux panel" aria-labelledby="liste-titre">
+                <Transition fallback=|| view! { <Loading/> }>
+                    {move || Suspend::new(async move {
+                        match liste.await {
+                            Ok(p) => {
+                                let total = p.total;
+                                let pages = p.page_count();
+                                let n = p.page;
+                                view! {
+                                    <h2 id="liste-titre" aria-live="polite">
+                                        {if vue.get_untracked().is_some() { format!("{} dans la zone affichée", pluriel(total, "lieu", "lieux")) } else { pluriel(total, "lieu", "lieux") }}
+                                    </h2>
+                                    {if p.items.is_empty() {
+                                        view! { <p class="empty">"Aucun lieu ne correspond à ces critères dans cette zone. Élargissez la carte ou retirez un filtre."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ol class="lieux">
+                                                {p.items.into_iter().map(|l| view! {
+                                                    <li class="lieu-item">
+                                                        <a href=format!("/lieux/{}", l.id) class="lieu-item__nom">{l.nom}</a>
+                                                        <span class="lieu-item__adresse">{format!("{}, {} {}", l.adresse, l.code_postal, l.commune)}</span>
+                                                        <span class="lieu-item__etat">
+                                                            <BadgePass accepte=l.accepte_pass/>
+                                                            {l.ouvert.map(|o| view! { <span class=if o { "badge badge--ouvert" } else { "badge" }>{if o { "Ouvert maintenant" } else { "Fermé maintenant" }}</span> })}
+                                                        </span>
+                                                    </li>
+                                                }).collect_view()}
+                                            </ol>
+                                        }.into_any()
+                                    }}
+                                    {(pages > 1).then(|| view! {
+                                        <nav class="pagination" aria-label="Pages de la liste des lieux">
+                                            <button type="button" class="button button--secondary" disabled=n <= 1
+                                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Précédents"</button>
+                                            <span>{format!("Page {n} sur {pages}")}</span>
+                                            <button type="button" class="button button--secondary" disabled=n >= pages
+                                                on:click=move |_| page.update(|p| *p += 1)>"Suivants"</button>
+                                        </nav>
+                                    })}
+                                }.into_any()
+                            }
+                            Err(e) => view! { <h2 id="liste-titre">"Liste des lieux"</h2><ErrorNotice error=e/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+fn options(values: &'static [&'static str]) -> impl IntoView {
+    values.iter().map(|v| view! { <option value=*v>{*v}</option> }).collect_view()
+}
+
+#[component]
+fn Filtres(filtres: RwSignal<FiltresLieux>) -> impl IntoView {
+    let texte = RwSignal::new(String::new());
+    // Text is applied after a short pause in typing, not at each key.
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let t = texte.get();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.get_value() == mine && filtres.with_untracked(|f| f.q != t) {
+                    filtres.update(|f| f.q = t.clone());
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+    });
+    view! {
+        <form class="filtres panel" role="search" aria-label="Filtrer les lieux" on:submit=|ev| ev.prevent_default()>
+            <div class="field">
+                <label for="f-q">"Nom, commune ou adresse"</label>
+                <input id="f-q" type="search" autocomplete="off" prop:value=move || texte.get()
+                    on:input=move |ev| texte.set(event_target_value(&ev))/>
+            </div>
+            <div class="field">
+                <label for="f-service">"Service"</label>
+                <select id="f-service" on:change=move |ev| filtres.update(|f| f.service = event_target_value(&ev))>
+                    <option value="">"Tous les services"</option>
+                    {options(V1_SERVICES.valeurs)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-programme">"Programme national"</label>
+                <select id="f-programme" on:change=move |ev| filtres.update(|f| f.programme = event_target_value(&ev))>
+                    <option value="">"Tous"</option>
+                    {options(V1_DISPOSITIFS.valeurs)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-public">"Public"</label>
+                <select id="f-public" on:change=move |ev| filtres.update(|f| f.public = event_target_value(&ev))>
+                    <option value="">"Tous publics"</option>
+                    <optgroup label="Publics spécifiquement adressés">{options(V1_PUBLICS.valeurs)}</optgroup>
+                    <optgroup label="Prise en charge spécifique">{options(V1_PRISE_EN_CHARGE.valeurs)}</optgroup>
+                </select>
+            </div>
+            <div class="filtres__cases">
+                <label class="case"><input type="checkbox" id="f-pass"
+                    on:change=move |ev| filtres.update(|f| f.pass = event_target_checked(&ev))/>"Accepte le Pass numérique"</label>
+                <label class="case"><input type="checkbox" id="f-ouvert"
+                    on:change=move |ev| filtres.update(|f| f.ouvert = event_target_checked(&ev))/>"Ouvert maintenant"</label>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn Legende(donnees: RwSignal<Option<CarteReponse>>, erreur: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="carte-legende">
+            {move || erreur.get().map(|e| view! { <p class="notice notice--error" role="alert">{e}</p> })}
+            {move || donnees.get().map(|d| {
+                let niveau = match d.niveau.as_str() {
+                    "regions" => "par région",
+                    "departements" => "par département",
+                    "grappes" => "regroupés par proximité",
+                    _ => "un par un",
+                };
+                view! {
+                    <p role="status" class="carte-total">
+                        {format!("{} {} aux filtres ; {} dans la vue, {niveau}.",
+                            pluriel(d.total as i64, "lieu", "lieux"), if d.total > 1 { "correspondent" } else { "correspond" },
+                            nombre(d.dans_vue as i64))}
+                    </p>
+                    <p class="carte-cles"><span class="cle cle--pass"></span>"accepte le Pass numérique"
+                        <span class="cle cle--autre"></span>"autre lieu"</p>
+                    {(!d.outre_mer.is_empty()).then(|| view! {
+                        <details class="outre-mer">
+                            <summary>"Outre-mer"</summary>
+                            <ul>
+                                {d.outre_mer.into_iter().map(|z| view! {
+                                    <li>{format!("{} : {} (dont {} acceptant le Pass)", z.nom, pluriel(z.n as i64, "lieu", "lieux"), nombre(z.pass as i64))}</li>
+                                }).collect_view()}
+                            </ul>
+                        </details>
+                    })}
+                }
+            })}
+        </div>
+    }
+}
+
+fn vue_of(map: &l::Map) -> Vue {
+    let b = map.get_bounds();
+    Vue { zoom: map.get_zoom().round().clamp(0.0, 20.0) as u8, ouest: b.west(), sud: b.south(), est: b.east(), nord: b.north() }
+}
+
+/// The outlines of régions and départements: the base layer when no tile server is configured.
+async fn contours(map: &l::Map, tuiles: bool) {
+    for (path, poids) in [("/geo/departements.geojson", 0.6), ("/geo/regions.geojson", 1.4)] {
+        if let Ok(data) = api::json_statique(path).await {
+            let style = obj(&[
+                ("color", "#64748b".into()),
+                ("weight", poids.into()),
+                ("fill", (!tuiles && poids < 1.0).into()),
+                ("fillColor", "#f8fafc".into()),
+                ("fillOpacity", 1.0.into()),
+                ("interactive", false.into()),
+            ]);
+            let layer = l::geo_json(&data, &obj(&[("style", style), ("attribution", "Contours : IGN, Licence Ouverte".into())]));
+            layer.add_to(map);
+        }
+    }
+}
+
+#[component]
+fn Carte(
+    filtres: RwSignal<FiltresLieux>,
+    vue: RwSignal<Option<Vue>>,
+    donnees: RwSignal<Option<CarteReponse>>,
+    erreur: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let node = NodeRef::<html::Div>::new();
+    let carte = StoredValue::new_local(None::<(l::Map, l::Layer)>);
+    let navigate = use_navigate();
+    let navigate = StoredValue::new_local(navigate);
+
+    Effect::new(move |_| {
+        let Some(el) = node.get() else { return };
+        if carte.with_value(|c| c.is_some()) {
+            return;
+        }
+        spawn_local(async move {
+            if l::charger().await.is_err() {
+                erreur.set(Some("La carte n'a pas pu être chargée ; la liste des lieux reste disponible.".into()));
+                return;
+            }
+            let config = api::carte_config().await.unwrap_or_default();
+            let map = l::new_map(&el, &l::options_carte());
+            l::zoom_fr(&map);
+            l::metropole(&map);
+            if let Some(url) = &config.tuiles_url {
+                let attribution = config.attribution.clone().unwrap_or_default();
+                l::tile_layer(url, &obj(&[("attribution", attribution.into()), ("maxZoom", 19.into())])).add_to(&map);
+            }
+            contours(&map, config.tuiles_url.is_some()).await;
+            let groupe = l::layer_group().add_to(&map);
+            let m2 = map.clone();
+            map.on_map("moveend", &l::callback(move |_| vue.set(Some(vue_of(&m2)))));
+            vue.set(Some(vue_of(&map)));
+            carte.set_value(Some((map, groupe)));
+        });
+    });
+    on_cleanup(move || {
+        carte.with_value(|c| {
+            if let Some((map, _)) = c {
+                map.remove();
+            }
+        })
+    });
+
+    // Redraw when the view or the filters change. A newer request wins over an older one.
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let f = filtres.get();
+        let Some(v) = vue.get() else { return };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        spawn_local(async move {
+            match api::carte(&f, &v).await {
+                Ok(rep) if generation.get_value() == mine => {
+                    carte.with_value(|c| {
+                        if let Some((map, groupe)) = c {
+                            dessiner(map, groupe, &rep, navigate);
+                        }
+                    });
+                    erreur.set(None);
+                    donnees.set(Some(rep));
+                }
+                Ok(_) => {}
+                Err(e) => erreur.set(Some(e.message())),
+            }
+        });
+    });
+
+    view! {
+        <div class="carte" node_ref=node role="region"
+            aria-label="Carte des lieux : flèches pour se déplacer, + et - pour zoomer. La liste à côté donne les mêmes lieux."
+            tabindex="0"></div>
+    }
+}
+
+fn bulle(n: u32, pass: u32, classe: &str) -> JsValue {
+    let taille = (28.0 + (n as f64).log10() * 10.0).round();
+    l::div_icon(&obj(&[
+        ("className", format!("carte-compte {classe}{}", if pass > 0 { " carte-compte--pass" } else { "" }).into()),
+        ("html", format!("<span>{}</span>", nombre(n as i64)).into()),
+        ("iconSize", js_sys::Array::of2(&taille.into(), &taille.into()).into()),
+    ]))
+}
+
+fn dessiner(
+    map: &l::Map,
+    groupe: &l::Layer,
+    rep: &CarteReponse,
+    navigate: StoredValue<impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static, LocalStorage>,
+) {
+    groupe.clear_layers();
+    let zoom = map.get_zoom();
+    let zoom_sur = |lat: f64, lon: f64, vers: f64| {
+        let m = map.clone();
+        l::callback(move |_| {
+            m.set_view(&l::latlng(lat, lon), vers);
+        })
+    };
+    for z in &rep.zones {
+        let m = l::marker(&l::latlng(z.lat as f64, z.lon as f64), &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone")), ("keyboard", false.into())]));
+        m.bind_tooltip(&format!("{} : {}, dont {} acceptant le Pass", z.nom, pluriel(z.n as i64, "lieu", "lieux"), nombre(z.pass as i64)));
+        let vers = if rep.niveau == "regions" { 7.0 } else { 9.0 };
+        m.on("click", &zoom_sur(z.lat as f64, z.lon as f64, vers));
+        groupe.add_layer(&m);
+    }
+    for g in &rep.grappes {
+        let m = l::marker(&l::latlng(g.0 as f64, g.1 as f64), &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe")), ("keyboard", false.into())]));
+        m.bind_tooltip(&format!("{}, dont {} acceptant le Pass", pluriel(g.2 as i64, "lieu", "lieux"), nombre(g.3 as i64)));
+        m.on("click", &zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
+        groupe.add_layer(&m);
+    }
+    for p in &rep.points {
+        let pass = p.3 == 1;
+        let c = l::circle_marker(
+            &l::latlng(p.1 as f64, p.2 as f64),
+            &obj(&[
+                ("radius", (if pass { 7 } else { 5 }).into()),
+                ("color", "#ffffff".into()),
+                ("weight", 1.5.into()),
+                ("fillColor", (if pass { "#1d4ed8" } else { "#6b7280" }).into()),
+                ("fillOpacity", 1.0.into()),
+            ]),
+        );
+        c.bind_tooltip(&format!("{}{}", p.4, if pass { " — accepte le Pass" } else { "" }));
+        let id = p.0;
+        c.on(
+            "click",
+            &l::callback(move |_| navigate.with_value(|n| n(&format!("/lieux/{id}"), Default::default()))),
+        );
+        groupe.add_layer(&c);
+    }
+}

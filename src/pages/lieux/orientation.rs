@@ -1,0 +1,67 @@
+//! `/parcours/:id/orientation`: the venues accepting the Pass nearest to the person, with their
+//! hours and contact, to print and hand over.
+
+use super::fiche::Horaires;
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use carnet_domain::lieux::api::Orientation;
+use carnet_domain::lieux::geo::distance_texte;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn OrientationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let data = LocalResource::new(move || {
+        let id = id();
+        async move { api::orientation(id).await }
+    });
+    view! {
+        <p class="retour no-print"><A href=move || format!("/parcours/{}", id())>"← Retour au parcours"</A></p>
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(o) => view! { <Liste o=o/> }.into_any(),
+                    Err(e) => view! { <h1>"Lieux qui acceptent le Pass"</h1><ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Liste(o: Orientation) -> impl IntoView {
+    let print = |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <div class="page-head">
+            <h1>{format!("Où utiliser vos Pass numériques, {}", o.prenom)}</h1>
+            <button type="button" class="button no-print" on:click=print>"Imprimer"</button>
+        </div>
+        {match &o.depuis {
+            Some(d) => view! { <p class="lead">{format!("Les lieux les plus proches de {d} ({}) qui acceptent le Pass numérique.", o.origine)}</p> }.into_any(),
+            None => view! { <p class="notice">"Ni la personne ni votre structure n'ont de commune : indiquez-en une pour trouver les lieux proches."</p> }.into_any(),
+        }}
+        {if o.lieux.is_empty() && o.depuis.is_some() {
+            view! { <p class="empty">"Aucun lieu acceptant le Pass numérique n'est encore connu."</p> }.into_any()
+        } else {
+            view! {
+                <ol class="orientation">
+                    {o.lieux.into_iter().map(|l| view! {
+                        <li class="panel orientation__lieu">
+                            <h2><a href=format!("/lieux/{}", l.id)>{l.nom}</a><span class="distance">{format!(" — à {}", distance_texte(l.distance_km))}</span></h2>
+                            <p>{format!("{}, {} {}", l.adresse, l.code_postal, l.commune)}</p>
+                            <p>{[l.telephone, l.courriels.first().cloned(), l.prise_rdv].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
+                            {l.horaires.map(|h| view! { <Horaires h=h/> })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+    }
+}
