@@ -4,6 +4,7 @@
 pub mod api;
 pub mod coop;
 pub mod intake;
+pub mod ledger;
 pub mod money;
 pub mod paris;
 pub mod pass_code;
