@@ -8,6 +8,7 @@ mod auth;
 mod beneficiaires;
 mod communes;
 mod health;
+mod ledger;
 mod parcours;
 
 pub fn router() -> Router<AppState> {
@@ -17,5 +18,6 @@ pub fn router() -> Router<AppState> {
         .merge(communes::router())
         .merge(beneficiaires::router())
         .merge(parcours::router())
+        .merge(ledger::router())
         .fallback(|| async { AppError::NotFound })
 }

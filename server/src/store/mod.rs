@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod beneficiaires;
 pub mod communes;
+pub mod ledger;
 pub mod parcours;
 pub mod users;
