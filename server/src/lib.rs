@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod ledger_jobs;
 pub mod seed;
 pub mod store;
 pub mod web;

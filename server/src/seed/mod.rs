@@ -1,6 +1,8 @@
 //! Demo data, written only into a new database and only when asked (`--demo`): enough for a
 //! newcomer to log in and see the product at work. The password is public: never use it for real.
 
+pub mod ledger;
+
 use crate::auth::hash_password;
 use crate::db::Db;
 use crate::store::users::{self, NewUser};
@@ -36,6 +38,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     // Each feature adds its demo data here, in its own module of `seed/`.
+    ledger::seed(db, structure_id, DEMO_PASSWORD).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }
