@@ -38,6 +38,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
                     <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
+                    // The Pass numérique ledger (issue 4).
+                    <Route path=path!("parcours/:id/pass") view=pages::ledger::valider::ValiderPassPage/>
+                    <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
+                    <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
+                    <Route path=path!("commandes/:id") view=pages::ledger::commande::CommandePage/>
+                    <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
+                    <Route path=path!("releves") view=pages::ledger::releves::RelevesPage/>
+                    <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
+                    <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
+                    <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -80,7 +90,15 @@ fn StaffShell() -> impl IntoView {
 /// The main navigation of each role: (path, label).
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     match role {
-        Role::Conseiller | Role::Coordinateur => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours")],
+        Role::Conseiller => vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/carnets", "Mes carnets")],
+        Role::Coordinateur => vec![
+            ("/", "Tableau de bord"),
+            ("/parcours/nouveau", "Nouveau parcours"),
+            ("/carnets", "Carnets"),
+            ("/releves", "Relevés"),
+        ],
+        Role::Commanditaire => vec![("/", "Tableau de bord"), ("/commandes", "Commandes"), ("/journal", "Journal")],
+        Role::Operateur => vec![("/", "Commandes"), ("/structures", "Structures agréées"), ("/releves", "Relevés"), ("/journal", "Journal")],
         _ => vec![("/", "Accueil")],
     }
 }

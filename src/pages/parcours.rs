@@ -56,6 +56,7 @@ fn Overview(p: ParcoursDetail) -> impl IntoView {
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
         <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>
+        <p><a class="button button--secondary" href=format!("/parcours/{}/pass", p.id)>"Valider un pass (séance)"</a></p>
 
         <div class="grid-2">
             <section class="panel" aria-labelledby="personne-title">

@@ -5,6 +5,15 @@
 use crate::api::FieldErrors;
 use serde::{Deserialize, Serialize};
 
+/// The intake form's fields that describe a typed carnet: irrelevant when the carnet comes from
+/// one's lot (the ledger knows it).
+pub fn champ_du_carnet(field: &str) -> bool {
+    const CARNET_FIELDS: &[&str] = &[
+        "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes", "commanditaire", "canal", "date_reception",
+    ];
+    CARNET_FIELDS.contains(&field) || field.starts_with("code_")
+}
+
 /// Checks the ticked criteria against the order's; returns them in the order's order.
 pub fn verifier_criteres(coches: &[String], criteres_commande: &[String]) -> Result<Vec<String>, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -98,6 +107,16 @@ mod tests {
         assert_eq!(verifier_criteres(&s(&["libre_1", "senior_60"]), &commande).unwrap(), s(&["senior_60", "libre_1"]));
         assert!(verifier_criteres(&[], &commande).unwrap_err()["criteres"].contains("au moins un"));
         assert!(verifier_criteres(&s(&["residant_qpv"]), &commande).unwrap_err()["criteres"].contains("residant_qpv"));
+    }
+
+    #[test]
+    fn carnet_fields_of_the_intake() {
+        for f in ["carnet_numero", "code_1", "code_10", "canal", "fin_validite"] {
+            assert!(champ_du_carnet(f), "{f}");
+        }
+        for f in ["prenom", "commune_insee", "annee_naissance", "criteres"] {
+            assert!(!champ_du_carnet(f), "{f}");
+        }
     }
 
     #[test]

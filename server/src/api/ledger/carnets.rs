@@ -17,7 +17,7 @@ use carnet_domain::ledger::api::{
     CarnetDuLot, CarnetsStructure, DistributionCreated, DistributionRequest, LotConseillerRequest, LotCreated,
     RepriseRequest,
 };
-use carnet_domain::ledger::distribution::verifier_criteres;
+use carnet_domain::ledger::distribution::{champ_du_carnet, verifier_criteres};
 use carnet_domain::money::format_decimal_comma;
 use chrono::Utc;
 
@@ -94,11 +94,6 @@ async fn reprise(
     Ok(Json(LotCreated { id: 0, nb_carnets: n }))
 }
 
-/// The intake fields that describe the carnet: irrelevant when the carnet is ours.
-const CARNET_FIELDS: &[&str] = &[
-    "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes", "commanditaire", "canal", "date_reception",
-];
-
 async fn distribuer(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -136,7 +131,7 @@ async fn distribuer(
     let personne = match intake::validate(&personne_req, today) {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.extend(e.into_iter().filter(|(k, _)| !CARNET_FIELDS.contains(&k.as_str()) && !k.starts_with("code_")));
+            errors.extend(e.into_iter().filter(|(k, _)| !champ_du_carnet(k)));
             None
         }
     };

@@ -81,7 +81,7 @@ async fn agrement(
 #[derive(Deserialize)]
 struct JournalQuery {
     entity: Option<String>,
-    entity_id: Option<i64>,
+    entity_id: Option<String>,
     code: Option<String>,
     page: Option<u32>,
 }
@@ -98,7 +98,10 @@ async fn journal_page(
             return Err(AppError::BadRequest("Type d'objet inconnu.".into()));
         }
     }
-    let mut entity_id = q.entity_id;
+    let mut entity_id = match q.entity_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::field("entity_id", "Numéro : un nombre entier."))?),
+        None => None,
+    };
     if let Some(code) = q.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         let code = PassCode::parse(code).map_err(|e| AppError::field("code", format!("Code du pass : {e}")))?;
         entity = Some("pass".into());
