@@ -96,6 +96,7 @@ fn MonLot() -> impl IntoView {
 #[component]
 fn Structure() -> impl IntoView {
     let version = RwSignal::new(0u32);
+    let issue = RwSignal::new(None::<Issue>);
     let data = LocalResource::new(move || {
         version.get();
         async move { api::carnets_structure().await }
@@ -108,10 +109,11 @@ fn Structure() -> impl IntoView {
                 <A href="/journal" attr:class="button button--secondary">"Journal"</A>
             </div>
         </div>
+        <IssueNotice issue=issue/>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(s) => view! { <StructureView s=s version=version/> }.into_any(),
+                    Ok(s) => view! { <StructureView s=s version=version issue=issue/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -120,10 +122,9 @@ fn Structure() -> impl IntoView {
 }
 
 #[component]
-fn StructureView(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
+fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let par_conseiller = s.par_conseiller.iter().map(|c| serie(c.conseiller.nom.clone(), c.en_main)).collect::<Vec<_>>();
     let choisis = RwSignal::new(Vec::<i64>::new());
-    let issue = RwSignal::new(None::<Issue>);
     let reprendre = move |_| {
         let ids = choisis.get_untracked();
         if ids.is_empty() || !confirmer(&format!("Reprendre {} carnet(s) ? Ils reviennent à la structure.", ids.len())) {
@@ -152,7 +153,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
                                 <li>{format!("{} ({}) : {} carnet(s), utilisables jusqu'au {}", c.commande, c.commanditaire, c.non_attribues, date_courte(c.date_limite))}</li>
                             }).collect_view()}
                         </ul>
-                        <SousLotForm s=s.clone() version=version/>
+                        <SousLotForm s=s.clone() version=version issue=issue/>
                     }.into_any()
                 }}
             </section>
@@ -171,7 +172,6 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
         </div>
         <section class="panel" aria-labelledby="main-title">
             <h2 id="main-title">"Carnets confiés aux conseillers, pas encore remis"</h2>
-            <IssueNotice issue=issue/>
             {if s.carnets_en_main.is_empty() {
                 view! { <p class="empty">"Aucun."</p> }.into_any()
             } else {
@@ -190,13 +190,12 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn SousLotForm(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
+fn SousLotForm(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let commande = RwSignal::new(s.stock.first().map(|c| c.commande_id.to_string()).unwrap_or_default());
     let conseiller = RwSignal::new(String::new());
     let nombre = RwSignal::new("1".to_string());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
-    let issue = RwSignal::new(None::<Issue>);
     let summary = NodeRef::<html::Div>::new();
     let pending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -232,7 +231,6 @@ fn SousLotForm(s: CarnetsStructure, version: RwSignal<u32>) -> impl IntoView {
     let invalid = move |n: &'static str| Signal::derive(move || errors.read().contains_key(n));
     view! {
         <h3>"Confier des carnets à un conseiller"</h3>
-        <IssueNotice issue=issue/>
         <ErrorSummary errors=errors message=message node_ref=summary
             order=Signal::derive(|| vec!["commande_id".to_string(), "conseiller_id".to_string(), "nombre".to_string()])/>
         <form class="form" on:submit=on_submit novalidate>

@@ -21,6 +21,8 @@ pub fn CommandePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let version = RwSignal::new(0u32);
+    // Outlives the reloads that follow an action, so its outcome stays on screen.
+    let issue = RwSignal::new(None::<Issue>);
     let data = LocalResource::new(move || {
         let id = id();
         version.get();
@@ -30,7 +32,7 @@ pub fn CommandePage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <Detail d=d version=version/> }.into_any(),
+                    Ok(d) => view! { <Detail d=d version=version issue=issue/> }.into_any(),
                     Err(e) => view! { <h1>"Commande"</h1><ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -39,7 +41,7 @@ pub fn CommandePage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
+fn Detail(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let auth = use_auth();
     let role = auth.me.get_untracked().flatten().map(|m| m.role);
     let c = d.commande.clone();
@@ -60,6 +62,7 @@ fn Detail(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
             <h1>{format!("Commande {}", c.reference)}</h1>
             <span class=format!("badge badge--{}", c.etat)>{etat_commande(&c.etat)}</span>
         </div>
+        <IssueNotice issue=issue/>
         <div class="grid-2">
             <section class="panel" aria-labelledby="commande-title">
                 <h2 id="commande-title">"Ce qui a été commandé"</h2>
@@ -88,11 +91,11 @@ fn Detail(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
                 <BarChart titre="Où en sont les carnets" series=funnel colonne="Carnets"/>
             </section>
         </div>
-        {(role == Some(Role::Operateur)).then(|| view! { <OperateurActions d=d.clone() version=version/> })}
+        {(role == Some(Role::Operateur)).then(|| view! { <OperateurActions d=d.clone() version=version issue=issue/> })}
         <section class="panel" aria-labelledby="lots-title">
             <h2 id="lots-title">"Lots confiés aux structures"</h2>
             <LotsTable lots=d.lots.clone()/>
-            {(role == Some(Role::Commanditaire) && c.etat == "active").then(|| view! { <LotForm d=d.clone() version=version/> })}
+            {(role == Some(Role::Commanditaire) && c.etat == "active").then(|| view! { <LotForm d=d.clone() version=version issue=issue/> })}
             {(role == Some(Role::Commanditaire) && c.etat != "active" && c.etat != "expiree").then(|| view! {
                 <p class="notice">"Les carnets pourront être confiés une fois la commande payée et activée par l'opérateur."</p>
             })}
@@ -147,14 +150,13 @@ pub fn LotsTable(lots: Vec<LotView>) -> impl IntoView {
 }
 
 #[component]
-fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
+fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let id = d.commande.id;
     let etat = d.commande.etat.clone();
     let reference = RwSignal::new(String::new());
     let date = RwSignal::new(aujourdhui());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
-    let issue = RwSignal::new(None::<Issue>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
     let payer = move |ev: leptos::ev::SubmitEvent| {
@@ -163,7 +165,10 @@ fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView 
         spawn_local(async move {
             let req = PaiementRequest { reference: reference.get_untracked(), date: date.get_untracked() };
             match api::paiement(id, &req).await {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    issue.set(Some(Issue::Ok("Paiement enregistré.".into())));
+                    version.update(|v| *v += 1);
+                }
                 Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
                 Err(e) => message.set(Some(e.message())),
             }
@@ -177,7 +182,10 @@ fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView 
         pending.set(true);
         spawn_local(async move {
             match api::activer(id).await {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    issue.set(Some(Issue::Ok("Commande activée : ses pass sont utilisables.".into())));
+                    version.update(|v| *v += 1);
+                }
                 Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
             }
             pending.set(false);
@@ -186,7 +194,6 @@ fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView 
     view! {
         <section class="panel" aria-labelledby="operateur-title">
             <h2 id="operateur-title">"Opérateur"</h2>
-            <IssueNotice issue=issue/>
             {match etat.as_str() {
                 "attente_paiement" => view! {
                     <ErrorSummary errors=errors message=message node_ref=summary
@@ -214,7 +221,7 @@ fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView 
 const LOT_ORDER: &[&str] = &["structure_id", "premier", "dernier", "accord_reference", "accord_date"];
 
 #[component]
-fn LotForm(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
+fn LotForm(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let id = d.commande.id;
     let first = d.disponibles.first().cloned();
     let structure = RwSignal::new(String::new());
@@ -224,7 +231,6 @@ fn LotForm(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
     let accord_date = RwSignal::new(aujourdhui());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
-    let issue = RwSignal::new(None::<Issue>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
     let structures = LocalResource::new(|| async { api::structures_choix().await });
@@ -271,7 +277,6 @@ fn LotForm(d: CommandeDetail, version: RwSignal<u32>) -> impl IntoView {
     let invalid = Signal::derive(move || errors.read().contains_key("structure_id"));
     view! {
         <h3>"Confier des carnets à une structure"</h3>
-        <IssueNotice issue=issue/>
         <p class="hint">{format!("Carnets encore chez vous : {disponibles}.")}</p>
         <ErrorSummary errors=errors message=message node_ref=summary
             order=Signal::derive(|| LOT_ORDER.iter().map(|s| s.to_string()).collect())/>

@@ -18,6 +18,7 @@ pub fn RelevesPage() -> impl IntoView {
     let auth = use_auth();
     let operateur = auth.me.get_untracked().flatten().map(|m| m.role) == Some(Role::Operateur);
     let version = RwSignal::new(0u32);
+    let issue = RwSignal::new(None::<Issue>);
     let data = LocalResource::new(move || {
         version.get();
         async move { api::releves().await }
@@ -32,10 +33,11 @@ pub fn RelevesPage() -> impl IntoView {
         {if operateur { view! { <Emission version=version/> }.into_any() } else { view! { <Provisoire/> }.into_any() }}
         <section class="panel" aria-labelledby="emis-title">
             <h2 id="emis-title">"Relevés émis"</h2>
+            <IssueNotice issue=issue/>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(list) => view! { <Liste list=list operateur=operateur version=version/> }.into_any(),
+                        Ok(list) => view! { <Liste list=list operateur=operateur version=version issue=issue/> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
@@ -122,11 +124,10 @@ fn ProvisoireView(p: ReleveProvisoire) -> impl IntoView {
 }
 
 #[component]
-fn Liste(list: Vec<ReleveSummary>, operateur: bool, version: RwSignal<u32>) -> impl IntoView {
+fn Liste(list: Vec<ReleveSummary>, operateur: bool, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"Aucun relevé émis pour l'instant."</p> }.into_any();
     }
-    let issue = RwSignal::new(None::<Issue>);
     let act = move |id: i64, payer: bool, numero: String| {
         let question = if payer {
             format!("Marquer le relevé {numero} comme payé ?")
@@ -139,13 +140,15 @@ fn Liste(list: Vec<ReleveSummary>, operateur: bool, version: RwSignal<u32>) -> i
         spawn_local(async move {
             let r = if payer { api::marquer_paye(id).await } else { api::envoyer(id).await };
             match r {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    issue.set(Some(Issue::Ok(if payer { format!("Relevé {numero} marqué payé.") } else { format!("Relevé {numero} marqué envoyé.") })));
+                    version.update(|v| *v += 1);
+                }
                 Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
             }
         });
     };
     view! {
-        <IssueNotice issue=issue/>
         <div class="table-wrap">
             <table class="table">
                 <caption class="visually-hidden">"Relevés émis, du plus récent au plus ancien"</caption>

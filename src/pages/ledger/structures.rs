@@ -13,6 +13,7 @@ use leptos::task::spawn_local;
 pub fn StructuresPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let filtre = RwSignal::new(String::new());
+    let issue = RwSignal::new(None::<Issue>);
     let data = LocalResource::new(move || {
         version.get();
         async move { api::agrements().await }
@@ -24,10 +25,11 @@ pub fn StructuresPage() -> impl IntoView {
             <label for="filtre">"Filtrer par nom ou commune"</label>
             <input id="filtre" type="search" prop:value=move || filtre.get() on:input=move |ev| filtre.set(event_target_value(&ev))/>
         </div>
+        <IssueNotice issue=issue/>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(list) => view! { <Liste list=list version=version filtre=filtre/> }.into_any(),
+                    Ok(list) => view! { <Liste list=list version=version filtre=filtre issue=issue/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -36,8 +38,7 @@ pub fn StructuresPage() -> impl IntoView {
 }
 
 #[component]
-fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<String>) -> impl IntoView {
-    let issue = RwSignal::new(None::<Issue>);
+fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<String>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let decide = move |id: i64, nom: String, actif: bool| {
         let motif = if actif {
             if !confirmer(&format!("Agréer « {nom} » ? Elle pourra valider vos pass.")) {
@@ -102,7 +103,6 @@ fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<
             .collect_view()
     };
     view! {
-        <IssueNotice issue=issue/>
         <div class="table-wrap">
             <table class="table">
                 <caption class="visually-hidden">"Structures et leur agrément"</caption>

@@ -18,6 +18,7 @@ pub fn ValiderPassPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let version = RwSignal::new(0u32);
+    let issue = RwSignal::new(None::<Issue>);
     let data = LocalResource::new(move || {
         let id = id();
         version.get();
@@ -27,7 +28,7 @@ pub fn ValiderPassPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(p) => view! { <Valider p=p version=version/> }.into_any(),
+                    Ok(p) => view! { <Valider p=p version=version issue=issue/> }.into_any(),
                     Err(e) => view! { <h1>"Valider un pass"</h1><ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -36,11 +37,10 @@ pub fn ValiderPassPage() -> impl IntoView {
 }
 
 #[component]
-fn Valider(p: ParcoursDetail, version: RwSignal<u32>) -> impl IntoView {
+fn Valider(p: ParcoursDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
     let parcours_id = p.id;
     let code = RwSignal::new(String::new());
     let erreur = RwSignal::new(None::<String>);
-    let issue = RwSignal::new(None::<Issue>);
     let pending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
