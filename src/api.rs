@@ -53,35 +53,67 @@ impl std::error::Error for ApiError {}
 
 const BASE: &str = "/api/v1";
 
-async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    let status = resp.status();
-    if (200..300).contains(&status) {
-        return resp.json::<T>().await.map_err(|_| ApiError::Refused("Réponse du serveur illisible.".into()));
+/// The one place that speaks HTTP: sends, and returns the status and the body's text. Not
+/// generic, so its code exists once in the wasm whatever the number of typed calls.
+async fn send(post: bool, path: &str, json: Option<String>) -> Result<(u16, String), ApiError> {
+    let url = format!("{BASE}{path}");
+    let builder = if post { Request::post(&url) } else { Request::get(&url) };
+    let resp: Response = match json {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))?
+            .send()
+            .await,
+        None => builder.send().await,
     }
-    let body: ApiErrorBody = resp.json().await.unwrap_or_default();
-    Err(match status {
+    .map_err(|_| ApiError::Network)?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    Ok((status, text))
+}
+
+/// The error of a refused call, from its status and body.
+fn refusal(status: u16, text: &str) -> ApiError {
+    let body: ApiErrorBody = serde_json::from_str(text).unwrap_or_default();
+    match status {
         401 => ApiError::Unauthorized,
         403 => ApiError::Forbidden,
         404 => ApiError::NotFound,
         422 if !body.fields.is_empty() => ApiError::Invalid { message: body.error, fields: body.fields },
         _ if !body.error.is_empty() => ApiError::Refused(body.error),
         _ => ApiError::Refused(format!("Erreur du serveur ({status}). Réessayez.")),
-    })
+    }
+}
+
+fn decode<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|_| ApiError::Refused("Réponse du serveur illisible.".into()))
+    } else {
+        Err(refusal(status, &text))
+    }
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let resp = Request::get(&format!("{BASE}{path}")).send().await.map_err(|_| ApiError::Network)?;
-    read(resp).await
+    decode(send(false, path, None).await?)
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let resp = Request::post(&format!("{BASE}{path}"))
-        .json(body)
-        .map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    read(resp).await
+    let json = to_json(body)?;
+    decode(send(true, path, Some(json)).await?)
+}
+
+/// A POST whose success has no body (204).
+pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
+    let json = to_json(body)?;
+    match send(true, path, Some(json)).await? {
+        (status, _) if (200..300).contains(&status) => Ok(()),
+        (status, text) => Err(refusal(status, &text)),
+    }
 }
 
 /// Percent-encodes a query-string value.
@@ -138,20 +170,6 @@ pub async fn parcours(id: i64) -> Result<ParcoursDetail, ApiError> {
 }
 
 // --- the Pass numérique ledger (issue 4)
-
-/// A POST whose success has no body (204).
-pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
-    let resp = Request::post(&format!("{BASE}{path}"))
-        .json(body)
-        .map_err(|_| ApiError::Refused("Données impossibles à envoyer.".into()))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    if resp.ok() {
-        return Ok(());
-    }
-    read::<serde_json::Value>(resp).await.map(|_| ())
-}
 
 pub mod ledger {
     use super::{encode, get, post, post_empty, ApiError};

@@ -32,17 +32,27 @@ fn entite(e: &str) -> &'static str {
     }
 }
 
-/// `{"etat":"emis","x":1}` → `etat : emis, x : 1`.
+/// `{"etat":"emis","x":1}` → `etat : emis, x : 1`. The journal's states are flat JSON objects
+/// written by the server; a light rewrite reads better than the raw text (and needs no JSON parser).
 fn lisible(json: &Option<String>) -> String {
     let Some(text) = json else { return "—".into() };
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .map(|(k, v)| format!("{k} : {}", v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => text.clone(),
+    let inner = text.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = String::with_capacity(inner.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            '\\' if in_string && !escaped => escaped = true,
+            '"' if !escaped => in_string = !in_string,
+            ':' if !in_string => out.push_str(" : "),
+            ',' if !in_string => out.push_str(", "),
+            _ => {
+                escaped = false;
+                out.push(c);
+            }
+        }
     }
+    out
 }
 
 #[component]
