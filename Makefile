@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
+.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
 
 run: build
 	cargo build --release -p carnet-server
@@ -43,6 +43,11 @@ test-server:
 test-e2e:
 	cargo build -p carnet-server
 	cd end2end && npx playwright test
+
+## The ledger's figures (order generation, validation throughput and p99, statement issuance),
+## measured on the release server over loopback with a fresh database. Not part of `make test`.
+bench-ledger:
+	cargo run --release -q -p carnet-server --example ledger_bench
 
 ## Regenerates server/data/communes.tsv.gz from the official list (npm @etalab/decoupage-administratif).
 communes:

@@ -115,6 +115,11 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Res
     decode(&send("PUT", path, Some(to_json(body))).await?)
 }
 
+/// A POST whose success has no body (204).
+pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
+    send("POST", path, Some(to_json(body))).await.map(|_| ())
+}
+
 /// Percent-encodes a query-string value.
 pub fn encode(value: &str) -> String {
     let mut out = String::new();
@@ -441,4 +446,100 @@ pub async fn json_statique(path: &str) -> Result<wasm_bindgen::JsValue, ApiError
     }
     let text = resp.text().await.map_err(|_| ApiError::Network)?;
     js_sys::JSON::parse(&text).map_err(|_| ApiError::Refused("Fichier de contours illisible.".into()))
+}
+
+// --- the Pass numérique ledger (issue 4)
+
+pub mod ledger {
+    use super::{encode, get, post, post_empty, ApiError};
+    use carnet_domain::ledger::api::*;
+    use serde_json::json;
+
+    pub async fn moi() -> Result<Organisation, ApiError> {
+        get("/ledger/moi").await
+    }
+    pub async fn operateurs() -> Result<Vec<Ref>, ApiError> {
+        get("/operateurs").await
+    }
+    pub async fn structures_choix() -> Result<Vec<StructureChoix>, ApiError> {
+        get("/structures/choix").await
+    }
+    pub async fn commandes() -> Result<Vec<CommandeSummary>, ApiError> {
+        get("/commandes").await
+    }
+    pub async fn creer_commande(req: &CommandeRequest) -> Result<CommandeCreated, ApiError> {
+        post("/commandes", req).await
+    }
+    pub async fn commande(id: i64) -> Result<CommandeDetail, ApiError> {
+        get(&format!("/commandes/{id}")).await
+    }
+    pub async fn paiement(id: i64, req: &PaiementRequest) -> Result<(), ApiError> {
+        post_empty(&format!("/commandes/{id}/paiement"), req).await
+    }
+    pub async fn activer(id: i64) -> Result<(), ApiError> {
+        post_empty(&format!("/commandes/{id}/activation"), &json!({})).await
+    }
+    pub async fn confier_structure(id: i64, req: &LotStructureRequest) -> Result<LotCreated, ApiError> {
+        post(&format!("/commandes/{id}/lots"), req).await
+    }
+    pub async fn carnets_structure() -> Result<CarnetsStructure, ApiError> {
+        get("/carnets/structure").await
+    }
+    pub async fn mon_lot() -> Result<Vec<CarnetDuLot>, ApiError> {
+        get("/carnets/mon-lot").await
+    }
+    pub async fn confier_conseiller(req: &LotConseillerRequest) -> Result<LotCreated, ApiError> {
+        post("/lots/conseiller", req).await
+    }
+    pub async fn reprendre(carnet_ids: Vec<i64>) -> Result<LotCreated, ApiError> {
+        post("/lots/reprise", &RepriseRequest { carnet_ids }).await
+    }
+    pub async fn distribuer(req: &DistributionRequest) -> Result<DistributionCreated, ApiError> {
+        post("/distributions", req).await
+    }
+    pub async fn valider(code: &str, parcours_id: i64) -> Result<ValidationDone, ApiError> {
+        post("/passes/valider", &ValidationRequest { code: code.into(), parcours_id }).await
+    }
+    pub async fn annuler(code: &str) -> Result<(), ApiError> {
+        post_empty("/passes/annuler", &AnnulationRequest { code: code.into() }).await
+    }
+    pub async fn agrements() -> Result<Vec<StructureAgrement>, ApiError> {
+        get("/structures/agrements").await
+    }
+    pub async fn agreer(structure_id: i64, actif: bool, motif: &str) -> Result<(), ApiError> {
+        post_empty(&format!("/structures/{structure_id}/agrement"), &AgrementRequest { actif, motif: motif.into() }).await
+    }
+    pub async fn releves() -> Result<Vec<ReleveSummary>, ApiError> {
+        get("/releves").await
+    }
+    pub async fn releve(id: i64) -> Result<ReleveDetail, ApiError> {
+        get(&format!("/releves/{id}")).await
+    }
+    pub async fn releve_provisoire() -> Result<ReleveProvisoire, ApiError> {
+        get("/releves/provisoire").await
+    }
+    pub async fn emettre(mois: &str) -> Result<EmissionResult, ApiError> {
+        post("/releves/emission", &EmissionRequest { mois: mois.into() }).await
+    }
+    pub async fn envoyer(id: i64) -> Result<(), ApiError> {
+        post_empty(&format!("/releves/{id}/envoi"), &json!({})).await
+    }
+    pub async fn marquer_paye(id: i64) -> Result<(), ApiError> {
+        post_empty(&format!("/releves/{id}/paiement"), &json!({})).await
+    }
+    pub async fn tableau(commande: Option<i64>) -> Result<TableauCommanditaire, ApiError> {
+        match commande {
+            Some(id) => get(&format!("/tableau/commanditaire?commande={id}")).await,
+            None => get("/tableau/commanditaire").await,
+        }
+    }
+    pub async fn journal(entity: &str, entity_id: &str, code: &str, page: u32) -> Result<JournalPage, ApiError> {
+        get(&format!(
+            "/journal?entity={}&entity_id={}&code={}&page={page}",
+            encode(entity),
+            encode(entity_id),
+            encode(code)
+        ))
+        .await
+    }
 }

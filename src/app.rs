@@ -61,6 +61,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("lieux/candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
                     <Route path=path!("lieux/candidats/:id") view=pages::lieux::candidats::CandidatPage/>
                     <Route path=path!("lieux/:id") view=pages::lieux::fiche::FichePage/>
+                    // The Pass numérique ledger (issue 4).
+                    <Route path=path!("parcours/:id/pass") view=pages::ledger::valider::ValiderPassPage/>
+                    <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
+                    <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
+                    <Route path=path!("commandes/:id") view=pages::ledger::commande::CommandePage/>
+                    <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
+                    <Route path=path!("releves") view=pages::ledger::releves::RelevesPage/>
+                    <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
+                    <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
+                    <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -103,16 +113,24 @@ fn StaffShell() -> impl IntoView {
 /// The main navigation of each role: (path, label).
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = match role {
-        Role::Conseiller | Role::Coordinateur => {
-            vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/lieux", "Lieux")]
+        Role::Conseiller => {
+            vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/carnets", "Mes carnets"), ("/lieux", "Lieux")]
         }
+        Role::Coordinateur => vec![
+            ("/", "Tableau de bord"),
+            ("/parcours/nouveau", "Nouveau parcours"),
+            ("/carnets", "Carnets"),
+            ("/releves", "Relevés"),
+            ("/lieux", "Lieux"),
+        ],
+        Role::Commanditaire => vec![("/", "Tableau de bord"), ("/commandes", "Commandes"), ("/journal", "Journal")],
+        Role::Operateur => vec![("/", "Commandes"), ("/structures", "Structures agréées"), ("/releves", "Relevés"), ("/journal", "Journal")],
         Role::Hub | Role::Admin => vec![
             ("/", "Accueil"),
             ("/lieux", "Carte des lieux"),
             ("/lieux/candidats", "Lieux candidats"),
             ("/lieux/couverture", "Couverture"),
         ],
-        _ => vec![("/", "Accueil")],
     };
     match role {
         Role::Coordinateur => links.extend([("/equipe", "Équipe"), ("/journal-des-acces", "Journal des accès")]),

@@ -7,6 +7,7 @@ pub mod lieux;
 pub mod coop;
 pub mod donnees;
 pub mod intake;
+pub mod ledger;
 pub mod money;
 pub mod paris;
 pub mod parcours;

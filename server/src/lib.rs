@@ -11,6 +11,7 @@ pub mod mail;
 pub mod passwords;
 pub mod retention;
 pub mod lieux;
+pub mod ledger_jobs;
 pub mod seed;
 pub mod store;
 pub mod web;

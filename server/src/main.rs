@@ -6,6 +6,7 @@ use carnet_server::lieux::geocodage::{self, Geocodeur};
 use carnet_server::lieux::import as lieux_import;
 use carnet_server::store::lieux as lieux_store;
 use carnet_server::store::territoires;
+use carnet_server::store::ledger::orgs as ledger_orgs;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::mail::Mailer;
 use carnet_server::{app, auth, db, passwords, retention, seed, web, AppState, Config};
@@ -147,6 +148,12 @@ enum AdminCommand {
         nom: String,
         #[arg(long, default_value = "conseiller")]
         role: String,
+        /// The buyer organisation of a `commanditaire` user.
+        #[arg(long)]
+        commanditaire_id: Option<i64>,
+        /// The organisation of an `operateur` user.
+        #[arg(long)]
+        operateur_id: Option<i64>,
     },
     /// Publish a new version of the information notice shown at intake. The text uses blank
     /// lines between paragraphs, `## ` for headings, `- ` for list items, and the placeholders
@@ -185,6 +192,19 @@ enum AdminCommand {
         #[arg(long)]
         departements: String,
     },
+    /// Create an opérateur organisation (issuer of passes, accreditations); prints its id.
+    CreateOperateur {
+        #[arg(long)]
+        nom: String,
+    },
+    /// Create a commanditaire organisation (buyer of passes); prints its id.
+    CreateCommanditaire {
+        #[arg(long)]
+        nom: String,
+    },
+    /// Run the ledger's scheduled work now: expire passes past validity plus grace, issue last
+    /// month's statements. Safe to run at any time, and twice.
+    LedgerJobs,
 }
 
 fn init_logs(format: LogFormat) {
@@ -271,7 +291,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic cleanup of ended sessions and old failed-login records.
+/// Periodic cleanup of ended sessions and old failed-login records, and the ledger's jobs.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -287,6 +307,7 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = carnet_server::store::comptes::purge_tokens(&state.db, now - Duration::days(30)).await {
             tracing::warn!(error = %e, "nettoyage des liens à usage unique");
         }
+        carnet_server::ledger_jobs::run(&state.db, now).await;
     }
 }
 
@@ -429,7 +450,20 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
             let id = users::create_structure(&db, nom, siret.as_deref(), commune_insee.as_deref(), now).await?;
             println!("{id}");
         }
-        AdminCommand::CreateConseiller { structure_id, email, prenom, nom, role } => {
+        AdminCommand::CreateOperateur { nom } => {
+            let nom = nom.trim();
+            anyhow::ensure!(!nom.is_empty() && nom.chars().count() <= 120, "--nom : de 1 à 120 caractères");
+            println!("{}", ledger_orgs::create_operateur(&db, nom, now).await?);
+        }
+        AdminCommand::CreateCommanditaire { nom } => {
+            let nom = nom.trim();
+            anyhow::ensure!(!nom.is_empty() && nom.chars().count() <= 120, "--nom : de 1 à 120 caractères");
+            println!("{}", ledger_orgs::create_commanditaire(&db, nom, now).await?);
+        }
+        AdminCommand::LedgerJobs => {
+            carnet_server::ledger_jobs::run(&db, now).await;
+        }
+        AdminCommand::CreateConseiller { structure_id, email, prenom, nom, role, commanditaire_id, operateur_id } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("--role : « {role} » inconnu (conseiller, coordinateur, commanditaire, operateur, hub, admin)")
             })?;
@@ -449,6 +483,20 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
             if let Err(m) = passwords::check("Mot de passe", &password, &email) {
                 anyhow::bail!(m);
             }
+            anyhow::ensure!(
+                (role == Role::Commanditaire) == commanditaire_id.is_some(),
+                "--commanditaire-id : obligatoire pour un commanditaire, et pour lui seul"
+            );
+            anyhow::ensure!(
+                (role == Role::Operateur) == operateur_id.is_some(),
+                "--operateur-id : obligatoire pour un opérateur, et pour lui seul"
+            );
+            if let Some(id) = commanditaire_id {
+                anyhow::ensure!(ledger_orgs::commanditaire_exists(&db, id).await?, "--commanditaire-id : {id} introuvable");
+            }
+            if let Some(id) = operateur_id {
+                anyhow::ensure!(ledger_orgs::operateur_exists(&db, id).await?, "--operateur-id : {id} introuvable");
+            }
             let hash = auth::hash_password(&password)?;
             let id = users::create_user(
                 &db,
@@ -462,6 +510,9 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
                 }
                 other => other.into(),
             })?;
+            if commanditaire_id.is_some() || operateur_id.is_some() {
+                ledger_orgs::set_user_organisation(&db, id, commanditaire_id, operateur_id).await?;
+            }
             println!("{id}");
         }
         AdminCommand::PublishNotice { version, titre, file } => {

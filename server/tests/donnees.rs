@@ -324,6 +324,11 @@ async fn the_export_holds_every_stored_field_of_the_person() {
     for source in EXPORT_SOURCES {
         let t = tables.iter().find(|t| t["table"] == source.table).unwrap_or_else(|| panic!("{}", source.table));
         let rows = t["lignes"].as_array().unwrap();
+        // A carnet typed in at intake has no lot nor attribution criteria: those two are checked
+        // on a carnet handed out from an order (ledger_flow.rs).
+        if rows.is_empty() && ["lot_carnets", "distribution_criteres"].contains(&source.table) {
+            continue;
+        }
         assert!(!rows.is_empty(), "{} has rows for this person", source.table);
         // Every column of the table, as the database defines it.
         let cols: Vec<(String,)> = sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{}')", source.table))

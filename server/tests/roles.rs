@@ -408,15 +408,24 @@ async fn every_role_gets_the_expected_status_from_every_endpoint() {
     assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// `(method, path)` of every `.route(...)` in the API's sources.
-fn routes_in_sources() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
-    let mut out = Vec::new();
+/// The API's source files, sub-folders included.
+fn api_sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
+        if path.is_dir() {
+            api_sources(&path, out);
+        } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            out.push(path);
         }
+    }
+}
+
+/// `(method, path)` of every `.route(...)` in the API's sources.
+fn routes_in_sources() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    api_sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api"), &mut files);
+    let mut out = Vec::new();
+    for path in files {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut rest = src.as_str();
         while let Some(at) = rest.find(".route(") {
@@ -463,7 +472,11 @@ fn the_table_lists_every_route_of_the_api() {
     assert!(routes.len() >= 20, "the route scan found too little: {routes:?}");
     let mut in_table: Vec<(String, String)> = table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
     in_table.sort();
-    let missing: Vec<_> = routes.iter().filter(|r| !in_table.contains(r)).collect();
+    // The ledger's endpoints (issue 4) have their own role × action table, on its own world of
+    // orders and organisations: `ledger_roles.rs` (none of their answers names a beneficiary).
+    let ledger_table = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ledger_roles.rs")).unwrap();
+    let in_ledger_table = |path: &str| ledger_table.contains(&format!("\"/api/v1{path}\""));
+    let missing: Vec<_> = routes.iter().filter(|r| !in_table.contains(r) && !in_ledger_table(&r.1)).collect();
     let stale: Vec<_> = in_table.iter().filter(|r| !routes.contains(r)).collect();
     assert!(missing.is_empty(), "endpoints without a line in roles.rs table(): {missing:?}");
     assert!(stale.is_empty(), "lines of roles.rs table() for routes that no longer exist: {stale:?}");

@@ -158,7 +158,7 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
         tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
             let c = ConditionsValidation { carnet_id, jour: today() };
-            let v = passes::Validation { seance_id: seance, user_id, structure_id: structure, at: Utc::now() };
+            let v = passes::Validation { parcours_id: id, seance_id: seance, user_id, structure_id: structure, at: Utc::now() };
             let r = passes::validate(&mut tx, &code, c, v).await.unwrap();
             tx.commit().await.unwrap();
             r

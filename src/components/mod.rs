@@ -3,6 +3,7 @@
 pub mod confirm;
 pub mod autosave;
 pub mod champs;
+pub mod barres;
 pub mod chart;
 pub mod form;
 pub mod niveaux;

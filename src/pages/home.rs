@@ -1,5 +1,5 @@
-//! `/`: each role's home. Conseillers and coordinateurs get their dashboard; each other role's
-//! home is added by its feature.
+//! `/`: each role's home. Conseillers and coordinateurs get their dashboard; hubs and
+//! administrators the venues' home; buyers their dashboard; opérateurs their orders.
 
 use crate::app::use_auth;
 use carnet_domain::api::Role;
@@ -11,11 +11,8 @@ pub fn HomePage() -> impl IntoView {
     move || match auth.me.get().flatten().map(|m| m.role) {
         Some(Role::Conseiller | Role::Coordinateur) => view! { <super::dashboard::Dashboard/> }.into_any(),
         Some(Role::Hub | Role::Admin) => view! { <super::hub::HubHome/> }.into_any(),
-        Some(role) => view! {
-            <h1>{format!("Bienvenue ({})", role.label())}</h1>
-            <p class="lead">"Votre espace est en préparation."</p>
-        }
-        .into_any(),
+        Some(Role::Commanditaire) => view! { <super::ledger::tableau::TableauPage/> }.into_any(),
+        Some(Role::Operateur) => view! { <super::ledger::commandes::CommandesPage/> }.into_any(),
         None => ().into_any(),
     }
 }

@@ -8,6 +8,8 @@ use carnet_domain::api::{Commune, FieldErrors, IntakeRequest};
 use carnet_domain::coop;
 use carnet_domain::intake::{self, code_field, CANAUX_RECEPTION};
 use carnet_domain::pass_code::{split_pasted, PassCode};
+use crate::pages::ledger::distribution::{ChoixCarnet, ChoixLot, Orientation};
+use carnet_domain::ledger::api::DistributionCreated;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,7 +24,7 @@ fn today() -> chrono::NaiveDate {
 /// The order of the fields on screen, for the error summary.
 fn field_order() -> Vec<String> {
     let mut order: Vec<String> = ["prenom", "annee_naissance", "tranche_age", "commune_insee", "genre", "statut_social",
-        "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes"]
+        "carnet_id", "criteres", "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -55,6 +57,9 @@ pub fn IntakePage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
+    // A carnet of the conseiller's lot (issue 4) instead of one typed in.
+    let choix = ChoixLot::new();
+    let remis = RwSignal::new(None::<DistributionCreated>);
 
     let derived_band = move || {
         annee.get().trim().parse::<i32>().ok().filter(|y| (1900..=2100).contains(y)).map(|y| {
@@ -100,6 +105,33 @@ pub fn IntakePage() -> impl IntoView {
         }
         message.set(None);
         let req = request();
+        if choix.actif.get_untracked() {
+            let mut local = choix.erreurs(&req, today());
+            local.extend(carnet_domain::donnees::valider_information(&req.information).err().unwrap_or_default());
+            if !local.is_empty() {
+                errors.set(local);
+                focus_summary();
+                return;
+            }
+            errors.set(FieldErrors::new());
+            pending.set(true);
+            let dreq = choix.request(req);
+            spawn_local(async move {
+                match api::ledger::distribuer(&dreq).await {
+                    Ok(d) => remis.set(Some(d)),
+                    Err(ApiError::Invalid { fields, .. }) => {
+                        errors.set(fields);
+                        focus_summary();
+                    }
+                    Err(e) => {
+                        message.set(Some(e.message()));
+                        focus_summary();
+                    }
+                }
+                pending.set(false);
+            });
+            return;
+        }
         let mut local = intake::validate(&req, today()).err().unwrap_or_default();
         local.extend(carnet_domain::donnees::valider_information(&req.information).err().unwrap_or_default());
         if !local.is_empty() {
@@ -127,6 +159,8 @@ pub fn IntakePage() -> impl IntoView {
     };
 
     view! {
+        {move || remis.get().map(|d| view! { <Orientation d=d prenom=prenom.get_untracked()/> })}
+        <div class:hidden=move || remis.read().is_some()>
         <nav class="stepper" aria-label="Étapes du parcours">
             <ol>
                 {ETAPES.iter().enumerate().map(|(i, (_, label))| view! {
@@ -170,6 +204,8 @@ pub fn IntakePage() -> impl IntoView {
 
             <fieldset class="panel">
                 <legend>"Le carnet"</legend>
+                <ChoixCarnet choix=choix errors=errors/>
+                <div class:hidden=move || choix.actif.get()>
                 <div class="field-row">
                     <TextField name="carnet_numero" label="Numéro du carnet" value=numero errors=errors required=true
                         hint="Imprimé sur la couverture."/>
@@ -192,9 +228,10 @@ pub fn IntakePage() -> impl IntoView {
                     </div>
                 </fieldset>
                 <PassCodes codes=codes.clone() nb_passes=nb_passes errors=errors/>
+                </div>
             </fieldset>
 
-            <fieldset class="panel">
+            <fieldset class="panel" class:hidden=move || choix.actif.get()>
                 <legend>"Comment le carnet a été reçu"</legend>
                 <TextField name="commanditaire" label="Commanditaire (qui a financé le carnet)" value=commanditaire errors=errors
                     required=true hint="Par exemple « Brest métropole » ou « CAF du Finistère »."/>
@@ -214,6 +251,7 @@ pub fn IntakePage() -> impl IntoView {
                 <a class="button button--secondary" href="/">"Annuler"</a>
             </div>
         </form>
+        </div>
     }
 }
 

@@ -13,6 +13,7 @@ pub mod hub;
 pub mod intake;
 pub mod journal;
 pub mod lieux;
+pub mod ledger;
 pub mod login;
 pub mod mot_de_passe;
 pub mod not_found;

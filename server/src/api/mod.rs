@@ -14,6 +14,7 @@ mod etapes;
 mod health;
 pub mod lieux;
 mod orientation;
+mod ledger;
 mod parcours;
 mod seances;
 mod tableau_de_bord;
@@ -33,5 +34,6 @@ pub fn router() -> Router<AppState> {
         .merge(lieux::router())
         .merge(candidats::router())
         .merge(orientation::router())
+        .merge(ledger::router())
         .fallback(|| async { AppError::NotFound })
 }

@@ -93,7 +93,7 @@ async fn hold(
     }
     // THE validation: one atomic statement (see carnet_domain::pass_etat).
     let conditions = ConditionsValidation { carnet_id: e.carnet_id, jour: today };
-    let v = passes::Validation { seance_id: s.id, user_id: user.id, structure_id, at: now };
+    let v = passes::Validation { parcours_id: e.id, seance_id: s.id, user_id: user.id, structure_id, at: now };
     let pass = match passes::validate(&mut tx, &valid.code, conditions, v).await? {
         Ok(p) => p,
         Err(refus) => return Err(AppError::field("code", format!("Pass refusé : {}", refus.message()))),

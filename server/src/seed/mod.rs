@@ -2,6 +2,7 @@
 //! newcomer to log in and see the product at work. The password is public: never use it for real.
 
 mod comptes;
+pub mod ledger;
 pub mod parcours;
 
 use crate::auth::hash_password;
@@ -46,6 +47,7 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
     tx.commit().await?;
     lieux::seed(db, structure_id, user_id, now).await?;
+    ledger::seed(db, structure_id, DEMO_PASSWORD).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

@@ -154,7 +154,7 @@ pub async fn creer(
     for (k, (sid, d)) in ids.iter().zip(&dates).take(m.tenues).enumerate() {
         let when = at(*d) + Duration::minutes(m.duree_minutes as i64 - 5);
         let conditions = ConditionsValidation { carnet_id, jour: d.date() };
-        let v = passes::Validation { seance_id: *sid, user_id, structure_id, at: when };
+        let v = passes::Validation { parcours_id: id, seance_id: *sid, user_id, structure_id, at: when };
         passes::validate(conn, &codes[k], conditions, v)
             .await?
             .map_err(|r| anyhow::anyhow!("démo : {}", r.message()))?;

@@ -543,6 +543,21 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
     ExportSource { table: "seances", titre: "Séances", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
     ExportSource { table: "bilans", titre: "Bilan", filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)" },
     ExportSource {
+        table: "lot_carnets",
+        titre: "Remises de son carnet (lots)",
+        filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
+        table: "distribution_criteres",
+        titre: "Critères d'attribution de son carnet",
+        filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
+        table: "pass_validations",
+        titre: "Validations de ses pass",
+        filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
         table: "audit_log",
         titre: "Historique des modifications",
         filtre: "(entity = 'beneficiaire' AND entity_id = $1)

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod dossier;
 pub mod etapes;
 pub mod packs;
+pub mod ledger;
 pub mod parcours;
 pub mod passes;
 pub mod seances;

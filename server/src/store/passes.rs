@@ -3,8 +3,9 @@
 //! documentation before adding one). Every function here runs inside the caller's transaction
 //! and leaves its audit entry in it.
 
-use crate::store::audit;
-use carnet_domain::pass_etat::{motif_refus, ConditionsValidation, FaitsPass, PassEtat, RefusValidation, Transition};
+use crate::error::AppResult;
+use crate::store::ledger::validation as ledger;
+use carnet_domain::pass_etat::{motif_refus, validable, ConditionsValidation, FaitsPass, PassEtat, RefusValidation, Transition};
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -18,9 +19,32 @@ pub struct Valide {
     pub valeur_centimes: i64,
 }
 
+/// Why a validation was refused: the pass's own rules (carnet, state, validity) or the
+/// ledger's (order, accreditation, territory, one pass per session).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refus {
+    Pass(RefusValidation),
+    Ledger(carnet_domain::ledger::validation::RefusValidation),
+}
+
+impl Refus {
+    pub fn message(&self) -> String {
+        match self {
+            Refus::Pass(r) => r.message(),
+            Refus::Ledger(r) => r.message(),
+        }
+    }
+}
+
+/// The ledger's key of a session (one validation per session).
+pub fn seance_cle(seance_id: i64) -> String {
+    format!("seance:{seance_id}")
+}
+
 /// Who validates, for what session, and to which structure the value goes.
 #[derive(Clone, Copy, Debug)]
 pub struct Validation {
+    pub parcours_id: i64,
     pub seance_id: i64,
     pub user_id: i64,
     /// The conseiller's structure: the pass's value is credited to it, never to a person.
@@ -36,44 +60,47 @@ pub async fn validate(
     code: &PassCode,
     conditions: ConditionsValidation,
     v: Validation,
-) -> sqlx::Result<Result<Valide, RefusValidation>> {
+) -> AppResult<Result<Valide, Refus>> {
     let t = Transition::Valider;
-    let done: Option<(i64, i64, i64)> = sqlx::query_as(
+    let cle = seance_cle(v.seance_id);
+    // The pass's rules and the ledger's (`ledger::conditions_sql`) in the same statement: two
+    // devices validating at once cannot both succeed, whichever rule they race on.
+    let sql = format!(
         "UPDATE passes
             SET etat = $1, validated_at = $2, validated_by = $3, credited_structure_id = $4, seance_id = $5
           WHERE code = $6
             AND etat = $7
             AND carnet_id = $8
             AND EXISTS (SELECT 1 FROM carnets c WHERE c.id = passes.carnet_id AND c.fin_validite >= $9)
+            AND {}
          RETURNING id, rang, valeur_centimes",
-    )
-    .bind(t.vers().code())
-    .bind(v.at)
-    .bind(v.user_id)
-    .bind(v.structure_id)
-    .bind(v.seance_id)
-    .bind(code.as_str())
-    .bind(t.depuis().code())
-    .bind(conditions.carnet_id)
-    .bind(conditions.jour)
-    .fetch_optional(&mut *conn)
-    .await?;
+        ledger::conditions_sql("$4", "$9", "$10")
+    );
+    let done: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
+        .bind(t.vers().code())
+        .bind(v.at)
+        .bind(v.user_id)
+        .bind(v.structure_id)
+        .bind(v.seance_id)
+        .bind(code.as_str())
+        .bind(t.depuis().code())
+        .bind(conditions.carnet_id)
+        .bind(conditions.jour)
+        .bind(&cle)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some((pass_id, rang, valeur_centimes)) = done else {
         let faits = faits(conn, code).await?;
-        return Ok(Err(motif_refus(faits.as_ref(), conditions)));
+        return Ok(Err(match faits.as_ref() {
+            // The pass's own rules hold: the ledger's refused it.
+            Some(f) if validable(f, conditions) => Refus::Ledger(
+                ledger::diagnostiquer(conn, code, Some(conditions.carnet_id), v.structure_id, &cle, conditions.jour).await?,
+            ),
+            _ => Refus::Pass(motif_refus(faits.as_ref(), conditions)),
+        }));
     };
-    audit::record(
-        conn,
-        v.at,
-        Some(v.user_id),
-        "pass",
-        pass_id,
-        t.action(),
-        Some(&json!({ "etat": t.depuis().code() })),
-        Some(&json!({ "etat": t.vers().code(), "seance_id": v.seance_id, "credited_structure_id": v.structure_id,
-                      "valeur_centimes": valeur_centimes })),
-    )
-    .await?;
+    // The ledger's entry (what statements read), the carnet's state and the audit line.
+    ledger::enregistrer_validation(conn, pass_id, v.structure_id, Some(v.parcours_id), &cle, v.user_id, v.at).await?;
     Ok(Ok(Valide { pass_id, rang, valeur_centimes }))
 }
 
@@ -100,7 +127,7 @@ pub async fn cancel_validation(
     motif: &str,
     user_id: i64,
     at: DateTime<Utc>,
-) -> sqlx::Result<Option<i64>> {
+) -> AppResult<Option<i64>> {
     let t = Transition::AnnulerValidation;
     let row: Option<(i64, i64, Option<i64>, Option<DateTime<Utc>>)> = sqlx::query_as(
         "SELECT id, valeur_centimes, credited_structure_id, validated_at FROM passes WHERE seance_id = $1 AND etat = $2",
@@ -124,16 +151,13 @@ pub async fn cancel_validation(
     if changed != 1 {
         return Ok(None);
     }
-    audit::record(
+    ledger::enregistrer_annulation(
         conn,
-        at,
-        Some(user_id),
-        "pass",
         pass_id,
-        t.action(),
-        Some(&json!({ "etat": t.depuis().code(), "seance_id": seance_id, "credited_structure_id": structure,
-                      "valeur_centimes": valeur, "validated_at": validated_at })),
-        Some(&json!({ "etat": t.vers().code(), "motif": motif })),
+        user_id,
+        at,
+        json!({ "seance_id": seance_id, "credited_structure_id": structure, "valeur_centimes": valeur,
+                "validated_at": validated_at, "motif": motif }),
     )
     .await?;
     Ok(Some(pass_id))

@@ -1,0 +1,253 @@
+//! Distribution at intake: a conseiller hands a carnet of their lot to a person, who is recorded
+//! with an open parcours; then the accredited structures that accept the carnet, nearest first.
+
+use super::audit_bulk;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::store::audit;
+use carnet_domain::intake::ValidIntake;
+use carnet_domain::ledger::api::StructureProche;
+use carnet_domain::ledger::distribution::proximite;
+use carnet_domain::text::normalise;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+/// A carnet of the user's lot that can be handed out on `today`.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CarnetDistribuable {
+    pub id: i64,
+    pub numero: String,
+    pub nb_passes: i64,
+    pub valeur_faciale_centimes: i64,
+    pub fin_validite: NaiveDate,
+    pub commande_id: i64,
+    pub commanditaire: String,
+}
+
+/// The carnet if it is in this conseiller's lot and its order is usable on `today`; a field error
+/// otherwise.
+pub async fn carnet_du_lot(
+    conn: &mut SqliteConnection,
+    carnet_id: i64,
+    conseiller_id: i64,
+    today: NaiveDate,
+) -> AppResult<(CarnetDistribuable, Vec<String>)> {
+    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> = sqlx::query_as::<_, (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>)>(
+        "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
+                co.etat, co.date_limite, c.etat, c.conseiller_id
+         FROM carnets c JOIN commandes co ON co.id = c.commande_id JOIN commanditaires cm ON cm.id = co.commanditaire_id
+         WHERE c.id = $1",
+    )
+    .bind(carnet_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|(id, numero, nb_passes, valeur_faciale_centimes, fin_validite, commande_id, commanditaire, etat_commande, date_limite, etat, holder)| {
+        (
+            CarnetDistribuable { id, numero, nb_passes, valeur_faciale_centimes, fin_validite, commande_id, commanditaire },
+            etat_commande,
+            date_limite,
+            etat,
+            holder,
+        )
+    });
+    let field = |m: &str| AppError::field("carnet_id", format!("Carnet : {m}"));
+    let Some((carnet, etat_commande, date_limite, etat, holder)) = row else {
+        return Err(field("choisissez un carnet de votre lot."));
+    };
+    if holder != Some(conseiller_id) {
+        return Err(field("ce carnet n'est pas dans votre lot."));
+    }
+    if etat != "confie_conseiller" {
+        return Err(field("ce carnet a déjà été remis à une personne."));
+    }
+    if etat_commande != "active" || date_limite < today {
+        return Err(field("ce carnet n'est plus utilisable (commande expirée)."));
+    }
+    let criteres: Vec<(String,)> = sqlx::query_as("SELECT code FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
+        .bind(carnet.commande_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok((carnet, criteres.into_iter().map(|c| c.0).collect()))
+}
+
+pub struct Distribue {
+    pub beneficiaire_id: i64,
+    pub parcours_id: i64,
+}
+
+/// Records the person and an open parcours with this carnet (as the intake does for a typed
+/// carnet, see `store::parcours::create_from_intake`), hands the carnet over (its passes become
+/// usable) and keeps the criteria codes; audited.
+#[allow(clippy::too_many_arguments)]
+pub async fn distribuer(
+    conn: &mut SqliteConnection,
+    personne: &ValidIntake,
+    carnet: &CarnetDistribuable,
+    criteres: &[String],
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<Distribue> {
+    let (beneficiaire_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
+                                    genre, tranche_age, statut_social, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(structure_id)
+    .bind(&personne.prenom)
+    .bind(normalise(&personne.prenom))
+    .bind(personne.annee_naissance)
+    .bind(&personne.commune_insee)
+    .bind(&personne.genre)
+    .bind(&personne.tranche_age)
+    .bind(&personne.statut_social)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let moved = sqlx::query(
+        "UPDATE carnets SET etat = 'distribue', beneficiaire_id = $2, structure_id = $3,
+                canal_reception = 'conseiller_numerique', date_reception = $4
+         WHERE id = $1 AND etat = 'confie_conseiller' AND conseiller_id = $5",
+    )
+    .bind(carnet.id)
+    .bind(beneficiaire_id)
+    .bind(structure_id)
+    .bind(today)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(AppError::field("carnet_id", "Carnet : ce carnet vient d'être remis par ailleurs."));
+    }
+    audit_bulk(
+        conn,
+        now,
+        Some(user_id),
+        "pass",
+        "distribue",
+        "SELECT id AS entity_id, '{\"etat\":\"actif\"}' AS before_json, '{\"etat\":\"distribue\"}' AS after_json
+         FROM passes WHERE carnet_id = $3 AND etat = 'actif'",
+        &[carnet.id],
+    )
+    .await?;
+    sqlx::query("UPDATE passes SET etat = 'distribue' WHERE carnet_id = $1 AND etat = 'actif'")
+        .bind(carnet.id)
+        .execute(&mut *conn)
+        .await?;
+    for code in criteres {
+        sqlx::query("INSERT INTO distribution_criteres (carnet_id, critere_code) VALUES ($1, $2)")
+            .bind(carnet.id)
+            .bind(code)
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    let (parcours_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
+    )
+    .bind(beneficiaire_id)
+    .bind(carnet.id)
+    .bind(structure_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "carnet",
+        carnet.id,
+        "distribue",
+        Some(&json!({ "etat": "confie_conseiller", "conseiller_id": user_id })),
+        Some(&json!({ "etat": "distribue", "beneficiaire_id": beneficiaire_id, "criteres": criteres })),
+    )
+    .await?;
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "parcours",
+        parcours_id,
+        "ouvert",
+        None::<&()>,
+        Some(&json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet.id })),
+    )
+    .await?;
+    Ok(Distribue { beneficiaire_id, parcours_id })
+}
+
+/// (commune, département, centre of the département) of a commune.
+async fn situer(db: &Db, code_insee: &str) -> sqlx::Result<Option<(String, String, Option<(f64, f64)>)>> {
+    let row: Option<(String, Option<f64>, Option<f64>)> = sqlx::query_as(
+        "SELECT c.departement, d.longitude, d.latitude FROM communes c
+         LEFT JOIN departements_centres d ON d.code = c.departement WHERE c.code_insee = $1",
+    )
+    .bind(code_insee)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(dep, lon, lat)| (code_insee.to_string(), dep, lon.zip(lat))))
+}
+
+/// The structures accredited (active) by the order's opérateur and inside its territory — the
+/// places where this carnet's passes can be used — nearest to `commune_insee` first, at most 10.
+pub async fn orientation(db: &Db, commande_id: i64, commune_insee: &str, own_structure: i64) -> sqlx::Result<Vec<StructureProche>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        nom: String,
+        commune_insee: String,
+        commune: String,
+        departement: String,
+        longitude: Option<f64>,
+        latitude: Option<f64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.id, s.nom, s.commune_insee, c.nom AS commune, c.departement, d.longitude, d.latitude
+         FROM structures s
+         JOIN communes c ON c.code_insee = s.commune_insee
+         LEFT JOIN departements_centres d ON d.code = c.departement
+         JOIN commandes co ON co.id = $1
+         JOIN structure_agrements a ON a.structure_id = s.id AND a.operateur_id = co.operateur_id AND a.etat = 'actif'
+         WHERE NOT EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id)
+            OR EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id
+                       AND ((t.kind = 'commune' AND t.code = s.commune_insee)
+                         OR (t.kind = 'departement' AND t.code = c.departement)))",
+    )
+    .bind(commande_id)
+    .fetch_all(db)
+    .await?;
+    let here = situer(db, commune_insee).await?;
+    let mut out: Vec<(f64, StructureProche)> = rows
+        .into_iter()
+        .map(|r| {
+            let p = match &here {
+                Some((code, dep, centre)) => proximite(
+                    (code, dep, *centre),
+                    (&r.commune_insee, &r.departement, r.longitude.zip(r.latitude)),
+                ),
+                None => carnet_domain::ledger::distribution::Proximite::Inconnue,
+            };
+            (
+                p.rang(),
+                StructureProche {
+                    id: r.id,
+                    nom: r.nom,
+                    commune: r.commune,
+                    departement: r.departement,
+                    proximite: p.libelle(),
+                    la_votre: r.id == own_structure,
+                },
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.nom.cmp(&b.1.nom)));
+    Ok(out.into_iter().take(10).map(|x| x.1).collect())
+}

@@ -1,0 +1,216 @@
+//! Buyer (commanditaire) and opérateur organisations, their users, and the accreditation of
+//! structures by opérateurs.
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::store::audit;
+use carnet_domain::ledger::api::{Organisation, Ref, StructureAgrement, StructureChoix};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+pub async fn create_operateur(db: &Db, nom: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as("INSERT INTO operateurs (nom, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(nom)
+        .bind(now)
+        .fetch_one(db)
+        .await?;
+    Ok(id)
+}
+
+pub async fn create_commanditaire(db: &Db, nom: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as("INSERT INTO commanditaires (nom, created_at) VALUES ($1, $2) RETURNING id")
+        .bind(nom)
+        .bind(now)
+        .fetch_one(db)
+        .await?;
+    Ok(id)
+}
+
+pub async fn operateur_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM operateurs WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
+}
+
+pub async fn commanditaire_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
+}
+
+/// Attaches a user to its organisation (one of the two).
+pub async fn set_user_organisation(
+    db: &Db,
+    user_id: i64,
+    commanditaire_id: Option<i64>,
+    operateur_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET commanditaire_id = $2, operateur_id = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(commanditaire_id)
+        .bind(operateur_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The organisations of a user: (commanditaire, opérateur).
+pub async fn user_organisations(db: &Db, user_id: i64) -> sqlx::Result<(Option<i64>, Option<i64>)> {
+    let row: Option<(Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT commanditaire_id, operateur_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.unwrap_or((None, None)))
+}
+
+pub async fn organisation(
+    db: &Db,
+    commanditaire_id: Option<i64>,
+    operateur_id: Option<i64>,
+    structure_id: Option<i64>,
+) -> sqlx::Result<Organisation> {
+    let commanditaire: Option<(i64, String)> = match commanditaire_id {
+        Some(id) => sqlx::query_as("SELECT id, nom FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?,
+        None => None,
+    };
+    let operateur: Option<(i64, String)> = match operateur_id {
+        Some(id) => sqlx::query_as("SELECT id, nom FROM operateurs WHERE id = $1").bind(id).fetch_optional(db).await?,
+        None => None,
+    };
+    let structure: Option<(i64, String)> = match structure_id {
+        Some(id) => sqlx::query_as("SELECT id, nom FROM structures WHERE id = $1").bind(id).fetch_optional(db).await?,
+        None => None,
+    };
+    let structure_agreee = match structure_id {
+        Some(id) => sqlx::query_as::<_, (i64,)>(
+            "SELECT 1 FROM structure_agrements WHERE structure_id = $1 AND etat = 'actif' LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .is_some(),
+        None => false,
+    };
+    let to_ref = |r: Option<(i64, String)>| r.map(|(id, nom)| Ref { id, nom });
+    Ok(Organisation {
+        commanditaire: to_ref(commanditaire),
+        operateur: to_ref(operateur),
+        structure: to_ref(structure),
+        structure_agreee,
+    })
+}
+
+pub async fn list_operateurs(db: &Db) -> sqlx::Result<Vec<Ref>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, nom FROM operateurs ORDER BY nom").fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(id, nom)| Ref { id, nom }).collect())
+}
+
+/// Every structure, for a commanditaire choosing where to entrust a lot.
+pub async fn structures_choix(db: &Db) -> sqlx::Result<Vec<StructureChoix>> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT s.id, s.nom, c.nom, c.departement FROM structures s
+         LEFT JOIN communes c ON c.code_insee = s.commune_insee ORDER BY s.nom, s.id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, nom, commune, departement)| StructureChoix { id, nom, commune, departement })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct AgrementRow {
+    id: i64,
+    nom: String,
+    commune: Option<String>,
+    departement: Option<String>,
+    etat: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
+    motif: Option<String>,
+}
+
+/// Every structure with its accreditation by this opérateur.
+pub async fn agrements(db: &Db, operateur_id: i64) -> sqlx::Result<Vec<StructureAgrement>> {
+    let rows: Vec<AgrementRow> = sqlx::query_as(
+        "SELECT s.id, s.nom, c.nom AS commune, c.departement, a.etat, a.decided_at, a.motif
+         FROM structures s
+         LEFT JOIN communes c ON c.code_insee = s.commune_insee
+         LEFT JOIN structure_agrements a ON a.structure_id = s.id AND a.operateur_id = $1
+         ORDER BY s.nom, s.id",
+    )
+    .bind(operateur_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StructureAgrement {
+            id: r.id,
+            nom: r.nom,
+            commune: r.commune,
+            departement: r.departement,
+            agrement: r.etat,
+            decided_at: r.decided_at,
+            motif: r.motif,
+        })
+        .collect())
+}
+
+/// Accredits (or suspends) a structure for this opérateur's passes; audited.
+pub async fn set_agrement(
+    conn: &mut SqliteConnection,
+    structure_id: i64,
+    operateur_id: i64,
+    actif: bool,
+    motif: Option<&str>,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let before: Option<(String,)> =
+        sqlx::query_as("SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2")
+            .bind(structure_id)
+            .bind(operateur_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let etat = if actif { "actif" } else { "suspendu" };
+    if before.as_ref().map(|b| b.0.as_str()) == Some(etat) {
+        return Err(AppError::Conflict(if actif {
+            "Cette structure est déjà agréée.".into()
+        } else {
+            "L'agrément de cette structure est déjà suspendu.".into()
+        }));
+    }
+    if before.is_none() && !actif {
+        return Err(AppError::Conflict("Cette structure n'est pas agréée : il n'y a rien à suspendre.".into()));
+    }
+    sqlx::query(
+        "INSERT INTO structure_agrements (structure_id, operateur_id, etat, motif, decided_at, decided_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (structure_id, operateur_id) DO UPDATE SET etat = $3, motif = $4, decided_at = $5, decided_by = $6",
+    )
+    .bind(structure_id)
+    .bind(operateur_id)
+    .bind(etat)
+    .bind(motif)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "agrement",
+        structure_id,
+        if actif { "agrement_accorde" } else { "agrement_suspendu" },
+        before.map(|b| json!({ "etat": b.0, "operateur_id": operateur_id })).as_ref(),
+        Some(&json!({ "etat": etat, "operateur_id": operateur_id, "motif": motif })),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,499 @@
+//! The ledger's journey through the real API: orders and their codes, activation, lots,
+//! distribution at intake, validation rules and their refusals, concurrency, the dashboard and the
+//! journal.
+
+mod common;
+mod ledger_world;
+
+use axum::http::StatusCode;
+use carnet_domain::ledger::validation::RefusValidation;
+use carnet_domain::PassCode;
+use carnet_server::store::ledger::commandes;
+use common::*;
+use ledger_world::World;
+use serde_json::json;
+use std::collections::HashSet;
+
+async fn etats(w: &World, sql: &str, id: i64) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(sql).bind(id).fetch_all(&w.app.db).await.unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+async fn pass_etats(w: &World, commande: i64) -> Vec<String> {
+    etats(w, "SELECT p.etat FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1 ORDER BY p.id", commande).await
+}
+
+#[tokio::test]
+async fn an_order_generates_unique_codes_unusable_until_paid_and_activated() {
+    let w = World::new().await;
+    let audit_before = w.app.count("audit_log").await;
+    let commande = w.order(3, 10).await;
+    let detail = w.app.get(&format!("/api/v1/commandes/{commande}"), &w.commanditaire).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
+    let d = &detail.body;
+    assert_eq!(d["commande"]["etat"], "attente_paiement");
+    assert_eq!(d["commande"]["montant_centimes"], 30_000);
+    assert_eq!(d["entonnoir"]["emis"], 3);
+    assert_eq!(d["criteres"].as_array().unwrap().len(), 3);
+    assert_eq!(d["criteres"][2]["code"], "libre_1");
+    assert_eq!(d["territoire"][0]["nom"], "Finistère");
+
+    let carnets = w.carnets(commande).await;
+    assert_eq!(carnets.len(), 3);
+    let numeros = etats(&w, "SELECT numero FROM carnets WHERE commande_id = $1 ORDER BY rang_commande", commande).await;
+    assert_eq!(numeros[0], format!("PN-{commande}-00001"));
+    let mut all = HashSet::new();
+    for c in &carnets {
+        for code in w.codes(*c).await {
+            assert_eq!(PassCode::parse(&code).unwrap().display(), code);
+            assert!(all.insert(code));
+        }
+    }
+    assert_eq!(all.len(), 30);
+    assert!(pass_etats(&w, commande).await.iter().all(|e| e == "emis"));
+    // Every creation is in the journal: the order, 3 carnets, 30 passes.
+    assert_eq!(w.app.count("audit_log").await - audit_before, 1 + 3 + 30);
+
+    // Not paid: it cannot be activated, nor entrusted.
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/activation"), json!({}), &w.operateur).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body["error"].as_str().unwrap().contains("paiement"), "{}", r.text);
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 1, 1), &w.commanditaire).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    // The payment needs a reference and a date that is not in the future.
+    let r = w
+        .app
+        .post(&format!("/api/v1/commandes/{commande}/paiement"), json!({"reference": "", "date": "2099-01-01"}), &w.operateur)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["reference"].is_string() && r.body["fields"]["date"].is_string(), "{}", r.text);
+    w.pay(commande).await;
+    let r = w
+        .app
+        .post(&format!("/api/v1/commandes/{commande}/paiement"), json!({"reference": "X", "date": today().to_string()}), &w.operateur)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "paid twice: {}", r.text);
+    assert!(pass_etats(&w, commande).await.iter().all(|e| e == "emis"), "paid is not active yet");
+    w.activate(commande).await;
+    assert!(pass_etats(&w, commande).await.iter().all(|e| e == "actif"));
+    assert!(etats(&w, "SELECT etat FROM carnets WHERE commande_id = $1", commande).await.iter().all(|e| e == "disponible"));
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/activation"), json!({}), &w.operateur).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // The opérateur downloads the codes to print: UTF-8 with BOM, `;`.
+    let csv = w.app.get(&format!("/api/v1/commandes/{commande}/codes"), &w.operateur).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.text.starts_with("\u{feff}Carnet;Pass;Code\r\n"));
+    assert_eq!(csv.text.lines().count(), 31);
+}
+
+#[tokio::test]
+async fn invalid_orders_are_refused_field_by_field_and_write_nothing() {
+    let w = World::new().await;
+    let before = w.app.count("audit_log").await;
+    let cases = [
+        ("nb_carnets", json!({"nb_carnets": "0"})),
+        ("nb_passes", json!({"nb_passes": "7"})),
+        ("valeur_faciale", json!({"valeur_faciale": "gratuit"})),
+        ("fin_validite", json!({"fin_validite": "2020-01-01"})),
+        ("jours_grace", json!({"jours_grace": "-3"})),
+        ("departements", json!({"departements": "99"})),
+        ("communes", json!({"communes": "29999"})),
+        ("operateur_id", json!({"operateur_id": "999"})),
+        ("criteres", json!({"criteres": [], "criteres_libres": ""})),
+    ];
+    for (field, change) in cases {
+        let mut body = w.order_body(2, 10);
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
+        assert!(r.body["fields"][field].is_string(), "{field}: {}", r.text);
+    }
+    assert_eq!(w.app.count("commandes").await, 0);
+    assert_eq!(w.app.count("carnets").await, 0);
+    assert_eq!(w.app.count("audit_log").await, before);
+}
+
+#[tokio::test]
+async fn a_colliding_code_is_drawn_again() {
+    let w = World::new().await;
+    let first = w.order(1, 5).await;
+    let taken = PassCode::parse(&w.codes(w.carnets(first).await[0]).await[2]).unwrap();
+    // A source that returns the taken code twice (once colliding with the database, once with
+    // itself within the batch), then fresh ones.
+    let mut queue = vec![taken.clone(), taken.clone()];
+    let mut n = 0u8;
+    let mut next = move || {
+        if let Some(c) = queue.pop() {
+            return c;
+        }
+        n += 1;
+        PassCode::from_random([n, 7, 7, 7, 7, 7, 7, 7, 7, 7, n / 7])
+    };
+    let valid = carnet_domain::ledger::commande::validate(
+        &serde_json::from_value(w.order_body(2, 5)).unwrap(),
+        today(),
+    )
+    .unwrap();
+    let mut tx = carnet_server::db::begin_write(&w.app.db).await.unwrap();
+    let (id, _) = commandes::create(&mut tx, &valid, w.commanditaire_id, 1, chrono::Utc::now(), today(), &mut next)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let codes = etats(&w, "SELECT p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1", id).await;
+    assert_eq!(codes.len(), 10);
+    assert!(!codes.contains(&taken.as_str().to_string()));
+    assert_eq!(codes.iter().collect::<HashSet<_>>().len(), 10);
+}
+
+#[tokio::test]
+async fn lots_move_carnets_one_holder_at_a_time() {
+    let w = World::new().await;
+    let commande = w.order(3, 5).await;
+    w.pay(commande).await;
+    w.activate(commande).await;
+    w.entrust(commande, w.structure_id, 1, 2).await;
+    // Carnets 1–2 are no longer the commanditaire's.
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.autre_structure_id, 2, 3), &w.commanditaire).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["premier"].as_str().unwrap().contains("ne sont plus chez vous"), "{}", r.text);
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 3, 4), &w.commanditaire).await;
+    assert!(r.body["fields"]["dernier"].as_str().unwrap().contains("3 carnets"), "{}", r.text);
+    let mut no_agreement = w.lot_body(w.structure_id, 3, 3);
+    no_agreement["accord_reference"] = json!("");
+    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), no_agreement, &w.commanditaire).await;
+    assert!(r.body["fields"]["accord_reference"].is_string(), "{}", r.text);
+    let d = w.app.get(&format!("/api/v1/commandes/{commande}"), &w.commanditaire).await.body;
+    assert_eq!(d["disponibles"], json!([{"premier": 3, "dernier": 3}]));
+    assert_eq!(d["lots"][0]["accord_reference"], "Convention 2026-12");
+
+    // The coordinateur gives 2 to the conseillère; no more are left.
+    w.give(&w.coordinateur, commande, w.conseiller_id, 2).await;
+    let r = w
+        .app
+        .post(
+            "/api/v1/lots/conseiller",
+            json!({"commande_id": commande.to_string(), "conseiller_id": w.conseiller_id.to_string(), "nombre": "1"}),
+            &w.coordinateur,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let view = w.app.get("/api/v1/carnets/structure", &w.coordinateur).await.body;
+    let cons = view["par_conseiller"].as_array().unwrap().iter().find(|c| c["conseiller"]["id"] == w.conseiller_id).unwrap();
+    assert_eq!(cons["en_main"], 2);
+    assert_eq!(view["lots"].as_array().unwrap().len(), 2);
+
+    // Taken back, one carnet returns to the structure.
+    let carnets = w.carnets(commande).await;
+    let r = w.app.post("/api/v1/lots/reprise", json!({"carnet_ids": [carnets[1]]}), &w.coordinateur).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let holders: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT etat, structure_id, conseiller_id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande",
+    )
+    .bind(commande)
+    .fetch_all(&w.app.db)
+    .await
+    .unwrap();
+    assert_eq!(holders[0], ("confie_conseiller".into(), Some(w.structure_id), Some(w.conseiller_id)));
+    assert_eq!(holders[1], ("confie_structure".into(), Some(w.structure_id), None));
+    assert_eq!(holders[2], ("disponible".into(), None, None));
+    // Every move of carnet 2 is in the journal.
+    let moves = etats(&w, "SELECT action FROM audit_log WHERE entity = 'carnet' AND entity_id = $1 ORDER BY id", carnets[1]).await;
+    assert_eq!(moves, vec!["emis", "active", "confie_structure", "confie_conseiller", "repris"]);
+}
+
+#[tokio::test]
+async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
+    let w = World::new().await;
+    // Two more structures: accredited in Quimper (same département), not accredited in Brest.
+    let now = chrono::Utc::now();
+    let quimper = carnet_server::store::users::create_structure(&w.app.db, "Espace Quimper", None, Some("29232"), now).await.unwrap();
+    carnet_server::store::users::create_structure(&w.app.db, "Non agréée de Brest", None, Some("29019"), now).await.unwrap();
+    w.accredit(quimper).await;
+
+    let commande = w.order(2, 10).await;
+    w.pay(commande).await;
+    w.activate(commande).await;
+    w.entrust(commande, w.structure_id, 1, 2).await;
+    w.give(&w.coordinateur, commande, w.conseiller_id, 2).await;
+    let lot = w.app.get("/api/v1/carnets/mon-lot", &w.conseiller).await.body;
+    assert_eq!(lot.as_array().unwrap().len(), 2);
+    assert_eq!(lot[0]["criteres"][1]["libelle"], "60 ans et plus");
+    let carnet = lot[0]["id"].as_i64().unwrap();
+
+    let before = w.app.count("beneficiaires").await;
+    for (criteres, field) in [(json!([]), "criteres"), (json!(["riche"]), "criteres")] {
+        let mut body = w.distribution_body(carnet, "Zoé");
+        body["criteres"] = criteres;
+        let r = w.app.post("/api/v1/distributions", body, &w.conseiller).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body["fields"][field].is_string(), "{}", r.text);
+    }
+    let mut body = w.distribution_body(carnet, "");
+    body["intake"]["annee_naissance"] = json!("dix-neuf");
+    let r = w.app.post("/api/v1/distributions", body, &w.conseiller).await;
+    assert!(r.body["fields"]["prenom"].is_string() && r.body["fields"]["annee_naissance"].is_string(), "{}", r.text);
+    // Another conseillère cannot hand out this carnet.
+    let r = w.app.post("/api/v1/distributions", w.distribution_body(carnet, "Zoé"), &w.autre_conseiller).await;
+    assert!(r.body["fields"]["carnet_id"].as_str().unwrap().contains("pas dans votre lot"), "{}", r.text);
+    assert_eq!(w.app.count("beneficiaires").await, before, "nothing written");
+
+    let mut body = w.distribution_body(carnet, "Zoé");
+    body["criteres"] = json!(["senior_60", "libre_1"]);
+    let r = w.app.post("/api/v1/distributions", body.clone(), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let parcours = r.body["parcours_id"].as_i64().unwrap();
+    let orientation = r.body["orientation"].as_array().unwrap();
+    let names: Vec<&str> = orientation.iter().map(|s| s["nom"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Médiathèque des Capucins", "Espace Quimper"], "accredited, inside the territory, nearest first");
+    assert_eq!(orientation[0]["la_votre"], true);
+    assert_eq!(orientation[0]["proximite"], "Dans la même commune");
+    assert_eq!(orientation[1]["proximite"], "Dans le même département");
+
+    let p = w.app.get(&format!("/api/v1/parcours/{parcours}"), &w.conseiller).await.body;
+    assert_eq!(p["carnet"]["etat"], "distribue");
+    assert_eq!(p["carnet"]["canal"], "conseiller_numerique");
+    assert_eq!(p["carnet"]["commanditaire"], "Brest métropole");
+    assert!(p["carnet"]["passes"].as_array().unwrap().iter().all(|x| x["etat"] == "distribue"));
+    let kept = etats(&w, "SELECT critere_code FROM distribution_criteres WHERE carnet_id = $1 ORDER BY critere_code", carnet).await;
+    assert_eq!(kept, vec!["libre_1", "senior_60"]);
+    // Handed out once only.
+    let r = w.app.post("/api/v1/distributions", body, &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(w.app.get("/api/v1/carnets/mon-lot", &w.conseiller).await.body.as_array().unwrap().len(), 1);
+}
+
+fn refus(r: &Resp) -> String {
+    r.body["fields"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+async fn ledger_rows(w: &World) -> (i64, i64, i64) {
+    (w.app.count("pass_validations").await, w.app.count("audit_log").await, w.app.count("passes WHERE etat = 'valide'").await)
+}
+
+/// Runs a validation that must be refused with `reason`, and checks it wrote nothing.
+async fn refused(w: &World, call: impl std::future::Future<Output = Resp>, reason: RefusValidation) {
+    let before = ledger_rows(w).await;
+    let r = call.await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(refus(&r), reason.message());
+    assert_eq!(ledger_rows(w).await, before, "a refusal writes nothing");
+}
+
+#[tokio::test]
+async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
+    let w = World::new().await;
+    let (commande, carnets, p1) = w.ready(4).await;
+    let c1 = w.codes(carnets[0]).await;
+    let c2 = w.codes(carnets[1]).await;
+
+    let ok = w.validate(&w.conseiller, &c1[0], p1).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body["valeur_centimes"], 1000);
+    assert_eq!(ok.body["carnet_etat"], "entame");
+
+    // Already used (the state is checked before the session).
+    refused(&w, w.validate(&w.conseiller, &c1[0], p1), RefusValidation::DejaValide { le: Some(today()) }).await;
+    // One pass per session.
+    refused(&w, w.validate(&w.conseiller, &c1[1], p1), RefusValidation::SeanceDejaValidee).await;
+    // Another carnet's pass.
+    refused(&w, w.validate(&w.conseiller, &c2[0], p1), RefusValidation::AutreCarnet).await;
+    // Not in Carnet at all.
+    refused(&w, w.validate(&w.conseiller, &PassCode::from_random([1; 11]).display(), p1), RefusValidation::CodeInconnu).await;
+    // A typo is caught by the check character before anything else.
+    let r = w.validate(&w.conseiller, "ABCD-EFGH-JKLM", p1).await;
+    assert!(refus(&r).starts_with("Code du pass : "), "{}", r.text);
+
+    // A second parcours, for the structure-level rules.
+    let p2 = w.distribute(&w.conseiller, carnets[1], "Yann").await;
+    sqlx::query("UPDATE structure_agrements SET etat = 'suspendu' WHERE structure_id = $1")
+        .bind(w.structure_id)
+        .execute(&w.app.db)
+        .await
+        .unwrap();
+    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::AgrementSuspendu { operateur: "Opérateur Pass".into() }).await;
+    sqlx::query("DELETE FROM structure_agrements WHERE structure_id = $1").bind(w.structure_id).execute(&w.app.db).await.unwrap();
+    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::StructureNonAgreee { operateur: "Opérateur Pass".into() }).await;
+    w.accredit(w.structure_id).await;
+
+    // Past validity plus grace.
+    let (fin, grace): (chrono::NaiveDate, i64) = sqlx::query_as("SELECT fin_validite, jours_grace FROM commandes WHERE id = $1")
+        .bind(commande)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    let yesterday = today() - chrono::Duration::days(1);
+    sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = 0, date_limite = $2 WHERE id = $1")
+        .bind(commande)
+        .bind(yesterday)
+        .execute(&w.app.db)
+        .await
+        .unwrap();
+    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::HorsValidite { fin_validite: yesterday, jours_grace: 0 }).await;
+    sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = $3, date_limite = $4 WHERE id = $1")
+        .bind(commande)
+        .bind(fin)
+        .bind(grace)
+        .bind(fin + chrono::Duration::days(grace))
+        .execute(&w.app.db)
+        .await
+        .unwrap();
+
+    // Outside the territory: the Rennes structure gets carnet 4 of this Finistère order.
+    let c = w.order(1, 10).await;
+    w.pay(c).await;
+    w.activate(c).await;
+    w.entrust(c, w.autre_structure_id, 1, 1).await;
+    w.give(&w.autre_coordinateur, c, w.autre_conseiller_id, 1).await;
+    let carnet_rennes = w.carnets(c).await[0];
+    let p3 = w.distribute(&w.autre_conseiller, carnet_rennes, "Lou").await;
+    let code_rennes = w.codes(carnet_rennes).await.remove(0);
+    refused(
+        &w,
+        w.validate(&w.autre_conseiller, &code_rennes, p3),
+        RefusValidation::HorsTerritoire { commune: "Rennes".into() },
+    )
+    .await;
+
+    // Back within the rules, the second parcours validates.
+    let r = w.validate(&w.conseiller, &c2[0], p2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() {
+    let w = World::new().await;
+    let mut body = w.order_body(1, 5);
+    let (autre_op,): (i64,) = sqlx::query_as("SELECT id FROM operateurs WHERE nom = 'Autre opérateur'").fetch_one(&w.app.db).await.unwrap();
+    body["operateur_id"] = json!(autre_op.to_string());
+    let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
+    let c = r.body["id"].as_i64().unwrap();
+    for step in ["paiement", "activation"] {
+        let body = json!({"reference": "R", "date": today().to_string()});
+        // The first opérateur cannot act on another opérateur's order.
+        assert_eq!(w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body.clone(), &w.operateur).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body, &w.autre_operateur).await.status, StatusCode::NO_CONTENT);
+    }
+    w.entrust(c, w.structure_id, 1, 1).await;
+    w.give(&w.coordinateur, c, w.conseiller_id, 1).await;
+    let carnet = w.carnets(c).await[0];
+    let p = w.distribute(&w.conseiller, carnet, "Zoé").await;
+    let r = w.validate(&w.conseiller, &w.codes(carnet).await[0], p).await;
+    assert_eq!(refus(&r), RefusValidation::StructureNonAgreee { operateur: "Autre opérateur".into() }.message());
+}
+
+#[tokio::test]
+async fn fifty_concurrent_validations_of_one_pass_make_one_success() {
+    let w = World::new().await;
+    let (_, carnets, parcours) = w.ready(1).await;
+    let code = w.codes(carnets[0]).await.remove(0);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let router = w.app.router.clone();
+        let cookie = w.conseiller.clone();
+        let body = json!({"code": code, "parcours_id": parcours}).to_string();
+        tasks.push(tokio::spawn(async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/api/v1/passes/valider")
+                .header("content-type", "application/json")
+                .header("cookie", cookie)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }));
+    }
+    let mut ok = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((ok, refused), (1, 49));
+    assert_eq!(w.app.count("pass_validations").await, 1);
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'pass' AND action = 'valide'")
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn undoing_a_validation_frees_the_pass_and_the_carnet_follows() {
+    let w = World::new().await;
+    let (_, carnets, parcours) = w.ready(1).await;
+    let codes = w.codes(carnets[0]).await;
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[1]}), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not validated: {}", r.text);
+    let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[0]}), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let etat = etats(&w, "SELECT etat FROM carnets WHERE id = $1", carnets[0]).await;
+    assert_eq!(etat, vec!["distribue"]);
+    // The session is free again: the same pass validates anew.
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    assert_eq!(w.app.count("pass_validations").await, 2);
+    // The ledger keeps both entries, and the database refuses to rewrite or delete them.
+    assert!(sqlx::query("UPDATE pass_validations SET valeur_centimes = 1").execute(&w.app.db).await.is_err());
+    assert!(sqlx::query("UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL").execute(&w.app.db).await.is_err());
+    assert!(sqlx::query("DELETE FROM pass_validations").execute(&w.app.db).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_log").execute(&w.app.db).await.is_err());
+    assert!(sqlx::query("UPDATE audit_log SET action = 'x'").execute(&w.app.db).await.is_err());
+}
+
+#[tokio::test]
+async fn the_commanditaire_sees_aggregates_and_never_a_person() {
+    let w = World::new().await;
+    let (commande, carnets, parcours) = w.ready(3).await;
+    let code = w.codes(carnets[0]).await.remove(0);
+    assert_eq!(w.validate(&w.conseiller, &code, parcours).await.status, StatusCode::OK);
+    let r = w.app.get("/api/v1/tableau/commanditaire", &w.commanditaire).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let t = &r.body;
+    assert_eq!(t["entonnoir"], json!({"emis": 3, "confies": 3, "distribues": 1, "entames": 1, "epuises": 0, "expires": 0}));
+    assert_eq!(t["valeurs"]["achetee_centimes"], 30_000);
+    assert_eq!(t["valeurs"]["consommee_centimes"], 1000);
+    assert_eq!(t["valeurs"]["en_circulation_centimes"], 29_000);
+    assert_eq!(t["par_structure_mois"][0]["structure"], "Médiathèque des Capucins");
+    assert_eq!(t["par_structure_mois"][0]["passes"], 1);
+    assert_eq!(t["par_territoire"][0], json!({"departement": "29", "nom": "Finistère", "carnets_confies": 3,
+        "carnets_distribues": 1, "passes_valides": 1, "montant_centimes": 1000}));
+    assert!(!r.text.contains("Zoé"), "no beneficiary on the dashboard");
+    let one = w.app.get(&format!("/api/v1/tableau/commanditaire?commande={commande}"), &w.commanditaire).await;
+    assert_eq!(one.body["entonnoir"]["emis"], 3);
+    assert_eq!(w.app.get("/api/v1/tableau/commanditaire?commande=99999", &w.commanditaire).await.status, StatusCode::NOT_FOUND);
+
+    // The journal: the commanditaire sees its carnets' history with the person masked; the
+    // structure's coordinateur sees it whole.
+    let carnet = carnets[0];
+    let mine = w.app.get(&format!("/api/v1/journal?entity=carnet&entity_id={carnet}"), &w.commanditaire).await;
+    let actions: Vec<&str> = mine.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["pass_valide", "distribue", "confie_conseiller", "confie_structure", "active", "emis"]);
+    let distribue = &mine.body["items"][1];
+    assert!(distribue["after"].as_str().unwrap().contains("\"beneficiaire_id\":\"masqué\""), "{distribue}");
+    let coord = w.app.get(&format!("/api/v1/journal?entity=carnet&entity_id={carnet}"), &w.coordinateur).await;
+    assert!(!coord.body["items"][1]["after"].as_str().unwrap().contains("masqué"));
+    let by_code = w.app.get(&format!("/api/v1/journal?code={}", code.to_lowercase()), &w.operateur).await;
+    let actions: Vec<&str> = by_code.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["valide", "distribue", "active", "emis"]);
+    assert_eq!(w.app.get("/api/v1/journal?entity=carnet", &w.autre_coordinateur).await.body["items"], json!([]));
+    assert_eq!(w.app.get("/api/v1/journal?entity=personne", &w.operateur).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_export_of_a_person_holds_the_lots_and_criteria_of_their_carnet() {
+    let w = World::new().await;
+    let (_, _, parcours) = w.ready(1).await;
+    let (b,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(parcours).fetch_one(&w.app.db).await.unwrap();
+    let r = w.app.get(&format!("/api/v1/beneficiaires/{b}/export"), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let tables = r.body["tables"].as_array().unwrap();
+    let of = |table: &str| tables.iter().find(|t| t["table"] == table).unwrap()["lignes"].as_array().unwrap().clone();
+    assert!(!of("lot_carnets").is_empty());
+    assert_eq!(of("distribution_criteres")[0]["critere_code"], "senior_60");
+}

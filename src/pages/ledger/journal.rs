@@ -1,0 +1,149 @@
+//! `/journal`: the audit journal of the ledger's objects one may see — who changed what, when,
+//! from which state to which. Filter by kind of object, by number, or by pass code.
+
+use crate::api::ledger as api;
+use crate::components::{ErrorNotice, Loading};
+use carnet_domain::ledger::api::JournalPage;
+use carnet_domain::paris::{date_courte, to_local};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+const ENTITES: &[(&str, &str)] = &[
+    ("", "Tous les objets"),
+    ("commande", "Commandes"),
+    ("carnet", "Carnets"),
+    ("pass", "Pass"),
+    ("lot", "Lots"),
+    ("releve", "Relevés"),
+    ("agrement", "Agréments"),
+    ("avoir", "Avoirs"),
+];
+
+fn entite(e: &str) -> &'static str {
+    match e {
+        "commande" => "Commande",
+        "carnet" => "Carnet",
+        "pass" => "Pass",
+        "lot" => "Lot",
+        "releve" => "Relevé",
+        "agrement" => "Agrément (structure)",
+        "avoir" => "Avoir",
+        _ => "Objet",
+    }
+}
+
+/// `{"etat":"emis","x":1}` → `etat : emis, x : 1`. The journal's states are flat JSON objects
+/// written by the server; a light rewrite reads better than the raw text (and needs no JSON parser).
+fn lisible(json: &Option<String>) -> String {
+    let Some(text) = json else { return "—".into() };
+    let inner = text.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = String::with_capacity(inner.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in inner.chars() {
+        match c {
+            '\\' if in_string && !escaped => escaped = true,
+            '"' if !escaped => in_string = !in_string,
+            ':' if !in_string => out.push_str(" : "),
+            ',' if !in_string => out.push_str(", "),
+            _ => {
+                escaped = false;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[component]
+pub fn JournalPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let entity = RwSignal::new(q("entity"));
+    let entity_id = RwSignal::new(q("entity_id"));
+    let code = RwSignal::new(q("code"));
+    let page = RwSignal::new(1u32);
+    // What the table shows: applied on submit, not on each keystroke.
+    let applied = RwSignal::new((entity.get_untracked(), entity_id.get_untracked(), code.get_untracked()));
+    let data = LocalResource::new(move || {
+        let (e, id, c) = applied.get();
+        let p = page.get();
+        async move { api::journal(&e, &id, &c, p).await }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        page.set(1);
+        applied.set((entity.get_untracked(), entity_id.get_untracked(), code.get_untracked()));
+    };
+    view! {
+        <h1>"Journal des changements"</h1>
+        <p class="lead">"Chaque changement d'état d'une commande, d'un carnet, d'un pass ou d'un relevé est inscrit ici, et ne peut être ni modifié ni effacé."</p>
+        <form class="form form--inline panel" role="search" on:submit=on_submit>
+            <div class="field">
+                <label for="entity">"Objet"</label>
+                <select id="entity" on:change=move |ev| entity.set(event_target_value(&ev)) prop:value=move || entity.get()>
+                    {ENTITES.iter().map(|(v, l)| view! { <option value=*v selected=move || entity.get() == *v>{*l}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field field--short">
+                <label for="entity_id">"Numéro"</label>
+                <input id="entity_id" type="text" inputmode="numeric" prop:value=move || entity_id.get()
+                    on:input=move |ev| entity_id.set(event_target_value(&ev))/>
+            </div>
+            <div class="field">
+                <label for="code">"ou code d'un pass"</label>
+                <input id="code" type="text" class="code-input" autocomplete="off" prop:value=move || code.get()
+                    on:input=move |ev| code.set(event_target_value(&ev))/>
+            </div>
+            <button type="submit" class="button">"Afficher"</button>
+        </form>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! { <Entries p=p page=page/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Entries(p: JournalPage, page: RwSignal<u32>) -> impl IntoView {
+    if p.items.is_empty() {
+        return view! { <p class="empty" role="status">"Aucun changement à afficher."</p> }.into_any();
+    }
+    let (n, more) = (p.page, p.has_more);
+    view! {
+        <div class="table-wrap">
+            <table class="table table--compact">
+                <caption class="visually-hidden">"Changements, du plus récent au plus ancien"</caption>
+                <thead><tr><th scope="col">"Quand"</th><th scope="col">"Qui"</th><th scope="col">"Objet"</th>
+                    <th scope="col">"Action"</th><th scope="col">"Avant"</th><th scope="col">"Après"</th></tr></thead>
+                <tbody>
+                    {p.items.into_iter().map(|e| {
+                        let local = to_local(e.at);
+                        view! {
+                            <tr>
+                                <td>{format!("{} {}", date_courte(local.date()), local.format("%H:%M:%S"))}</td>
+                                <td>{e.qui}</td>
+                                <td>{format!("{} n° {}", entite(&e.entity), e.entity_id)}</td>
+                                <td>{e.action.replace('_', " ")}</td>
+                                <td class="journal__state">{lisible(&e.before)}</td>
+                                <td class="journal__state">{lisible(&e.after)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pagination" aria-label="Pages du journal">
+            <button type="button" class="button button--secondary" disabled=n <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Plus récents"</button>
+            <span>{format!("Page {n}")}</span>
+            <button type="button" class="button button--secondary" disabled=!more
+                on:click=move |_| page.update(|p| *p += 1)>"Plus anciens"</button>
+        </nav>
+    }
+    .into_any()
+}
