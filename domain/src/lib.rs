@@ -5,6 +5,7 @@ pub mod api;
 pub mod comptes;
 pub mod coop;
 pub mod donnees;
+pub mod espace;
 pub mod intake;
 pub mod money;
 pub mod paris;

@@ -203,6 +203,9 @@ pub struct SeanceAgenda {
     pub numero: Option<i64>,
     pub nb_passes: i64,
     pub theme: Option<String>,
+    /// Excused by the person from their space (« Je ne pourrai pas venir »).
+    #[serde(default)]
+    pub prevenu_par_personne: bool,
 }
 
 /// One parcours on the dashboard, with its progress.

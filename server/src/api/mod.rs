@@ -9,6 +9,7 @@ mod beneficiaires;
 mod communes;
 mod comptes;
 mod donnees;
+mod espace;
 mod etapes;
 mod health;
 mod parcours;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(parcours::router())
         .merge(comptes::router())
         .merge(donnees::router())
+        .merge(espace::router())
         .merge(etapes::router())
         .merge(seances::router())
         .merge(tableau_de_bord::router())

@@ -5,6 +5,7 @@ pub mod beneficiaires;
 pub mod communes;
 pub mod comptes;
 pub mod donnees;
+pub mod espace;
 pub mod journal;
 pub mod dossier;
 pub mod etapes;

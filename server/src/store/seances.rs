@@ -293,6 +293,7 @@ struct AgendaRow {
     nb_passes: i64,
     numero: Option<i64>,
     theme: Option<String>,
+    prevenu: bool,
 }
 
 /// The conseiller's sessions starting in [from, to), with their position and theme.
@@ -307,6 +308,7 @@ pub async fn agenda(
         "SELECT x.*, (SELECT t.titre FROM parcours_themes t WHERE t.parcours_id = x.parcours_id AND t.rang = x.numero) AS theme
          FROM (
            SELECT s.id, s.parcours_id, b.prenom, s.debut, s.fin, s.statut, ca.nb_passes,
+                  s.prevenu_par_personne_at IS NOT NULL AS prevenu,
                   CASE WHEN s.statut IN ('prevue', 'tenue') THEN
                     (SELECT COUNT(*) FROM seances s2 WHERE s2.parcours_id = s.parcours_id
                        AND s2.statut IN ('prevue', 'tenue')
@@ -340,6 +342,7 @@ pub async fn agenda(
             numero: r.numero,
             nb_passes: r.nb_passes,
             theme: r.theme,
+            prevenu_par_personne: r.prevenu,
         })
         .collect())
 }
