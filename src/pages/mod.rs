@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod home;
 pub mod intake;
 pub mod journal;
+pub mod lien;
 pub mod login;
 pub mod mot_de_passe;
 pub mod not_found;
