@@ -62,6 +62,8 @@ enum Ecran {
 #[component]
 pub fn App() -> impl IntoView {
     let ecran = RwSignal::new(Ecran::Chargement);
+    // Outlives the page it is shown on: « C'est noté » stays after the page reloads its data.
+    let message = RwSignal::new(None::<String>);
     let charger = move || {
         let t = jeton();
         if t.is_empty() {
@@ -95,7 +97,7 @@ pub fn App() -> impl IntoView {
             {move || match ecran.get() {
                 Ecran::Chargement => view! { <p class="attente" role="status">"Chargement de votre parcours…"</p> }.into_any(),
                 Ecran::Code => view! { <FormulaireCode/> }.into_any(),
-                Ecran::Parcours(e) => view! { <MonParcours e=*e recharger=charger/> }.into_any(),
+                Ecran::Parcours(e) => view! { <MonParcours e=*e message=message recharger=charger/> }.into_any(),
                 Ecran::Erreur(m) => view! {
                     <h1>"Mon parcours"</h1>
                     <p class="alerte" role="alert">{m}</p>
@@ -158,8 +160,11 @@ fn FormulaireCode() -> impl IntoView {
 }
 
 #[component]
-fn MonParcours(e: Espace, recharger: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let message = RwSignal::new(None::<String>);
+fn MonParcours(
+    e: Espace,
+    message: RwSignal<Option<String>>,
+    recharger: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let prochaine = e.prochaine.clone();
     let suivantes = e.suivantes.clone();
     let objectifs = e.objectifs.clone();
