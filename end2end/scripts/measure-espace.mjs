@@ -59,6 +59,8 @@ const url = await personalLink();
 for (const [what, target, ready] of [
   ['espace personnel (lien)', url, /^Bonjour /],
   ['accueil (code à taper)', `${BASE}/espace/`, 'Mon parcours Pass numérique'],
+  // For comparison: the staff app's first page, if the space were part of it.
+  ['application des conseillers (connexion), pour comparer', `${BASE}/connexion`, 'Connexion'],
 ]) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await measure(browser, target, ready));

@@ -88,6 +88,8 @@ test('Monique opens her space on her phone and says she cannot come; the dashboa
   await expect(page.getByText('prévenu(e) par la personne').first()).toBeVisible();
   const ligne = page.locator('.agenda__item', { hasText: 'prévenu(e) par la personne' }).first();
   await expect(ligne).toContainText('Monique');
+  await page.goto(`/parcours/${id}/seances`);
+  await expect(page.locator('.seance', { hasText: 'prévenu(e) par la personne' })).toHaveCount(1);
 
   // Deactivated: the link opens nothing any more.
   await page.goto(`/parcours/${id}`);

@@ -285,6 +285,10 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     assert_eq!(s["prevenu_par_personne"], true);
     let other = d.body["prochaines_seances"].as_array().unwrap().iter().find(|s| s["seance_id"] == yann.seances[3]).unwrap().clone();
     assert_eq!(other["prevenu_par_personne"], false);
+    // And so does the parcours' list of sessions.
+    let dossier = wizard::dossier(&app, &cookie, zoe.parcours).await;
+    let flags: Vec<bool> = wizard::seances(&dossier).iter().map(|s| s["prevenu_par_personne"].as_bool().unwrap()).collect();
+    assert_eq!(flags, [false, false, false, true, false]);
 }
 
 #[tokio::test]

@@ -251,7 +251,7 @@ fn apporter(d: &Dossier) -> Vec<String> {
     out
 }
 
-fn seance_espace(d: &Dossier, s: &SeanceView, now: chrono::NaiveDateTime, prevenu: bool) -> SeanceEspace {
+fn seance_espace(d: &Dossier, s: &SeanceView, now: chrono::NaiveDateTime) -> SeanceEspace {
     let futur = s.debut > now;
     SeanceEspace {
         id: s.id,
@@ -264,7 +264,7 @@ fn seance_espace(d: &Dossier, s: &SeanceView, now: chrono::NaiveDateTime, preven
         etat: match s.statut {
             StatutSeance::Prevue => "Prévue".into(),
             StatutSeance::Tenue => "Faite".into(),
-            StatutSeance::AbsenteExcusee if prevenu => "Annulée : vous avez prévenu".into(),
+            StatutSeance::AbsenteExcusee if s.prevenu_par_personne => "Annulée : vous avez prévenu".into(),
             StatutSeance::AbsenteExcusee => "Annulée".into(),
             StatutSeance::AbsenteNonExcusee => "Manquée".into(),
         },
@@ -299,7 +299,7 @@ fn appris(s: &SeanceView) -> Vec<String> {
 }
 
 /// The person's page, built from their parcours: only what they may read.
-fn espace_of(state: &AppState, d: &Dossier, token: &str, prevenus: &[i64], agenda: bool) -> Espace {
+fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
     let now = paris::to_local(Utc::now());
     let a_venir: Vec<&SeanceView> =
         d.seances.iter().filter(|s| s.debut > now && s.statut != StatutSeance::Tenue).collect();
@@ -307,7 +307,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, prevenus: &[i64], agend
     let suivantes = a_venir
         .iter()
         .filter(|s| Some(s.id) != prochaine.map(|p| p.id))
-        .map(|s| seance_espace(d, s, now, prevenus.contains(&s.id)))
+        .map(|s| seance_espace(d, s, now))
         .collect();
     let mut tenues: Vec<SeanceTenueEspace> = d
         .seances
@@ -372,7 +372,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, prevenus: &[i64], agend
         termine,
         seances_tenues: d.seances.iter().filter(|s| s.statut == StatutSeance::Tenue).count() as i64,
         seances_total: d.carnet.nb_passes,
-        prochaine: prochaine.map(|s| seance_espace(d, s, now, false)),
+        prochaine: prochaine.map(|s| seance_espace(d, s, now)),
         suivantes,
         tenues,
         objectifs,
@@ -380,16 +380,6 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, prevenus: &[i64], agend
         ics: format!("/api/v1/espace/{token}/seances.ics"),
         agenda: agenda.then(|| format!("{base}/api/v1/espace/{token}/agenda.ics")),
     }
-}
-
-/// Sessions of the parcours excused by the person themselves.
-async fn prevenus(state: &AppState, parcours_id: i64) -> AppResult<Vec<i64>> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM seances WHERE parcours_id = $1 AND prevenu_par_personne_at IS NOT NULL")
-            .bind(parcours_id)
-            .fetch_all(&state.db)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 async fn view(
@@ -400,7 +390,7 @@ async fn view(
     let t = titulaire(&state, &ip, &token).await?;
     let d = load(&state, &t).await?;
     let agenda = espace::agenda_consent(&state.db, t.beneficiaire_id).await?;
-    let e = espace_of(&state, &d, &token, &prevenus(&state, t.parcours_id).await?, agenda);
+    let e = espace_of(&state, &d, &token, agenda);
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(e)))
 }
 
