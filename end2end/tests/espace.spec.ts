@@ -14,7 +14,8 @@ const phone = {
 };
 
 async function moniqueParcours(page: Page): Promise<string> {
-  const link = page.getByRole('link', { name: 'Monique', exact: true }).first();
+  // The home page lists both parcours and people: take the parcours' link.
+  const link = page.locator('a[href^="/parcours/"]', { hasText: /^Monique$/ }).first();
   await expect(link).toBeVisible();
   const href = (await link.getAttribute('href'))!;
   return href.match(/\/parcours\/(\d+)/)![1];
