@@ -29,8 +29,11 @@ browser-tools:
 	./scripts/install-tools.sh browser
 
 ## The app, size-optimised (profile wasm-release), then precompressed (.br, .gz) for serving.
+## The beneficiary space « Mon parcours » is a second, small app (espace.html) built into
+## dist/espace after the staff app (whose build empties dist/).
 build: tools
 	trunk build --release
+	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	cargo run -q -p carnet-server -- precompress dist
 
 test-domain:

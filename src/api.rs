@@ -66,6 +66,7 @@ pub async fn send(method: &str, path: &str, body: Option<String>) -> Result<Stri
     let builder = match method {
         "POST" => Request::post(&url),
         "PUT" => Request::put(&url),
+        "DELETE" => Request::delete(&url),
         _ => Request::get(&url),
     };
     let request = match body {
@@ -542,4 +543,18 @@ pub mod ledger {
         ))
         .await
     }
+}
+
+// --- the beneficiary space: personal links
+
+pub async fn lien(id: i64) -> Result<carnet_domain::espace::LienEtat, ApiError> {
+    get(&format!("/parcours/{id}/lien")).await
+}
+
+pub async fn emettre_lien(id: i64) -> Result<carnet_domain::espace::LienEmis, ApiError> {
+    decode(&send("POST", &format!("/parcours/{id}/lien"), Some("{}".into())).await?)
+}
+
+pub async fn revoquer_lien(id: i64) -> Result<carnet_domain::espace::LienEtat, ApiError> {
+    decode(&send("DELETE", &format!("/parcours/{id}/lien"), None).await?)
 }

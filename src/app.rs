@@ -46,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("parcours/:id/seances/:sid") view=pages::seances::SeancePage/>
                     <Route path=path!("parcours/:id/bilan") view=pages::bilan::BilanPage/>
                     <Route path=path!("parcours/:id/bilan/imprimer") view=pages::bilan::BilanImprimerPage/>
+                    <Route path=path!("parcours/:id/lien/imprimer") view=pages::lien::FicheLienPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
                     <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>

@@ -34,15 +34,28 @@ async fn cache_headers(req: Request<Body>, next: Next) -> Response<Body> {
     resp
 }
 
-/// The app's files, with `index.html` as the answer for client routes (`/parcours/12`, …).
-pub fn static_files(dist: &Path) -> Router {
-    let index = dist.join("index.html");
-    let serve = ServeDir::new(dist)
+/// Where the beneficiary space is built (`trunk build espace.html --dist dist/espace`): a second,
+/// much smaller app served under `/espace/`.
+pub const ESPACE_DIR: &str = "espace";
+
+/// A built app's files, with its `index.html` as the answer for client routes.
+fn app_files(dir: &Path) -> ServeDir<ServeFile> {
+    let index = dir.join("index.html");
+    ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
+        .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip())
+}
+
+/// The staff app's files (`/parcours/12`, … answer its `index.html`), and the beneficiary
+/// space's under `/espace/` (its own `index.html` for its routes).
+pub fn static_files(dist: &Path) -> Router {
+    let espace = dist.join(ESPACE_DIR);
     Router::new()
-        .fallback_service(serve)
+        // `/espace` without the slash: the app's relative paths need it.
+        .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
+        .nest_service("/espace/", app_files(&espace))
+        .fallback_service(app_files(dist))
         .layer(axum::middleware::from_fn(cache_headers))
 }
 
@@ -50,7 +63,8 @@ pub fn static_files(dist: &Path) -> Router {
 /// allowing every inline script, allow exactly that one by its hash.
 pub fn content_security_policy(dist: Option<&Path>) -> String {
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
-    if let Some(html) = dist.and_then(|d| std::fs::read_to_string(d.join("index.html")).ok()) {
+    let pages = dist.map(|d| vec![d.join("index.html"), d.join(ESPACE_DIR).join("index.html")]).unwrap_or_default();
+    for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
         for body in inline_scripts(&html) {
             let digest = Sha256::digest(body.as_bytes());
             script_src.push(format!(

@@ -313,6 +313,8 @@ async fn the_export_holds_every_stored_field_of_the_person() {
     body["date_reception"] = wizard::intake_passe("Zoé", 40, 5)["date_reception"].clone();
     let p = wizard::parcours_complet(&app, &cookie, body).await;
     let b = beneficiaire_of(&app, p).await;
+    // Her personal link (beneficiary space): its hashes are held too.
+    assert_eq!(app.post(&format!("/api/v1/parcours/{p}/lien"), json!({}), &cookie).await.status, StatusCode::OK);
     // Someone else, whose data must not appear.
     app.intake(&cookie, intake_body("Autre", 41, 10)).await;
     app.get(&format!("/api/v1/beneficiaires/{b}"), &cookie).await;

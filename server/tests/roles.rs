@@ -5,9 +5,10 @@
 //! - any answer that shows the fixture person's identity must have written an access-journal
 //!   line (`crate::journal::identite_lue`), so an endpoint that forgets it fails here too.
 //!
-//! To add an endpoint: one `Row` in `table()`. To add a role (e.g. the beneficiary's personal
-//! token of issue 6's second half): one `Who` variant, its session in `Fixture::cookie`, and one
-//! more number per row.
+//! To add an endpoint: one `Row` in `table()`. To add a role: one `Who` variant, its session in
+//! `Fixture::cookie`, and one more number per row. The last column is the beneficiary holding
+//! their personal link (`{token}` in a path, `{code}` in a body); the other columns are given a
+//! token and a code that open nothing.
 
 mod common;
 mod wizard;
@@ -47,9 +48,12 @@ enum Who {
     Operateur,
     Hub,
     Admin,
+    /// The beneficiary: no account, the holder of the fixture person's personal link (and of its
+    /// short code). Everyone else is given a wrong token or code.
+    Beneficiaire,
 }
 
-const COLUMNS: [Who; 8] = [
+const COLUMNS: [Who; 9] = [
     Who::Anonyme,
     Who::Conseiller,
     Who::Coordinateur,
@@ -58,6 +62,7 @@ const COLUMNS: [Who; 8] = [
     Who::Operateur,
     Who::Hub,
     Who::Admin,
+    Who::Beneficiaire,
 ];
 
 /// What `{id}` stands for in a path.
@@ -78,6 +83,8 @@ enum Id {
     Import,
     /// A candidate venue in Brest reported by the conseiller.
     Candidat,
+    /// Its last session, moved 10 days ahead: still planned, in the future.
+    SeanceFuture,
 }
 
 struct Row {
@@ -88,7 +95,7 @@ struct Row {
     query: &'static str,
     body: fn(&Fixture) -> Option<Value>,
     /// One status per entry of `COLUMNS`.
-    expect: [u16; 8],
+    expect: [u16; 9],
 }
 
 fn none(_: &Fixture) -> Option<Value> {
@@ -104,95 +111,106 @@ fn table() -> Vec<Row> {
     use Method as M;
     let row = |method: Method, path, id, query, body: fn(&Fixture) -> Option<Value>, expect| Row { method, path, id, query, body, expect };
     vec![
-        //                                                                                  anon cons coord autre comm oper hub  admin
-        row(M::GET,  "/health",                              Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200]),
+        //                                                                                  anon cons coord autre comm oper hub  admin benef
+        row(M::GET,  "/health",                              Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/login",                          Id::None, "", |f| Some(json!({"email": f.conseiller_email, "password": PW})),
-                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::POST, "/auth/logout",                         Id::None, "", none,          [401, 204, 204, 204, 204, 204, 204, 204]),
-        row(M::GET,  "/auth/me",                             Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::POST, "/auth/logout",                         Id::None, "", none,          [401, 204, 204, 204, 204, 204, 204, 204, 401]),
+        row(M::GET,  "/auth/me",                             Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::POST, "/auth/mot-de-passe",                   Id::None, "", |_| Some(json!({"actuel": PW, "nouveau": "une phrase toute neuve", "confirmation": "une phrase toute neuve"})),
-                                                                                            [401, 200, 200, 200, 200, 200, 200, 200]),
+                                                                                            [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::POST, "/auth/reinitialisation",               Id::None, "", |_| Some(json!({"email": "quelquun@exemple.fr"})),
-                                                                                            [202, 202, 202, 202, 202, 202, 202, 202]),
+                                                                                            [202, 202, 202, 202, 202, 202, 202, 202, 202]),
         row(M::POST, "/auth/jeton",                          Id::None, "", |f| Some(json!({"jeton": f.invitation_token})),
-                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/jeton/mot-de-passe",             Id::None, "", |f| Some(json!({"jeton": f.invitation_token, "mot_de_passe": "une phrase toute neuve", "confirmation": "une phrase toute neuve"})),
-                                                                                            [200, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/communes",                            Id::None, "?q=brest", none,  [401, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/beneficiaires",                       Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
-        row(M::GET,  "/beneficiaires/{id}",                  Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/beneficiaires/{id}/donnees",          Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/beneficiaires/{id}/export",           Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/communes",                            Id::None, "?q=brest", none,  [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/beneficiaires",                       Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/beneficiaires/{id}",                  Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/beneficiaires/{id}/donnees",          Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/beneficiaires/{id}/export",           Id::Beneficiaire, "", none,  [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/beneficiaires/{id}/rectification",    Id::Beneficiaire, "", |_| Some(json!({"prenom": PRENOM, "annee_naissance": "1960"})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/beneficiaires/{id}/consentements",    Id::Beneficiaire, "", |_| Some(json!({"consentement": "agenda", "accorde": true})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::POST, "/beneficiaires/{id}/anonymisation",    Id::Beneficiaire, "", empty, [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::POST, "/beneficiaires/{id}/anonymisation",    Id::Beneficiaire, "", empty, [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours",                            Id::None, "", |_| Some(intake_body("Nouvelle", 200, 5)),
-                                                                                            [401, 201, 201, 201, 403, 403, 403, 403]),
-        row(M::GET,  "/parcours/{id}",                       Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/notice-information",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/notices",                             Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200]),
+                                                                                            [401, 201, 201, 201, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/parcours/{id}",                       Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/notice-information",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/notices",                             Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200, 401]),
         row(M::POST, "/notices",                             Id::None, "", |_| Some(json!({"version": "2", "titre": "Vos données", "texte": "## Qui ?\n\n{structure} garde vos données {duree}. ".repeat(8)})),
-                                                                                            [401, 403, 403, 403, 403, 403, 403, 201]),
-        row(M::GET,  "/journal-acces",                       Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403]),
-        row(M::GET,  "/comptes",                             Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 200]),
+                                                                                            [401, 403, 403, 403, 403, 403, 403, 201, 401]),
+        row(M::GET,  "/journal-acces",                       Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/comptes",                             Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 200, 401]),
         row(M::POST, "/comptes",                             Id::None, "", |f| Some(json!({"prenom": "Nouvel", "nom": "Agent", "email": "nouvel@exemple.fr", "role": "conseiller", "structure_id": f.structure})),
-                                                                                            [401, 403, 201, 403, 403, 403, 403, 201]),
-        row(M::POST, "/comptes/{id}/invitation",             Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
-        row(M::POST, "/comptes/{id}/desactivation",          Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
-        row(M::POST, "/comptes/{id}/reactivation",           Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200]),
-        row(M::GET,  "/structures",                          Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200]),
+                                                                                            [401, 403, 201, 403, 403, 403, 403, 201, 401]),
+        row(M::POST, "/comptes/{id}/invitation",             Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200, 401]),
+        row(M::POST, "/comptes/{id}/desactivation",          Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200, 401]),
+        row(M::POST, "/comptes/{id}/reactivation",           Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200, 401]),
+        row(M::GET,  "/structures",                          Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200, 401]),
         // The parcours wizard (issue 3): the fixture parcours is at its sessions, the first held.
-        row(M::GET,  "/packs",                               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
+        row(M::GET,  "/packs",                               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/diagnostics/{moment}",  Id::Parcours, "", |_| Some(wizard::diagnostic_body()),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/objectifs",             Id::Parcours, "", |f| Some(f.objectifs.clone()),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours/{id}/planning/proposition",  Id::Parcours, "", |_| Some(json!({"frequence": "hebdomadaire", "premiere_date": wizard::iso(today() + chrono::Duration::days(30)), "heure": "10:00", "duree_minutes": "60", "type_lieu": "lieu_activite", "seances": []})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/planning",              Id::Parcours, "", |_| Some(wizard::planning_body(&wizard::semaines_passees(5), "10:00")),
-                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/bilan",                 Id::Parcours, "", |_| Some(json!({"objectifs_atteints": {}, "orientation": "", "recommandations": "Continuer."})),
-                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
-        row(M::POST, "/parcours/{id}/cloture",               Id::Parcours, "", empty,     [401, 409, 409, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/parcours/{id}/seances.ics",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403, 401]),
+        row(M::POST, "/parcours/{id}/cloture",               Id::Parcours, "", empty,     [401, 409, 409, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/parcours/{id}/seances.ics",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
-                                                                                            [401, 409, 409, 404, 403, 403, 403, 403]),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/tenue",                  Id::Seance, "", |f| Some(json!({"code": f.codes[1], "date": &f.seance["debut"].as_str().unwrap()[..10], "heure": &f.seance["debut"].as_str().unwrap()[11..16]})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/seances/{id}/compte-rendu",           Id::SeanceTenue, "", |_| Some(json!({"thematiques": ["diagnostic_numerique"], "duree_minutes": "60"})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/absence",                Id::Seance, "", |_| Some(json!({"statut": "absente_excusee", "remplacement": false})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/seances/{id}/date",                   Id::Seance, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),
-                                                                                            [401, 200, 200, 404, 403, 403, 403, 403]),
-        row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403]),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        // The beneficiary space (issue 6): the staff side of the personal link…
+        row(M::GET,  "/parcours/{id}/lien",                  Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::POST, "/parcours/{id}/lien",                  Id::Parcours, "", empty,     [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::DELETE, "/parcours/{id}/lien",                Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        // …and the public side: a session is no key, only the token (or the code) is.
+        row(M::POST, "/espace/code",                         Id::None, "", |_| Some(json!({"code": "{code}"})),
+                                                                                            [422, 422, 422, 422, 422, 422, 422, 422, 200]),
+        row(M::GET,  "/espace/{token}",                      Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::GET,  "/espace/{token}/seances.ics",          Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::GET,  "/espace/{token}/agenda.ics",           Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::POST, "/espace/{token}/seances/{id}/absence", Id::SeanceFuture, "", empty, [404, 404, 404, 404, 404, 404, 404, 404, 200]),
         // Venues (issue 5). Everyone signed in reads the map and the venues; hubs (their
         // territory) and administrators import, edit and follow candidates.
-        row(M::GET,  "/lieux",                               Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/lieux",                               Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::GET,  "/lieux/carte",                         Id::None, "?zoom=6&ouest=-5&sud=42&est=9&nord=51", none,
-                                                                                            [401, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/lieux/carte/config",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/lieux/territoire",                    Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
-        row(M::GET,  "/lieux/couverture",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200]),
-        row(M::GET,  "/lieux/export.csv",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200]),
+                                                                                            [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/lieux/carte/config",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/lieux/territoire",                    Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/lieux/couverture",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/lieux/export.csv",                    Id::None, "", none,          [401, 403, 403, 403, 403, 403, 200, 200, 401]),
         row(M::POST, "/lieux/imports",                       Id::None, "?fichier=vide.csv", empty,
-                                                                                            [401, 403, 403, 403, 403, 403, 202, 202]),
-        row(M::GET,  "/lieux/imports/{id}",                  Id::Import, "", none,        [401, 404, 404, 404, 404, 404, 404, 200]),
-        row(M::GET,  "/lieux/{id}",                          Id::Lieu, "", none,          [401, 200, 200, 200, 200, 200, 200, 200]),
+                                                                                            [401, 403, 403, 403, 403, 403, 202, 202, 401]),
+        row(M::GET,  "/lieux/imports/{id}",                  Id::Import, "", none,        [401, 404, 404, 404, 404, 404, 404, 200, 401]),
+        row(M::GET,  "/lieux/{id}",                          Id::Lieu, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::POST, "/lieux/{id}/pass",                     Id::Lieu, "", |_| Some(json!({"accepte": true, "operateur": "Opérateur", "note": "convention"})),
-                                                                                            [401, 403, 403, 403, 403, 403, 200, 200]),
-        row(M::GET,  "/lieux/candidats",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200]),
+                                                                                            [401, 403, 403, 403, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/lieux/candidats",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
         row(M::POST, "/lieux/candidats",                     Id::None, "", |_| Some(candidat_body()),
-                                                                                            [401, 201, 201, 201, 403, 403, 201, 201]),
-        row(M::GET,  "/lieux/candidats/{id}",                Id::Candidat, "", none,      [401, 200, 200, 404, 403, 403, 200, 200]),
+                                                                                            [401, 201, 201, 201, 403, 403, 201, 201, 401]),
+        row(M::GET,  "/lieux/candidats/{id}",                Id::Candidat, "", none,      [401, 200, 200, 404, 403, 403, 200, 200, 401]),
         row(M::POST, "/lieux/candidats/{id}/etapes",         Id::Candidat, "", |_| Some(json!({"statut": "contacte", "note": "premier appel"})),
-                                                                                            [401, 403, 403, 404, 403, 403, 200, 200]),
-        row(M::GET,  "/parcours/{id}/orientation",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403]),
+                                                                                            [401, 403, 403, 404, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/parcours/{id}/orientation",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
     ]
 }
 
@@ -214,10 +232,14 @@ struct Fixture {
     codes: Vec<String>,
     seance: Value,
     seance_tenue: Value,
+    seance_future: i64,
     objectifs: Value,
     lieu: i64,
     import: i64,
     candidat: i64,
+    /// The fixture person's personal link: its token and short code.
+    token: String,
+    code: String,
 }
 
 impl Fixture {
@@ -259,15 +281,18 @@ impl Fixture {
             codes: Vec::new(),
             seance: Value::Null,
             seance_tenue: Value::Null,
+            seance_future: 0,
             objectifs: Value::Null,
             lieu: 0,
             import: 0,
             candidat: 0,
+            token: String::new(),
+            code: String::new(),
         };
         // The fixture person, recorded by the conseiller through the real intake.
         let cookie = fx.cookie(Who::Conseiller).await.unwrap();
         let mut body = wizard::intake_passe(PRENOM, 100, 5);
-        body["information"] = json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE});
+        body["information"] = json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE, "agenda": true});
         fx.codes = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
         fx.parcours = fx.app.intake(&cookie, body).await;
         // Taken to its sessions (a weekly schedule already lived), the first one held.
@@ -286,6 +311,19 @@ impl Fixture {
         if lieux {
             fx.add_lieux(&cookie).await;
         }
+        fx.seance_future = seances[4]["id"].as_i64().unwrap();
+        let debut = now + chrono::Duration::days(10);
+        sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
+            .bind(debut)
+            .bind(debut + chrono::Duration::hours(1))
+            .bind(fx.seance_future)
+            .execute(&fx.app.db)
+            .await
+            .unwrap();
+        let r = fx.app.post(&format!("/api/v1/parcours/{}/lien", fx.parcours), json!({}), &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        fx.token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
+        fx.code = r.body["code"].as_str().unwrap().to_string();
         let (bid,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
             .bind(fx.parcours)
             .fetch_one(&fx.app.db)
@@ -338,7 +376,7 @@ impl Fixture {
         Some(format!("{}={token}", auth::COOKIE_NAME))
     }
 
-    fn path(&self, row: &Row) -> String {
+    fn path(&self, row: &Row, who: Who) -> String {
         let id = match row.id {
             Id::None => 0,
             Id::Beneficiaire => self.beneficiaire,
@@ -349,8 +387,11 @@ impl Fixture {
             Id::Lieu => self.lieu,
             Id::Import => self.import,
             Id::Candidat => self.candidat,
+            Id::SeanceFuture => self.seance_future,
         };
-        let path = row.path.replace("{id}", &id.to_string()).replace("{moment}", "initial");
+        // Everyone but the token holder tries a well-formed token that opens nothing.
+        let token = if who == Who::Beneficiaire { self.token.clone() } else { "A".repeat(43) };
+        let path = row.path.replace("{id}", &id.to_string()).replace("{moment}", "initial").replace("{token}", &token);
         format!("/api/v1{path}{}", row.query)
     }
 }
@@ -363,14 +404,17 @@ struct Outcome {
 async fn run_cell(row: &Row, who: Who) -> Outcome {
     let fx = Fixture::new(row.path.starts_with("/lieux")).await;
     let cookie = fx.cookie(who).await;
-    let path = fx.path(row);
+    let path = fx.path(row, who);
     let journal_before = fx.app.count("journal_acces").await;
     let body = (row.body)(&fx).or_else(|| (row.method == Method::POST).then(|| json!({})));
+    let code = if who == Who::Beneficiaire { fx.code.as_str() } else { "ZZZZ-ZZZZ" };
+    let body = body.map(|b| serde_json::from_str(&b.to_string().replace("{code}", code)).unwrap());
     let r = fx.app.request(row.method.clone(), &path, body, cookie.as_deref()).await;
     let journal_after = fx.app.count("journal_acces").await;
     let mut problems = Vec::new();
     let shows_identity = r.text.contains(PRENOM) || r.text.contains(TELEPHONE);
-    if shows_identity && journal_after == journal_before {
+    // The person reading their own space is not a staff read of their identity.
+    if shows_identity && journal_after == journal_before && who != Who::Beneficiaire {
         problems.push("shows the person's identity but wrote no access-journal line".to_string());
     }
     if shows_identity && !(200..300).contains(&r.status.as_u16()) {

@@ -298,6 +298,7 @@ fn Imprimable(d: Dossier) -> impl IntoView {
                 {orientation.map(|o| view! { <p>{format!("Vous pouvez vous adresser à : {o}.")}</p> })}
                 <p>{format!("{} reste à votre disposition.", d.structure)}</p>
             </section>
+            {crate::pages::lien::emis(id).map(|l| view! { <crate::pages::lien::BlocLien l=l/> })}
             <footer class="bilan-print__foot">
                 <p>{format!("Document remis le {}.", date_longue(today(chrono::Utc::now())))}</p>
                 <div class="signatures"><p>"Le conseiller numérique"</p><p>"La personne accompagnée"</p></div>

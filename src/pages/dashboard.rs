@@ -145,6 +145,7 @@ fn ligne_agenda(s: SeanceAgenda, avec_jour: bool) -> impl IntoView {
             <span class="agenda__quand">{quand}</span>
             <a href=format!("/parcours/{}/seances/{}", s.parcours_id, s.seance_id)>{format!("{} — {quoi}", s.prenom)}</a>
             {(s.statut != carnet_domain::parcours::seance::StatutSeance::Prevue).then(|| crate::pages::seances::statut_badge(s.statut))}
+            {s.prevenu_par_personne.then(|| view! { <span class="badge">"prévenu(e) par la personne"</span> })}
         </li>
     }
 }

@@ -14,6 +14,7 @@ pub mod intake;
 pub mod journal;
 pub mod lieux;
 pub mod ledger;
+pub mod lien;
 pub mod login;
 pub mod mot_de_passe;
 pub mod not_found;

@@ -101,6 +101,8 @@ fn Overview(d: Dossier) -> impl IntoView {
             </section>
         </div>
 
+        <crate::pages::lien::LienPersonnel parcours_id=p.id/>
+
         <section class="panel" aria-labelledby="carnet-title">
             <h2 id="carnet-title">{format!("Carnet n° {}", c.numero)}</h2>
             <p>{format!("{} pass de {} · valable jusqu'au {}", c.nb_passes, format_euros(c.valeur_faciale_centimes), date_courte(c.fin_validite))}</p>

@@ -84,6 +84,7 @@ fn Liste(d: Dossier) -> impl IntoView {
                         </div>
                         <div class="seance__etat">
                             {statut_badge(s.statut)}
+                            {s.prevenu_par_personne.then(|| view! { <span class="badge">"prévenu(e) par la personne"</span> })}
                             {a_tenir.then(|| view! { <span class="badge badge--warn">"À enregistrer"</span> })}
                         </div>
                     </li>
@@ -191,6 +192,7 @@ fn Seance(d: Dossier) -> impl IntoView {
         <div class="page-head">
             <h1>{titre_seance(&s, nb)}</h1>
             {statut_badge(s.statut)}
+            {s.prevenu_par_personne.then(|| view! { <span class="badge">"prévenu(e) par la personne"</span> })}
         </div>
         <p class="lead">{format!("{} avec {} · {}", quand(&s), d.beneficiaire.prenom, coop::label(coop::TYPE_LIEU, &s.type_lieu).unwrap_or(""))}</p>
         <section class="panel" aria-labelledby="theme-title">

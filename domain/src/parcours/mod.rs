@@ -85,6 +85,9 @@ pub struct SeanceView {
     pub compte_rendu: Option<CompteRenduView>,
     /// The absent session this one replaces.
     pub remplace: Option<i64>,
+    /// Excused by the person from their space (« Je ne pourrai pas venir »).
+    #[serde(default)]
+    pub prevenu_par_personne: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -203,6 +206,9 @@ pub struct SeanceAgenda {
     pub numero: Option<i64>,
     pub nb_passes: i64,
     pub theme: Option<String>,
+    /// Excused by the person from their space (« Je ne pourrai pas venir »).
+    #[serde(default)]
+    pub prevenu_par_personne: bool,
 }
 
 /// One parcours on the dashboard, with its progress.

@@ -10,6 +10,7 @@ mod candidats;
 mod communes;
 mod comptes;
 mod donnees;
+mod espace;
 mod etapes;
 mod health;
 pub mod lieux;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(parcours::router())
         .merge(comptes::router())
         .merge(donnees::router())
+        .merge(espace::router())
         .merge(etapes::router())
         .merge(seances::router())
         .merge(tableau_de_bord::router())

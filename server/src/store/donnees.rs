@@ -343,7 +343,7 @@ impl Motif {
 /// categories the Coop's reports use (age band, gender, social status), which name nobody.
 /// Returns false if the person was already anonymised (so running it twice changes nothing).
 ///
-/// Seam: the beneficiary's personal link (issue 6, second half) must be revoked here too.
+/// Their personal links (beneficiary space) stop working too.
 pub async fn anonymise(
     conn: &mut SqliteConnection,
     beneficiaire_id: i64,
@@ -367,6 +367,7 @@ pub async fn anonymise(
         return Ok(false);
     }
     delete_contacts(conn, beneficiaire_id).await?;
+    crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
     // Levels, themes, dates and reports' coded values stay for the statistics.
     for sql in [
@@ -556,6 +557,16 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
         table: "pass_validations",
         titre: "Validations de ses pass",
         filtre: "carnet_id IN (SELECT id FROM carnets WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
+        table: "liens_personnels",
+        titre: "Liens personnels (espace « Mon parcours ») : empreintes des codes",
+        filtre: "parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
+    },
+    ExportSource {
+        table: "liens_jetons",
+        titre: "Liens personnels : empreintes des jetons",
+        filtre: "lien_id IN (SELECT l.id FROM liens_personnels l JOIN parcours p ON p.id = l.parcours_id WHERE p.beneficiaire_id = $1)",
     },
     ExportSource {
         table: "audit_log",

@@ -6,6 +6,7 @@ pub mod candidats;
 pub mod communes;
 pub mod comptes;
 pub mod donnees;
+pub mod espace;
 pub mod journal;
 pub mod dossier;
 pub mod etapes;

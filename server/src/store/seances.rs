@@ -34,6 +34,7 @@ pub struct SeanceRow {
     pub pass_valeur: Option<i64>,
     pub pass_validated_at: Option<DateTime<Utc>>,
     pub pass_structure: Option<String>,
+    pub prevenu_par_personne_at: Option<DateTime<Utc>>,
 }
 
 impl SeanceRow {
@@ -53,7 +54,7 @@ impl SeanceRow {
 const SELECT: &str = "SELECT s.id, s.parcours_id, s.conseiller_id, s.uid, s.sequence, s.debut, s.fin, s.type_lieu,
         s.statut, s.remplace_seance_id, s.cr_thematiques, s.cr_duree_minutes, s.cr_materiel, s.cr_autonomie,
         s.cr_notes, s.updated_at, pa.rang AS pass_rang, pa.code AS pass_code, pa.valeur_centimes AS pass_valeur,
-        pa.validated_at AS pass_validated_at, cs.nom AS pass_structure
+        pa.validated_at AS pass_validated_at, cs.nom AS pass_structure, s.prevenu_par_personne_at
     FROM seances s
     LEFT JOIN passes pa ON pa.seance_id = s.id
     LEFT JOIN structures cs ON cs.id = pa.credited_structure_id";
@@ -116,6 +117,7 @@ pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
                     notes: r.cr_notes.clone().unwrap_or_default(),
                 }),
                 remplace: r.remplace_seance_id,
+                prevenu_par_personne: r.prevenu_par_personne_at.is_some(),
             }
         })
         .collect()
@@ -293,6 +295,7 @@ struct AgendaRow {
     nb_passes: i64,
     numero: Option<i64>,
     theme: Option<String>,
+    prevenu: bool,
 }
 
 /// The conseiller's sessions starting in [from, to), with their position and theme.
@@ -307,6 +310,7 @@ pub async fn agenda(
         "SELECT x.*, (SELECT t.titre FROM parcours_themes t WHERE t.parcours_id = x.parcours_id AND t.rang = x.numero) AS theme
          FROM (
            SELECT s.id, s.parcours_id, b.prenom, s.debut, s.fin, s.statut, ca.nb_passes,
+                  s.prevenu_par_personne_at IS NOT NULL AS prevenu,
                   CASE WHEN s.statut IN ('prevue', 'tenue') THEN
                     (SELECT COUNT(*) FROM seances s2 WHERE s2.parcours_id = s.parcours_id
                        AND s2.statut IN ('prevue', 'tenue')
@@ -340,6 +344,7 @@ pub async fn agenda(
             numero: r.numero,
             nb_passes: r.nb_passes,
             theme: r.theme,
+            prevenu_par_personne: r.prevenu,
         })
         .collect())
 }

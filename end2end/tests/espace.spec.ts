@@ -1,0 +1,107 @@
+// The beneficiary space « Mon parcours »: a conseillère gives Monique (demo parcours in
+// progress) her personal link and prints its sheet; on a phone-sized Chromium, Monique opens it,
+// sees her next session and her progress, says she cannot come, and the dashboard shows it.
+import { test, expect, devices, Page } from '@playwright/test';
+import { login, expectAccessible } from './helpers';
+
+const phone = {
+  viewport: devices['Pixel 5'].viewport,
+  deviceScaleFactor: devices['Pixel 5'].deviceScaleFactor,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'fr-FR',
+  timezoneId: 'Europe/Paris',
+};
+
+async function moniqueParcours(page: Page): Promise<string> {
+  // The home page lists both parcours and people: take the parcours' link.
+  const link = page.locator('a[href^="/parcours/"]', { hasText: /^Monique$/ }).first();
+  await expect(link).toBeVisible();
+  const href = (await link.getAttribute('href'))!;
+  return href.match(/\/parcours\/(\d+)/)![1];
+}
+
+test('Monique opens her space on her phone and says she cannot come; the dashboard shows it', async ({ page, browser }) => {
+  await login(page);
+  const id = await moniqueParcours(page);
+  await page.goto(`/parcours/${id}`);
+  const panel = page.getByRole('region', { name: 'Lien personnel' });
+  await expect(panel.getByText('Pas de lien actif.')).toBeVisible();
+  await panel.getByRole('button', { name: 'Créer le lien personnel' }).click();
+  const url = await panel.getByLabel('Lien à ouvrir sur son téléphone').inputValue();
+  expect(url).toMatch(/\/espace\/#[A-Za-z0-9_-]{43}$/);
+  const code = (await panel.locator('.lien-code').textContent())!.trim();
+  expect(code).toMatch(/^[A-Z2-7]{4}-[A-Z2-7]{4}$/);
+  await expect(panel.getByRole('img', { name: 'QR code du lien personnel' }).locator('svg')).toBeVisible();
+  await expectAccessible(page, 'the parcours page with its personal link');
+
+  // The printable sheet: QR code, code, schedule.
+  await panel.getByRole('link', { name: 'Imprimer la fiche du lien' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Vos rendez-vous, Monique' })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'QR code du lien personnel' })).toBeVisible();
+  await expect(page.getByText(code)).toBeVisible();
+  await expect(page.locator('.fiche-seances li').first()).toBeVisible();
+  await expectAccessible(page, 'the personal link sheet');
+
+  // On her phone.
+  const ctx = await browser.newContext(phone);
+  const mobile = await ctx.newPage();
+  await mobile.goto(url);
+  await expect(mobile.getByRole('heading', { level: 1, name: 'Bonjour Monique' })).toBeVisible();
+  const prochain = mobile.getByRole('region', { name: 'Mon prochain rendez-vous' });
+  await expect(prochain).toBeVisible();
+  const jour = (await prochain.locator('.grand').first().textContent())!.trim();
+  expect(jour).toMatch(/^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) /);
+  await expect(prochain.getByText('Votre carnet de Pass numérique')).toBeVisible();
+  const progres = mobile.getByRole('region', { name: 'Mes progrès' });
+  await expect(progres.getByText('2 séances faites sur 5')).toBeVisible();
+  await expect(progres.getByRole('heading', { name: 'Mes objectifs' })).toBeVisible();
+  // Large text for people far from screens.
+  const size = await mobile.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  expect(size).toBeGreaterThanOrEqual(18);
+  await expectAccessible(mobile, 'the beneficiary space');
+
+  // « Je ne pourrai pas venir », confirmed.
+  await prochain.getByRole('button', { name: 'Je ne pourrai pas venir' }).click();
+  await expect(prochain.getByText(/Vous ne pourrez pas venir le/)).toBeVisible();
+  await expectAccessible(mobile, 'the confirmation of « Je ne pourrai pas venir »');
+  await prochain.getByRole('button', { name: 'Oui, je préviens' }).click();
+  await expect(mobile.getByRole('status').filter({ hasText: "C'est noté" })).toBeVisible();
+  await expect(mobile.getByText('Annulée : vous avez prévenu')).toBeVisible();
+  await expect(mobile.getByRole('region', { name: 'Mon prochain rendez-vous' }).locator('.grand').first()).not.toHaveText(jour);
+
+  // The home page: the short code typed (loosely) opens the same space.
+  const home = await ctx.newPage();
+  await home.goto('/espace/');
+  await expect(home.getByRole('heading', { level: 1, name: 'Mon parcours Pass numérique' })).toBeVisible();
+  await expectAccessible(home, 'the home page of the beneficiary space');
+  await home.getByLabel('Tapez votre code').fill('ZZZZ-ZZZZ');
+  await home.getByRole('button', { name: 'Voir mon parcours' }).click();
+  await expect(home.getByRole('alert')).toContainText('ce code ne marche pas');
+  await expectAccessible(home, 'the home page with a wrong code');
+  await home.getByLabel('Tapez votre code').fill(code.toLowerCase().replace('-', ' '));
+  await home.getByRole('button', { name: 'Voir mon parcours' }).click();
+  await expect(home.getByRole('heading', { level: 1, name: 'Bonjour Monique' })).toBeVisible();
+  await ctx.close();
+
+  // The conseillère's dashboard says Monique told.
+  await page.goto('/');
+  await expect(page.getByText('prévenu(e) par la personne').first()).toBeVisible();
+  const ligne = page.locator('.agenda__item', { hasText: 'prévenu(e) par la personne' }).first();
+  await expect(ligne).toContainText('Monique');
+  await page.goto(`/parcours/${id}/seances`);
+  await expect(page.locator('.seance', { hasText: 'prévenu(e) par la personne' })).toHaveCount(1);
+
+  // Deactivated: the link opens nothing any more.
+  await page.goto(`/parcours/${id}`);
+  const panel2 = page.getByRole('region', { name: 'Lien personnel' });
+  await panel2.getByRole('button', { name: 'Désactiver le lien' }).click();
+  await page.getByRole('button', { name: 'Désactiver', exact: true }).click();
+  await expect(panel2.getByText('Pas de lien actif.')).toBeVisible();
+  const ctx2 = await browser.newContext(phone);
+  const again = await ctx2.newPage();
+  await again.goto(url);
+  await expect(again.getByRole('alert')).toContainText('Ce lien ne marche plus');
+  await expectAccessible(again, 'the beneficiary space with a revoked link');
+  await ctx2.close();
+});

@@ -1,0 +1,506 @@
+//! The beneficiary space « Mon parcours ».
+//!
+//! Staff side (a conseiller or coordinateur of the structure; 404 for others): the state of a
+//! parcours' personal link, issuing one (which revokes the previous), revoking it.
+//!
+//! Public side (no session: the token in the path IS the authorisation): the person's own view,
+//! their sessions as an `.ics` file and as a calendar feed (only with their « agenda » consent),
+//! « Je ne pourrai pas venir » on one of their future planned sessions, and the short code typed
+//! on the home page exchanged for a token. Unknown tokens and codes are throttled per client
+//! address (and codes globally), and a revoked or unknown token answers 404 like any other
+//! missing thing.
+
+use crate::auth::{ClientIp, CurrentUser};
+use crate::db::begin_write;
+use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::dossier::{self, Entete};
+use crate::store::espace::{self, Titulaire};
+use crate::store::{audit, seances, users};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carnet_domain::coop;
+use carnet_domain::espace::{
+    afficher_code, normaliser_code, BilanEspace, CodeRequest, CodeTrouve, Espace, LienEmis, LienEtat, ObjectifEspace,
+    Prevenu, SeanceEspace, SeanceTenueEspace,
+};
+use carnet_domain::paris;
+use carnet_domain::parcours::competences;
+use carnet_domain::parcours::ics::{self, EvenementIcs};
+use carnet_domain::parcours::planning::heure;
+use carnet_domain::parcours::seance::StatutSeance;
+use carnet_domain::parcours::{Dossier, SeanceView};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/parcours/{id}/lien", get(status).post(issue).delete(revoke))
+        .route("/espace/code", post(code))
+        .route("/espace/{token}", get(view))
+        .route("/espace/{token}/seances.ics", get(download))
+        .route("/espace/{token}/agenda.ics", get(feed))
+        .route("/espace/{token}/seances/{id}/absence", post(cannot_come))
+}
+
+/// Unknown tokens allowed per client address within the login window.
+const TOKEN_FAILURES_PER_IP: i64 = 30;
+/// Wrong short codes allowed per client address, and from everyone together, within the window.
+pub const CODE_FAILURES_PER_IP: i64 = 10;
+const CODE_FAILURES_GLOBAL: i64 = 300;
+
+async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
+    let since = Utc::now() - state.config.login_window;
+    for (key, max) in limits {
+        if users::count_failures(&state.db, key, since).await? >= *max {
+            return Err(AppError::TooManyRequests {
+                message: format!(
+                    "Trop d'essais. Réessayez dans {} minutes, ou demandez votre lien à votre conseiller.",
+                    state.config.login_window.num_minutes()
+                ),
+                retry_after_secs: state.config.login_window.num_seconds() as u64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whose space this token opens; an unknown or revoked token is counted against the address.
+async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulaire> {
+    let key = format!("espace:jeton:ip:{ip}");
+    throttled(state, &[(&key, TOKEN_FAILURES_PER_IP)]).await?;
+    // Tokens are 43 URL-safe characters: anything else is not looked up, but still counted.
+    let plausible = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let found = if plausible { espace::find(&state.db, token).await? } else { None };
+    match found {
+        Some(t) => Ok(t),
+        None => {
+            users::record_failure(&state.db, &key, Utc::now()).await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+fn espace_url(state: &AppState, token: &str) -> String {
+    // The token in the fragment: the page's address never carries it to a server log or a
+    // Referer; the page itself sends it to the API.
+    format!("{}/espace/#{token}", state.config.public_url.trim_end_matches('/'))
+}
+
+fn date_heure(at: DateTime<Utc>) -> String {
+    let local = paris::to_local(at);
+    format!("{} à {}", paris::date_longue(local.date()), heure(local.time()))
+}
+
+// --- staff side
+
+async fn ouvrir(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Entete> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let mut conn = state.db.acquire().await?;
+    dossier::entete(&mut conn, id, structure_id).await?.ok_or(AppError::NotFound)
+}
+
+async fn etat(state: &AppState, parcours_id: i64) -> AppResult<LienEtat> {
+    let active = espace::active(&state.db, parcours_id).await?;
+    let (beneficiaire_id,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        .bind(parcours_id)
+        .fetch_one(&state.db)
+        .await?;
+    Ok(LienEtat {
+        actif: active.is_some(),
+        cree: active.map(|(at, par)| match par {
+            Some(p) => format!("{} par {p}", date_heure(at)),
+            None => date_heure(at),
+        }),
+        agenda: espace::agenda_consent(&state.db, beneficiaire_id).await?,
+    })
+}
+
+async fn status(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEtat>> {
+    ouvrir(&state, &user, id).await?;
+    Ok(Json(etat(&state, id).await?))
+}
+
+/// The QR code of a link, as an inline SVG (no XML declaration), black on white.
+fn qr_svg(url: &str) -> AppResult<String> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| anyhow::anyhow!("QR code : {e}"))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(180, 180)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    Ok(match svg.find("<svg") {
+        Some(i) => svg[i..].to_string(),
+        None => svg,
+    })
+}
+
+async fn issue(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEmis>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = Utc::now();
+    let mut tx = begin_write(&state.db).await?;
+    let e = dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let (anonymised,): (bool,) =
+        sqlx::query_as("SELECT b.anonymise_at IS NOT NULL FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1")
+            .bind(e.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if anonymised {
+        return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
+    }
+    let emis = espace::issue(&mut tx, id, user.id, now).await?;
+    audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_emis", None::<&()>, None::<&()>).await?;
+    tx.commit().await?;
+    let url = espace_url(&state, &emis.token);
+    Ok(Json(LienEmis {
+        qr_svg: qr_svg(&url)?,
+        url,
+        code: afficher_code(&emis.code),
+        accueil: format!("{}/espace/", state.config.public_url.trim_end_matches('/')),
+        etat: etat(&state, id).await?,
+    }))
+}
+
+async fn revoke(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEtat>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = Utc::now();
+    let mut tx = begin_write(&state.db).await?;
+    dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    if espace::revoke(&mut tx, id, now).await? {
+        audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_revoque", None::<&()>, None::<&()>).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(etat(&state, id).await?))
+}
+
+// --- public side
+
+async fn code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<CodeRequest>,
+) -> AppResult<Json<CodeTrouve>> {
+    let ip_key = format!("espace:code:ip:{ip}");
+    let global_key = "espace:code:tous";
+    throttled(&state, &[(&ip_key, CODE_FAILURES_PER_IP), (global_key, CODE_FAILURES_GLOBAL)]).await?;
+    let Some(code) = normaliser_code(&req.code) else {
+        return Err(AppError::field(
+            "code",
+            "Code : il a 8 lettres et chiffres, par exemple ABCD-EFGH. Il est écrit sur la feuille donnée par votre conseiller.",
+        ));
+    };
+    let now = Utc::now();
+    let mut tx = begin_write(&state.db).await?;
+    let jeton = espace::exchange_code(&mut tx, &code, now).await?;
+    tx.commit().await?;
+    match jeton {
+        Some(jeton) => Ok(Json(CodeTrouve { jeton })),
+        None => {
+            users::record_failure(&state.db, &ip_key, now).await?;
+            users::record_failure(&state.db, global_key, now).await?;
+            Err(AppError::field(
+                "code",
+                "Code : ce code ne marche pas. Vérifiez chaque lettre, ou demandez un nouveau code à votre conseiller.",
+            ))
+        }
+    }
+}
+
+async fn load(state: &AppState, t: &Titulaire) -> AppResult<Dossier> {
+    dossier::load(&state.db, t.parcours_id, t.structure_id).await?.ok_or(AppError::NotFound)
+}
+
+fn lieu(d: &Dossier, s: &SeanceView) -> String {
+    match coop::label(coop::TYPE_LIEU, &s.type_lieu) {
+        Some(_) if s.type_lieu == "domicile" => "Chez vous".to_string(),
+        Some(_) if s.type_lieu == "a_distance" => format!("À distance, avec {}", d.structure),
+        _ => d.structure.clone(),
+    }
+}
+
+fn numero(d: &Dossier, s: &SeanceView) -> String {
+    s.numero.map(|k| format!("Séance {k} sur {}", d.carnet.nb_passes)).unwrap_or_default()
+}
+
+/// What to bring: the carnet (a pass is given at each session) and the device used so far.
+fn apporter(d: &Dossier) -> Vec<String> {
+    let mut out = vec!["Votre carnet de Pass numérique".to_string()];
+    let materiel = d
+        .seances
+        .iter()
+        .rev()
+        .filter_map(|s| s.compte_rendu.as_ref())
+        .find(|cr| !cr.materiel.is_empty())
+        .map(|cr| cr.materiel.clone())
+        .unwrap_or_default();
+    for m in materiel {
+        match m.as_str() {
+            "telephone" => out.push("Votre téléphone portable, chargé".into()),
+            "ordinateur" => out.push("Votre ordinateur portable, si vous en avez un".into()),
+            "tablette" => out.push("Votre tablette, chargée".into()),
+            _ => {}
+        }
+    }
+    out.push("Vos codes (adresse e-mail, mots de passe) si vous en avez".into());
+    out
+}
+
+fn seance_espace(d: &Dossier, s: &SeanceView, now: chrono::NaiveDateTime) -> SeanceEspace {
+    let futur = s.debut > now;
+    SeanceEspace {
+        id: s.id,
+        jour: paris::date_longue(s.debut.date()),
+        heures: format!("de {} à {}", heure(s.debut.time()), heure(s.fin.time())),
+        lieu: lieu(d, s),
+        numero: numero(d, s),
+        theme: s.theme.as_ref().map(|t| t.titre.clone()),
+        apporter: if s.statut == StatutSeance::Prevue { apporter(d) } else { Vec::new() },
+        etat: match s.statut {
+            StatutSeance::Prevue => "Prévue".into(),
+            StatutSeance::Tenue => "Faite".into(),
+            StatutSeance::AbsenteExcusee if s.prevenu_par_personne => "Annulée : vous avez prévenu".into(),
+            StatutSeance::AbsenteExcusee => "Annulée".into(),
+            StatutSeance::AbsenteNonExcusee => "Manquée".into(),
+        },
+        peut_prevenir: s.statut == StatutSeance::Prevue && futur,
+    }
+}
+
+fn appris(s: &SeanceView) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |x: String| {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    };
+    if let Some(t) = &s.theme {
+        for c in &t.competences {
+            if let Some(titre) = competences::titre(c) {
+                add(titre.to_string());
+            }
+        }
+    }
+    if let Some(cr) = &s.compte_rendu {
+        for th in &cr.thematiques {
+            if let Some(l) = coop::label(coop::THEMATIQUES_MEDIATION_NUMERIQUE, th)
+                .or_else(|| coop::label(coop::THEMATIQUES_DEMARCHES_ADMINISTRATIVES, th))
+            {
+                add(l.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The person's page, built from their parcours: only what they may read.
+fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
+    let now = paris::to_local(Utc::now());
+    let a_venir: Vec<&SeanceView> =
+        d.seances.iter().filter(|s| s.debut > now && s.statut != StatutSeance::Tenue).collect();
+    let prochaine = a_venir.iter().find(|s| s.statut == StatutSeance::Prevue).copied();
+    let suivantes = a_venir
+        .iter()
+        .filter(|s| Some(s.id) != prochaine.map(|p| p.id))
+        .map(|s| seance_espace(d, s, now))
+        .collect();
+    let mut tenues: Vec<SeanceTenueEspace> = d
+        .seances
+        .iter()
+        .filter(|s| s.statut == StatutSeance::Tenue)
+        .map(|s| SeanceTenueEspace {
+            jour: paris::date_longue(s.debut.date()),
+            numero: numero(d, s),
+            theme: s.theme.as_ref().map(|t| t.titre.clone()),
+            appris: appris(s),
+        })
+        .collect();
+    tenues.reverse();
+    let objectifs = d
+        .objectifs
+        .iter()
+        .map(|o| {
+            let pour: Vec<&SeanceView> = d
+                .seances
+                .iter()
+                .filter(|s| !s.statut.est_absence())
+                .filter(|s| s.theme.as_ref().is_some_and(|t| t.competences.contains(&o.competence)))
+                .collect();
+            let faites = pour.iter().filter(|s| s.statut == StatutSeance::Tenue).count() as i64;
+            let prevues = pour.len() as i64;
+            let texte = match o.atteint {
+                Some(true) => "Objectif atteint".to_string(),
+                Some(false) => "Pas encore atteint : à continuer".to_string(),
+                None if prevues == 0 => "Travaillé tout au long du parcours".to_string(),
+                None => format!("{faites} séance{} sur {prevues} faite{}", if faites > 1 { "s" } else { "" }, if faites > 1 { "s" } else { "" }),
+            };
+            ObjectifEspace {
+                libelle: competences::titre(&o.competence).unwrap_or(&o.competence).to_string(),
+                niveau_vise: o.niveau_cible.libelle().to_string(),
+                seances_faites: faites,
+                seances_prevues: prevues,
+                atteint: o.atteint,
+                texte,
+            }
+        })
+        .collect();
+    let termine = d.etat == "termine";
+    let bilan = match (&d.bilan, termine) {
+        (Some(b), true) => Some(BilanEspace {
+            date: paris::date_longue(paris::today(b.closed_at.unwrap_or(b.updated_at))),
+            atteints: d.objectifs.iter().filter(|o| o.atteint == Some(true)).count() as i64,
+            total: d.objectifs.len() as i64,
+            orientation: b
+                .orientation
+                .as_deref()
+                .and_then(|o| coop::label(coop::STRUCTURE_DE_REDIRECTION, o))
+                .map(str::to_string),
+            recommandations: b.recommandations.clone(),
+        }),
+        _ => None,
+    };
+    let base = state.config.public_url.trim_end_matches('/');
+    Espace {
+        prenom: d.beneficiaire.prenom.clone(),
+        conseiller: d.conseiller.clone(),
+        structure: d.structure.clone(),
+        termine,
+        seances_tenues: d.seances.iter().filter(|s| s.statut == StatutSeance::Tenue).count() as i64,
+        seances_total: d.carnet.nb_passes,
+        prochaine: prochaine.map(|s| seance_espace(d, s, now)),
+        suivantes,
+        tenues,
+        objectifs,
+        bilan,
+        ics: format!("/api/v1/espace/{token}/seances.ics"),
+        agenda: agenda.then(|| format!("{base}/api/v1/espace/{token}/agenda.ics")),
+    }
+}
+
+async fn view(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<impl IntoResponse> {
+    let t = titulaire(&state, &ip, &token).await?;
+    let d = load(&state, &t).await?;
+    let agenda = espace::agenda_consent(&state.db, t.beneficiaire_id).await?;
+    let e = espace_of(&state, &d, &token, agenda);
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(e)))
+}
+
+async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
+    let d = load(state, t).await?;
+    let mut conn = state.db.acquire().await?;
+    let rows = seances::of_parcours(&mut conn, t.parcours_id).await?;
+    let n = d.carnet.nb_passes;
+    let evenements: Vec<EvenementIcs> = d
+        .seances
+        .iter()
+        .zip(rows.iter())
+        .map(|(s, r)| {
+            let titre = s.theme.as_ref().map(|t| t.titre.clone());
+            let resume = match (s.numero, &titre) {
+                (Some(k), Some(t)) => format!("Pass numérique – séance {k}/{n} : {t}"),
+                (Some(k), None) => format!("Pass numérique – séance {k}/{n}"),
+                (None, _) => format!("Pass numérique – séance ({})", s.statut.libelle().to_lowercase()),
+            };
+            let description = format!(
+                "Avec {} ({}).\nÀ apporter : {}.",
+                d.conseiller,
+                d.structure,
+                apporter(&d).join(", ").to_lowercase()
+            );
+            EvenementIcs {
+                uid: r.uid.clone(),
+                sequence: r.sequence,
+                debut: s.debut,
+                fin: s.fin,
+                resume,
+                lieu: lieu(&d, s),
+                description,
+                annule: s.statut.est_absence(),
+                modifie: r.updated_at,
+            }
+        })
+        .collect();
+    Ok(ics::calendrier("Mes séances Pass numérique", &evenements, Utc::now()))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<impl IntoResponse> {
+    let t = titulaire(&state, &ip, &token).await?;
+    let body = calendrier(&state, &t).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"mes-seances.ics\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    ))
+}
+
+/// The subscribable feed: calendar programs fetch it again and again, so it stays up to date.
+/// Only with the person's « agenda » consent (404 otherwise, like an unknown address).
+async fn feed(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<impl IntoResponse> {
+    let t = titulaire(&state, &ip, &token).await?;
+    if !espace::agenda_consent(&state.db, t.beneficiaire_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let body = calendrier(&state, &t).await?;
+    Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body))
+}
+
+/// « Je ne pourrai pas venir »: the only change possible from the space. A session of another
+/// person (or of nobody) is 404; one of theirs already past, held or cancelled is refused.
+async fn cannot_come(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath((token, seance_id)): ApiPath<(String, i64)>,
+) -> AppResult<Json<Prevenu>> {
+    let t = titulaire(&state, &ip, &token).await?;
+    let now = Utc::now();
+    let mut tx = begin_write(&state.db).await?;
+    let rows = seances::of_parcours(&mut tx, t.parcours_id).await?;
+    let s = rows.iter().find(|s| s.id == seance_id).ok_or(AppError::NotFound)?;
+    if !espace::excuse(&mut tx, t.parcours_id, seance_id, now).await? {
+        return Err(AppError::Conflict(
+            "Cette séance ne peut plus être annulée ici. Appelez votre conseiller.".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        now,
+        None,
+        "seance",
+        seance_id,
+        StatutSeance::AbsenteExcusee.code(),
+        Some(&json!({ "statut": "prevue" })),
+        Some(&json!({ "statut": StatutSeance::AbsenteExcusee.code(), "par": "beneficiaire", "parcours_id": t.parcours_id })),
+    )
+    .await?;
+    dossier::touch(&mut tx, t.parcours_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(seance_id, parcours_id = t.parcours_id, "séance annulée par la personne depuis son espace");
+    let local = s.debut_local();
+    Ok(Json(Prevenu {
+        message: format!(
+            "C'est noté : vous ne viendrez pas le {} à {}. Votre conseiller est prévenu et vous proposera une autre date.",
+            paris::date_longue(local.date()),
+            heure(local.time())
+        ),
+    }))
+}

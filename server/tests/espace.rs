@@ -1,0 +1,379 @@
+//! The beneficiary space: personal links (issue, revoke, hashes only), the person's own view and
+//! nothing else, throttled guessing, « Je ne pourrai pas venir » only for that person's future
+//! planned sessions, the calendar feed behind the « agenda » consent, and the separate small app
+//! served under `/espace/`.
+
+mod common;
+mod wizard;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use carnet_server::auth::token_hash;
+use carnet_server::Config;
+use chrono::{Duration, Utc};
+use common::*;
+use serde_json::{json, Value};
+
+/// A parcours at its sessions: the first two held (a report with private notes on the first),
+/// the third still planned in the past, the fourth and fifth moved to 3 and 10 days ahead.
+struct Personne {
+    parcours: i64,
+    beneficiaire: i64,
+    seances: Vec<i64>,
+    codes: Vec<String>,
+}
+
+const NOTES: &str = "Notes privées : situation familiale délicate.";
+
+async fn personne(app: &TestApp, cookie: &str, prenom: &str, seed: u8) -> Personne {
+    // Two people of one conseiller: not at the same time.
+    let heure = if prenom == "Yann" { "14:00" } else { "10:00" };
+    let (id, codes) = wizard::au_stade_seances(app, cookie, prenom, seed, 5, heure).await;
+    let d = wizard::dossier(app, cookie, id).await;
+    let s = wizard::seances(&d);
+    for k in 0..2 {
+        let r = wizard::tenir(app, cookie, &s[k], &codes[k]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let cr = json!({ "thematiques": ["diagnostic_numerique"], "duree_minutes": "60", "materiel": ["telephone"], "notes": NOTES });
+    let r = wizard::put(app, &format!("/api/v1/seances/{}/compte-rendu", s[0]["id"]), cr, cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let ids: Vec<i64> = s.iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    for (k, days) in [(3, 3), (4, 10)] {
+        let debut = Utc::now() + Duration::days(days);
+        sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
+            .bind(debut)
+            .bind(debut + Duration::hours(1))
+            .bind(ids[k])
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let (beneficiaire,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    Personne { parcours: id, beneficiaire, seances: ids, codes }
+}
+
+/// Issues the personal link; returns (token, short code).
+async fn lien(app: &TestApp, cookie: &str, parcours: i64) -> (String, String) {
+    let r = app.post(&format!("/api/v1/parcours/{parcours}/lien"), json!({}), cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let url = r.body["url"].as_str().unwrap();
+    let token = url.split_once("/espace/#").expect("the token is in the fragment").1.to_string();
+    (token, r.body["code"].as_str().unwrap().to_string())
+}
+
+async fn anon(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Resp {
+    app.request(method, path, body, None).await
+}
+
+async fn statut(app: &TestApp, seance: i64) -> (String, Option<String>) {
+    sqlx::query_as("SELECT statut, prevenu_par_personne_at FROM seances WHERE id = $1")
+        .bind(seance)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_token_gives_one_persons_own_data_and_nothing_else() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 10).await;
+    let yann = personne(&app, &cookie, "Yann", 11).await;
+    let (token, code) = lien(&app, &cookie, zoe.parcours).await;
+    lien(&app, &cookie, yann.parcours).await;
+
+    // Only hashes are stored.
+    assert_eq!(app.count("liens_jetons").await, 2);
+    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1").fetch_one(&app.db).await.unwrap();
+    assert_eq!(stored, token_hash(&token));
+    let (code_hash,): (String,) = sqlx::query_as("SELECT code_hash FROM liens_personnels ORDER BY id LIMIT 1").fetch_one(&app.db).await.unwrap();
+    assert_eq!(code_hash, token_hash(&code.replace('-', "")));
+    assert!(token.len() >= 43, "at least 256 bits in base64url: {token}");
+
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+    let e = &r.body;
+    assert_eq!(e["prenom"], "Zoé");
+    assert_eq!(e["seances_tenues"], 2);
+    assert_eq!(e["seances_total"], 5);
+    assert_eq!(e["prochaine"]["id"], zoe.seances[3]);
+    assert_eq!(e["prochaine"]["peut_prevenir"], true);
+    assert_eq!(e["prochaine"]["numero"], "Séance 4 sur 5");
+    assert!(e["prochaine"]["apporter"].as_array().unwrap().iter().any(|a| a == "Votre carnet de Pass numérique"));
+    assert!(e["prochaine"]["apporter"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("téléphone")), "{e}");
+    assert_eq!(e["suivantes"].as_array().unwrap().len(), 1);
+    assert_eq!(e["tenues"].as_array().unwrap().len(), 2);
+    assert!(!e["tenues"][1]["appris"].as_array().unwrap().is_empty(), "what was learned: {e}");
+    assert!(!e["objectifs"].as_array().unwrap().is_empty());
+    assert!(e["bilan"].is_null(), "no bilan before the parcours is closed");
+    assert!(e["agenda"].is_null(), "no feed without the « agenda » consent");
+    // Nothing of anyone else, nothing staff-only.
+    for absent in ["Yann", NOTES, "petits-enfants", "31 %", "CN-10", "a@exemple.fr"] {
+        assert!(!r.text.contains(absent), "« {absent} » must not be in the person's space: {}", r.text);
+    }
+    for c in zoe.codes.iter().chain(&yann.codes) {
+        assert!(!r.text.contains(c.as_str()) && !r.text.contains(&c.replace('-', "")), "pass codes are not shown");
+    }
+    // Another person's session through this token: 404, nothing written.
+    let audit = app.count("audit_log").await;
+    let r = anon(&app, Method::POST, &format!("/api/v1/espace/{token}/seances/{}/absence", yann.seances[3]), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(statut(&app, yann.seances[3]).await.0, "prevue");
+    assert_eq!(app.count("audit_log").await, audit);
+
+    // The staff side is the structure's only.
+    let (_, other) = app.conseiller("Autre", "b@exemple.fr").await;
+    let path = format!("/api/v1/parcours/{}/lien", zoe.parcours);
+    assert_eq!(app.get(&path, &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&path, json!({}), &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.request(Method::DELETE, &path, None, Some(&other)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(anon(&app, Method::GET, &path, None).await.status, StatusCode::UNAUTHORIZED);
+    let r = app.get(&path, &cookie).await;
+    assert_eq!(r.body["actif"], true);
+    assert!(r.body["cree"].as_str().unwrap().contains(" à "), "{}", r.text);
+    // The link's token is never shown again.
+    assert!(!r.text.contains(&token));
+}
+
+#[tokio::test]
+async fn a_revoked_or_replaced_token_answers_404() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 20).await;
+    let (t1, c1) = lien(&app, &cookie, zoe.parcours).await;
+    let view = |t: &str| format!("/api/v1/espace/{t}");
+    assert_eq!(anon(&app, Method::GET, &view(&t1), None).await.status, StatusCode::OK);
+
+    // Re-issued: the old link and code stop working.
+    let (t2, c2) = lien(&app, &cookie, zoe.parcours).await;
+    assert_ne!(t1, t2);
+    assert_eq!(anon(&app, Method::GET, &view(&t1), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c1}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(anon(&app, Method::GET, &view(&t2), None).await.status, StatusCode::OK);
+
+    // Revoked: every way in is closed, the ics and the absence too.
+    let r = app.request(Method::DELETE, &format!("/api/v1/parcours/{}/lien", zoe.parcours), None, Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["actif"], false);
+    for (m, p) in [
+        (Method::GET, view(&t2)),
+        (Method::GET, format!("{}/seances.ics", view(&t2))),
+        (Method::POST, format!("{}/seances/{}/absence", view(&t2), zoe.seances[3])),
+    ] {
+        let r = anon(&app, m, &p, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
+    }
+    assert_eq!(anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c2}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(statut(&app, zoe.seances[3]).await.0, "prevue");
+
+    // Anonymisation revokes it too, and no new one can be issued.
+    let (t3, _) = lien(&app, &cookie, zoe.parcours).await;
+    let r = app.post(&format!("/api/v1/beneficiaires/{}/anonymisation", zoe.beneficiaire), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(anon(&app, Method::GET, &view(&t3), None).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&format!("/api/v1/parcours/{}/lien", zoe.parcours), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL").fetch_one(&app.db).await.unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn the_short_code_opens_the_space_and_guessing_is_throttled() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 30).await;
+    let (_, code) = lien(&app, &cookie, zoe.parcours).await;
+    assert_eq!(code.len(), 9, "ABCD-EFGH: {code}");
+
+    // Typed loosely (lower case, spaces): a new token for the same space.
+    let typed = code.to_lowercase().replace('-', " ");
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": typed}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let t = r.body["jeton"].as_str().unwrap().to_string();
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{t}"), None).await;
+    assert_eq!(r.body["prenom"], "Zoé");
+
+    // Not a code at all: the field says why, nothing is counted.
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": "abc"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["code"].as_str().unwrap().starts_with("Code :"));
+    assert_eq!(app.count("login_failures").await, 0);
+
+    // Wrong codes: refused, then throttled — even the right code waits.
+    for i in 0..10 {
+        let wrong = format!("ZZZZ{:04}", "");
+        let wrong = format!("{}{}", &wrong[..4], ["ABCD", "EFGH", "JKLM", "NPQR", "STUV", "WXYZ", "2345", "6723", "AB23", "CD45"][i]);
+        let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": wrong}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}: {}", r.text);
+    }
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.headers.get("retry-after").is_some());
+    assert!(r.body["error"].as_str().unwrap().contains("Réessayez"));
+
+    // Unknown tokens: 404, then 429 after 30 from the same address.
+    for i in 0..30 {
+        let fake = format!("{:0>43}", i);
+        let r = anon(&app, Method::GET, &format!("/api/v1/espace/{fake}"), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "attempt {i}");
+    }
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{t}"), None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 40).await;
+    let yann = personne(&app, &cookie, "Yann", 41).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+    let absence = |s: i64| format!("/api/v1/espace/{token}/seances/{s}/absence");
+
+    let audit = app.count("audit_log").await;
+    // Held, planned but past, another person's, nonexistent: refused, nothing written.
+    for (s, expected) in [
+        (zoe.seances[0], StatusCode::CONFLICT),
+        (zoe.seances[2], StatusCode::CONFLICT),
+        (yann.seances[3], StatusCode::NOT_FOUND),
+        (999_999, StatusCode::NOT_FOUND),
+    ] {
+        let r = anon(&app, Method::POST, &absence(s), Some(json!({}))).await;
+        assert_eq!(r.status, expected, "séance {s}: {}", r.text);
+        assert!(r.body["error"].is_string());
+    }
+    assert_eq!(statut(&app, zoe.seances[0]).await.0, "tenue");
+    assert_eq!(statut(&app, zoe.seances[2]).await.0, "prevue");
+    assert_eq!(statut(&app, yann.seances[3]).await.0, "prevue");
+    assert_eq!(app.count("audit_log").await, audit);
+
+    // Her next session: excused, told by her, audited without a user.
+    let r = anon(&app, Method::POST, &absence(zoe.seances[3]), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["message"].as_str().unwrap().starts_with("C'est noté"));
+    let (st, prevenu) = statut(&app, zoe.seances[3]).await;
+    assert_eq!(st, "absente_excusee");
+    assert!(prevenu.is_some());
+    let (user, after): (Option<i64>, String) =
+        sqlx::query_as("SELECT user_id, after_json FROM audit_log WHERE entity = 'seance' AND entity_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(zoe.seances[3])
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(user, None);
+    assert!(after.contains("\"par\":\"beneficiaire\""), "{after}");
+    // Twice: refused.
+    assert_eq!(anon(&app, Method::POST, &absence(zoe.seances[3]), Some(json!({}))).await.status, StatusCode::CONFLICT);
+
+    // Her page now shows it cancelled and the next one as next.
+    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    assert_eq!(e["prochaine"]["id"], zoe.seances[4]);
+    assert_eq!(e["suivantes"][0]["etat"], "Annulée : vous avez prévenu");
+    assert_eq!(e["suivantes"][0]["peut_prevenir"], false);
+
+    // The conseiller's dashboard says who told.
+    let d = app.get("/api/v1/tableau-de-bord", &cookie).await;
+    let s = d.body["prochaines_seances"].as_array().unwrap().iter().find(|s| s["seance_id"] == zoe.seances[3]).cloned();
+    let s = s.unwrap_or_else(|| panic!("the excused session is on the dashboard: {}", d.text));
+    assert_eq!(s["statut"], "absente_excusee");
+    assert_eq!(s["prevenu_par_personne"], true);
+    let other = d.body["prochaines_seances"].as_array().unwrap().iter().find(|s| s["seance_id"] == yann.seances[3]).unwrap().clone();
+    assert_eq!(other["prevenu_par_personne"], false);
+    // And so does the parcours' list of sessions.
+    let dossier = wizard::dossier(&app, &cookie, zoe.parcours).await;
+    let flags: Vec<bool> = wizard::seances(&dossier).iter().map(|s| s["prevenu_par_personne"].as_bool().unwrap()).collect();
+    assert_eq!(flags, [false, false, false, true, false]);
+}
+
+#[tokio::test]
+async fn the_calendar_feed_needs_the_agenda_consent() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 50).await;
+    personne(&app, &cookie, "Yann", 51).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+    let feed = format!("/api/v1/espace/{token}/agenda.ics");
+
+    assert_eq!(anon(&app, Method::GET, &feed, None).await.status, StatusCode::NOT_FOUND);
+    // The one-off download needs no consent.
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}/seances.ics"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(r.text.starts_with("BEGIN:VCALENDAR"));
+    assert_eq!(r.text.matches("BEGIN:VEVENT").count(), 5, "her five sessions, nobody else's");
+    assert!(!r.text.contains("Yann") && !r.text.contains(NOTES));
+
+    let consent = format!("/api/v1/beneficiaires/{}/consentements", zoe.beneficiaire);
+    assert_eq!(app.post(&consent, json!({"consentement": "agenda", "accorde": true}), &cookie).await.status, StatusCode::OK);
+    let r = anon(&app, Method::GET, &feed, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
+    assert!(r.headers.get("content-disposition").is_none(), "a feed, not a download");
+    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    assert!(e["agenda"].as_str().unwrap().ends_with(&feed), "{e}");
+    assert_eq!(app.get(&format!("/api/v1/parcours/{}/lien", zoe.parcours), &cookie).await.body["agenda"], true);
+
+    // Withdrawn: the feed stops.
+    assert_eq!(app.post(&consent, json!({"consentement": "agenda", "accorde": false}), &cookie).await.status, StatusCode::OK);
+    assert_eq!(anon(&app, Method::GET, &feed, None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_issued_link_comes_with_its_qr_code_and_the_bilan_shows_once_closed() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let mut body = wizard::intake_passe("Zoé", 60, 5);
+    body["information"] = json!({"notice_id": 1, "notice_remise": true});
+    let p = wizard::parcours_complet(&app, &cookie, body).await;
+    let r = app.post(&format!("/api/v1/parcours/{p}/cloture"), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.post(&format!("/api/v1/parcours/{p}/lien"), json!({}), &cookie).await;
+    let svg = r.body["qr_svg"].as_str().unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{svg}");
+    assert!(r.body["accueil"].as_str().unwrap().ends_with("/espace/"));
+    let token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
+    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    assert_eq!(e["termine"], true);
+    assert!(e["prochaine"].is_null());
+    assert_eq!(e["bilan"]["recommandations"], "Venir aux ateliers du jeudi.");
+    assert_eq!(e["bilan"]["atteints"], e["bilan"]["total"]);
+    assert!(e["objectifs"].as_array().unwrap().iter().all(|o| o["texte"] == "Objectif atteint"));
+}
+
+fn fake_dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>staff</title>").unwrap();
+    std::fs::create_dir(dir.path().join("espace")).unwrap();
+    let index = "<!doctype html><title>espace</title><script type=\"module\">import init from '/espace/espace-0123456789abcdef.js';</script>";
+    std::fs::write(dir.path().join("espace/index.html"), index).unwrap();
+    std::fs::write(dir.path().join("espace/espace-0123456789abcdef.js"), "console.log('espace')").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_space_is_its_own_small_app_under_espace() {
+    let dist = fake_dist();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+    for path in ["/espace/", "/espace/code", "/espace/index.html"] {
+        let r = app.send(Request::builder().uri(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("<title>espace</title>"), "{path}: {}", r.text);
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("'sha256-"), "its loader is allowed by hash: {csp}");
+    }
+    let r = app.send(Request::builder().uri("/espace").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers.get("location").unwrap(), "/espace/");
+    let r = app.send(Request::builder().uri("/espace/espace-0123456789abcdef.js").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.text, "console.log('espace')");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    // The staff app still answers its own routes.
+    let r = app.send(Request::builder().uri("/parcours/3").body(Body::empty()).unwrap()).await;
+    assert!(r.text.contains("<title>staff</title>"));
+}
