@@ -50,6 +50,11 @@ export function isoDate(offsetDays: number): string {
 export async function createParcours(page: Page, prenom: string, n: 5 | 10 = 5): Promise<string[]> {
   await page.goto('/parcours/nouveau');
   await expect(page.getByRole('heading', { level: 1, name: /Nouveau parcours/ })).toBeVisible();
+  // A conseillère holding carnets from an order is offered one of them first: this helper types
+  // a carnet received elsewhere.
+  await page.waitForLoadState('networkidle');
+  const ailleurs = page.getByRole('radio', { name: /Un carnet reçu d'ailleurs/ });
+  if (await ailleurs.count()) await ailleurs.check();
   await page.getByLabel('Prénom ou alias').fill(prenom);
   await page.getByLabel('Année de naissance').fill('1958');
   const commune = page.getByRole('combobox', { name: 'Commune de résidence' });

@@ -101,6 +101,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await expect(page.locator('.error-summary')).toBeFocused();
   await expect(page.locator('#criteres-error')).toContainText('au moins un');
   await page.getByLabel('60 ans et plus').check();
+  await page.getByLabel(/La notice a été remise ou lue/).check();
   await expectAccessible(page, 'intake with a carnet of the lot');
   await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
   await expect(page.getByRole('heading', { level: 1, name: new RegExp(`remis à ${prenom}`) })).toBeVisible();
