@@ -110,6 +110,20 @@ pub struct Espace {
     pub ics: String,
     /// The calendar address to subscribe to: only with the person's « agenda » consent.
     pub agenda: Option<String>,
+    /// The nearest places that accept the Pass, nearest first.
+    #[serde(default)]
+    pub lieux: Vec<LieuEspace>,
+}
+
+/// A place that accepts the Pass, in words ready to show.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LieuEspace {
+    pub nom: String,
+    /// Street, postcode and town.
+    pub adresse: String,
+    /// « à 2,3 km »
+    pub distance: String,
+    pub telephone: Option<String>,
 }
 
 /// `POST /api/v1/espace/code`.

@@ -377,3 +377,25 @@ async fn the_space_is_its_own_small_app_under_espace() {
     let r = app.send(Request::builder().uri("/parcours/3").body(Body::empty()).unwrap()).await;
     assert!(r.text.contains("<title>staff</title>"));
 }
+
+#[tokio::test]
+async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
+    let app = TestApp::new().await;
+    // The demo data: venues in Brittany, some accepting the Pass; a parcours of a person in Brest.
+    assert!(carnet_server::seed::seed_demo_if_new(&app.db).await.unwrap());
+    let cookie = app.login(carnet_server::seed::DEMO_EMAIL, carnet_server::seed::DEMO_PASSWORD).await;
+    let (parcours,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM parcours").fetch_one(&app.db).await.unwrap();
+    let (token, _) = lien(&app, &cookie, parcours).await;
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let lieux = r.body["lieux"].as_array().unwrap();
+    assert!(!lieux.is_empty() && lieux.len() <= 3, "{}", r.text);
+    // Only places that accept the Pass, nearest first.
+    let (acceptent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1").fetch_one(&app.db).await.unwrap();
+    assert!(acceptent >= lieux.len() as i64);
+    let km: Vec<f64> = lieux
+        .iter()
+        .map(|l| l["distance"].as_str().unwrap().trim_start_matches("à ").trim_end_matches(" km").replace(',', ".").parse().unwrap())
+        .collect();
+    assert!(km.windows(2).all(|w| w[0] <= w[1]), "{km:?}");
+}

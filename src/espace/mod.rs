@@ -169,6 +169,7 @@ fn MonParcours(
     let suivantes = e.suivantes.clone();
     let objectifs = e.objectifs.clone();
     let tenues = e.tenues.clone();
+    let lieux = e.lieux.clone();
     view! {
         <h1>{format!("Bonjour {}", e.prenom)}</h1>
         <p class="intro">{format!("Votre parcours avec {}, {}.", e.conseiller, e.structure)}</p>
@@ -230,6 +231,22 @@ fn MonParcours(
                 <h2 id="appris-titre">"Ce que j'ai appris"</h2>
                 <ul class="liste">
                     {tenues.into_iter().map(|t| view! { <Tenue t=t/> }).collect_view()}
+                </ul>
+            </section>
+        })}
+
+        {(!lieux.is_empty()).then(|| view! {
+            <section class="carte" aria-labelledby="lieux-titre">
+                <h2 id="lieux-titre">"Où utiliser mes pass"</h2>
+                <p>"Les lieux les plus proches de chez vous qui acceptent le Pass numérique :"</p>
+                <ul class="liste">
+                    {lieux.into_iter().map(|l| view! {
+                        <li>
+                            <strong>{l.nom}</strong>" "<span>{l.distance}</span><br/>
+                            {l.adresse}
+                            {l.telephone.map(|t| view! { <br/>"Téléphone : "{t} })}
+                        </li>
+                    }).collect_view()}
                 </ul>
             </section>
         })}

@@ -379,6 +379,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
         bilan,
         ics: format!("/api/v1/espace/{token}/seances.ics"),
         agenda: agenda.then(|| format!("{base}/api/v1/espace/{token}/agenda.ics")),
+        lieux: Vec::new(),
     }
 }
 
@@ -390,7 +391,19 @@ async fn view(
     let t = titulaire(&state, &ip, &token).await?;
     let d = load(&state, &t).await?;
     let agenda = espace::agenda_consent(&state.db, t.beneficiaire_id).await?;
-    let e = espace_of(&state, &d, &token, agenda);
+    let mut e = espace_of(&state, &d, &token, agenda);
+    // Where else the carnet can be used: the nearest places that accept the Pass.
+    let commune = d.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
+    let (_, _, proches) = super::orientation::proches(&state, commune, t.structure_id, 3).await?;
+    e.lieux = proches
+        .into_iter()
+        .map(|l| carnet_domain::espace::LieuEspace {
+            distance: format!("à {} km", format!("{:.1}", l.distance_km).replace('.', ",")),
+            adresse: format!("{}, {} {}", l.adresse, l.code_postal, l.commune),
+            nom: l.nom,
+            telephone: l.telephone,
+        })
+        .collect();
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(e)))
 }
 

@@ -14,7 +14,7 @@ mod espace;
 mod etapes;
 mod health;
 pub mod lieux;
-mod orientation;
+pub mod orientation;
 mod ledger;
 mod parcours;
 mod seances;

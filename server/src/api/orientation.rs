@@ -26,8 +26,22 @@ async fn orientation(State(state): State<AppState>, user: CurrentUser, ApiPath(i
     let p = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
     // The printable list is headed with the person's first name.
     crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Orientation, &[p.beneficiaire.id]).await?;
-    let (commune, origine) = match &p.beneficiaire.commune {
-        Some(c) => (Some(c.clone()), "commune de la personne"),
+    let commune = p.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
+    let (depuis, origine, lieux) = proches(&state, commune, structure_id, NOMBRE).await?;
+    Ok(Json(Orientation { prenom: p.beneficiaire.prenom, depuis: depuis.map(|c| c.libelle()), origine: origine.to_string(), lieux }))
+}
+
+/// The `n` venues accepting the Pass nearest to `commune` (the person's), or to the structure's
+/// commune when the person gave none; also the commune measured from and why. Shared by the
+/// conseiller's printable list and the beneficiary's own page.
+pub async fn proches(
+    state: &AppState,
+    commune: Option<&str>,
+    structure_id: i64,
+    n: usize,
+) -> AppResult<(Option<carnet_domain::api::Commune>, &'static str, Vec<LieuProche>)> {
+    let (commune, origine) = match commune {
+        Some(code) => (communes::get(&state.db, code).await?, "commune de la personne"),
         None => {
             let s: Option<(Option<String>,)> = sqlx::query_as("SELECT commune_insee FROM structures WHERE id = $1")
                 .bind(structure_id)
@@ -54,7 +68,7 @@ async fn orientation(State(state): State<AppState>, user: CurrentUser, ApiPath(i
             .filter_map(|(i, e)| e.pos.map(|(a, b)| (distance_km(la, lo, a as f64, b as f64), i)))
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
-        near.truncate(NOMBRE);
+        near.truncate(n);
         let now = carnet_domain::paris::to_local(Utc::now());
         for (d, i) in near {
             let Some(row) = store_lieux::get(&state.db, ix.entrees[i].id).await? else { continue };
@@ -77,10 +91,5 @@ async fn orientation(State(state): State<AppState>, user: CurrentUser, ApiPath(i
             });
         }
     }
-    Ok(Json(Orientation {
-        prenom: p.beneficiaire.prenom,
-        depuis: commune.map(|c| c.libelle()),
-        origine: origine.to_string(),
-        lieux,
-    }))
+    Ok((commune, origine, lieux))
 }
