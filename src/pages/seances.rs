@@ -144,8 +144,13 @@ fn prefixer(fields: FieldErrors, prefixe: &str) -> FieldErrors {
 /// when one is refused.
 #[component]
 fn DateHeureFields(prefixe: &'static str, date: RwSignal<String>, heure: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let cle = format!("{prefixe}proposition_date");
-    let proposition = move || errors.read().get(&cle).cloned().and_then(|p| NaiveDateTime::parse_from_str(&p, "%Y-%m-%dT%H:%M").ok());
+    // The server offers the slot under the field it refused: the date (move, add) or the hour
+    // (a session held today at a busy hour).
+    let cles = [format!("{prefixe}proposition_date"), format!("{prefixe}proposition_heure")];
+    let proposition = move || {
+        let e = errors.read();
+        cles.iter().find_map(|k| e.get(k)).and_then(|p| NaiveDateTime::parse_from_str(p, "%Y-%m-%dT%H:%M").ok())
+    };
     view! {
         <div class="field-row">
             <TextField name=format!("{prefixe}date") label="Date" value=date errors=errors input_type="date"/>
