@@ -175,6 +175,9 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
     await form.locator('#tenue-heure').fill('07:00');
     await form.getByRole('button', { name: 'Valider le pass' }).click();
     await expect(page.locator('#tenue-code-error')).toContainText('Pass refusé');
+    // The date and hour the conseillère opened stay open, as typed.
+    await expect(form.locator('#tenue-heure')).toBeVisible();
+    await expect(form.locator('#tenue-heure')).toHaveValue('07:00');
     await expect(form.getByLabel('Code du pass (obligatoire)')).toHaveAttribute('aria-invalid', 'true');
     await expectAccessible(page, 'a session with a refused pass');
   }
