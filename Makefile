@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench bench-parcours communes mots-de-passe clean
+.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench communes mots-de-passe clean
 
 run: build
 	cargo build --release -p carnet-server
@@ -45,7 +45,8 @@ test-e2e:
 	cd end2end && npx playwright test
 
 ## Latency of a parcours page's data and of a pass validation, on a database of 10,000 parcours
-## (release build; settings in server/examples/bench_parcours.rs).
+## (release build; settings in server/examples/bench_parcours.rs). Not part of `make test`.
+.PHONY: bench-parcours
 bench-parcours:
 	cargo run --release -p carnet-server --example bench_parcours
 
