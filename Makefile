@@ -44,12 +44,6 @@ test-e2e:
 	cargo build -p carnet-server
 	cd end2end && npx playwright test
 
-## Latency of a parcours page's data and of a pass validation, on a database of 10,000 parcours
-## (release build; settings in server/examples/bench_parcours.rs). Not part of `make test`.
-.PHONY: bench-parcours
-bench-parcours:
-	cargo run --release -p carnet-server --example bench_parcours
-
 ## Regenerates server/data/communes.tsv.gz from the official list (npm @etalab/decoupage-administratif).
 communes:
 	cd scripts && npm install --no-audit --no-fund && node build-communes.mjs
@@ -61,3 +55,9 @@ mots-de-passe:
 clean:
 	cargo clean
 	rm -rf dist end2end/test-results end2end/playwright-report
+
+## Latency of a parcours page's data and of a pass validation, on a database of 10,000 parcours
+## (release build; settings in server/examples/bench_parcours.rs). Not part of `make test`.
+.PHONY: bench-parcours
+bench-parcours:
+	cargo run --release -p carnet-server --example bench_parcours
