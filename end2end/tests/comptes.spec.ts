@@ -2,7 +2,7 @@
 // password, the rights page (export, erase), the access journal, the administration; axe-core
 // on each new page.
 import { test, expect, Page, Browser } from '@playwright/test';
-import { login, createParcours, expectAccessible, linkFromMail, beneficiairesTable, COORD_EMAIL, ADMIN_EMAIL, DEMO_PASSWORD } from './helpers';
+import { login, createParcours, expectAccessible, linkFromMail, COORD_EMAIL, ADMIN_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const GOOD = 'la mer monte à Brest ce soir';
 const NEWER = 'un phare veille sur la rade';
@@ -162,7 +162,7 @@ test('rights: a conseillère exports a person’s data, then erases their identi
   const prenom = `Rozenn ${Date.now() % 100000}`;
   await createParcours(page, prenom, 5);
   await page.getByRole('link', { name: 'Tableau de bord' }).click();
-  await beneficiairesTable(page).getByRole('row', { name: new RegExp(prenom) }).getByRole('link', { name: prenom }).click();
+  await page.getByRole('region', { name: 'Bénéficiaires de la structure' }).getByRole('row', { name: new RegExp(prenom) }).getByRole('link', { name: prenom }).click();
   await page.getByRole('link', { name: /Données personnelles et droits/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Données et droits : ${prenom}` })).toBeVisible();
   await expect(page.getByText('Notice d\'information version 1 remise le')).toBeVisible();

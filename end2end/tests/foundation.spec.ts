@@ -1,6 +1,6 @@
 // Foundation journeys: login, intake of a beneficiary with a carnet of 5, the dashboard.
 import { test, expect } from '@playwright/test';
-import { login, createParcours, expectAccessible, passCode, DEMO_EMAIL, beneficiairesTable } from './helpers';
+import { login, createParcours, expectAccessible, passCode, DEMO_EMAIL } from './helpers';
 
 test('a wrong password shows an error', async ({ page }) => {
   await page.goto('/connexion');
@@ -39,7 +39,7 @@ test('the conseillère records a beneficiary with a carnet of 5 and finds her on
 
   await page.getByRole('link', { name: 'Tableau de bord' }).click();
   await page.getByLabel('Rechercher par prénom ou alias').fill(prenom.toLowerCase().replace('é', 'e'));
-  const row = beneficiairesTable(page).getByRole('row', { name: new RegExp(prenom) });
+  const row = page.getByRole('region', { name: 'Bénéficiaires de la structure' }).getByRole('row', { name: new RegExp(prenom) });
   await expect(row).toBeVisible();
   await expect(row).toContainText('0/5 pass');
 });

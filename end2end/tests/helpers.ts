@@ -85,11 +85,6 @@ export async function pasteInto(page: Page, id: string, text: string) {
   );
 }
 
-/** The dashboard's list of the structure's beneficiaries (the follow-up table above also names them). */
-export function beneficiairesTable(page: Page) {
-  return page.getByRole('table', { name: 'Bénéficiaires, du plus récent au plus ancien' });
-}
-
 // --- accounts: demo accounts beside the conseillère, and the e-mails the server writes.
 export const COORD_EMAIL = 'dominique@demo.carnet.fr';
 export const ADMIN_EMAIL = 'admin@demo.carnet.fr';
