@@ -84,3 +84,9 @@ mesures-lieux: build browser-tools
 clean:
 	cargo clean
 	rm -rf dist end2end/test-results end2end/playwright-report
+
+## Latency of a parcours page's data and of a pass validation, on a database of 10,000 parcours
+## (release build; settings in server/examples/bench_parcours.rs). Not part of `make test`.
+.PHONY: bench-parcours
+bench-parcours:
+	cargo run --release -p carnet-server --example bench_parcours

@@ -116,3 +116,40 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
         .unwrap();
     assert_eq!(n, 7);
 }
+
+/// Found by the load benchmark: the dashboard held a pool connection while the access journal
+/// asked the pool for more, so as many dashboards at once as the pool has connections waited
+/// for each other until the pool's timeout (30 s), then failed.
+#[tokio::test]
+async fn many_dashboards_at_once_all_answer() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@example.fr").await;
+    app.intake(&cookie, intake_body("Lou", 2, 5)).await;
+    let requests = (0..20).map(|_| app.get("/api/v1/tableau-de-bord", &cookie));
+    let all = tokio::time::timeout(std::time::Duration::from_secs(10), futures_join_all(requests)).await;
+    let answers = all.expect("20 dashboards at once should answer within 10 s");
+    assert!(answers.iter().all(|r| r.status == StatusCode::OK));
+}
+
+/// `join_all` without the futures crate: each request polled in turn until all are done.
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in fs {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(|o| o.expect("done")).collect()
+}

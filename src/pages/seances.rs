@@ -145,8 +145,13 @@ fn prefixer(fields: FieldErrors, prefixe: &str) -> FieldErrors {
 /// when one is refused.
 #[component]
 fn DateHeureFields(prefixe: &'static str, date: RwSignal<String>, heure: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let cle = format!("{prefixe}proposition_date");
-    let proposition = move || errors.read().get(&cle).cloned().and_then(|p| NaiveDateTime::parse_from_str(&p, "%Y-%m-%dT%H:%M").ok());
+    // The server offers the slot under the field it refused: the date (move, add) or the hour
+    // (a session held today at a busy hour).
+    let cles = [format!("{prefixe}proposition_date"), format!("{prefixe}proposition_heure")];
+    let proposition = move || {
+        let e = errors.read();
+        cles.iter().find_map(|k| e.get(k)).and_then(|p| NaiveDateTime::parse_from_str(p, "%Y-%m-%dT%H:%M").ok())
+    };
     view! {
         <div class="field-row">
             <TextField name=format!("{prefixe}date") label="Date" value=date errors=errors input_type="date"/>
@@ -243,6 +248,7 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    let ouvert = RwSignal::new(false);
     let sid = s.id;
     let hint = match prochain {
         Some(r) => format!("Prochain pass du carnet : n°{r}. Tapez le code (XXXX-XXXX-XXXX) ou scannez-le."),
@@ -279,7 +285,10 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
                     aria-invalid=move || if errors.read().contains_key("tenue-code") { "true" } else { "false" }
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
             </div>
-            <details open=move || errors.read().keys().any(|k| k != "tenue-code")>
+            // Open once opened (by the conseillère, or by an error on the date or hour): a later
+            // error on the code alone must not hide the date and hour being corrected.
+            <details prop:open=move || ouvert.get() || errors.read().keys().any(|k| k != "tenue-code")
+                on:toggle=move |ev| ouvert.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
                 <summary>{format!("Date et heure réelles : {} à {}", date_longue(defaut), heure(s.debut.time()))}</summary>
                 <DateHeureFields prefixe="tenue-" date=date heure=heure_s errors=errors/>
             </details>

@@ -86,7 +86,8 @@ async fn hold(
     if valid.debut != s.debut_local() {
         let occ = occupations_autour(&mut tx, &e, &[valid.debut], Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
         let mut errors = FieldErrors::new();
-        refuser_si_occupe(&mut errors, "heure", "Heure de la séance", valid.debut, duree, &occ, |_| true);
+        // A held session happened today or before: never offer a slot after today.
+        refuser_si_occupe(&mut errors, "heure", "Heure de la séance", valid.debut, duree, &occ, |d| d <= today);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }

@@ -1,6 +1,6 @@
 //! Demo parcours for the demo conseillère: one weekly parcours in progress (carnet of 5, two
 //! sessions held, the third today or soon) and one finished with its bilan. The same builder
-//! (`creer`) fills the benchmark database (`examples/bench_seed.rs`).
+//! (`creer`) fills the benchmark database (`server/examples/bench_parcours.rs`).
 
 use crate::store::{audit, dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
