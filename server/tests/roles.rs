@@ -432,24 +432,37 @@ async fn run_cell(row: &Row, who: Who) -> Outcome {
     Outcome { status: r.status.as_u16(), problems }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_role_gets_the_expected_status_from_every_endpoint() {
-    let rows = table();
-    let mut failures = Vec::new();
-    let mut cells = 0;
-    for row in &rows {
-        for (i, who) in COLUMNS.iter().enumerate() {
-            let out = run_cell(row, *who).await;
-            cells += 1;
-            if out.status != row.expect[i] {
-                failures.push(format!("{} {} as {:?}: expected {}, got {}", row.method, row.path, who, row.expect[i], out.status));
-            }
-            for p in out.problems {
-                failures.push(format!("{} {} as {:?}: {p}", row.method, row.path, who));
-            }
+    let rows = std::sync::Arc::new(table());
+    // Cells are independent (each on its own fresh database): several at a time.
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(6));
+    let mut cells = tokio::task::JoinSet::new();
+    for r in 0..rows.len() {
+        for (i, who) in COLUMNS.iter().copied().enumerate() {
+            let (rows, limit) = (rows.clone(), limit.clone());
+            cells.spawn(async move {
+                let _permit = limit.acquire_owned().await.unwrap();
+                let row = &rows[r];
+                let out = run_cell(row, who).await;
+                let mut failures = Vec::new();
+                if out.status != row.expect[i] {
+                    failures.push(format!("{} {} as {:?}: expected {}, got {}", row.method, row.path, who, row.expect[i], out.status));
+                }
+                for p in out.problems {
+                    failures.push(format!("{} {} as {:?}: {p}", row.method, row.path, who));
+                }
+                failures
+            });
         }
     }
-    assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    let total = cells.len();
+    let mut failures = Vec::new();
+    while let Some(f) = cells.join_next().await {
+        failures.extend(f.expect("a cell panicked"));
+    }
+    failures.sort();
+    assert!(failures.is_empty(), "{} of {total} cells wrong:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// The API's source files, sub-folders included.
