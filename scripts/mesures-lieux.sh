@@ -13,6 +13,8 @@ TARGET=${CARGO_TARGET_DIR:-target}
 WORK=$(mktemp -d)
 DB="sqlite://$WORK/mesures.db"
 SERVER_PID=
+# Accounts follow the password rules (12+ characters, not built on the e-mail address, not common).
+PASSWORD='carte-des-lieux-30k'
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
@@ -24,12 +26,12 @@ echo "== Import de $N lieux (ligne de commande, build release)"
 /usr/bin/time -f "temps total : %e s, mémoire max : %M Ko" "$BIN" --database-url "$DB" lieux import "$WORK/lieux.csv" 2>&1 | grep -v '^\[' | tail -3
 
 echo "== Données de la carte"
-CARNET_PASSWORD='mesures-mot-de-passe' "$BIN" --database-url "$DB" admin create-conseiller --email mesures@exemple.fr --prenom Mesures --nom Carnet --role admin >/dev/null
+CARNET_PASSWORD="$PASSWORD" "$BIN" --database-url "$DB" admin create-conseiller --email mesures@exemple.fr --prenom Mesures --nom Carnet --role admin >/dev/null
 RUST_LOG=warn "$BIN" --database-url "$DB" --dist dist --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done
 curl -fs -c "$WORK/cookies" -H 'Content-Type: application/json' \
-  -d '{"email":"mesures@exemple.fr","password":"mesures-mot-de-passe"}' "http://127.0.0.1:$PORT/api/v1/auth/login" >/dev/null
+  -d "{\"email\":\"mesures@exemple.fr\",\"password\":\"$PASSWORD\"}" "http://127.0.0.1:$PORT/api/v1/auth/login" >/dev/null
 mesure() {
   local what=$1 query=$2
   local url="http://127.0.0.1:$PORT/api/v1/lieux/carte?$query"
@@ -55,4 +57,4 @@ mesure "Île-de-France (grappes)" "zoom=10&ouest=1.9&sud=48.6&est=2.8&nord=49.1"
 mesure "Paris (points)" "zoom=15&ouest=2.33&sud=48.85&est=2.36&nord=48.87"
 
 echo "== Premier rendu de la carte dans Chromium"
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" EMAIL=mesures@exemple.fr PASSWORD=mesures-mot-de-passe node bench/premier-rendu.mjs)
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" EMAIL=mesures@exemple.fr PASSWORD="$PASSWORD" node bench/premier-rendu.mjs)

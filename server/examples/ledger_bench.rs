@@ -87,6 +87,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The server's errors on stderr (a 500 says why), nothing else.
+    tracing_subscriber::fmt().with_env_filter("error").with_writer(std::io::stderr).init();
     let n_validations = env("BENCH_VALIDATIONS", 4000);
     let concurrency = env("BENCH_CONCURRENCY", 16);
     let n_structures = env("BENCH_STRUCTURES", 200) as i64;
@@ -186,15 +188,19 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     for part in carnets.chunks(chunk) {
         let part = part.to_vec();
+        // Logged in before the clients start: a login amid 16 busy writers waited past the
+        // 10 s busy timeout and failed with « database is locked » (see the closing note).
+        let mut c = Client::login(addr, "cons@banc.fr").await;
         jobs.push(tokio::spawn(async move {
-            let mut c = Client::login(addr, "cons@banc.fr").await;
             let mut out = Vec::new();
             for (carnet, code) in part {
                 let r = c
                     .ok(
                         "POST",
                         "/api/v1/distributions",
-                        Some(&json!({"intake": {"prenom": "Banc"}, "carnet_id": carnet, "criteres": ["senior_60"]})),
+                        // Notice version 1 (seeded by migration 0004) was handed over; no optional consent.
+                        Some(&json!({"intake": {"prenom": "Banc", "information": {"notice_id": 1, "notice_remise": true}},
+                                     "carnet_id": carnet, "criteres": ["senior_60"]})),
                     )
                     .await;
                 out.push((r["parcours_id"].as_i64().unwrap(), code));
@@ -213,8 +219,10 @@ async fn main() -> anyhow::Result<()> {
     let mut jobs = Vec::new();
     for part in sessions.chunks(chunk) {
         let part = part.to_vec();
+        // Logged in before the clients start: a login amid 16 busy writers waited past the
+        // 10 s busy timeout and failed with « database is locked » (see the closing note).
+        let mut c = Client::login(addr, "cons@banc.fr").await;
         jobs.push(tokio::spawn(async move {
-            let mut c = Client::login(addr, "cons@banc.fr").await;
             let mut latencies = Vec::new();
             for (parcours, code) in part {
                 let s = Instant::now();

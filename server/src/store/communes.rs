@@ -112,7 +112,9 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commun
     Ok(rows.into_iter().map(Commune::from).collect())
 }
 
-pub async fn get(db: &Db, code_insee: &str) -> sqlx::Result<Option<Commune>> {
+/// Takes the pool or a transaction's connection (a handler holding a write transaction must not
+/// wait for a second pool connection: under load that is a deadlock until the busy timeout).
+pub async fn get<'e>(db: impl sqlx::SqliteExecutor<'e>, code_insee: &str) -> sqlx::Result<Option<Commune>> {
     let row: Option<CommuneRow> = sqlx::query_as(
         "SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1",
     )

@@ -38,7 +38,8 @@ pub async fn current_notice(db: &Db) -> sqlx::Result<Option<NoticeRow>> {
     .await
 }
 
-pub async fn notice(db: &Db, id: i64) -> sqlx::Result<Option<NoticeRow>> {
+/// Takes the pool or a transaction's connection (see `communes::get`).
+pub async fn notice<'e>(db: impl sqlx::SqliteExecutor<'e>, id: i64) -> sqlx::Result<Option<NoticeRow>> {
     sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)

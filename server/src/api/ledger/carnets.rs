@@ -138,7 +138,7 @@ async fn distribuer(
     // The information notice shown and the consents, as at any intake.
     let information = match carnet_domain::donnees::valider_information(&req.intake.information) {
         Ok(i) => {
-            if crate::store::donnees::notice(&state.db, i.notice_id).await?.is_none() {
+            if crate::store::donnees::notice(&mut *tx, i.notice_id).await?.is_none() {
                 errors.insert("notice_remise".into(), "Information de la personne : cette notice n'existe pas ; rechargez la page.".into());
             }
             Some(i)
@@ -150,7 +150,7 @@ async fn distribuer(
     };
     let commune = personne.as_ref().and_then(|p| p.commune_insee.clone());
     if let Some(code) = &commune {
-        if communes::get(&state.db, code).await?.is_none() {
+        if communes::get(&mut *tx, code).await?.is_none() {
             errors.insert(
                 "commune_insee".into(),
                 "Commune de résidence : ce code n'est pas dans la liste officielle des communes.".into(),
