@@ -38,23 +38,7 @@ pub async fn create_from_intake(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Created> {
-    let (beneficiaire_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
-                                    genre, tranche_age, statut_social, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-    )
-    .bind(structure_id)
-    .bind(&intake.prenom)
-    .bind(normalise(&intake.prenom))
-    .bind(intake.annee_naissance)
-    .bind(&intake.commune_insee)
-    .bind(&intake.genre)
-    .bind(&intake.tranche_age)
-    .bind(&intake.statut_social)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    let beneficiaire_id = insert_beneficiaire(conn, intake, structure_id, user_id, now).await?;
 
     let (carnet_id,): (i64,) = sqlx::query_as(
         "INSERT INTO carnets (numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, beneficiaire_id,
@@ -98,18 +82,6 @@ pub async fn create_from_intake(
         .await?;
     }
 
-    let (parcours_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
-    )
-    .bind(beneficiaire_id)
-    .bind(carnet_id)
-    .bind(structure_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-
     audit::record(
         conn,
         now,
@@ -122,6 +94,61 @@ pub async fn create_from_intake(
                       "beneficiaire_id": beneficiaire_id })),
     )
     .await?;
+    let parcours_id = open(conn, beneficiaire_id, carnet_id, structure_id, user_id, now).await?;
+
+    Ok(Created { beneficiaire_id, parcours_id })
+}
+
+/// Writes the person of an intake (the carnet's fields are not used), inside the caller's
+/// transaction. Shared by the intake with a typed carnet and the distribution of an order's carnet.
+pub async fn insert_beneficiaire(
+    conn: &mut sqlx::SqliteConnection,
+    personne: &ValidIntake,
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
+                                    genre, tranche_age, statut_social, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(structure_id)
+    .bind(&personne.prenom)
+    .bind(normalise(&personne.prenom))
+    .bind(personne.annee_naissance)
+    .bind(&personne.commune_insee)
+    .bind(&personne.genre)
+    .bind(&personne.tranche_age)
+    .bind(&personne.statut_social)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Opens the parcours of a person with their carnet (step « diagnostic »), audited, inside the
+/// caller's transaction.
+pub async fn open(
+    conn: &mut sqlx::SqliteConnection,
+    beneficiaire_id: i64,
+    carnet_id: i64,
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let (parcours_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
+    )
+    .bind(beneficiaire_id)
+    .bind(carnet_id)
+    .bind(structure_id)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
     audit::record(
         conn,
         now,
@@ -133,8 +160,7 @@ pub async fn create_from_intake(
         Some(&json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet_id })),
     )
     .await?;
-
-    Ok(Created { beneficiaire_id, parcours_id })
+    Ok(parcours_id)
 }
 
 #[derive(sqlx::FromRow)]

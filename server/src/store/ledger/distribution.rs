@@ -8,7 +8,6 @@ use crate::store::audit;
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::ledger::api::StructureProche;
 use carnet_domain::ledger::distribution::proximite;
-use carnet_domain::text::normalise;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -90,23 +89,7 @@ pub async fn distribuer(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> AppResult<Distribue> {
-    let (beneficiaire_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
-                                    genre, tranche_age, statut_social, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-    )
-    .bind(structure_id)
-    .bind(&personne.prenom)
-    .bind(normalise(&personne.prenom))
-    .bind(personne.annee_naissance)
-    .bind(&personne.commune_insee)
-    .bind(&personne.genre)
-    .bind(&personne.tranche_age)
-    .bind(&personne.statut_social)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    let beneficiaire_id = crate::store::parcours::insert_beneficiaire(conn, personne, structure_id, user_id, now).await?;
 
     let moved = sqlx::query(
         "UPDATE carnets SET etat = 'distribue', beneficiaire_id = $2, structure_id = $3,
@@ -147,18 +130,6 @@ pub async fn distribuer(
             .await?;
     }
 
-    let (parcours_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
-    )
-    .bind(beneficiaire_id)
-    .bind(carnet.id)
-    .bind(structure_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-
     audit::record(
         conn,
         now,
@@ -170,17 +141,7 @@ pub async fn distribuer(
         Some(&json!({ "etat": "distribue", "beneficiaire_id": beneficiaire_id, "criteres": criteres })),
     )
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "parcours",
-        parcours_id,
-        "ouvert",
-        None::<&()>,
-        Some(&json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet.id })),
-    )
-    .await?;
+    let parcours_id = crate::store::parcours::open(conn, beneficiaire_id, carnet.id, structure_id, user_id, now).await?;
     Ok(Distribue { beneficiaire_id, parcours_id })
 }
 
