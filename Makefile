@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
+.PHONY: run test test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
 
 run: build
 	cargo build --release -p carnet-server
@@ -90,3 +90,9 @@ clean:
 .PHONY: bench-parcours
 bench-parcours:
 	cargo run --release -p carnet-server --example bench_parcours
+
+## The domain and server suites at the year's hard dates (New Year, Easter, 29 February, a Sunday,
+## 23:30 on a month's last day, the change to summer time): the tests' clock and the process's
+## system time (faketime) both set there. Not part of `make test` (one run of both suites per date).
+test-calendrier:
+	./scripts/test-calendrier.sh

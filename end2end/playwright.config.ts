@@ -1,6 +1,8 @@
 // Playwright drives Debian's Chromium (never a downloaded browser) against the real server,
-// started on a fresh SQLite file with the demo data, serving the release build in ../dist.
+// started on a fresh SQLite file with the demo data, serving the release build in ../dist, its
+// clock set to HORLOGE (horloge.ts) so that dates in the journeys never depend on the day.
 import { defineConfig } from '@playwright/test';
+import { HORLOGE } from './horloge';
 
 // Several checkouts can run their suites at once: each picks its port and cargo target dir.
 const PORT = Number(process.env.E2E_PORT || 8090);
@@ -38,7 +40,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${DB} ${DB}-wal ${DB}-shm ${MAIL_DIR} && ${TARGET}/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT}`,
+    command: `rm -rf ${DB} ${DB}-wal ${DB}-shm ${MAIL_DIR} && ${TARGET}/debug/carnet-server --demo --dist ../dist --listen 127.0.0.1:${PORT} --horloge ${HORLOGE}`,
     env: { DATABASE_URL: `sqlite://${DB}`, RUST_LOG: 'warn', CARNET_MAIL_DIR: MAIL_DIR, CARNET_PUBLIC_URL: `http://127.0.0.1:${PORT}` },
     url: `http://127.0.0.1:${PORT}/api/v1/health`,
     reuseExistingServer: false,

@@ -20,7 +20,10 @@ pub enum ApiError {
     Forbidden,
     NotFound,
     /// The server refused some fields; messages are in French, keyed by field name.
-    Invalid { message: String, fields: FieldErrors },
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+    },
     /// Any other refusal, with the server's message.
     Refused(String),
     /// The server could not be reached.
@@ -136,7 +139,9 @@ pub fn encode(value: &str) -> String {
 // --- accounts
 
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
-    post("/auth/login", &LoginRequest { email: email.into(), password: password.into() }).await
+    let me: Me = post("/auth/login", &LoginRequest { email: email.into(), password: password.into() }).await?;
+    crate::horloge::regler(me.maintenant);
+    Ok(me)
 }
 
 pub async fn logout() -> Result<(), ApiError> {
@@ -149,7 +154,9 @@ pub async fn logout() -> Result<(), ApiError> {
 }
 
 pub async fn me() -> Result<Me, ApiError> {
-    get("/auth/me").await
+    let me: Me = get("/auth/me").await?;
+    crate::horloge::regler(me.maintenant);
+    Ok(me)
 }
 
 // --- beneficiaries and parcours
@@ -264,7 +271,11 @@ pub async fn anonymise(id: i64) -> Result<Message, ApiError> {
     post(&format!("/beneficiaires/{id}/anonymisation"), &nothing()).await
 }
 
-pub async fn journal(page: u32, utilisateur: Option<i64>, beneficiaire: Option<i64>) -> Result<Page<JournalEntree>, ApiError> {
+pub async fn journal(
+    page: u32,
+    utilisateur: Option<i64>,
+    beneficiaire: Option<i64>,
+) -> Result<Page<JournalEntree>, ApiError> {
     let mut path = format!("/journal-acces?page={page}");
     if let Some(u) = utilisateur {
         path.push_str(&format!("&utilisateur={u}"));
@@ -508,7 +519,8 @@ pub mod ledger {
         get("/structures/agrements").await
     }
     pub async fn agreer(structure_id: i64, actif: bool, motif: &str) -> Result<(), ApiError> {
-        post_empty(&format!("/structures/{structure_id}/agrement"), &AgrementRequest { actif, motif: motif.into() }).await
+        post_empty(&format!("/structures/{structure_id}/agrement"), &AgrementRequest { actif, motif: motif.into() })
+            .await
     }
     pub async fn releves() -> Result<Vec<ReleveSummary>, ApiError> {
         get("/releves").await

@@ -115,7 +115,12 @@ fn StaffShell() -> impl IntoView {
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = match role {
         Role::Conseiller => {
-            vec![("/", "Tableau de bord"), ("/parcours/nouveau", "Nouveau parcours"), ("/carnets", "Mes carnets"), ("/lieux", "Lieux")]
+            vec![
+                ("/", "Tableau de bord"),
+                ("/parcours/nouveau", "Nouveau parcours"),
+                ("/carnets", "Mes carnets"),
+                ("/lieux", "Lieux"),
+            ]
         }
         Role::Coordinateur => vec![
             ("/", "Tableau de bord"),
@@ -125,7 +130,12 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/lieux", "Lieux"),
         ],
         Role::Commanditaire => vec![("/", "Tableau de bord"), ("/commandes", "Commandes"), ("/journal", "Journal")],
-        Role::Operateur => vec![("/", "Commandes"), ("/structures", "Structures agréées"), ("/releves", "Relevés"), ("/journal", "Journal")],
+        Role::Operateur => vec![
+            ("/", "Commandes"),
+            ("/structures", "Structures agréées"),
+            ("/releves", "Relevés"),
+            ("/journal", "Journal"),
+        ],
         Role::Hub | Role::Admin => vec![
             ("/", "Accueil"),
             ("/lieux", "Carte des lieux"),

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod horloge;
 pub mod leaflet;
 pub mod pages;
 

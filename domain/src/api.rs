@@ -46,16 +46,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::Conseiller,
-            Role::Coordinateur,
-            Role::Commanditaire,
-            Role::Operateur,
-            Role::Hub,
-            Role::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [Role::Conseiller, Role::Coordinateur, Role::Commanditaire, Role::Operateur, Role::Hub, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -85,6 +78,9 @@ pub struct Me {
     pub nom: String,
     pub role: Role,
     pub structure: Option<StructureRef>,
+    /// The server's clock when it answered. The app reads « now » and « today » from it, not
+    /// from the computer's own clock, which may be wrong.
+    pub maintenant: DateTime<Utc>,
 }
 
 /// One page of a list.

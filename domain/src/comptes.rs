@@ -256,21 +256,12 @@ pub struct Message {
 }
 
 /// The local checks of a new password and its confirmation (the server adds the common list).
-pub fn verifier_nouveau(
-    field: &str,
-    label: &str,
-    password: &str,
-    confirmation: &str,
-    email: &str,
-) -> FieldErrors {
+pub fn verifier_nouveau(field: &str, label: &str, password: &str, confirmation: &str, email: &str) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if let Err(m) = verifier_mot_de_passe(label, password, email) {
         errors.insert(field.into(), m);
     } else if password != confirmation {
-        errors.insert(
-            "confirmation".into(),
-            "Confirmation : elle ne correspond pas au mot de passe saisi.".into(),
-        );
+        errors.insert("confirmation".into(), "Confirmation : elle ne correspond pas au mot de passe saisi.".into());
     }
     errors
 }
@@ -333,6 +324,8 @@ mod tests {
     fn new_password_and_confirmation() {
         let e = verifier_nouveau("nouveau", "Nouveau mot de passe", "le chat dort au soleil", "le chat dort", "a@b.fr");
         assert!(e.contains_key("confirmation"));
-        assert!(verifier_nouveau("nouveau", "N", "le chat dort au soleil", "le chat dort au soleil", "a@b.fr").is_empty());
+        assert!(
+            verifier_nouveau("nouveau", "N", "le chat dort au soleil", "le chat dort au soleil", "a@b.fr").is_empty()
+        );
     }
 }

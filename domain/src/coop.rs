@@ -5,10 +5,8 @@
 /// A closed list of (API value, French label).
 pub type Vocabulaire = &'static [(&'static str, &'static str)];
 
-pub const TYPE_ACTIVITE: Vocabulaire = &[
-    ("individuel", "Accompagnement individuel"),
-    ("collectif", "Atelier collectif"),
-];
+pub const TYPE_ACTIVITE: Vocabulaire =
+    &[("individuel", "Accompagnement individuel"), ("collectif", "Atelier collectif")];
 
 pub const TYPE_LIEU: Vocabulaire = &[
     ("lieu_activite", "Lieu d'activité"),
@@ -33,28 +31,19 @@ pub const AUTONOMIE: Vocabulaire = &[
     ("autonome", "Autonome"),
 ];
 
-pub const NIVEAU_ATELIER: Vocabulaire = &[
-    ("debutant", "Débutant"),
-    ("intermediaire", "Intermédiaire"),
-    ("avance", "Avancé"),
-];
+pub const NIVEAU_ATELIER: Vocabulaire =
+    &[("debutant", "Débutant"), ("intermediaire", "Intermédiaire"), ("avance", "Avancé")];
 
 pub const STRUCTURE_DE_REDIRECTION: Vocabulaire = &[
     ("administration", "Administration (mairie, préfecture…)"),
     ("mediation_numerique", "Autre structure de médiation numérique"),
-    (
-        "operateur_ou_organisme_en_charge",
-        "Opérateur ou organisme en charge de la démarche administrative",
-    ),
+    ("operateur_ou_organisme_en_charge", "Opérateur ou organisme en charge de la démarche administrative"),
     ("aide_sociale", "Structure d'aide sociale (maison des solidarités, centre social…)"),
     (
         "insertion_professionnelle",
         "Structure d'insertion professionnelle (France Travail, mission locale, chambre de commerce…)",
     ),
-    (
-        "aide_aux_demarches_administratives",
-        "Structure d'aide aux démarches administratives (France Services…)",
-    ),
+    ("aide_aux_demarches_administratives", "Structure d'aide aux démarches administratives (France Services…)"),
     ("autre", "Autre"),
 ];
 
@@ -94,11 +83,8 @@ pub const THEMATIQUES_DEMARCHES_ADMINISTRATIVES: Vocabulaire = &[
     ("associations", "Associations"),
 ];
 
-pub const GENRE: Vocabulaire = &[
-    ("masculin", "Masculin"),
-    ("feminin", "Féminin"),
-    ("non_communique", "Non communiqué"),
-];
+pub const GENRE: Vocabulaire =
+    &[("masculin", "Masculin"), ("feminin", "Féminin"), ("non_communique", "Non communiqué")];
 
 pub const TRANCHE_AGE: Vocabulaire = &[
     ("moins_de_douze", "Moins de 12 ans"),
@@ -184,23 +170,14 @@ mod tests {
             ("rdv_status", RDV_STATUS),
         ];
         for (key, table) in tables {
-            let ours: Vec<(String, String)> =
-                table.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+            let ours: Vec<(String, String)> = table.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
             assert_eq!(ours, pairs(&r[*key]), "{key}");
         }
-        let presets: Vec<u64> = r["duree_presets_minutes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap())
-            .collect();
+        let presets: Vec<u64> =
+            r["duree_presets_minutes"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         assert_eq!(presets, DUREE_PRESETS_MINUTES.iter().map(|&m| m as u64).collect::<Vec<_>>());
-        let thresholds: Vec<i64> = r["tranche_age_thresholds_years"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_i64().unwrap())
-            .collect();
+        let thresholds: Vec<i64> =
+            r["tranche_age_thresholds_years"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
         assert_eq!(thresholds, TRANCHE_AGE_THRESHOLDS_YEARS.iter().map(|&t| t as i64).collect::<Vec<_>>());
     }
 
@@ -208,18 +185,18 @@ mod tests {
     fn age_band_boundaries() {
         let cases = [
             (2026, "moins_de_douze"),
-            (2015, "moins_de_douze"), // 11
-            (2014, "douze_dix_huit"), // 12
-            (2009, "douze_dix_huit"), // 17
-            (2008, "dix_huit_vingt_quatre"), // 18
-            (2002, "dix_huit_vingt_quatre"), // 24
-            (2001, "vingt_cinq_trente_neuf"), // 25
-            (1987, "vingt_cinq_trente_neuf"), // 39
+            (2015, "moins_de_douze"),          // 11
+            (2014, "douze_dix_huit"),          // 12
+            (2009, "douze_dix_huit"),          // 17
+            (2008, "dix_huit_vingt_quatre"),   // 18
+            (2002, "dix_huit_vingt_quatre"),   // 24
+            (2001, "vingt_cinq_trente_neuf"),  // 25
+            (1987, "vingt_cinq_trente_neuf"),  // 39
             (1986, "quarante_cinquante_neuf"), // 40
             (1967, "quarante_cinquante_neuf"), // 59
-            (1966, "soixante_soixante_neuf"), // 60
-            (1957, "soixante_soixante_neuf"), // 69
-            (1956, "soixante_dix_plus"), // 70
+            (1966, "soixante_soixante_neuf"),  // 60
+            (1957, "soixante_soixante_neuf"),  // 69
+            (1956, "soixante_dix_plus"),       // 70
             (1920, "soixante_dix_plus"),
         ];
         for (year, band) in cases {

@@ -163,12 +163,7 @@ pub fn valider_telephone(input: &str) -> Result<String, String> {
     if !ok {
         return Err("Téléphone : 10 chiffres, par exemple 06 12 34 56 78.".into());
     }
-    Ok(national
-        .as_bytes()
-        .chunks(2)
-        .map(|c| std::str::from_utf8(c).unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" "))
+    Ok(national.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap_or("")).collect::<Vec<_>>().join(" "))
 }
 
 /// Contact details for reminders: at least one of the two, each valid.
@@ -191,10 +186,7 @@ pub fn valider_contacts(telephone: &str, email: &str, errors: &mut FieldErrors) 
         }
     }
     if telephone.trim().is_empty() && email.trim().is_empty() {
-        errors.insert(
-            "telephone".into(),
-            "Téléphone : pour les rappels, indiquez un téléphone ou un e-mail.".into(),
-        );
+        errors.insert("telephone".into(), "Téléphone : pour les rappels, indiquez un téléphone ou un e-mail.".into());
     }
     contacts
 }
@@ -207,11 +199,8 @@ pub fn valider_information(req: &InformationRequest) -> Result<ValidInformation,
             "Information de la personne : confirmez que la notice d'information lui a été remise ou lue.".into(),
         );
     }
-    let contacts = if req.rappels {
-        valider_contacts(&req.telephone, &req.email, &mut errors)
-    } else {
-        Contacts::default()
-    };
+    let contacts =
+        if req.rappels { valider_contacts(&req.telephone, &req.email, &mut errors) } else { Contacts::default() };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -439,7 +428,8 @@ mod tests {
 
     #[test]
     fn notice_blocks_and_placeholders() {
-        let t = remplir_notice("## Qui ?\n\n{structure} garde vos données\n{duree}.\n\n- un\n- deux", "La Médiathèque", 12);
+        let t =
+            remplir_notice("## Qui ?\n\n{structure} garde vos données\n{duree}.\n\n- un\n- deux", "La Médiathèque", 12);
         assert_eq!(
             blocs(&t),
             vec![
@@ -494,7 +484,11 @@ mod tests {
     #[test]
     fn rectification_uses_the_intake_rules() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let req = RectificationRequest { prenom: "Zoé".into(), annee_naissance: "cinquante-huit".into(), ..Default::default() };
+        let req = RectificationRequest {
+            prenom: "Zoé".into(),
+            annee_naissance: "cinquante-huit".into(),
+            ..Default::default()
+        };
         assert!(valider_rectification(&req, today).unwrap_err()["annee_naissance"].contains("4 chiffres"));
         let req = RectificationRequest { prenom: "Zoé".into(), annee_naissance: "1958".into(), ..Default::default() };
         let v = valider_rectification(&req, today).unwrap();

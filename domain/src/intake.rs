@@ -52,9 +52,7 @@ pub fn code_field(rang: usize) -> String {
 /// (`23/11/2026`).
 pub fn parse_date(input: &str) -> Option<NaiveDate> {
     let s = input.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .ok()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y")).ok()
 }
 
 fn optional_choice(
@@ -120,10 +118,7 @@ pub fn check_personne(p: PersonneSaisie<'_>, today: NaiveDate, errors: &mut Fiel
     if prenom.is_empty() {
         errors.insert("prenom".into(), "Prénom ou alias : ce champ est obligatoire.".into());
     } else if prenom.chars().count() > PRENOM_MAX {
-        errors.insert(
-            "prenom".into(),
-            format!("Prénom ou alias : {PRENOM_MAX} caractères au plus."),
-        );
+        errors.insert("prenom".into(), format!("Prénom ou alias : {PRENOM_MAX} caractères au plus."));
     } else if prenom.chars().any(char::is_control) {
         errors.insert("prenom".into(), "Prénom ou alias : caractères non autorisés.".into());
     }
@@ -133,10 +128,8 @@ pub fn check_personne(p: PersonneSaisie<'_>, today: NaiveDate, errors: &mut Fiel
         text => match text.parse::<i32>() {
             Ok(y) if (1900..=today.year()).contains(&y) => Some(y),
             Ok(_) => {
-                errors.insert(
-                    "annee_naissance".into(),
-                    format!("Année de naissance : entre 1900 et {}.", today.year()),
-                );
+                errors
+                    .insert("annee_naissance".into(), format!("Année de naissance : entre 1900 et {}.", today.year()));
                 None
             }
             Err(_) => {
@@ -162,22 +155,10 @@ pub fn check_personne(p: PersonneSaisie<'_>, today: NaiveDate, errors: &mut Fiel
     };
 
     let genre = optional_choice(errors, "genre", p.genre, coop::GENRE, "Genre");
-    let statut_social = optional_choice(
-        errors,
-        "statut_social",
-        p.statut_social,
-        coop::STATUT_SOCIAL,
-        "Statut social",
-    );
+    let statut_social = optional_choice(errors, "statut_social", p.statut_social, coop::STATUT_SOCIAL, "Statut social");
     let tranche_age = match annee_naissance {
         Some(y) => Some(coop::tranche_age(y, today.year()).to_string()),
-        None => optional_choice(
-            errors,
-            "tranche_age",
-            p.tranche_age,
-            coop::TRANCHE_AGE,
-            "Tranche d'âge",
-        ),
+        None => optional_choice(errors, "tranche_age", p.tranche_age, coop::TRANCHE_AGE, "Tranche d'âge"),
     };
     ValidPersonne { prenom, annee_naissance, commune_insee, genre, tranche_age, statut_social }
 }
@@ -203,10 +184,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
     // --- the carnet
     let carnet_numero = req.carnet_numero.trim().to_uppercase();
     if carnet_numero.is_empty() {
-        errors.insert(
-            "carnet_numero".into(),
-            "Numéro du carnet : ce champ est obligatoire.".into(),
-        );
+        errors.insert("carnet_numero".into(), "Numéro du carnet : ce champ est obligatoire.".into());
     } else if carnet_numero.chars().count() > NUMERO_MAX
         || !carnet_numero.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
     {
@@ -219,10 +197,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
     let nb_passes = match req.nb_passes.trim().parse::<i64>() {
         Ok(n) if NB_PASSES_AUTORISES.contains(&n) => n,
         _ => {
-            errors.insert(
-                "nb_passes".into(),
-                "Nombre de pass : un carnet compte 5 ou 10 pass.".into(),
-            );
+            errors.insert("nb_passes".into(), "Nombre de pass : un carnet compte 5 ou 10 pass.".into());
             0
         }
     };
@@ -230,10 +205,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
     let valeur_faciale_centimes = match parse_euros(&req.valeur_faciale) {
         Some(c) if (100..=10_000).contains(&c) => c,
         Some(_) => {
-            errors.insert(
-                "valeur_faciale".into(),
-                "Valeur d'un pass : entre 1 € et 100 €.".into(),
-            );
+            errors.insert("valeur_faciale".into(), "Valeur d'un pass : entre 1 € et 100 €.".into());
             0
         }
         None => {
@@ -247,17 +219,11 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
 
     let date_reception = match parse_date(&req.date_reception) {
         None if req.date_reception.trim().is_empty() => {
-            errors.insert(
-                "date_reception".into(),
-                "Date de remise du carnet : ce champ est obligatoire.".into(),
-            );
+            errors.insert("date_reception".into(), "Date de remise du carnet : ce champ est obligatoire.".into());
             None
         }
         None => {
-            errors.insert(
-                "date_reception".into(),
-                "Date de remise du carnet : date invalide (jj/mm/aaaa).".into(),
-            );
+            errors.insert("date_reception".into(), "Date de remise du carnet : date invalide (jj/mm/aaaa).".into());
             None
         }
         Some(d) if d > today => {
@@ -286,10 +252,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
             None
         }
         None => {
-            errors.insert(
-                "fin_validite".into(),
-                "Fin de validité : date invalide (jj/mm/aaaa).".into(),
-            );
+            errors.insert("fin_validite".into(), "Fin de validité : date invalide (jj/mm/aaaa).".into());
             None
         }
         Some(d) if d < today => {
@@ -300,10 +263,7 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
             None
         }
         Some(d) if d.year() > today.year() + 10 => {
-            errors.insert(
-                "fin_validite".into(),
-                "Fin de validité : date trop lointaine, vérifiez l'année.".into(),
-            );
+            errors.insert("fin_validite".into(), "Fin de validité : date trop lointaine, vérifiez l'année.".into());
             None
         }
         Some(d) => Some(d),
@@ -348,25 +308,16 @@ pub fn validate(req: &IntakeRequest, today: NaiveDate) -> Result<ValidIntake, Fi
             "Commanditaire : indiquez qui a financé le carnet (le nom est imprimé au dos).".into(),
         );
     } else if commanditaire.chars().count() > COMMANDITAIRE_MAX {
-        errors.insert(
-            "commanditaire".into(),
-            format!("Commanditaire : {COMMANDITAIRE_MAX} caractères au plus."),
-        );
+        errors.insert("commanditaire".into(), format!("Commanditaire : {COMMANDITAIRE_MAX} caractères au plus."));
     }
     let canal = req.canal.trim().to_string();
     if !coop::contains(CANAUX_RECEPTION, &canal) {
-        errors.insert(
-            "canal".into(),
-            "Remis par : choisissez par qui le carnet a été remis.".into(),
-        );
+        errors.insert("canal".into(), "Remis par : choisissez par qui le carnet a été remis.".into());
     }
 
     if let (Some(recu), Some(fin)) = (date_reception, fin_validite) {
         if fin < recu {
-            errors.insert(
-                "fin_validite".into(),
-                "Fin de validité : elle précède la date de remise du carnet.".into(),
-            );
+            errors.insert("fin_validite".into(), "Fin de validité : elle précède la date de remise du carnet.".into());
         }
     }
 

@@ -3,17 +3,17 @@
 
 pub mod api;
 pub mod comptes;
-pub mod lieux;
 pub mod coop;
 pub mod donnees;
 pub mod espace;
 pub mod intake;
 pub mod ledger;
+pub mod lieux;
 pub mod money;
-pub mod paris;
 pub mod parcours;
-pub mod pass_etat;
+pub mod paris;
 pub mod pass_code;
+pub mod pass_etat;
 pub mod text;
 
 pub use pass_code::PassCode;

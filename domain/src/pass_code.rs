@@ -30,10 +30,9 @@ impl fmt::Display for PassCodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PassCodeError::Empty => write!(f, "Le code du pass est vide."),
-            PassCodeError::WrongLength(n) => write!(
-                f,
-                "Un code de pass compte 12 caractères (format XXXX-XXXX-XXXX) ; celui-ci en compte {n}."
-            ),
+            PassCodeError::WrongLength(n) => {
+                write!(f, "Un code de pass compte 12 caractères (format XXXX-XXXX-XXXX) ; celui-ci en compte {n}.")
+            }
             PassCodeError::BadCharacter(c) => {
                 let hint = match c {
                     'O' | '0' => " (les codes n'utilisent ni O ni 0)",
@@ -43,10 +42,9 @@ impl fmt::Display for PassCodeError {
                 };
                 write!(f, "Le caractère « {c} » n'existe pas dans les codes de pass{hint}.")
             }
-            PassCodeError::CheckFailed => write!(
-                f,
-                "Ce code de pass n'est pas valide : un caractère a probablement été mal recopié."
-            ),
+            PassCodeError::CheckFailed => {
+                write!(f, "Ce code de pass n'est pas valide : un caractère a probablement été mal recopié.")
+            }
         }
     }
 }
@@ -100,11 +98,7 @@ impl PassCode {
     pub fn from_random(values: [u8; LEN - 1]) -> PassCode {
         let body: Vec<u32> = values.iter().map(|v| u32::from(*v) % N).collect();
         let check = check_value(&body);
-        let code = body
-            .iter()
-            .chain(std::iter::once(&check))
-            .map(|&v| ALPHABET[v as usize] as char)
-            .collect();
+        let code = body.iter().chain(std::iter::once(&check)).map(|&v| ALPHABET[v as usize] as char).collect();
         PassCode(code)
     }
 
@@ -151,16 +145,9 @@ pub fn split_pasted(text: &str) -> Vec<String> {
         return tokens.into_iter().map(String::from).collect();
     }
     // One line: the codes may be separated by spaces, or run together.
-    let compact: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
+    let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     if compact.len() > LEN && compact.len() % LEN == 0 {
-        return compact
-            .as_bytes()
-            .chunks(LEN)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect();
+        return compact.as_bytes().chunks(LEN).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
     }
     tokens.into_iter().map(String::from).collect()
 }
@@ -250,10 +237,7 @@ mod tests {
             assert_eq!(err, PassCodeError::BadCharacter(bad));
             assert!(err.to_string().contains(hint), "{err}");
         }
-        assert_eq!(
-            PassCode::parse("ABCD-EFGH-JKL!"),
-            Err(PassCodeError::BadCharacter('!'))
-        );
+        assert_eq!(PassCode::parse("ABCD-EFGH-JKL!"), Err(PassCodeError::BadCharacter('!')));
         assert!(matches!(PassCode::parse("ÉBCD-EFGH-JKLM"), Err(PassCodeError::BadCharacter('É'))));
     }
 

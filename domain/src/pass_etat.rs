@@ -152,8 +152,12 @@ pub enum RefusValidation {
     /// The pass exists but belongs to another carnet (of this person or anyone else: nothing
     /// more is said, so nothing leaks about other people).
     AutreCarnet,
-    DejaValide { le: Option<DateTime<Utc>> },
-    Expire { fin_validite: NaiveDate },
+    DejaValide {
+        le: Option<DateTime<Utc>>,
+    },
+    Expire {
+        fin_validite: NaiveDate,
+    },
 }
 
 impl RefusValidation {
@@ -169,7 +173,9 @@ impl RefusValidation {
                 "Ce pass a déjà été validé le {} : chaque pass ne sert qu'une fois.",
                 crate::paris::date_longue(crate::paris::today(*le))
             ),
-            RefusValidation::DejaValide { le: None } => "Ce pass a déjà été validé : chaque pass ne sert qu'une fois.".into(),
+            RefusValidation::DejaValide { le: None } => {
+                "Ce pass a déjà été validé : chaque pass ne sert qu'une fois.".into()
+            }
             RefusValidation::Expire { fin_validite } => format!(
                 "Ce pass a expiré le {} : il ne peut plus être validé.",
                 crate::paris::date_longue(*fin_validite)
@@ -278,7 +284,10 @@ mod tests {
         let used = FaitsPass { validated_at: Some(at), ..faits(Valide, 7, "2027-01-01") };
         let r = motif_refus(Some(&used), c);
         assert_eq!(r, RefusValidation::DejaValide { le: Some(at) });
-        assert_eq!(r.message(), "Ce pass a déjà été validé le vendredi 20 novembre 2026 : chaque pass ne sert qu'une fois.");
+        assert_eq!(
+            r.message(),
+            "Ce pass a déjà été validé le vendredi 20 novembre 2026 : chaque pass ne sert qu'une fois."
+        );
         let r = motif_refus(Some(&faits(Distribue, 7, "2026-11-22")), c);
         assert_eq!(r.message(), "Ce pass a expiré le dimanche 22 novembre 2026 : il ne peut plus être validé.");
         assert!(matches!(motif_refus(Some(&faits(Expire, 7, "2027-01-01")), c), RefusValidation::Expire { .. }));

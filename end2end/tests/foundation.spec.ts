@@ -1,6 +1,7 @@
 // Foundation journeys: login, intake of a beneficiary with a carnet of 5, the dashboard.
 import { test, expect } from '@playwright/test';
 import { login, createParcours, expectAccessible, passCode, DEMO_EMAIL } from './helpers';
+import { serverDate } from '../horloge';
 
 test('a wrong password shows an error', async ({ page }) => {
   await page.goto('/connexion');
@@ -15,6 +16,14 @@ test('the login page is accessible', async ({ page }) => {
   await page.goto('/connexion');
   await expect(page.getByRole('heading', { name: 'Connexion' })).toBeVisible();
   await expectAccessible(page, 'login page');
+});
+
+test("a computer set to the wrong date still shows the server's today", async ({ page }) => {
+  // The browser believes it is 4 July 2031; the server's clock says otherwise (horloge.ts).
+  await page.clock.setFixedTime(new Date('2031-07-04T09:00:00+02:00'));
+  await login(page);
+  await page.goto('/parcours/nouveau');
+  await expect(page.getByLabel(/Date de remise/)).toHaveValue(serverDate(0));
 });
 
 test('a visitor without a session is sent to the login page', async ({ page }) => {

@@ -1,5 +1,6 @@
 import { expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { serverDate } from '../horloge';
 
 export const DEMO_EMAIL = 'camille@demo.carnet.fr';
 export const DEMO_PASSWORD = 'carnet-demo';
@@ -41,9 +42,9 @@ export function passCode(): string {
   return `${all.slice(0, 4)}-${all.slice(4, 8)}-${all.slice(8)}`;
 }
 
+/** The server's date (see horloge.ts) `offsetDays` on, as YYYY-MM-DD. */
 export function isoDate(offsetDays: number): string {
-  const d = new Date(Date.now() + offsetDays * 86_400_000);
-  return d.toISOString().slice(0, 10);
+  return serverDate(offsetDays);
 }
 
 /** Fills the intake form for a carnet of `n` passes (codes pasted at once) and saves it. */

@@ -9,10 +9,11 @@
 // the next free slot offered, which the test then takes.
 import { test, expect, Page, Locator } from '@playwright/test';
 import { login, createParcours, expectAccessible } from './helpers';
+import { serverDate } from '../horloge';
 
-/** Today's date in Paris as YYYY-MM-DD (the server's "today"). */
+/** The server's « today » in Paris as YYYY-MM-DD (its clock is set: horloge.ts). */
 function parisToday(): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' }).format(new Date());
+  return serverDate(0);
 }
 
 function easter(year: number): Date {

@@ -21,7 +21,7 @@ use carnet_domain::paris;
 use carnet_server::seed::parcours::{creer, jour_ouvre_avant, Modele};
 use carnet_server::store::{packs, users};
 use carnet_server::{app, auth, db, AppState, Config};
-use chrono::{Duration as Days, NaiveTime, Utc};
+use chrono::{Duration as Days, NaiveTime};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -37,7 +37,20 @@ use tracing_subscriber::Layer;
 const STRUCTURES: usize = 50;
 const CONSEILLERS_PAR_STRUCTURE: usize = 4;
 const PASSWORD: &str = "banc-d-essai-parcours";
-const PRENOMS: &[&str] = &["Monique", "Karim", "Yvette", "Jean-Paul", "Fatou", "Nadia", "Gérard", "Lucie", "Mohamed", "Odette", "Rémi", "Soizic"];
+const PRENOMS: &[&str] = &[
+    "Monique",
+    "Karim",
+    "Yvette",
+    "Jean-Paul",
+    "Fatou",
+    "Nadia",
+    "Gérard",
+    "Lucie",
+    "Mohamed",
+    "Odette",
+    "Rémi",
+    "Soizic",
+];
 const PACKS: &[&str] = &["competences_de_base", "usage_professionnel", "numerique_en_famille", "acces_aux_droits"];
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -61,7 +74,7 @@ struct ParStructure {
 }
 
 async fn remplir(db: &db::Db, n: usize) -> anyhow::Result<Vec<ParStructure>> {
-    let now = Utc::now();
+    let now = carnet_server::Clock::system().now();
     let today = paris::today(now);
     let hash = auth::hash_password(PASSWORD)?;
     let mut out: Vec<ParStructure> = Vec::new();
@@ -71,7 +84,14 @@ async fn remplir(db: &db::Db, n: usize) -> anyhow::Result<Vec<ParStructure>> {
         let mut par = ParStructure::default();
         for c in 0..CONSEILLERS_PAR_STRUCTURE {
             let email = format!("conseiller-{s}-{c}@banc.carnet.fr");
-            let u = users::NewUser { email: &email, password_hash: &hash, prenom: "Conseiller", nom: "Banc", role: Role::Conseiller, structure_id: Some(sid) };
+            let u = users::NewUser {
+                email: &email,
+                password_hash: &hash,
+                prenom: "Conseiller",
+                nom: "Banc",
+                role: Role::Conseiller,
+                structure_id: Some(sid),
+            };
             let uid = users::create_user(db, &u, now).await?;
             conseillers.push((s, sid, uid));
             if c == 0 {
@@ -96,11 +116,13 @@ async fn remplir(db: &db::Db, n: usize) -> anyhow::Result<Vec<ParStructure>> {
         };
         let nb_passes = if bilan && rng.gen_bool(0.2) { 10 } else { 5 };
         let tenues = if bilan { nb_passes as usize } else { tenues };
-        let accueil = jour_ouvre_avant(today - Days::days(jours)).and_time(NaiveTime::from_hms_opt(9 + (i % 8) as u32, 0, 0).expect("time"));
+        let accueil = jour_ouvre_avant(today - Days::days(jours))
+            .and_time(NaiveTime::from_hms_opt(9 + (i % 8) as u32, 0, 0).expect("time"));
         let initial: Vec<(&str, Niveau)> = (0..rng.gen_range(4..9))
             .map(|k| (codes[(i + k * 3) % codes.len()], Niveau::TOUS[rng.gen_range(0..3)]))
             .collect();
-        let finaux = initial.iter().map(|(c, n)| (*c, Niveau::TOUS[(n.rang() as usize + rng.gen_range(0..2)).min(3)])).collect();
+        let finaux =
+            initial.iter().map(|(c, n)| (*c, Niveau::TOUS[(n.rang() as usize + rng.gen_range(0..2)).min(3)])).collect();
         let m = Modele {
             prenom: PRENOMS[i % PRENOMS.len()],
             annee_naissance: 1940 + (i % 60) as i32,
@@ -207,7 +229,14 @@ async fn expliquer(db: &db::Db, quoi: &str, statements: &[String]) -> anyhow::Re
         }
         let rows = q.fetch_all(db).await?;
         let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        println!("- {}", if one_line.chars().count() > 150 { format!("{}…", one_line.chars().take(150).collect::<String>()) } else { one_line.clone() });
+        println!(
+            "- {}",
+            if one_line.chars().count() > 150 {
+                format!("{}…", one_line.chars().take(150).collect::<String>())
+            } else {
+                one_line.clone()
+            }
+        );
         // Subqueries and CTEs computed first are scanned by name: not tables.
         let derivees: Vec<String> = rows
             .iter()
@@ -232,7 +261,13 @@ async fn expliquer(db: &db::Db, quoi: &str, statements: &[String]) -> anyhow::Re
 // --- HTTP client.
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-async fn envoyer(client: &HttpClient, method: &str, url: &str, cookie: &str, body: Option<String>) -> anyhow::Result<(u16, String, Option<String>)> {
+async fn envoyer(
+    client: &HttpClient,
+    method: &str,
+    url: &str,
+    cookie: &str,
+    body: Option<String>,
+) -> anyhow::Result<(u16, String, Option<String>)> {
     let mut req = hyper::Request::builder().method(method).uri(url).header("cookie", cookie);
     if body.is_some() {
         req = req.header("content-type", "application/json");
@@ -240,7 +275,11 @@ async fn envoyer(client: &HttpClient, method: &str, url: &str, cookie: &str, bod
     let req = req.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
     let res = client.request(req).await?;
     let status = res.status().as_u16();
-    let set_cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").to_string());
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string());
     let bytes = res.into_body().collect().await?.to_bytes();
     Ok((status, String::from_utf8_lossy(&bytes).into_owned(), set_cookie))
 }
@@ -279,7 +318,11 @@ fn rapport(quoi: &str, clients: usize, mut m: Mesure) {
 }
 
 /// `clients` tasks at once, each sending its own list of requests one after the other.
-async fn charge(client: &HttpClient, travaux: Vec<(String, Vec<(&'static str, String, Option<String>)>)>, attendu: u16) -> Mesure {
+async fn charge(
+    client: &HttpClient,
+    travaux: Vec<(String, Vec<(&'static str, String, Option<String>)>)>,
+    attendu: u16,
+) -> Mesure {
     let debut = Instant::now();
     let mut handles = Vec::new();
     for (cookie, reqs) in travaux {
@@ -359,7 +402,7 @@ fn main() -> anyhow::Result<()> {
     );
     serveur.block_on(sqlx::query("PRAGMA optimize").execute(&db))?;
 
-    let state = AppState { db: db.clone(), config: Arc::new(Config::default()) };
+    let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
     let listener = serveur.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     serveur.spawn(async move {
@@ -375,7 +418,8 @@ fn main() -> anyhow::Result<()> {
         let mut cookies = Vec::new();
         for s in structures.iter().take(clients) {
             let body = serde_json::json!({ "email": s.email, "password": PASSWORD }).to_string();
-            let (status, text, cookie) = envoyer(&client, "POST", &format!("{base}/auth/login"), "", Some(body)).await?;
+            let (status, text, cookie) =
+                envoyer(&client, "POST", &format!("{base}/auth/login"), "", Some(body)).await?;
             anyhow::ensure!(status == 200, "connexion refusée : {status} {text}");
             cookies.push(cookie.unwrap_or_default());
         }
@@ -392,7 +436,9 @@ fn main() -> anyhow::Result<()> {
         let essai = a_tenir[0].remove(0);
         let body = serde_json::json!({ "code": essai.code, "date": essai.date, "heure": essai.heure }).to_string();
         CAPTURE.store(true, Ordering::Relaxed);
-        let (s, b, _) = envoyer(&client, "POST", &format!("{base}/seances/{}/tenue", essai.seance_id), &cookies[0], Some(body)).await?;
+        let (s, b, _) =
+            envoyer(&client, "POST", &format!("{base}/seances/{}/tenue", essai.seance_id), &cookies[0], Some(body))
+                .await?;
         CAPTURE.store(false, Ordering::Relaxed);
         anyhow::ensure!(s == 200, "POST tenue : {s} {b}");
         let sql_hold = std::mem::take(&mut *captured.lock().expect("capture"));
@@ -416,7 +462,23 @@ fn main() -> anyhow::Result<()> {
         }
 
         let warm: Vec<_> = (0..clients)
-            .map(|c| (cookies[c].clone(), (0..25).map(|_| ("GET", format!("{base}/parcours/{}", structures[c].parcours[rng.gen_range(0..structures[c].parcours.len())]), None)).collect()))
+            .map(|c| {
+                (
+                    cookies[c].clone(),
+                    (0..25)
+                        .map(|_| {
+                            (
+                                "GET",
+                                format!(
+                                    "{base}/parcours/{}",
+                                    structures[c].parcours[rng.gen_range(0..structures[c].parcours.len())]
+                                ),
+                                None,
+                            )
+                        })
+                        .collect(),
+                )
+            })
             .collect();
         charge(&client, warm, 200).await;
 
@@ -424,14 +486,23 @@ fn main() -> anyhow::Result<()> {
         let travaux: Vec<_> = (0..clients)
             .map(|c| {
                 let ids = &structures[c].parcours;
-                let reqs = (0..gets / clients).map(|_| ("GET", format!("{base}/parcours/{}", ids[rng.gen_range(0..ids.len())]), None)).collect();
+                let reqs = (0..gets / clients)
+                    .map(|_| ("GET", format!("{base}/parcours/{}", ids[rng.gen_range(0..ids.len())]), None))
+                    .collect();
                 (cookies[c].clone(), reqs)
             })
             .collect();
         rapport("GET /api/v1/parcours/{id}", clients, charge(&client, travaux, 200).await);
 
         let travaux: Vec<_> = (0..clients)
-            .map(|c| (cookies[c].clone(), (0..(gets / 8).max(1) / clients).map(|_| ("GET", format!("{base}/tableau-de-bord"), None)).collect()))
+            .map(|c| {
+                (
+                    cookies[c].clone(),
+                    (0..(gets / 8).max(1) / clients)
+                        .map(|_| ("GET", format!("{base}/tableau-de-bord"), None))
+                        .collect(),
+                )
+            })
             .collect();
         rapport("GET /api/v1/tableau-de-bord", clients, charge(&client, travaux, 200).await);
 

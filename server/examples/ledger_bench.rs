@@ -10,7 +10,7 @@ use carnet_domain::api::Role;
 use carnet_server::store::ledger::orgs;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::{app, auth, db, AppState, Config};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     let n_structures = env("BENCH_STRUCTURES", 200) as i64;
     let dir = tempfile::tempdir()?;
     let db = db::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
-    let now = Utc::now();
+    let now = carnet_server::Clock::system().now();
     let today = carnet_server::today_in_paris(now);
 
     // Organisations, users, structures (all accredited, in Brest).
@@ -126,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    let state = AppState { db: db.clone(), config: Arc::new(Config::default()) };
+    let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -150,9 +150,16 @@ async fn main() -> anyhow::Result<()> {
     let generation = t.elapsed();
     let commande = created["id"].as_i64().unwrap();
     let (passes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes").fetch_one(&db).await?;
-    println!("1. Commande de 10 000 carnets de 10 pass : {:.2} s ({passes} codes uniques générés)", generation.as_secs_f64());
+    println!(
+        "1. Commande de 10 000 carnets de 10 pass : {:.2} s ({passes} codes uniques générés)",
+        generation.as_secs_f64()
+    );
     op_client
-        .ok("POST", &format!("/api/v1/commandes/{commande}/paiement"), Some(&json!({"reference": "B", "date": today.to_string()})))
+        .ok(
+            "POST",
+            &format!("/api/v1/commandes/{commande}/paiement"),
+            Some(&json!({"reference": "B", "date": today.to_string()})),
+        )
         .await;
     let t = Instant::now();
     op_client.ok("POST", &format!("/api/v1/commandes/{commande}/activation"), Some(&json!({}))).await;
@@ -164,8 +171,10 @@ async fn main() -> anyhow::Result<()> {
         .ok(
             "POST",
             &format!("/api/v1/commandes/{commande}/lots"),
-            Some(&json!({"structure_id": structures[0].to_string(), "premier": "1", "dernier": n_validations.to_string(),
-                         "accord_reference": "Banc", "accord_date": today.to_string()})),
+            Some(
+                &json!({"structure_id": structures[0].to_string(), "premier": "1", "dernier": n_validations.to_string(),
+                         "accord_reference": "Banc", "accord_date": today.to_string()}),
+            ),
         )
         .await;
     coord
@@ -212,7 +221,11 @@ async fn main() -> anyhow::Result<()> {
     for j in jobs {
         sessions.extend(j.await?);
     }
-    println!("   ({} carnets remis à l'accueil en {:.1} s pour préparer les séances)", sessions.len(), t.elapsed().as_secs_f64());
+    println!(
+        "   ({} carnets remis à l'accueil en {:.1} s pour préparer les séances)",
+        sessions.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let chunk = sessions.len().div_ceil(concurrency);
     let t = Instant::now();
@@ -287,8 +300,10 @@ async fn main() -> anyhow::Result<()> {
     .bind(cons)
     .execute(&db)
     .await?;
-    let (month_validations,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM pass_validations WHERE mois = $1").bind(last_month.to_string()).fetch_one(&db).await?;
+    let (month_validations,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pass_validations WHERE mois = $1")
+        .bind(last_month.to_string())
+        .fetch_one(&db)
+        .await?;
     let t = Instant::now();
     let r = op_client.ok("POST", "/api/v1/releves/emission", Some(&json!({"mois": last_month.to_string()}))).await;
     println!(
@@ -300,6 +315,10 @@ async fn main() -> anyhow::Result<()> {
     );
     let t = Instant::now();
     let again = op_client.ok("POST", "/api/v1/releves/emission", Some(&json!({"mois": last_month.to_string()}))).await;
-    println!("   nouvelle émission du même mois : {} relevé émis, en {:.2} s", again["releves_emis"], t.elapsed().as_secs_f64());
+    println!(
+        "   nouvelle émission du même mois : {} relevé émis, en {:.2} s",
+        again["releves_emis"],
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -71,17 +71,11 @@ pub fn cookie_token(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
 }
 
 pub fn clear_cookie(secure: bool) -> String {
-    format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
 /// The logged-in user of this request.
@@ -98,8 +92,9 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn me(&self) -> Me {
+    pub fn me(&self, maintenant: chrono::DateTime<Utc>) -> Me {
         Me {
+            maintenant,
             id: self.id,
             email: self.email.clone(),
             prenom: self.prenom.clone(),
@@ -129,7 +124,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let token = session_token(parts).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
         let found = users::find_session(&state.db, &hash).await?.ok_or(AppError::Unauthorized)?;
-        let now = Utc::now();
+        let now = state.clock.now();
         let config = &state.config;
         if now - found.last_seen_at > config.session_idle
             || now - found.created_at > config.session_max

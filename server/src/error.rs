@@ -80,21 +80,15 @@ impl From<QueryRejection> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error, fields) = match self {
-            AppError::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "Vous devez vous connecter.".to_string(),
-                FieldErrors::new(),
-            ),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Vous n'avez pas accès à cette action.".to_string(),
-                FieldErrors::new(),
-            ),
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Introuvable, ou vous n'y avez pas accès.".to_string(),
-                FieldErrors::new(),
-            ),
+            AppError::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, "Vous devez vous connecter.".to_string(), FieldErrors::new())
+            }
+            AppError::Forbidden => {
+                (StatusCode::FORBIDDEN, "Vous n'avez pas accès à cette action.".to_string(), FieldErrors::new())
+            }
+            AppError::NotFound => {
+                (StatusCode::NOT_FOUND, "Introuvable, ou vous n'y avez pas accès.".to_string(), FieldErrors::new())
+            }
             AppError::Validation(fields) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 if fields.len() == 1 {
@@ -108,13 +102,10 @@ impl IntoResponse for AppError {
             AppError::Conflict(m) => (StatusCode::CONFLICT, m, FieldErrors::new()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, FieldErrors::new()),
             AppError::TooManyRequests { message, retry_after_secs } => {
-                let mut resp = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(ApiErrorBody { error: message, fields: FieldErrors::new() }),
-                )
-                    .into_response();
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                let mut resp =
+                    (StatusCode::TOO_MANY_REQUESTS, Json(ApiErrorBody { error: message, fields: FieldErrors::new() }))
+                        .into_response();
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 return resp;
             }
             AppError::Internal(e) => {

@@ -59,7 +59,11 @@ pub fn render(e: &ExportDonnees) -> String {
     let mut body = String::new();
     let total: usize = e.tables.iter().map(|t| t.lignes.len()).sum();
     for t in &e.tables {
-        body.push_str(&format!("<section>\n<h2>{} <span class=\"n\">({})</span></h2>\n", escape(&t.titre), t.lignes.len()));
+        body.push_str(&format!(
+            "<section>\n<h2>{} <span class=\"n\">({})</span></h2>\n",
+            escape(&t.titre),
+            t.lignes.len()
+        ));
         if t.lignes.is_empty() {
             body.push_str("<p class=\"vide\">Rien d'enregistré.</p>\n");
         }
@@ -130,7 +134,7 @@ mod tests {
         row.insert("commune_insee".to_string(), Valeur::Nul);
         row.insert("tranche_age".to_string(), Valeur::Texte("soixante_soixante_neuf".into()));
         let e = ExportDonnees {
-            genere_le: Utc::now(),
+            genere_le: DateTime::parse_from_rfc3339("2027-03-15T10:00:00+01:00").unwrap().with_timezone(&Utc),
             beneficiaire_id: 7,
             structure: "Médiathèque & Co".into(),
             tables: vec![ExportTable { table: "beneficiaires".into(), titre: "La personne".into(), lignes: vec![row] }],

@@ -9,7 +9,6 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::AppState;
-use chrono::Utc;
 
 /// What kind of read it was (the journal page's « Quoi »).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,12 +42,17 @@ impl Lecture {
 
 /// Journals that `user` is being shown the identity of `beneficiaires` (nothing is written for
 /// an empty list: an empty search result shows nobody).
-pub async fn identite_lue(state: &AppState, user: &CurrentUser, lecture: Lecture, beneficiaires: &[i64]) -> AppResult<()> {
+pub async fn identite_lue(
+    state: &AppState,
+    user: &CurrentUser,
+    lecture: Lecture,
+    beneficiaires: &[i64],
+) -> AppResult<()> {
     if beneficiaires.is_empty() {
         return Ok(());
     }
     let structure_id = user.structure_for_beneficiaires()?;
-    store::journal::record(&state.db, Utc::now(), user.id, structure_id, lecture.code(), beneficiaires)
+    store::journal::record(&state.db, state.clock.now(), user.id, structure_id, lecture.code(), beneficiaires)
         .await
         .map_err(AppError::from)
 }
@@ -59,9 +63,11 @@ pub async fn beneficiaires_des_parcours(state: &AppState, parcours: &[i64]) -> A
         return Ok(Vec::new());
     }
     let ids: Vec<String> = parcours.iter().map(i64::to_string).collect();
-    let rows: Vec<(i64,)> =
-        sqlx::query_as(&format!("SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1", ids.join(",")))
-            .fetch_all(&state.db)
-            .await?;
+    let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1",
+        ids.join(",")
+    ))
+    .fetch_all(&state.db)
+    .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }

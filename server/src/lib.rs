@@ -3,15 +3,16 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod export_html;
 pub mod journal;
+pub mod ledger_jobs;
+pub mod lieux;
 pub mod mail;
 pub mod passwords;
 pub mod retention;
-pub mod lieux;
-pub mod ledger_jobs;
 pub mod seed;
 pub mod store;
 pub mod web;
@@ -27,6 +28,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+pub use clock::Clock;
 pub use db::Db;
 
 /// Settings that are not the database (see `main.rs` for flags and environment variables).
@@ -84,6 +86,8 @@ impl Default for Config {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// The one source of « now »: see `clock`.
+    pub clock: clock::Clock,
 }
 
 /// The date in metropolitan France: what "today" means for validity dates and schedules.
@@ -100,16 +104,13 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(web::static_files(dist));
     }
     router
-        .layer(axum::middleware::from_fn(move |req, next| {
-            web::security_headers(csp.clone(), req, next)
-        }))
+        .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), req, next)))
         // Nothing we accept is big (2 MB, enforced by the extractors); the venue-file import
         // raises it on its own route. The outer limit bounds every request.
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(RequestBodyLimitLayer::new(lieux::import::TAILLE_MAX))
         .layer(CatchPanicLayer::custom(|_| {
-            error::AppError::Internal(anyhow::anyhow!("panic dans un traitement"))
-                .into_response()
+            error::AppError::Internal(anyhow::anyhow!("panic dans un traitement")).into_response()
         }))
         .layer(TraceLayer::new_for_http())
 }

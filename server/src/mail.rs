@@ -22,7 +22,10 @@ pub enum Mailer {
     Log,
     /// Each message written as a text file in this folder.
     Dir(PathBuf),
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
 }
 
 impl std::fmt::Debug for Mailer {
@@ -40,9 +43,8 @@ impl Mailer {
     /// SMTP from a URL such as `smtps://user:password@smtp.exemple.fr:465` or
     /// `smtp://smtp.exemple.fr:587?tls=required`; `hello` is our host name for EHLO.
     pub fn smtp(url: &str, from: &str, hello: &str) -> anyhow::Result<Mailer> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("adresse d'expédition invalide ({from}) : {e}"))?;
+        let from: Mailbox =
+            from.parse().map_err(|e| anyhow::anyhow!("adresse d'expédition invalide ({from}) : {e}"))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("adresse du serveur SMTP invalide : {e}"))?
             .hello_name(ClientId::Domain(hello.to_string()))
@@ -64,11 +66,23 @@ impl Mailer {
             }
             Mailer::Dir(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
-                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
                 let safe: String = mail.to.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-                let path = dir.join(format!("{stamp}-{safe}.txt"));
                 let text = format!("To: {}\nSubject: {}\n\n{}", mail.to, mail.subject, mail.body);
-                tokio::fs::write(&path, text).await?;
+                // Numbered in order of writing (names sort as the mails were sent), never
+                // overwriting one another, even when several servers share the folder.
+                let mut n = std::fs::read_dir(dir)?.count();
+                let path = loop {
+                    let path = dir.join(format!("{n:08}-{safe}.txt"));
+                    match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await {
+                        Ok(mut f) => {
+                            use tokio::io::AsyncWriteExt;
+                            f.write_all(text.as_bytes()).await?;
+                            break path;
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+                        Err(e) => return Err(e.into()),
+                    }
+                };
                 tracing::info!(to = %mail.to, path = %path.display(), "e-mail écrit dans un fichier");
                 Ok(())
             }

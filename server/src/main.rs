@@ -4,12 +4,12 @@ use anyhow::Context;
 use carnet_domain::api::Role;
 use carnet_server::lieux::geocodage::{self, Geocodeur};
 use carnet_server::lieux::import as lieux_import;
+use carnet_server::mail::Mailer;
+use carnet_server::store::ledger::orgs as ledger_orgs;
 use carnet_server::store::lieux as lieux_store;
 use carnet_server::store::territoires;
-use carnet_server::store::ledger::orgs as ledger_orgs;
 use carnet_server::store::users::{self, NewUser};
-use carnet_server::mail::Mailer;
-use carnet_server::{app, auth, db, passwords, retention, seed, web, AppState, Config};
+use carnet_server::{app, auth, clock, db, passwords, retention, seed, web, AppState, Clock, Config};
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
@@ -23,6 +23,12 @@ struct Cli {
     /// Database address; the SQLite file and its folder are created if missing.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/carnet.db", global = true)]
     database_url: String,
+
+    /// For tests and demonstrations only: run as if it were this instant (RFC 3339, e.g.
+    /// 2027-03-15T10:00:00+01:00), the clock running on from there. Every rule, job and page
+    /// reads this clock. Never set it in production.
+    #[arg(long, env = "CARNET_HORLOGE", global = true, hide = true, value_parser = clock::parse_instant)]
+    horloge: Option<chrono::DateTime<Utc>>,
 
     /// Log format.
     #[arg(long, env = "CARNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -221,10 +227,17 @@ fn init_logs(format: LogFormat) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    let clock = match cli.horloge {
+        Some(at) => {
+            tracing::warn!(%at, "horloge réglée (--horloge) : le serveur fait comme s'il était cet instant");
+            Clock::starting_at(at)
+        }
+        None => Clock::system(),
+    };
     match cli.command {
-        None => serve(&cli.database_url, cli.serve).await,
-        Some(Command::Admin { command }) => admin(&cli.database_url, command).await,
-        Some(Command::Lieux { command }) => lieux(&cli.database_url, command).await,
+        None => serve(&cli.database_url, cli.serve, clock).await,
+        Some(Command::Admin { command }) => admin(&cli.database_url, command, clock).await,
+        Some(Command::Lieux { command }) => lieux(&cli.database_url, command, clock).await,
         Some(Command::Precompress { dir }) => {
             let (raw, br, gz) = web::precompress(&dir)?;
             println!("{} : {raw} octets, {br} en brotli, {gz} en gzip", dir.display());
@@ -233,25 +246,22 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Result<()> {
     let db = db::connect(database_url).await?;
     if args.demo {
-        seed::seed_demo_if_new(&db).await?;
+        seed::seed_demo_if_new(&db, clock.now()).await?;
     }
     let dist = args.dist.join("index.html").exists().then(|| args.dist.clone());
     if dist.is_none() {
         tracing::warn!(dist = %args.dist.display(), "application non construite : seule l'API est servie");
     }
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen))
-        .trim_end_matches('/')
-        .to_string();
+    let public_url =
+        args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)).trim_end_matches('/').to_string();
     let mailer = match (&args.mail_dir, &args.smtp_url) {
         (Some(dir), _) => Mailer::Dir(dir.clone()),
         (None, Some(url)) => {
-            let host = public_url.split("://").nth(1).unwrap_or("localhost").split([':', '/']).next().unwrap_or("localhost");
+            let host =
+                public_url.split("://").nth(1).unwrap_or("localhost").split([':', '/']).next().unwrap_or("localhost");
             Mailer::smtp(url, &args.mail_from, host)?
         }
         (None, None) => {
@@ -259,7 +269,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             Mailer::Log
         }
     };
-    let interrupted = carnet_server::store::lieux::fail_interrupted_imports(&db, Utc::now()).await?;
+    let interrupted = carnet_server::store::lieux::fail_interrupted_imports(&db, clock.now()).await?;
     if interrupted > 0 {
         tracing::warn!(interrupted, "imports de lieux interrompus par l'arrêt précédent");
     }
@@ -275,9 +285,9 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         geocodeur: geocodeur(args.geocodage_url.as_deref()),
         ..Config::default()
     };
-    let state = AppState { db: db.clone(), config: Arc::new(config) };
+    let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
     tokio::spawn(housekeeping(state.clone()));
-    tokio::spawn(retention::schedule(db.clone(), args.retention_months));
+    tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock));
 
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -296,7 +306,7 @@ async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let now = Utc::now();
+        let now = state.clock.now();
         let c = &state.config;
         if let Err(e) = users::purge_sessions(&state.db, now - c.session_idle, now - c.session_max).await {
             tracing::warn!(error = %e, "nettoyage des sessions");
@@ -354,13 +364,13 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> {
+async fn lieux(database_url: &str, command: LieuxCommand, clock: Clock) -> anyhow::Result<()> {
     let db = db::connect(database_url).await?;
     match command {
         LieuxCommand::Import { file, geocodage_url } => {
             let bytes = std::fs::read(&file).with_context(|| format!("lecture de {}", file.display()))?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let id = lieux_store::create_import(&db, None, &name, Utc::now()).await?;
+            let id = lieux_store::create_import(&db, None, &name, clock.now()).await?;
             // A bar redrawn in place on a terminal; a line every tenth in a log file.
             let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let last_tenth = std::sync::atomic::AtomicU32::new(0);
@@ -374,19 +384,19 @@ async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> 
                 }
                 let width = 30usize;
                 let done = if p.total == 0 { width } else { (p.traites as usize * width) / p.total as usize };
-                eprint!(
-                    "\r[{}{}] {} / {} lignes",
-                    "#".repeat(done),
-                    " ".repeat(width - done),
-                    p.traites,
-                    p.total
-                );
+                eprint!("\r[{}{}] {} / {} lignes", "#".repeat(done), " ".repeat(width - done), p.traites, p.total);
             };
             let r = lieux_import::executer(
                 &db,
                 id,
                 bytes,
-                lieux_import::Options { user_id: None, territoire: None, geocodeur: geocodeur(geocodage_url.as_deref()), progres: Some(Box::new(bar)) },
+                lieux_import::Options {
+                    user_id: None,
+                    territoire: None,
+                    geocodeur: geocodeur(geocodage_url.as_deref()),
+                    progres: Some(Box::new(bar)),
+                    clock: clock.clone(),
+                },
             )
             .await;
             eprintln!();
@@ -416,7 +426,8 @@ async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> 
         LieuxCommand::Export { file, departement } => {
             let deps = match departement {
                 Some(d) => Some(
-                    carnet_domain::lieux::territoires::parse_departements(&d).map_err(|e| anyhow::anyhow!("--departement : {e}"))?,
+                    carnet_domain::lieux::territoires::parse_departements(&d)
+                        .map_err(|e| anyhow::anyhow!("--departement : {e}"))?,
                 ),
                 None => None,
             };
@@ -434,9 +445,9 @@ async fn lieux(database_url: &str, command: LieuxCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> {
+async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyhow::Result<()> {
     let db = db::connect(database_url).await?;
-    let now = Utc::now();
+    let now = clock.now();
     match command {
         AdminCommand::CreateStructure { nom, siret, commune_insee } => {
             let nom = nom.trim();
@@ -492,7 +503,10 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
                 "--operateur-id : obligatoire pour un opérateur, et pour lui seul"
             );
             if let Some(id) = commanditaire_id {
-                anyhow::ensure!(ledger_orgs::commanditaire_exists(&db, id).await?, "--commanditaire-id : {id} introuvable");
+                anyhow::ensure!(
+                    ledger_orgs::commanditaire_exists(&db, id).await?,
+                    "--commanditaire-id : {id} introuvable"
+                );
             }
             if let Some(id) = operateur_id {
                 anyhow::ensure!(ledger_orgs::operateur_exists(&db, id).await?, "--operateur-id : {id} introuvable");
@@ -500,7 +514,14 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
             let hash = auth::hash_password(&password)?;
             let id = users::create_user(
                 &db,
-                &NewUser { email: &email, password_hash: &hash, prenom: prenom.trim(), nom: nom.trim(), role, structure_id },
+                &NewUser {
+                    email: &email,
+                    password_hash: &hash,
+                    prenom: prenom.trim(),
+                    nom: nom.trim(),
+                    role,
+                    structure_id,
+                },
                 now,
             )
             .await
@@ -516,13 +537,21 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
             println!("{id}");
         }
         AdminCommand::PublishNotice { version, titre, file } => {
-            let texte = std::fs::read_to_string(&file).with_context(|| format!("--file : lecture de {}", file.display()))?;
-            let notice = carnet_domain::donnees::valider_notice(&carnet_domain::donnees::NouvelleNotice { version, titre, texte })
-                .map_err(|e| anyhow::anyhow!(e.into_values().collect::<Vec<_>>().join(" ")))?;
-            let id = carnet_server::store::donnees::publish_notice(&db, &notice, None, now).await.map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("--version : elle existe déjà"),
-                other => other.into(),
-            })?;
+            let texte =
+                std::fs::read_to_string(&file).with_context(|| format!("--file : lecture de {}", file.display()))?;
+            let notice = carnet_domain::donnees::valider_notice(&carnet_domain::donnees::NouvelleNotice {
+                version,
+                titre,
+                texte,
+            })
+            .map_err(|e| anyhow::anyhow!(e.into_values().collect::<Vec<_>>().join(" ")))?;
+            let id =
+                carnet_server::store::donnees::publish_notice(&db, &notice, None, now).await.map_err(|e| match e {
+                    sqlx::Error::Database(d) if d.is_unique_violation() => {
+                        anyhow::anyhow!("--version : elle existe déjà")
+                    }
+                    other => other.into(),
+                })?;
             println!("{id}");
         }
         AdminCommand::Retention { months } => {
@@ -544,12 +573,21 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
             let hash = auth::hash_password(&password)?;
             let id = users::create_user(
                 &db,
-                &NewUser { email: &email, password_hash: &hash, prenom: prenom.trim(), nom: nom.trim(), role: Role::Hub, structure_id: None },
+                &NewUser {
+                    email: &email,
+                    password_hash: &hash,
+                    prenom: prenom.trim(),
+                    nom: nom.trim(),
+                    role: Role::Hub,
+                    structure_id: None,
+                },
                 now,
             )
             .await
             .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => anyhow::anyhow!("--email : un compte existe déjà avec {email}"),
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    anyhow::anyhow!("--email : un compte existe déjà avec {email}")
+                }
                 other => other.into(),
             })?;
             territoires::set(&db, id, &deps).await?;
@@ -558,7 +596,8 @@ async fn admin(database_url: &str, command: AdminCommand) -> anyhow::Result<()> 
         AdminCommand::SetTerritoire { email, departements } => {
             let deps = carnet_domain::lieux::territoires::parse_departements(&departements)
                 .map_err(|e| anyhow::anyhow!("--departements : {e}"))?;
-            let user = users::find_by_email(&db, &email).await?.with_context(|| format!("--email : aucun compte {email}"))?;
+            let user =
+                users::find_by_email(&db, &email).await?.with_context(|| format!("--email : aucun compte {email}"))?;
             anyhow::ensure!(user.role() == Role::Hub, "--email : {email} n'est pas un compte hub");
             territoires::set(&db, user.id, &deps).await?;
             println!("Territoire de {email} : {}", deps.join(", "));

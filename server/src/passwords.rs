@@ -72,7 +72,15 @@ mod tests {
 
     #[test]
     fn common_passwords_and_their_variants_are_refused() {
-        for bad in ["qwerty123456", "QWERTY123456", "1qaz2wsx3edc", "soleil123456", "Marseille2024!", "azertyuiop123", "123456789012"] {
+        for bad in [
+            "qwerty123456",
+            "QWERTY123456",
+            "1qaz2wsx3edc",
+            "soleil123456",
+            "Marseille2024!",
+            "azertyuiop123",
+            "123456789012",
+        ] {
             assert!(is_common(bad), "{bad}");
             assert!(check("Mot de passe", bad, "a@b.fr").unwrap_err().contains("plus courants"), "{bad}");
         }

@@ -36,11 +36,11 @@ pub async fn run_once(db: &Db, now: DateTime<Utc>, months: u32) -> anyhow::Resul
 }
 
 /// The scheduled job: at start, then every hour, for as long as the server runs.
-pub async fn schedule(db: Db, months: u32) {
+pub async fn schedule(db: Db, months: u32, clock: crate::Clock) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        if let Err(e) = run_once(&db, Utc::now(), months).await {
+        if let Err(e) = run_once(&db, clock.now(), months).await {
             tracing::warn!(error = %e, "conservation : l'anonymisation automatique a échoué, nouvel essai dans une heure");
         }
     }

@@ -67,10 +67,7 @@ pub fn content_security_policy(dist: Option<&Path>) -> String {
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
         for body in inline_scripts(&html) {
             let digest = Sha256::digest(body.as_bytes());
-            script_src.push(format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            ));
+            script_src.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
     }
     format!(
@@ -109,8 +106,7 @@ pub async fn security_headers(csp: HeaderValue, req: Request<Body>, next: Next) 
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     h.entry(HeaderName::from_static("permissions-policy"))
         .or_insert(HeaderValue::from_static("camera=(self), microphone=(), geolocation=(self)"));
-    h.entry(HeaderName::from_static("cross-origin-opener-policy"))
-        .or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(HeaderName::from_static("cross-origin-opener-policy")).or_insert(HeaderValue::from_static("same-origin"));
     resp
 }
 

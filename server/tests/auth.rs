@@ -21,8 +21,12 @@ async fn login_sets_a_strict_http_only_cookie_and_me_answers() {
     let s = app.create_structure("Médiathèque").await;
     app.create_user(Some(s), "camille@example.fr", "un-bon-mot-de-passe", Role::Conseiller).await;
     let r = app
-        .request(Method::POST, "/api/v1/auth/login",
-            Some(json!({"email": "Camille@Example.fr ", "password": "un-bon-mot-de-passe"})), None)
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "Camille@Example.fr ", "password": "un-bon-mot-de-passe"})),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
@@ -48,7 +52,12 @@ async fn secure_cookie_behind_https() {
     let s = app.create_structure("S").await;
     app.create_user(Some(s), "a@example.fr", "un-bon-mot-de-passe", Role::Conseiller).await;
     let r = app
-        .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@example.fr", "password": "un-bon-mot-de-passe"})), None)
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "a@example.fr", "password": "un-bon-mot-de-passe"})),
+            None,
+        )
         .await;
     assert!(r.headers.get("set-cookie").unwrap().to_str().unwrap().contains("; Secure"));
 }
@@ -87,13 +96,22 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     app.create_user(Some(s), "a@example.fr", "un-bon-mot-de-passe", Role::Conseiller).await;
     for _ in 0..5 {
         let r = app
-            .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@example.fr", "password": "faux"})), None)
+            .request(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": "a@example.fr", "password": "faux"})),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let r = app
-        .request(Method::POST, "/api/v1/auth/login",
-            Some(json!({"email": "a@example.fr", "password": "un-bon-mot-de-passe"})), None)
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "a@example.fr", "password": "un-bon-mot-de-passe"})),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
     assert!(r.body["error"].as_str().unwrap().contains("Trop de tentatives"));
@@ -140,8 +158,7 @@ async fn idle_sessions_expire() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
     assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::OK);
-    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(61);
-    sqlx::query("UPDATE sessions SET last_seen_at = $1").bind(long_ago).execute(&app.db).await.unwrap();
+    app.clock.step(chrono::Duration::minutes(61));
     assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("sessions").await, 0, "the expired session is deleted");
 }
@@ -161,8 +178,12 @@ async fn a_deactivated_user_cannot_log_in_or_keep_a_session() {
     sqlx::query("UPDATE users SET active = 0").execute(&app.db).await.unwrap();
     assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::UNAUTHORIZED);
     let r = app
-        .request(Method::POST, "/api/v1/auth/login",
-            Some(json!({"email": "a@example.fr", "password": "mot-de-passe-de-test"})), None)
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "a@example.fr", "password": "mot-de-passe-de-test"})),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

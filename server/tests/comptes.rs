@@ -33,7 +33,11 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     let app = app_with_mail().await;
     let (structure, coord) = coordinateur(&app, "Médiathèque", "coord@exemple.fr").await;
     let r = app
-        .post("/api/v1/comptes", json!({"prenom": "Alex", "nom": "Martin", "email": "Alex@Exemple.fr", "role": "conseiller"}), &coord)
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "Alex", "nom": "Martin", "email": "Alex@Exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["compte"]["etat"], "invitation");
@@ -46,7 +50,8 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     assert!(mails[0].body.contains("http://127.0.0.1:8080/mot-de-passe/choisir#jeton="), "{}", mails[0].body);
     let token = mails[0].token();
     // Only a hash of the token is stored.
-    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM jetons_usage_unique").fetch_one(&app.db).await.unwrap();
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT token_hash FROM jetons_usage_unique").fetch_one(&app.db).await.unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored, carnet_server::auth::token_hash(&token));
 
@@ -60,9 +65,7 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     assert_eq!(info.body["prenom"], "Alex");
 
     // The policy: length, common passwords, confirmation — each named, nothing changed.
-    let set = |pw: &str, confirmation: &str| {
-        json!({"jeton": token.clone(), "mot_de_passe": pw, "confirmation": confirmation})
-    };
+    let set = |pw: &str, confirmation: &str| json!({"jeton": token.clone(), "mot_de_passe": pw, "confirmation": confirmation});
     let r = open(&app, Method::POST, "/api/v1/auth/jeton/mot-de-passe", set("court", "court")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["mot_de_passe"].as_str().unwrap().contains("12 caractères au moins"));
@@ -79,10 +82,19 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     assert_eq!(me.body["structure"]["id"], structure);
 
     // Single use: the same link is refused afterwards.
-    let r = open(&app, Method::POST, "/api/v1/auth/jeton/mot-de-passe", set("une autre phrase assez longue", "une autre phrase assez longue")).await;
+    let r = open(
+        &app,
+        Method::POST,
+        "/api/v1/auth/jeton/mot-de-passe",
+        set("une autre phrase assez longue", "une autre phrase assez longue"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["error"].as_str().unwrap().contains("plus valable"));
-    assert_eq!(open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": token})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": token})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     app.login("alex@exemple.fr", NEW_PW).await;
 
     // The team list shows the account as active now, with its last login.
@@ -96,21 +108,36 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
 async fn expired_links_are_refused_and_a_new_invitation_replaces_the_old_one() {
     let app = app_with_mail().await;
     let (_, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
-    let r = app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}), &coord).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
     let id = r.body["compte"]["id"].as_i64().unwrap();
     let first = sent(&app)[0].token();
     let r = app.post(&format!("/api/v1/comptes/{id}/invitation"), json!({}), &coord).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let second = sent(&app)[1].token();
     assert_ne!(first, second);
-    assert_eq!(open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": first})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": first})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": second})).await.status, StatusCode::OK);
     sqlx::query("UPDATE jetons_usage_unique SET expires_at = $1")
-        .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
+        .bind(app.clock.now() - chrono::Duration::minutes(1))
         .execute(&app.db)
         .await
         .unwrap();
-    let r = open(&app, Method::POST, "/api/v1/auth/jeton/mot-de-passe", json!({"jeton": second, "mot_de_passe": NEW_PW, "confirmation": NEW_PW})).await;
+    let r = open(
+        &app,
+        Method::POST,
+        "/api/v1/auth/jeton/mot-de-passe",
+        json!({"jeton": second, "mot_de_passe": NEW_PW, "confirmation": NEW_PW}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(login_status(&app, "a@exemple.fr", NEW_PW).await, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -121,28 +148,50 @@ async fn invitations_are_checked_and_scoped() {
     let (s, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
     let other = app.create_structure("Autre").await;
     // A coordinateur gives only structure roles, in their own structure whatever is sent.
-    let r = app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "admin"}), &coord).await;
+    let r = app
+        .post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "admin"}), &coord)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["role"].is_string());
     let r = app
-        .post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "coordinateur", "structure_id": other}), &coord)
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "coordinateur", "structure_id": other}),
+            &coord,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.body["compte"]["structure"]["id"], s);
     // Same address twice.
-    let r = app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "A@exemple.fr ", "role": "conseiller"}), &coord).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "A", "nom": "B", "email": "A@exemple.fr ", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["email"].as_str().unwrap().contains("existe déjà"));
-    let r = app.post("/api/v1/comptes", json!({"prenom": "", "nom": "", "email": "pas-une-adresse", "role": ""}), &coord).await;
+    let r = app
+        .post("/api/v1/comptes", json!({"prenom": "", "nom": "", "email": "pas-une-adresse", "role": ""}), &coord)
+        .await;
     assert_eq!(r.body["fields"].as_object().unwrap().len(), 4, "{}", r.text);
 
     // An administrator chooses the structure; a hub has none.
     app.create_user(None, "admin@exemple.fr", PW, Role::Admin).await;
     let admin = app.login("admin@exemple.fr", PW).await;
-    let r = app.post("/api/v1/comptes", json!({"prenom": "H", "nom": "U", "email": "hub@exemple.fr", "role": "hub"}), &admin).await;
+    let r = app
+        .post("/api/v1/comptes", json!({"prenom": "H", "nom": "U", "email": "hub@exemple.fr", "role": "hub"}), &admin)
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert!(r.body["compte"]["structure"].is_null());
-    let r = app.post("/api/v1/comptes", json!({"prenom": "C", "nom": "N", "email": "c@exemple.fr", "role": "conseiller", "structure_id": 999}), &admin).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "C", "nom": "N", "email": "c@exemple.fr", "role": "conseiller", "structure_id": 999}),
+            &admin,
+        )
+        .await;
     assert!(r.body["fields"]["structure_id"].is_string(), "{}", r.text);
     assert_eq!(app.get("/api/v1/comptes", &admin).await.body.as_array().unwrap().len(), 4);
     assert_eq!(app.get("/api/v1/comptes", &coord).await.body.as_array().unwrap().len(), 2);
@@ -153,7 +202,13 @@ async fn without_smtp_the_link_goes_to_the_log_and_the_invitation_still_works() 
     // Mailer::Log is the default: the invitation is created and answered as sent.
     let app = TestApp::new().await;
     let (_, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
-    let r = app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}), &coord).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.body["email_envoye"], true);
 }
@@ -203,10 +258,19 @@ async fn fake_smtp() -> (u16, tokio::sync::oneshot::Receiver<String>) {
 #[tokio::test]
 async fn invitations_go_out_through_smtp_when_configured() {
     let (port, received) = fake_smtp().await;
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "Carnet <carnet@exemple.fr>", "carnet.exemple.fr").unwrap();
-    let app = TestApp::with_config(Config { mailer, public_url: "https://carnet.exemple.fr".into(), ..Default::default() }).await;
+    let mailer =
+        Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "Carnet <carnet@exemple.fr>", "carnet.exemple.fr").unwrap();
+    let app =
+        TestApp::with_config(Config { mailer, public_url: "https://carnet.exemple.fr".into(), ..Default::default() })
+            .await;
     let (_, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
-    let r = app.post("/api/v1/comptes", json!({"prenom": "Zoé", "nom": "B", "email": "zoe@exemple.fr", "role": "conseiller"}), &coord).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "Zoé", "nom": "B", "email": "zoe@exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["email_envoye"], true, "{}", r.text);
     let data = tokio::time::timeout(std::time::Duration::from_secs(10), received).await.unwrap().unwrap();
@@ -215,8 +279,15 @@ async fn invitations_go_out_through_smtp_when_configured() {
     // The body may be quoted-printable: undo soft line breaks and `=3D`.
     let body = data.replace("=\n", "").replace("=3D", "=");
     let start = body.find("https://carnet.exemple.fr/mot-de-passe/choisir#jeton=").expect("link") + 53;
-    let token: String = body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-    let r = open(&app, Method::POST, "/api/v1/auth/jeton/mot-de-passe", json!({"jeton": token, "mot_de_passe": NEW_PW, "confirmation": NEW_PW})).await;
+    let token: String =
+        body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let r = open(
+        &app,
+        Method::POST,
+        "/api/v1/auth/jeton/mot-de-passe",
+        json!({"jeton": token, "mot_de_passe": NEW_PW, "confirmation": NEW_PW}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.login("zoe@exemple.fr", NEW_PW).await;
 }
@@ -227,7 +298,13 @@ async fn an_unreachable_smtp_server_is_reported_and_the_account_kept() {
     let mailer = Mailer::smtp("smtp://127.0.0.1:9", "carnet@exemple.fr", "localhost").unwrap();
     let app = TestApp::with_config(Config { mailer, ..Default::default() }).await;
     let (_, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
-    let r = app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}), &coord).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.body["email_envoye"], false);
     assert!(r.body["message"].as_str().unwrap().contains("Renvoyer l'invitation"));
@@ -253,7 +330,13 @@ async fn a_reset_request_never_reveals_whether_an_account_exists() {
     let token = mails[0].token();
     let info = open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": token})).await;
     assert_eq!(info.body["objet"], "reinitialisation");
-    let r = open(&app, Method::POST, "/api/v1/auth/jeton/mot-de-passe", json!({"jeton": token, "mot_de_passe": NEW_PW, "confirmation": NEW_PW})).await;
+    let r = open(
+        &app,
+        Method::POST,
+        "/api/v1/auth/jeton/mot-de-passe",
+        json!({"jeton": token, "mot_de_passe": NEW_PW, "confirmation": NEW_PW}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(app.get("/api/v1/auth/me", &session).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(login_status(&app, "a@exemple.fr", PW).await, StatusCode::UNPROCESSABLE_ENTITY);
@@ -293,7 +376,12 @@ async fn the_session_id_is_rotated_at_login() {
     let (_, first) = app.conseiller("S", "a@exemple.fr").await;
     // Logging in again from the same browser (sending its cookie) ends the old session.
     let r = app
-        .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@exemple.fr", "password": PW})), Some(&first))
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "a@exemple.fr", "password": PW})),
+            Some(&first),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let second = cookie_of(&r);
@@ -303,7 +391,12 @@ async fn the_session_id_is_rotated_at_login() {
     // A made-up id planted before login is never adopted.
     let planted = "carnet_session=choisi-par-un-attaquant";
     let r = app
-        .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@exemple.fr", "password": PW})), Some(planted))
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "a@exemple.fr", "password": PW})),
+            Some(planted),
+        )
         .await;
     assert_ne!(cookie_of(&r), planted);
     assert_eq!(app.get("/api/v1/auth/me", planted).await.status, StatusCode::UNAUTHORIZED);
@@ -314,9 +407,7 @@ async fn changing_the_password_ends_every_other_session() {
     let app = TestApp::new().await;
     let (_, here) = app.conseiller("S", "a@exemple.fr").await;
     let elsewhere = app.login("a@exemple.fr", PW).await;
-    let change = |actuel: &str, nouveau: &str, confirmation: &str| {
-        json!({"actuel": actuel, "nouveau": nouveau, "confirmation": confirmation})
-    };
+    let change = |actuel: &str, nouveau: &str, confirmation: &str| json!({"actuel": actuel, "nouveau": nouveau, "confirmation": confirmation});
     let r = app.post("/api/v1/auth/mot-de-passe", change("faux", NEW_PW, NEW_PW), &here).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["actuel"].as_str().unwrap().contains("incorrect"));
@@ -342,10 +433,18 @@ async fn wrong_current_passwords_are_throttled_like_logins() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     for _ in 0..5 {
-        let r = app.post("/api/v1/auth/mot-de-passe", json!({"actuel": "faux", "nouveau": NEW_PW, "confirmation": NEW_PW}), &cookie).await;
+        let r = app
+            .post(
+                "/api/v1/auth/mot-de-passe",
+                json!({"actuel": "faux", "nouveau": NEW_PW, "confirmation": NEW_PW}),
+                &cookie,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let r = app.post("/api/v1/auth/mot-de-passe", json!({"actuel": PW, "nouveau": NEW_PW, "confirmation": NEW_PW}), &cookie).await;
+    let r = app
+        .post("/api/v1/auth/mot-de-passe", json!({"actuel": PW, "nouveau": NEW_PW, "confirmation": NEW_PW}), &cookie)
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -357,7 +456,8 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
     let alex_session = app.login("alex@exemple.fr", PW).await;
     let other = app.create_structure("Autre").await;
     let stranger = app.create_user(Some(other), "x@exemple.fr", PW, Role::Conseiller).await;
-    let (me,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = 'coord@exemple.fr'").fetch_one(&app.db).await.unwrap();
+    let (me,): (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = 'coord@exemple.fr'").fetch_one(&app.db).await.unwrap();
 
     let r = app.post(&format!("/api/v1/comptes/{stranger}/desactivation"), json!({}), &coord).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -394,7 +494,12 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
 async fn two_requests_with_one_link_cannot_both_succeed() {
     let app = app_with_mail_config(Config::default()).await;
     let (_, coord) = coordinateur(&app, "S", "coord@exemple.fr").await;
-    app.post("/api/v1/comptes", json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}), &coord).await;
+    app.post(
+        "/api/v1/comptes",
+        json!({"prenom": "A", "nom": "B", "email": "a@exemple.fr", "role": "conseiller"}),
+        &coord,
+    )
+    .await;
     let token = sent(&app)[0].token();
     let body = |pw: &str| json!({"jeton": token.clone(), "mot_de_passe": pw, "confirmation": pw});
     let (a, b) = tokio::join!(

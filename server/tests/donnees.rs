@@ -87,7 +87,8 @@ async fn intake_without_the_notice_is_refused_and_writes_nothing() {
     body["information"] = json!({ "notice_id": 1, "notice_remise": true, "rappels": true, "telephone": "12" });
     let r = app.post("/api/v1/parcours", body, &cookie).await;
     assert!(r.body["fields"]["telephone"].is_string());
-    for table in ["beneficiaires", "parcours", "informations_beneficiaires", "consentements", "beneficiaires_contacts"] {
+    for table in ["beneficiaires", "parcours", "informations_beneficiaires", "consentements", "beneficiaires_contacts"]
+    {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
 }
@@ -103,7 +104,8 @@ async fn consents_are_revocable_with_their_history_and_contacts_go_with_them() {
     assert_eq!(app.count("beneficiaires_contacts").await, 0, "withdrawing erases the contact details");
     let r = app.post(&url, json!({"consentement": "rappels", "accorde": true}), &cookie).await;
     assert!(r.body["fields"]["telephone"].is_string(), "giving it again needs contact details");
-    let r = app.post(&url, json!({"consentement": "rappels", "accorde": true, "email": "zoe@exemple.fr"}), &cookie).await;
+    let r =
+        app.post(&url, json!({"consentement": "rappels", "accorde": true, "email": "zoe@exemple.fr"}), &cookie).await;
     assert_eq!(r.status, StatusCode::OK);
     app.post(&url, json!({"consentement": "agenda", "accorde": true}), &cookie).await;
     let r = app.post(&url, json!({"consentement": "publicite", "accorde": true}), &cookie).await;
@@ -134,13 +136,27 @@ async fn consents_are_revocable_with_their_history_and_contacts_go_with_them() {
 }
 
 async fn age(app: &TestApp, beneficiaire: i64, days: i64) {
-    let then = Utc::now() - Duration::days(days);
-    sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1").bind(beneficiaire).bind(then).execute(&app.db).await.unwrap();
-    sqlx::query("UPDATE parcours SET updated_at = $2 WHERE beneficiaire_id = $1").bind(beneficiaire).bind(then).execute(&app.db).await.unwrap();
+    let then = app.clock.now() - Duration::days(days);
+    sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1")
+        .bind(beneficiaire)
+        .bind(then)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE parcours SET updated_at = $2 WHERE beneficiaire_id = $1")
+        .bind(beneficiaire)
+        .bind(then)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
 
 async fn anonymised(app: &TestApp, b: i64) -> bool {
-    let (at,): (Option<String>,) = sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1").bind(b).fetch_one(&app.db).await.unwrap();
+    let (at,): (Option<String>,) = sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1")
+        .bind(b)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     at.is_some()
 }
 
@@ -158,12 +174,12 @@ async fn the_retention_job_anonymises_exactly_the_expired_and_is_idempotent() {
     age(&app, active, 400).await;
     sqlx::query("UPDATE parcours SET updated_at = $2 WHERE id = $1")
         .bind(parcours_active)
-        .bind(Utc::now() - Duration::days(10))
+        .bind(app.clock.now() - Duration::days(10))
         .execute(&app.db)
         .await
         .unwrap();
 
-    let now = Utc::now();
+    let now = app.clock.now();
     assert_eq!(retention::run_once(&app.db, now, 12).await.unwrap(), 1);
     assert!(anonymised(&app, old).await);
     assert!(!anonymised(&app, recent).await);
@@ -172,7 +188,8 @@ async fn the_retention_job_anonymises_exactly_the_expired_and_is_idempotent() {
     assert_eq!(retention::run_once(&app.db, now, 12).await.unwrap(), 0);
     let (a, b) = tokio::join!(retention::run_once(&app.db, now, 12), retention::run_once(&app.db, now, 12));
     assert_eq!(a.unwrap() + b.unwrap(), 0);
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'").fetch_one(&app.db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'").fetch_one(&app.db).await.unwrap();
     assert_eq!(n, 1);
     // A shorter retention reaches the 300-day-old one.
     assert_eq!(retention::run_once(&app.db, now, 9).await.unwrap(), 1);
@@ -243,12 +260,19 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     let b = beneficiaire_of(&app, p).await;
     // Rectify once, so the audit log has a line about her identity.
     let r = app
-        .post(&format!("/api/v1/beneficiaires/{b}/rectification"),
-            json!({"prenom": "Gwenaëlle-Unique", "annee_naissance": "1961", "commune_insee": "29019"}), &cookie)
+        .post(
+            &format!("/api/v1/beneficiaires/{b}/rectification"),
+            json!({"prenom": "Gwenaëlle-Unique", "annee_naissance": "1961", "commune_insee": "29019"}),
+            &cookie,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let before = everything_stored(&app).await;
-    assert!(before.contains("Gwenaëlle-Unique") && before.contains("06 11 22 33 44") && before.contains("zoe.unique@exemple.fr"));
+    assert!(
+        before.contains("Gwenaëlle-Unique")
+            && before.contains("06 11 22 33 44")
+            && before.contains("zoe.unique@exemple.fr")
+    );
 
     let r = app.post(&format!("/api/v1/beneficiaires/{b}/anonymisation"), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -256,7 +280,11 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     for identity in ["Gwenaëlle-Unique", "gwenaelle-unique", "06 11 22 33 44", "zoe.unique@exemple.fr"] {
         assert!(!after.contains(identity), "{identity} is still stored");
     }
-    let (year,): (Option<i32>,) = sqlx::query_as("SELECT annee_naissance FROM beneficiaires WHERE id = $1").bind(b).fetch_one(&app.db).await.unwrap();
+    let (year,): (Option<i32>,) = sqlx::query_as("SELECT annee_naissance FROM beneficiaires WHERE id = $1")
+        .bind(b)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(year, None);
     // The parcours page and the ledger still work, without a name.
     let page = app.get(&format!("/api/v1/parcours/{p}"), &cookie).await;
@@ -268,7 +296,13 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app.post(&format!("/api/v1/beneficiaires/{b}/rectification"), json!({"prenom": "Retour"}), &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.post(&format!("/api/v1/beneficiaires/{b}/consentements"), json!({"consentement": "rappels", "accorde": true, "telephone": "0611223344"}), &cookie).await;
+    let r = app
+        .post(
+            &format!("/api/v1/beneficiaires/{b}/consentements"),
+            json!({"consentement": "rappels", "accorde": true, "telephone": "0611223344"}),
+            &cookie,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("beneficiaires_contacts").await, 0);
 }
@@ -279,7 +313,9 @@ async fn rectification_uses_the_intake_rules_and_audits_field_names_only() {
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let b = beneficiaire_of(&app, app.intake(&cookie, intake_body("Zoé", 30, 5)).await).await;
     let url = format!("/api/v1/beneficiaires/{b}/rectification");
-    let r = app.post(&url, json!({"prenom": " ", "annee_naissance": "1850", "commune_insee": "Brest", "genre": "x"}), &cookie).await;
+    let r = app
+        .post(&url, json!({"prenom": " ", "annee_naissance": "1850", "commune_insee": "Brest", "genre": "x"}), &cookie)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = r.body["fields"].as_object().unwrap();
     for f in ["prenom", "annee_naissance", "commune_insee", "genre"] {
@@ -295,7 +331,8 @@ async fn rectification_uses_the_intake_rules_and_audits_field_names_only() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["prenom"], "Zoé-Marie");
     assert_eq!(r.body["commune"]["nom"], "Rennes");
-    let (after,): (String,) = sqlx::query_as("SELECT after_json FROM audit_log WHERE action = 'rectifie'").fetch_one(&app.db).await.unwrap();
+    let (after,): (String,) =
+        sqlx::query_as("SELECT after_json FROM audit_log WHERE action = 'rectifie'").fetch_one(&app.db).await.unwrap();
     assert_eq!(after, r#"{"champs":["prenom","commune_insee"]}"#);
     // Search finds the new name.
     let list = app.get("/api/v1/beneficiaires?q=zoe-marie", &cookie).await;
@@ -352,7 +389,13 @@ async fn the_export_holds_every_stored_field_of_the_person() {
 
     // As a file to save.
     let r = app.get(&format!("/api/v1/beneficiaires/{b}/export?telechargement=1"), &cookie).await;
-    assert!(r.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment; filename=\"carnet-beneficiaire-"));
+    assert!(r
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"carnet-beneficiaire-"));
     assert_eq!(r.body["beneficiaire_id"], b);
 
     // The readable page, rendered by the server; each opening is journalled.
@@ -367,7 +410,10 @@ async fn the_export_holds_every_stored_field_of_the_person() {
     // Another structure: 404.
     let (_, other) = app.conseiller("Autre", "b@exemple.fr").await;
     assert_eq!(app.get(&format!("/api/v1/beneficiaires/{b}/export"), &other).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/api/v1/beneficiaires/{b}/export?format=html"), &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/api/v1/beneficiaires/{b}/export?format=html"), &other).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 /// A table that refers to a person, a parcours or a carnet holds data about that person: it
@@ -375,14 +421,17 @@ async fn the_export_holds_every_stored_field_of_the_person() {
 #[tokio::test]
 async fn every_table_about_people_is_in_the_export() {
     let app = TestApp::new().await;
-    let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     let mut missing = Vec::new();
     for (t,) in tables {
-        let cols: Vec<(String,)> = sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(&app.db).await.unwrap();
-        let about_people = cols.iter().any(|(c,)| matches!(c.as_str(), "beneficiaire_id" | "parcours_id" | "carnet_id"));
+        let cols: Vec<(String,)> =
+            sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(&app.db).await.unwrap();
+        let about_people =
+            cols.iter().any(|(c,)| matches!(c.as_str(), "beneficiaire_id" | "parcours_id" | "carnet_id"));
         let covered = EXPORT_SOURCES.iter().any(|s| s.table == t) || NOT_EXPORTED.iter().any(|(n, _)| *n == t);
         if about_people && !covered {
             missing.push(t);
@@ -411,12 +460,14 @@ async fn the_access_journal_records_every_read_of_identity() {
         let before = journal_count(&app).await;
         assert_eq!(app.get(&path, &cookie).await.status, StatusCode::OK, "{path}");
         assert_eq!(journal_count(&app).await, before + 1, "{path}");
-        let (got_action, user): (String, i64) = sqlx::query_as("SELECT action, user_id FROM journal_acces ORDER BY id DESC LIMIT 1")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+        let (got_action, user): (String, i64) =
+            sqlx::query_as("SELECT action, user_id FROM journal_acces ORDER BY id DESC LIMIT 1")
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
         assert_eq!(got_action, action);
-        let (me,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = 'a@exemple.fr'").fetch_one(&app.db).await.unwrap();
+        let (me,): (i64,) =
+            sqlx::query_as("SELECT id FROM users WHERE email = 'a@exemple.fr'").fetch_one(&app.db).await.unwrap();
         assert_eq!(user, me);
         let ids: Vec<(i64,)> = sqlx::query_as(
             "SELECT beneficiaire_id FROM journal_acces_beneficiaires WHERE journal_id = (SELECT MAX(id) FROM journal_acces) ORDER BY 1",
@@ -472,7 +523,9 @@ async fn a_new_notice_version_is_published_as_data_and_old_ones_never_change() {
     let texte = "## Qui ?\n\n{structure} garde vos données {duree}. ".repeat(8);
     let r = app.post("/api/v1/notices", json!({"version": "1", "titre": "T", "texte": texte}), &admin).await;
     assert!(r.body["fields"]["version"].as_str().unwrap().contains("existe déjà"));
-    let r = app.post("/api/v1/notices", json!({"version": "2", "titre": "Vos données", "texte": "trop court"}), &admin).await;
+    let r = app
+        .post("/api/v1/notices", json!({"version": "2", "titre": "Vos données", "texte": "trop court"}), &admin)
+        .await;
     assert!(r.body["fields"]["texte"].is_string());
     let r = app.post("/api/v1/notices", json!({"version": "2", "titre": "Vos données", "texte": texte}), &admin).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

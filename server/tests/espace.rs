@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use carnet_server::auth::token_hash;
 use carnet_server::Config;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use common::*;
 use serde_json::{json, Value};
 
@@ -40,7 +40,7 @@ async fn personne(app: &TestApp, cookie: &str, prenom: &str, seed: u8) -> Person
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let ids: Vec<i64> = s.iter().map(|x| x["id"].as_i64().unwrap()).collect();
     for (k, days) in [(3, 3), (4, 10)] {
-        let debut = Utc::now() + Duration::days(days);
+        let debut = app.clock.now() + Duration::days(days);
         sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
             .bind(debut)
             .bind(debut + Duration::hours(1))
@@ -49,11 +49,8 @@ async fn personne(app: &TestApp, cookie: &str, prenom: &str, seed: u8) -> Person
             .await
             .unwrap();
     }
-    let (beneficiaire,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (beneficiaire,): (i64,) =
+        sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(id).fetch_one(&app.db).await.unwrap();
     Personne { parcours: id, beneficiaire, seances: ids, codes }
 }
 
@@ -89,9 +86,11 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
 
     // Only hashes are stored.
     assert_eq!(app.count("liens_jetons").await, 2);
-    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1").fetch_one(&app.db).await.unwrap();
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1").fetch_one(&app.db).await.unwrap();
     assert_eq!(stored, token_hash(&token));
-    let (code_hash,): (String,) = sqlx::query_as("SELECT code_hash FROM liens_personnels ORDER BY id LIMIT 1").fetch_one(&app.db).await.unwrap();
+    let (code_hash,): (String,) =
+        sqlx::query_as("SELECT code_hash FROM liens_personnels ORDER BY id LIMIT 1").fetch_one(&app.db).await.unwrap();
     assert_eq!(code_hash, token_hash(&code.replace('-', "")));
     assert!(token.len() >= 43, "at least 256 bits in base64url: {token}");
 
@@ -106,7 +105,10 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     assert_eq!(e["prochaine"]["peut_prevenir"], true);
     assert_eq!(e["prochaine"]["numero"], "Séance 4 sur 5");
     assert!(e["prochaine"]["apporter"].as_array().unwrap().iter().any(|a| a == "Votre carnet de Pass numérique"));
-    assert!(e["prochaine"]["apporter"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("téléphone")), "{e}");
+    assert!(
+        e["prochaine"]["apporter"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("téléphone")),
+        "{e}"
+    );
     assert_eq!(e["suivantes"].as_array().unwrap().len(), 1);
     assert_eq!(e["tenues"].as_array().unwrap().len(), 2);
     assert!(!e["tenues"][1]["appris"].as_array().unwrap().is_empty(), "what was learned: {e}");
@@ -122,7 +124,13 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     }
     // Another person's session through this token: 404, nothing written.
     let audit = app.count("audit_log").await;
-    let r = anon(&app, Method::POST, &format!("/api/v1/espace/{token}/seances/{}/absence", yann.seances[3]), Some(json!({}))).await;
+    let r = anon(
+        &app,
+        Method::POST,
+        &format!("/api/v1/espace/{token}/seances/{}/absence", yann.seances[3]),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(statut(&app, yann.seances[3]).await.0, "prevue");
     assert_eq!(app.count("audit_log").await, audit);
@@ -154,7 +162,10 @@ async fn a_revoked_or_replaced_token_answers_404() {
     let (t2, c2) = lien(&app, &cookie, zoe.parcours).await;
     assert_ne!(t1, t2);
     assert_eq!(anon(&app, Method::GET, &view(&t1), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c1}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c1}))).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(anon(&app, Method::GET, &view(&t2), None).await.status, StatusCode::OK);
 
     // Revoked: every way in is closed, the ics and the absence too.
@@ -169,7 +180,10 @@ async fn a_revoked_or_replaced_token_answers_404() {
         let r = anon(&app, m, &p, Some(json!({}))).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
     }
-    assert_eq!(anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c2}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c2}))).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(statut(&app, zoe.seances[3]).await.0, "prevue");
 
     // Anonymisation revokes it too, and no new one can be issued.
@@ -179,7 +193,10 @@ async fn a_revoked_or_replaced_token_answers_404() {
     assert_eq!(anon(&app, Method::GET, &view(&t3), None).await.status, StatusCode::NOT_FOUND);
     let r = app.post(&format!("/api/v1/parcours/{}/lien", zoe.parcours), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL").fetch_one(&app.db).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -208,7 +225,11 @@ async fn the_short_code_opens_the_space_and_guessing_is_throttled() {
     // Wrong codes: refused, then throttled — even the right code waits.
     for i in 0..10 {
         let wrong = format!("ZZZZ{:04}", "");
-        let wrong = format!("{}{}", &wrong[..4], ["ABCD", "EFGH", "JKLM", "NPQR", "STUV", "WXYZ", "2345", "6723", "AB23", "CD45"][i]);
+        let wrong = format!(
+            "{}{}",
+            &wrong[..4],
+            ["ABCD", "EFGH", "JKLM", "NPQR", "STUV", "WXYZ", "2345", "6723", "AB23", "CD45"][i]
+        );
         let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": wrong}))).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}: {}", r.text);
     }
@@ -260,12 +281,13 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     let (st, prevenu) = statut(&app, zoe.seances[3]).await;
     assert_eq!(st, "absente_excusee");
     assert!(prevenu.is_some());
-    let (user, after): (Option<i64>, String) =
-        sqlx::query_as("SELECT user_id, after_json FROM audit_log WHERE entity = 'seance' AND entity_id = $1 ORDER BY id DESC LIMIT 1")
-            .bind(zoe.seances[3])
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let (user, after): (Option<i64>, String) = sqlx::query_as(
+        "SELECT user_id, after_json FROM audit_log WHERE entity = 'seance' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(zoe.seances[3])
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(user, None);
     assert!(after.contains("\"par\":\"beneficiaire\""), "{after}");
     // Twice: refused.
@@ -283,11 +305,18 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     let s = s.unwrap_or_else(|| panic!("the excused session is on the dashboard: {}", d.text));
     assert_eq!(s["statut"], "absente_excusee");
     assert_eq!(s["prevenu_par_personne"], true);
-    let other = d.body["prochaines_seances"].as_array().unwrap().iter().find(|s| s["seance_id"] == yann.seances[3]).unwrap().clone();
+    let other = d.body["prochaines_seances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["seance_id"] == yann.seances[3])
+        .unwrap()
+        .clone();
     assert_eq!(other["prevenu_par_personne"], false);
     // And so does the parcours' list of sessions.
     let dossier = wizard::dossier(&app, &cookie, zoe.parcours).await;
-    let flags: Vec<bool> = wizard::seances(&dossier).iter().map(|s| s["prevenu_par_personne"].as_bool().unwrap()).collect();
+    let flags: Vec<bool> =
+        wizard::seances(&dossier).iter().map(|s| s["prevenu_par_personne"].as_bool().unwrap()).collect();
     assert_eq!(flags, [false, false, false, true, false]);
 }
 
@@ -310,7 +339,10 @@ async fn the_calendar_feed_needs_the_agenda_consent() {
     assert!(!r.text.contains("Yann") && !r.text.contains(NOTES));
 
     let consent = format!("/api/v1/beneficiaires/{}/consentements", zoe.beneficiaire);
-    assert_eq!(app.post(&consent, json!({"consentement": "agenda", "accorde": true}), &cookie).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post(&consent, json!({"consentement": "agenda", "accorde": true}), &cookie).await.status,
+        StatusCode::OK
+    );
     let r = anon(&app, Method::GET, &feed, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
@@ -320,7 +352,10 @@ async fn the_calendar_feed_needs_the_agenda_consent() {
     assert_eq!(app.get(&format!("/api/v1/parcours/{}/lien", zoe.parcours), &cookie).await.body["agenda"], true);
 
     // Withdrawn: the feed stops.
-    assert_eq!(app.post(&consent, json!({"consentement": "agenda", "accorde": false}), &cookie).await.status, StatusCode::OK);
+    assert_eq!(
+        app.post(&consent, json!({"consentement": "agenda", "accorde": false}), &cookie).await.status,
+        StatusCode::OK
+    );
     assert_eq!(anon(&app, Method::GET, &feed, None).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -382,7 +417,7 @@ async fn the_space_is_its_own_small_app_under_espace() {
 async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
     let app = TestApp::new().await;
     // The demo data: venues in Brittany, some accepting the Pass; a parcours of a person in Brest.
-    assert!(carnet_server::seed::seed_demo_if_new(&app.db).await.unwrap());
+    assert!(carnet_server::seed::seed_demo_if_new(&app.db, app.clock.now()).await.unwrap());
     let cookie = app.login(carnet_server::seed::DEMO_EMAIL, carnet_server::seed::DEMO_PASSWORD).await;
     let (parcours,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM parcours").fetch_one(&app.db).await.unwrap();
     let (token, _) = lien(&app, &cookie, parcours).await;
@@ -391,11 +426,21 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
     let lieux = r.body["lieux"].as_array().unwrap();
     assert!(!lieux.is_empty() && lieux.len() <= 3, "{}", r.text);
     // Only places that accept the Pass, nearest first.
-    let (acceptent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1").fetch_one(&app.db).await.unwrap();
+    let (acceptent,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1").fetch_one(&app.db).await.unwrap();
     assert!(acceptent >= lieux.len() as i64);
     let km: Vec<f64> = lieux
         .iter()
-        .map(|l| l["distance"].as_str().unwrap().trim_start_matches("à ").trim_end_matches(" km").replace(',', ".").parse().unwrap())
+        .map(|l| {
+            l["distance"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("à ")
+                .trim_end_matches(" km")
+                .replace(',', ".")
+                .parse()
+                .unwrap()
+        })
         .collect();
     assert!(km.windows(2).all(|w| w[0] <= w[1]), "{km:?}");
 }

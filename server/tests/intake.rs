@@ -71,7 +71,8 @@ async fn codes_are_accepted_in_any_case_with_or_without_dashes() {
         .collect();
     body["codes"] = Value::Array(codes);
     app.intake(&cookie, body).await;
-    let (stored,): (String,) = sqlx::query_as("SELECT code FROM passes WHERE rang = 1").fetch_one(&app.db).await.unwrap();
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT code FROM passes WHERE rang = 1").fetch_one(&app.db).await.unwrap();
     assert_eq!(stored.len(), 12);
     assert_eq!(stored, stored.to_uppercase());
 }
@@ -125,8 +126,12 @@ async fn a_mistyped_code_is_refused_with_its_rank() {
     let mut chars: Vec<char> = c.chars().collect();
     let (a, b) = (0..chars.len() - 1)
         .map(|i| (i, i + 1))
-        .find(|&(i, j)| chars[i] != chars[j] && chars[i] != '-' && chars[j] != '-'
-            && !matches!((chars[i], chars[j]), ('A', '7') | ('7', 'A')))
+        .find(|&(i, j)| {
+            chars[i] != chars[j]
+                && chars[i] != '-'
+                && chars[j] != '-'
+                && !matches!((chars[i], chars[j]), ('A', '7') | ('7', 'A'))
+        })
         .unwrap();
     chars.swap(a, b);
     body["codes"][2] = Value::String(chars.into_iter().collect());

@@ -20,7 +20,12 @@ async fn etats(w: &World, sql: &str, id: i64) -> Vec<String> {
 }
 
 async fn pass_etats(w: &World, commande: i64) -> Vec<String> {
-    etats(w, "SELECT p.etat FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1 ORDER BY p.id", commande).await
+    etats(
+        w,
+        "SELECT p.etat FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1 ORDER BY p.id",
+        commande,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -58,26 +63,40 @@ async fn an_order_generates_unique_codes_unusable_until_paid_and_activated() {
     let r = w.app.post(&format!("/api/v1/commandes/{commande}/activation"), json!({}), &w.operateur).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body["error"].as_str().unwrap().contains("paiement"), "{}", r.text);
-    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 1, 1), &w.commanditaire).await;
+    let r = w
+        .app
+        .post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 1, 1), &w.commanditaire)
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 
     // The payment needs a reference and a date that is not in the future.
     let r = w
         .app
-        .post(&format!("/api/v1/commandes/{commande}/paiement"), json!({"reference": "", "date": "2099-01-01"}), &w.operateur)
+        .post(
+            &format!("/api/v1/commandes/{commande}/paiement"),
+            json!({"reference": "", "date": "2099-01-01"}),
+            &w.operateur,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["reference"].is_string() && r.body["fields"]["date"].is_string(), "{}", r.text);
     w.pay(commande).await;
     let r = w
         .app
-        .post(&format!("/api/v1/commandes/{commande}/paiement"), json!({"reference": "X", "date": today().to_string()}), &w.operateur)
+        .post(
+            &format!("/api/v1/commandes/{commande}/paiement"),
+            json!({"reference": "X", "date": today().to_string()}),
+            &w.operateur,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "paid twice: {}", r.text);
     assert!(pass_etats(&w, commande).await.iter().all(|e| e == "emis"), "paid is not active yet");
     w.activate(commande).await;
     assert!(pass_etats(&w, commande).await.iter().all(|e| e == "actif"));
-    assert!(etats(&w, "SELECT etat FROM carnets WHERE commande_id = $1", commande).await.iter().all(|e| e == "disponible"));
+    assert!(etats(&w, "SELECT etat FROM carnets WHERE commande_id = $1", commande)
+        .await
+        .iter()
+        .all(|e| e == "disponible"));
     let r = w.app.post(&format!("/api/v1/commandes/{commande}/activation"), json!({}), &w.operateur).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 
@@ -133,17 +152,16 @@ async fn a_colliding_code_is_drawn_again() {
         n += 1;
         PassCode::from_random([n, 7, 7, 7, 7, 7, 7, 7, 7, 7, n / 7])
     };
-    let valid = carnet_domain::ledger::commande::validate(
-        &serde_json::from_value(w.order_body(2, 5)).unwrap(),
-        today(),
-    )
-    .unwrap();
+    let valid =
+        carnet_domain::ledger::commande::validate(&serde_json::from_value(w.order_body(2, 5)).unwrap(), today())
+            .unwrap();
     let mut tx = carnet_server::db::begin_write(&w.app.db).await.unwrap();
-    let (id, _) = commandes::create(&mut tx, &valid, w.commanditaire_id, 1, chrono::Utc::now(), today(), &mut next)
-        .await
-        .unwrap();
+    let (id, _) =
+        commandes::create(&mut tx, &valid, w.commanditaire_id, 1, w.app.clock.now(), today(), &mut next).await.unwrap();
     tx.commit().await.unwrap();
-    let codes = etats(&w, "SELECT p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1", id).await;
+    let codes =
+        etats(&w, "SELECT p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1", id)
+            .await;
     assert_eq!(codes.len(), 10);
     assert!(!codes.contains(&taken.as_str().to_string()));
     assert_eq!(codes.iter().collect::<HashSet<_>>().len(), 10);
@@ -157,10 +175,16 @@ async fn lots_move_carnets_one_holder_at_a_time() {
     w.activate(commande).await;
     w.entrust(commande, w.structure_id, 1, 2).await;
     // Carnets 1–2 are no longer the commanditaire's.
-    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.autre_structure_id, 2, 3), &w.commanditaire).await;
+    let r = w
+        .app
+        .post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.autre_structure_id, 2, 3), &w.commanditaire)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["premier"].as_str().unwrap().contains("ne sont plus chez vous"), "{}", r.text);
-    let r = w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 3, 4), &w.commanditaire).await;
+    let r = w
+        .app
+        .post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 3, 4), &w.commanditaire)
+        .await;
     assert!(r.body["fields"]["dernier"].as_str().unwrap().contains("3 carnets"), "{}", r.text);
     let mut no_agreement = w.lot_body(w.structure_id, 3, 3);
     no_agreement["accord_reference"] = json!("");
@@ -182,7 +206,8 @@ async fn lots_move_carnets_one_holder_at_a_time() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     let view = w.app.get("/api/v1/carnets/structure", &w.coordinateur).await.body;
-    let cons = view["par_conseiller"].as_array().unwrap().iter().find(|c| c["conseiller"]["id"] == w.conseiller_id).unwrap();
+    let cons =
+        view["par_conseiller"].as_array().unwrap().iter().find(|c| c["conseiller"]["id"] == w.conseiller_id).unwrap();
     assert_eq!(cons["en_main"], 2);
     assert_eq!(view["lots"].as_array().unwrap().len(), 2);
 
@@ -201,7 +226,9 @@ async fn lots_move_carnets_one_holder_at_a_time() {
     assert_eq!(holders[1], ("confie_structure".into(), Some(w.structure_id), None));
     assert_eq!(holders[2], ("disponible".into(), None, None));
     // Every move of carnet 2 is in the journal.
-    let moves = etats(&w, "SELECT action FROM audit_log WHERE entity = 'carnet' AND entity_id = $1 ORDER BY id", carnets[1]).await;
+    let moves =
+        etats(&w, "SELECT action FROM audit_log WHERE entity = 'carnet' AND entity_id = $1 ORDER BY id", carnets[1])
+            .await;
     assert_eq!(moves, vec!["emis", "active", "confie_structure", "confie_conseiller", "repris"]);
 }
 
@@ -209,9 +236,13 @@ async fn lots_move_carnets_one_holder_at_a_time() {
 async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     let w = World::new().await;
     // Two more structures: accredited in Quimper (same département), not accredited in Brest.
-    let now = chrono::Utc::now();
-    let quimper = carnet_server::store::users::create_structure(&w.app.db, "Espace Quimper", None, Some("29232"), now).await.unwrap();
-    carnet_server::store::users::create_structure(&w.app.db, "Non agréée de Brest", None, Some("29019"), now).await.unwrap();
+    let now = w.app.clock.now();
+    let quimper = carnet_server::store::users::create_structure(&w.app.db, "Espace Quimper", None, Some("29232"), now)
+        .await
+        .unwrap();
+    carnet_server::store::users::create_structure(&w.app.db, "Non agréée de Brest", None, Some("29019"), now)
+        .await
+        .unwrap();
     w.accredit(quimper).await;
 
     let commande = w.order(2, 10).await;
@@ -248,7 +279,11 @@ async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     let parcours = r.body["parcours_id"].as_i64().unwrap();
     let orientation = r.body["orientation"].as_array().unwrap();
     let names: Vec<&str> = orientation.iter().map(|s| s["nom"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["Médiathèque des Capucins", "Espace Quimper"], "accredited, inside the territory, nearest first");
+    assert_eq!(
+        names,
+        vec!["Médiathèque des Capucins", "Espace Quimper"],
+        "accredited, inside the territory, nearest first"
+    );
     assert_eq!(orientation[0]["la_votre"], true);
     assert_eq!(orientation[0]["proximite"], "Dans la même commune");
     assert_eq!(orientation[1]["proximite"], "Dans le même département");
@@ -258,7 +293,9 @@ async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     assert_eq!(p["carnet"]["canal"], "conseiller_numerique");
     assert_eq!(p["carnet"]["commanditaire"], "Brest métropole");
     assert!(p["carnet"]["passes"].as_array().unwrap().iter().all(|x| x["etat"] == "distribue"));
-    let kept = etats(&w, "SELECT critere_code FROM distribution_criteres WHERE carnet_id = $1 ORDER BY critere_code", carnet).await;
+    let kept =
+        etats(&w, "SELECT critere_code FROM distribution_criteres WHERE carnet_id = $1 ORDER BY critere_code", carnet)
+            .await;
     assert_eq!(kept, vec!["libre_1", "senior_60"]);
     // Handed out once only.
     let r = w.app.post("/api/v1/distributions", body, &w.conseiller).await;
@@ -271,7 +308,11 @@ fn refus(r: &Resp) -> String {
 }
 
 async fn ledger_rows(w: &World) -> (i64, i64, i64) {
-    (w.app.count("pass_validations").await, w.app.count("audit_log").await, w.app.count("passes WHERE etat = 'valide'").await)
+    (
+        w.app.count("pass_validations").await,
+        w.app.count("audit_log").await,
+        w.app.count("passes WHERE etat = 'valide'").await,
+    )
 }
 
 /// Runs a validation that must be refused with `reason`, and checks it wrote nothing.
@@ -302,7 +343,8 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     // Another carnet's pass.
     refused(&w, w.validate(&w.conseiller, &c2[0], p1), RefusValidation::AutreCarnet).await;
     // Not in Carnet at all.
-    refused(&w, w.validate(&w.conseiller, &PassCode::from_random([1; 11]).display(), p1), RefusValidation::CodeInconnu).await;
+    refused(&w, w.validate(&w.conseiller, &PassCode::from_random([1; 11]).display(), p1), RefusValidation::CodeInconnu)
+        .await;
     // A typo is caught by the check character before anything else.
     let r = w.validate(&w.conseiller, "ABCD-EFGH-JKLM", p1).await;
     assert!(refus(&r).starts_with("Code du pass : "), "{}", r.text);
@@ -314,17 +356,32 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
         .execute(&w.app.db)
         .await
         .unwrap();
-    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::AgrementSuspendu { operateur: "Opérateur Pass".into() }).await;
-    sqlx::query("DELETE FROM structure_agrements WHERE structure_id = $1").bind(w.structure_id).execute(&w.app.db).await.unwrap();
-    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::StructureNonAgreee { operateur: "Opérateur Pass".into() }).await;
+    refused(
+        &w,
+        w.validate(&w.conseiller, &c2[0], p2),
+        RefusValidation::AgrementSuspendu { operateur: "Opérateur Pass".into() },
+    )
+    .await;
+    sqlx::query("DELETE FROM structure_agrements WHERE structure_id = $1")
+        .bind(w.structure_id)
+        .execute(&w.app.db)
+        .await
+        .unwrap();
+    refused(
+        &w,
+        w.validate(&w.conseiller, &c2[0], p2),
+        RefusValidation::StructureNonAgreee { operateur: "Opérateur Pass".into() },
+    )
+    .await;
     w.accredit(w.structure_id).await;
 
     // Past validity plus grace.
-    let (fin, grace): (chrono::NaiveDate, i64) = sqlx::query_as("SELECT fin_validite, jours_grace FROM commandes WHERE id = $1")
-        .bind(commande)
-        .fetch_one(&w.app.db)
-        .await
-        .unwrap();
+    let (fin, grace): (chrono::NaiveDate, i64) =
+        sqlx::query_as("SELECT fin_validite, jours_grace FROM commandes WHERE id = $1")
+            .bind(commande)
+            .fetch_one(&w.app.db)
+            .await
+            .unwrap();
     let yesterday = today() - chrono::Duration::days(1);
     sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = 0, date_limite = $2 WHERE id = $1")
         .bind(commande)
@@ -332,7 +389,12 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
         .execute(&w.app.db)
         .await
         .unwrap();
-    refused(&w, w.validate(&w.conseiller, &c2[0], p2), RefusValidation::HorsValidite { fin_validite: yesterday, jours_grace: 0 }).await;
+    refused(
+        &w,
+        w.validate(&w.conseiller, &c2[0], p2),
+        RefusValidation::HorsValidite { fin_validite: yesterday, jours_grace: 0 },
+    )
+    .await;
     sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = $3, date_limite = $4 WHERE id = $1")
         .bind(commande)
         .bind(fin)
@@ -367,15 +429,22 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
 async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() {
     let w = World::new().await;
     let mut body = w.order_body(1, 5);
-    let (autre_op,): (i64,) = sqlx::query_as("SELECT id FROM operateurs WHERE nom = 'Autre opérateur'").fetch_one(&w.app.db).await.unwrap();
+    let (autre_op,): (i64,) =
+        sqlx::query_as("SELECT id FROM operateurs WHERE nom = 'Autre opérateur'").fetch_one(&w.app.db).await.unwrap();
     body["operateur_id"] = json!(autre_op.to_string());
     let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
     let c = r.body["id"].as_i64().unwrap();
     for step in ["paiement", "activation"] {
         let body = json!({"reference": "R", "date": today().to_string()});
         // The first opérateur cannot act on another opérateur's order.
-        assert_eq!(w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body.clone(), &w.operateur).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body, &w.autre_operateur).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body.clone(), &w.operateur).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            w.app.post(&format!("/api/v1/commandes/{c}/{step}"), body, &w.autre_operateur).await.status,
+            StatusCode::NO_CONTENT
+        );
     }
     w.entrust(c, w.structure_id, 1, 1).await;
     w.give(&w.coordinateur, c, w.conseiller_id, 1).await;
@@ -440,7 +509,10 @@ async fn undoing_a_validation_frees_the_pass_and_the_carnet_follows() {
     assert_eq!(w.app.count("pass_validations").await, 2);
     // The ledger keeps both entries, and the database refuses to rewrite or delete them.
     assert!(sqlx::query("UPDATE pass_validations SET valeur_centimes = 1").execute(&w.app.db).await.is_err());
-    assert!(sqlx::query("UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL").execute(&w.app.db).await.is_err());
+    assert!(sqlx::query("UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL")
+        .execute(&w.app.db)
+        .await
+        .is_err());
     assert!(sqlx::query("DELETE FROM pass_validations").execute(&w.app.db).await.is_err());
     assert!(sqlx::query("DELETE FROM audit_log").execute(&w.app.db).await.is_err());
     assert!(sqlx::query("UPDATE audit_log SET action = 'x'").execute(&w.app.db).await.is_err());
@@ -455,31 +527,42 @@ async fn the_commanditaire_sees_aggregates_and_never_a_person() {
     let r = w.app.get("/api/v1/tableau/commanditaire", &w.commanditaire).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t = &r.body;
-    assert_eq!(t["entonnoir"], json!({"emis": 3, "confies": 3, "distribues": 1, "entames": 1, "epuises": 0, "expires": 0}));
+    assert_eq!(
+        t["entonnoir"],
+        json!({"emis": 3, "confies": 3, "distribues": 1, "entames": 1, "epuises": 0, "expires": 0})
+    );
     assert_eq!(t["valeurs"]["achetee_centimes"], 30_000);
     assert_eq!(t["valeurs"]["consommee_centimes"], 1000);
     assert_eq!(t["valeurs"]["en_circulation_centimes"], 29_000);
     assert_eq!(t["par_structure_mois"][0]["structure"], "Médiathèque des Capucins");
     assert_eq!(t["par_structure_mois"][0]["passes"], 1);
-    assert_eq!(t["par_territoire"][0], json!({"departement": "29", "nom": "Finistère", "carnets_confies": 3,
-        "carnets_distribues": 1, "passes_valides": 1, "montant_centimes": 1000}));
+    assert_eq!(
+        t["par_territoire"][0],
+        json!({"departement": "29", "nom": "Finistère", "carnets_confies": 3,
+        "carnets_distribues": 1, "passes_valides": 1, "montant_centimes": 1000})
+    );
     assert!(!r.text.contains("Zoé"), "no beneficiary on the dashboard");
     let one = w.app.get(&format!("/api/v1/tableau/commanditaire?commande={commande}"), &w.commanditaire).await;
     assert_eq!(one.body["entonnoir"]["emis"], 3);
-    assert_eq!(w.app.get("/api/v1/tableau/commanditaire?commande=99999", &w.commanditaire).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.app.get("/api/v1/tableau/commanditaire?commande=99999", &w.commanditaire).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // The journal: the commanditaire sees its carnets' history with the person masked; the
     // structure's coordinateur sees it whole.
     let carnet = carnets[0];
     let mine = w.app.get(&format!("/api/v1/journal?entity=carnet&entity_id={carnet}"), &w.commanditaire).await;
-    let actions: Vec<&str> = mine.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        mine.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["pass_valide", "distribue", "confie_conseiller", "confie_structure", "active", "emis"]);
     let distribue = &mine.body["items"][1];
     assert!(distribue["after"].as_str().unwrap().contains("\"beneficiaire_id\":\"masqué\""), "{distribue}");
     let coord = w.app.get(&format!("/api/v1/journal?entity=carnet&entity_id={carnet}"), &w.coordinateur).await;
     assert!(!coord.body["items"][1]["after"].as_str().unwrap().contains("masqué"));
     let by_code = w.app.get(&format!("/api/v1/journal?code={}", code.to_lowercase()), &w.operateur).await;
-    let actions: Vec<&str> = by_code.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        by_code.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["valide", "distribue", "active", "emis"]);
     assert_eq!(w.app.get("/api/v1/journal?entity=carnet", &w.autre_coordinateur).await.body["items"], json!([]));
     assert_eq!(w.app.get("/api/v1/journal?entity=personne", &w.operateur).await.status, StatusCode::BAD_REQUEST);
@@ -489,7 +572,11 @@ async fn the_commanditaire_sees_aggregates_and_never_a_person() {
 async fn the_export_of_a_person_holds_the_lots_and_criteria_of_their_carnet() {
     let w = World::new().await;
     let (_, _, parcours) = w.ready(1).await;
-    let (b,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(parcours).fetch_one(&w.app.db).await.unwrap();
+    let (b,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        .bind(parcours)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
     let r = w.app.get(&format!("/api/v1/beneficiaires/{b}/export"), &w.conseiller).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let tables = r.body["tables"].as_array().unwrap();

@@ -74,7 +74,7 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
 
     // Next month, this month's statement lists 3 validations and the reversal.
     let next_month = Mois::of(today()).suivant().premier_jour();
-    let r = releves::emettre_mois(&w.app.db, w.operateur_id, Mois::of(today()), next_month, None, chrono::Utc::now())
+    let r = releves::emettre_mois(&w.app.db, w.operateur_id, Mois::of(today()), next_month, None, w.app.clock.now())
         .await
         .unwrap();
     assert_eq!(r.releves_emis, 1);
@@ -111,16 +111,28 @@ async fn statement_csv_states_and_isolation() {
     assert!(lines[1].starts_with("Brest métropole;CMD-"), "{}", lines[1]);
     assert!(lines[1].ends_with(";Validation;;10,00"), "{}", lines[1]);
     assert!(lines[4].starts_with("Total du relevé RLV-") && lines[4].ends_with(";20,00"), "{}", lines[4]);
-    let hash = w.app.get(&format!("/api/v1/releves/{id}"), &w.operateur).await.body["releve"]["hash"].as_str().unwrap().to_string();
+    let hash = w.app.get(&format!("/api/v1/releves/{id}"), &w.operateur).await.body["releve"]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(lines[5].contains(&hash));
 
     // issued → sent → paid, by the opérateur, in that order only.
     let paid = w.app.post(&format!("/api/v1/releves/{id}/paiement"), json!({}), &w.operateur).await;
     assert_eq!(paid.status, StatusCode::CONFLICT);
     assert!(paid.body["error"].as_str().unwrap().contains("Envoyez d'abord"));
-    assert_eq!(w.app.post(&format!("/api/v1/releves/{id}/envoi"), json!({}), &w.operateur).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(w.app.post(&format!("/api/v1/releves/{id}/envoi"), json!({}), &w.operateur).await.status, StatusCode::CONFLICT);
-    assert_eq!(w.app.post(&format!("/api/v1/releves/{id}/paiement"), json!({}), &w.operateur).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        w.app.post(&format!("/api/v1/releves/{id}/envoi"), json!({}), &w.operateur).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        w.app.post(&format!("/api/v1/releves/{id}/envoi"), json!({}), &w.operateur).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        w.app.post(&format!("/api/v1/releves/{id}/paiement"), json!({}), &w.operateur).await.status,
+        StatusCode::NO_CONTENT
+    );
     let r = w.app.get(&format!("/api/v1/releves/{id}"), &w.coordinateur).await.body;
     assert_eq!(r["releve"]["etat"], "paye");
     assert!(r["releve"]["paye_at"].is_string());
@@ -166,7 +178,7 @@ async fn the_expiry_job_twice_changes_nothing_the_second_time() {
         .fetch_one(&w.app.db)
         .await
         .unwrap();
-    let now = chrono::Utc::now();
+    let now = w.app.clock.now();
 
     // On the last usable day, nothing expires.
     let r = expiration::run(&w.app.db, limite, now).await.unwrap();
@@ -211,7 +223,7 @@ async fn two_expiry_jobs_at_once_do_the_work_once() {
         .await
         .unwrap();
     let after = limite + chrono::Duration::days(1);
-    let now = chrono::Utc::now();
+    let now = w.app.clock.now();
     let (a, b) = tokio::join!(expiration::run(&w.app.db, after, now), expiration::run(&w.app.db, after, now));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a.is_empty() != b.is_empty(), "one did the work, the other found nothing: {a:?} {b:?}");
@@ -232,7 +244,7 @@ async fn a_validation_undone_after_expiry_is_credited_at_the_next_run() {
         .await
         .unwrap();
     let after = limite + chrono::Duration::days(1);
-    let now = chrono::Utc::now();
+    let now = w.app.clock.now();
     assert_eq!(expiration::run(&w.app.db, after, now).await.unwrap().passes, 9);
     let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[0]}), &w.conseiller).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);

@@ -125,10 +125,17 @@ impl Ctx {
         let code = self.w.codes(carnets[0]).await.remove(0);
         self.w.validate_at(&code, parcours, self.w.structure_id, self.w.conseiller_id, months_ago(back, 10)).await;
         let m = carnet_domain::ledger::releve::Mois::of(months_ago(back, 10).date_naive());
-        let now = chrono::Utc::now();
-        let r = carnet_server::store::ledger::releves::emettre_mois(&self.w.app.db, self.w.operateur_id, m, today(), None, now)
-            .await
-            .unwrap();
+        let now = self.w.app.clock.now();
+        let r = carnet_server::store::ledger::releves::emettre_mois(
+            &self.w.app.db,
+            self.w.operateur_id,
+            m,
+            today(),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.releves_emis, 1);
         let (id,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM releves").fetch_one(&self.w.app.db).await.unwrap();
         id
@@ -145,9 +152,15 @@ impl Ctx {
             }
             ConfierStructure => Fx { id: self.active_order().await, ..Fx::default() },
             Agreer => {
-                let s = carnet_server::store::users::create_structure(&w.app.db, "Nouvelle structure", None, Some("29019"), chrono::Utc::now())
-                    .await
-                    .unwrap();
+                let s = carnet_server::store::users::create_structure(
+                    &w.app.db,
+                    "Nouvelle structure",
+                    None,
+                    Some("29019"),
+                    w.app.clock.now(),
+                )
+                .await
+                .unwrap();
                 Fx { id: s, ..Fx::default() }
             }
             ConfierConseiller => {
@@ -197,7 +210,9 @@ impl Ctx {
             ),
             Activer => (Method::POST, format!("/api/v1/commandes/{id}/activation"), Some(json!({}))),
             CodesAImprimer => (Method::GET, format!("/api/v1/commandes/{id}/codes"), None),
-            ConfierStructure => (Method::POST, format!("/api/v1/commandes/{id}/lots"), Some(w.lot_body(w.structure_id, 1, 2))),
+            ConfierStructure => {
+                (Method::POST, format!("/api/v1/commandes/{id}/lots"), Some(w.lot_body(w.structure_id, 1, 2)))
+            }
             ListeOperateurs => (Method::GET, "/api/v1/operateurs".into(), None),
             ChoixStructures => (Method::GET, "/api/v1/structures/choix".into(), None),
             ListeAgrements => (Method::GET, "/api/v1/structures/agrements".into(), None),
@@ -206,12 +221,18 @@ impl Ctx {
             ConfierConseiller => (
                 Method::POST,
                 "/api/v1/lots/conseiller".into(),
-                Some(json!({"commande_id": id.to_string(), "conseiller_id": w.conseiller_id.to_string(), "nombre": "1"})),
+                Some(
+                    json!({"commande_id": id.to_string(), "conseiller_id": w.conseiller_id.to_string(), "nombre": "1"}),
+                ),
             ),
             Reprendre => (Method::POST, "/api/v1/lots/reprise".into(), Some(json!({"carnet_ids": [id]}))),
             MonLot => (Method::GET, "/api/v1/carnets/mon-lot".into(), None),
             Distribuer => (Method::POST, "/api/v1/distributions".into(), Some(w.distribution_body(id, "Yann"))),
-            Valider => (Method::POST, "/api/v1/passes/valider".into(), Some(json!({"code": fx.code, "parcours_id": fx.parcours}))),
+            Valider => (
+                Method::POST,
+                "/api/v1/passes/valider".into(),
+                Some(json!({"code": fx.code, "parcours_id": fx.parcours})),
+            ),
             Annuler => (Method::POST, "/api/v1/passes/annuler".into(), Some(json!({"code": fx.code}))),
             ListeReleves => (Method::GET, "/api/v1/releves".into(), None),
             EmettreReleves => (Method::POST, "/api/v1/releves/emission".into(), Some(json!({"mois": last_month}))),
@@ -279,11 +300,8 @@ async fn every_cell_of_the_role_table() {
 async fn lists_of_another_organisation_leak_nothing() {
     let w = World::new().await;
     let c = w.order(1, 5).await;
-    let (reference,): (String,) = sqlx::query_as("SELECT reference FROM commandes WHERE id = $1")
-        .bind(c)
-        .fetch_one(&w.app.db)
-        .await
-        .unwrap();
+    let (reference,): (String,) =
+        sqlx::query_as("SELECT reference FROM commandes WHERE id = $1").bind(c).fetch_one(&w.app.db).await.unwrap();
     let mine = w.app.get("/api/v1/commandes", &w.commanditaire).await;
     assert!(mine.text.contains(&reference));
     for cookie in [&w.autre_commanditaire, &w.autre_operateur] {

@@ -82,15 +82,24 @@ async fn both_example_files_import() {
     assert_eq!(d["lieu"]["dispositif_programmes_nationaux"], json!(["France Services", "Point d'accès numérique CAF"]));
     assert_eq!(d["geocodage"], "fichier");
     assert_eq!(d["horaires"]["semaine"].as_array().unwrap().len(), 7);
-    assert!(d["historique"].as_array().unwrap().iter().any(|e| e["quoi"].as_str().unwrap().contains("fichier importé")));
+    assert!(d["historique"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["quoi"].as_str().unwrap().contains("fichier importé")));
     // The audit log holds the Pass change and the imports.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(n, 1);
     assert_eq!(
-        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieux_import'").fetch_one(&app.db).await.unwrap().0,
+        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieux_import'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .0,
         2
     );
 
@@ -119,7 +128,9 @@ async fn bad_rows_are_reported_one_by_one_and_good_rows_go_in() {
         row("ok-1", &|s| s),
         row("bad-siret", &|s| s.replace("\"43493312300029\"", "\"43493312300028\"")),
         row("ok-2", &|s| s),
-        row("bad-two", &|s| s.replace("\"+33180059880\"", "\"0123\"").replace("\"Jeunes|Femmes\"", "\"Jeunes|Pirates\"")),
+        row("bad-two", &|s| {
+            s.replace("\"+33180059880\"", "\"0123\"").replace("\"Jeunes|Femmes\"", "\"Jeunes|Pirates\"")
+        }),
         row("bad-insee", &|s| s.replace("\"51454\"", "\"20454\"")),
         row("ok-1", &|s| s),
         "\"court\",\"1\"".to_string(),
@@ -132,7 +143,13 @@ async fn bad_rows_are_reported_one_by_one_and_good_rows_go_in() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| (x["ligne"].as_u64().unwrap(), x["id"].as_str().unwrap().to_string(), x["champ"].as_str().unwrap().to_string()))
+        .map(|x| {
+            (
+                x["ligne"].as_u64().unwrap(),
+                x["id"].as_str().unwrap().to_string(),
+                x["champ"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         rejets,
@@ -209,7 +226,11 @@ async fn export_is_the_v1_standard_and_reimports_identically() {
 async fn hubs_see_and_edit_only_their_territory() {
     let app = TestApp::new().await;
     let admin = admin(&app).await;
-    let bretagne = EXEMPLE_V1.replacen("\"structure-1\"", "\"bzh\"", 1).replace("\"Reims\"", "\"Brest\"").replace("\"51100\"", "\"29200\"").replace("\"51454\"", "\"29019\"");
+    let bretagne = EXEMPLE_V1
+        .replacen("\"structure-1\"", "\"bzh\"", 1)
+        .replace("\"Reims\"", "\"Brest\"")
+        .replace("\"51100\"", "\"29200\"")
+        .replace("\"51454\"", "\"29019\"");
     import(&app, &admin, "reims.csv", EXEMPLE_V1).await;
     import(&app, &admin, "brest.csv", &bretagne).await;
     let hub = hub(&app, "hub@bzh.fr", &["29", "22", "56", "35"]).await;
@@ -225,7 +246,13 @@ async fn hubs_see_and_edit_only_their_territory() {
     assert_eq!(app.get(&format!("/api/v1/lieux/{brest}"), &hub).await.body["modifiable"], true);
     let r = app.post(&format!("/api/v1/lieux/{reims}/pass"), json!({"accepte": true}), &hub).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.post(&format!("/api/v1/lieux/{brest}/pass"), json!({"accepte": true, "operateur": "Opérateur Bretagne", "note": "convention signée"}), &hub).await;
+    let r = app
+        .post(
+            &format!("/api/v1/lieux/{brest}/pass"),
+            json!({"accepte": true, "operateur": "Opérateur Bretagne", "note": "convention signée"}),
+            &hub,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["pass"]["accepte"], true);
     assert!(r.body["historique"].as_array().unwrap().iter().any(|e| e["note"] == "convention signée"));
@@ -233,7 +260,11 @@ async fn hubs_see_and_edit_only_their_territory() {
     // A hub's import keeps only its territory.
     let both = format!("{EXEMPLE_V1}{}\n", bretagne.lines().nth(1).unwrap().replacen("\"bzh\"", "\"bzh-2\"", 1));
     let r = import(&app, &hub, "mixte.csv", &both).await;
-    assert_eq!((r["crees"].as_u64(), r["inchanges"].as_u64(), r["lignes_rejetees"].as_u64()), (Some(1), Some(0), Some(1)), "{r}");
+    assert_eq!(
+        (r["crees"].as_u64(), r["inchanges"].as_u64(), r["lignes_rejetees"].as_u64()),
+        (Some(1), Some(0), Some(1)),
+        "{r}"
+    );
     assert!(r["rejets"][0]["message"].as_str().unwrap().contains("Hors de votre territoire"), "{r}");
     // Export: the territory only.
     let csv = app.get("/api/v1/lieux/export.csv", &hub).await.text;
@@ -243,7 +274,10 @@ async fn hubs_see_and_edit_only_their_territory() {
     // Conseillers: no import, no export, no editing, no coverage.
     let (_, conseiller) = app.conseiller("Médiathèque", "c@test.fr").await;
     assert_eq!(app.get("/api/v1/lieux/export.csv", &conseiller).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.post(&format!("/api/v1/lieux/{brest}/pass"), json!({"accepte": false}), &conseiller).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post(&format!("/api/v1/lieux/{brest}/pass"), json!({"accepte": false}), &conseiller).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.get("/api/v1/lieux/couverture", &conseiller).await.status, StatusCode::FORBIDDEN);
     // Hubs never reach a beneficiary.
     let pid = app.intake(&conseiller, intake_body("Yvonne", 3, 5)).await;
@@ -253,7 +287,11 @@ async fn hubs_see_and_edit_only_their_territory() {
     // Coverage: the 5 passes of Yvonne (Brest) are in circulation in the Finistère.
     let cov = app.get("/api/v1/lieux/couverture", &hub).await.body;
     let fin = cov["departements"].as_array().unwrap().iter().find(|d| d["code"] == "29").unwrap().clone();
-    assert_eq!((fin["pass_en_circulation"].as_i64(), fin["lieux_pass"].as_i64(), fin["lieux"].as_i64()), (Some(5), Some(1), Some(2)), "{fin}");
+    assert_eq!(
+        (fin["pass_en_circulation"].as_i64(), fin["lieux_pass"].as_i64(), fin["lieux"].as_i64()),
+        (Some(5), Some(1), Some(2)),
+        "{fin}"
+    );
 }
 
 fn candidat_body(nom: &str) -> Value {
@@ -271,9 +309,12 @@ fn candidat_body(nom: &str) -> Value {
 #[tokio::test]
 async fn a_candidate_goes_through_accreditation_to_the_map() {
     let app = TestApp::with_config(carnet_server::Config {
-        geocodeur: Some(std::sync::Arc::new(
-            carnet_server::lieux::geocodage::Fixture::default().with("2 quai de la Douane", "29200", 48.3794, -4.4862),
-        )),
+        geocodeur: Some(std::sync::Arc::new(carnet_server::lieux::geocodage::Fixture::default().with(
+            "2 quai de la Douane",
+            "29200",
+            48.3794,
+            -4.4862,
+        ))),
         ..Default::default()
     })
     .await;
@@ -282,7 +323,13 @@ async fn a_candidate_goes_through_accreditation_to_the_map() {
     let hub75 = hub(&app, "hub75@test.fr", &["75"]).await;
 
     // Bad input: 422 naming the fields, nothing written.
-    let r = app.post("/api/v1/lieux/candidats", json!({ "nom": "", "code_postal": "29", "commune_insee": "29019" }), &conseiller).await;
+    let r = app
+        .post(
+            "/api/v1/lieux/candidats",
+            json!({ "nom": "", "code_postal": "29", "commune_insee": "29019" }),
+            &conseiller,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["nom"].as_str().unwrap().contains("obligatoire"));
     assert_eq!(app.count("candidats").await, 0);
@@ -326,7 +373,13 @@ async fn a_candidate_goes_through_accreditation_to_the_map() {
     // Accrediting needs its SIRET or RNA.
     let r = app.post(&format!("/api/v1/lieux/candidats/{id}/etapes"), step("agree", json!({})), &hub29).await;
     assert!(r.body["fields"]["pivot"].as_str().unwrap().contains("obligatoire"), "{}", r.text);
-    let r = app.post(&format!("/api/v1/lieux/candidats/{id}/etapes"), step("agree", json!({"pivot": "434 933 123 00029"})), &hub29).await;
+    let r = app
+        .post(
+            &format!("/api/v1/lieux/candidats/{id}/etapes"),
+            step("agree", json!({"pivot": "434 933 123 00029"})),
+            &hub29,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["statut"], "agree");
     let etapes: Vec<&str> = r.body["etapes"].as_array().unwrap().iter().map(|e| e["vers"].as_str().unwrap()).collect();
@@ -345,7 +398,8 @@ async fn a_candidate_goes_through_accreditation_to_the_map() {
     assert_eq!(d["lieu"]["latitude"], 48.3794);
     let quoi: Vec<&str> = d["historique"].as_array().unwrap().iter().map(|e| e["quoi"].as_str().unwrap()).collect();
     assert!(quoi.contains(&"Agréé : le lieu accepte le Pass numérique"), "{quoi:?}");
-    let carte = app.get("/api/v1/lieux/carte?pass=true&zoom=16&ouest=-4.6&sud=48.3&est=-4.4&nord=48.5", &conseiller).await.body;
+    let carte =
+        app.get("/api/v1/lieux/carte?pass=true&zoom=16&ouest=-4.6&sud=48.3&est=-4.4&nord=48.5", &conseiller).await.body;
     assert_eq!(carte["niveau"], "points");
     assert_eq!(carte["points"][0][0].as_i64(), Some(lieu_id));
     assert_eq!(carte["points"][0][3], 1);
@@ -447,7 +501,9 @@ async fn the_map_answers_for_30000_venues_within_budget() {
             assert_eq!(sum, 30_000);
         }
         // Never thousands of shapes.
-        let shapes = r.body["zones"].as_array().unwrap().len() + r.body["grappes"].as_array().unwrap().len() + r.body["points"].as_array().unwrap().len();
+        let shapes = r.body["zones"].as_array().unwrap().len()
+            + r.body["grappes"].as_array().unwrap().len()
+            + r.body["points"].as_array().unwrap().len();
         assert!(shapes <= 1500, "{what}: {shapes} shapes");
     }
     // The list beside the map: paginated, in name order.

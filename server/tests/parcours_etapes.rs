@@ -20,9 +20,15 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
     assert_eq!(r.status, StatusCode::OK);
     let packs = r.body.as_array().unwrap();
     let codes: Vec<&str> = packs.iter().map(|p| p["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["competences_de_base", "usage_professionnel", "numerique_en_famille", "acces_aux_droits", "personnalise"]);
+    assert_eq!(
+        codes,
+        ["competences_de_base", "usage_professionnel", "numerique_en_famille", "acces_aux_droits", "personnalise"]
+    );
     let noms: Vec<&str> = packs.iter().map(|p| p["nom"].as_str().unwrap()).collect();
-    assert_eq!(noms[..4], ["Compétences de base", "Utilisation professionnelle du numérique", "Numérique en famille", "Accès aux droits"]);
+    assert_eq!(
+        noms[..4],
+        ["Compétences de base", "Utilisation professionnelle du numérique", "Numérique en famille", "Accès aux droits"]
+    );
     for p in packs {
         for n in [5, 10] {
             let themes: Vec<&Value> = p["themes"].as_array().unwrap().iter().filter(|t| t["nb_passes"] == n).collect();
@@ -38,7 +44,13 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
                 }
             }
             // Every competence a theme works on has a target level, and vice versa (except the custom pack).
-            let cibles: Vec<&str> = p["cibles"].as_array().unwrap().iter().filter(|c| c["nb_passes"] == n).map(|c| c["competence"].as_str().unwrap()).collect();
+            let cibles: Vec<&str> = p["cibles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["nb_passes"] == n)
+                .map(|c| c["competence"].as_str().unwrap())
+                .collect();
             if p["code"] != "personnalise" {
                 for t in &themes {
                     for c in t["competences"].as_array().unwrap() {
@@ -79,7 +91,13 @@ async fn the_diagnostic_is_saved_and_opens_the_objectives() {
     assert_eq!(audit_count(&app, "parcours", "diagnostic_initial").await, 1);
 
     // Saving again replaces the levels (a competence left out is no longer assessed).
-    let r = put(&app, &format!("/api/v1/parcours/{id}/diagnostics/initial"), json!({ "niveaux": { "3.1": "autonome" } }), &cookie).await;
+    let r = put(
+        &app,
+        &format!("/api/v1/parcours/{id}/diagnostics/initial"),
+        json!({ "niveaux": { "3.1": "autonome" } }),
+        &cookie,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let d = dossier(&app, &cookie, id).await;
     assert_eq!(d["diagnostic_initial"]["niveaux"], json!({ "3.1": "autonome" }));
@@ -88,7 +106,10 @@ async fn the_diagnostic_is_saved_and_opens_the_objectives() {
     // The final diagnostic waits for the bilan.
     let r = put(&app, &format!("/api/v1/parcours/{id}/diagnostics/final"), diagnostic_body(), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(app.get(&format!("/api/v1/parcours/{id}/diagnostics/milieu"), &cookie).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        app.get(&format!("/api/v1/parcours/{id}/diagnostics/milieu"), &cookie).await.status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
     let r = put(&app, &format!("/api/v1/parcours/{id}/diagnostics/milieu"), diagnostic_body(), &cookie).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -103,7 +124,10 @@ async fn a_bad_diagnostic_is_refused_field_by_field_and_writes_nothing() {
         ("niveaux", json!({ "niveaux": {} })),
         ("niveaux", json!({ "niveaux": { "9.9": "autonome" } })),
         ("niveau_1_1", json!({ "niveaux": { "1.1": "expert" } })),
-        ("resultat_1_score", json!({ "niveaux": { "1.1": "autonome" }, "resultats": [{ "outil": "Pix", "score": "" }] })),
+        (
+            "resultat_1_score",
+            json!({ "niveaux": { "1.1": "autonome" }, "resultats": [{ "outil": "Pix", "score": "" }] }),
+        ),
         ("observations", json!({ "niveaux": { "1.1": "autonome" }, "observations": "x".repeat(5000) })),
         ("pack", json!({ "niveaux": { "1.1": "autonome" }, "pack": "jardinage" })),
     ];
@@ -117,7 +141,8 @@ async fn a_bad_diagnostic_is_refused_field_by_field_and_writes_nothing() {
         assert_eq!(app.count("audit_log").await, audit_before);
         assert_eq!(dossier(&app, &cookie, id).await["etape"], "diagnostic");
     }
-    let r = put(&app, &format!("/api/v1/parcours/{id}/diagnostics/initial"), json!({ "niveaux": "tout" }), &cookie).await;
+    let r =
+        put(&app, &format!("/api/v1/parcours/{id}/diagnostics/initial"), json!({ "niveaux": "tout" }), &cookie).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -148,7 +173,12 @@ async fn objectives_from_a_pack_then_edited() {
         ("pack", Box::new(|b| b["pack"] = json!("inconnu"))),
         ("objectifs", Box::new(|b| b["objectifs"] = json!([]))),
         ("objectif_1", Box::new(|b| b["objectifs"][0]["niveau"] = json!("pas_encore_aborde"))),
-        ("themes", Box::new(|b| { b["themes"].as_array_mut().unwrap().pop(); })),
+        (
+            "themes",
+            Box::new(|b| {
+                b["themes"].as_array_mut().unwrap().pop();
+            }),
+        ),
         ("theme_2", Box::new(|b| b["themes"][1]["titre"] = json!(""))),
         ("theme_2_thematiques", Box::new(|b| b["themes"][1]["thematiques"] = json!(["cuisine"]))),
     ];
@@ -197,10 +227,16 @@ async fn a_weekly_proposal_starts_with_the_intake_and_skips_holidays() {
     }
     // Bad parameters.
     for (field, body) in [
-        ("frequence", json!({ "frequence": "mensuel", "premiere_date": iso(lundi), "heure": "14:00", "duree_minutes": "60", "type_lieu": "lieu_activite" })),
+        (
+            "frequence",
+            json!({ "frequence": "mensuel", "premiere_date": iso(lundi), "heure": "14:00", "duree_minutes": "60", "type_lieu": "lieu_activite" }),
+        ),
         ("premiere_date", params(iso(today()))),
         ("premiere_date", params(iso(today() + Duration::days(400)))),
-        ("heure", json!({ "frequence": "hebdomadaire", "premiere_date": iso(lundi), "heure": "25:00", "duree_minutes": "60", "type_lieu": "lieu_activite" })),
+        (
+            "heure",
+            json!({ "frequence": "hebdomadaire", "premiere_date": iso(lundi), "heure": "25:00", "duree_minutes": "60", "type_lieu": "lieu_activite" }),
+        ),
     ] {
         let r = proposition(body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
@@ -244,17 +280,17 @@ async fn saving_the_planning_checks_every_date_and_keeps_calendar_ids() {
     let mut bad = planning_body(&dates, "14:00");
     bad["duree_minutes"] = json!("3");
     assert!(put(&app, &url, bad, &cookie).await.body["fields"]["duree_minutes"].is_string());
-    // A future holiday typed by hand.
-    let mut noel = chrono::NaiveDate::from_ymd_opt(today().year(), 12, 25).unwrap();
-    if noel <= today() {
-        noel = chrono::NaiveDate::from_ymd_opt(today().year() + 1, 12, 25).unwrap();
-    }
-    if noel <= today() + Duration::days(200) {
-        let mut bad = planning_body(&dates, "14:00");
-        bad["seances"][4]["date"] = json!(iso(noel));
-        let r = put(&app, &url, bad, &cookie).await;
-        assert!(r.body["fields"]["seance_5"].as_str().unwrap().contains("Noël"), "{}", r.text);
-    }
+    // A future holiday typed by hand: the next one (never more than four months ahead, inside
+    // the carnet's validity).
+    let (ferie, nom) = [today().year(), today().year() + 1]
+        .into_iter()
+        .flat_map(carnet_domain::parcours::feries::feries)
+        .find(|(d, _)| *d > today())
+        .unwrap();
+    let mut bad = planning_body(&dates, "14:00");
+    bad["seances"][4]["date"] = json!(iso(ferie));
+    let r = put(&app, &url, bad, &cookie).await;
+    assert!(r.body["fields"]["seance_5"].as_str().unwrap().contains(nom), "{}", r.text);
     assert_eq!(app.count("seances").await, seances_before);
 
     let r = put(&app, &url, planning_body(&dates, "14:00"), &cookie).await;
@@ -268,12 +304,22 @@ async fn saving_the_planning_checks_every_date_and_keeps_calendar_ids() {
     assert_eq!(s[0]["theme"]["titre"], "Accueil et diagnostic");
     assert_eq!(s[4]["theme"]["titre"], "Bilan du parcours");
     assert!(s.iter().all(|x| x["statut"] == "prevue"));
-    let uids: Vec<(i64, String, i64)> = sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut").bind(id).fetch_all(&app.db).await.unwrap();
+    let uids: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
+            .bind(id)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
 
     // Saved again one hour later: same sessions (same calendar UIDs), sequence + 1.
     let r = put(&app, &url, planning_body(&dates, "15:00"), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let again: Vec<(i64, String, i64)> = sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut").bind(id).fetch_all(&app.db).await.unwrap();
+    let again: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
+            .bind(id)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     for (a, b) in uids.iter().zip(&again) {
         assert_eq!((a.0, &a.1), (b.0, &b.1));
         assert_eq!(b.2, a.2 + 1);
@@ -312,7 +358,8 @@ async fn the_bilan_waits_for_the_sessions_then_closes_the_parcours() {
 
     let final_ = json!({ "niveaux": { "1.1": "autonome", "2.1": "partiellement_autonome", "4.1": "entierement_accompagne", "5.2": "autonome" } });
     assert_eq!(put(&app, &final_url, final_, &cookie).await.status, StatusCode::OK);
-    let objectifs: Vec<String> = d["objectifs"].as_array().unwrap().iter().map(|o| o["competence"].as_str().unwrap().to_string()).collect();
+    let objectifs: Vec<String> =
+        d["objectifs"].as_array().unwrap().iter().map(|o| o["competence"].as_str().unwrap().to_string()).collect();
     let atteints: serde_json::Map<String, Value> = objectifs.iter().map(|c| (c.clone(), json!(c != "4.1"))).collect();
     let good = json!({ "objectifs_atteints": atteints, "orientation": "aide_aux_demarches_administratives", "recommandations": "Venir aux ateliers du jeudi." });
     for (field, change) in [
@@ -326,7 +373,11 @@ async fn the_bilan_waits_for_the_sessions_then_closes_the_parcours() {
         }
         let r = put(&app, &bilan_url, b, &cookie).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
-        assert!(r.body["fields"].as_object().unwrap().keys().any(|k| k.starts_with(field) || k.starts_with("atteint_")), "{field}: {}", r.text);
+        assert!(
+            r.body["fields"].as_object().unwrap().keys().any(|k| k.starts_with(field) || k.starts_with("atteint_")),
+            "{field}: {}",
+            r.text
+        );
         assert_eq!(app.count("bilans").await, 0);
     }
     let r = put(&app, &bilan_url, good, &cookie).await;
@@ -338,7 +389,8 @@ async fn the_bilan_waits_for_the_sessions_then_closes_the_parcours() {
     assert!(d["bilan"]["closed_at"].is_string());
     assert_eq!(d["bilan"]["orientation"], "aide_aux_demarches_administratives");
     assert_eq!(d["diagnostic_final"]["niveaux"]["1.1"], "autonome");
-    let atteints: Vec<bool> = d["objectifs"].as_array().unwrap().iter().map(|o| o["atteint"].as_bool().unwrap()).collect();
+    let atteints: Vec<bool> =
+        d["objectifs"].as_array().unwrap().iter().map(|o| o["atteint"].as_bool().unwrap()).collect();
     assert_eq!(atteints.iter().filter(|a| !**a).count(), 1);
     assert_eq!(audit_count(&app, "parcours", "cloture").await, 1);
 
@@ -349,9 +401,14 @@ async fn the_bilan_waits_for_the_sessions_then_closes_the_parcours() {
         ("put", bilan_url.clone(), json!({})),
         ("post", format!("/api/v1/parcours/{id}/cloture"), json!({})),
         ("post", format!("/api/v1/seances/{}/annulation", s0["id"]), json!({ "motif": "erreur" })),
-        ("put", format!("/api/v1/seances/{}/compte-rendu", s0["id"]), json!({ "thematiques": ["email"], "duree_minutes": "60" })),
+        (
+            "put",
+            format!("/api/v1/seances/{}/compte-rendu", s0["id"]),
+            json!({ "thematiques": ["email"], "duree_minutes": "60" }),
+        ),
     ] {
-        let r = if method == "put" { put(&app, &url, body, &cookie).await } else { app.post(&url, body, &cookie).await };
+        let r =
+            if method == "put" { put(&app, &url, body, &cookie).await } else { app.post(&url, body, &cookie).await };
         assert_eq!(r.status, StatusCode::CONFLICT, "{url}: {}", r.text);
         assert_eq!(r.body["error"], "Ce parcours est clôturé : il ne peut plus être modifié.");
     }

@@ -156,7 +156,7 @@ fn table() -> Vec<Row> {
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/objectifs",             Id::Parcours, "", |f| Some(f.objectifs.clone()),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
-        row(M::POST, "/parcours/{id}/planning/proposition",  Id::Parcours, "", |_| Some(json!({"frequence": "hebdomadaire", "premiere_date": wizard::iso(today() + chrono::Duration::days(30)), "heure": "10:00", "duree_minutes": "60", "type_lieu": "lieu_activite", "seances": []})),
+        row(M::POST, "/parcours/{id}/planning/proposition",  Id::Parcours, "", |_| Some(json!({"frequence": "hebdomadaire", "premiere_date": wizard::iso(jour_ouvre_dans(30)), "heure": "10:00", "duree_minutes": "60", "type_lieu": "lieu_activite", "seances": []})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/planning",              Id::Parcours, "", |_| Some(wizard::planning_body(&wizard::semaines_passees(5), "10:00")),
                                                                                             [401, 409, 409, 404, 403, 403, 403, 403, 401]),
@@ -165,7 +165,7 @@ fn table() -> Vec<Row> {
         row(M::POST, "/parcours/{id}/cloture",               Id::Parcours, "", empty,     [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/parcours/{id}/seances.ics",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
-        row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
+        row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
                                                                                             [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/tenue",                  Id::Seance, "", |f| Some(json!({"code": f.codes[1], "date": &f.seance["debut"].as_str().unwrap()[..10], "heure": &f.seance["debut"].as_str().unwrap()[11..16]})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
@@ -173,7 +173,7 @@ fn table() -> Vec<Row> {
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/absence",                Id::Seance, "", |_| Some(json!({"statut": "absente_excusee", "remplacement": false})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
-        row(M::PUT,  "/seances/{id}/date",                   Id::Seance, "", |_| Some(json!({"date": wizard::iso(today() + chrono::Duration::days(40)), "heure": "15:00"})),
+        row(M::PUT,  "/seances/{id}/date",                   Id::Seance, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
@@ -247,7 +247,7 @@ impl Fixture {
     /// import per cell would make the table slow).
     async fn new(lieux: bool) -> Fixture {
         let app = common::mail::app_with_mail_config(Config::default()).await;
-        let now = chrono::Utc::now();
+        let now = app.clock.now();
         let a = app.create_structure("Structure A").await;
         let b = app.create_structure("Structure B").await;
         let mut ids = Vec::new();
@@ -262,7 +262,14 @@ impl Fixture {
         ] {
             let id = users::create_user(
                 &app.db,
-                &users::NewUser { email, password_hash: shared_hash(), prenom: "Test", nom: "Utilisateur", role, structure_id: structure },
+                &users::NewUser {
+                    email,
+                    password_hash: shared_hash(),
+                    prenom: "Test",
+                    nom: "Utilisateur",
+                    role,
+                    structure_id: structure,
+                },
                 now,
             )
             .await
@@ -292,13 +299,16 @@ impl Fixture {
         // The fixture person, recorded by the conseiller through the real intake.
         let cookie = fx.cookie(Who::Conseiller).await.unwrap();
         let mut body = wizard::intake_passe(PRENOM, 100, 5);
-        body["information"] = json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE, "agenda": true});
+        body["information"] =
+            json!({"notice_id": 1, "notice_remise": true, "rappels": true, "telephone": TELEPHONE, "agenda": true});
         fx.codes = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
         fx.parcours = fx.app.intake(&cookie, body).await;
         // Taken to its sessions (a weekly schedule already lived), the first one held.
         wizard::diagnostic(&fx.app, &cookie, fx.parcours).await;
         fx.objectifs = wizard::objectifs_body(&fx.app, &cookie, "competences_de_base", 5).await;
-        let r = wizard::put(&fx.app, &format!("/api/v1/parcours/{}/objectifs", fx.parcours), fx.objectifs.clone(), &cookie).await;
+        let r =
+            wizard::put(&fx.app, &format!("/api/v1/parcours/{}/objectifs", fx.parcours), fx.objectifs.clone(), &cookie)
+                .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let planning = wizard::planning_body(&wizard::semaines_passees(5), "10:00");
         let r = wizard::put(&fx.app, &format!("/api/v1/parcours/{}/planning", fx.parcours), planning, &cookie).await;
@@ -332,9 +342,13 @@ impl Fixture {
         fx.beneficiaire = bid;
         // An invited account of structure A, and its link.
         let mut tx = fx.app.db.begin().await.unwrap();
-        fx.compte = comptes::create_invited(&mut tx, "invite@a.fr", "Invité", "A", Role::Conseiller, Some(a), now).await.unwrap();
+        fx.compte = comptes::create_invited(&mut tx, "invite@a.fr", "Invité", "A", Role::Conseiller, Some(a), now)
+            .await
+            .unwrap();
         fx.invitation_token =
-            comptes::create_token(&mut tx, fx.compte, ObjetJeton::Invitation, None, now, chrono::Duration::days(7)).await.unwrap();
+            comptes::create_token(&mut tx, fx.compte, ObjetJeton::Invitation, None, now, chrono::Duration::days(7))
+                .await
+                .unwrap();
         tx.commit().await.unwrap();
         fx
     }
@@ -356,7 +370,8 @@ impl Fixture {
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         self.import = r.body["id"].as_i64().unwrap();
         for _ in 0..400 {
-            if self.app.get(&format!("/api/v1/lieux/imports/{}", self.import), &admin).await.body["etat"] != "en_cours" {
+            if self.app.get(&format!("/api/v1/lieux/imports/{}", self.import), &admin).await.body["etat"] != "en_cours"
+            {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -372,7 +387,7 @@ impl Fixture {
     async fn cookie(&self, who: Who) -> Option<String> {
         let (_, user) = self.users.iter().find(|(w, _)| *w == who)?;
         let (token, hash) = auth::new_token();
-        users::create_session(&self.app.db, &hash, *user, chrono::Utc::now()).await.unwrap();
+        users::create_session(&self.app.db, &hash, *user, self.app.clock.now()).await.unwrap();
         Some(format!("{}={token}", auth::COOKIE_NAME))
     }
 
@@ -447,7 +462,10 @@ async fn every_role_gets_the_expected_status_from_every_endpoint() {
                 let out = run_cell(row, who).await;
                 let mut failures = Vec::new();
                 if out.status != row.expect[i] {
-                    failures.push(format!("{} {} as {:?}: expected {}, got {}", row.method, row.path, who, row.expect[i], out.status));
+                    failures.push(format!(
+                        "{} {} as {:?}: expected {}, got {}",
+                        row.method, row.path, who, row.expect[i], out.status
+                    ));
                 }
                 for p in out.problems {
                     failures.push(format!("{} {} as {:?}: {p}", row.method, row.path, who));
@@ -510,9 +528,9 @@ fn routes_in_sources() -> Vec<(String, String)> {
             let methods = &rest[open + close + 2..end];
             for m in ["get", "post", "put", "patch", "delete"] {
                 let needle = format!("{m}(");
-                let found = methods.match_indices(&needle).any(|(i, _)| {
-                    i == 0 || !methods[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
+                let found = methods
+                    .match_indices(&needle)
+                    .any(|(i, _)| i == 0 || !methods[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
                 if found {
                     out.push((m.to_uppercase(), route.clone()));
                 }
@@ -527,11 +545,14 @@ fn routes_in_sources() -> Vec<(String, String)> {
 fn the_table_lists_every_route_of_the_api() {
     let routes = routes_in_sources();
     assert!(routes.len() >= 20, "the route scan found too little: {routes:?}");
-    let mut in_table: Vec<(String, String)> = table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let mut in_table: Vec<(String, String)> =
+        table().iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
     in_table.sort();
     // The ledger's endpoints (issue 4) have their own role × action table, on its own world of
     // orders and organisations: `ledger_roles.rs` (none of their answers names a beneficiary).
-    let ledger_table = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ledger_roles.rs")).unwrap();
+    let ledger_table =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ledger_roles.rs"))
+            .unwrap();
     let in_ledger_table = |path: &str| ledger_table.contains(&format!("\"/api/v1{path}\""));
     let missing: Vec<_> = routes.iter().filter(|r| !in_table.contains(r) && !in_ledger_table(&r.1)).collect();
     let stale: Vec<_> = in_table.iter().filter(|r| !routes.contains(r)).collect();

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use carnet_domain::pass_etat::ConditionsValidation;
 use carnet_domain::PassCode;
 use carnet_server::store::passes;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use common::*;
 use serde_json::{json, Value};
 use wizard::*;
@@ -62,7 +62,13 @@ async fn holding_a_session_validates_its_pass_and_credits_the_structure() {
     assert_eq!(cr["duree_minutes"], 75);
     assert_eq!(cr["materiel"], json!(["telephone"]));
     // A report on a session not held yet: refused.
-    let r = put(&app, &format!("/api/v1/seances/{}/compte-rendu", s[1]["id"]), json!({ "thematiques": ["email"], "duree_minutes": "60" }), &cookie).await;
+    let r = put(
+        &app,
+        &format!("/api/v1/seances/{}/compte-rendu", s[1]["id"]),
+        json!({ "thematiques": ["email"], "duree_minutes": "60" }),
+        &cookie,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
@@ -107,7 +113,11 @@ async fn each_refused_pass_says_why_in_french_and_changes_nothing() {
     assert_eq!(seances(&dossier(&app, &cookie, id).await)[1]["statut"], "prevue");
 
     // A session is not held in the future.
-    sqlx::query("UPDATE carnets SET fin_validite = $1").bind(today() + Duration::days(100)).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE carnets SET fin_validite = $1")
+        .bind(today() + Duration::days(100))
+        .execute(&app.db)
+        .await
+        .unwrap();
     let future = json!({ "code": codes[1], "date": iso(today() + Duration::days(1)), "heure": "10:00" });
     let r = app.post(&format!("/api/v1/seances/{}/tenue", s[1]["id"]), future, &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -135,9 +145,11 @@ async fn two_devices_validating_the_same_pass_at_once_exactly_one_succeeds() {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body["fields"]["code"].as_str().unwrap().contains("déjà été validé"), "{}", refused.text);
     }
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide'").fetch_one(&app.db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide'").fetch_one(&app.db).await.unwrap();
     assert_eq!(n, 5);
-    let (held,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM seances WHERE statut = 'tenue'").fetch_one(&app.db).await.unwrap();
+    let (held,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM seances WHERE statut = 'tenue'").fetch_one(&app.db).await.unwrap();
     assert_eq!(held, 5);
     assert_eq!(audit_count(&app, "pass", "valide").await, 5);
 }
@@ -150,7 +162,12 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
     let (structure, cookie) = app.conseiller("S", "a@example.fr").await;
     let (id, codes) = au_stade_seances(&app, &cookie, "Zoé", 5, 5, "10:00").await;
     let s = seances(&dossier(&app, &cookie, id).await);
-    let (carnet_id, user_id): (i64, i64) = sqlx::query_as("SELECT carnet_id, conseiller_id FROM parcours WHERE id = $1").bind(id).fetch_one(&app.db).await.unwrap();
+    let (carnet_id, user_id): (i64, i64) =
+        sqlx::query_as("SELECT carnet_id, conseiller_id FROM parcours WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     let code = PassCode::parse(&codes[0]).unwrap();
     let attempt = |seance: i64| {
         let db = app.db.clone();
@@ -158,7 +175,13 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
         tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
             let c = ConditionsValidation { carnet_id, jour: today() };
-            let v = passes::Validation { parcours_id: id, seance_id: seance, user_id, structure_id: structure, at: Utc::now() };
+            let v = passes::Validation {
+                parcours_id: id,
+                seance_id: seance,
+                user_id,
+                structure_id: structure,
+                at: instant(),
+            };
             let r = passes::validate(&mut tx, &code, c, v).await.unwrap();
             tx.commit().await.unwrap();
             r
@@ -191,9 +214,21 @@ async fn another_structure_can_neither_read_nor_validate() {
     }
     let debut = s[0]["debut"].as_str().unwrap();
     let writes: Vec<(&str, String, Value)> = vec![
-        ("post", format!("/api/v1/seances/{sid}/tenue"), json!({ "code": codes[0], "date": &debut[..10], "heure": &debut[11..16] })),
-        ("post", format!("/api/v1/seances/{sid}/absence"), json!({ "statut": "absente_excusee", "remplacement": true })),
-        ("put", format!("/api/v1/seances/{sid}/date"), json!({ "date": iso(today() + Duration::days(3)), "heure": "10:00" })),
+        (
+            "post",
+            format!("/api/v1/seances/{sid}/tenue"),
+            json!({ "code": codes[0], "date": &debut[..10], "heure": &debut[11..16] }),
+        ),
+        (
+            "post",
+            format!("/api/v1/seances/{sid}/absence"),
+            json!({ "statut": "absente_excusee", "remplacement": true }),
+        ),
+        (
+            "put",
+            format!("/api/v1/seances/{sid}/date"),
+            json!({ "date": iso(today() + Duration::days(3)), "heure": "10:00" }),
+        ),
         ("post", format!("/api/v1/seances/{sid}/annulation"), json!({ "motif": "test" })),
         ("put", format!("/api/v1/parcours/{id}/diagnostics/initial"), diagnostic_body()),
         ("put", format!("/api/v1/parcours/{id}/objectifs"), json!({})),
@@ -224,7 +259,13 @@ async fn cancelling_a_validation_frees_the_pass() {
     let s = seances(&dossier(&app, &cookie, id).await);
     // The wrong pass (n°3) was scanned for session 1.
     assert_eq!(tenir(&app, &cookie, &s[0], &codes[2]).await.status, StatusCode::OK);
-    let put_report = put(&app, &format!("/api/v1/seances/{}/compte-rendu", s[0]["id"]), json!({ "thematiques": ["email"], "duree_minutes": "60" }), &cookie).await;
+    let put_report = put(
+        &app,
+        &format!("/api/v1/seances/{}/compte-rendu", s[0]["id"]),
+        json!({ "thematiques": ["email"], "duree_minutes": "60" }),
+        &cookie,
+    )
+    .await;
     assert_eq!(put_report.status, StatusCode::OK);
     let url = format!("/api/v1/seances/{}/annulation", s[0]["id"]);
     let r = app.post(&url, json!({ "motif": " " }), &cookie).await;
@@ -239,7 +280,11 @@ async fn cancelling_a_validation_frees_the_pass() {
     assert_eq!(seances(&d)[0]["statut"], "prevue");
     assert!(seances(&d)[0]["compte_rendu"].is_null());
     assert!(seances(&d)[0]["pass"].is_null());
-    let (after,): (String,) = sqlx::query_as("SELECT after_json FROM audit_log WHERE entity = 'pass' AND action = 'validation_annulee'").fetch_one(&app.db).await.unwrap();
+    let (after,): (String,) =
+        sqlx::query_as("SELECT after_json FROM audit_log WHERE entity = 'pass' AND action = 'validation_annulee'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert!(after.contains("Mauvais pass scanné"), "{after}");
     // Cancelling twice: nothing to cancel.
     assert_eq!(app.post(&url, json!({ "motif": "encore" }), &cookie).await.status, StatusCode::CONFLICT);
@@ -282,7 +327,13 @@ async fn an_absence_proposes_a_replacement_after_the_last_session() {
     assert_eq!(s[3]["theme"]["titre"], d["themes"][2]["titre"], "the missed theme moves to the next session");
 
     // An absence without replacement, then a session added by hand: not beyond the passes.
-    let r = app.post(&format!("/api/v1/seances/{}/absence", s[3]["id"]), json!({ "statut": "absente_non_excusee", "remplacement": false }), &cookie).await;
+    let r = app
+        .post(
+            &format!("/api/v1/seances/{}/absence", s[3]["id"]),
+            json!({ "statut": "absente_non_excusee", "remplacement": false }),
+            &cookie,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(seances(&dossier(&app, &cookie, id).await).len(), 6);
     let add = format!("/api/v1/parcours/{id}/seances");

@@ -22,13 +22,25 @@ async fn the_dashboard_shows_sessions_and_progress() {
     assert_eq!(tenir(&app, &cookie, &s[1], &codes[1]).await.status, StatusCode::OK);
     // Session 5 moved to today (late evening, so it is always free) and session 4 to next week.
     let tard = "20:00";
-    let r = put(&app, &format!("/api/v1/seances/{}/date", s[4]["id"]), json!({ "date": iso(today()), "heure": tard }), &cookie).await;
+    let r = put(
+        &app,
+        &format!("/api/v1/seances/{}/date", s[4]["id"]),
+        json!({ "date": iso(today()), "heure": tard }),
+        &cookie,
+    )
+    .await;
     // Today may be a public holiday: then the move is refused and the session goes tomorrow.
     let today_ok = r.status == StatusCode::OK;
     if !today_ok {
         assert!(r.body["fields"]["date"].as_str().unwrap().contains("férié"), "{}", r.text);
     }
-    let r = put(&app, &format!("/api/v1/seances/{}/date", s[3]["id"]), json!({ "date": iso(today() + Duration::days(7)), "heure": "10:00" }), &cookie).await;
+    let r = put(
+        &app,
+        &format!("/api/v1/seances/{}/date", s[3]["id"]),
+        json!({ "date": iso(today() + Duration::days(7)), "heure": "10:00" }),
+        &cookie,
+    )
+    .await;
     let next_ok = r.status == StatusCode::OK;
     // A parcours just opened, still at the diagnostic.
     app.intake(&cookie, intake_body("Lou", 2, 10)).await;
@@ -49,7 +61,10 @@ async fn the_dashboard_shows_sessions_and_progress() {
     }
     if next_ok {
         let next = t["prochaines_seances"].as_array().unwrap();
-        assert!(next.iter().any(|x| x["numero"] == 5 && x["prenom"] == "Zoé" && x["theme"] == "Bilan du parcours"), "{t}");
+        assert!(
+            next.iter().any(|x| x["numero"] == 5 && x["prenom"] == "Zoé" && x["theme"] == "Bilan du parcours"),
+            "{t}"
+        );
     }
     let parcours = t["parcours"].as_array().unwrap();
     assert_eq!(parcours.len(), 2);
@@ -80,8 +95,8 @@ async fn the_dashboard_shows_sessions_and_progress() {
 #[tokio::test]
 async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
     let app = TestApp::new().await;
-    assert!(seed::seed_demo_if_new(&app.db).await.unwrap());
-    assert!(!seed::seed_demo_if_new(&app.db).await.unwrap(), "only on a new database");
+    assert!(seed::seed_demo_if_new(&app.db, app.clock.now()).await.unwrap());
+    assert!(!seed::seed_demo_if_new(&app.db, app.clock.now()).await.unwrap(), "only on a new database");
     let cookie = app.login(seed::DEMO_EMAIL, seed::DEMO_PASSWORD).await;
     let t = app.get("/api/v1/tableau-de-bord", &cookie).await.body;
     let parcours = t["parcours"].as_array().unwrap();
@@ -94,7 +109,10 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
     let s = seances(&d);
     assert_eq!(s.len(), 5);
     assert_eq!(s.iter().filter(|x| x["statut"] == "tenue").count(), 2);
-    assert!(s.iter().filter(|x| x["statut"] == "tenue").all(|x| x["pass"]["code"].is_string() && x["compte_rendu"].is_object()));
+    assert!(s
+        .iter()
+        .filter(|x| x["statut"] == "tenue")
+        .all(|x| x["pass"]["code"].is_string() && x["compte_rendu"].is_object()));
     assert_eq!(d["carnet"]["passes"].as_array().unwrap().iter().filter(|p| p["etat"] == "valide").count(), 2);
     assert_eq!(d["etape"], "seances");
     let next = s.iter().find(|x| x["statut"] == "prevue").unwrap();
@@ -110,10 +128,11 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
     assert_eq!(s.iter().filter(|x| x["statut"] == "absente_excusee").count(), 1);
     assert!(d["objectifs"].as_array().unwrap().iter().all(|o| o["atteint"].is_boolean()));
     // The demo's passes went through the atomic validation, credited to the structure.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(n, 7);
 }
 
@@ -148,7 +167,11 @@ async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -
                 }
             }
         }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
     })
     .await;
     out.into_iter().map(|o| o.expect("done")).collect()

@@ -107,10 +107,9 @@ pub fn autosave(
     etat
 }
 
-/// « 10h32 », in the browser's local time.
+/// « 10h32 », Paris time by the server's clock.
 pub fn heure_locale() -> String {
-    let now = chrono::Local::now();
-    format!("{}", now.format("%Hh%M"))
+    crate::horloge::heure_de_paris().format("%Hh%M").to_string()
 }
 
 /// The status line of a form that saves itself.

@@ -70,7 +70,8 @@ pub fn BarChart(
     let max = series.iter().map(|s| s.valeur).max().unwrap_or(0).max(1) as f64;
     let row = 34;
     let height = series.len() as i32 * row + 8;
-    let resume = series.iter().map(|s| format!("{} : {}", s.label, shown(s.valeur, euros))).collect::<Vec<_>>().join(" ; ");
+    let resume =
+        series.iter().map(|s| format!("{} : {}", s.label, shown(s.valeur, euros))).collect::<Vec<_>>().join(" ; ");
     let bars = series
         .iter()
         .enumerate()
@@ -102,7 +103,8 @@ pub fn BarChart(
 #[component]
 pub fn StackedBar(#[prop(into)] titre: String, series: Vec<Serie>, #[prop(optional)] euros: bool) -> impl IntoView {
     let total = series.iter().map(|s| s.valeur.max(0)).sum::<i64>().max(1) as f64;
-    let resume = series.iter().map(|s| format!("{} : {}", s.label, shown(s.valeur, euros))).collect::<Vec<_>>().join(" ; ");
+    let resume =
+        series.iter().map(|s| format!("{} : {}", s.label, shown(s.valeur, euros))).collect::<Vec<_>>().join(" ; ");
     let mut x = 0.0;
     let segments = series
         .iter()

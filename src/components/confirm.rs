@@ -10,7 +10,8 @@ use leptos::prelude::*;
 pub fn Confirm(
     open: RwSignal<bool>,
     /// Unique on the page.
-    #[prop(into)] id: String,
+    #[prop(into)]
+    id: String,
     #[prop(into)] title: String,
     #[prop(into)] confirm_label: String,
     #[prop(optional)] danger: bool,

@@ -1,10 +1,10 @@
 //! Pieces shared by several pages.
 
-pub mod confirm;
 pub mod autosave;
-pub mod champs;
 pub mod barres;
+pub mod champs;
 pub mod chart;
+pub mod confirm;
 pub mod form;
 pub mod niveaux;
 pub mod stepper;

@@ -47,11 +47,8 @@ fn Competence(
         let f = field.clone();
         Signal::derive(move || errors.read().contains_key(&f))
     };
-    let choices: Vec<(&'static str, &'static str)> = Niveau::TOUS
-        .iter()
-        .map(|n| (n.code(), n.libelle()))
-        .chain(std::iter::once(("", "Non évalué")))
-        .collect();
+    let choices: Vec<(&'static str, &'static str)> =
+        Niveau::TOUS.iter().map(|n| (n.code(), n.libelle())).chain(std::iter::once(("", "Non évalué"))).collect();
     view! {
         <fieldset class="niveau" id=field.clone() class:field--invalid=invalid>
             <legend><span class="niveau__code">{code}</span>" "{titre}</legend>
@@ -94,11 +91,13 @@ pub fn GrilleNiveaux(
     };
     let domaine = move |d: &'static carnet_domain::parcours::competences::Domaine, garder: &dyn Fn(&str) -> bool| {
         let items: Vec<_> = d.competences.iter().filter(|(c, _)| garder(c)).map(|(c, t)| item(c, t)).collect();
-        (!items.is_empty()).then(|| view! {
-            <section class="domaine">
-                <h3>{format!("{}. {}", d.code, d.titre)}</h3>
-                {items}
-            </section>
+        (!items.is_empty()).then(|| {
+            view! {
+                <section class="domaine">
+                    <h3>{format!("{}. {}", d.code, d.titre)}</h3>
+                    {items}
+                </section>
+            }
         })
     };
     move || {

@@ -6,7 +6,9 @@
 //! never send to a server. Without one, the page asks for the short code written on the sheet
 //! the conseiller printed.
 
-use carnet_domain::espace::{CodeRequest, CodeTrouve, Espace, ObjectifEspace, Prevenu, SeanceEspace, SeanceTenueEspace};
+use carnet_domain::espace::{
+    CodeRequest, CodeTrouve, Espace, ObjectifEspace, Prevenu, SeanceEspace, SeanceTenueEspace,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
@@ -27,12 +29,13 @@ struct Refus {
 
 async fn appel(method: &str, url: &str, body: Option<String>) -> Result<String, Refus> {
     use gloo_net::http::Request;
-    let reseau = || Refus {
-        status: 0,
-        message: "Pas de connexion internet. Vérifiez le réseau, puis réessayez.".into(),
-    };
+    let reseau =
+        || Refus { status: 0, message: "Pas de connexion internet. Vérifiez le réseau, puis réessayez.".into() };
     let req = if method == "POST" {
-        Request::post(url).header("Content-Type", "application/json").body(body.unwrap_or_default()).map_err(|_| reseau())?
+        Request::post(url)
+            .header("Content-Type", "application/json")
+            .body(body.unwrap_or_default())
+            .map_err(|_| reseau())?
     } else {
         Request::get(url).build().map_err(|_| reseau())?
     };
@@ -258,7 +261,11 @@ fn MonParcours(
 /// Sessions held out of the carnet's, as a row of dots and in words.
 #[component]
 fn Avancement(faites: i64, total: i64) -> impl IntoView {
-    let texte = format!("{faites} séance{} faite{} sur {total}", if faites > 1 { "s" } else { "" }, if faites > 1 { "s" } else { "" });
+    let texte = format!(
+        "{faites} séance{} faite{} sur {total}",
+        if faites > 1 { "s" } else { "" },
+        if faites > 1 { "s" } else { "" }
+    );
     view! {
         <p class="grand">{texte}</p>
         <div class="points" aria-hidden="true">

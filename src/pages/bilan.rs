@@ -5,8 +5,8 @@
 
 use crate::api::{self, ApiError};
 use crate::components::autosave::{autosave, Etat, StatutSauvegarde};
-use crate::components::chart::ComparaisonChart;
 use crate::components::champs::{RadioGroup, TextArea};
+use crate::components::chart::ComparaisonChart;
 use crate::components::form::{ErrorSummary, FieldError, SelectField};
 use crate::components::niveaux::{niveaux_de, saisie_de, GrilleNiveaux, Saisie};
 use crate::components::wizard::{parcours_id_param, use_contexte, Chargement, EtapeFrame};
@@ -14,13 +14,13 @@ use crate::components::{ErrorNotice, Loading};
 use crate::pages::diagnostic::{lignes_de, resultats_de, ResultatsExternes};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
-use carnet_domain::paris::{date_courte, date_longue, today};
 use carnet_domain::parcours::bilan::BilanRequest;
 use carnet_domain::parcours::competences;
 use carnet_domain::parcours::diagnostic::{comparer, objectif_atteint, DiagnosticRequest};
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::seance::StatutSeance;
 use carnet_domain::parcours::Dossier;
+use carnet_domain::paris::{date_courte, date_longue};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -50,9 +50,16 @@ fn Bilan(d: Dossier) -> impl IntoView {
     // Reached or not, per objective: computed from the levels until chosen by hand.
     let calcule = move |code: &str, niveaux: &carnet_domain::parcours::competences::Niveaux| -> &'static str {
         let ok = objectifs.with_value(|os| {
-            os.iter().find(|o| o.competence == code).map(|o| objectif_atteint(o.niveau_cible, niveaux.get(code).copied())).unwrap_or(false)
+            os.iter()
+                .find(|o| o.competence == code)
+                .map(|o| objectif_atteint(o.niveau_cible, niveaux.get(code).copied()))
+                .unwrap_or(false)
         });
-        if ok { "oui" } else { "non" }
+        if ok {
+            "oui"
+        } else {
+            "non"
+        }
     };
     let choix: Vec<(String, RwSignal<String>)> = d
         .objectifs
@@ -90,7 +97,12 @@ fn Bilan(d: Dossier) -> impl IntoView {
     let initial_s = StoredValue::new(initial.clone());
     let comparaison = Signal::derive(move || initial_s.with_value(|i| comparer(i, &niveaux_de(&saisie.get()))));
 
-    let diag_req = move || DiagnosticRequest { niveaux: saisie.get(), resultats: resultats_de(&lignes.get()), observations: observations.get(), pack: String::new() };
+    let diag_req = move || DiagnosticRequest {
+        niveaux: saisie.get(),
+        resultats: resultats_de(&lignes.get()),
+        observations: observations.get(),
+        pack: String::new(),
+    };
     let bilan_req = move || BilanRequest {
         objectifs_atteints: choix.with_value(|c| {
             let mut m = std::collections::BTreeMap::new();
@@ -109,8 +121,15 @@ fn Bilan(d: Dossier) -> impl IntoView {
         all.extend(errors_bilan.get());
         errors.set(all);
     });
-    let etat_diag = autosave(move || api::to_json(&diag_req()), format!("/parcours/{id}/diagnostics/final"), |_| {}, errors_diag, touched);
-    let etat_bilan = autosave(move || api::to_json(&bilan_req()), format!("/parcours/{id}/bilan"), |_| {}, errors_bilan, touched);
+    let etat_diag = autosave(
+        move || api::to_json(&diag_req()),
+        format!("/parcours/{id}/diagnostics/final"),
+        |_| {},
+        errors_diag,
+        touched,
+    );
+    let etat_bilan =
+        autosave(move || api::to_json(&bilan_req()), format!("/parcours/{id}/bilan"), |_| {}, errors_bilan, touched);
     let etat = RwSignal::new(Etat::Rien);
     Effect::new(move |_| {
         etat.set(match (etat_diag.get(), etat_bilan.get()) {
@@ -124,7 +143,8 @@ fn Bilan(d: Dossier) -> impl IntoView {
     let pending = RwSignal::new(false);
     let cloturer = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if !window().confirm_with_message("Clôturer le parcours ? Il ne pourra plus être modifié.").unwrap_or(false) {
+        if !window().confirm_with_message("Clôturer le parcours ? Il ne pourra plus être modifié.").unwrap_or(false)
+        {
             return;
         }
         let (dr, br) = (diag_req(), bilan_req());
@@ -158,7 +178,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
         return view! {
             <h1>{format!("Bilan — {}", d.beneficiaire.prenom)}</h1>
             <div class="notice notice--success" role="status">
-                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(today(t))).unwrap_or_default())}</p>
+                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(carnet_domain::paris::today(t))).unwrap_or_default())}</p>
                 <p><a class="button" href=format!("/parcours/{id}/bilan/imprimer")>"Imprimer le bilan"</a></p>
             </div>
             <ComparaisonChart comparaison=comparaison/>
@@ -251,7 +271,11 @@ fn Imprimable(d: Dossier) -> impl IntoView {
     let tenues: Vec<_> = d.seances.iter().filter(|s| s.statut == StatutSeance::Tenue).cloned().collect();
     let debut = tenues.first().map(|s| s.debut.date()).unwrap_or(d.carnet.date_reception);
     let fin = tenues.last().map(|s| s.debut.date()).unwrap_or(debut);
-    let orientation = d.bilan.as_ref().and_then(|b| b.orientation.clone()).and_then(|o| coop::label(coop::STRUCTURE_DE_REDIRECTION, &o));
+    let orientation = d
+        .bilan
+        .as_ref()
+        .and_then(|b| b.orientation.clone())
+        .and_then(|o| coop::label(coop::STRUCTURE_DE_REDIRECTION, &o));
     let recommandations = d.bilan.as_ref().map(|b| b.recommandations.clone()).unwrap_or_default();
     view! {
         <div class="print-bar no-print">
@@ -300,7 +324,7 @@ fn Imprimable(d: Dossier) -> impl IntoView {
             </section>
             {crate::pages::lien::emis(id).map(|l| view! { <crate::pages::lien::BlocLien l=l/> })}
             <footer class="bilan-print__foot">
-                <p>{format!("Document remis le {}.", date_longue(today(chrono::Utc::now())))}</p>
+                <p>{format!("Document remis le {}.", date_longue(crate::horloge::aujourdhui()))}</p>
                 <div class="signatures"><p>"Le conseiller numérique"</p><p>"La personne accompagnée"</p></div>
             </footer>
         </article>

@@ -39,7 +39,13 @@ pub fn ComptePage() -> impl IntoView {
         message.set(None);
         done.set(None);
         let email = me().map(|m| m.email).unwrap_or_default();
-        let mut local = verifier_nouveau("nouveau", "Nouveau mot de passe", &nouveau.get_untracked(), &confirmation.get_untracked(), &email);
+        let mut local = verifier_nouveau(
+            "nouveau",
+            "Nouveau mot de passe",
+            &nouveau.get_untracked(),
+            &confirmation.get_untracked(),
+            &email,
+        );
         if actuel.get_untracked().is_empty() {
             local.insert("actuel".into(), "Mot de passe actuel : ce champ est obligatoire.".into());
         }

@@ -6,10 +6,10 @@ use crate::api;
 use crate::app::use_auth;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{BeneficiaireSummary, Page};
-use carnet_domain::paris::date_longue;
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::planning::heure;
 use carnet_domain::parcours::{ParcoursSuivi, SeanceAgenda, TableauDeBord};
+use carnet_domain::paris::date_longue;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -56,7 +56,8 @@ pub fn Dashboard() -> impl IntoView {
 fn BeneficiaireTable(page: Page<BeneficiaireSummary>, current: RwSignal<u32>, searching: bool) -> impl IntoView {
     if page.items.is_empty() {
         return if searching {
-            view! { <p class="empty" role="status">"Aucun bénéficiaire ne correspond à cette recherche."</p> }.into_any()
+            view! { <p class="empty" role="status">"Aucun bénéficiaire ne correspond à cette recherche."</p> }
+                .into_any()
         } else {
             view! {
                 <div class="empty">

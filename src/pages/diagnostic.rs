@@ -8,7 +8,9 @@ use crate::components::form::{ErrorSummary, FieldError};
 use crate::components::niveaux::{saisie_de, GrilleNiveaux, Saisie};
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
-use carnet_domain::parcours::diagnostic::{champ_resultat, DiagnosticRequest, ResultatExterne, OUTILS_SUGGERES, RESULTATS_MAX};
+use carnet_domain::parcours::diagnostic::{
+    champ_resultat, DiagnosticRequest, ResultatExterne, OUTILS_SUGGERES, RESULTATS_MAX,
+};
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::Dossier;
 use leptos::html;
@@ -32,7 +34,11 @@ pub struct LigneResultat {
 pub fn lignes_de(r: &[ResultatExterne]) -> Vec<LigneResultat> {
     r.iter()
         .enumerate()
-        .map(|(i, r)| LigneResultat { cle: i, outil: RwSignal::new(r.outil.clone()), score: RwSignal::new(r.score.clone()) })
+        .map(|(i, r)| LigneResultat {
+            cle: i,
+            outil: RwSignal::new(r.outil.clone()),
+            score: RwSignal::new(r.score.clone()),
+        })
         .collect()
 }
 

@@ -110,7 +110,13 @@ fn Donnees(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status: RwSi
 }
 
 #[component]
-fn Consentements(id: i64, d: DonneesBeneficiaire, anonymised: bool, version: RwSignal<u32>, status: RwSignal<Option<String>>) -> impl IntoView {
+fn Consentements(
+    id: i64,
+    d: DonneesBeneficiaire,
+    anonymised: bool,
+    version: RwSignal<u32>,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let target = RwSignal::new(None::<(String, String, bool)>);
     let telephone = RwSignal::new(d.contacts.telephone.clone().unwrap_or_default());
@@ -119,7 +125,12 @@ fn Consentements(id: i64, d: DonneesBeneficiaire, anonymised: bool, version: RwS
     let pending = RwSignal::new(false);
     let apply = move || {
         let Some((code, _, accorde)) = target.get_untracked() else { return };
-        let req = ConsentementRequest { consentement: code, accorde, telephone: telephone.get_untracked(), email: email.get_untracked() };
+        let req = ConsentementRequest {
+            consentement: code,
+            accorde,
+            telephone: telephone.get_untracked(),
+            email: email.get_untracked(),
+        };
         if let Err(e) = valider_consentement(&req) {
             errors.set(e);
             return;
@@ -225,7 +236,12 @@ fn Export(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn Rectification(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status: RwSignal<Option<String>>) -> impl IntoView {
+fn Rectification(
+    id: i64,
+    d: DonneesBeneficiaire,
+    version: RwSignal<u32>,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let b = d.beneficiaire;
     let editing = RwSignal::new(false);
     let prenom = RwSignal::new(b.prenom.clone());
@@ -251,7 +267,7 @@ fn Rectification(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         message.set(None);
-        match valider_rectification(&request(), carnet_domain::paris::today(chrono::Utc::now())) {
+        match valider_rectification(&request(), crate::horloge::aujourdhui()) {
             Err(e) => {
                 errors.set(e);
                 focus(summary);

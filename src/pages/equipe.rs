@@ -14,7 +14,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-pub const ROLES_STRUCTURE: &[(&str, &str)] = &[("conseiller", "Conseiller numérique"), ("coordinateur", "Coordinateur de structure")];
+pub const ROLES_STRUCTURE: &[(&str, &str)] =
+    &[("conseiller", "Conseiller numérique"), ("coordinateur", "Coordinateur de structure")];
 pub const ROLES_ADMIN: &[(&str, &str)] = &[
     ("conseiller", "Conseiller numérique"),
     ("coordinateur", "Coordinateur de structure"),
@@ -44,7 +45,11 @@ pub fn Comptes(admin: bool) -> impl IntoView {
         async move { api::comptes().await }
     });
     let structures = LocalResource::new(move || async move {
-        if admin { api::structures().await.unwrap_or_default() } else { Vec::new() }
+        if admin {
+            api::structures().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        }
     });
     let status = RwSignal::new(None::<String>);
     view! {
@@ -78,7 +83,12 @@ fn etat_badge(e: EtatCompte) -> &'static str {
 }
 
 #[component]
-fn CompteTable(items: Vec<CompteView>, admin: bool, version: RwSignal<u32>, status: RwSignal<Option<String>>) -> impl IntoView {
+fn CompteTable(
+    items: Vec<CompteView>,
+    admin: bool,
+    version: RwSignal<u32>,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let auth = use_auth();
     let me = auth.me.get_untracked().flatten().map(|m| m.id).unwrap_or(0);
     let target = RwSignal::new(None::<CompteView>);
@@ -92,7 +102,9 @@ fn CompteTable(items: Vec<CompteView>, admin: bool, version: RwSignal<u32>, stat
         spawn_local(async move {
             let result = match what {
                 "inviter" => api::reinvite(id).await.map(|r| r.message),
-                "desactiver" => api::deactivate(id).await.map(|c| format!("Compte de {} {} désactivé : ses sessions sont fermées.", c.prenom, c.nom)),
+                "desactiver" => api::deactivate(id)
+                    .await
+                    .map(|c| format!("Compte de {} {} désactivé : ses sessions sont fermées.", c.prenom, c.nom)),
                 _ => api::reactivate(id).await.map(|c| format!("Compte de {} {} réactivé.", c.prenom, c.nom)),
             };
             match result {
@@ -181,7 +193,12 @@ fn CompteTable(items: Vec<CompteView>, admin: bool, version: RwSignal<u32>, stat
 }
 
 #[component]
-fn InviteForm(admin: bool, structures: Vec<StructureRef>, version: RwSignal<u32>, status: RwSignal<Option<String>>) -> impl IntoView {
+fn InviteForm(
+    admin: bool,
+    structures: Vec<StructureRef>,
+    version: RwSignal<u32>,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let prenom = RwSignal::new(String::new());
     let nom = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());

@@ -4,12 +4,12 @@
 use crate::api::{self, ApiError};
 use crate::components::form::{described_by, ErrorSummary, FieldError, SelectField, TextField};
 use crate::components::stepper::ETAPES;
+use crate::pages::ledger::distribution::{ChoixCarnet, ChoixLot, Orientation};
 use carnet_domain::api::{Commune, FieldErrors, IntakeRequest};
 use carnet_domain::coop;
 use carnet_domain::intake::{self, code_field, CANAUX_RECEPTION};
-use carnet_domain::pass_code::{split_pasted, PassCode};
-use crate::pages::ledger::distribution::{ChoixCarnet, ChoixLot, Orientation};
 use carnet_domain::ledger::api::DistributionCreated;
+use carnet_domain::pass_code::{split_pasted, PassCode};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,16 +18,29 @@ use leptos_router::hooks::use_navigate;
 const MAX_PASSES: usize = 10;
 
 fn today() -> chrono::NaiveDate {
-    carnet_domain::paris::today(chrono::Utc::now())
+    crate::horloge::aujourdhui()
 }
 
 /// The order of the fields on screen, for the error summary.
 fn field_order() -> Vec<String> {
-    let mut order: Vec<String> = ["prenom", "annee_naissance", "tranche_age", "commune_insee", "genre", "statut_social",
-        "carnet_id", "criteres", "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut order: Vec<String> = [
+        "prenom",
+        "annee_naissance",
+        "tranche_age",
+        "commune_insee",
+        "genre",
+        "statut_social",
+        "carnet_id",
+        "criteres",
+        "carnet_numero",
+        "nb_passes",
+        "valeur_faciale",
+        "fin_validite",
+        "codes",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     order.extend((1..=MAX_PASSES).map(code_field));
     order.extend(["commanditaire", "canal", "date_reception"].iter().map(|s| s.to_string()));
     order.extend(super::notice::INFORMATION_FIELDS.iter().map(|s| s.to_string()));
@@ -258,7 +271,11 @@ pub fn IntakePage() -> impl IntoView {
 /// One input per pass. Pasting all the codes into one field fills it and those after it; each
 /// code is checked when the field is left, with the reason under it.
 #[component]
-fn PassCodes(codes: Vec<RwSignal<String>>, nb_passes: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+fn PassCodes(
+    codes: Vec<RwSignal<String>>,
+    nb_passes: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
     let info = RwSignal::new(None::<String>);
     let all = StoredValue::new(codes.clone());
     let check = move |rang: usize, text: String| {

@@ -63,7 +63,8 @@ pub fn JournalPage() -> impl IntoView {
 #[component]
 fn JournalTable(page: Page<JournalEntree>, current: RwSignal<u32>) -> impl IntoView {
     if page.items.is_empty() {
-        return view! { <p class="empty" role="status">"Aucune consultation enregistrée pour ces critères."</p> }.into_any();
+        return view! { <p class="empty" role="status">"Aucune consultation enregistrée pour ces critères."</p> }
+            .into_any();
     }
     let pages = page.page_count();
     let n = page.page;

@@ -2,19 +2,19 @@
 
 pub mod admin;
 pub mod beneficiaire;
+pub mod bilan;
 pub mod compte;
 pub mod dashboard;
+pub mod diagnostic;
 pub mod donnees;
 pub mod equipe;
-pub mod bilan;
-pub mod diagnostic;
 pub mod home;
 pub mod hub;
 pub mod intake;
 pub mod journal;
-pub mod lieux;
 pub mod ledger;
 pub mod lien;
+pub mod lieux;
 pub mod login;
 pub mod mot_de_passe;
 pub mod not_found;

@@ -156,7 +156,13 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
             return;
         }
         message.set(None);
-        let local = verifier_nouveau("mot_de_passe", "Mot de passe", &password.get_untracked(), &confirmation.get_untracked(), &email);
+        let local = verifier_nouveau(
+            "mot_de_passe",
+            "Mot de passe",
+            &password.get_untracked(),
+            &confirmation.get_untracked(),
+            &email,
+        );
         if !local.is_empty() {
             errors.set(local);
             focus(summary);
@@ -173,7 +179,9 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
         let email = email.clone();
         spawn_local(async move {
             match api::set_password_with_token(&req).await {
-                Ok(_) => navigate(&format!("/connexion?motdepasse=ok&email={}", api::encode(&email)), Default::default()),
+                Ok(_) => {
+                    navigate(&format!("/connexion?motdepasse=ok&email={}", api::encode(&email)), Default::default())
+                }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
                     focus(summary);

@@ -18,7 +18,9 @@ pub fn NoticeText(notice: NoticeInformation, #[prop(default = 2)] level: u8) -> 
             Bloc::Titre(t) if level <= 2 => view! { <h2>{t}</h2> }.into_any(),
             Bloc::Titre(t) => view! { <h3>{t}</h3> }.into_any(),
             Bloc::Paragraphe(p) => view! { <p>{p}</p> }.into_any(),
-            Bloc::Liste(items) => view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
+            Bloc::Liste(items) => {
+                view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any()
+            }
         })
         .collect_view()
 }

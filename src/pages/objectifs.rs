@@ -10,7 +10,9 @@ use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
 use carnet_domain::parcours::competences::{self, Niveau, DOMAINES};
 use carnet_domain::parcours::etapes::Etape;
-use carnet_domain::parcours::objectifs::{champ_objectif, champ_theme, ObjectifSaisi, ObjectifsRequest, PackView, ThemeSaisi};
+use carnet_domain::parcours::objectifs::{
+    champ_objectif, champ_theme, ObjectifSaisi, ObjectifsRequest, PackView, ThemeSaisi,
+};
 use carnet_domain::parcours::Dossier;
 use leptos::html;
 use leptos::prelude::*;
@@ -116,10 +118,18 @@ fn ObjectifsForm(d: Dossier) -> impl IntoView {
 
     let request = move || ObjectifsRequest {
         pack: pack.get(),
-        objectifs: objectifs.get().iter().map(|o| ObjectifSaisi { competence: o.competence.get(), niveau: o.niveau.get() }).collect(),
+        objectifs: objectifs
+            .get()
+            .iter()
+            .map(|o| ObjectifSaisi { competence: o.competence.get(), niveau: o.niveau.get() })
+            .collect(),
         themes: themes.with_value(|ts| {
             ts.iter()
-                .map(|t| ThemeSaisi { titre: t.titre.get(), thematiques: t.thematiques.get(), competences: t.competences.get() })
+                .map(|t| ThemeSaisi {
+                    titre: t.titre.get(),
+                    thematiques: t.thematiques.get(),
+                    competences: t.competences.get(),
+                })
                 .collect()
         }),
     };

@@ -3,11 +3,11 @@
 use crate::api;
 use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
-use carnet_domain::parcours::etapes::{etape_courante, Etape};
-use carnet_domain::parcours::Dossier;
 use carnet_domain::coop;
 use carnet_domain::intake::CANAUX_RECEPTION;
 use carnet_domain::money::format_euros;
+use carnet_domain::parcours::etapes::{etape_courante, Etape};
+use carnet_domain::parcours::Dossier;
 use carnet_domain::paris::{date_courte, date_longue, today};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

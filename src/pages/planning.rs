@@ -8,11 +8,11 @@ use crate::components::form::{ErrorSummary, FieldError, SelectField, TextField};
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
-use carnet_domain::paris;
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::planning::{champ_proposition, champ_seance, DateHeure, Frequence, PlanningRequest};
 use carnet_domain::parcours::seance::StatutSeance;
 use carnet_domain::parcours::Dossier;
+use carnet_domain::paris;
 use chrono::{NaiveDateTime, Timelike};
 use leptos::html;
 use leptos::prelude::*;
@@ -43,8 +43,18 @@ fn ligne(dt: NaiveDateTime, notes: Vec<String>) -> Ligne {
 #[component]
 pub fn DureeField(duree: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
     let presets = coop::DUREE_PRESETS_MINUTES;
-    let autre = RwSignal::new(!duree.get_untracked().is_empty() && !presets.iter().any(|p| p.to_string() == duree.get_untracked()));
-    let label = |m: u32| if m < 60 { format!("{m} min") } else if m % 60 == 0 { format!("{} h", m / 60) } else { format!("{} h {:02}", m / 60, m % 60) };
+    let autre = RwSignal::new(
+        !duree.get_untracked().is_empty() && !presets.iter().any(|p| p.to_string() == duree.get_untracked()),
+    );
+    let label = |m: u32| {
+        if m < 60 {
+            format!("{m} min")
+        } else if m % 60 == 0 {
+            format!("{} h", m / 60)
+        } else {
+            format!("{} h {:02}", m / 60, m % 60)
+        }
+    };
     view! {
         <div class="field">
             <label for="duree_minutes">"Durée (obligatoire)"</label>
@@ -78,12 +88,17 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     let verrou = d.seances.iter().any(|s| s.statut != StatutSeance::Prevue);
     let existant = d.planning.clone();
     let s2 = d.seances.get(1).map(|s| s.debut);
-    let frequence = RwSignal::new(existant.as_ref().map(|p| p.frequence.code().to_string()).unwrap_or_else(|| "hebdomadaire".into()));
+    let frequence = RwSignal::new(
+        existant.as_ref().map(|p| p.frequence.code().to_string()).unwrap_or_else(|| "hebdomadaire".into()),
+    );
     let premiere = RwSignal::new(s2.map(|s| s.format("%Y-%m-%d").to_string()).unwrap_or_default());
     let heure = RwSignal::new(s2.map(|s| s.format("%H:%M").to_string()).unwrap_or_else(|| "14:00".into()));
     let duree = RwSignal::new(existant.as_ref().map(|p| p.duree_minutes.to_string()).unwrap_or_else(|| "60".into()));
-    let type_lieu = RwSignal::new(existant.as_ref().map(|p| p.type_lieu.clone()).unwrap_or_else(|| "lieu_activite".into()));
-    let lignes = RwSignal::new(d.seances.iter().filter(|s| !s.statut.est_absence()).map(|s| ligne(s.debut, vec![])).collect::<Vec<_>>());
+    let type_lieu =
+        RwSignal::new(existant.as_ref().map(|p| p.type_lieu.clone()).unwrap_or_else(|| "lieu_activite".into()));
+    let lignes = RwSignal::new(
+        d.seances.iter().filter(|s| !s.statut.est_absence()).map(|s| ligne(s.debut, vec![])).collect::<Vec<_>>(),
+    );
     let themes = StoredValue::new(d.themes.iter().map(|t| t.titre.clone()).collect::<Vec<_>>());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
@@ -129,7 +144,11 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut req = params();
-        req.seances = lignes.get_untracked().iter().map(|l| DateHeure { date: l.date.get_untracked(), heure: l.heure.get_untracked() }).collect();
+        req.seances = lignes
+            .get_untracked()
+            .iter()
+            .map(|l| DateHeure { date: l.date.get_untracked(), heure: l.heure.get_untracked() })
+            .collect();
         pending.set(true);
         message.set(None);
         let navigate = navigate.clone();

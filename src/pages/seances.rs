@@ -4,21 +4,21 @@
 //! cancelled.
 
 use crate::api::{self, ApiError};
-use crate::components::form::FieldError;
-use crate::components::wizard::{use_contexte, EtapeFrame};
 use crate::components::champs::{options, Cases, RadioGroup, TextArea};
+use crate::components::form::FieldError;
 use crate::components::form::TextField;
+use crate::components::wizard::{use_contexte, EtapeFrame};
 use crate::pages::planning::DureeField;
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
 use carnet_domain::money::format_euros;
-use carnet_domain::paris::{self, date_longue};
 use carnet_domain::parcours::competences;
 use carnet_domain::parcours::etapes::{prerequis, Etape};
 use carnet_domain::parcours::planning::{heure, DateHeure};
 use carnet_domain::parcours::seance::{AbsenceRequest, AnnulationRequest, CompteRendu, StatutSeance, TenueRequest};
 use carnet_domain::parcours::{Dossier, PropositionRemplacement, SeanceView};
-use chrono::{NaiveDateTime, Utc};
+use carnet_domain::paris::{self, date_longue};
+use chrono::NaiveDateTime;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -58,7 +58,7 @@ fn Liste(d: Dossier) -> impl IntoView {
     let libres = d.carnet.passes.iter().filter(|p| p.etat == "distribue").count();
     let bilan_ok = prerequis(Etape::Bilan, &f).is_ok();
     let actives = d.seances.iter().filter(|s| !s.statut.est_absence()).count();
-    let maintenant = paris::to_local(Utc::now());
+    let maintenant = crate::horloge::heure_de_paris();
     view! {
         <div class="page-head">
             <h1>{format!("Séances — {}", d.beneficiaire.prenom)}</h1>
@@ -144,7 +144,12 @@ fn prefixer(fields: FieldErrors, prefixe: &str) -> FieldErrors {
 /// Date and time fields (`<prefixe>date`, `<prefixe>heure`), with the next free slot offered
 /// when one is refused.
 #[component]
-fn DateHeureFields(prefixe: &'static str, date: RwSignal<String>, heure: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+fn DateHeureFields(
+    prefixe: &'static str,
+    date: RwSignal<String>,
+    heure: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
     // The server offers the slot under the field it refused: the date (move, add) or the hour
     // (a session held today at a busy hour).
     let cles = [format!("{prefixe}proposition_date"), format!("{prefixe}proposition_heure")];
@@ -186,11 +191,16 @@ fn Seance(d: Dossier) -> impl IntoView {
     let theme = s.theme.clone();
     let cibles: Vec<_> = theme
         .as_ref()
-        .map(|t| t.competences.iter().map(|c| {
-            let cible = objectifs.iter().find(|o| &o.competence == c).map(|o| o.niveau_cible.libelle());
-            let depart = initial.get(c).map(|n| n.libelle());
-            (competences::libelle(c), depart, cible)
-        }).collect())
+        .map(|t| {
+            t.competences
+                .iter()
+                .map(|c| {
+                    let cible = objectifs.iter().find(|o| &o.competence == c).map(|o| o.niveau_cible.libelle());
+                    let depart = initial.get(c).map(|n| n.libelle());
+                    (competences::libelle(c), depart, cible)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     view! {
         <p><a href=format!("/parcours/{id}/seances")>"← Toutes les séances"</a></p>
@@ -240,7 +250,7 @@ fn Seance(d: Dossier) -> impl IntoView {
 #[component]
 fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
     let ctx = use_contexte();
-    let today = paris::today(Utc::now());
+    let today = crate::horloge::aujourdhui();
     let defaut = if s.debut.date() <= today { s.debut.date() } else { today };
     let code = RwSignal::new(String::new());
     let date = RwSignal::new(defaut.format("%Y-%m-%d").to_string());
@@ -260,7 +270,8 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let req = TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked() };
+        let req =
+            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked() };
         pending.set(true);
         message.set(None);
         spawn_local(async move {
@@ -306,8 +317,11 @@ fn Tenue(s: SeanceView) -> impl IntoView {
     let p = s.pass.clone();
     let cr = s.compte_rendu.clone();
     let theme = s.theme.clone();
-    let thematiques = RwSignal::new(cr.as_ref().map(|c| c.thematiques.clone()).or(theme.map(|t| t.thematiques)).unwrap_or_default());
-    let duree = RwSignal::new(cr.as_ref().map(|c| c.duree_minutes).unwrap_or(((s.fin - s.debut).num_minutes()) as u32).to_string());
+    let thematiques =
+        RwSignal::new(cr.as_ref().map(|c| c.thematiques.clone()).or(theme.map(|t| t.thematiques)).unwrap_or_default());
+    let duree = RwSignal::new(
+        cr.as_ref().map(|c| c.duree_minutes).unwrap_or(((s.fin - s.debut).num_minutes()) as u32).to_string(),
+    );
     let materiel = RwSignal::new(cr.as_ref().map(|c| c.materiel.clone()).unwrap_or_default());
     let autonomie = RwSignal::new(cr.as_ref().and_then(|c| c.autonomie.clone()).unwrap_or_default());
     let notes = RwSignal::new(cr.as_ref().map(|c| c.notes.clone()).unwrap_or_default());

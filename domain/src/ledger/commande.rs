@@ -130,14 +130,13 @@ pub fn validate(req: &CommandeRequest, today: NaiveDate) -> Result<ValidCommande
     let nb_carnets = match req.nb_carnets.trim().replace([' ', '\u{202f}', '\u{a0}'], "").parse::<i64>() {
         Ok(n) if (1..=NB_CARNETS_MAX).contains(&n) => n,
         Ok(_) => {
-            errors.insert(
-                "nb_carnets".into(),
-                format!("Nombre de carnets : entre 1 et {NB_CARNETS_MAX} par commande."),
-            );
+            errors
+                .insert("nb_carnets".into(), format!("Nombre de carnets : entre 1 et {NB_CARNETS_MAX} par commande."));
             0
         }
         Err(_) => {
-            errors.insert("nb_carnets".into(), "Nombre de carnets : indiquez un nombre entier, par exemple 100.".into());
+            errors
+                .insert("nb_carnets".into(), "Nombre de carnets : indiquez un nombre entier, par exemple 100.".into());
             0
         }
     };
@@ -246,7 +245,10 @@ pub fn validate(req: &CommandeRequest, today: NaiveDate) -> Result<ValidCommande
     } else if let Some(long) = libres.iter().find(|l| l.chars().count() > CRITERE_LIBELLE_MAX) {
         errors.insert(
             "criteres_libres".into(),
-            format!("Autres publics visés : « {} … » dépasse {CRITERE_LIBELLE_MAX} caractères.", long.chars().take(30).collect::<String>()),
+            format!(
+                "Autres publics visés : « {} … » dépasse {CRITERE_LIBELLE_MAX} caractères.",
+                long.chars().take(30).collect::<String>()
+            ),
         );
     } else if libres.iter().any(|l| l.chars().any(char::is_control)) {
         errors.insert("criteres_libres".into(), "Autres publics visés : caractères non autorisés.".into());

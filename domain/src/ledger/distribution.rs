@@ -9,7 +9,14 @@ use serde::{Deserialize, Serialize};
 /// one's lot (the ledger knows it).
 pub fn champ_du_carnet(field: &str) -> bool {
     const CARNET_FIELDS: &[&str] = &[
-        "carnet_numero", "nb_passes", "valeur_faciale", "fin_validite", "codes", "commanditaire", "canal", "date_reception",
+        "carnet_numero",
+        "nb_passes",
+        "valeur_faciale",
+        "fin_validite",
+        "codes",
+        "commanditaire",
+        "canal",
+        "date_reception",
     ];
     CARNET_FIELDS.contains(&field) || field.starts_with("code_")
 }
@@ -77,10 +84,7 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Proximity of a structure in (`commune`, `departement`, centre of its département) to a person in
 /// (`commune`, `departement`, centre).
-pub fn proximite(
-    personne: (&str, &str, Option<(f64, f64)>),
-    structure: (&str, &str, Option<(f64, f64)>),
-) -> Proximite {
+pub fn proximite(personne: (&str, &str, Option<(f64, f64)>), structure: (&str, &str, Option<(f64, f64)>)) -> Proximite {
     if personne.0 == structure.0 {
         Proximite::MemeCommune
     } else if personne.1 == structure.1 {

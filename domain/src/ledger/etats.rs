@@ -111,7 +111,10 @@ impl PassEtat {
             depuis: self.as_str(),
             evenement: evenement.as_str(),
             raison: match (self, evenement) {
-                (Emis, _) => "Ce pass n'est pas encore utilisable : sa commande n'a pas été payée et activée par l'opérateur.".into(),
+                (Emis, _) => {
+                    "Ce pass n'est pas encore utilisable : sa commande n'a pas été payée et activée par l'opérateur."
+                        .into()
+                }
                 (Actif, _) => "Ce pass n'a pas encore été remis à une personne.".into(),
                 (Valide, Valider) => "Ce pass a déjà été utilisé.".into(),
                 (Valide, Expirer) => "Un pass utilisé n'expire pas.".into(),
@@ -155,9 +158,13 @@ pub enum CarnetEvenement {
     /// Handed to a person at intake.
     Distribuer,
     /// One of its passes was validated; `restants` passes are still unused afterwards.
-    PassValide { restants: u32 },
+    PassValide {
+        restants: u32,
+    },
     /// A validation was undone; `valides` passes remain validated afterwards.
-    PassAnnule { valides: u32 },
+    PassAnnule {
+        valides: u32,
+    },
     Expirer,
 }
 
@@ -204,11 +211,22 @@ impl CarnetEtat {
                 (Expire, _) => "Ce carnet a expiré.".into(),
                 (Epuise, Expirer) => "Un carnet épuisé n'a plus rien à faire expirer.".into(),
                 (_, Activer) => "Ce carnet est déjà actif.".into(),
-                (_, ConfierStructure) => "Seul un carnet encore chez le commanditaire peut être confié à une structure.".into(),
-                (_, ConfierConseiller) => "Seul un carnet confié à la structure, et à aucun conseiller, peut être confié à un conseiller.".into(),
-                (_, Reprendre) => "Seul un carnet confié à un conseiller, et pas encore remis, peut être repris.".into(),
-                (_, Distribuer) => "Seul un carnet du lot d'un conseiller, pas encore remis, peut être remis à une personne.".into(),
-                (_, PassValide { .. }) => "Les pass de ce carnet ne peuvent pas être validés : il n'a pas été remis à une personne.".into(),
+                (_, ConfierStructure) => {
+                    "Seul un carnet encore chez le commanditaire peut être confié à une structure.".into()
+                }
+                (_, ConfierConseiller) => {
+                    "Seul un carnet confié à la structure, et à aucun conseiller, peut être confié à un conseiller."
+                        .into()
+                }
+                (_, Reprendre) => {
+                    "Seul un carnet confié à un conseiller, et pas encore remis, peut être repris.".into()
+                }
+                (_, Distribuer) => {
+                    "Seul un carnet du lot d'un conseiller, pas encore remis, peut être remis à une personne.".into()
+                }
+                (_, PassValide { .. }) => {
+                    "Les pass de ce carnet ne peuvent pas être validés : il n'a pas été remis à une personne.".into()
+                }
                 (_, PassAnnule { .. }) => "Aucun pass de ce carnet n'est validé.".into(),
                 _ => "Changement d'état impossible pour ce carnet.".into(),
             },
@@ -258,7 +276,9 @@ impl CommandeEtat {
             raison: match (self, evenement) {
                 (Expiree, _) => "Cette commande a expiré.".into(),
                 (_, EnregistrerPaiement) => "Le paiement de cette commande est déjà enregistré.".into(),
-                (AttentePaiement, Activer) => "Enregistrez d'abord le paiement : une commande s'active une fois payée.".into(),
+                (AttentePaiement, Activer) => {
+                    "Enregistrez d'abord le paiement : une commande s'active une fois payée.".into()
+                }
                 (_, Activer) => "Cette commande est déjà active.".into(),
                 _ => "Changement d'état impossible pour cette commande.".into(),
             },
@@ -300,7 +320,9 @@ impl ReleveEtat {
                 depuis: self.as_str(),
                 evenement: evenement.as_str(),
                 raison: match (self, evenement) {
-                    (Emis, MarquerPaye) => "Envoyez d'abord le relevé à la structure : il sera marqué payé ensuite.".into(),
+                    (Emis, MarquerPaye) => {
+                        "Envoyez d'abord le relevé à la structure : il sera marqué payé ensuite.".into()
+                    }
                     (Paye, _) => "Ce relevé est déjà payé.".into(),
                     _ => "Ce relevé a déjà été envoyé.".into(),
                 },

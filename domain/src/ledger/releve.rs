@@ -228,7 +228,13 @@ pub fn numero(mois: Mois, structure_id: i64, operateur_id: i64) -> String {
 
 /// Groups lines by commanditaire (by name, then id), sorts each group (validations by date and
 /// code, then reversals), and totals.
-pub fn composer(numero: String, operateur: String, structure: String, mois: Mois, mut lignes: Vec<LigneReleve>) -> ContenuReleve {
+pub fn composer(
+    numero: String,
+    operateur: String,
+    structure: String,
+    mois: Mois,
+    mut lignes: Vec<LigneReleve>,
+) -> ContenuReleve {
     lignes.sort_by(|a, b| {
         (&a.commanditaire, a.commanditaire_id, a.sens, a.date_validation, &a.code, a.date_annulation).cmp(&(
             &b.commanditaire,
@@ -324,7 +330,9 @@ impl ContenuReleve {
     /// total, follow the lines.
     pub fn csv(&self, hash: &str) -> String {
         let mut out = String::from("\u{feff}");
-        out.push_str("Commanditaire;Commande;Carnet;Code du pass;Date de validation;Opération;Date d'annulation;Montant (€)\r\n");
+        out.push_str(
+            "Commanditaire;Commande;Carnet;Code du pass;Date de validation;Opération;Date d'annulation;Montant (€)\r\n",
+        );
         for g in &self.groupes {
             for l in &g.lignes {
                 let row = [
@@ -410,12 +418,11 @@ mod tests {
         let nov = Mois::parse("2026-11").unwrap();
         let brest = (1, "Brest métropole");
         let caf = (2, "CAF du Finistère");
-        let cands = vec![
-            candidate(1, brest, nov, 3),
-            candidate(2, caf, nov, 4),
-            candidate(3, brest, nov, 2),
-            { let mut c = candidate(4, caf, nov, 9); c.valeur_centimes = 1500; c },
-        ];
+        let cands = vec![candidate(1, brest, nov, 3), candidate(2, caf, nov, 4), candidate(3, brest, nov, 2), {
+            let mut c = candidate(4, caf, nov, 9);
+            c.valeur_centimes = 1500;
+            c
+        }];
         let sel = selectionner(nov, &cands);
         assert_eq!(sel.validations, vec![1, 2, 3, 4]);
         assert!(sel.annulations.is_empty());
@@ -452,7 +459,15 @@ mod tests {
         let late_from_earlier_month = candidate(6, b, oct, 20);
         let normal = candidate(7, b, nov, 15);
 
-        let cands = vec![listed_then_undone, undone_before_listing, later_month, already_reversed, listed, late_from_earlier_month, normal];
+        let cands = vec![
+            listed_then_undone,
+            undone_before_listing,
+            later_month,
+            already_reversed,
+            listed,
+            late_from_earlier_month,
+            normal,
+        ];
         let sel = selectionner(nov, &cands);
         assert_eq!(sel.validations, vec![6, 7]);
         assert_eq!(sel.annulations, vec![1]);
@@ -483,17 +498,40 @@ mod tests {
         let sel = selectionner(nov, &[c]);
         let r = composer("RLV-X".into(), "Opérateur".into(), "Médiathèque\tdes Capucins".into(), nov, sel.lignes);
         let canon = r.canonique();
-        assert!(canon.starts_with("releve\tRLV-X\tOpérateur\tMédiathèque des Capucins\t2026-11\t1\t0\t1050\n"), "{canon}");
+        assert!(
+            canon.starts_with("releve\tRLV-X\tOpérateur\tMédiathèque des Capucins\t2026-11\t1\t0\t1050\n"),
+            "{canon}"
+        );
         assert_eq!(canon.lines().count(), 2);
         // Same content, same text: composing again gives the same bytes whatever the input order.
-        assert_eq!(r.canonique(), composer("RLV-X".into(), "Opérateur".into(), "Médiathèque\tdes Capucins".into(), nov, r.groupes[0].lignes.clone()).canonique());
+        assert_eq!(
+            r.canonique(),
+            composer(
+                "RLV-X".into(),
+                "Opérateur".into(),
+                "Médiathèque\tdes Capucins".into(),
+                nov,
+                r.groupes[0].lignes.clone()
+            )
+            .canonique()
+        );
 
         let csv = r.csv("abc123");
         assert!(csv.starts_with('\u{feff}'), "byte-order mark");
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
-        assert_eq!(lines[0], "Commanditaire;Commande;Carnet;Code du pass;Date de validation;Opération;Date d'annulation;Montant (€)");
-        assert_eq!(lines[1], "\"Brest; \"\"métropole\"\"\";CMD-2026-0001;PN-1-00001;CODE-0001;03/11/2026;Validation;;10,50");
-        assert!(lines[2].starts_with("\"Sous-total Brest; \"\"métropole\"\"\";;;;;1 validation(s), 0 annulation(s);;10,50"), "{}", lines[2]);
+        assert_eq!(
+            lines[0],
+            "Commanditaire;Commande;Carnet;Code du pass;Date de validation;Opération;Date d'annulation;Montant (€)"
+        );
+        assert_eq!(
+            lines[1],
+            "\"Brest; \"\"métropole\"\"\";CMD-2026-0001;PN-1-00001;CODE-0001;03/11/2026;Validation;;10,50"
+        );
+        assert!(
+            lines[2].starts_with("\"Sous-total Brest; \"\"métropole\"\"\";;;;;1 validation(s), 0 annulation(s);;10,50"),
+            "{}",
+            lines[2]
+        );
         assert_eq!(lines[3], "Total du relevé RLV-X;;;;;1 validation(s), 0 annulation(s);;10,50");
         assert_eq!(lines[4], "Empreinte SHA-256;abc123;;;;;;");
         // Every row has the same number of fields (quoted separators aside).

@@ -193,7 +193,13 @@ mod tests {
         type Change = Box<dyn Fn(&mut FaitsValidation)>;
         let cases: Vec<(&str, Change)> = vec![
             ("autre_carnet", Box::new(|f| f.carnet_du_parcours = false)),
-            ("deja_valide", Box::new(|f| { f.etat = PassEtat::Valide; f.valide_le = Some(d(2027, 1, 2)); })),
+            (
+                "deja_valide",
+                Box::new(|f| {
+                    f.etat = PassEtat::Valide;
+                    f.valide_le = Some(d(2027, 1, 2));
+                }),
+            ),
             ("expire", Box::new(|f| f.etat = PassEtat::Expire)),
             ("non_active", Box::new(|f| f.etat = PassEtat::Emis)),
             ("non_remis", Box::new(|f| f.etat = PassEtat::Actif)),
@@ -201,9 +207,13 @@ mod tests {
             ("structure_non_agreee", Box::new(|f| f.commande.as_mut().unwrap().agrement_actif = None)),
             ("agrement_suspendu", Box::new(|f| f.commande.as_mut().unwrap().agrement_actif = Some(false))),
             ("commune_structure_inconnue", Box::new(|f| f.commande.as_mut().unwrap().commune_structure = None)),
-            ("hors_territoire", Box::new(|f| {
-                f.commande.as_mut().unwrap().commune_structure = Some(("35238".into(), "35".into(), "Rennes".into()))
-            })),
+            (
+                "hors_territoire",
+                Box::new(|f| {
+                    f.commande.as_mut().unwrap().commune_structure =
+                        Some(("35238".into(), "35".into(), "Rennes".into()))
+                }),
+            ),
             ("seance_deja_validee", Box::new(|f| f.seance_deja_validee = true)),
         ];
         let mut messages = Vec::new();

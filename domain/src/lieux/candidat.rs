@@ -64,7 +64,9 @@ impl StatutCandidat {
         match self {
             StatutCandidat::Signale => &[StatutCandidat::Contacte, StatutCandidat::Abandonne],
             StatutCandidat::Contacte => &[StatutCandidat::DossierEnCours, StatutCandidat::Abandonne],
-            StatutCandidat::DossierEnCours => &[StatutCandidat::Agree, StatutCandidat::Refuse, StatutCandidat::Abandonne],
+            StatutCandidat::DossierEnCours => {
+                &[StatutCandidat::Agree, StatutCandidat::Refuse, StatutCandidat::Abandonne]
+            }
             _ => &[],
         }
     }
@@ -158,7 +160,10 @@ pub fn valider(req: &CandidatRequest) -> Result<CandidatValide, FieldErrors> {
         "" => None,
         c if id::is_courriel(c) => Some(c.to_string()),
         _ => {
-            e.insert("contact_courriel".into(), "Courriel du contact : adresse invalide (exemple : nom@exemple.fr).".into());
+            e.insert(
+                "contact_courriel".into(),
+                "Courriel du contact : adresse invalide (exemple : nom@exemple.fr).".into(),
+            );
             None
         }
     };
@@ -364,7 +369,10 @@ mod tests {
         assert!(t("contacte", "2026-10-01", Signale, true, "").unwrap_err()["date"].contains("précéder"));
         // Accreditation needs a SIRET or RNA.
         assert!(t("agree", "", DossierEnCours, false, "").unwrap_err()["pivot"].contains("obligatoire"));
-        assert_eq!(t("agree", "", DossierEnCours, false, "43493312300029").unwrap().pivot.as_deref(), Some("43493312300029"));
+        assert_eq!(
+            t("agree", "", DossierEnCours, false, "43493312300029").unwrap().pivot.as_deref(),
+            Some("43493312300029")
+        );
         assert!(t("agree", "", DossierEnCours, true, "").is_ok());
     }
 
@@ -381,7 +389,13 @@ mod tests {
         };
         let v = valider(&ok).unwrap();
         assert_eq!(v.contact_telephone.as_deref(), Some("+33298000000"));
-        let bad = CandidatRequest { nom: " ".into(), code_postal: "29".into(), contact_courriel: "x".into(), pivot: "123".into(), ..ok };
+        let bad = CandidatRequest {
+            nom: " ".into(),
+            code_postal: "29".into(),
+            contact_courriel: "x".into(),
+            pivot: "123".into(),
+            ..ok
+        };
         let e = valider(&bad).unwrap_err();
         assert_eq!(e.keys().collect::<Vec<_>>(), vec!["code_postal", "contact_courriel", "nom", "pivot"]);
         assert!(e["pivot"].starts_with("SIRET ou RNA"));

@@ -30,10 +30,7 @@ impl Horaires {
     /// Parses a `horaires` value; the error is a French message for the import report.
     pub fn parse(raw: &str) -> Result<Horaires, String> {
         let oh = raw.trim().parse::<OpeningHours>().map_err(|_| {
-            format!(
-                "Horaires : « {} » ne suit pas le format OpenStreetMap (exemple : {EXEMPLE}).",
-                raw.trim()
-            )
+            format!("Horaires : « {} » ne suit pas le format OpenStreetMap (exemple : {EXEMPLE}).", raw.trim())
         })?;
         Ok(Horaires { oh: oh.with_context(Context::default().with_holidays(Country::FR.holidays())) })
     }
@@ -107,7 +104,13 @@ pub fn vue(texte: Option<&str>, now: NaiveDateTime) -> Option<HorairesVue> {
     }
     Some(match Horaires::parse(texte) {
         Ok(h) => h.vue(texte, now),
-        Err(m) => HorairesVue { texte: texte.to_string(), ouvert: None, statut: String::new(), semaine: Vec::new(), erreur: Some(m) },
+        Err(m) => HorairesVue {
+            texte: texte.to_string(),
+            ouvert: None,
+            statut: String::new(),
+            semaine: Vec::new(),
+            erreur: Some(m),
+        },
     })
 }
 

@@ -116,7 +116,15 @@ pub fn decode(bytes: &[u8]) -> (String, bool) {
 
 fn detect_version(columns: &[String]) -> Version {
     let has = |c: &str| columns.iter().any(|x| x == c);
-    let v0_only = ["conditions_acces", "labels_nationaux", "publics_accueillis", "courriel", "cle_ban", "labels_autres", "accessibilite"];
+    let v0_only = [
+        "conditions_acces",
+        "labels_nationaux",
+        "publics_accueillis",
+        "courriel",
+        "cle_ban",
+        "labels_autres",
+        "accessibilite",
+    ];
     let v1_only = [
         "courriels",
         "publics_specifiquement_adresses",
@@ -138,7 +146,12 @@ fn detect_version(columns: &[String]) -> Version {
     }
 }
 
-fn finish(format: Format, columns: Vec<String>, lignes: Vec<Ligne>, mut avertissements: Vec<String>) -> Result<Fichier, String> {
+fn finish(
+    format: Format,
+    columns: Vec<String>,
+    lignes: Vec<Ligne>,
+    mut avertissements: Vec<String>,
+) -> Result<Fichier, String> {
     let version = detect_version(&columns);
     let required: &[&str] = match version {
         Version::V1 => &REQUIRED_V1,
@@ -159,7 +172,8 @@ fn finish(format: Format, columns: Vec<String>, lignes: Vec<Ligne>, mut avertiss
         Version::V1 => &CHAMPS_V1,
         Version::V0 => &CHAMPS_V0,
     };
-    let mut colonnes_inconnues: Vec<String> = columns.iter().filter(|c| !known.contains(&c.as_str())).cloned().collect();
+    let mut colonnes_inconnues: Vec<String> =
+        columns.iter().filter(|c| !known.contains(&c.as_str())).cloned().collect();
     colonnes_inconnues.dedup();
     if !colonnes_inconnues.is_empty() {
         avertissements.push(format!(
@@ -178,7 +192,8 @@ pub fn lire(bytes: &[u8]) -> Result<Fichier, String> {
     let (text, latin) = decode(bytes);
     let mut avertissements = Vec::new();
     if latin {
-        avertissements.push("Le fichier n'est pas en UTF-8 : il a été lu en Windows-1252 (encodage des tableurs).".into());
+        avertissements
+            .push("Le fichier n'est pas en UTF-8 : il a été lu en Windows-1252 (encodage des tableurs).".into());
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
@@ -195,14 +210,19 @@ fn lire_csv(text: &str, avertissements: Vec<String>) -> Result<Fichier, String> 
     let delimiter = csv::guess_delimiter(text);
     let mut records = csv::read(text, delimiter).into_iter();
     let header = records.next().ok_or("Le fichier est vide.")?;
-    let columns: Vec<String> = header.champs.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let columns: Vec<String> =
+        header.champs.iter().map(|c| c.trim().trim_start_matches('\u{feff}').to_string()).collect();
     let mut lignes = Vec::new();
     for Record { ligne, champs } in records {
         let mut valeurs = BTreeMap::new();
         if champs.len() != columns.len() {
             valeurs.insert(
                 "__colonnes".to_string(),
-                format!("La ligne compte {} colonnes au lieu de {} (guillemet ou séparateur en trop ?).", champs.len(), columns.len()),
+                format!(
+                    "La ligne compte {} colonnes au lieu de {} (guillemet ou séparateur en trop ?).",
+                    champs.len(),
+                    columns.len()
+                ),
             );
         }
         for (c, v) in columns.iter().zip(champs) {
@@ -214,8 +234,8 @@ fn lire_csv(text: &str, avertissements: Vec<String>) -> Result<Fichier, String> 
 }
 
 fn lire_json(text: &str, avertissements: Vec<String>) -> Result<Fichier, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("Le fichier JSON est mal formé (ligne {}, colonne {}).", e.line(), e.column()))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("Le fichier JSON est mal formé (ligne {}, colonne {}).", e.line(), e.column()))?;
     // Either an array of venues, or an object holding one (e.g. `{ "lieux": [...] }`).
     let items = match value {
         serde_json::Value::Array(a) => a,
@@ -329,7 +349,10 @@ impl Checker<'_> {
             if id::is_url(&u) {
                 out.push(u);
             } else {
-                self.err(champ, format!("{titre} : « {u} » n'est pas une adresse web (elle doit commencer par https://)."));
+                self.err(
+                    champ,
+                    format!("{titre} : « {u} » n'est pas une adresse web (elle doit commencer par https://)."),
+                );
             }
         }
         out
@@ -349,9 +372,7 @@ fn parse_number(s: &str) -> Option<f64> {
 pub fn parse_date_maj(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     let head = s.get(..10).unwrap_or(s);
-    NaiveDate::parse_from_str(head, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .ok()
+    NaiveDate::parse_from_str(head, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y")).ok()
 }
 
 fn check_horaires(c: &mut Checker<'_>) -> Option<String> {
@@ -366,7 +387,10 @@ fn check_horaires(c: &mut Checker<'_>) -> Option<String> {
 }
 
 /// The fields both versions share, checked the same way.
-fn common(c: &mut Checker<'_>) -> (String, String, String, String, String, Option<String>, String, Option<f64>, Option<f64>, Option<String>, NaiveDate) {
+fn common(
+    c: &mut Checker<'_>,
+) -> (String, String, String, String, String, Option<String>, String, Option<f64>, Option<f64>, Option<String>, NaiveDate)
+{
     let ident = c.required("id", "Identifiant (id)");
     let nom = c.required("nom", "Nom");
     let commune = c.required("commune", "Commune");
@@ -457,7 +481,8 @@ pub fn valider_v1(ligne: &Ligne) -> Result<LieuImporte, Vec<ErreurChamp>> {
         c.err("ligne", m.clone());
         return Err(c.errors);
     }
-    let (ident, pivot, nom, commune, code_postal, code_insee, adresse, latitude, longitude, telephone, date_maj) = common(&mut c);
+    let (ident, pivot, nom, commune, code_postal, code_insee, adresse, latitude, longitude, telephone, date_maj) =
+        common(&mut c);
     let sep = '|';
     let resume = c.optional("presentation_resume");
     if let Some(r) = &resume {
@@ -575,7 +600,10 @@ pub const V0_PUBLICS_VERS_V1: &[(&str, Option<(&str, &str)>)] = &[
         "Handicaps psychiques : troubles psychiatriques donnant lieu à des atteintes comportementales",
         Some(("prise_en_charge_specifique", "Handicaps mentaux")),
     ),
-    ("Handicaps mentaux : déficiences limitant les activités d'une personne", Some(("prise_en_charge_specifique", "Handicaps mentaux"))),
+    (
+        "Handicaps mentaux : déficiences limitant les activités d'une personne",
+        Some(("prise_en_charge_specifique", "Handicaps mentaux")),
+    ),
     ("Uniquement femmes", Some(("publics_specifiquement_adresses", "Femmes"))),
     ("Personnes en situation d'illettrisme", Some(("prise_en_charge_specifique", "Illettrisme"))),
 ];
@@ -643,7 +671,8 @@ pub fn valider_v0(ligne: &Ligne) -> Result<LieuImporte, Vec<ErreurChamp>> {
         c.err("ligne", m.clone());
         return Err(c.errors);
     }
-    let (ident, pivot, nom, commune, code_postal, code_insee, adresse, latitude, longitude, telephone, date_maj) = common(&mut c);
+    let (ident, pivot, nom, commune, code_postal, code_insee, adresse, latitude, longitude, telephone, date_maj) =
+        common(&mut c);
     let sep = ';';
     let mut resume = c.optional("presentation_resume");
     let mut detail = c.optional("presentation_detail");
@@ -798,8 +827,14 @@ mod tests {
         assert_eq!(l.lieu.latitude, Some(43.52609));
         assert_eq!(l.lieu.courriels, vec!["contact@laquincaillerie.tl", "responsable@laquincaillerie.tl"]);
         assert_eq!(l.lieu.itinerance, vec!["Itinérant"]);
-        assert_eq!(l.lieu.modalites_accompagnement, vec!["Dans un atelier collectif", "À distance", "En autonomie", "Accompagnement individuel"]);
-        assert_eq!(l.lieu.formations_labels, vec!["Formé à « Mon Espace Santé »", "Arnia/MedNum BFC (Bourgogne-Franche-Comté)"]);
+        assert_eq!(
+            l.lieu.modalites_accompagnement,
+            vec!["Dans un atelier collectif", "À distance", "En autonomie", "Accompagnement individuel"]
+        );
+        assert_eq!(
+            l.lieu.formations_labels,
+            vec!["Formé à « Mon Espace Santé »", "Arnia/MedNum BFC (Bourgogne-Franche-Comté)"]
+        );
         assert_eq!(l.lieu.autres_formations_labels.as_deref(), Some("Label et la bête"));
         assert_eq!(l.lieu.date_maj, NaiveDate::from_ymd_opt(2024, 4, 2).unwrap());
         assert_eq!(l.pass, None);
@@ -812,7 +847,10 @@ mod tests {
         let l = r.unwrap();
         // « Accepte le Pass numérique » and the APTIC label both say it; APTIC names the operator.
         assert_eq!(l.pass, Some(PassNumerique { accepte: true, operateur: Some("APTIC".into()) }));
-        assert_eq!(l.lieu.services, vec!["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"]);
+        assert_eq!(
+            l.lieu.services,
+            vec!["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"]
+        );
         assert_eq!(l.lieu.publics_specifiquement_adresses, vec!["Familles et/ou enfants"]);
         assert_eq!(l.lieu.prise_en_charge_specifique, vec!["Déficience visuelle"]);
         assert_eq!(l.lieu.frais_a_charge, vec!["Payant"]);
@@ -832,7 +870,10 @@ mod tests {
         let l = one(&text).1.unwrap();
         assert_eq!(l.pass, Some(PassNumerique { accepte: true, operateur: None }));
         assert_eq!(l.lieu.dispositif_programmes_nationaux, vec!["Conseillers numériques"]);
-        let text = text.replace(";Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu", "");
+        let text = text.replace(
+            ";Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu",
+            "",
+        );
         assert_eq!(one(&text).1.unwrap().pass, None);
     }
 
@@ -845,7 +886,11 @@ mod tests {
         for p in voc::V0_PUBLICS_ACCUEILLIS.valeurs {
             let (_, to) = V0_PUBLICS_VERS_V1.iter().find(|(v0, _)| v0 == p).unwrap();
             if let Some((champ, v)) = to {
-                let e = if *champ == "publics_specifiquement_adresses" { &voc::V1_PUBLICS } else { &voc::V1_PRISE_EN_CHARGE };
+                let e = if *champ == "publics_specifiquement_adresses" {
+                    &voc::V1_PUBLICS
+                } else {
+                    &voc::V1_PRISE_EN_CHARGE
+                };
                 assert!(e.valeurs.contains(v), "{v}");
             }
         }

@@ -17,12 +17,8 @@ pub struct Enumeration {
 
 // ---------------------------------------------------------------- v1.0.2 (`|` between values)
 
-pub const V1_ITINERANCE: Enumeration = Enumeration {
-    champ: "itinerance",
-    titre: "Itinérance",
-    valeurs: &["Itinérant", "Fixe"],
-    variantes: &[],
-};
+pub const V1_ITINERANCE: Enumeration =
+    Enumeration { champ: "itinerance", titre: "Itinérance", valeurs: &["Itinérant", "Fixe"], variantes: &[] };
 
 pub const V1_SERVICES: Enumeration = Enumeration {
     champ: "services",
@@ -129,10 +125,7 @@ pub const V1_MODALITES_ACCOMPAGNEMENT: Enumeration = Enumeration {
     valeurs: &["En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance"],
     // The description's long forms.
     variantes: &[
-        (
-            "Dans un atelier collectif : j'apprends collectivement à utiliser le numérique",
-            "Dans un atelier collectif",
-        ),
+        ("Dans un atelier collectif : j'apprends collectivement à utiliser le numérique", "Dans un atelier collectif"),
         ("À distance (par téléphone ou en visioconférence)", "À distance"),
     ],
 };
@@ -252,13 +245,8 @@ pub const V0_MODALITES_ACCOMPAGNEMENT: Enumeration = Enumeration {
 };
 
 /// Every enumerated field of v0.1.1, in the schema's order.
-pub const V0_ENUMERATIONS: &[&Enumeration] = &[
-    &V0_SERVICES,
-    &V0_PUBLICS_ACCUEILLIS,
-    &V0_CONDITIONS_ACCES,
-    &V0_LABELS_NATIONAUX,
-    &V0_MODALITES_ACCOMPAGNEMENT,
-];
+pub const V0_ENUMERATIONS: &[&Enumeration] =
+    &[&V0_SERVICES, &V0_PUBLICS_ACCUEILLIS, &V0_CONDITIONS_ACCES, &V0_LABELS_NATIONAUX, &V0_MODALITES_ACCOMPAGNEMENT];
 
 /// Typographic apostrophes and spaces people paste from word processors.
 fn tidy(s: &str) -> String {
@@ -282,9 +270,7 @@ impl Enumeration {
             .copied()
             .chain(self.variantes.iter().map(|(from, _)| *from))
             .find(|x| normalise(x) == n)
-            .map(|found| {
-                self.variantes.iter().find(|(from, _)| *from == found).map(|(_, to)| *to).unwrap_or(found)
-            })
+            .map(|found| self.variantes.iter().find(|(from, _)| *from == found).map(|(_, to)| *to).unwrap_or(found))
     }
 
     /// Parses a multi-valued cell (`sep` between values). Empty → empty list. Each unknown
@@ -358,7 +344,10 @@ mod tests {
     #[test]
     fn variants_case_and_accents() {
         assert_eq!(V1_SERVICES.canonical("Comprehension du monde numérique"), Some("Compréhension du monde numérique"));
-        assert_eq!(V1_SERVICES.canonical("  aide aux demarches administratives "), Some("Aide aux démarches administratives"));
+        assert_eq!(
+            V1_SERVICES.canonical("  aide aux demarches administratives "),
+            Some("Aide aux démarches administratives")
+        );
         assert_eq!(V1_FORMATIONS_LABELS.canonical("Étapes numériques (La Poste)"), Some("Étapes numériques(La Poste)"));
         assert_eq!(V1_PRISE_EN_CHARGE.canonical("Langues étrangères (anglais)"), Some("Langues étrangères (anglais)"));
         assert_eq!(V1_DISPOSITIFS.canonical("Point d’accès numérique CAF"), Some("Point d'accès numérique CAF"));

@@ -29,7 +29,10 @@ pub fn valider(req: &BilanRequest, objectifs: &[String]) -> Result<ValidBilan, F
     let mut errors = FieldErrors::new();
     for code in req.objectifs_atteints.keys() {
         if !objectifs.contains(code) {
-            errors.insert("objectifs_atteints".into(), format!("Objectifs : {code} n'est pas un objectif de ce parcours."));
+            errors.insert(
+                "objectifs_atteints".into(),
+                format!("Objectifs : {code} n'est pas un objectif de ce parcours."),
+            );
         }
     }
     for code in objectifs {
@@ -48,7 +51,8 @@ pub fn valider(req: &BilanRequest, objectifs: &[String]) -> Result<ValidBilan, F
             None
         }
     };
-    let recommandations = valider_texte(&mut errors, "recommandations", "Recommandations", &req.recommandations, TEXTE_MAX);
+    let recommandations =
+        valider_texte(&mut errors, "recommandations", "Recommandations", &req.recommandations, TEXTE_MAX);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -54,10 +54,7 @@ pub const DOMAINES: &[Domaine] = &[
     Domaine {
         code: "5",
         titre: "Environnement numérique",
-        competences: &[
-            ("5.1", "Résoudre des problèmes techniques"),
-            ("5.2", "Construire un environnement numérique"),
-        ],
+        competences: &[("5.1", "Résoudre des problèmes techniques"), ("5.2", "Construire un environnement numérique")],
     },
 ];
 

@@ -67,7 +67,10 @@ pub fn valider(req: &DiagnosticRequest) -> Result<ValidDiagnostic, FieldErrors> 
     let mut niveaux = Niveaux::new();
     for (code, niveau) in &req.niveaux {
         if !competences::existe(code) {
-            errors.insert("niveaux".into(), format!("Diagnostic : la compétence « {code} » n'existe pas dans le référentiel."));
+            errors.insert(
+                "niveaux".into(),
+                format!("Diagnostic : la compétence « {code} » n'existe pas dans le référentiel."),
+            );
             continue;
         }
         match niveau.trim() {
@@ -94,16 +97,24 @@ pub fn valider(req: &DiagnosticRequest) -> Result<ValidDiagnostic, FieldErrors> 
     let mut resultats = Vec::new();
     for (i, r) in req.resultats.iter().enumerate().take(RESULTATS_MAX) {
         let n = i + 1;
-        let outil = valider_texte(&mut errors, &champ_resultat(n, "outil"), &format!("Outil n°{n}"), &r.outil, OUTIL_MAX);
-        let score = valider_texte(&mut errors, &champ_resultat(n, "score"), &format!("Résultat n°{n}"), &r.score, SCORE_MAX);
+        let outil =
+            valider_texte(&mut errors, &champ_resultat(n, "outil"), &format!("Outil n°{n}"), &r.outil, OUTIL_MAX);
+        let score =
+            valider_texte(&mut errors, &champ_resultat(n, "score"), &format!("Résultat n°{n}"), &r.score, SCORE_MAX);
         match (outil.is_empty(), score.is_empty()) {
             // An empty row is simply dropped.
             (true, true) => {}
             (true, false) => {
-                errors.insert(champ_resultat(n, "outil"), format!("Outil n°{n} : indiquez l'outil (par exemple ABC Diag ou Pix)."));
+                errors.insert(
+                    champ_resultat(n, "outil"),
+                    format!("Outil n°{n} : indiquez l'outil (par exemple ABC Diag ou Pix)."),
+                );
             }
             (false, true) => {
-                errors.insert(champ_resultat(n, "score"), format!("Résultat n°{n} : indiquez le score ou le niveau obtenu."));
+                errors.insert(
+                    champ_resultat(n, "score"),
+                    format!("Résultat n°{n} : indiquez le score ou le niveau obtenu."),
+                );
             }
             (false, false) => resultats.push(ResultatExterne { outil, score }),
         }
@@ -229,7 +240,10 @@ mod tests {
         let e = valider(&req(&[("9.9", "autonome")])).unwrap_err();
         assert!(e["niveaux"].contains("9.9"));
         let e = valider(&req(&[("1.1", "expert")])).unwrap_err();
-        assert_eq!(e["niveau_1_1"], "1.1 Mener une recherche et une veille d'information : choisissez un niveau de l'échelle.");
+        assert_eq!(
+            e["niveau_1_1"],
+            "1.1 Mener une recherche et une veille d'information : choisissez un niveau de l'échelle."
+        );
         let mut r = req(&[("1.1", "autonome")]);
         r.resultats = vec![ResultatExterne { outil: "Pix".into(), score: "".into() }];
         assert!(valider(&r).unwrap_err().contains_key("resultat_1_score"));
@@ -247,8 +261,18 @@ mod tests {
     #[test]
     fn comparison_competence_by_competence() {
         use Niveau::*;
-        let initial = niveaux(&[("1.1", PasEncoreAborde), ("2.1", EntierementAccompagne), ("4.1", Autonome), ("5.2", PartiellementAutonome)]);
-        let final_ = niveaux(&[("1.1", PartiellementAutonome), ("2.1", EntierementAccompagne), ("4.1", PartiellementAutonome), ("3.1", Autonome)]);
+        let initial = niveaux(&[
+            ("1.1", PasEncoreAborde),
+            ("2.1", EntierementAccompagne),
+            ("4.1", Autonome),
+            ("5.2", PartiellementAutonome),
+        ]);
+        let final_ = niveaux(&[
+            ("1.1", PartiellementAutonome),
+            ("2.1", EntierementAccompagne),
+            ("4.1", PartiellementAutonome),
+            ("3.1", Autonome),
+        ]);
         let c = comparer(&initial, &final_);
         let codes: Vec<&str> = c.lignes.iter().map(|l| l.competence.as_str()).collect();
         assert_eq!(codes, ["1.1", "2.1", "3.1", "4.1", "5.2"], "framework order, assessed ones only");

@@ -73,11 +73,19 @@ pub fn prerequis(etape: Etape, f: &Faits) -> Result<(), String> {
         Etape::Objectifs => Ok(()),
         Etape::Planning => {
             prerequis(Etape::Objectifs, f)?;
-            if f.objectifs { Ok(()) } else { manque(Etape::Objectifs, "Choisissez d'abord le pack et les objectifs") }
+            if f.objectifs {
+                Ok(())
+            } else {
+                manque(Etape::Objectifs, "Choisissez d'abord le pack et les objectifs")
+            }
         }
         Etape::Seances => {
             prerequis(Etape::Planning, f)?;
-            if f.planning { Ok(()) } else { manque(Etape::Planning, "Établissez d'abord le planning des séances") }
+            if f.planning {
+                Ok(())
+            } else {
+                manque(Etape::Planning, "Établissez d'abord le planning des séances")
+            }
         }
         Etape::Bilan => {
             prerequis(Etape::Seances, f)?;
@@ -128,7 +136,10 @@ mod tests {
             prerequis(Etape::Objectifs, &f).unwrap_err(),
             "Enregistrez d'abord le diagnostic initial (étape 2 « Diagnostic »)."
         );
-        assert!(prerequis(Etape::Bilan, &f).unwrap_err().contains("diagnostic initial"), "the first missing one is named");
+        assert!(
+            prerequis(Etape::Bilan, &f).unwrap_err().contains("diagnostic initial"),
+            "the first missing one is named"
+        );
         f.diagnostic_initial = true;
         assert_eq!(etape_courante(&f), Etape::Objectifs);
         assert!(prerequis(Etape::Planning, &f).unwrap_err().contains("pack et les objectifs"));

@@ -227,7 +227,8 @@ mod tests {
         assert!(unfolded.contains("\r\nUID:seance-12-abcdef01@carnet\r\n"));
         assert!(unfolded.contains("\r\nSEQUENCE:2\r\n"));
         assert!(unfolded.contains("\r\nLOCATION:Médiathèque des Capucins\\, Brest\r\n"));
-        assert!(unfolded.contains("DESCRIPTION:Objectifs : 1.1 Mener une recherche\\; 2.1 Interagir\\nApporter son téléphone\r\n"));
+        assert!(unfolded
+            .contains("DESCRIPTION:Objectifs : 1.1 Mener une recherche\\; 2.1 Interagir\\nApporter son téléphone\r\n"));
         assert_eq!(unfolded.matches("BEGIN:VEVENT").count(), 2);
         assert_eq!(unfolded.matches("STATUS:CANCELLED").count(), 1);
         assert_eq!(unfolded.matches("BEGIN:VTIMEZONE").count(), 1);

@@ -106,7 +106,10 @@ pub fn valider(req: &ObjectifsRequest, nb_passes: usize) -> Result<ValidObjectif
 
     let mut objectifs: Vec<(String, Niveau)> = Vec::new();
     if req.objectifs.is_empty() {
-        errors.insert("objectifs".into(), "Objectifs : fixez au moins un objectif (une compétence et le niveau à atteindre).".into());
+        errors.insert(
+            "objectifs".into(),
+            "Objectifs : fixez au moins un objectif (une compétence et le niveau à atteindre).".into(),
+        );
     }
     if req.objectifs.len() > competences::codes().count() {
         errors.insert("objectifs".into(), "Objectifs : un objectif par compétence au plus.".into());
@@ -137,7 +140,10 @@ pub fn valider(req: &ObjectifsRequest, nb_passes: usize) -> Result<ValidObjectif
     if req.themes.len() != nb_passes {
         errors.insert(
             "themes".into(),
-            format!("Thèmes des séances : le carnet compte {nb_passes} pass, il faut {nb_passes} thèmes ({} reçus).", req.themes.len()),
+            format!(
+                "Thèmes des séances : le carnet compte {nb_passes} pass, il faut {nb_passes} thèmes ({} reçus).",
+                req.themes.len()
+            ),
         );
     }
     let mut themes = Vec::new();
@@ -208,7 +214,12 @@ mod tests {
             ("objectif_1", Box::new(|r| r.objectifs[0].competence = "7.7".into())),
             ("objectif_1", Box::new(|r| r.objectifs[0].niveau = "pas_encore_aborde".into())),
             ("objectif_2", Box::new(|r| r.objectifs[1].niveau = "".into())),
-            ("themes", Box::new(|r| { r.themes.pop(); })),
+            (
+                "themes",
+                Box::new(|r| {
+                    r.themes.pop();
+                }),
+            ),
             ("theme_3", Box::new(|r| r.themes[2].titre = "  ".into())),
             ("theme_3", Box::new(|r| r.themes[2].titre = "x".repeat(TITRE_MAX + 1))),
             ("theme_4_thematiques", Box::new(|r| r.themes[3].thematiques = vec!["jardinage".into()])),

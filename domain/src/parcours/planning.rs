@@ -10,8 +10,8 @@
 use crate::api::FieldErrors;
 use crate::coop;
 use crate::intake::parse_date;
-use crate::paris;
 use crate::parcours::feries;
+use crate::paris;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -117,12 +117,13 @@ pub fn chevauche(a: (DateTime<Utc>, DateTime<Utc>), b: (DateTime<Utc>, DateTime<
 }
 
 /// The first busy time that a session at `debut` for `duree_minutes` would overlap.
-pub fn premier_conflit<'a>(debut: NaiveDateTime, duree_minutes: u32, occupations: &'a [Occupation]) -> Option<&'a Occupation> {
+pub fn premier_conflit<'a>(
+    debut: NaiveDateTime,
+    duree_minutes: u32,
+    occupations: &'a [Occupation],
+) -> Option<&'a Occupation> {
     let creneau = intervalle(debut, duree_minutes);
-    occupations
-        .iter()
-        .filter(|o| chevauche(creneau, (o.debut, o.fin)))
-        .min_by_key(|o| o.debut)
+    occupations.iter().filter(|o| chevauche(creneau, (o.debut, o.fin))).min_by_key(|o| o.debut)
 }
 
 /// May a session of this rhythm fall on this day? Never on a public holiday; the daily rhythm
@@ -170,11 +171,7 @@ pub fn prochain_creneau_libre(
             continue;
         }
         let creneau = intervalle(debut, duree_minutes);
-        let fin_conflits = occupations
-            .iter()
-            .filter(|o| chevauche(creneau, (o.debut, o.fin)))
-            .map(|o| o.fin)
-            .max();
+        let fin_conflits = occupations.iter().filter(|o| chevauche(creneau, (o.debut, o.fin))).map(|o| o.fin).max();
         match fin_conflits {
             None => return Some(debut),
             Some(f) => {
@@ -402,7 +399,13 @@ pub fn valider_parametres(req: &PlanningRequest, bornes: Bornes) -> Result<Param
     let mut errors = FieldErrors::new();
     let (frequence, duree) = reglages(&mut errors, req);
     let mut premiere = None;
-    match valider_date_heure(&req.premiere_date, &req.heure, duree.unwrap_or(DUREE_MIN), bornes, "Première séance après l'accueil") {
+    match valider_date_heure(
+        &req.premiere_date,
+        &req.heure,
+        duree.unwrap_or(DUREE_MIN),
+        bornes,
+        "Première séance après l'accueil",
+    ) {
         Ok(dt) => premiere = Some(dt),
         Err((partie, m)) => {
             errors.insert(if partie == Partie::Heure { "heure" } else { "premiere_date" }.into(), m);
@@ -537,7 +540,10 @@ mod tests {
     fn daily_skips_weekends_and_holidays_across_month_end() {
         // Thursday 30 April 2026, then Friday 1 May (holiday), weekend, Monday 4 May…
         let v = generer(Frequence::Quotidien, dt("2026-04-30 10:00"), 5, 60, &[]);
-        assert_eq!(dates(&v), ["2026-04-30 10:00", "2026-05-04 10:00", "2026-05-05 10:00", "2026-05-06 10:00", "2026-05-07 10:00"]);
+        assert_eq!(
+            dates(&v),
+            ["2026-04-30 10:00", "2026-05-04 10:00", "2026-05-05 10:00", "2026-05-06 10:00", "2026-05-07 10:00"]
+        );
         assert!(v[1].notes.iter().any(|n| n.contains("fête du Travail")), "{:?}", v[1].notes);
         // 8 May 2026 is a Friday: the next session after Thursday 7 is Monday 11.
         let v = generer(Frequence::Quotidien, dt("2026-05-07 10:00"), 2, 60, &[]);
@@ -614,9 +620,8 @@ mod tests {
     #[test]
     fn generated_sessions_never_overlap_each_other() {
         // A daily rhythm of 10 with a 120-minute permanence each morning at the wished time.
-        let others: Vec<Occupation> = (0..20)
-            .map(|i| busy(&format!("2026-06-{:02} 09:00", i + 1), 120, "permanence"))
-            .collect();
+        let others: Vec<Occupation> =
+            (0..20).map(|i| busy(&format!("2026-06-{:02} 09:00", i + 1), 120, "permanence")).collect();
         let v = generer(Frequence::Quotidien, dt("2026-06-01 09:00"), 10, 60, &others);
         for s in &v {
             assert_eq!(s.debut.time(), NaiveTime::from_hms_opt(11, 0, 0).unwrap(), "{s:?}");
@@ -698,7 +703,13 @@ mod tests {
             ("heure", Box::new(|r| r.heure = "".into())),
             ("heure", Box::new(|r| r.heure = "5:00".into())),
             ("heure", Box::new(|r| r.heure = "20:30".into())),
-            ("premiere_date", Box::new(|r| { r.frequence = "quotidien".into(); r.premiere_date = "2026-12-05".into() })),
+            (
+                "premiere_date",
+                Box::new(|r| {
+                    r.frequence = "quotidien".into();
+                    r.premiere_date = "2026-12-05".into()
+                }),
+            ),
         ];
         for (field, change) in cases {
             let mut r = req();
@@ -707,8 +718,12 @@ mod tests {
             assert!(e.contains_key(field), "{field}: {e:?}");
             assert_eq!(e.len(), 1, "{field}: {e:?}");
         }
-        let e = valider_parametres(&PlanningRequest { premiere_date: "2026-12-25".into(), ..req() }, bornes()).unwrap_err();
-        assert_eq!(e["premiere_date"], "Première séance après l'accueil : le vendredi 25 décembre 2026 est un jour férié (Noël).");
+        let e =
+            valider_parametres(&PlanningRequest { premiere_date: "2026-12-25".into(), ..req() }, bornes()).unwrap_err();
+        assert_eq!(
+            e["premiere_date"],
+            "Première séance après l'accueil : le vendredi 25 décembre 2026 est un jour férié (Noël)."
+        );
     }
 
     fn row(date: &str, heure: &str) -> DateHeure {

@@ -75,7 +75,12 @@ pub struct ValidTenue {
 }
 
 /// A session is held today or in the past, never in the future.
-pub fn valider_tenue(req: &TenueRequest, duree_minutes: u32, bornes: Bornes, aujourdhui: NaiveDate) -> Result<ValidTenue, FieldErrors> {
+pub fn valider_tenue(
+    req: &TenueRequest,
+    duree_minutes: u32,
+    bornes: Bornes,
+    aujourdhui: NaiveDate,
+) -> Result<ValidTenue, FieldErrors> {
     let mut errors = FieldErrors::new();
     let code = match PassCode::parse(&req.code) {
         Ok(c) => Some(c),
@@ -84,7 +89,13 @@ pub fn valider_tenue(req: &TenueRequest, duree_minutes: u32, bornes: Bornes, auj
             None
         }
     };
-    let debut = match valider_date_heure(&req.date, &req.heure, duree_minutes, Bornes { fin_validite: bornes.fin_validite.max(aujourdhui), ..bornes }, "Date de la séance") {
+    let debut = match valider_date_heure(
+        &req.date,
+        &req.heure,
+        duree_minutes,
+        Bornes { fin_validite: bornes.fin_validite.max(aujourdhui), ..bornes },
+        "Date de la séance",
+    ) {
         Ok(dt) if dt.date() > aujourdhui => {
             errors.insert(
                 "date".into(),
@@ -284,9 +295,15 @@ mod tests {
 
     #[test]
     fn absence_and_cancellation_forms() {
-        assert_eq!(valider_absence(&AbsenceRequest { statut: "absente_excusee".into(), remplacement: true }), Ok(StatutSeance::AbsenteExcusee));
+        assert_eq!(
+            valider_absence(&AbsenceRequest { statut: "absente_excusee".into(), remplacement: true }),
+            Ok(StatutSeance::AbsenteExcusee)
+        );
         assert!(valider_absence(&AbsenceRequest { statut: "tenue".into(), remplacement: false }).is_err());
-        assert_eq!(valider_annulation(&AnnulationRequest { motif: " Erreur de pass ".into() }), Ok("Erreur de pass".into()));
+        assert_eq!(
+            valider_annulation(&AnnulationRequest { motif: " Erreur de pass ".into() }),
+            Ok("Erreur de pass".into())
+        );
         assert!(valider_annulation(&AnnulationRequest { motif: " ".into() }).unwrap_err().contains_key("motif"));
     }
 }

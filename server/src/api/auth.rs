@@ -10,13 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::api::{LoginRequest, Me};
-use chrono::Utc;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/auth/me", get(me))
+    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout)).route("/auth/me", get(me))
 }
 
 async fn login(
@@ -38,7 +34,7 @@ async fn login(
     }
 
     let config = &state.config;
-    let now = Utc::now();
+    let now = state.clock.now();
     let since = now - config.login_window;
     let email_key = format!("email:{email}");
     let ip_key = format!("ip:{ip}");
@@ -72,9 +68,7 @@ async fn login(
         _ => {
             users::record_failure(&state.db, &email_key, now).await?;
             users::record_failure(&state.db, &ip_key, now).await?;
-            return Err(AppError::Unprocessable(
-                "Adresse e-mail ou mot de passe incorrect.".into(),
-            ));
+            return Err(AppError::Unprocessable("Adresse e-mail ou mot de passe incorrect.".into()));
         }
     };
     users::clear_failures(&state.db, &email_key).await?;
@@ -89,6 +83,7 @@ async fn login(
     crate::store::comptes::record_login(&state.db, user.id, now).await?;
     tracing::info!(user_id = user.id, "connexion");
     let me = Me {
+        maintenant: now,
         id: user.id,
         email: user.email.clone(),
         prenom: user.prenom.clone(),
@@ -99,22 +94,14 @@ async fn login(
             _ => None,
         },
     };
-    Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&token, config.secure_cookie))],
-        Json(me),
-    )
-        .into_response())
+    Ok(([(header::SET_COOKIE, auth::session_cookie(&token, config.secure_cookie))], Json(me)).into_response())
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     users::delete_session(&state.db, &user.token_hash).await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::clear_cookie(state.config.secure_cookie))],
-    )
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(state.config.secure_cookie))]).into_response())
 }
 
-async fn me(user: CurrentUser) -> Json<Me> {
-    Json(user.me())
+async fn me(State(state): State<AppState>, user: CurrentUser) -> Json<Me> {
+    Json(user.me(state.clock.now()))
 }

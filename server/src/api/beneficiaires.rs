@@ -14,9 +14,7 @@ use serde::Deserialize;
 pub const PER_PAGE: u32 = 20;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/beneficiaires", get(list))
-        .route("/beneficiaires/{id}", get(detail))
+    Router::new().route("/beneficiaires", get(list)).route("/beneficiaires/{id}", get(detail))
 }
 
 #[derive(Deserialize)]
@@ -45,9 +43,7 @@ async fn detail(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<BeneficiaireDetail>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let beneficiaire = beneficiaires::get(&state.db, id, structure_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let beneficiaire = beneficiaires::get(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
     let parcours = beneficiaires::parcours_of(&state.db, id, structure_id).await?;
     identite_lue(&state, &user, Lecture::Fiche, &[id]).await?;
     Ok(Json(BeneficiaireDetail { beneficiaire, parcours }))

@@ -14,7 +14,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::lieux::candidat::{self, CandidatDetail, CandidatRequest, CandidatResume, TransitionRequest};
-use chrono::Utc;
 use serde_json::json;
 
 pub fn router() -> Router<AppState> {
@@ -63,12 +62,20 @@ async fn create(
     let commune = communes::get(&state.db, &valid.commune_insee).await?;
     match &commune {
         None => {
-            errors.insert("commune_insee".into(), "Commune : ce code n'est pas dans la liste officielle des communes.".into());
+            errors.insert(
+                "commune_insee".into(),
+                "Commune : ce code n'est pas dans la liste officielle des communes.".into(),
+            );
         }
         Some(c) if !c.codes_postaux.is_empty() && !c.codes_postaux.contains(&valid.code_postal) => {
             errors.insert(
                 "code_postal".into(),
-                format!("Code postal : {} n'est pas un code postal de {} ({}).", valid.code_postal, c.nom, c.codes_postaux.join(", ")),
+                format!(
+                    "Code postal : {} n'est pas un code postal de {} ({}).",
+                    valid.code_postal,
+                    c.nom,
+                    c.codes_postaux.join(", ")
+                ),
             );
         }
         _ => {}
@@ -99,7 +106,8 @@ async fn create(
     // Its point: the address through the geocoder when one is configured, else the commune's.
     let mut position = None;
     if let Some(g) = state.config.geocodeur.clone() {
-        let (adresse, cp, nom, code) = (valid.adresse.clone(), valid.code_postal.clone(), commune.nom.clone(), commune.code_insee.clone());
+        let (adresse, cp, nom, code) =
+            (valid.adresse.clone(), valid.code_postal.clone(), commune.nom.clone(), commune.code_insee.clone());
         let found = tokio::task::spawn_blocking(move || {
             g.geocode(&Adresse { adresse: &adresse, code_postal: &cp, commune: &nom, code_insee: Some(&code) })
         })
@@ -114,7 +122,7 @@ async fn create(
     if position.is_none() {
         position = store_lieux::commune_point(&state.db, &commune.code_insee).await?;
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let id = store::create(
         &mut tx,
@@ -145,7 +153,11 @@ async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(store
     Ok((c, modifiable))
 }
 
-async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<CandidatDetail>> {
+async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<CandidatDetail>> {
     let (c, modifiable) = load(&state, &user, id).await?;
     let etapes = store::etapes(&state.db, id).await?;
     Ok(Json(CandidatDetail {
@@ -181,7 +193,7 @@ async fn transition(
         // The reporter sees the candidate but only the hub moves it.
         return Err(AppError::Forbidden);
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     let mut tx = crate::db::begin_write(&state.db).await?;
     // Read again under the write lock: another hub may have moved it meanwhile.

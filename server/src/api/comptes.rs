@@ -64,7 +64,7 @@ impl Scope {
 }
 
 async fn throttled(state: &AppState, limits: &[(&str, i64)], message: &str) -> AppResult<()> {
-    let since = Utc::now() - state.config.login_window;
+    let since = state.clock.now() - state.config.login_window;
     for (key, max) in limits {
         if users::count_failures(&state.db, key, since).await? >= *max {
             return Err(AppError::TooManyRequests {
@@ -112,10 +112,7 @@ async fn change_password(
     } else if req.nouveau == req.actuel {
         errors.insert("nouveau".into(), "Nouveau mot de passe : il doit être différent de l'actuel.".into());
     } else if req.nouveau != req.confirmation {
-        errors.insert(
-            "confirmation".into(),
-            "Confirmation : elle ne correspond pas au nouveau mot de passe.".into(),
-        );
+        errors.insert("confirmation".into(), "Confirmation : elle ne correspond pas au nouveau mot de passe.".into());
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -126,7 +123,7 @@ async fn change_password(
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&actuel, &stored))
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     if !ok {
         users::record_failure(&state.db, &email_key, now).await?;
         return Err(AppError::field("actuel", "Mot de passe actuel : il est incorrect."));
@@ -140,7 +137,8 @@ async fn change_password(
     // This browser stays signed in, with a new session; every other one is signed out.
     let (token, token_hash) = auth::new_token();
     comptes::create_session(&mut tx, &token_hash, user.id, now).await?;
-    audit::record(&mut tx, now, Some(user.id), "user", user.id, "mot_de_passe_change", None::<&()>, None::<&()>).await?;
+    audit::record(&mut tx, now, Some(user.id), "user", user.id, "mot_de_passe_change", None::<&()>, None::<&()>)
+        .await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, sessions_fermees = ended, "mot de passe changé");
     Ok((
@@ -168,7 +166,7 @@ async fn request_reset(
         "Trop de demandes de réinitialisation.",
     )
     .await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     users::record_failure(&state.db, &email_key, now).await?;
     users::record_failure(&state.db, &ip_key, now).await?;
 
@@ -196,9 +194,11 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
     if !user.active {
         return Ok(());
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let token = comptes::create_token(&mut tx, user.id, ObjetJeton::Reinitialisation, None, now, state.config.reset_validity).await?;
+    let token =
+        comptes::create_token(&mut tx, user.id, ObjetJeton::Reinitialisation, None, now, state.config.reset_validity)
+            .await?;
     tx.commit().await?;
     let minutes = state.config.reset_validity.num_minutes();
     state
@@ -222,7 +222,8 @@ async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
 
 fn invalid_link() -> AppError {
     AppError::Unprocessable(
-        "Ce lien n'est plus valable : il a déjà servi, il a expiré, ou il est incomplet. Demandez-en un nouveau.".into(),
+        "Ce lien n'est plus valable : il a déjà servi, il a expiré, ou il est incomplet. Demandez-en un nouveau."
+            .into(),
     )
 }
 
@@ -233,7 +234,7 @@ async fn token_info(
 ) -> AppResult<Json<JetonInfo>> {
     let ip_key = format!("jeton:ip:{ip}");
     throttled(&state, &[(&ip_key, TOKEN_MAX_FAILURES_PER_IP)], "Trop de liens invalides.").await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     match comptes::find_valid_token(&state.db, &auth::token_hash(req.jeton.trim()), now).await? {
         Some(t) => Ok(Json(JetonInfo {
             objet: ObjetJeton::parse(&t.objet).unwrap_or(ObjetJeton::Reinitialisation),
@@ -255,7 +256,7 @@ async fn set_password_with_token(
 ) -> AppResult<Json<Message>> {
     let ip_key = format!("jeton:ip:{ip}");
     throttled(&state, &[(&ip_key, TOKEN_MAX_FAILURES_PER_IP)], "Trop de liens invalides.").await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let token_hash = auth::token_hash(req.jeton.trim());
     let Some(t) = comptes::find_valid_token(&state.db, &token_hash, now).await? else {
         users::record_failure(&state.db, &ip_key, now).await?;
@@ -310,7 +311,9 @@ async fn invite(
             req.structure_id = Some(s);
             &[Role::Conseiller, Role::Coordinateur]
         }
-        Scope::All => &[Role::Conseiller, Role::Coordinateur, Role::Commanditaire, Role::Operateur, Role::Hub, Role::Admin],
+        Scope::All => {
+            &[Role::Conseiller, Role::Coordinateur, Role::Commanditaire, Role::Operateur, Role::Hub, Role::Admin]
+        }
     };
     let valid = valider_invitation(&req, roles).map_err(AppError::Validation)?;
     if let Some(s) = valid.structure_id {
@@ -318,16 +321,34 @@ async fn invite(
             return Err(AppError::field("structure_id", "Structure : choisissez une structure de la liste."));
         }
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let id = match comptes::create_invited(&mut tx, &valid.email, &valid.prenom, &valid.nom, valid.role, valid.structure_id, now).await {
+    let id = match comptes::create_invited(
+        &mut tx,
+        &valid.email,
+        &valid.prenom,
+        &valid.nom,
+        valid.role,
+        valid.structure_id,
+        now,
+    )
+    .await
+    {
         Ok(id) => id,
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             return Err(AppError::field("email", "Adresse e-mail : un compte existe déjà avec cette adresse."));
         }
         Err(e) => return Err(e.into()),
     };
-    let token = comptes::create_token(&mut tx, id, ObjetJeton::Invitation, Some(user.id), now, state.config.invitation_validity).await?;
+    let token = comptes::create_token(
+        &mut tx,
+        id,
+        ObjetJeton::Invitation,
+        Some(user.id),
+        now,
+        state.config.invitation_validity,
+    )
+    .await?;
     audit::record(
         &mut tx,
         now,
@@ -365,7 +386,7 @@ async fn send_invitation(state: &AppState, by: &CurrentUser, compte: &CompteView
             compte.email
         ),
     };
-    let expire = date_heure(Utc::now() + state.config.invitation_validity);
+    let expire = date_heure(state.clock.now() + state.config.invitation_validity);
     match state.config.mailer.send(&mail).await {
         Ok(()) => InvitationEnvoyee {
             compte: compte.clone(),
@@ -399,9 +420,17 @@ async fn reinvite(
             _ => "Ce compte a déjà un mot de passe. Son titulaire peut utiliser « Mot de passe oublié ».".into(),
         }));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let token = comptes::create_token(&mut tx, id, ObjetJeton::Invitation, Some(user.id), now, state.config.invitation_validity).await?;
+    let token = comptes::create_token(
+        &mut tx,
+        id,
+        ObjetJeton::Invitation,
+        Some(user.id),
+        now,
+        state.config.invitation_validity,
+    )
+    .await?;
     audit::record(&mut tx, now, Some(user.id), "user", id, "reinvite", None::<&()>, None::<&()>).await?;
     tx.commit().await?;
     Ok(Json(send_invitation(&state, &user, &compte, &token).await))
@@ -417,7 +446,7 @@ async fn deactivate(
     if id == user.id {
         return Err(AppError::Unprocessable("Vous ne pouvez pas désactiver votre propre compte.".into()));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     comptes::set_active(&mut tx, id, false).await?;
     comptes::revoke_sessions(&mut tx, id).await?;
@@ -435,7 +464,7 @@ async fn reactivate(
 ) -> AppResult<Json<CompteView>> {
     let scope = Scope::of(&user)?;
     comptes::get(&state.db, id, scope.structure()).await?.ok_or(AppError::NotFound)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     comptes::set_active(&mut tx, id, true).await?;
     audit::record(&mut tx, now, Some(user.id), "user", id, "reactive", None::<&()>, None::<&()>).await?;

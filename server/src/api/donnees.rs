@@ -19,7 +19,6 @@ use carnet_domain::donnees::{
     remplir_notice, valider_consentement, valider_notice, valider_rectification, ConsentementRequest,
     DonneesBeneficiaire, ExportDonnees, JournalEntree, NoticeInformation, NouvelleNotice, RectificationRequest,
 };
-use chrono::Utc;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -60,7 +59,14 @@ fn admin_only(user: &CurrentUser) -> AppResult<()> {
 async fn list_notices(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<NoticeInformation>>> {
     admin_only(&user)?;
     let rows = donnees::notices(&state.db).await?;
-    Ok(Json(rows.into_iter().map(|n| { let t = n.texte.clone(); notice_view(n, t) }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|n| {
+                let t = n.texte.clone();
+                notice_view(n, t)
+            })
+            .collect(),
+    ))
 }
 
 async fn publish_notice(
@@ -70,7 +76,7 @@ async fn publish_notice(
 ) -> AppResult<(axum::http::StatusCode, Json<NoticeInformation>)> {
     admin_only(&user)?;
     let n = valider_notice(&req).map_err(AppError::Validation)?;
-    let id = match donnees::publish_notice(&state.db, &n, Some(user.id), Utc::now()).await {
+    let id = match donnees::publish_notice(&state.db, &n, Some(user.id), state.clock.now()).await {
         Ok(id) => id,
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             return Err(AppError::field("version", "Version : elle existe déjà, choisissez un autre numéro."))
@@ -132,7 +138,7 @@ async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<Response> {
     let (structure_id, _) = beneficiaire(&state, &user, id).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let export = ExportDonnees {
         genere_le: now,
         beneficiaire_id: id,
@@ -142,10 +148,7 @@ async fn export(
     identite_lue(&state, &user, Lecture::Export, &[id]).await?;
     if q.format.as_deref() == Some("html") {
         return Ok((
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
             crate::export_html::render(&export),
         )
             .into_response());
@@ -173,7 +176,7 @@ async fn rectify(
     ApiJson(req): ApiJson<RectificationRequest>,
 ) -> AppResult<Json<BeneficiaireView>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let valid = valider_rectification(&req, crate::today_in_paris(now)).map_err(AppError::Validation)?;
     if let Some(code) = &valid.commune_insee {
         if communes::get(&state.db, code).await?.is_none() {
@@ -187,7 +190,9 @@ async fn rectify(
     match donnees::rectify(&mut tx, id, structure_id, &valid, user.id, now).await? {
         Rectification::NotFound => return Err(AppError::NotFound),
         Rectification::Anonymised => {
-            return Err(AppError::Unprocessable("Cette personne a été anonymisée : il n'y a plus rien à corriger.".into()))
+            return Err(AppError::Unprocessable(
+                "Cette personne a été anonymisée : il n'y a plus rien à corriger.".into(),
+            ))
         }
         Rectification::Done(champs) => {
             tracing::info!(beneficiaire_id = id, user_id = user.id, champs = ?champs, "rectification");
@@ -207,7 +212,7 @@ async fn consent(
 ) -> AppResult<Json<Message>> {
     let (_, _) = beneficiaire(&state, &user, id).await?;
     let valid = valider_consentement(&req).map_err(AppError::Validation)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     if !donnees::set_consent(&mut tx, id, &valid, user.id, now).await? {
         return Err(AppError::Unprocessable("Cette personne a été anonymisée : ses consentements sont clos.".into()));
@@ -225,7 +230,7 @@ async fn anonymise(
 ) -> AppResult<Json<Message>> {
     let (_, _) = beneficiaire(&state, &user, id).await?;
     let mut tx = begin_write(&state.db).await?;
-    let done = donnees::anonymise(&mut tx, id, Utc::now(), Motif::Demande, Some(user.id)).await?;
+    let done = donnees::anonymise(&mut tx, id, state.clock.now(), Motif::Demande, Some(user.id)).await?;
     tx.commit().await?;
     if !done {
         return Err(AppError::Unprocessable("Cette personne est déjà anonymisée.".into()));

@@ -27,12 +27,12 @@ use carnet_domain::espace::{
     afficher_code, normaliser_code, BilanEspace, CodeRequest, CodeTrouve, Espace, LienEmis, LienEtat, ObjectifEspace,
     Prevenu, SeanceEspace, SeanceTenueEspace,
 };
-use carnet_domain::paris;
 use carnet_domain::parcours::competences;
 use carnet_domain::parcours::ics::{self, EvenementIcs};
 use carnet_domain::parcours::planning::heure;
 use carnet_domain::parcours::seance::StatutSeance;
 use carnet_domain::parcours::{Dossier, SeanceView};
+use carnet_domain::paris;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -53,7 +53,7 @@ pub const CODE_FAILURES_PER_IP: i64 = 10;
 const CODE_FAILURES_GLOBAL: i64 = 300;
 
 async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
-    let since = Utc::now() - state.config.login_window;
+    let since = state.clock.now() - state.config.login_window;
     for (key, max) in limits {
         if users::count_failures(&state.db, key, since).await? >= *max {
             return Err(AppError::TooManyRequests {
@@ -78,7 +78,7 @@ async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulai
     match found {
         Some(t) => Ok(t),
         None => {
-            users::record_failure(&state.db, &key, Utc::now()).await?;
+            users::record_failure(&state.db, &key, state.clock.now()).await?;
             Err(AppError::NotFound)
         }
     }
@@ -119,7 +119,11 @@ async fn etat(state: &AppState, parcours_id: i64) -> AppResult<LienEtat> {
     })
 }
 
-async fn status(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEtat>> {
+async fn status(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LienEtat>> {
     ouvrir(&state, &user, id).await?;
     Ok(Json(etat(&state, id).await?))
 }
@@ -141,9 +145,13 @@ fn qr_svg(url: &str) -> AppResult<String> {
     })
 }
 
-async fn issue(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEmis>> {
+async fn issue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LienEmis>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let e = dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
     let (anonymised,): (bool,) =
@@ -167,13 +175,18 @@ async fn issue(State(state): State<AppState>, user: CurrentUser, ApiPath(id): Ap
     }))
 }
 
-async fn revoke(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LienEtat>> {
+async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LienEtat>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
     if espace::revoke(&mut tx, id, now).await? {
-        audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_revoque", None::<&()>, None::<&()>).await?;
+        audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_revoque", None::<&()>, None::<&()>)
+            .await?;
     }
     tx.commit().await?;
     Ok(Json(etat(&state, id).await?))
@@ -195,7 +208,7 @@ async fn code(
             "Code : il a 8 lettres et chiffres, par exemple ABCD-EFGH. Il est écrit sur la feuille donnée par votre conseiller.",
         ));
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let jeton = espace::exchange_code(&mut tx, &code, now).await?;
     tx.commit().await?;
@@ -300,15 +313,12 @@ fn appris(s: &SeanceView) -> Vec<String> {
 
 /// The person's page, built from their parcours: only what they may read.
 fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
-    let now = paris::to_local(Utc::now());
+    let now = state.clock.local_now();
     let a_venir: Vec<&SeanceView> =
         d.seances.iter().filter(|s| s.debut > now && s.statut != StatutSeance::Tenue).collect();
     let prochaine = a_venir.iter().find(|s| s.statut == StatutSeance::Prevue).copied();
-    let suivantes = a_venir
-        .iter()
-        .filter(|s| Some(s.id) != prochaine.map(|p| p.id))
-        .map(|s| seance_espace(d, s, now))
-        .collect();
+    let suivantes =
+        a_venir.iter().filter(|s| Some(s.id) != prochaine.map(|p| p.id)).map(|s| seance_espace(d, s, now)).collect();
     let mut tenues: Vec<SeanceTenueEspace> = d
         .seances
         .iter()
@@ -337,7 +347,11 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
                 Some(true) => "Objectif atteint".to_string(),
                 Some(false) => "Pas encore atteint : à continuer".to_string(),
                 None if prevues == 0 => "Travaillé tout au long du parcours".to_string(),
-                None => format!("{faites} séance{} sur {prevues} faite{}", if faites > 1 { "s" } else { "" }, if faites > 1 { "s" } else { "" }),
+                None => format!(
+                    "{faites} séance{} sur {prevues} faite{}",
+                    if faites > 1 { "s" } else { "" },
+                    if faites > 1 { "s" } else { "" }
+                ),
             };
             ObjectifEspace {
                 libelle: competences::titre(&o.competence).unwrap_or(&o.competence).to_string(),
@@ -442,7 +456,7 @@ async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
             }
         })
         .collect();
-    Ok(ics::calendrier("Mes séances Pass numérique", &evenements, Utc::now()))
+    Ok(ics::calendrier("Mes séances Pass numérique", &evenements, state.clock.now()))
 }
 
 async fn download(
@@ -485,14 +499,12 @@ async fn cannot_come(
     ApiPath((token, seance_id)): ApiPath<(String, i64)>,
 ) -> AppResult<Json<Prevenu>> {
     let t = titulaire(&state, &ip, &token).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let rows = seances::of_parcours(&mut tx, t.parcours_id).await?;
     let s = rows.iter().find(|s| s.id == seance_id).ok_or(AppError::NotFound)?;
     if !espace::excuse(&mut tx, t.parcours_id, seance_id, now).await? {
-        return Err(AppError::Conflict(
-            "Cette séance ne peut plus être annulée ici. Appelez votre conseiller.".into(),
-        ));
+        return Err(AppError::Conflict("Cette séance ne peut plus être annulée ici. Appelez votre conseiller.".into()));
     }
     audit::record(
         &mut tx,

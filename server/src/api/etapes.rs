@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
-use carnet_domain::paris;
 use carnet_domain::parcours::bilan::{self, BilanRequest};
 use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest};
 use carnet_domain::parcours::etapes::{modifiable, prerequis, Etape, Faits};
@@ -23,7 +22,8 @@ use carnet_domain::parcours::planning::{
     SeanceProposee,
 };
 use carnet_domain::parcours::PropositionPlanning;
-use chrono::{Duration, NaiveDateTime, NaiveTime, Timelike, Utc};
+use carnet_domain::paris;
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde_json::json;
 use sqlx::SqliteConnection;
 
@@ -53,8 +53,8 @@ pub(super) fn exiger(etape: Etape, f: &Faits) -> AppResult<()> {
     prerequis(etape, f).map_err(AppError::Conflict)
 }
 
-pub(super) fn bornes(e: &Entete) -> Bornes {
-    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui: crate::today_in_paris(Utc::now()) }
+pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
+    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui }
 }
 
 /// The conseiller's busy times around `dates` (Paris time), except `sauf`.
@@ -64,8 +64,10 @@ pub(super) async fn occupations_autour(
     dates: &[NaiveDateTime],
     sauf: Sauf,
 ) -> sqlx::Result<Vec<Occupation>> {
-    let min = dates.iter().min().copied().unwrap_or_else(|| paris::to_local(Utc::now()));
-    let max = dates.iter().max().copied().unwrap_or(min);
+    // No date to check, nothing to look for.
+    let (Some(&min), Some(&max)) = (dates.iter().min(), dates.iter().max()) else {
+        return Ok(Vec::new());
+    };
     // The next free slot may be searched up to a year ahead.
     let from = paris::to_utc(min) - Duration::days(1);
     let to = paris::to_utc(max) + Duration::days(370);
@@ -89,15 +91,17 @@ async fn save_diagnostic(
         "final" => Etape::Bilan,
         _ => return Err(AppError::NotFound),
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (_, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(etape, &f)?;
     let valid = diagnostic::valider(&req).map_err(AppError::Validation)?;
     let pack_id = match &valid.pack {
-        Some(code) => Some(packs::id_of(&mut tx, code).await?.ok_or_else(|| {
-            AppError::field("pack", "Pack envisagé : choisissez un pack de la liste.")
-        })?),
+        Some(code) => Some(
+            packs::id_of(&mut tx, code)
+                .await?
+                .ok_or_else(|| AppError::field("pack", "Pack envisagé : choisissez un pack de la liste."))?,
+        ),
         None => None,
     };
     etapes::save_diagnostic(&mut tx, id, &moment, &valid, user.id, now).await?;
@@ -130,7 +134,7 @@ async fn save_objectifs(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ObjectifsRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (e, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(Etape::Objectifs, &f)?;
@@ -180,7 +184,7 @@ async fn propose_planning(
     let mut conn = state.db.acquire().await?;
     let (e, f) = ouvrir(&mut conn, &user, id).await?;
     exiger(Etape::Planning, &f)?;
-    let p = valider_parametres(&req, bornes(&e)).map_err(AppError::Validation)?;
+    let p = valider_parametres(&req, bornes(&e, state.clock.today())).map_err(AppError::Validation)?;
     let existantes = seances::of_parcours(&mut conn, id).await?;
     let s1 = existantes.first().map(|s| s.debut_local()).unwrap_or_else(|| seance_accueil(&e, p.duree_minutes));
     if p.premiere.date() <= s1.date() {
@@ -192,7 +196,8 @@ async fn propose_planning(
             ),
         ));
     }
-    let mut occ = occupations_autour(&mut conn, &e, &[s1, p.premiere], Sauf { parcours_id: Some(id), seance_id: None }).await?;
+    let mut occ =
+        occupations_autour(&mut conn, &e, &[s1, p.premiere], Sauf { parcours_id: Some(id), seance_id: None }).await?;
     let (d, fin) = planning::intervalle(s1, p.duree_minutes);
     occ.push(Occupation { debut: d, fin, libelle: "l'accueil (séance 1)".into() });
     let mut seances = vec![SeanceProposee { debut: s1, notes: vec!["Séance 1 : l'accueil et le diagnostic.".into()] }];
@@ -214,7 +219,7 @@ async fn save_planning(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<PlanningRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (e, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(Etape::Planning, &f)?;
@@ -232,7 +237,8 @@ async fn save_planning(
         .filter_map(|s| Some(carnet_domain::intake::parse_date(&s.date)?.and_time(planning::parse_heure(&s.heure)?)))
         .collect();
     let occ = occupations_autour(&mut tx, &e, &typed, Sauf { parcours_id: Some(id), seance_id: None }).await?;
-    let dates = valider_seances(&req.seances, e.nb_passes as usize, duree, bornes(&e), &occ).map_err(AppError::Validation)?;
+    let dates = valider_seances(&req.seances, e.nb_passes as usize, duree, bornes(&e, state.clock.today()), &occ)
+        .map_err(AppError::Validation)?;
 
     etapes::save_planning(&mut tx, id, frequence, duree, &type_lieu, now).await?;
     // Rows are updated in place, in date order, so their calendar UIDs stay the same.
@@ -242,7 +248,14 @@ async fn save_planning(
             None => {
                 seances::insert(
                     &mut tx,
-                    &seances::Nouvelle { parcours_id: id, conseiller_id: e.conseiller_id, debut: *debut, duree_minutes: duree, type_lieu: &type_lieu, remplace: None },
+                    &seances::Nouvelle {
+                        parcours_id: id,
+                        conseiller_id: e.conseiller_id,
+                        debut: *debut,
+                        duree_minutes: duree,
+                        type_lieu: &type_lieu,
+                        remplace: None,
+                    },
                     now,
                 )
                 .await?;
@@ -274,7 +287,7 @@ async fn save_bilan(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<BilanRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (_, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(Etape::Bilan, &f)?;
@@ -303,7 +316,7 @@ async fn close(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (_, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(Etape::Bilan, &f)?;
@@ -312,7 +325,10 @@ async fn close(
         manque.insert("diagnostic_final".into(), "Diagnostic final : enregistrez-le avant de clôturer.".into());
     }
     if !etapes::has_bilan(&mut tx, id).await? {
-        manque.insert("bilan".into(), "Bilan : enregistrez les objectifs atteints et l'orientation avant de clôturer.".into());
+        manque.insert(
+            "bilan".into(),
+            "Bilan : enregistrez les objectifs atteints et l'orientation avant de clôturer.".into(),
+        );
     }
     if !manque.is_empty() {
         return Err(AppError::Validation(manque));
@@ -335,4 +351,3 @@ async fn close(
     tracing::info!(parcours_id = id, user_id = user.id, "parcours clôturé");
     Ok(Json(json!({ "etat": "termine" })))
 }
-

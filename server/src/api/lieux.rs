@@ -18,8 +18,6 @@ use carnet_domain::lieux::api::*;
 use carnet_domain::lieux::horaires;
 use carnet_domain::lieux::territoires;
 use carnet_domain::lieux::{export, CHAMPS_V1};
-use carnet_domain::paris;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,10 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/lieux/carte/config", get(map_config))
         .route("/lieux/couverture", get(couverture))
         .route("/lieux/export.csv", get(export_csv))
-        .route(
-            "/lieux/imports",
-            post(start_import).layer(DefaultBodyLimit::max(import::TAILLE_MAX)),
-        )
+        .route("/lieux/imports", post(start_import).layer(DefaultBodyLimit::max(import::TAILLE_MAX)))
         .route("/lieux/imports/{id}", get(import_state))
         .route("/lieux/{id}", get(detail))
         .route("/lieux/{id}/pass", post(set_pass))
@@ -159,15 +154,15 @@ impl VueQuery {
     }
 }
 
-fn now_paris() -> chrono::NaiveDateTime {
-    paris::to_local(Utc::now())
-}
-
-async fn map(State(state): State<AppState>, _user: CurrentUser, ApiQuery(q): ApiQuery<VueQuery>) -> AppResult<Response> {
+async fn map(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    ApiQuery(q): ApiQuery<VueQuery>,
+) -> AppResult<Response> {
     let started = std::time::Instant::now();
     let filtre = index::Filtre::from(&q.filtres()).map_err(AppError::BadRequest)?;
     let ix = index::get(&state.db).await?;
-    let matches = ix.filtrer(&filtre, now_paris());
+    let matches = ix.filtrer(&filtre, state.clock.local_now());
     let rep = carte::carte(&ix, &matches, &q.vue());
     let body = serde_json::to_vec(&rep).map_err(anyhow::Error::from)?;
     let dur = started.elapsed().as_secs_f64() * 1000.0;
@@ -187,7 +182,7 @@ async fn list(
 ) -> AppResult<Json<Page<LieuResume>>> {
     let filtre = index::Filtre::from(&q.filtres()).map_err(AppError::BadRequest)?;
     let ix = index::get(&state.db).await?;
-    let now = now_paris();
+    let now = state.clock.local_now();
     let mut matches = ix.filtrer(&filtre, now);
     // The list follows the map: venues inside the view when one is given.
     if q.ouest.is_some() {
@@ -240,19 +235,28 @@ fn quoi(action: &str, after: Option<&serde_json::Value>) -> String {
     }
 }
 
-async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<LieuDetail>> {
+async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LieuDetail>> {
     let row = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let p = portee(&state, &user).await?;
     let candidat_id = candidats::of_lieu(&state.db, id).await?;
     let mut historique: Vec<EvenementLieu> = Vec::new();
     if let Some(cid) = candidat_id {
         for e in candidats::etapes(&state.db, cid).await? {
-            let libelle = carnet_domain::lieux::candidat::StatutCandidat::parse(&e.vers).map(|s| s.libelle()).unwrap_or("");
+            let libelle =
+                carnet_domain::lieux::candidat::StatutCandidat::parse(&e.vers).map(|s| s.libelle()).unwrap_or("");
             historique.push(EvenementLieu {
                 at: e.at,
                 date: Some(e.date),
                 qui: e.par,
-                quoi: if e.de.is_none() { "Signalé comme candidat à l'agrément".into() } else { format!("Candidature : « {libelle} »") },
+                quoi: if e.de.is_none() {
+                    "Signalé comme candidat à l'agrément".into()
+                } else {
+                    format!("Candidature : « {libelle} »")
+                },
                 note: e.note,
             });
         }
@@ -271,7 +275,7 @@ async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): A
     historique.sort_by_key(|e| e.at);
     Ok(Json(LieuDetail {
         id,
-        horaires: horaires::vue(row.horaires.as_deref(), now_paris()),
+        horaires: horaires::vue(row.horaires.as_deref(), state.clock.local_now()),
         lieu: row.standard(),
         departement: row.departement.clone(),
         pass: row.pass(),
@@ -308,7 +312,7 @@ async fn set_pass(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let before = store::pass_of(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let after = if req.accepte {
@@ -360,13 +364,14 @@ async fn start_import(
     }
     let fichier: String = q.fichier.chars().filter(|c| !c.is_control()).take(200).collect();
     let fichier = if fichier.trim().is_empty() { "fichier".to_string() } else { fichier };
-    let id = store::create_import(&state.db, Some(user.id), &fichier, Utc::now()).await?;
+    let id = store::create_import(&state.db, Some(user.id), &fichier, state.clock.now()).await?;
     let db = state.db.clone();
     let opts = import::Options {
         user_id: Some(user.id),
         territoire: p.departements(),
         geocodeur: state.config.geocodeur.clone(),
         progres: None,
+        clock: state.clock.clone(),
     };
     let bytes = body.to_vec();
     tokio::spawn(async move {
@@ -376,7 +381,11 @@ async fn start_import(
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))))
 }
 
-async fn import_state(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<EtatImport>> {
+async fn import_state(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<EtatImport>> {
     let row = store::get_import(&state.db, id).await?.ok_or(AppError::NotFound)?;
     // One's own imports; administrators see all.
     if row.user_id != Some(user.id) && user.role != Role::Admin {
@@ -391,7 +400,11 @@ struct ExportQuery {
     departement: String,
 }
 
-async fn export_csv(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<ExportQuery>) -> AppResult<Response> {
+async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> AppResult<Response> {
     let p = portee(&state, &user).await?;
     let mut deps = match &p {
         Portee::Aucune => return Err(AppError::Forbidden),
@@ -435,9 +448,11 @@ async fn couverture(State(state): State<AppState>, user: CurrentUser) -> AppResu
         Portee::National => territoires::DEPARTEMENTS.iter().map(|(c, _, _)| c.to_string()).collect(),
         Portee::Departements(d) => d.clone(),
     };
-    let today = crate::today_in_paris(Utc::now());
-    let passes: std::collections::HashMap<String, i64> = candidats::passes_by_departement(&state.db, today).await?.into_iter().collect();
-    let cands: std::collections::HashMap<String, i64> = candidats::open_by_departement(&state.db).await?.into_iter().collect();
+    let today = state.clock.today();
+    let passes: std::collections::HashMap<String, i64> =
+        candidats::passes_by_departement(&state.db, today).await?.into_iter().collect();
+    let cands: std::collections::HashMap<String, i64> =
+        candidats::open_by_departement(&state.db).await?.into_iter().collect();
     let lieux: std::collections::HashMap<String, (i64, i64)> =
         store::counts_by_departement(&state.db).await?.into_iter().map(|(d, n, p)| (d, (n, p))).collect();
     let departements = deps

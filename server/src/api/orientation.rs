@@ -12,7 +12,6 @@ use axum::{Json, Router};
 use carnet_domain::lieux::api::{LieuProche, Orientation};
 use carnet_domain::lieux::geo::distance_km;
 use carnet_domain::lieux::horaires;
-use chrono::Utc;
 
 /// How many venues the list gives.
 pub const NOMBRE: usize = 10;
@@ -21,14 +20,23 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/parcours/{id}/orientation", get(orientation))
 }
 
-async fn orientation(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<Orientation>> {
+async fn orientation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Orientation>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let p = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
     // The printable list is headed with the person's first name.
     crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Orientation, &[p.beneficiaire.id]).await?;
     let commune = p.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
     let (depuis, origine, lieux) = proches(&state, commune, structure_id, NOMBRE).await?;
-    Ok(Json(Orientation { prenom: p.beneficiaire.prenom, depuis: depuis.map(|c| c.libelle()), origine: origine.to_string(), lieux }))
+    Ok(Json(Orientation {
+        prenom: p.beneficiaire.prenom,
+        depuis: depuis.map(|c| c.libelle()),
+        origine: origine.to_string(),
+        lieux,
+    }))
 }
 
 /// The `n` venues accepting the Pass nearest to `commune` (the person's), or to the structure's
@@ -48,7 +56,10 @@ pub async fn proches(
                 .fetch_optional(&state.db)
                 .await?;
             match s.and_then(|(c,)| c) {
-                Some(code) => (communes::get(&state.db, &code).await?, "commune de votre structure (la personne n'a pas indiqué la sienne)"),
+                Some(code) => (
+                    communes::get(&state.db, &code).await?,
+                    "commune de votre structure (la personne n'a pas indiqué la sienne)",
+                ),
                 None => (None, ""),
             }
         }
@@ -69,7 +80,7 @@ pub async fn proches(
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
         near.truncate(n);
-        let now = carnet_domain::paris::to_local(Utc::now());
+        let now = state.clock.local_now();
         for (d, i) in near {
             let Some(row) = store_lieux::get(&state.db, ix.entrees[i].id).await? else { continue };
             let l = row.standard();

@@ -11,14 +11,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest};
 use carnet_domain::donnees::valider_information;
-use carnet_domain::parcours::Dossier;
 use carnet_domain::intake::{self, code_field};
-use chrono::Utc;
+use carnet_domain::parcours::Dossier;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/parcours", post(create))
-        .route("/parcours/{id}", get(detail))
+    Router::new().route("/parcours", post(create)).route("/parcours/{id}", get(detail))
 }
 
 async fn create(
@@ -27,7 +24,7 @@ async fn create(
     ApiJson(req): ApiJson<IntakeRequest>,
 ) -> AppResult<(StatusCode, Json<IntakeCreated>)> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     // The person, the carnet, and the information notice with the consents: all errors at once.
     let (valid, information) = match (intake::validate(&req, today), valider_information(&req.information)) {
@@ -41,7 +38,10 @@ async fn create(
 
     let mut errors = FieldErrors::new();
     if donnees::notice(&state.db, information.notice_id).await?.is_none() {
-        errors.insert("notice_remise".into(), "Information de la personne : cette notice n'existe pas ; rechargez la page.".into());
+        errors.insert(
+            "notice_remise".into(),
+            "Information de la personne : cette notice n'existe pas ; rechargez la page.".into(),
+        );
     }
     if let Some(code) = &valid.commune_insee {
         if communes::get(&state.db, code).await?.is_none() {

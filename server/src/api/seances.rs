@@ -16,7 +16,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
-use carnet_domain::paris;
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::ics::{self, EvenementIcs};
 use carnet_domain::parcours::planning::{
@@ -27,8 +26,9 @@ use carnet_domain::parcours::seance::{
     CompteRendu, StatutSeance, TenueRequest,
 };
 use carnet_domain::parcours::{PassUtilise, PassValide, PropositionRemplacement};
+use carnet_domain::paris;
 use carnet_domain::pass_etat::ConditionsValidation;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::json;
 use sqlx::SqliteConnection;
 
@@ -74,7 +74,7 @@ async fn hold(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     let structure_id = user.structure_for_beneficiaires()?;
     let mut tx = crate::db::begin_write(&state.db).await?;
@@ -82,9 +82,10 @@ async fn hold(
     exiger(Etape::Seances, &f)?;
     doit_etre(&s, StatutSeance::Prevue)?;
     let duree = s.duree_minutes();
-    let valid = valider_tenue(&req, duree, bornes(&e), today).map_err(AppError::Validation)?;
+    let valid = valider_tenue(&req, duree, bornes(&e, today), today).map_err(AppError::Validation)?;
     if valid.debut != s.debut_local() {
-        let occ = occupations_autour(&mut tx, &e, &[valid.debut], Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
+        let occ =
+            occupations_autour(&mut tx, &e, &[valid.debut], Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
         let mut errors = FieldErrors::new();
         // A held session happened today or before: never offer a slot after today.
         refuser_si_occupe(&mut errors, "heure", "Heure de la séance", valid.debut, duree, &occ, |d| d <= today);
@@ -138,7 +139,7 @@ async fn report(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<CompteRendu>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
     exiger(Etape::Seances, &f)?;
@@ -164,17 +165,16 @@ async fn report(
 
 /// The next slot after the parcours' last session, at its rhythm (skipping holidays and busy
 /// times), or why there is none.
-async fn proposer_remplacement(
-    conn: &mut SqliteConnection,
-    e: &Entete,
-) -> AppResult<PropositionRemplacement> {
+async fn proposer_remplacement(conn: &mut SqliteConnection, e: &Entete) -> AppResult<PropositionRemplacement> {
     let (frequence, duree, _) = etapes::planning(conn, e.id).await?.ok_or_else(|| {
         AppError::Conflict("Établissez d'abord le planning des séances (étape 4 « Planning »).".into())
     })?;
     let toutes = seances::of_parcours(conn, e.id).await?;
-    let derniere = toutes.iter().map(|s| s.debut_local()).max().ok_or_else(|| {
-        AppError::Conflict("Ce parcours n'a pas encore de séance.".into())
-    })?;
+    let derniere = toutes
+        .iter()
+        .map(|s| s.debut_local())
+        .max()
+        .ok_or_else(|| AppError::Conflict("Ce parcours n'a pas encore de séance.".into()))?;
     let pas = match frequence {
         Frequence::Quotidien => 1,
         Frequence::Hebdomadaire => 7,
@@ -223,7 +223,7 @@ async fn absence(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AbsenceRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
     exiger(Etape::Seances, &f)?;
@@ -248,7 +248,14 @@ async fn absence(
     if let Some(p) = &remplacement {
         let id = seances::insert(
             &mut tx,
-            &Nouvelle { parcours_id: e.id, conseiller_id: e.conseiller_id, debut: p.debut, duree_minutes: s.duree_minutes(), type_lieu: &s.type_lieu, remplace: Some(s.id) },
+            &Nouvelle {
+                parcours_id: e.id,
+                conseiller_id: e.conseiller_id,
+                debut: p.debut,
+                duree_minutes: s.duree_minutes(),
+                type_lieu: &s.type_lieu,
+                remplace: Some(s.id),
+            },
             now,
         )
         .await?;
@@ -277,10 +284,10 @@ async fn verifier_date(
     req: &DateHeure,
     duree: u32,
     sauf: Sauf,
+    aujourdhui: chrono::NaiveDate,
 ) -> AppResult<chrono::NaiveDateTime> {
-    let debut = valider_date_heure(&req.date, &req.heure, duree, bornes(e), "Nouvelle date").map_err(|(partie, m)| {
-        AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m)
-    })?;
+    let debut = valider_date_heure(&req.date, &req.heure, duree, bornes(e, aujourdhui), "Nouvelle date")
+        .map_err(|(partie, m)| AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m))?;
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
     refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |d| {
@@ -298,12 +305,20 @@ async fn move_session(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
     exiger(Etape::Seances, &f)?;
     doit_etre(&s, StatutSeance::Prevue)?;
-    let debut = verifier_date(&mut tx, &e, &req, s.duree_minutes(), Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
+    let debut = verifier_date(
+        &mut tx,
+        &e,
+        &req,
+        s.duree_minutes(),
+        Sauf { parcours_id: None, seance_id: Some(s.id) },
+        state.clock.today(),
+    )
+    .await?;
     seances::set_dates(&mut tx, s.id, debut, s.duree_minutes(), &s.type_lieu, now).await?;
     audit::record(
         &mut tx,
@@ -329,7 +344,7 @@ async fn add(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (e, f) = ouvrir(&mut tx, &user, id).await?;
     exiger(Etape::Seances, &f)?;
@@ -342,14 +357,31 @@ async fn add(
         )));
     }
     let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let debut = verifier_date(&mut tx, &e, &req, duree, Sauf::default()).await?;
+    let debut = verifier_date(&mut tx, &e, &req, duree, Sauf::default(), state.clock.today()).await?;
     let sid = seances::insert(
         &mut tx,
-        &Nouvelle { parcours_id: id, conseiller_id: e.conseiller_id, debut, duree_minutes: duree, type_lieu: &type_lieu, remplace: None },
+        &Nouvelle {
+            parcours_id: id,
+            conseiller_id: e.conseiller_id,
+            debut,
+            duree_minutes: duree,
+            type_lieu: &type_lieu,
+            remplace: None,
+        },
         now,
     )
     .await?;
-    audit::record(&mut tx, now, Some(user.id), "seance", sid, "ajoutee", None::<&()>, Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": id }))).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Some(user.id),
+        "seance",
+        sid,
+        "ajoutee",
+        None::<&()>,
+        Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": id })),
+    )
+    .await?;
     dossier::touch(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(Json(json!({ "seance_id": sid })))
@@ -361,7 +393,7 @@ async fn cancel_validation(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AnnulationRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
     exiger(Etape::Seances, &f)?;
@@ -413,7 +445,11 @@ async fn calendar(
                 (Some(k), None) => format!("Carnet – séance {k}/{n} avec {prenom}"),
                 (None, _) => format!("Carnet – séance avec {prenom} ({})", s.statut.libelle().to_lowercase()),
             };
-            let lieu = format!("{} ({})", d.structure, coop::label(coop::TYPE_LIEU, &s.type_lieu).unwrap_or("lieu à préciser"));
+            let lieu = format!(
+                "{} ({})",
+                d.structure,
+                coop::label(coop::TYPE_LIEU, &s.type_lieu).unwrap_or("lieu à préciser")
+            );
             let mut description = vec![format!("Parcours Pass numérique de {prenom}, carnet n° {}.", d.carnet.numero)];
             if let Some(t) = &s.theme {
                 if !t.competences.is_empty() {
@@ -436,7 +472,7 @@ async fn calendar(
             }
         })
         .collect();
-    let body = ics::calendrier(&format!("Parcours de {prenom}"), &evenements, Utc::now());
+    let body = ics::calendrier(&format!("Parcours de {prenom}"), &evenements, state.clock.now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),

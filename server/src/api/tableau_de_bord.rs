@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use carnet_domain::api::Role;
-use carnet_domain::paris;
 use carnet_domain::parcours::TableauDeBord;
-use chrono::{Duration, NaiveTime, Utc};
+use carnet_domain::paris;
+use chrono::{Duration, NaiveTime};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/tableau-de-bord", get(dashboard))
@@ -20,13 +20,14 @@ pub fn router() -> Router<AppState> {
 
 async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<TableauDeBord>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = paris::today(now);
     let minuit = |d: chrono::NaiveDate| paris::to_utc(d.and_time(NaiveTime::MIN));
     let demain = today + Duration::days(1);
     let mut conn = state.db.acquire().await?;
     let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50).await?;
-    let prochaines_seances = seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
+    let prochaines_seances =
+        seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
     let conseiller = if user.role == Role::Coordinateur { None } else { Some(user.id) };
     let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50).await?;
     // The journal below takes its own connections from the pool: holding this one meanwhile let

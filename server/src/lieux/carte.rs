@@ -51,7 +51,14 @@ pub fn carte(ix: &Index, matches: &[usize], vue: &Vue) -> CarteReponse {
         }
     }
     let zone = |code: &str, nom: &str, (n, pass): (u32, u32), centre: Option<&(f32, f32)>| {
-        centre.map(|(lat, lon)| ZoneCarte { code: code.to_string(), nom: nom.to_string(), lat: *lat, lon: *lon, n, pass })
+        centre.map(|(lat, lon)| ZoneCarte {
+            code: code.to_string(),
+            nom: nom.to_string(),
+            lat: *lat,
+            lon: *lon,
+            n,
+            pass,
+        })
     };
     let mut outre: Vec<ZoneCarte> = par_dep
         .iter()
@@ -90,7 +97,9 @@ pub fn carte(ix: &Index, matches: &[usize], vue: &Vue) -> CarteReponse {
         rep.zones = par_dep
             .iter()
             .filter(|(d, _)| !outre_mer(d))
-            .filter_map(|(d, c)| zone(d, territoires::nom_departement(d).unwrap_or(d), *c, ix.centres.departements.get(*d)))
+            .filter_map(|(d, c)| {
+                zone(d, territoires::nom_departement(d).unwrap_or(d), *c, ix.centres.departements.get(*d))
+            })
             .collect();
     } else if vue.zoom >= ZOOM_POINTS && visibles.len() <= POINTS_MAX {
         rep.niveau = "points".into();

@@ -111,7 +111,11 @@ pub async fn csv(db: &Db, n: usize, seed: u64, part_pass: f64) -> sqlx::Result<S
             date_maj: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
             services: {
                 let s = pick(&mut rng, V1_SERVICES.valeurs, 0.3, 4);
-                if s.is_empty() { vec![V1_SERVICES.valeurs[1].to_string()] } else { s }
+                if s.is_empty() {
+                    vec![V1_SERVICES.valeurs[1].to_string()]
+                } else {
+                    s
+                }
             },
             publics_specifiquement_adresses: pick(&mut rng, V1_PUBLICS.valeurs, 0.1, 2),
             prise_en_charge_specifique: Vec::new(),

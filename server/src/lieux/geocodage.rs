@@ -144,7 +144,11 @@ mod tests {
     #[test]
     fn builds_the_query() {
         let b = Ban::new("https://data.geopf.fr/geocodage/");
-        let url = b.url(&Adresse { adresse: "25 rue Pierre Loti", code_postal: "29200", commune: "Brest", code_insee: None });
-        assert_eq!(url, "https://data.geopf.fr/geocodage/search?q=25%20rue%20Pierre%20Loti%2029200%20Brest&limit=1&postcode=29200");
+        let url =
+            b.url(&Adresse { adresse: "25 rue Pierre Loti", code_postal: "29200", commune: "Brest", code_insee: None });
+        assert_eq!(
+            url,
+            "https://data.geopf.fr/geocodage/search?q=25%20rue%20Pierre%20Loti%2029200%20Brest&limit=1&postcode=29200"
+        );
     }
 }

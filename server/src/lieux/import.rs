@@ -29,6 +29,8 @@ pub struct Options {
     pub geocodeur: Option<Arc<dyn Geocodeur>>,
     /// Called after each chunk (the command line draws its progress bar with it).
     pub progres: Option<Box<dyn Fn(&store::Progression) + Send + Sync>>,
+    /// The time the import is dated with.
+    pub clock: crate::Clock,
 }
 
 /// What we know of the official communes, to fill in a missing INSEE code and place venues.
@@ -77,13 +79,22 @@ pub async fn executer(db: &Db, import_id: i64, bytes: Vec<u8>, opts: Options) ->
         Err(Echec::Fichier(m)) => ("echoue", Some(m), Rapport::default()),
         Err(Echec::Interne(e)) => {
             tracing::error!(error = ?e, import_id, "import de lieux");
-            ("echoue", Some("Erreur interne pendant l'import : les lots déjà écrits sont enregistrés, relancez l'import.".to_string()), Rapport::default())
+            (
+                "echoue",
+                Some(
+                    "Erreur interne pendant l'import : les lots déjà écrits sont enregistrés, relancez l'import."
+                        .to_string(),
+                ),
+                Rapport::default(),
+            )
         }
     };
     let duree_ms = started.elapsed().as_millis() as u64;
     let json = serde_json::to_string(&json!({ "rejets": rapport.rejets, "avertissements": rapport.avertissements }))
         .unwrap_or_default();
-    if let Err(e) = store::finish_import(db, import_id, etat, &json, erreur.as_deref(), duree_ms, Utc::now()).await {
+    if let Err(e) =
+        store::finish_import(db, import_id, etat, &json, erreur.as_deref(), duree_ms, opts.clock.now()).await
+    {
         tracing::error!(error = ?e, import_id, "fin d'import");
     }
     // Build the map index now rather than on the next visitor's request.
@@ -144,7 +155,7 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
     let mut existing = store::existing_keys(db).await?;
     let mut vus: HashMap<(String, String), u32> = HashMap::new();
     let version = fichier.version;
-    let now = Utc::now();
+    let now = opts.clock.now();
     let mut pass_changes = 0u32;
 
     let lignes = Arc::new(fichier.lignes);
@@ -152,13 +163,14 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
         let end = (start + LOT).min(lignes.len());
         let chunk = lignes.clone();
         // Checking (opening hours parsing included) is CPU work: off the async threads.
-        let checked: Vec<(u32, String, Result<LieuImporte, Vec<ErreurChamp>>)> = tokio::task::spawn_blocking(move || {
-            chunk[start..end]
-                .iter()
-                .map(|l| (l.ligne, l.valeurs.get("id").cloned().unwrap_or_default(), domain::valider(l, version)))
-                .collect()
-        })
-        .await?;
+        let checked: Vec<(u32, String, Result<LieuImporte, Vec<ErreurChamp>>)> =
+            tokio::task::spawn_blocking(move || {
+                chunk[start..end]
+                    .iter()
+                    .map(|l| (l.ligne, l.valeurs.get("id").cloned().unwrap_or_default(), domain::valider(l, version)))
+                    .collect()
+            })
+            .await?;
 
         // Keep the good ones, placed and checked against the territory and earlier lines.
         let mut bons = Vec::new();
@@ -198,7 +210,10 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
                     &li.lieu.id,
                     ErreurChamp {
                         champ: "id".into(),
-                        message: format!("Identifiant (id) : « {} » figure déjà ligne {first} (même source).", li.lieu.id),
+                        message: format!(
+                            "Identifiant (id) : « {} » figure déjà ligne {first} (même source).",
+                            li.lieu.id
+                        ),
                     },
                 ));
                 continue;
@@ -229,7 +244,8 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
                 Some((_, old)) if *old == emp => p.inchanges += 1,
                 Some((id, _)) => {
                     let id = *id;
-                    store::update_standard(&mut tx, id, &lieu, li.cle_ban.as_deref(), &departement, &pos, &emp, now).await?;
+                    store::update_standard(&mut tx, id, &lieu, li.cle_ban.as_deref(), &departement, &pos, &emp, now)
+                        .await?;
                     if let Some(pass) = &li.pass {
                         if apply_file_pass(&mut tx, id, pass, opts.user_id, import_id, now).await? {
                             pass_changes += 1;
@@ -240,7 +256,8 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
                 }
                 None => {
                     let pass = li.pass.clone().unwrap_or_default();
-                    let id = store::insert(&mut tx, &lieu, li.cle_ban.as_deref(), &departement, &pos, &pass, &emp, now).await?;
+                    let id = store::insert(&mut tx, &lieu, li.cle_ban.as_deref(), &departement, &pos, &pass, &emp, now)
+                        .await?;
                     if pass.accepte {
                         pass_changes += 1;
                         audit::record(
@@ -272,7 +289,7 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
     let mut tx = begin_write(db).await?;
     audit::record(
         &mut tx,
-        Utc::now(),
+        opts.clock.now(),
         opts.user_id,
         "lieux_import",
         import_id,
@@ -309,12 +326,26 @@ async fn apply_file_pass(
         return Ok(false);
     }
     store::set_pass(conn, id, &after, now).await?;
-    audit::record(conn, now, user_id, "lieu", id, "pass_importe", Some(&before), Some(&json!({ "pass": after, "import_id": import_id })))
-        .await?;
+    audit::record(
+        conn,
+        now,
+        user_id,
+        "lieu",
+        id,
+        "pass_importe",
+        Some(&before),
+        Some(&json!({ "pass": after, "import_id": import_id })),
+    )
+    .await?;
     Ok(true)
 }
 
-fn position(li: &LieuImporte, code_insee: Option<&str>, geocodeur: Option<&dyn Geocodeur>, communes: &Communes) -> store::Position {
+fn position(
+    li: &LieuImporte,
+    code_insee: Option<&str>,
+    geocodeur: Option<&dyn Geocodeur>,
+    communes: &Communes,
+) -> store::Position {
     let l = &li.lieu;
     if let (Some(la), Some(lo)) = (l.latitude, l.longitude) {
         return store::Position { latitude: Some(la), longitude: Some(lo), geocodage: "fichier" };
@@ -322,7 +353,13 @@ fn position(li: &LieuImporte, code_insee: Option<&str>, geocodeur: Option<&dyn G
     if let Some(g) = geocodeur {
         let a = Adresse { adresse: &l.adresse, code_postal: &l.code_postal, commune: &l.commune, code_insee };
         match g.geocode(&a) {
-            Ok(Some(p)) => return store::Position { latitude: Some(p.latitude), longitude: Some(p.longitude), geocodage: "adresse" },
+            Ok(Some(p)) => {
+                return store::Position {
+                    latitude: Some(p.latitude),
+                    longitude: Some(p.longitude),
+                    geocodage: "adresse",
+                }
+            }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "géocodage"),
         }

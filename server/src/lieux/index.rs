@@ -138,8 +138,9 @@ impl Index {
                 return v.clone();
             }
         }
-        let v: Arc<Vec<bool>> =
-            Arc::new(self.entrees.iter().map(|e| e.horaires.as_ref().map(|h| h.ouvert(minute)).unwrap_or(false)).collect());
+        let v: Arc<Vec<bool>> = Arc::new(
+            self.entrees.iter().map(|e| e.horaires.as_ref().map(|h| h.ouvert(minute)).unwrap_or(false)).collect(),
+        );
         *cache = Some((minute, v.clone()));
         v
     }

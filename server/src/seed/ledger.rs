@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::store::ledger::orgs;
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 pub const OPERATEUR: &str = "Opérateur Pass numérique (démonstration)";
 pub const COMMANDITAIRE: &str = "Brest métropole";
@@ -25,17 +25,25 @@ const AUTRES_STRUCTURES: &[(&str, &str, bool)] = &[
     ("Maison France Services de Lannion", "22113", true),
 ];
 
-pub async fn seed(db: &Db, structure_id: i64, password: &str) -> anyhow::Result<()> {
-    let now = Utc::now();
+pub async fn seed(db: &Db, structure_id: i64, password: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
     let hash = hash_password(password)?;
     let operateur_id = orgs::create_operateur(db, OPERATEUR, now).await?;
     let commanditaire_id = orgs::create_commanditaire(db, COMMANDITAIRE, now).await?;
-    let user = |email, prenom, nom, role, structure_id| NewUser { email, password_hash: &hash, prenom, nom, role, structure_id };
+    let user = |email, prenom, nom, role, structure_id| NewUser {
+        email,
+        password_hash: &hash,
+        prenom,
+        nom,
+        role,
+        structure_id,
+    };
     let op = users::create_user(db, &user(OPERATEUR_EMAIL, "Morgane", "Le Bihan", Role::Operateur, None), now).await?;
     orgs::set_user_organisation(db, op, None, Some(operateur_id)).await?;
-    let cm = users::create_user(db, &user(COMMANDITAIRE_EMAIL, "Yves", "Kerjean", Role::Commanditaire, None), now).await?;
+    let cm =
+        users::create_user(db, &user(COMMANDITAIRE_EMAIL, "Yves", "Kerjean", Role::Commanditaire, None), now).await?;
     orgs::set_user_organisation(db, cm, Some(commanditaire_id), None).await?;
-    users::create_user(db, &user(COORDINATEUR_EMAIL, "Nadia", "Guéguen", Role::Coordinateur, Some(structure_id)), now).await?;
+    users::create_user(db, &user(COORDINATEUR_EMAIL, "Nadia", "Guéguen", Role::Coordinateur, Some(structure_id)), now)
+        .await?;
 
     let mut conn = db.acquire().await?;
     orgs::set_agrement(&mut conn, structure_id, operateur_id, true, Some("Démonstration"), op, now).await?;

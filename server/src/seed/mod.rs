@@ -9,7 +9,7 @@ use crate::auth::hash_password;
 use crate::db::Db;
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 pub mod lieux;
 
@@ -19,12 +19,11 @@ pub const DEMO_PASSWORD: &str = "carnet-demo";
 
 /// Seeds the demo structure and conseillère if the database has no structure yet.
 /// Returns whether anything was written.
-pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
+pub async fn seed_demo_if_new(db: &Db, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM structures").fetch_one(db).await?;
     if count > 0 {
         return Ok(false);
     }
-    let now = Utc::now();
     // Brest (29019), where the real Médiathèque des Capucins is.
     let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
     let hash = hash_password(DEMO_PASSWORD)?;
@@ -42,12 +41,12 @@ pub async fn seed_demo_if_new(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     // Each feature adds its demo data here, in its own module of `seed/`.
-    comptes::seed(db, structure_id).await?;
+    comptes::seed(db, structure_id, now).await?;
     let mut tx = crate::db::begin_write(db).await?;
     parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
     tx.commit().await?;
     lieux::seed(db, structure_id, user_id, now).await?;
-    ledger::seed(db, structure_id, DEMO_PASSWORD).await?;
+    ledger::seed(db, structure_id, DEMO_PASSWORD, now).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

@@ -5,13 +5,13 @@
 use crate::store::{audit, dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
 use carnet_domain::intake::ValidIntake;
-use carnet_domain::paris;
 use carnet_domain::parcours::bilan::ValidBilan;
 use carnet_domain::parcours::competences::Niveau;
 use carnet_domain::parcours::diagnostic::{ResultatExterne, ValidDiagnostic};
 use carnet_domain::parcours::objectifs::{PackView, ThemeSaisi, ValidObjectifs};
 use carnet_domain::parcours::planning::{generer, jour_possible, Frequence};
 use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
+use carnet_domain::paris;
 use carnet_domain::pass_etat::ConditionsValidation;
 use carnet_domain::PassCode;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
@@ -88,7 +88,8 @@ pub async fn creer(
     };
     let created = parcours::create_from_intake(conn, &intake, structure_id, user_id, t0).await?;
     let id = created.parcours_id;
-    let (carnet_id,): (i64,) = sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let (carnet_id,): (i64,) =
+        sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
 
     let diag = |niveaux: &[(&str, Niveau)], obs: &str, resultats: Vec<ResultatExterne>| ValidDiagnostic {
         niveaux: niveaux.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
@@ -96,9 +97,20 @@ pub async fn creer(
         observations: obs.to_string(),
         pack: Some(m.pack.to_string()),
     };
-    let initial = diag(&m.initial, m.observations, vec![ResultatExterne { outil: "ABC Diag".into(), score: "31 %".into() }]);
+    let initial =
+        diag(&m.initial, m.observations, vec![ResultatExterne { outil: "ABC Diag".into(), score: "31 %".into() }]);
     etapes::save_diagnostic(conn, id, "initial", &initial, user_id, t0).await?;
-    audit::record(conn, t0, Some(user_id), "parcours", id, "diagnostic_initial", None::<&()>, Some(&json!({ "demo": true }))).await?;
+    audit::record(
+        conn,
+        t0,
+        Some(user_id),
+        "parcours",
+        id,
+        "diagnostic_initial",
+        None::<&()>,
+        Some(&json!({ "demo": true })),
+    )
+    .await?;
 
     let objectifs = ValidObjectifs {
         pack: m.pack.to_string(),
@@ -111,7 +123,8 @@ pub async fn creer(
     };
     let pack_id = packs::id_of(conn, m.pack).await?.context("pack")?;
     etapes::save_objectifs(conn, id, pack_id, &objectifs).await?;
-    audit::record(conn, t0, Some(user_id), "parcours", id, "objectifs", None::<&()>, Some(&json!({ "pack": m.pack }))).await?;
+    audit::record(conn, t0, Some(user_id), "parcours", id, "objectifs", None::<&()>, Some(&json!({ "pack": m.pack })))
+        .await?;
 
     // The schedule: the intake, then the rhythm from a week later at 14h00.
     let pas = match m.frequence {
@@ -121,14 +134,33 @@ pub async fn creer(
     };
     let premiere = (m.accueil.date() + Duration::days(pas)).and_time(NaiveTime::from_hms_opt(14, 0, 0).expect("time"));
     let mut dates = vec![m.accueil];
-    dates.extend(generer(m.frequence, premiere, m.nb_passes as usize - 1, m.duree_minutes, &[]).into_iter().map(|s| s.debut));
+    dates.extend(
+        generer(m.frequence, premiere, m.nb_passes as usize - 1, m.duree_minutes, &[]).into_iter().map(|s| s.debut),
+    );
     etapes::save_planning(conn, id, m.frequence, m.duree_minutes, "lieu_activite", t0).await?;
     let mut ids = Vec::new();
     for d in &dates {
-        let nouvelle = seances::Nouvelle { parcours_id: id, conseiller_id: user_id, debut: *d, duree_minutes: m.duree_minutes, type_lieu: "lieu_activite", remplace: None };
+        let nouvelle = seances::Nouvelle {
+            parcours_id: id,
+            conseiller_id: user_id,
+            debut: *d,
+            duree_minutes: m.duree_minutes,
+            type_lieu: "lieu_activite",
+            remplace: None,
+        };
         ids.push(seances::insert(conn, &nouvelle, t0).await?);
     }
-    audit::record(conn, t0, Some(user_id), "parcours", id, "planning", None::<&()>, Some(&json!({ "frequence": m.frequence.code() }))).await?;
+    audit::record(
+        conn,
+        t0,
+        Some(user_id),
+        "parcours",
+        id,
+        "planning",
+        None::<&()>,
+        Some(&json!({ "frequence": m.frequence.code() })),
+    )
+    .await?;
 
     // An absence, replaced after the last session.
     if let Some(k) = m.absence {
@@ -140,9 +172,26 @@ pub async fn creer(
             jour += Duration::days(1);
         }
         let debut = jour.and_time(dates[1].time());
-        let nouvelle = seances::Nouvelle { parcours_id: id, conseiller_id: user_id, debut, duree_minutes: m.duree_minutes, type_lieu: "lieu_activite", remplace: Some(ids[k]) };
+        let nouvelle = seances::Nouvelle {
+            parcours_id: id,
+            conseiller_id: user_id,
+            debut,
+            duree_minutes: m.duree_minutes,
+            type_lieu: "lieu_activite",
+            remplace: Some(ids[k]),
+        };
         let rid = seances::insert(conn, &nouvelle, when).await?;
-        audit::record(conn, when, Some(user_id), "seance", ids[k], "absente_excusee", None::<&()>, Some(&json!({ "remplacee_par": rid }))).await?;
+        audit::record(
+            conn,
+            when,
+            Some(user_id),
+            "seance",
+            ids[k],
+            "absente_excusee",
+            None::<&()>,
+            Some(&json!({ "remplacee_par": rid })),
+        )
+        .await?;
         ids.remove(k);
         dates.remove(k);
         ids.push(rid);
@@ -165,25 +214,62 @@ pub async fn creer(
             duree_minutes: m.duree_minutes,
             materiel: vec![if k % 2 == 0 { "ordinateur" } else { "telephone" }.to_string()],
             autonomie: Some(if k < 2 { "entierement_accompagne" } else { "partiellement_autonome" }.to_string()),
-            notes: if k == 0 { "Accueil, diagnostic et présentation du parcours.".into() } else { format!("Séance « {} » faite.", theme.titre) },
+            notes: if k == 0 {
+                "Accueil, diagnostic et présentation du parcours.".into()
+            } else {
+                format!("Séance « {} » faite.", theme.titre)
+            },
         };
         seances::set_compte_rendu(conn, *sid, Some(&cr), when).await?;
-        audit::record(conn, when, Some(user_id), "seance", *sid, "tenue", None::<&()>, Some(&json!({ "parcours_id": id }))).await?;
+        audit::record(
+            conn,
+            when,
+            Some(user_id),
+            "seance",
+            *sid,
+            "tenue",
+            None::<&()>,
+            Some(&json!({ "parcours_id": id })),
+        )
+        .await?;
     }
 
     if let Some((finaux, orientation, recommandations)) = &m.bilan {
         let fin = at(*dates.last().expect("sessions")) + Duration::minutes(m.duree_minutes as i64);
-        let final_ = diag(finaux, "Beaucoup plus à l'aise, pose les bonnes questions.", vec![ResultatExterne { outil: "ABC Diag".into(), score: "68 %".into() }]);
+        let final_ = diag(
+            finaux,
+            "Beaucoup plus à l'aise, pose les bonnes questions.",
+            vec![ResultatExterne { outil: "ABC Diag".into(), score: "68 %".into() }],
+        );
         etapes::save_diagnostic(conn, id, "final", &final_, user_id, fin).await?;
         let atteints = objectifs
             .objectifs
             .iter()
-            .map(|(c, cible)| (c.clone(), carnet_domain::parcours::diagnostic::objectif_atteint(*cible, final_.niveaux.get(c).copied())))
+            .map(|(c, cible)| {
+                (
+                    c.clone(),
+                    carnet_domain::parcours::diagnostic::objectif_atteint(*cible, final_.niveaux.get(c).copied()),
+                )
+            })
             .collect();
-        let b = ValidBilan { objectifs_atteints: atteints, orientation: Some(orientation.to_string()), recommandations: recommandations.to_string() };
+        let b = ValidBilan {
+            objectifs_atteints: atteints,
+            orientation: Some(orientation.to_string()),
+            recommandations: recommandations.to_string(),
+        };
         etapes::save_bilan(conn, id, &b, user_id, fin).await?;
         etapes::close(conn, id, fin).await?;
-        audit::record(conn, fin, Some(user_id), "parcours", id, "cloture", None::<&()>, Some(&json!({ "etat": "termine" }))).await?;
+        audit::record(
+            conn,
+            fin,
+            Some(user_id),
+            "parcours",
+            id,
+            "cloture",
+            None::<&()>,
+            Some(&json!({ "etat": "termine" })),
+        )
+        .await?;
     } else {
         dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).last().expect("sessions"))).await?;
     }
@@ -218,7 +304,12 @@ pub fn jour_ouvre_apres(mut d: NaiveDate) -> NaiveDate {
     d
 }
 
-pub async fn seed_demo(conn: &mut SqliteConnection, structure_id: i64, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn seed_demo(
+    conn: &mut SqliteConnection,
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     use Niveau::*;
     let packs = packs::list(conn).await?;
     let mut rng = rand::thread_rng();

@@ -148,9 +148,18 @@ pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(conn, now, Some(n.user_id), "candidat", id, "signale", None::<&()>, Some(&json!({
-        "nom": c.nom, "commune_insee": c.commune_insee, "departement": n.departement, "lieu_id": c.lieu_id,
-    })))
+    audit::record(
+        conn,
+        now,
+        Some(n.user_id),
+        "candidat",
+        id,
+        "signale",
+        None::<&()>,
+        Some(&json!({
+            "nom": c.nom, "commune_insee": c.commune_insee, "departement": n.departement, "lieu_id": c.lieu_id,
+        })),
+    )
     .await?;
     Ok(id)
 }
@@ -172,7 +181,8 @@ pub async fn etapes(db: &Db, id: i64) -> sqlx::Result<Vec<EtapeCandidat>> {
 
 /// The current status, read inside the write transaction (two hubs moving the same candidate).
 pub async fn statut_for_update(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT statut FROM candidats WHERE id = $1").bind(id).fetch_optional(conn).await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT statut FROM candidats WHERE id = $1").bind(id).fetch_optional(conn).await?;
     Ok(row.map(|(s,)| s))
 }
 
@@ -186,14 +196,16 @@ pub async fn transition(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     let from = c.statut.clone();
-    let r = sqlx::query("UPDATE candidats SET statut = $2, pivot = COALESCE($3, pivot), updated_at = $4 WHERE id = $1 AND statut = $5")
-        .bind(c.id)
-        .bind(t.vers.code())
-        .bind(&t.pivot)
-        .bind(now)
-        .bind(&from)
-        .execute(&mut *conn)
-        .await?;
+    let r = sqlx::query(
+        "UPDATE candidats SET statut = $2, pivot = COALESCE($3, pivot), updated_at = $4 WHERE id = $1 AND statut = $5",
+    )
+    .bind(c.id)
+    .bind(t.vers.code())
+    .bind(&t.pivot)
+    .bind(now)
+    .bind(&from)
+    .execute(&mut *conn)
+    .await?;
     if r.rows_affected() != 1 {
         return Err(sqlx::Error::RowNotFound);
     }
@@ -209,9 +221,18 @@ pub async fn transition(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(conn, now, Some(user_id), "candidat", c.id, t.vers.code(), Some(&json!({ "statut": from })), Some(&json!({
-        "statut": t.vers.code(), "date": t.date, "note": t.note,
-    })))
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "candidat",
+        c.id,
+        t.vers.code(),
+        Some(&json!({ "statut": from })),
+        Some(&json!({
+            "statut": t.vers.code(), "date": t.date, "note": t.note,
+        })),
+    )
     .await?;
     if t.vers != StatutCandidat::Agree {
         return Ok(None);
@@ -264,7 +285,11 @@ pub async fn transition(
             let pass = PassNumerique { accepte: true, operateur: None };
             let emp = lieux::empreinte(&lieu, None);
             let id = lieux::insert(conn, &lieu, None, &c.departement, &pos, &pass, &emp, now).await?;
-            sqlx::query("UPDATE candidats SET lieu_id = $2 WHERE id = $1").bind(c.id).bind(id).execute(&mut *conn).await?;
+            sqlx::query("UPDATE candidats SET lieu_id = $2 WHERE id = $1")
+                .bind(c.id)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
             id
         }
     };
@@ -276,9 +301,18 @@ pub async fn transition(
         agree_le: Some(t.date),
     };
     lieux::set_pass(conn, lieu_id, &after, now).await?;
-    audit::record(conn, now, Some(user_id), "lieu", lieu_id, "agree", before.as_ref(), Some(&json!({
-        "pass": after, "candidat_id": c.id,
-    })))
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "lieu",
+        lieu_id,
+        "agree",
+        before.as_ref(),
+        Some(&json!({
+            "pass": after, "candidat_id": c.id,
+        })),
+    )
     .await?;
     lieux::bump_version(conn).await?;
     Ok(Some(lieu_id))

@@ -63,12 +63,7 @@ impl From<CommuneRow> for Commune {
             code_insee: r.code_insee,
             nom: r.nom,
             departement: r.departement,
-            codes_postaux: r
-                .codes_postaux
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect(),
+            codes_postaux: r.codes_postaux.split(',').filter(|c| !c.is_empty()).map(String::from).collect(),
         }
     }
 }
@@ -115,11 +110,10 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commun
 /// Takes the pool or a transaction's connection (a handler holding a write transaction must not
 /// wait for a second pool connection: under load that is a deadlock until the busy timeout).
 pub async fn get<'e>(db: impl sqlx::SqliteExecutor<'e>, code_insee: &str) -> sqlx::Result<Option<Commune>> {
-    let row: Option<CommuneRow> = sqlx::query_as(
-        "SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1",
-    )
-    .bind(code_insee)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<CommuneRow> =
+        sqlx::query_as("SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1")
+            .bind(code_insee)
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(Commune::from))
 }

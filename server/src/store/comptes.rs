@@ -106,7 +106,12 @@ pub async fn revoke_sessions(conn: &mut SqliteConnection, user_id: i64) -> sqlx:
 }
 
 /// A session inside a transaction (the one kept after a password change).
-pub async fn create_session(conn: &mut SqliteConnection, token_hash: &str, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn create_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
         .bind(token_hash)
         .bind(user_id)
@@ -117,11 +122,7 @@ pub async fn create_session(conn: &mut SqliteConnection, token_hash: &str, user_
 }
 
 pub async fn set_active(conn: &mut SqliteConnection, user_id: i64, active: bool) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(active)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(user_id).bind(active).execute(conn).await?;
     Ok(())
 }
 
@@ -135,11 +136,7 @@ pub async fn purge_tokens(db: &Db, before: DateTime<Utc>) -> sqlx::Result<u64> {
 }
 
 pub async fn record_login(db: &Db, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(now)
-        .execute(db)
-        .await?;
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1").bind(user_id).bind(now).execute(db).await?;
     Ok(())
 }
 
@@ -196,39 +193,31 @@ pub async fn list(db: &Db, structure_id: Option<i64>) -> sqlx::Result<Vec<Compte
                 .fetch_all(db)
                 .await?
         }
-        None => {
-            sqlx::query_as(&format!("{COMPTE_SELECT} ORDER BY s.nom, u.nom, u.prenom, u.id"))
-                .fetch_all(db)
-                .await?
-        }
+        None => sqlx::query_as(&format!("{COMPTE_SELECT} ORDER BY s.nom, u.nom, u.prenom, u.id")).fetch_all(db).await?,
     };
     Ok(rows.into_iter().map(CompteView::from).collect())
 }
 
 /// One account, if it is in `structure_id` (or anywhere when `None`).
 pub async fn get(db: &Db, id: i64, structure_id: Option<i64>) -> sqlx::Result<Option<CompteView>> {
-    let row: Option<CompteRow> = sqlx::query_as(&format!(
-        "{COMPTE_SELECT} WHERE u.id = $1 AND ($2 IS NULL OR u.structure_id = $2)"
-    ))
-    .bind(id)
-    .bind(structure_id)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<CompteRow> =
+        sqlx::query_as(&format!("{COMPTE_SELECT} WHERE u.id = $1 AND ($2 IS NULL OR u.structure_id = $2)"))
+            .bind(id)
+            .bind(structure_id)
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(CompteView::from))
 }
 
 pub async fn structures(db: &Db) -> sqlx::Result<Vec<StructureRef>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, nom FROM structures ORDER BY nom, id")
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, nom FROM structures ORDER BY nom, id").fetch_all(db).await?;
     Ok(rows.into_iter().map(|(id, nom)| StructureRef { id, nom }).collect())
 }
 
 pub async fn structure_nom(db: &Db, id: i64) -> sqlx::Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(id).fetch_optional(db).await?;
     Ok(row.map(|r| r.0))
 }
 

@@ -5,8 +5,8 @@
 use crate::db::Db;
 use crate::store::audit;
 use carnet_domain::donnees::{
-    ConsentementEtat, ConsentementEvenement, Contacts, ExportTable, InformationDonnee, NouvelleNotice,
-    ValidConsentement, ValidInformation, Valeur, CONSENTEMENTS,
+    ConsentementEtat, ConsentementEvenement, Contacts, ExportTable, InformationDonnee, NouvelleNotice, Valeur,
+    ValidConsentement, ValidInformation, CONSENTEMENTS,
 };
 use carnet_domain::intake::ValidPersonne;
 use carnet_domain::text::normalise;
@@ -117,7 +117,12 @@ async fn append_consent(
     Ok(())
 }
 
-async fn set_contacts(conn: &mut SqliteConnection, beneficiaire_id: i64, c: &Contacts, now: DateTime<Utc>) -> sqlx::Result<()> {
+async fn set_contacts(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    c: &Contacts,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO beneficiaires_contacts (beneficiaire_id, telephone, email, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (beneficiaire_id) DO UPDATE SET telephone = excluded.telephone, email = excluded.email,
@@ -287,10 +292,11 @@ pub async fn last_activity(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option
         .enumerate()
         .map(|(i, s)| format!("(SELECT MAX({}) {}) AS a{i}", s.column, s.from_where))
         .collect();
-    let row: Option<SqliteRow> = sqlx::query(&format!("SELECT {} FROM beneficiaires b WHERE b.id = $1", columns.join(", ")))
-        .bind(beneficiaire_id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<SqliteRow> =
+        sqlx::query(&format!("SELECT {} FROM beneficiaires b WHERE b.id = $1", columns.join(", ")))
+            .bind(beneficiaire_id)
+            .fetch_optional(db)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let mut last: Option<DateTime<Utc>> = None;
     for i in 0..ACTIVITY.len() {
@@ -303,10 +309,8 @@ pub async fn last_activity(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option
 
 /// Beneficiaries not yet anonymised with no activity since `cutoff`.
 pub async fn expired(conn: &mut SqliteConnection, cutoff: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
-    let none_since: Vec<String> = ACTIVITY
-        .iter()
-        .map(|s| format!("NOT EXISTS (SELECT 1 {} AND {} >= $1)", s.from_where, s.column))
-        .collect();
+    let none_since: Vec<String> =
+        ACTIVITY.iter().map(|s| format!("NOT EXISTS (SELECT 1 {} AND {} >= $1)", s.from_where, s.column)).collect();
     let rows: Vec<(i64,)> = sqlx::query_as(&format!(
         "SELECT b.id FROM beneficiaires b WHERE b.anonymise_at IS NULL AND {} ORDER BY b.id",
         none_since.join(" AND ")

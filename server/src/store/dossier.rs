@@ -7,9 +7,7 @@ use carnet_domain::parcours::competences::Niveau;
 use carnet_domain::parcours::diagnostic::ResultatExterne;
 use carnet_domain::parcours::etapes::{etape_courante, Faits};
 use carnet_domain::parcours::planning::Frequence;
-use carnet_domain::parcours::{
-    BilanView, DiagnosticView, Dossier, ObjectifView, PackRef, PlanningView, ThemeView,
-};
+use carnet_domain::parcours::{BilanView, DiagnosticView, Dossier, ObjectifView, PackRef, PlanningView, ThemeView};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqliteConnection;
 
@@ -155,12 +153,11 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
         })
     };
 
-    let objectifs: Vec<(String, String, Option<bool>)> = sqlx::query_as(
-        "SELECT competence, niveau_cible, atteint FROM objectifs WHERE parcours_id = $1 ORDER BY rang",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let objectifs: Vec<(String, String, Option<bool>)> =
+        sqlx::query_as("SELECT competence, niveau_cible, atteint FROM objectifs WHERE parcours_id = $1 ORDER BY rang")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     let themes = themes(&mut conn, id).await?;
     let seances = seances::views(&mut conn, id, &themes).await?;
 
@@ -202,6 +199,11 @@ pub async fn themes(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<Th
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(rang, titre, th, co)| ThemeView { rang, titre, thematiques: split_list(&th), competences: split_list(&co) })
+        .map(|(rang, titre, th, co)| ThemeView {
+            rang,
+            titre,
+            thematiques: split_list(&th),
+            competences: split_list(&co),
+        })
         .collect())
 }

@@ -32,7 +32,11 @@ pub async fn revoke(conn: &mut SqliteConnection, parcours_id: i64, now: DateTime
 }
 
 /// Revokes every link of a person's parcours (anonymisation).
-pub async fn revoke_for_beneficiaire(conn: &mut SqliteConnection, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn revoke_for_beneficiaire(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     let r = sqlx::query(
         "UPDATE liens_personnels SET revoked_at = $2
          WHERE revoked_at IS NULL AND parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
@@ -72,7 +76,12 @@ pub async fn issue(conn: &mut SqliteConnection, parcours_id: i64, by: i64, now: 
     Ok(Emis { token, code })
 }
 
-async fn add_token(conn: &mut SqliteConnection, lien_id: i64, origine: &str, now: DateTime<Utc>) -> sqlx::Result<String> {
+async fn add_token(
+    conn: &mut SqliteConnection,
+    lien_id: i64,
+    origine: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<String> {
     let (token, hash) = new_token();
     sqlx::query("INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, $3, $4)")
         .bind(hash)
@@ -89,7 +98,11 @@ async fn add_token(conn: &mut SqliteConnection, lien_id: i64, origine: &str, now
 const JETONS_CODE_MAX: i64 = 10;
 
 /// The short code typed on the home page: a new token for its working link, or `None`.
-pub async fn exchange_code(conn: &mut SqliteConnection, code: &str, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
+pub async fn exchange_code(
+    conn: &mut SqliteConnection,
+    code: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<String>> {
     let found: Option<(i64,)> = sqlx::query_as(
         "SELECT l.id FROM liens_personnels l
          JOIN parcours p ON p.id = l.parcours_id
@@ -159,7 +172,12 @@ pub async fn agenda_consent(db: &Db, beneficiaire_id: i64) -> sqlx::Result<bool>
 
 /// « Je ne pourrai pas venir »: a planned session of this parcours starting after `now` becomes
 /// excused, marked as told by the person. False (nothing written) otherwise.
-pub async fn excuse(conn: &mut SqliteConnection, parcours_id: i64, seance_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn excuse(
+    conn: &mut SqliteConnection,
+    parcours_id: i64,
+    seance_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE seances SET statut = 'absente_excusee', sequence = sequence + 1, updated_at = $3,
                 prevenu_par_personne_at = $3

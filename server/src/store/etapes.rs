@@ -51,14 +51,16 @@ pub async fn save_diagnostic(
         .execute(&mut *conn)
         .await?;
     for (i, r) in d.resultats.iter().enumerate() {
-        sqlx::query("INSERT INTO diagnostic_resultats (parcours_id, moment, rang, outil, score) VALUES ($1, $2, $3, $4, $5)")
-            .bind(parcours_id)
-            .bind(moment)
-            .bind(i as i64 + 1)
-            .bind(&r.outil)
-            .bind(&r.score)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO diagnostic_resultats (parcours_id, moment, rang, outil, score) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(parcours_id)
+        .bind(moment)
+        .bind(i as i64 + 1)
+        .bind(&r.outil)
+        .bind(&r.score)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -82,7 +84,11 @@ pub async fn save_objectifs(
     pack_id: i64,
     o: &ValidObjectifs,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE parcours SET pack_id = $1 WHERE id = $2").bind(pack_id).bind(parcours_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE parcours SET pack_id = $1 WHERE id = $2")
+        .bind(pack_id)
+        .bind(parcours_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM objectifs WHERE parcours_id = $1").bind(parcours_id).execute(&mut *conn).await?;
     for (i, (competence, niveau)) in o.objectifs.iter().enumerate() {
         sqlx::query("INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible) VALUES ($1, $2, $3, $4)")
@@ -267,4 +273,3 @@ pub async fn suivis(
         })
         .collect())
 }
-

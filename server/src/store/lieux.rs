@@ -38,9 +38,8 @@ pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
 
 /// Every commune's point: code INSEE → (latitude, longitude).
 pub async fn commune_points(db: &Db) -> sqlx::Result<HashMap<String, (f64, f64)>> {
-    let rows: Vec<(String, f64, f64)> = sqlx::query_as("SELECT code_insee, latitude, longitude FROM communes_coords")
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<(String, f64, f64)> =
+        sqlx::query_as("SELECT code_insee, latitude, longitude FROM communes_coords").fetch_all(db).await?;
     Ok(rows.into_iter().map(|(c, la, lo)| (c, (la, lo))).collect())
 }
 
@@ -53,9 +52,7 @@ pub async fn commune_point(db: &Db, code: &str) -> sqlx::Result<Option<(f64, f64
 
 /// (code INSEE, département) of every commune, and the communes by postcode and name.
 pub async fn communes_departements(db: &Db) -> sqlx::Result<Vec<(String, String, String, String)>> {
-    sqlx::query_as("SELECT code_insee, departement, nom_normalise, codes_postaux FROM communes")
-        .fetch_all(db)
-        .await
+    sqlx::query_as("SELECT code_insee, departement, nom_normalise, codes_postaux FROM communes").fetch_all(db).await
 }
 
 // ------------------------------------------------------------------------ version

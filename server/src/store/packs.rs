@@ -78,7 +78,11 @@ pub async fn list(conn: &mut SqliteConnection) -> sqlx::Result<Vec<PackView>> {
                 .iter()
                 .filter(|c| c.pack_id == p.id)
                 .filter_map(|c| {
-                    Some(CibleModele { nb_passes: c.nb_passes, competence: c.competence.clone(), niveau: Niveau::parse(&c.niveau)? })
+                    Some(CibleModele {
+                        nb_passes: c.nb_passes,
+                        competence: c.competence.clone(),
+                        niveau: Niveau::parse(&c.niveau)?,
+                    })
                 })
                 .collect(),
             code: p.code,
@@ -90,9 +94,7 @@ pub async fn list(conn: &mut SqliteConnection) -> sqlx::Result<Vec<PackView>> {
 
 /// The id of an active pack by its code.
 pub async fn id_of(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM packs WHERE code = $1 AND actif = 1")
-        .bind(code)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM packs WHERE code = $1 AND actif = 1").bind(code).fetch_optional(conn).await?;
     Ok(row.map(|r| r.0))
 }

@@ -5,7 +5,9 @@
 
 use crate::error::AppResult;
 use crate::store::ledger::validation as ledger;
-use carnet_domain::pass_etat::{motif_refus, validable, ConditionsValidation, FaitsPass, PassEtat, RefusValidation, Transition};
+use carnet_domain::pass_etat::{
+    motif_refus, validable, ConditionsValidation, FaitsPass, PassEtat, RefusValidation, Transition,
+};
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -94,7 +96,8 @@ pub async fn validate(
         return Ok(Err(match faits.as_ref() {
             // The pass's own rules hold: the ledger's refused it.
             Some(f) if validable(f, conditions) => Refus::Ledger(
-                ledger::diagnostiquer(conn, code, Some(conditions.carnet_id), v.structure_id, &cle, conditions.jour).await?,
+                ledger::diagnostiquer(conn, code, Some(conditions.carnet_id), v.structure_id, &cle, conditions.jour)
+                    .await?,
             ),
             _ => Refus::Pass(motif_refus(faits.as_ref(), conditions)),
         }));

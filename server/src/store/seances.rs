@@ -2,10 +2,10 @@
 //! the session report, and the agenda of the dashboard.
 
 use crate::store::packs::{join_list, split_list};
-use carnet_domain::paris;
 use carnet_domain::parcours::planning::{self, Occupation};
 use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
 use carnet_domain::parcours::{CompteRenduView, PassUtilise, SeanceAgenda, SeanceView, ThemeView};
+use carnet_domain::paris;
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::RngCore;
@@ -68,13 +68,11 @@ pub async fn of_parcours(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx:
 
 /// A session and the id of its parcours, if the parcours belongs to this structure.
 pub async fn get(conn: &mut SqliteConnection, id: i64, structure_id: i64) -> sqlx::Result<Option<SeanceRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} JOIN parcours p ON p.id = s.parcours_id WHERE s.id = $1 AND p.structure_id = $2"
-    ))
-    .bind(id)
-    .bind(structure_id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(&format!("{SELECT} JOIN parcours p ON p.id = s.parcours_id WHERE s.id = $1 AND p.structure_id = $2"))
+        .bind(id)
+        .bind(structure_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Sessions in date order with their position among the non-absent ones (1 = the intake) and
@@ -123,7 +121,11 @@ pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
         .collect()
 }
 
-pub async fn views(conn: &mut SqliteConnection, parcours_id: i64, themes: &[ThemeView]) -> sqlx::Result<Vec<SeanceView>> {
+pub async fn views(
+    conn: &mut SqliteConnection,
+    parcours_id: i64,
+    themes: &[ThemeView],
+) -> sqlx::Result<Vec<SeanceView>> {
     let rows = of_parcours(conn, parcours_id).await?;
     Ok(numeroter(&rows, themes))
 }
@@ -165,7 +167,11 @@ pub async fn occupations(
         .map(|(debut, fin, prenom, p)| Occupation {
             debut,
             fin,
-            libelle: if p == parcours_courant { "une autre séance de ce parcours".into() } else { format!("séance de {prenom}") },
+            libelle: if p == parcours_courant {
+                "une autre séance de ce parcours".into()
+            } else {
+                format!("séance de {prenom}")
+            },
         })
         .collect())
 }

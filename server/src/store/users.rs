@@ -46,10 +46,8 @@ pub async fn create_structure(
 }
 
 pub async fn structure_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM structures WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM structures WHERE id = $1").bind(id).fetch_optional(db).await?;
     Ok(row.is_some())
 }
 
@@ -132,10 +130,7 @@ pub async fn touch_session(db: &Db, token_hash: &str, now: DateTime<Utc>) -> sql
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(db)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(db).await?;
     Ok(())
 }
 
@@ -170,17 +165,11 @@ pub async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> sqlx::Res
 }
 
 pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
-        .bind(key)
-        .execute(db)
-        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key).execute(db).await?;
     Ok(())
 }
 
 pub async fn purge_failures(db: &Db, before: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(before)
-        .execute(db)
-        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(db).await?;
     Ok(())
 }

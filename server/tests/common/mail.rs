@@ -31,16 +31,15 @@ pub async fn app_with_mail_config(config: Config) -> TestApp {
 /// Every message sent so far, oldest first.
 pub fn sent(app: &TestApp) -> Vec<Sent> {
     let dir = app.dir.path().join("mails");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.sort();
     files
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(p).unwrap();
             let (head, body) = text.split_once("\n\n").unwrap();
-            let header = |name: &str| {
-                head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or("").trim().to_string()
-            };
+            let header = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or("").trim().to_string();
             Sent { to: header("To:"), subject: header("Subject:"), body: body.to_string() }
         })
         .collect()

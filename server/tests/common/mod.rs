@@ -10,7 +10,8 @@ use axum::Router;
 use carnet_domain::api::Role;
 use carnet_domain::PassCode;
 use carnet_server::store::users::{self, NewUser};
-use carnet_server::{app, auth, db, AppState, Config, Db};
+use carnet_server::{app, auth, db, AppState, Clock, Config, Db};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ fn template() -> &'static Path {
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The app's clock: starts at `instant()` and runs on; `clock.step(…)` moves it.
+    pub clock: Clock,
     pub dir: tempfile::TempDir,
 }
 
@@ -69,8 +72,9 @@ impl TestApp {
         let path = dir.path().join("carnet.db");
         std::fs::copy(template(), &path).unwrap();
         let db = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-        let state = AppState { db: db.clone(), config: Arc::new(config) };
-        TestApp { router: app(state), db, dir }
+        let clock = Clock::starting_at(instant());
+        let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
+        TestApp { router: app(state), db, clock, dir }
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>, cookie: Option<&str>) -> Resp {
@@ -79,10 +83,9 @@ impl TestApp {
             builder = builder.header(header::COOKIE, c);
         }
         let req = match body {
-            Some(b) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string()))
-                .unwrap(),
+            Some(b) => {
+                builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())).unwrap()
+            }
             None => builder.body(Body::empty()).unwrap(),
         };
         self.send(req).await
@@ -107,7 +110,7 @@ impl TestApp {
     }
 
     pub async fn create_structure(&self, nom: &str) -> i64 {
-        users::create_structure(&self.db, nom, None, Some("29019"), chrono::Utc::now()).await.unwrap()
+        users::create_structure(&self.db, nom, None, Some("29019"), self.clock.now()).await.unwrap()
     }
 
     pub async fn create_user(&self, structure_id: Option<i64>, email: &str, password: &str, role: Role) -> i64 {
@@ -115,7 +118,7 @@ impl TestApp {
         users::create_user(
             &self.db,
             &NewUser { email, password_hash: &hash, prenom: "Test", nom: "Utilisateur", role, structure_id },
-            chrono::Utc::now(),
+            self.clock.now(),
         )
         .await
         .unwrap()
@@ -160,8 +163,35 @@ pub fn codes(seed: u8, n: u8) -> Vec<String> {
     (0..n).map(|i| PassCode::from_random([seed, i, seed.wrapping_mul(3), 4, 5, 6, 7, 8, 9, 10, 11]).display()).collect()
 }
 
-pub fn today() -> chrono::NaiveDate {
-    carnet_server::today_in_paris(chrono::Utc::now())
+/// The instant every test starts at: an ordinary Monday morning in Paris, or the instant in
+/// `CARNET_TEST_HORLOGE` (RFC 3339), which `make test-calendrier` sets to the year's hard dates.
+/// Tests never read the machine's date.
+pub fn instant() -> DateTime<Utc> {
+    static AT: OnceLock<DateTime<Utc>> = OnceLock::new();
+    *AT.get_or_init(|| {
+        let text = std::env::var("CARNET_TEST_HORLOGE").unwrap_or_else(|_| "2027-03-15T10:00:00+01:00".to_string());
+        carnet_server::clock::parse_instant(&text).expect("CARNET_TEST_HORLOGE")
+    })
+}
+
+/// The day it is in Paris at `instant()`.
+pub fn today() -> NaiveDate {
+    carnet_domain::paris::today(instant())
+}
+
+/// Whether a conseiller works on `d`: Monday to Friday and not a public holiday.
+pub fn ouvre(d: NaiveDate) -> bool {
+    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !carnet_domain::parcours::feries::est_ferie(d)
+}
+
+/// The next ordinary weekday (Monday to Friday, not a public holiday) at least `n` days after
+/// today: where a test needs « a date in n days » that the planning accepts on any day of the year.
+pub fn jour_ouvre_dans(n: i64) -> NaiveDate {
+    let mut d = today() + Duration::days(n);
+    while !ouvre(d) {
+        d += Duration::days(1);
+    }
+    d
 }
 
 /// A valid intake form for a carnet of `n` passes.

@@ -42,13 +42,14 @@ async fn user(app: &TestApp, structure: Option<i64>, email: &str, role: Role) ->
 impl World {
     pub async fn new() -> World {
         let app = TestApp::new().await;
-        let now = chrono::Utc::now();
+        let now = app.clock.now();
         let db = &app.db;
         let operateur_id = orgs::create_operateur(db, "Opérateur Pass", now).await.unwrap();
         let autre_operateur_id = orgs::create_operateur(db, "Autre opérateur", now).await.unwrap();
         let commanditaire_id = orgs::create_commanditaire(db, "Brest métropole", now).await.unwrap();
         let autre_commanditaire_id = orgs::create_commanditaire(db, "Rennes Métropole", now).await.unwrap();
-        let structure_id = users::create_structure(db, "Médiathèque des Capucins", None, Some("29019"), now).await.unwrap();
+        let structure_id =
+            users::create_structure(db, "Médiathèque des Capucins", None, Some("29019"), now).await.unwrap();
         let autre_structure_id = users::create_structure(db, "Espace Rennes", None, Some("35238"), now).await.unwrap();
 
         let (op_user, operateur) = user(&app, None, "op@example.fr", Role::Operateur).await;
@@ -62,7 +63,8 @@ impl World {
 
         let (_, coordinateur) = user(&app, Some(structure_id), "coord@example.fr", Role::Coordinateur).await;
         let (conseiller_id, conseiller) = user(&app, Some(structure_id), "cons@example.fr", Role::Conseiller).await;
-        let (_, autre_coordinateur) = user(&app, Some(autre_structure_id), "coord2@example.fr", Role::Coordinateur).await;
+        let (_, autre_coordinateur) =
+            user(&app, Some(autre_structure_id), "coord2@example.fr", Role::Coordinateur).await;
         let (autre_conseiller_id, autre_conseiller) =
             user(&app, Some(autre_structure_id), "cons2@example.fr", Role::Conseiller).await;
         let (_, hub) = user(&app, None, "hub@example.fr", Role::Hub).await;
@@ -152,7 +154,11 @@ impl World {
     pub async fn entrust(&self, commande: i64, structure_id: i64, premier: i64, dernier: i64) {
         let r = self
             .app
-            .post(&format!("/api/v1/commandes/{commande}/lots"), self.lot_body(structure_id, premier, dernier), &self.commanditaire)
+            .post(
+                &format!("/api/v1/commandes/{commande}/lots"),
+                self.lot_body(structure_id, premier, dernier),
+                &self.commanditaire,
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
@@ -230,17 +236,21 @@ impl World {
 impl World {
     /// The user id behind an e-mail.
     pub async fn user_id(&self, email: &str) -> i64 {
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(&self.app.db)
-            .await
-            .unwrap();
+        let (id,): (i64,) =
+            sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&self.app.db).await.unwrap();
         id
     }
 
     /// Validates a pass at another moment (a past month, for statements), through the same store
     /// function the API calls.
-    pub async fn validate_at(&self, code: &str, parcours: i64, structure_id: i64, user_id: i64, at: chrono::DateTime<chrono::Utc>) {
+    pub async fn validate_at(
+        &self,
+        code: &str,
+        parcours: i64,
+        structure_id: i64,
+        user_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
         let code = carnet_domain::PassCode::parse(code).unwrap();
         let mut tx = carnet_server::db::begin_write(&self.app.db).await.unwrap();
         let r = carnet_server::store::ledger::validation::valider(&mut tx, &code, parcours, structure_id, user_id, at)

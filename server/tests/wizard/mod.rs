@@ -3,7 +3,7 @@
 
 use super::common::*;
 use axum::http::{Method, StatusCode};
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 pub async fn put(app: &TestApp, path: &str, body: Value, cookie: &str) -> Resp {
@@ -12,10 +12,6 @@ pub async fn put(app: &TestApp, path: &str, body: Value, cookie: &str) -> Resp {
 
 pub fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
-}
-
-fn ouvre(d: NaiveDate) -> bool {
-    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !carnet_domain::parcours::feries::est_ferie(d)
 }
 
 /// `n` working days in the past, a week apart, oldest first: a schedule already lived, so
@@ -98,13 +94,27 @@ pub fn planning_body(dates: &[NaiveDate], heure: &str) -> Value {
 
 /// A parcours ready for its sessions: intake (carnet of `n`), diagnostic, pack, a weekly schedule
 /// in the past at `heure`. Returns its id and the pass codes.
-pub async fn au_stade_seances(app: &TestApp, cookie: &str, prenom: &str, seed: u8, n: u8, heure: &str) -> (i64, Vec<String>) {
+pub async fn au_stade_seances(
+    app: &TestApp,
+    cookie: &str,
+    prenom: &str,
+    seed: u8,
+    n: u8,
+    heure: &str,
+) -> (i64, Vec<String>) {
     let body = intake_passe(prenom, seed, n);
-    let codes: Vec<String> = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let codes: Vec<String> =
+        body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     let id = app.intake(cookie, body).await;
     diagnostic(app, cookie, id).await;
     objectifs(app, cookie, id, n as i64).await;
-    let r = put(app, &format!("/api/v1/parcours/{id}/planning"), planning_body(&semaines_passees(n as usize), heure), cookie).await;
+    let r = put(
+        app,
+        &format!("/api/v1/parcours/{id}/planning"),
+        planning_body(&semaines_passees(n as usize), heure),
+        cookie,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     (id, codes)
 }
@@ -154,11 +164,18 @@ pub async fn tout_tenir(app: &TestApp, cookie: &str, id: i64, codes: &[String]) 
 /// diagnostic and bilan. Returns its id.
 pub async fn parcours_complet(app: &TestApp, cookie: &str, body: Value) -> i64 {
     let n = body["nb_passes"].as_str().unwrap().parse::<u8>().unwrap();
-    let codes: Vec<String> = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let codes: Vec<String> =
+        body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     let id = app.intake(cookie, body).await;
     diagnostic(app, cookie, id).await;
     objectifs(app, cookie, id, n as i64).await;
-    let r = put(app, &format!("/api/v1/parcours/{id}/planning"), planning_body(&semaines_passees(n as usize), "10:00"), cookie).await;
+    let r = put(
+        app,
+        &format!("/api/v1/parcours/{id}/planning"),
+        planning_body(&semaines_passees(n as usize), "10:00"),
+        cookie,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     tout_tenir(app, cookie, id, &codes).await;
     let d = dossier(app, cookie, id).await;
@@ -166,9 +183,16 @@ pub async fn parcours_complet(app: &TestApp, cookie: &str, body: Value) -> i64 {
     let r = put(app, &format!("/api/v1/seances/{}/compte-rendu", seances(&d)[0]["id"]), cr, cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let final_ = json!({ "niveaux": { "1.1": "autonome", "2.1": "partiellement_autonome", "4.1": "entierement_accompagne", "5.2": "autonome" } });
-    assert_eq!(put(app, &format!("/api/v1/parcours/{id}/diagnostics/final"), final_, cookie).await.status, StatusCode::OK);
-    let atteints: serde_json::Map<String, Value> =
-        d["objectifs"].as_array().unwrap().iter().map(|o| (o["competence"].as_str().unwrap().to_string(), json!(true))).collect();
+    assert_eq!(
+        put(app, &format!("/api/v1/parcours/{id}/diagnostics/final"), final_, cookie).await.status,
+        StatusCode::OK
+    );
+    let atteints: serde_json::Map<String, Value> = d["objectifs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["competence"].as_str().unwrap().to_string(), json!(true)))
+        .collect();
     let bilan = json!({ "objectifs_atteints": atteints, "orientation": "aide_aux_demarches_administratives", "recommandations": "Venir aux ateliers du jeudi." });
     let r = put(app, &format!("/api/v1/parcours/{id}/bilan"), bilan, cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

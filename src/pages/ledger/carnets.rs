@@ -123,11 +123,13 @@ fn Structure() -> impl IntoView {
 
 #[component]
 fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
-    let par_conseiller = s.par_conseiller.iter().map(|c| serie(c.conseiller.nom.clone(), c.en_main)).collect::<Vec<_>>();
+    let par_conseiller =
+        s.par_conseiller.iter().map(|c| serie(c.conseiller.nom.clone(), c.en_main)).collect::<Vec<_>>();
     let choisis = RwSignal::new(Vec::<i64>::new());
     let reprendre = move |_| {
         let ids = choisis.get_untracked();
-        if ids.is_empty() || !confirmer(&format!("Reprendre {} carnet(s) ? Ils reviennent à la structure.", ids.len())) {
+        if ids.is_empty() || !confirmer(&format!("Reprendre {} carnet(s) ? Ils reviennent à la structure.", ids.len()))
+        {
             return;
         }
         spawn_local(async move {

@@ -237,7 +237,13 @@ fn LotForm(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Iss
     let disponibles = d
         .disponibles
         .iter()
-        .map(|p| if p.premier == p.dernier { format!("n° {}", p.premier) } else { format!("n° {} à {}", p.premier, p.dernier) })
+        .map(|p| {
+            if p.premier == p.dernier {
+                format!("n° {}", p.premier)
+            } else {
+                format!("n° {} à {}", p.premier, p.dernier)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -13,8 +13,16 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 const ORDER: &[&str] = &[
-    "operateur_id", "nb_carnets", "nb_passes", "valeur_faciale", "fin_validite", "jours_grace", "departements", "communes",
-    "criteres", "criteres_libres",
+    "operateur_id",
+    "nb_carnets",
+    "nb_passes",
+    "valeur_faciale",
+    "fin_validite",
+    "jours_grace",
+    "departements",
+    "communes",
+    "criteres",
+    "criteres_libres",
 ];
 
 #[component]
@@ -77,7 +85,7 @@ pub fn CommandeFormPage() -> impl IntoView {
         }
         message.set(None);
         let req = request();
-        let today = carnet_domain::paris::today(chrono::Utc::now());
+        let today = crate::horloge::aujourdhui();
         if let Err(local) = commande::validate(&req, today) {
             errors.set(local);
             focus_summary();

@@ -52,5 +52,5 @@ pub fn IssueNotice(issue: RwSignal<Option<Issue>>) -> impl IntoView {
 
 /// Today in Paris, ISO, for date inputs.
 pub fn aujourdhui() -> String {
-    carnet_domain::paris::today(chrono::Utc::now()).to_string()
+    crate::horloge::aujourdhui().to_string()
 }

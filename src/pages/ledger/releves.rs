@@ -48,7 +48,7 @@ pub fn RelevesPage() -> impl IntoView {
 
 #[component]
 fn Emission(version: RwSignal<u32>) -> impl IntoView {
-    let precedent = Mois::of(carnet_domain::paris::today(chrono::Utc::now())).precedent();
+    let precedent = Mois::of(crate::horloge::aujourdhui()).precedent();
     let mois = RwSignal::new(precedent.to_string());
     let issue = RwSignal::new(None::<Issue>);
     let pending = RwSignal::new(false);
@@ -124,7 +124,12 @@ fn ProvisoireView(p: ReleveProvisoire) -> impl IntoView {
 }
 
 #[component]
-fn Liste(list: Vec<ReleveSummary>, operateur: bool, version: RwSignal<u32>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
+fn Liste(
+    list: Vec<ReleveSummary>,
+    operateur: bool,
+    version: RwSignal<u32>,
+    issue: RwSignal<Option<Issue>>,
+) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"Aucun relevé émis pour l'instant."</p> }.into_any();
     }
@@ -141,7 +146,11 @@ fn Liste(list: Vec<ReleveSummary>, operateur: bool, version: RwSignal<u32>, issu
             let r = if payer { api::marquer_paye(id).await } else { api::envoyer(id).await };
             match r {
                 Ok(()) => {
-                    issue.set(Some(Issue::Ok(if payer { format!("Relevé {numero} marqué payé.") } else { format!("Relevé {numero} marqué envoyé.") })));
+                    issue.set(Some(Issue::Ok(if payer {
+                        format!("Relevé {numero} marqué payé.")
+                    } else {
+                        format!("Relevé {numero} marqué envoyé.")
+                    })));
                     version.update(|v| *v += 1);
                 }
                 Err(e) => issue.set(Some(Issue::Erreur(e.message()))),

@@ -38,7 +38,12 @@ pub fn StructuresPage() -> impl IntoView {
 }
 
 #[component]
-fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<String>, issue: RwSignal<Option<Issue>>) -> impl IntoView {
+fn Liste(
+    list: Vec<StructureAgrement>,
+    version: RwSignal<u32>,
+    filtre: RwSignal<String>,
+    issue: RwSignal<Option<Issue>>,
+) -> impl IntoView {
     let decide = move |id: i64, nom: String, actif: bool| {
         let motif = if actif {
             if !confirmer(&format!("Agréer « {nom} » ? Elle pourra valider vos pass.")) {
@@ -47,7 +52,9 @@ fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<
             String::new()
         } else {
             let asked = web_sys::window()
-                .and_then(|w| w.prompt_with_message(&format!("Motif de la suspension de « {nom} » (obligatoire) :")).ok())
+                .and_then(|w| {
+                    w.prompt_with_message(&format!("Motif de la suspension de « {nom} » (obligatoire) :")).ok()
+                })
                 .flatten();
             match asked {
                 Some(m) if !m.trim().is_empty() => m,
@@ -61,10 +68,16 @@ fn Liste(list: Vec<StructureAgrement>, version: RwSignal<u32>, filtre: RwSignal<
         spawn_local(async move {
             match api::agreer(id, actif, &motif).await {
                 Ok(()) => {
-                    issue.set(Some(Issue::Ok(if actif { format!("{nom} est agréée.") } else { format!("Agrément de {nom} suspendu.") })));
+                    issue.set(Some(Issue::Ok(if actif {
+                        format!("{nom} est agréée.")
+                    } else {
+                        format!("Agrément de {nom} suspendu.")
+                    })));
                     version.update(|v| *v += 1);
                 }
-                Err(e) => issue.set(Some(Issue::Erreur(e.fields().into_values().next().unwrap_or_else(|| e.message())))),
+                Err(e) => {
+                    issue.set(Some(Issue::Erreur(e.fields().into_values().next().unwrap_or_else(|| e.message()))))
+                }
             }
         });
     };

@@ -55,7 +55,8 @@ fn Tableau(t: TableauCommanditaire, commande: RwSignal<Option<i64>>) -> impl Int
     }
     let mois: Vec<_> = par_mois.into_iter().map(|(m, n)| serie(m.libelle(), n)).collect();
     let structures: Vec<_> = par_structure.into_iter().map(|(s, n)| serie(s, n)).collect();
-    let territoires: Vec<_> = t.par_territoire.iter().map(|p| serie(format!("{} ({})", p.nom, p.departement), p.passes_valides)).collect();
+    let territoires: Vec<_> =
+        t.par_territoire.iter().map(|p| serie(format!("{} ({})", p.nom, p.departement), p.passes_valides)).collect();
     let empty = t.commandes.is_empty();
     view! {
         <div class="page-head">

@@ -5,8 +5,8 @@
 use super::{confirmer, Issue, IssueNotice};
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, Loading};
-use carnet_domain::parcours::Dossier;
 use carnet_domain::money::format_euros;
+use carnet_domain::parcours::Dossier;
 use carnet_domain::paris::{date_courte, today};
 use carnet_domain::PassCode;
 use leptos::prelude::*;

@@ -81,10 +81,20 @@ pub fn CandidatsPage() -> impl IntoView {
 }
 
 fn ordre() -> Vec<String> {
-    ["nom", "adresse", "code_postal", "commune_insee", "motif", "contact_nom", "contact_telephone", "contact_courriel", "pivot"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "nom",
+        "adresse",
+        "code_postal",
+        "commune_insee",
+        "motif",
+        "contact_nom",
+        "contact_telephone",
+        "contact_courriel",
+        "pivot",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 #[component]
@@ -256,7 +266,12 @@ fn Avancer(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::
     let sans_pivot = c.pivot.is_none();
     let envoyer = move || {
         busy.set(true);
-        let req = TransitionRequest { statut: statut.get_untracked(), date: date.get_untracked(), note: note.get_untracked(), pivot: pivot.get_untracked() };
+        let req = TransitionRequest {
+            statut: statut.get_untracked(),
+            date: date.get_untracked(),
+            note: note.get_untracked(),
+            pivot: pivot.get_untracked(),
+        };
         spawn_local(async move {
             match api::candidat_etape(id, &req).await {
                 Ok(d) => data.set(Some(Ok(d))),

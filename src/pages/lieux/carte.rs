@@ -193,7 +193,13 @@ fn Legende(donnees: RwSignal<Option<CarteReponse>>, erreur: RwSignal<Option<Stri
 
 fn vue_of(map: &l::Map) -> Vue {
     let b = map.get_bounds();
-    Vue { zoom: map.get_zoom().round().clamp(0.0, 20.0) as u8, ouest: b.west(), sud: b.south(), est: b.east(), nord: b.north() }
+    Vue {
+        zoom: map.get_zoom().round().clamp(0.0, 20.0) as u8,
+        ouest: b.west(),
+        sud: b.south(),
+        est: b.east(),
+        nord: b.north(),
+    }
 }
 
 /// The outlines of régions and départements: the base layer when no tile server is configured.
@@ -208,7 +214,10 @@ async fn contours(map: &l::Map, tuiles: bool) {
                 ("fillOpacity", 1.0.into()),
                 ("interactive", false.into()),
             ]);
-            let layer = l::geo_json(&data, &obj(&[("style", style), ("attribution", "Contours : IGN, Licence Ouverte".into())]));
+            let layer = l::geo_json(
+                &data,
+                &obj(&[("style", style), ("attribution", "Contours : IGN, Licence Ouverte".into())]),
+            );
             layer.add_to(map);
         }
     }
@@ -315,15 +324,30 @@ fn dessiner(
         })
     };
     for z in &rep.zones {
-        let m = l::marker(&l::latlng(z.lat as f64, z.lon as f64), &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone")), ("keyboard", false.into())]));
-        m.bind_tooltip(&format!("{} : {}, dont {} acceptant le Pass", z.nom, pluriel(z.n as i64, "lieu", "lieux"), nombre(z.pass as i64)));
+        let m = l::marker(
+            &l::latlng(z.lat as f64, z.lon as f64),
+            &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone")), ("keyboard", false.into())]),
+        );
+        m.bind_tooltip(&format!(
+            "{} : {}, dont {} acceptant le Pass",
+            z.nom,
+            pluriel(z.n as i64, "lieu", "lieux"),
+            nombre(z.pass as i64)
+        ));
         let vers = if rep.niveau == "regions" { 7.0 } else { 9.0 };
         m.on("click", &zoom_sur(z.lat as f64, z.lon as f64, vers));
         groupe.add_layer(&m);
     }
     for g in &rep.grappes {
-        let m = l::marker(&l::latlng(g.0 as f64, g.1 as f64), &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe")), ("keyboard", false.into())]));
-        m.bind_tooltip(&format!("{}, dont {} acceptant le Pass", pluriel(g.2 as i64, "lieu", "lieux"), nombre(g.3 as i64)));
+        let m = l::marker(
+            &l::latlng(g.0 as f64, g.1 as f64),
+            &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe")), ("keyboard", false.into())]),
+        );
+        m.bind_tooltip(&format!(
+            "{}, dont {} acceptant le Pass",
+            pluriel(g.2 as i64, "lieu", "lieux"),
+            nombre(g.3 as i64)
+        ));
         m.on("click", &zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
         groupe.add_layer(&m);
     }
@@ -341,10 +365,7 @@ fn dessiner(
         );
         c.bind_tooltip(&format!("{}{}", p.4, if pass { " — accepte le Pass" } else { "" }));
         let id = p.0;
-        c.on(
-            "click",
-            &l::callback(move |_| navigate.with_value(|n| n(&format!("/lieux/{id}"), Default::default()))),
-        );
+        c.on("click", &l::callback(move |_| navigate.with_value(|n| n(&format!("/lieux/{id}"), Default::default()))));
         groupe.add_layer(&c);
     }
 }

@@ -85,13 +85,22 @@ fn Vue(c: Couverture) -> impl IntoView {
                         ("fillOpacity", (if par_code.contains_key(&code) { 0.85 } else { 0.3 }).into()),
                     ])
                 });
-                let layer = l::geo_json(&data, &obj(&[("style", style.into()), ("attribution", "Contours : IGN, Licence Ouverte".into())]));
+                let layer = l::geo_json(
+                    &data,
+                    &obj(&[("style", style.into()), ("attribution", "Contours : IGN, Licence Ouverte".into())]),
+                );
                 layer.add_to(&map);
             }
             carte.set_value(Some(map));
         });
     });
-    on_cleanup(move || carte.with_value(|c| if let Some(m) = c { m.remove() }));
+    on_cleanup(move || {
+        carte.with_value(|c| {
+            if let Some(m) = c {
+                m.remove()
+            }
+        })
+    });
 
     let lignes = c.departements.clone();
     view! {

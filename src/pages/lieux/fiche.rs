@@ -162,7 +162,11 @@ fn PassForm(d: LieuDetail, data: RwSignal<Option<Result<LieuDetail, api::ApiErro
             return;
         }
         busy.set(true);
-        let req = PassRequest { accepte: accepte.get_untracked(), operateur: operateur.get_untracked(), note: note.get_untracked() };
+        let req = PassRequest {
+            accepte: accepte.get_untracked(),
+            operateur: operateur.get_untracked(),
+            note: note.get_untracked(),
+        };
         spawn_local(async move {
             match api::lieu_pass(id, &req).await {
                 Ok(d) => data.set(Some(Ok(d))),

@@ -19,7 +19,6 @@ use carnet_domain::ledger::api::{
 };
 use carnet_domain::ledger::distribution::{champ_du_carnet, verifier_criteres};
 use carnet_domain::money::format_decimal_comma;
-use chrono::Utc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,13 +31,13 @@ pub fn router() -> Router<AppState> {
 
 async fn structure(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<CarnetsStructure>> {
     let structure_id = u.coordinateur()?;
-    let today = crate::today_in_paris(Utc::now());
+    let today = state.clock.today();
     Ok(Json(lots::carnets_structure(&state.db, structure_id, today).await?))
 }
 
 async fn mon_lot(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<CarnetDuLot>>> {
     u.accompagnant()?;
-    let today = crate::today_in_paris(Utc::now());
+    let today = state.clock.today();
     Ok(Json(lots::carnets_en_main(&state.db, "c.conseiller_id = $1", u.id(), today).await?))
 }
 
@@ -72,7 +71,7 @@ async fn lot_conseiller(
         conseiller_id.expect("checked"),
         nombre.expect("checked"),
         u.id(),
-        Utc::now(),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -89,7 +88,7 @@ async fn reprise(
         return Err(AppError::field("carnet_ids", "Carnets : 10 000 au plus à la fois."));
     }
     let mut tx = begin_write(&state.db).await?;
-    let n = lots::reprendre(&mut tx, structure_id, &req.carnet_ids, u.id(), Utc::now()).await?;
+    let n = lots::reprendre(&mut tx, structure_id, &req.carnet_ids, u.id(), state.clock.now()).await?;
     tx.commit().await?;
     Ok(Json(LotCreated { id: 0, nb_carnets: n }))
 }
@@ -100,17 +99,19 @@ async fn distribuer(
     ApiJson(req): ApiJson<DistributionRequest>,
 ) -> AppResult<(StatusCode, Json<DistributionCreated>)> {
     let structure_id = u.accompagnant()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
 
     let mut tx = begin_write(&state.db).await?;
     let carnet = distribution::carnet_du_lot(&mut tx, req.carnet_id, u.id(), today).await;
     // The person is checked by the intake's own rules; the carnet's fields come from our ledger.
     let codes: Vec<(String,)> = match &carnet {
-        Ok((c, _)) => sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
-            .bind(c.id)
-            .fetch_all(&mut *tx)
-            .await?,
+        Ok((c, _)) => {
+            sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
+                .bind(c.id)
+                .fetch_all(&mut *tx)
+                .await?
+        }
         Err(_) => Vec::new(),
     };
     let personne_req = match &carnet {
@@ -139,7 +140,10 @@ async fn distribuer(
     let information = match carnet_domain::donnees::valider_information(&req.intake.information) {
         Ok(i) => {
             if crate::store::donnees::notice(&mut *tx, i.notice_id).await?.is_none() {
-                errors.insert("notice_remise".into(), "Information de la personne : cette notice n'existe pas ; rechargez la page.".into());
+                errors.insert(
+                    "notice_remise".into(),
+                    "Information de la personne : cette notice n'existe pas ; rechargez la page.".into(),
+                );
             }
             Some(i)
         }
@@ -182,7 +186,8 @@ async fn distribuer(
     let personne = personne.expect("no errors");
     let criteres = criteres.expect("no errors");
     let information = information.expect("no errors");
-    let created = distribution::distribuer(&mut tx, &personne, &carnet, &criteres, structure_id, u.id(), now, today).await?;
+    let created =
+        distribution::distribuer(&mut tx, &personne, &carnet, &criteres, structure_id, u.id(), now, today).await?;
     crate::store::donnees::record_intake(&mut tx, created.beneficiaire_id, &information, u.id(), now).await?;
     tx.commit().await?;
 

@@ -16,12 +16,11 @@ use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::intake::parse_date;
 use carnet_domain::ledger::api::{
-    CommandeCreated, CommandeDetail, CommandeRequest, CommandeSummary, LotCreated, LotStructureRequest, PaiementRequest,
-    Ref, StructureChoix,
+    CommandeCreated, CommandeDetail, CommandeRequest, CommandeSummary, LotCreated, LotStructureRequest,
+    PaiementRequest, Ref, StructureChoix,
 };
 use carnet_domain::ledger::codes::code_from_draws;
 use carnet_domain::ledger::commande;
-use chrono::Utc;
 use rand::{Rng, SeedableRng};
 
 pub fn router() -> Router<AppState> {
@@ -61,7 +60,7 @@ async fn create(
     ApiJson(req): ApiJson<CommandeRequest>,
 ) -> AppResult<(StatusCode, Json<CommandeCreated>)> {
     let commanditaire_id = u.commanditaire()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     let valid = commande::validate(&req, today).map_err(AppError::Validation)?;
 
@@ -96,7 +95,8 @@ async fn create(
     let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| AppError::Internal(e.into()))?;
     let mut next_code = move || code_from_draws(|| rng.gen_range(0..30));
     let mut tx = begin_write(&state.db).await?;
-    let (id, reference) = commandes::create(&mut tx, &valid, commanditaire_id, u.id(), now, today, &mut next_code).await?;
+    let (id, reference) =
+        commandes::create(&mut tx, &valid, commanditaire_id, u.id(), now, today, &mut next_code).await?;
     tx.commit().await?;
     tracing::info!(commande_id = id, nb_carnets = valid.nb_carnets, "commande créée");
     Ok((StatusCode::CREATED, Json(CommandeCreated { id, reference })))
@@ -109,7 +109,11 @@ fn scope_of(u: &LedgerUser) -> AppResult<crate::store::ledger::Scope> {
     }
 }
 
-async fn detail(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<CommandeDetail>> {
+async fn detail(
+    State(state): State<AppState>,
+    u: LedgerUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<CommandeDetail>> {
     let scope = scope_of(&u)?;
     commandes::detail(&state.db, id, scope).await?.map(Json).ok_or(AppError::NotFound)
 }
@@ -121,14 +125,18 @@ async fn paiement(
     ApiJson(req): ApiJson<PaiementRequest>,
 ) -> AppResult<StatusCode> {
     let operateur_id = u.operateur()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     let mut errors = FieldErrors::new();
     let reference = req.reference.trim();
     if reference.is_empty() {
-        errors.insert("reference".into(), "Référence du paiement : ce champ est obligatoire (virement, mandat…).".into());
+        errors
+            .insert("reference".into(), "Référence du paiement : ce champ est obligatoire (virement, mandat…).".into());
     } else if reference.chars().count() > 80 || reference.chars().any(char::is_control) {
-        errors.insert("reference".into(), "Référence du paiement : 80 caractères au plus, sans retour à la ligne.".into());
+        errors.insert(
+            "reference".into(),
+            "Référence du paiement : 80 caractères au plus, sans retour à la ligne.".into(),
+        );
     }
     let date = match parse_date(&req.date) {
         Some(d) if d <= today => Some(d),
@@ -153,7 +161,7 @@ async fn paiement(
 async fn activation(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     let operateur_id = u.operateur()?;
     let mut tx = begin_write(&state.db).await?;
-    let n = commandes::activer(&mut tx, id, operateur_id, u.id(), Utc::now()).await?;
+    let n = commandes::activer(&mut tx, id, operateur_id, u.id(), state.clock.now()).await?;
     tx.commit().await?;
     tracing::info!(commande_id = id, carnets = n, "commande activée");
     Ok(StatusCode::NO_CONTENT)
@@ -180,7 +188,7 @@ async fn lot_structure(
     ApiJson(req): ApiJson<LotStructureRequest>,
 ) -> AppResult<(StatusCode, Json<LotCreated>)> {
     let commanditaire_id = u.commanditaire()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = crate::today_in_paris(now);
     let mut errors = FieldErrors::new();
     let structure_id = req.structure_id.trim().parse::<i64>().ok();

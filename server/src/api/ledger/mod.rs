@@ -83,7 +83,9 @@ impl LedgerUser {
             (Role::Operateur, Some(id), _, _) => Ok(Scope::Operateur(id)),
             (Role::Commanditaire, _, Some(id), _) => Ok(Scope::Commanditaire(id)),
             (Role::Coordinateur, _, _, Some(id)) => Ok(Scope::Structure(id)),
-            (Role::Conseiller, _, _, Some(structure_id)) => Ok(Scope::Conseiller { user_id: self.user.id, structure_id }),
+            (Role::Conseiller, _, _, Some(structure_id)) => {
+                Ok(Scope::Conseiller { user_id: self.user.id, structure_id })
+            }
             _ => Err(AppError::Forbidden),
         }
     }

@@ -13,12 +13,9 @@ use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::ledger::api::{AnnulationRequest, ValidationDone, ValidationRequest};
 use carnet_domain::PassCode;
-use chrono::Utc;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/passes/valider", post(valider))
-        .route("/passes/annuler", post(annuler))
+    Router::new().route("/passes/valider", post(valider)).route("/passes/annuler", post(annuler))
 }
 
 fn parse_code(typed: &str) -> AppResult<PassCode> {
@@ -37,7 +34,7 @@ async fn valider(
     let structure_id = u.accompagnant()?;
     let code = parse_code(&req.code)?;
     let mut tx = begin_write(&state.db).await?;
-    match validation::valider(&mut tx, &code, req.parcours_id, structure_id, u.id(), Utc::now()).await? {
+    match validation::valider(&mut tx, &code, req.parcours_id, structure_id, u.id(), state.clock.now()).await? {
         Ok(done) => {
             tx.commit().await?;
             Ok(Json(done))
@@ -55,7 +52,7 @@ async fn annuler(
     let structure_id = u.accompagnant()?;
     let code = parse_code(&req.code)?;
     let mut tx = begin_write(&state.db).await?;
-    validation::annuler(&mut tx, &code, structure_id, u.id(), Utc::now()).await?;
+    validation::annuler(&mut tx, &code, structure_id, u.id(), state.clock.now()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

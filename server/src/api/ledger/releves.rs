@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use carnet_domain::ledger::api::{EmissionRequest, EmissionResult, Ref, ReleveDetail, ReleveProvisoire, ReleveSummary};
 use carnet_domain::ledger::etats::ReleveEvenement;
 use carnet_domain::ledger::releve::Mois;
-use chrono::Utc;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -60,26 +59,28 @@ async fn emission(
     ApiJson(req): ApiJson<EmissionRequest>,
 ) -> AppResult<Json<EmissionResult>> {
     let operateur_id = u.operateur()?;
-    let mois = Mois::parse(&req.mois)
-        .ok_or_else(|| AppError::field("mois", "Mois : choisissez un mois (AAAA-MM)."))?;
-    let now = Utc::now();
-    let result = releves::emettre_mois(&state.db, operateur_id, mois, crate::today_in_paris(now), Some(u.id()), now).await?;
+    let mois = Mois::parse(&req.mois).ok_or_else(|| AppError::field("mois", "Mois : choisissez un mois (AAAA-MM)."))?;
+    let now = state.clock.now();
+    let result =
+        releves::emettre_mois(&state.db, operateur_id, mois, crate::today_in_paris(now), Some(u.id()), now).await?;
     tracing::info!(mois = %mois, emis = result.releves_emis, "relevés émis");
     Ok(Json(result))
 }
 
 async fn provisoire(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<ReleveProvisoire>> {
     let structure_id = u.coordinateur()?;
-    let mois = Mois::of(crate::today_in_paris(Utc::now()));
+    let mois = Mois::of(state.clock.today());
     let contenus = releves::provisoire(&state.db, structure_id, mois).await?;
-    let (nom,): (String,) = sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(&state.db)
-        .await?;
+    let (nom,): (String,) =
+        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&state.db).await?;
     Ok(Json(ReleveProvisoire { structure: Ref { id: structure_id, nom }, mois, contenus }))
 }
 
-async fn detail(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<Json<ReleveDetail>> {
+async fn detail(
+    State(state): State<AppState>,
+    u: LedgerUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<ReleveDetail>> {
     let scope = scope_of(&u)?;
     releves::get(&state.db, id, scope).await?.map(Json).ok_or(AppError::NotFound)
 }
@@ -100,7 +101,7 @@ async fn csv(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<
 async fn transition(state: AppState, u: LedgerUser, id: i64, evenement: ReleveEvenement) -> AppResult<StatusCode> {
     let operateur_id = u.operateur()?;
     let mut tx = begin_write(&state.db).await?;
-    releves::transition(&mut tx, id, operateur_id, evenement, u.id(), Utc::now()).await?;
+    releves::transition(&mut tx, id, operateur_id, evenement, u.id(), state.clock.now()).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

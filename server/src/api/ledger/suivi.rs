@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::ledger::api::{AgrementRequest, JournalPage, Organisation, StructureAgrement, TableauCommanditaire};
 use carnet_domain::PassCode;
-use chrono::Utc;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -72,8 +71,16 @@ async fn agrement(
         return Err(AppError::field("motif", "Motif : indiquez pourquoi l'agrément est suspendu."));
     }
     let mut tx = begin_write(&state.db).await?;
-    orgs::set_agrement(&mut tx, id, operateur_id, req.actif, (!motif.is_empty()).then_some(motif), u.id(), Utc::now())
-        .await?;
+    orgs::set_agrement(
+        &mut tx,
+        id,
+        operateur_id,
+        req.actif,
+        (!motif.is_empty()).then_some(motif),
+        u.id(),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -99,7 +106,9 @@ async fn journal_page(
         }
     }
     let mut entity_id = match q.entity_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(text) => Some(text.parse::<i64>().map_err(|_| AppError::field("entity_id", "Numéro : un nombre entier."))?),
+        Some(text) => {
+            Some(text.parse::<i64>().map_err(|_| AppError::field("entity_id", "Numéro : un nombre entier."))?)
+        }
         None => None,
     };
     if let Some(code) = q.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {

@@ -105,10 +105,11 @@ pub async fn create(
         });
         qb.build().execute(&mut *conn).await?;
     }
-    let carnet_ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let carnet_ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
 
     // Passes: every (carnet, rank) needs a code no other pass has. `ON CONFLICT DO NOTHING`
     // skips a colliding row (with the database or within the batch); it is drawn again.
@@ -218,9 +219,7 @@ pub async fn enregistrer_paiement(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let etat = etat_pour_operateur(conn, id, operateur_id).await?;
-    let next = etat
-        .suivant(CommandeEvenement::EnregistrerPaiement)
-        .map_err(|r| AppError::Conflict(r.raison))?;
+    let next = etat.suivant(CommandeEvenement::EnregistrerPaiement).map_err(|r| AppError::Conflict(r.raison))?;
     sqlx::query(
         "UPDATE commandes SET etat = $2, paiement_reference = $3, paiement_date = $4, paiement_at = $5, paiement_by = $6
          WHERE id = $1",
@@ -248,7 +247,13 @@ pub async fn enregistrer_paiement(
 }
 
 /// The opérateur activates a paid order: its carnets and passes become usable.
-pub async fn activer(conn: &mut SqliteConnection, id: i64, operateur_id: i64, user_id: i64, now: DateTime<Utc>) -> AppResult<i64> {
+pub async fn activer(
+    conn: &mut SqliteConnection,
+    id: i64,
+    operateur_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
     let etat = etat_pour_operateur(conn, id, operateur_id).await?;
     let next = etat.suivant(CommandeEvenement::Activer).map_err(|r| AppError::Conflict(r.raison))?;
     sqlx::query("UPDATE commandes SET etat = $2, activated_at = $3, activated_by = $4 WHERE id = $1")
@@ -467,7 +472,12 @@ pub async fn detail(db: &Db, id: i64, scope: Scope) -> sqlx::Result<Option<Comma
         lots,
         avoirs: avoirs
             .into_iter()
-            .map(|(id, nb_passes, montant_centimes, created_at)| AvoirView { id, nb_passes, montant_centimes, created_at })
+            .map(|(id, nb_passes, montant_centimes, created_at)| AvoirView {
+                id,
+                nb_passes,
+                montant_centimes,
+                created_at,
+            })
             .collect(),
         disponibles: plages(&ranks),
     }))
@@ -526,7 +536,11 @@ mod tests {
         assert_eq!(plages(&[]), vec![]);
         assert_eq!(
             plages(&[1, 2, 3, 7, 8, 10]),
-            vec![Plage { premier: 1, dernier: 3 }, Plage { premier: 7, dernier: 8 }, Plage { premier: 10, dernier: 10 }]
+            vec![
+                Plage { premier: 1, dernier: 3 },
+                Plage { premier: 7, dernier: 8 },
+                Plage { premier: 10, dernier: 10 }
+            ]
         );
     }
 }

@@ -32,24 +32,47 @@ pub async fn carnet_du_lot(
     conseiller_id: i64,
     today: NaiveDate,
 ) -> AppResult<(CarnetDistribuable, Vec<String>)> {
-    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> = sqlx::query_as::<_, (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>)>(
-        "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
+    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> =
+        sqlx::query_as::<_, (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>)>(
+            "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
                 co.etat, co.date_limite, c.etat, c.conseiller_id
          FROM carnets c JOIN commandes co ON co.id = c.commande_id JOIN commanditaires cm ON cm.id = co.commanditaire_id
          WHERE c.id = $1",
-    )
-    .bind(carnet_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|(id, numero, nb_passes, valeur_faciale_centimes, fin_validite, commande_id, commanditaire, etat_commande, date_limite, etat, holder)| {
-        (
-            CarnetDistribuable { id, numero, nb_passes, valeur_faciale_centimes, fin_validite, commande_id, commanditaire },
-            etat_commande,
-            date_limite,
-            etat,
-            holder,
         )
-    });
+        .bind(carnet_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(
+            |(
+                id,
+                numero,
+                nb_passes,
+                valeur_faciale_centimes,
+                fin_validite,
+                commande_id,
+                commanditaire,
+                etat_commande,
+                date_limite,
+                etat,
+                holder,
+            )| {
+                (
+                    CarnetDistribuable {
+                        id,
+                        numero,
+                        nb_passes,
+                        valeur_faciale_centimes,
+                        fin_validite,
+                        commande_id,
+                        commanditaire,
+                    },
+                    etat_commande,
+                    date_limite,
+                    etat,
+                    holder,
+                )
+            },
+        );
     let field = |m: &str| AppError::field("carnet_id", format!("Carnet : {m}"));
     let Some((carnet, etat_commande, date_limite, etat, holder)) = row else {
         return Err(field("choisissez un carnet de votre lot."));
@@ -63,10 +86,11 @@ pub async fn carnet_du_lot(
     if etat_commande != "active" || date_limite < today {
         return Err(field("ce carnet n'est plus utilisable (commande expirée)."));
     }
-    let criteres: Vec<(String,)> = sqlx::query_as("SELECT code FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
-        .bind(carnet.commande_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let criteres: Vec<(String,)> =
+        sqlx::query_as("SELECT code FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
+            .bind(carnet.commande_id)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok((carnet, criteres.into_iter().map(|c| c.0).collect()))
 }
 
@@ -89,7 +113,8 @@ pub async fn distribuer(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> AppResult<Distribue> {
-    let beneficiaire_id = crate::store::parcours::insert_beneficiaire(conn, personne, structure_id, user_id, now).await?;
+    let beneficiaire_id =
+        crate::store::parcours::insert_beneficiaire(conn, personne, structure_id, user_id, now).await?;
 
     let moved = sqlx::query(
         "UPDATE carnets SET etat = 'distribue', beneficiaire_id = $2, structure_id = $3,
@@ -141,7 +166,8 @@ pub async fn distribuer(
         Some(&json!({ "etat": "distribue", "beneficiaire_id": beneficiaire_id, "criteres": criteres })),
     )
     .await?;
-    let parcours_id = crate::store::parcours::open(conn, beneficiaire_id, carnet.id, structure_id, user_id, now).await?;
+    let parcours_id =
+        crate::store::parcours::open(conn, beneficiaire_id, carnet.id, structure_id, user_id, now).await?;
     Ok(Distribue { beneficiaire_id, parcours_id })
 }
 
@@ -159,7 +185,12 @@ async fn situer(db: &Db, code_insee: &str) -> sqlx::Result<Option<(String, Strin
 
 /// The structures accredited (active) by the order's opérateur and inside its territory — the
 /// places where this carnet's passes can be used — nearest to `commune_insee` first, at most 10.
-pub async fn orientation(db: &Db, commande_id: i64, commune_insee: &str, own_structure: i64) -> sqlx::Result<Vec<StructureProche>> {
+pub async fn orientation(
+    db: &Db,
+    commande_id: i64,
+    commune_insee: &str,
+    own_structure: i64,
+) -> sqlx::Result<Vec<StructureProche>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -190,10 +221,9 @@ pub async fn orientation(db: &Db, commande_id: i64, commune_insee: &str, own_str
         .into_iter()
         .map(|r| {
             let p = match &here {
-                Some((code, dep, centre)) => proximite(
-                    (code, dep, *centre),
-                    (&r.commune_insee, &r.departement, r.longitude.zip(r.latitude)),
-                ),
+                Some((code, dep, centre)) => {
+                    proximite((code, dep, *centre), (&r.commune_insee, &r.departement, r.longitude.zip(r.latitude)))
+                }
                 None => carnet_domain::ledger::distribution::Proximite::Inconnue,
             };
             (

@@ -117,10 +117,12 @@ pub async fn run(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Resul
         )
         .await?;
         if carnets > 0 {
-            sqlx::query(&format!("UPDATE carnets SET etat = 'expire' WHERE commande_id = $1 AND etat IN {CARNET_OPEN}"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(&format!(
+                "UPDATE carnets SET etat = 'expire' WHERE commande_id = $1 AND etat IN {CARNET_OPEN}"
+            ))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             rapport.carnets += carnets as i64;
         }
         if etat != "expiree" {

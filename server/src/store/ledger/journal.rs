@@ -147,6 +147,7 @@ pub async fn page(
 
 /// The id of the pass with this code, for looking its history up.
 pub async fn pass_id(db: &Db, code: &str) -> sqlx::Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM passes WHERE code = $1").bind(code).fetch_optional(db).await?;
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM passes WHERE code = $1").bind(code).fetch_optional(db).await?;
     Ok(row.map(|r| r.0))
 }

@@ -223,7 +223,10 @@ pub async fn confier_conseiller(
     .fetch_all(&mut *conn)
     .await?;
     if ids.is_empty() {
-        return Err(AppError::field("commande_id", "Lot : la structure n'a plus de carnet de cette commande à confier."));
+        return Err(AppError::field(
+            "commande_id",
+            "Lot : la structure n'a plus de carnet de cette commande à confier.",
+        ));
     }
     if (ids.len() as i64) < nombre {
         return Err(AppError::field(
@@ -301,7 +304,10 @@ pub async fn reprendre(
         .fetch_optional(&mut *conn)
         .await?;
         let (commande_id, conseiller_id, rang) = row.ok_or_else(|| {
-            AppError::field("carnet_ids", "Carnets : un des carnets cochés n'est plus dans le lot d'un conseiller de la structure.")
+            AppError::field(
+                "carnet_ids",
+                "Carnets : un des carnets cochés n'est plus dans le lot d'un conseiller de la structure.",
+            )
         })?;
         groups.entry((commande_id, conseiller_id)).or_default().push((*id, rang));
     }

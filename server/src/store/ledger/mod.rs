@@ -25,7 +25,10 @@ pub enum Scope {
     /// A coordinateur: the whole structure.
     Structure(i64),
     /// A conseiller: their own lot, within their structure.
-    Conseiller { user_id: i64, structure_id: i64 },
+    Conseiller {
+        user_id: i64,
+        structure_id: i64,
+    },
 }
 
 /// How many rows one multi-row INSERT carries (well under SQLite's 32,766 parameters).

@@ -28,11 +28,19 @@ pub async fn create_commanditaire(db: &Db, nom: &str, now: DateTime<Utc>) -> sql
 }
 
 pub async fn operateur_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM operateurs WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
+    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM operateurs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .is_some())
 }
 
 pub async fn commanditaire_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?.is_some())
+    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM commanditaires WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .is_some())
 }
 
 /// Attaches a user to its organisation (one of the two).
@@ -68,7 +76,9 @@ pub async fn organisation(
     structure_id: Option<i64>,
 ) -> sqlx::Result<Organisation> {
     let commanditaire: Option<(i64, String)> = match commanditaire_id {
-        Some(id) => sqlx::query_as("SELECT id, nom FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?,
+        Some(id) => {
+            sqlx::query_as("SELECT id, nom FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?
+        }
         None => None,
     };
     let operateur: Option<(i64, String)> = match operateur_id {
@@ -164,10 +174,8 @@ pub async fn set_agrement(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let exists: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM structures WHERE id = $1").bind(structure_id).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
         return Err(AppError::NotFound);
     }

@@ -37,7 +37,11 @@ struct CandidateRow {
 }
 
 /// The validations of an opérateur's passes at a structure that a statement may still list.
-async fn candidates(conn: &mut SqliteConnection, operateur_id: i64, structure_id: i64) -> sqlx::Result<Vec<ValidationCandidate>> {
+async fn candidates(
+    conn: &mut SqliteConnection,
+    operateur_id: i64,
+    structure_id: i64,
+) -> sqlx::Result<Vec<ValidationCandidate>> {
     let rows: Vec<CandidateRow> = sqlx::query_as(
         "SELECT v.id, v.mois, v.valeur_centimes, v.releve_id, v.annulee_le, v.releve_annulation_id,
                 v.commanditaire_id, cm.nom AS commanditaire, co.reference AS commande, c.numero AS carnet,
@@ -77,14 +81,10 @@ async fn candidates(conn: &mut SqliteConnection, operateur_id: i64, structure_id
 }
 
 async fn noms(conn: &mut SqliteConnection, operateur_id: i64, structure_id: i64) -> sqlx::Result<(String, String)> {
-    let (operateur,): (String,) = sqlx::query_as("SELECT nom FROM operateurs WHERE id = $1")
-        .bind(operateur_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let (structure,): (String,) = sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (operateur,): (String,) =
+        sqlx::query_as("SELECT nom FROM operateurs WHERE id = $1").bind(operateur_id).fetch_one(&mut *conn).await?;
+    let (structure,): (String,) =
+        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *conn).await?;
     Ok((operateur, structure))
 }
 
@@ -266,7 +266,8 @@ impl SummaryRow {
     }
 }
 
-const SUMMARY_SELECT: &str = "SELECT r.id, r.numero, r.structure_id, s.nom AS structure, r.operateur_id, o.nom AS operateur,
+const SUMMARY_SELECT: &str =
+    "SELECT r.id, r.numero, r.structure_id, s.nom AS structure, r.operateur_id, o.nom AS operateur,
         r.mois, r.etat, r.nb_validations, r.nb_annulations, r.total_centimes, r.hash, r.emis_at, r.envoye_at, r.paye_at
     FROM releves r JOIN structures s ON s.id = r.structure_id JOIN operateurs o ON o.id = r.operateur_id";
 
@@ -298,10 +299,8 @@ pub async fn get(db: &Db, id: i64, scope: Scope) -> AppResult<Option<ReleveDetai
         .fetch_optional(db)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let (json,): (String,) = sqlx::query_as("SELECT contenu_json FROM releves WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
-        .await?;
+    let (json,): (String,) =
+        sqlx::query_as("SELECT contenu_json FROM releves WHERE id = $1").bind(id).fetch_one(db).await?;
     let contenu: ContenuReleve = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.into()))?;
     Ok(row.summary().map(|releve| ReleveDetail { releve, contenu }))
 }
@@ -321,7 +320,8 @@ pub async fn transition(
         .fetch_optional(&mut *conn)
         .await?;
     let (etat,) = row.ok_or(AppError::NotFound)?;
-    let before = ReleveEtat::parse(&etat).ok_or_else(|| AppError::Internal(anyhow::anyhow!("état de relevé inconnu")))?;
+    let before =
+        ReleveEtat::parse(&etat).ok_or_else(|| AppError::Internal(anyhow::anyhow!("état de relevé inconnu")))?;
     let after = before.suivant(evenement).map_err(|r| AppError::Conflict(r.raison))?;
     let sql = match evenement {
         ReleveEvenement::Envoyer => "UPDATE releves SET etat = $2, envoye_at = $3, envoye_by = $4 WHERE id = $1",

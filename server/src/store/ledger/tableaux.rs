@@ -6,11 +6,13 @@ use carnet_domain::ledger::releve::Mois;
 use std::collections::BTreeMap;
 
 /// `commande`: restrict to one order of this commanditaire.
-pub async fn commanditaire(db: &Db, commanditaire_id: i64, commande: Option<i64>) -> sqlx::Result<TableauCommanditaire> {
-    let (nom,): (String,) = sqlx::query_as("SELECT nom FROM commanditaires WHERE id = $1")
-        .bind(commanditaire_id)
-        .fetch_one(db)
-        .await?;
+pub async fn commanditaire(
+    db: &Db,
+    commanditaire_id: i64,
+    commande: Option<i64>,
+) -> sqlx::Result<TableauCommanditaire> {
+    let (nom,): (String,) =
+        sqlx::query_as("SELECT nom FROM commanditaires WHERE id = $1").bind(commanditaire_id).fetch_one(db).await?;
     let commandes = super::commandes::list(db, super::Scope::Commanditaire(commanditaire_id)).await?;
     // -1: every order.
     let filtre = commande.unwrap_or(-1);
@@ -88,7 +90,8 @@ pub async fn commanditaire(db: &Db, commanditaire_id: i64, commande: Option<i64>
     .bind(filtre)
     .fetch_all(db)
     .await?;
-    let noms: Vec<(String, String)> = sqlx::query_as("SELECT code, nom FROM departements_centres").fetch_all(db).await?;
+    let noms: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, nom FROM departements_centres").fetch_all(db).await?;
     let noms: BTreeMap<String, String> = noms.into_iter().collect();
     let mut territoires: BTreeMap<String, ParTerritoire> = BTreeMap::new();
     for (dep, confies, distribues) in carnets {

@@ -70,15 +70,20 @@ pub async fn enregistrer_validation(
     now: DateTime<Utc>,
 ) -> AppResult<CarnetEtat> {
     let jour = paris::today(now);
-    let (carnet_id, valeur, commande_id, commanditaire_id, operateur_id): (i64, i64, Option<i64>, Option<i64>, Option<i64>) =
-        sqlx::query_as(
-            "SELECT p.carnet_id, p.valeur_centimes, c.commande_id, co.commanditaire_id, co.operateur_id
+    let (carnet_id, valeur, commande_id, commanditaire_id, operateur_id): (
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT p.carnet_id, p.valeur_centimes, c.commande_id, co.commanditaire_id, co.operateur_id
              FROM passes p JOIN carnets c ON c.id = p.carnet_id LEFT JOIN commandes co ON co.id = c.commande_id
              WHERE p.id = $1",
-        )
-        .bind(pass_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    )
+    .bind(pass_id)
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO pass_validations (pass_id, carnet_id, commande_id, commanditaire_id, operateur_id, structure_id,
                                        parcours_id, seance_cle, valeur_centimes, mois, jour, validated_at, validated_by)
@@ -110,12 +115,11 @@ pub async fn enregistrer_validation(
         Some(&json!({ "etat": "valide", "structure_id": structure_id, "parcours_id": parcours_id, "seance": seance_cle })),
     )
     .await?;
-    let (restants,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')",
-    )
-    .bind(carnet_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (restants,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')")
+            .bind(carnet_id)
+            .fetch_one(&mut *conn)
+            .await?;
     carnet_suit(conn, carnet_id, CarnetEvenement::PassValide { restants: restants as u32 }, user_id, now).await
 }
 
@@ -127,10 +131,8 @@ async fn carnet_suit(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<CarnetEtat> {
-    let (etat,): (String,) = sqlx::query_as("SELECT etat FROM carnets WHERE id = $1")
-        .bind(carnet_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (etat,): (String,) =
+        sqlx::query_as("SELECT etat FROM carnets WHERE id = $1").bind(carnet_id).fetch_one(&mut *conn).await?;
     let Some(before) = CarnetEtat::parse(&etat) else {
         return Err(AppError::Internal(anyhow::anyhow!("état de carnet inconnu : {etat}")));
     };
@@ -192,10 +194,8 @@ pub async fn enregistrer_annulation(
         Some(&json!({ "etat": "distribue", "details": details })),
     )
     .await?;
-    let (carnet_id,): (i64,) = sqlx::query_as("SELECT carnet_id FROM passes WHERE id = $1")
-        .bind(pass_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (carnet_id,): (i64,) =
+        sqlx::query_as("SELECT carnet_id FROM passes WHERE id = $1").bind(pass_id).fetch_one(&mut *conn).await?;
     let (valides,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
         .bind(carnet_id)
         .fetch_one(&mut *conn)
@@ -267,7 +267,11 @@ pub async fn diagnostiquer(
                 fin_validite: r.fin_validite.unwrap_or(today),
                 jours_grace: r.jours_grace.unwrap_or(0),
                 commune_structure: commune,
-                territoire_departements: territoire.iter().filter(|t| t.0 == "departement").map(|t| t.1.clone()).collect(),
+                territoire_departements: territoire
+                    .iter()
+                    .filter(|t| t.0 == "departement")
+                    .map(|t| t.1.clone())
+                    .collect(),
                 territoire_communes: territoire.iter().filter(|t| t.0 == "commune").map(|t| t.1.clone()).collect(),
             })
         }
@@ -326,11 +330,10 @@ pub async fn valider(
     let Some((pass_id, valeur)) = row else {
         return Ok(Err(diagnostiquer(conn, code, Some(parcours_carnet), structure_id, &seance, today).await?));
     };
-    let carnet_etat = enregistrer_validation(conn, pass_id, structure_id, Some(parcours_id), &seance, user_id, now).await?;
-    let (structure,): (String,) = sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let carnet_etat =
+        enregistrer_validation(conn, pass_id, structure_id, Some(parcours_id), &seance, user_id, now).await?;
+    let (structure,): (String,) =
+        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *conn).await?;
     Ok(Ok(ValidationDone {
         code: code.display(),
         valeur_centimes: valeur,
@@ -341,7 +344,13 @@ pub async fn valider(
 }
 
 /// The interim cancellation: frees a pass this structure validated, then the ledger's part.
-pub async fn annuler(conn: &mut SqliteConnection, code: &PassCode, structure_id: i64, user_id: i64, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn annuler(
+    conn: &mut SqliteConnection,
+    code: &PassCode,
+    structure_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let row: Option<(i64,)> = sqlx::query_as(
         "UPDATE passes SET etat = 'distribue', validated_at = NULL, validated_by = NULL, credited_structure_id = NULL
          WHERE code = $1 AND etat = 'valide' AND credited_structure_id = $2
