@@ -12,15 +12,21 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
+.PHONY: run test lint test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
 
 run: build
 	cargo build --release -p carnet-server
 	@echo "Carnet : http://127.0.0.1:8080 (démo : camille@demo.carnet.fr / carnet-demo)"
 	./target/release/carnet-server --demo --dist dist --listen 127.0.0.1:8080
 
-test: tools browser-tools test-domain test-server build test-e2e
+test: tools browser-tools lint test-domain test-server build test-e2e
 	@echo "Tous les tests sont passés."
+
+## The machine keeps the style: formatting, and clippy on every target (the app for wasm too).
+lint: tools
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p carnet-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 tools:
 	./scripts/install-tools.sh tools

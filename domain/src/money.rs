@@ -7,7 +7,7 @@ pub fn format_euros(cents: i64) -> String {
     let euros = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i) % 3 == 0 {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
             grouped.push('\u{202f}'); // narrow no-break space, the French thousands separator
         }
         grouped.push(c);

@@ -136,17 +136,13 @@ impl From<PassCode> for String {
 /// spaces between groups of 12) into candidate codes, in order. Used when a conseiller pastes all
 /// the codes of a carnet into the first field.
 pub fn split_pasted(text: &str) -> Vec<String> {
-    let tokens: Vec<&str> = text
-        .split(|c: char| matches!(c, '\n' | '\r' | ',' | ';' | '\t'))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tokens: Vec<&str> = text.split(['\n', '\r', ',', ';', '\t']).map(str::trim).filter(|t| !t.is_empty()).collect();
     if tokens.len() > 1 {
         return tokens.into_iter().map(String::from).collect();
     }
     // One line: the codes may be separated by spaces, or run together.
     let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    if compact.len() > LEN && compact.len() % LEN == 0 {
+    if compact.len() > LEN && compact.len().is_multiple_of(LEN) {
         return compact.as_bytes().chunks(LEN).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
     }
     tokens.into_iter().map(String::from).collect()

@@ -6,6 +6,7 @@
 //! - `GET /api/v1/parcours/{id}`: the data of a parcours page;
 //! - `POST /api/v1/seances/{id}/tenue`: a session held, its pass validated;
 //! - and, for context, `GET /api/v1/tableau-de-bord` (a conseiller's ~50 parcours and agenda).
+//!
 //! Before the timed runs, every SQL statement of one request of each kind is captured and its
 //! `EXPLAIN QUERY PLAN` printed, with full table scans flagged.
 //!
@@ -138,7 +139,7 @@ async fn remplir(db: &db::Db, n: usize) -> anyhow::Result<Vec<ParStructure>> {
             observations: "Souhaite gagner en autonomie pour ses démarches.",
             tenues,
             absence: (bilan && i % 3 == 0).then_some(2),
-            bilan: bilan.then(|| (finaux, "insertion_professionnelle", "Continuer aux ateliers de la médiathèque.")),
+            bilan: bilan.then_some((finaux, "insertion_professionnelle", "Continuer aux ateliers de la médiathèque.")),
         };
         let cree = creer(&mut tx, structure_id, user_id, &m, &packs, &mut rng).await?;
         let par = &mut out[s];

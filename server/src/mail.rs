@@ -23,7 +23,8 @@ pub enum Mailer {
     /// Each message written as a text file in this folder.
     Dir(PathBuf),
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        // Boxed: the transport is large, the other variants tiny.
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
 }
@@ -50,7 +51,7 @@ impl Mailer {
             .hello_name(ClientId::Domain(hello.to_string()))
             .timeout(Some(Duration::from_secs(15)))
             .build();
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp { transport: Box::new(transport), from })
     }
 
     pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {

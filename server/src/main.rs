@@ -375,7 +375,7 @@ async fn lieux(database_url: &str, command: LieuxCommand, clock: Clock) -> anyho
             let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let last_tenth = std::sync::atomic::AtomicU32::new(0);
             let bar = move |p: &lieux_store::Progression| {
-                let tenth = if p.total == 0 { 10 } else { p.traites * 10 / p.total };
+                let tenth = (p.traites * 10).checked_div(p.total).unwrap_or(10);
                 if !tty {
                     if tenth > last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) || p.traites == p.total {
                         eprintln!("{} / {} lignes", p.traites, p.total);

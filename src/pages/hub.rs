@@ -9,8 +9,8 @@ use leptos_router::components::A;
 
 #[component]
 pub fn HubHome() -> impl IntoView {
-    let territoire = LocalResource::new(|| api::lieux_territoire());
-    let candidats = LocalResource::new(|| api::candidats());
+    let territoire = LocalResource::new(api::lieux_territoire);
+    let candidats = LocalResource::new(api::candidats);
     view! {
         <h1>"Bonjour"</h1>
         <Suspense fallback=|| view! { <Loading/> }>

@@ -49,7 +49,7 @@ pub fn DureeField(duree: RwSignal<String>, errors: RwSignal<FieldErrors>) -> imp
     let label = |m: u32| {
         if m < 60 {
             format!("{m} min")
-        } else if m % 60 == 0 {
+        } else if m.is_multiple_of(60) {
             format!("{} h", m / 60)
         } else {
             format!("{} h {:02}", m / 60, m % 60)

@@ -125,9 +125,8 @@ mod tests {
 
     #[test]
     fn nearest_first() {
-        let brest = Some((-4.3, 48.3)); // Finistère
-        let rennes = Some((-1.6, 48.1)); // Ille-et-Vilaine
-        let paris = Some((2.35, 48.86));
+        let (brest, rennes, paris) = ((-4.3, 48.3), (-1.6, 48.1), (2.35, 48.86)); // 29, 35, 75
+        let (brest, rennes, paris) = (Some(brest), Some(rennes), Some(paris));
         let p = ("29019", "29", brest);
         let same = proximite(p, ("29019", "29", brest));
         let dep = proximite(p, ("29075", "29", brest));
@@ -137,7 +136,7 @@ mod tests {
         let mut all = vec![unknown, far, near, dep, same];
         all.sort_by(|a, b| a.rang().partial_cmp(&b.rang()).unwrap());
         assert_eq!(all, vec![same, dep, near, far, unknown]);
-        let km = distance_km(brest.unwrap(), paris.unwrap());
+        let km = distance_km((-4.3, 48.3), (2.35, 48.86));
         assert!((480.0..530.0).contains(&km), "{km}");
         assert_eq!(Proximite::Departement(198.0).libelle(), "Département voisin, environ 200 km");
     }

@@ -17,7 +17,7 @@ pub fn luhn(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A SIRET: 14 digits with a valid Luhn key. La Poste (SIREN 356 000 000) has more establishments

@@ -117,11 +117,7 @@ pub fn chevauche(a: (DateTime<Utc>, DateTime<Utc>), b: (DateTime<Utc>, DateTime<
 }
 
 /// The first busy time that a session at `debut` for `duree_minutes` would overlap.
-pub fn premier_conflit<'a>(
-    debut: NaiveDateTime,
-    duree_minutes: u32,
-    occupations: &'a [Occupation],
-) -> Option<&'a Occupation> {
+pub fn premier_conflit(debut: NaiveDateTime, duree_minutes: u32, occupations: &[Occupation]) -> Option<&Occupation> {
     let creneau = intervalle(debut, duree_minutes);
     occupations.iter().filter(|o| chevauche(creneau, (o.debut, o.fin))).min_by_key(|o| o.debut)
 }

@@ -157,7 +157,7 @@ fn grappes(ix: &Index, list: &[usize], vue: &Vue) -> (Vec<Grappe>, Vec<usize>) {
             out.push(Grappe(round((sla / n as f64) as f32), round((slo / n as f64) as f32), n, pass));
         }
     }
-    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out.sort_by_key(|g| std::cmp::Reverse(g.2));
     seuls.sort();
     (out, seuls)
 }

@@ -271,11 +271,11 @@ pub async fn creer(
         )
         .await?;
     } else {
-        dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).last().expect("sessions"))).await?;
+        dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions"))).await?;
     }
     // Parcours timestamps follow the story, not the moment the demo was seeded.
     sqlx::query("UPDATE parcours SET updated_at = $1 WHERE id = $2")
-        .bind(at(*dates.iter().take(m.tenues.max(1)).last().expect("sessions")))
+        .bind(at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions")))
         .bind(id)
         .execute(&mut *conn)
         .await?;

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 /// Appends one entry, inside the caller's transaction (the change and its trace commit together).
+#[allow(clippy::too_many_arguments)]
 pub async fn record<B: Serialize, A: Serialize>(
     conn: &mut SqliteConnection,
     at: DateTime<Utc>,

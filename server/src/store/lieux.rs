@@ -102,6 +102,7 @@ fn join(v: &[String]) -> String {
 }
 
 /// Inserts a venue; returns its id.
+#[allow(clippy::too_many_arguments)] // the venue's columns, bound one by one
 pub async fn insert(
     conn: &mut SqliteConnection,
     l: &LieuStandard,
@@ -170,6 +171,7 @@ pub async fn insert(
 }
 
 /// Replaces the standard fields of a venue (not our Pass and accreditation fields).
+#[allow(clippy::too_many_arguments)] // the venue's columns, bound one by one
 pub async fn update_standard(
     conn: &mut SqliteConnection,
     id: i64,

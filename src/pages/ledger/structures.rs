@@ -89,8 +89,8 @@ fn Liste(
                     || carnet_domain::text::normalise(&s.nom).contains(&f)
                     || s.commune.as_deref().is_some_and(|c| carnet_domain::text::normalise(c).contains(&f))
             })
-            .cloned()
             .map(|s| {
+                let s = s.clone();
                 let (id, nom) = (s.id, s.nom.clone());
                 let nom2 = nom.clone();
                 let etat = s.agrement.clone();

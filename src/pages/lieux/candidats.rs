@@ -22,7 +22,7 @@ pub fn CandidatsPage() -> impl IntoView {
     let auth = use_auth();
     let hub = move || auth.me.get().flatten().is_some_and(|m| matches!(m.role, Role::Hub | Role::Admin));
     let filtre = RwSignal::new(String::new());
-    let data = LocalResource::new(|| api::candidats());
+    let data = LocalResource::new(api::candidats);
     view! {
         <div class="page-head">
             <h1>"Lieux candidats à l'agrément"</h1>

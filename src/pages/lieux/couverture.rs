@@ -40,7 +40,7 @@ fn classe(d: &CouvertureDepartement) -> usize {
 
 #[component]
 pub fn CouverturePage() -> impl IntoView {
-    let data = LocalResource::new(|| api::couverture());
+    let data = LocalResource::new(api::couverture);
     view! {
         <h1>"Couverture du territoire"</h1>
         <p class="lead">"Par département : les pass numériques en circulation (remis à des personnes, pas encore utilisés, encore valables), "
