@@ -329,6 +329,11 @@ pub async fn hold(seance: i64, req: &TenueRequest) -> Result<PassValide, ApiErro
     post(&format!("/seances/{seance}/tenue"), req).await
 }
 
+/// A session that was not planned, held on the spot: the same validation as `hold`.
+pub async fn hold_unplanned(parcours: i64, req: &TenueRequest) -> Result<PassValide, ApiError> {
+    post(&format!("/parcours/{parcours}/seances/tenue"), req).await
+}
+
 pub async fn save_report(seance: i64, req: &CompteRendu) -> Result<Fait, ApiError> {
     put(&format!("/seances/{seance}/compte-rendu"), req).await
 }
@@ -508,12 +513,6 @@ pub mod ledger {
     }
     pub async fn distribuer(req: &DistributionRequest) -> Result<DistributionCreated, ApiError> {
         post("/distributions", req).await
-    }
-    pub async fn valider(code: &str, parcours_id: i64) -> Result<ValidationDone, ApiError> {
-        post("/passes/valider", &ValidationRequest { code: code.into(), parcours_id }).await
-    }
-    pub async fn annuler(code: &str) -> Result<(), ApiError> {
-        post_empty("/passes/annuler", &AnnulationRequest { code: code.into() }).await
     }
     pub async fn agrements() -> Result<Vec<StructureAgrement>, ApiError> {
         get("/structures/agrements").await

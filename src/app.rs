@@ -63,7 +63,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("lieux/candidats/:id") view=pages::lieux::candidats::CandidatPage/>
                     <Route path=path!("lieux/:id") view=pages::lieux::fiche::FichePage/>
                     // The Pass numérique ledger (issue 4).
-                    <Route path=path!("parcours/:id/pass") view=pages::ledger::valider::ValiderPassPage/>
                     <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
                     <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
                     <Route path=path!("commandes/:id") view=pages::ledger::commande::CommandePage/>

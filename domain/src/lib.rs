@@ -12,8 +12,8 @@ pub mod lieux;
 pub mod money;
 pub mod parcours;
 pub mod paris;
+pub mod pass;
 pub mod pass_code;
-pub mod pass_etat;
 pub mod text;
 
 pub use pass_code::PassCode;

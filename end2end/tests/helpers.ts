@@ -115,3 +115,32 @@ export async function linkFromMail(to: string, after = 0): Promise<string> {
   }
   throw new Error(`no e-mail with a link for ${to}`);
 }
+
+/** The server's « today » in Paris as YYYY-MM-DD (its clock is set: horloge.ts). */
+export function parisToday(): string {
+  return serverDate(0);
+}
+
+function easter(year: number): Date {
+  // Anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+  const a = year % 19, b = Math.floor(year / 100), c = year % 100, d = Math.floor(b / 4), e = b % 4;
+  const f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3), h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31), day = ((h + l - 7 * m + 114) % 31) + 1;
+  return new Date(Date.UTC(year, month - 1, day));
+}
+
+function isHoliday(d: Date): boolean {
+  const md = `${d.getUTCMonth() + 1}-${d.getUTCDate()}`;
+  if (['1-1', '5-1', '5-8', '7-14', '8-15', '11-1', '11-11', '12-25'].includes(md)) return true;
+  const e = easter(d.getUTCFullYear()).getTime();
+  return [1, 39, 50].some((n) => e + n * 86_400_000 === d.getTime());
+}
+
+/** The first working day (not a weekend, not a public holiday) after today in Paris. */
+export function nextWorkingDay(): string {
+  const d = new Date(`${parisToday()}T00:00:00Z`);
+  do d.setUTCDate(d.getUTCDate() + 1);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6 || isHoliday(d));
+  return d.toISOString().slice(0, 10);
+}

@@ -1,10 +1,11 @@
 // The Pass numérique ledger, from purchase to reimbursement, with the demo accounts: a
 // commanditaire orders 3 carnets of 10; the opérateur records the payment and activates; the
 // commanditaire entrusts them to the demo structure; the coordinateur gives 2 to the conseillère;
-// she hands one out at intake with a criterion; a session validates a pass; the statement of the
+// she hands one out at intake with a criterion; the parcours reaches its sessions and one, held on
+// the spot, validates a pass (the only door); the statement of the
 // month shows 10 €; the commanditaire's dashboard shows 1 carnet started.
 import { test, expect, Page } from '@playwright/test';
-import { expectAccessible, isoDate, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
+import { expectAccessible, isoDate, nextWorkingDay, parisToday, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const COMMANDITAIRE = 'commanditaire@demo.carnet.fr';
 const OPERATEUR = 'operateur@demo.carnet.fr';
@@ -24,7 +25,7 @@ async function logout(page: Page) {
 }
 
 test('a carnet from purchase to reimbursement', async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   // Confirmations ("Activer la commande ?") are accepted.
   page.on('dialog', (d) => d.accept());
 
@@ -110,20 +111,60 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await expect(page.getByText('Centre social de Morlaix')).toHaveCount(0);
   await expectAccessible(page, 'orientation after distribution');
 
-  // 6. A session validates a pass.
+  // 6. The parcours reaches its sessions (quick diagnostic, the pack's objectives, a weekly
+  //    schedule), then the person comes without a planned session: held on the spot, one action.
   await page.getByRole('link', { name: 'Continuer vers le parcours' }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Parcours de ${prenom}` })).toBeVisible();
   const code = (await page.locator('td.code').first().textContent())!.trim();
-  await page.getByRole('link', { name: 'Valider un pass (séance)' }).click();
-  await page.getByLabel(/Code du pass remis pendant la séance/).fill(code.toLowerCase());
-  await page.getByRole('button', { name: 'Valider le pass' }).click();
-  await expect(page.getByRole('status').filter({ hasText: `Pass ${code} validé` })).toContainText('10,00');
-  // A second pass in the same session is refused, with its reason.
-  const second = (await page.locator('td.code').nth(1).textContent())!.trim();
-  await page.getByLabel(/Code du pass remis pendant la séance/).fill(second);
-  await page.getByRole('button', { name: 'Valider le pass' }).click();
-  await expect(page.locator('#code-error')).toContainText('une séance consomme un seul pass');
-  await expectAccessible(page, 'pass validation');
+  // The interim validation page is gone: a pass is consumed by a held session only.
+  await expect(page.getByRole('link', { name: /Valider un pass/ })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Reprendre : Diagnostic' }).click();
+  await page.getByLabel('Mode rapide : pack envisagé').selectOption({ label: 'Compétences de base' });
+  const visees = page.locator('section.panel--accent fieldset.niveau');
+  await expect(visees.first()).toBeVisible();
+  for (let i = 0; i < (await visees.count()); i++) {
+    await visees.nth(i).getByLabel('Avec guidage', { exact: true }).check();
+  }
+  await page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Objectifs — ${prenom}` })).toBeVisible();
+  await page.getByRole('button', { name: 'Enregistrer et établir le planning' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Planning — ${prenom}` })).toBeVisible();
+  await page.getByLabel('Hebdomadaire').check();
+  await page.getByLabel('Date de la séance 2 (obligatoire)').fill(nextWorkingDay());
+  await page.getByLabel('Heure (obligatoire)').fill('16:00');
+  await page.getByRole('button', { name: 'Proposer les dates' }).click();
+  await expect(page.getByLabel('Date de la séance 10', { exact: true })).not.toHaveValue('');
+  await page.getByRole('button', { name: 'Enregistrer le planning' }).click();
+  const seancesTitle = page.getByRole('heading', { level: 1, name: `Séances — ${prenom}` });
+  const free = page.getByRole('button', { name: /^Utiliser le créneau libre du/ }).first();
+  await expect(seancesTitle.or(free)).toBeVisible();
+  if (await free.isVisible()) {
+    await free.click();
+    await page.getByRole('button', { name: 'Enregistrer le planning' }).click();
+  }
+  await expect(seancesTitle).toBeVisible();
+  const surPlace = page.locator('form', { has: page.getByRole('heading', { name: 'Séance non prévue : valider un pass' }) });
+  await expect(surPlace.locator('#sur-place-date')).toHaveValue(parisToday());
+  await surPlace.locator('#sur-place-heure').fill('07:00');
+  // A typo is refused with its reason, next to the field.
+  await surPlace.getByLabel(/Code du pass/).fill('ABCD-EFGH-JKLM');
+  await surPlace.getByRole('button', { name: 'Valider le pass' }).click();
+  await expect(surPlace.locator('#sur-place-code-error')).toContainText('Code du pass');
+  await expectAccessible(page, 'a session held on the spot, refused');
+  await surPlace.getByLabel(/Code du pass/).fill(code.toLowerCase());
+  await surPlace.getByRole('button', { name: 'Valider le pass' }).click();
+  const slot = surPlace.getByRole('button', { name: /^Utiliser le créneau libre du/ });
+  const held = page.getByText(/1 séance tenue sur 10/);
+  await expect(held.or(slot)).toBeVisible();
+  if (await slot.isVisible()) {
+    // 07:00 already taken by an earlier run on the same database: the free slot offered.
+    await slot.click();
+    await surPlace.getByRole('button', { name: 'Valider le pass' }).click();
+  }
+  await expect(held).toBeVisible();
+  await expect(page.locator('li.seance').filter({ hasText: `(${code})` })).toContainText('Tenue');
+  await expect(page.getByText(/9 pass disponibles/)).toBeVisible();
+  await expectAccessible(page, 'a session held on the spot');
   await logout(page);
 
   // 7. The statement of the month shows 10 €.

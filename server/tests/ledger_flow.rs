@@ -4,9 +4,10 @@
 
 mod common;
 mod ledger_world;
+mod wizard;
 
 use axum::http::StatusCode;
-use carnet_domain::ledger::validation::RefusValidation;
+use carnet_domain::pass::RefusValidation;
 use carnet_domain::PassCode;
 use carnet_server::store::ledger::commandes;
 use common::*;
@@ -320,7 +321,7 @@ async fn refused(w: &World, call: impl std::future::Future<Output = Resp>, reaso
     let before = ledger_rows(w).await;
     let r = call.await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert_eq!(refus(&r), reason.message());
+    assert_eq!(refus(&r), format!("Pass refusé : {}", reason.message()));
     assert_eq!(ledger_rows(w).await, before, "a refusal writes nothing");
 }
 
@@ -333,13 +334,19 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
 
     let ok = w.validate(&w.conseiller, &c1[0], p1).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
-    assert_eq!(ok.body["valeur_centimes"], 1000);
-    assert_eq!(ok.body["carnet_etat"], "entame");
+    assert_eq!(ok.body["pass"]["valeur_centimes"], 1000);
+    assert_eq!(etats(&w, "SELECT etat FROM carnets WHERE id = $1", carnets[0]).await, vec!["entame"]);
 
-    // Already used (the state is checked before the session).
+    // Already used.
     refused(&w, w.validate(&w.conseiller, &c1[0], p1), RefusValidation::DejaValide { le: Some(today()) }).await;
-    // One pass per session.
-    refused(&w, w.validate(&w.conseiller, &c1[1], p1), RefusValidation::SeanceDejaValidee).await;
+    // One pass per session: the held session cannot be held again with another pass.
+    let before = ledger_rows(&w).await;
+    let seance = w.seance_of(&c1[0]).await;
+    let body = json!({"code": c1[1], "date": today().to_string(), "heure": "07:00"});
+    let r = w.app.post(&format!("/api/v1/seances/{seance}/tenue"), body, &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.body["error"], "Cette séance est déjà tenue : son pass est validé.", "{}", r.text);
+    assert_eq!(ledger_rows(&w).await, before);
     // Another carnet's pass.
     refused(&w, w.validate(&w.conseiller, &c2[0], p1), RefusValidation::AutreCarnet).await;
     // Not in Carnet at all.
@@ -351,6 +358,7 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
 
     // A second parcours, for the structure-level rules.
     let p2 = w.distribute(&w.conseiller, carnets[1], "Yann").await;
+    w.au_stade_seances(&w.conseiller, p2).await;
     sqlx::query("UPDATE structure_agrements SET etat = 'suspendu' WHERE structure_id = $1")
         .bind(w.structure_id)
         .execute(&w.app.db)
@@ -412,6 +420,7 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     w.give(&w.autre_coordinateur, c, w.autre_conseiller_id, 1).await;
     let carnet_rennes = w.carnets(c).await[0];
     let p3 = w.distribute(&w.autre_conseiller, carnet_rennes, "Lou").await;
+    w.au_stade_seances(&w.autre_conseiller, p3).await;
     let code_rennes = w.codes(carnet_rennes).await.remove(0);
     refused(
         &w,
@@ -451,40 +460,89 @@ async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() 
     let carnet = w.carnets(c).await[0];
     let p = w.distribute(&w.conseiller, carnet, "Zoé").await;
     let r = w.validate(&w.conseiller, &w.codes(carnet).await[0], p).await;
-    assert_eq!(refus(&r), RefusValidation::StructureNonAgreee { operateur: "Autre opérateur".into() }.message());
+    let reason = RefusValidation::StructureNonAgreee { operateur: "Autre opérateur".into() };
+    assert_eq!(refus(&r), format!("Pass refusé : {}", reason.message()));
+}
+
+/// Sends the same requests at once, each on its own task: the statuses and the bodies.
+async fn at_once(w: &World, requests: Vec<(String, serde_json::Value)>) -> Vec<(StatusCode, serde_json::Value)> {
+    let mut tasks = Vec::new();
+    for (path, body) in requests {
+        let router = w.app.router.clone();
+        let cookie = w.conseiller.clone();
+        tasks.push(tokio::spawn(async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let req = axum::http::Request::post(path)
+                .header("content-type", "application/json")
+                .header("cookie", cookie)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            let r = router.oneshot(req).await.unwrap();
+            let status = r.status();
+            let bytes = r.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// A carnet whose parcours has `n` sessions on past days (as if planned then moved): each can be
+/// held at its own time.
+async fn sessions_passees(w: &World, parcours: i64, n: i64) -> Vec<(i64, chrono::NaiveDateTime)> {
+    use carnet_server::store::seances;
+    sqlx::query("UPDATE carnets SET date_reception = $2 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $1)")
+        .bind(parcours)
+        .bind(today() - chrono::Duration::days(n + 30))
+        .execute(&w.app.db)
+        .await
+        .unwrap();
+    let mut conn = w.app.db.acquire().await.unwrap();
+    let mut out = Vec::new();
+    for k in 1..=n {
+        let debut = (today() - chrono::Duration::days(k)).and_hms_opt(10, 0, 0).unwrap();
+        let nouvelle = seances::Nouvelle {
+            parcours_id: parcours,
+            conseiller_id: w.conseiller_id,
+            debut,
+            duree_minutes: 60,
+            type_lieu: "lieu_activite",
+            remplace: None,
+        };
+        out.push((seances::insert(&mut conn, &nouvelle, w.app.clock.now()).await.unwrap(), debut));
+    }
+    out
+}
+
+fn tenue_body(code: &str, debut: chrono::NaiveDateTime) -> serde_json::Value {
+    json!({"code": code, "date": debut.format("%Y-%m-%d").to_string(), "heure": debut.format("%H:%M").to_string()})
 }
 
 #[tokio::test]
-async fn fifty_concurrent_validations_of_one_pass_make_one_success() {
+async fn fifty_sessions_held_at_once_with_the_same_code_consume_it_once() {
     let w = World::new().await;
     let (_, carnets, parcours) = w.ready(1).await;
     let code = w.codes(carnets[0]).await.remove(0);
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let router = w.app.router.clone();
-        let cookie = w.conseiller.clone();
-        let body = json!({"code": code, "parcours_id": parcours}).to_string();
-        tasks.push(tokio::spawn(async move {
-            use tower::ServiceExt;
-            let req = axum::http::Request::post("/api/v1/passes/valider")
-                .header("content-type", "application/json")
-                .header("cookie", cookie)
-                .body(axum::body::Body::from(body))
-                .unwrap();
-            router.oneshot(req).await.unwrap().status()
-        }));
+    let seances = sessions_passees(&w, parcours, 50).await;
+    let requests =
+        seances.iter().map(|(id, debut)| (format!("/api/v1/seances/{id}/tenue"), tenue_body(&code, *debut))).collect();
+    let answers = at_once(&w, requests).await;
+    let ok = answers.iter().filter(|a| a.0 == StatusCode::OK).count();
+    let refusals: Vec<&str> = answers
+        .iter()
+        .filter(|a| a.0 == StatusCode::UNPROCESSABLE_ENTITY)
+        .map(|a| a.1["fields"]["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!((ok, refusals.len()), (1, 49), "{answers:?}");
+    for m in refusals {
+        assert!(m.starts_with("Pass refusé : Ce pass a déjà été utilisé, le "), "{m}");
     }
-    let mut ok = 0;
-    let mut refused = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            StatusCode::OK => ok += 1,
-            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
-            other => panic!("unexpected {other}"),
-        }
-    }
-    assert_eq!((ok, refused), (1, 49));
     assert_eq!(w.app.count("pass_validations").await, 1);
+    assert_eq!(w.app.count("seances WHERE statut = 'tenue'").await, 1);
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'pass' AND action = 'valide'")
         .fetch_one(&w.app.db)
         .await
@@ -493,18 +551,44 @@ async fn fifty_concurrent_validations_of_one_pass_make_one_success() {
 }
 
 #[tokio::test]
+async fn one_session_held_twice_at_once_consumes_one_pass() {
+    let w = World::new().await;
+    let (_, carnets, parcours) = w.ready(1).await;
+    let codes = w.codes(carnets[0]).await;
+    let (seance, debut) = sessions_passees(&w, parcours, 1).await.remove(0);
+    let path = format!("/api/v1/seances/{seance}/tenue");
+    let answers =
+        at_once(&w, vec![(path.clone(), tenue_body(&codes[0], debut)), (path, tenue_body(&codes[1], debut))]).await;
+    let mut statuses: Vec<StatusCode> = answers.iter().map(|a| a.0).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![StatusCode::OK, StatusCode::CONFLICT], "{answers:?}");
+    assert_eq!(w.app.count("pass_validations").await, 1);
+    assert_eq!(w.app.count("passes WHERE etat = 'valide'").await, 1);
+}
+
+#[tokio::test]
 async fn undoing_a_validation_frees_the_pass_and_the_carnet_follows() {
     let w = World::new().await;
     let (_, carnets, parcours) = w.ready(1).await;
     let codes = w.codes(carnets[0]).await;
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
-    let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[1]}), &w.conseiller).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not validated: {}", r.text);
-    let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[0]}), &w.conseiller).await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // A session not held has nothing to cancel.
+    let d = wizard::dossier(&w.app, &w.conseiller, parcours).await;
+    let prevue = wizard::seances(&d).into_iter().find(|s| s["statut"] == "prevue").unwrap();
+    let r = w
+        .app
+        .post(&format!("/api/v1/seances/{}/annulation", prevue["id"]), json!({"motif": "Erreur."}), &w.conseiller)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "not held: {}", r.text);
+    let seance = w.seance_of(&codes[0]).await;
+    let r = w.cancel(&w.conseiller, &codes[0]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let etat = etats(&w, "SELECT etat FROM carnets WHERE id = $1", carnets[0]).await;
     assert_eq!(etat, vec!["distribue"]);
-    // The session is free again: the same pass validates anew.
+    // The pass and the session are free again, together: no session stays held without its pass.
+    assert_eq!(w.app.count(&format!("seances WHERE id = {seance} AND statut = 'prevue'")).await, 1);
+    assert_eq!(w.app.count("passes WHERE seance_id IS NOT NULL").await, 0);
+    // The same pass validates anew.
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
     assert_eq!(w.app.count("pass_validations").await, 2);
     // The ledger keeps both entries, and the database refuses to rewrite or delete them.

@@ -3,6 +3,7 @@
 
 mod common;
 mod ledger_world;
+mod wizard;
 
 use axum::http::StatusCode;
 use carnet_domain::ledger::releve::{ContenuReleve, Mois};
@@ -20,6 +21,7 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
     let w = World::new().await;
     let (_, carnets, p1) = w.ready(2).await;
     let p2 = w.distribute(&w.conseiller, carnets[1], "Yann").await;
+    w.au_stade_seances(&w.conseiller, p2).await;
     let c1 = w.codes(carnets[0]).await;
     let c2 = w.codes(carnets[1]).await;
     // Last month: three sessions of the first parcours, one of the second.
@@ -54,8 +56,8 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
 
     // Later: a validation, and one of last month's undone.
     assert_eq!(w.validate(&w.conseiller, &c2[1], p2).await.status, StatusCode::OK);
-    let r = w.app.post("/api/v1/passes/annuler", json!({"code": c1[1]}), &w.conseiller).await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = w.cancel(&w.conseiller, &c1[1]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let again = w.app.get(&format!("/api/v1/releves/{id}"), &w.coordinateur).await.body;
     assert_eq!(again, first, "an issued statement never changes");
     // Issuing the month again changes nothing either.
@@ -246,9 +248,51 @@ async fn a_validation_undone_after_expiry_is_credited_at_the_next_run() {
     let after = limite + chrono::Duration::days(1);
     let now = w.app.clock.now();
     assert_eq!(expiration::run(&w.app.db, after, now).await.unwrap().passes, 9);
-    let r = w.app.post("/api/v1/passes/annuler", json!({"code": codes[0]}), &w.conseiller).await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = w.cancel(&w.conseiller, &codes[0]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = expiration::run(&w.app.db, after, now).await.unwrap();
     assert_eq!((r.passes, r.avoirs, r.avoir_centimes), (1, 1, 1000));
     assert_eq!(count(&w, "SELECT COALESCE(SUM(montant_centimes), 0) FROM avoirs").await, 10_000);
+}
+
+#[tokio::test]
+async fn held_cancelled_held_again_is_one_line_one_reversal_and_one_pass_paid() {
+    let w = World::new().await;
+    let (_, carnets, parcours) = w.ready(1).await;
+    let codes = w.codes(carnets[0]).await;
+    // Held last month, and last month's statement issued.
+    w.validate_at(&codes[0], parcours, w.structure_id, w.conseiller_id, months_ago(1, 12)).await;
+    let r = w.app.post("/api/v1/releves/emission", json!({"mois": last_month().to_string()}), &w.operateur).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // This month: the validation cancelled through its session, then the same pass held again.
+    let r = w.cancel(&w.conseiller, &codes[0]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = w.validate(&w.conseiller, &codes[0], parcours).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(w.app.count("pass_validations").await, 2);
+    assert_eq!(w.app.count("pass_validations WHERE annulee_at IS NOT NULL").await, 1);
+
+    let next_month = Mois::of(today()).suivant().premier_jour();
+    let r = releves::emettre_mois(&w.app.db, w.operateur_id, Mois::of(today()), next_month, None, w.app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(r.releves_emis, 1);
+    let list = w.app.get("/api/v1/releves", &w.coordinateur).await.body;
+    let mut totals = Vec::new();
+    for item in list.as_array().unwrap() {
+        let r = w.app.get(&format!("/api/v1/releves/{}", item["id"]), &w.coordinateur).await.body;
+        let g = &r["contenu"]["groupes"][0];
+        totals.push((
+            r["releve"]["mois"].as_str().unwrap().to_string(),
+            g["nb_validations"].as_i64().unwrap(),
+            g["nb_annulations"].as_i64().unwrap(),
+            r["releve"]["total_centimes"].as_i64().unwrap(),
+        ));
+    }
+    totals.sort();
+    assert_eq!(
+        totals,
+        vec![(last_month().to_string(), 1, 0, 1000), (Mois::of(today()).to_string(), 1, 1, 0)],
+        "one line last month; this month one reversal and one line: one pass paid in all"
+    );
 }

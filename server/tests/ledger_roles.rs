@@ -3,6 +3,7 @@
 
 mod common;
 mod ledger_world;
+mod wizard;
 
 use axum::http::{Method, StatusCode};
 use common::*;
@@ -27,8 +28,6 @@ enum Action {
     Reprendre,
     MonLot,
     Distribuer,
-    Valider,
-    Annuler,
     ListeReleves,
     EmettreReleves,
     VoirReleve,
@@ -73,8 +72,6 @@ const TABLE: &[Row] = &[
     (MonLot, [401, 200, 200, 403, 403, 403, 403], None),
     // The coordinateur may hand out carnets of their own lot; this one is the conseillère's.
     (Distribuer, [401, 201, 422, 403, 403, 403, 403], Some((Autre::Conseiller, 422))),
-    (Valider, [401, 200, 200, 403, 403, 403, 403], Some((Autre::Conseiller, 404))),
-    (Annuler, [401, 204, 204, 403, 403, 403, 403], Some((Autre::Conseiller, 422))),
     (ListeReleves, [401, 403, 200, 403, 200, 403, 403], None),
     (EmettreReleves, [401, 403, 403, 403, 200, 403, 403], None),
     (VoirReleve, [401, 403, 200, 403, 200, 403, 403], Some((Autre::Coordinateur, 404))),
@@ -91,8 +88,6 @@ const TABLE: &[Row] = &[
 #[derive(Default)]
 struct Fx {
     id: i64,
-    code: String,
-    parcours: i64,
 }
 
 struct Ctx {
@@ -172,18 +167,6 @@ impl Ctx {
                 let (_, carnets) = self.in_hands().await;
                 Fx { id: carnets[0], ..Fx::default() }
             }
-            Valider => {
-                let (_, carnets) = self.in_hands().await;
-                let parcours = w.distribute(&w.conseiller, carnets[0], "Zoé").await;
-                Fx { id: carnets[0], code: w.codes(carnets[0]).await.remove(0), parcours }
-            }
-            Annuler => {
-                let (_, carnets) = self.in_hands().await;
-                let parcours = w.distribute(&w.conseiller, carnets[0], "Zoé").await;
-                let code = w.codes(carnets[0]).await.remove(0);
-                assert_eq!(w.validate(&w.conseiller, &code, parcours).await.status, StatusCode::OK);
-                Fx { id: carnets[0], code, parcours }
-            }
             VoirReleve | ReleveCsv | EnvoyerReleve => Fx { id: self.releve().await, ..Fx::default() },
             PayerReleve => {
                 let id = self.releve().await;
@@ -228,12 +211,6 @@ impl Ctx {
             Reprendre => (Method::POST, "/api/v1/lots/reprise".into(), Some(json!({"carnet_ids": [id]}))),
             MonLot => (Method::GET, "/api/v1/carnets/mon-lot".into(), None),
             Distribuer => (Method::POST, "/api/v1/distributions".into(), Some(w.distribution_body(id, "Yann"))),
-            Valider => (
-                Method::POST,
-                "/api/v1/passes/valider".into(),
-                Some(json!({"code": fx.code, "parcours_id": fx.parcours})),
-            ),
-            Annuler => (Method::POST, "/api/v1/passes/annuler".into(), Some(json!({"code": fx.code}))),
             ListeReleves => (Method::GET, "/api/v1/releves".into(), None),
             EmettreReleves => (Method::POST, "/api/v1/releves/emission".into(), Some(json!({"mois": last_month}))),
             VoirReleve => (Method::GET, format!("/api/v1/releves/{id}"), None),

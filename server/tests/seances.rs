@@ -7,7 +7,7 @@ mod common;
 mod wizard;
 
 use axum::http::StatusCode;
-use carnet_domain::pass_etat::ConditionsValidation;
+use carnet_domain::pass::{CarnetId, SeanceId};
 use carnet_domain::PassCode;
 use carnet_server::store::passes;
 use chrono::Duration;
@@ -85,9 +85,9 @@ async fn each_refused_pass_says_why_in_french_and_changes_nothing() {
 
     let unknown = PassCode::from_random([29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19]).display();
     let cases = [
-        (codes[0].clone(), "Pass refusé : Ce pass a déjà été validé le "),
-        (other_codes[1].clone(), "Pass refusé : Ce pass n'appartient pas au carnet de cette personne"),
-        (unknown, "Pass refusé : Ce code ne correspond à aucun pass enregistré"),
+        (codes[0].clone(), "Pass refusé : Ce pass a déjà été utilisé, le "),
+        (other_codes[1].clone(), "Pass refusé : Ce pass n'appartient pas au carnet de ce parcours"),
+        (unknown, "Pass refusé : Ce code de pass n'existe pas dans Carnet"),
         ("ABCD-EFGH".to_string(), "Code du pass : Un code de pass compte 12 caractères"),
     ];
     for (code, message) in cases {
@@ -105,7 +105,14 @@ async fn each_refused_pass_says_why_in_french_and_changes_nothing() {
         .unwrap();
     let r = tenir(&app, &cookie, &s[1], &codes[1]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.body["fields"]["code"].as_str().unwrap().starts_with("Pass refusé : Ce pass a expiré le "), "{}", r.text);
+    assert!(
+        r.body["fields"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("Pass refusé : Ce carnet n'est plus valable : sa validité a pris fin le "),
+        "{}",
+        r.text
+    );
 
     assert_eq!(app.count("audit_log").await, audit_before, "no refusal leaves a trace of change");
     assert_eq!(pass_etat(&app, &codes[1]).await.0, "distribue");
@@ -143,7 +150,7 @@ async fn two_devices_validating_the_same_pass_at_once_exactly_one_succeeds() {
         assert_eq!(ok.len(), 1, "round {round}: {} / {}", ra.text, rb.text);
         let refused = if ra.status == StatusCode::OK { &rb } else { &ra };
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.body["fields"]["code"].as_str().unwrap().contains("déjà été validé"), "{}", refused.text);
+        assert!(refused.body["fields"]["code"].as_str().unwrap().contains("déjà été utilisé"), "{}", refused.text);
     }
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide'").fetch_one(&app.db).await.unwrap();
@@ -174,15 +181,15 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
         let code = code.clone();
         tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
-            let c = ConditionsValidation { carnet_id, jour: today() };
             let v = passes::Validation {
+                carnet_id: CarnetId(carnet_id),
                 parcours_id: id,
-                seance_id: seance,
+                seance_id: SeanceId(seance),
                 user_id,
                 structure_id: structure,
                 at: instant(),
             };
-            let r = passes::validate(&mut tx, &code, c, v).await.unwrap();
+            let r = passes::validate(&mut tx, &code, v).await.unwrap();
             tx.commit().await.unwrap();
             r
         })
@@ -191,7 +198,7 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
     let results = [a.unwrap(), b.unwrap()];
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     let refus = results.iter().find_map(|r| r.clone().err()).unwrap();
-    assert!(refus.message().contains("déjà été validé"), "{refus:?}");
+    assert!(refus.message().contains("déjà été utilisé"), "{refus:?}");
 }
 
 #[tokio::test]
@@ -280,12 +287,22 @@ async fn cancelling_a_validation_frees_the_pass() {
     assert_eq!(seances(&d)[0]["statut"], "prevue");
     assert!(seances(&d)[0]["compte_rendu"].is_null());
     assert!(seances(&d)[0]["pass"].is_null());
-    let (after,): (String,) =
-        sqlx::query_as("SELECT after_json FROM audit_log WHERE entity = 'pass' AND action = 'validation_annulee'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert!(after.contains("Mauvais pass scanné"), "{after}");
+    // The reason is the conseillère's free text: it stays on the session's line, which only her
+    // structure reads, never on the pass's, which the order's buyer and opérateur read.
+    let line = |entity: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let (after,): (String,) =
+                sqlx::query_as("SELECT after_json FROM audit_log WHERE entity = $1 AND action = 'validation_annulee'")
+                    .bind(entity)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap();
+            after
+        }
+    };
+    assert!(line("seance").await.contains("Mauvais pass scanné"));
+    assert!(!line("pass").await.contains("Mauvais pass scanné"));
     // Cancelling twice: nothing to cancel.
     assert_eq!(app.post(&url, json!({ "motif": "encore" }), &cookie).await.status, StatusCode::CONFLICT);
     // The freed pass is usable again, and the right one goes to session 1.
@@ -452,4 +469,54 @@ async fn a_held_session_at_a_busy_hour_is_never_offered_a_future_slot() {
     assert!(r.body["fields"]["heure"].as_str().unwrap().contains("chevauche une autre séance"), "{}", r.text);
     assert!(r.body["fields"].get("proposition_heure").is_none(), "no slot after today: {}", r.text);
     assert_eq!(pass_etat(&app, &codes[0]).await.0, "distribue");
+}
+
+#[tokio::test]
+async fn an_expired_carnet_a_closed_and_an_abandoned_parcours_each_say_why() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@example.fr").await;
+    let mut refusals = Vec::new();
+    for (k, etat) in ["expire", "termine", "abandonne"].into_iter().enumerate() {
+        let (id, codes) = au_stade_seances(&app, &cookie, "Zoé", 40 + k as u8, 5, &format!("{:02}:00", 9 + k)).await;
+        if etat == "expire" {
+            // A carnet received elsewhere (typed in at intake) whose validity ended yesterday.
+            sqlx::query(
+                "UPDATE carnets SET fin_validite = $1 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $2)",
+            )
+            .bind(today() - Duration::days(1))
+            .bind(id)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        } else {
+            sqlx::query("UPDATE parcours SET etat = $1 WHERE id = $2")
+                .bind(etat)
+                .bind(id)
+                .execute(&app.db)
+                .await
+                .unwrap();
+        }
+        let before = (app.count("audit_log").await, app.count("passes WHERE etat = 'valide'").await);
+        let s = seances(&dossier(&app, &cookie, id).await);
+        let r = tenir(&app, &cookie, &s[0], &codes[0]).await;
+        let message = if etat == "expire" {
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+            r.body["fields"]["code"].as_str().unwrap().to_string()
+        } else {
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+            r.body["error"].as_str().unwrap().to_string()
+        };
+        // The unplanned door refuses the same way.
+        let body = json!({ "code": codes[0], "date": iso(today()), "heure": "20:00" });
+        let again = app.post(&format!("/api/v1/parcours/{id}/seances/tenue"), body, &cookie).await;
+        assert_eq!(again.status, r.status, "{}", again.text);
+        assert_eq!((app.count("audit_log").await, app.count("passes WHERE etat = 'valide'").await), before);
+        refusals.push(message);
+    }
+    assert!(
+        refusals[0].starts_with("Pass refusé : Ce carnet n'est plus valable : sa validité a pris fin le "),
+        "{refusals:?}"
+    );
+    assert_eq!(refusals[1], "Ce parcours est clôturé : il ne peut plus être modifié.");
+    assert_eq!(refusals[2], "Ce parcours a été abandonné : il ne peut plus être modifié.");
 }

@@ -77,7 +77,6 @@ fn Overview(d: Dossier) -> impl IntoView {
             {d.pack.as_ref().map(|pk| view! { <p class="hint">{format!("Pack : {}", pk.nom)}</p> })}
         </div>
         <p><a href=format!("/parcours/{}/orientation", p.id)>"Lieux proches qui acceptent le Pass (à imprimer)"</a></p>
-        <p><a class="button button--secondary" href=format!("/parcours/{}/pass", p.id)>"Valider un pass (séance)"</a></p>
 
         <div class="grid-2">
             <section class="panel" aria-labelledby="personne-title">

@@ -91,7 +91,54 @@ fn Liste(d: Dossier) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
-        {(actives < nb as usize && !f.termine).then(|| view! { <Ajouter id=id/> })}
+        {(libres > 0 && !f.termine && !f.abandonne).then(|| view! { <NonPrevue id=id/> })}
+        {(actives < nb as usize && !f.termine && !f.abandonne).then(|| view! { <Ajouter id=id/> })}
+    }
+}
+
+/// The person came without a planned session: the session is held on the spot, its pass
+/// validated, in one action (a session added if passes remain without one, else the next planned
+/// session held now).
+#[component]
+fn NonPrevue(id: i64) -> impl IntoView {
+    let ctx = use_contexte();
+    let maintenant = crate::horloge::heure_de_paris();
+    let code = RwSignal::new(String::new());
+    let date = RwSignal::new(maintenant.format("%Y-%m-%d").to_string());
+    let heure_s = RwSignal::new(maintenant.format("%H:00").to_string());
+    let errors = RwSignal::new(FieldErrors::new());
+    let message = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let valider = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let req =
+            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked() };
+        pending.set(true);
+        message.set(None);
+        errors.set(FieldErrors::new());
+        spawn_local(async move {
+            match api::hold_unplanned(id, &req).await {
+                Ok(_) => ctx.recharger(),
+                Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "sur-place-")),
+                Err(e) => message.set(Some(e.message())),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <form class="panel form" on:submit=valider novalidate aria-labelledby="sur-place-title">
+            <h2 id="sur-place-title">"Séance non prévue : valider un pass"</h2>
+            <p class="hint">"La personne est venue sans séance prévue à ce moment : la séance est enregistrée comme tenue et son pass validé."</p>
+            <p class="field-error" role="alert">{move || message.get()}</p>
+            <TextField name="sur-place-code" label="Code du pass" required=true hint="XXXX-XXXX-XXXX, tapé ou scanné." value=code errors=errors/>
+            <DateHeureFields prefixe="sur-place-" date=date heure=heure_s errors=errors/>
+            <button type="submit" class="button" disabled=move || pending.get()>
+                {move || if pending.get() { "Validation…" } else { "Valider le pass" }}
+            </button>
+        </form>
     }
 }
 

@@ -271,30 +271,6 @@ pub struct DistributionCreated {
     pub orientation: Vec<StructureProche>,
 }
 
-// ------------------------------------------------------------------ validation
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ValidationRequest {
-    pub code: String,
-    pub parcours_id: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ValidationDone {
-    pub code: String,
-    pub valeur_centimes: i64,
-    pub structure: String,
-    pub carnet_etat: String,
-    pub validated_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AnnulationRequest {
-    pub code: String,
-}
-
 // ------------------------------------------------------------------ accreditation
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

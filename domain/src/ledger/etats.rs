@@ -1,11 +1,8 @@
-//! The life of a carnet, of a pass, of an order and of a statement, as state machines. Every
+//! The life of a carnet, of an order and of a statement, as state machines. Every
 //! state change in the server goes through `suivant` here, so a refused transition has one French
 //! reason wherever it is attempted.
 //!
-//! Pass states are stored in `passes.etat` (text). `distribue`, `valide` and `expire` are those of
-//! the parcours (a carnet typed in at intake starts `distribue`); the ledger adds `emis` (generated
-//! by an order, unusable until the opérateur activates it) and `actif` (activated, not yet handed
-//! to a person).
+//! The pass's own machine lives with the rest of its life in `crate::pass`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -24,6 +21,8 @@ impl fmt::Display for TransitionRefusee {
     }
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! text_states {
     ($name:ident { $($variant:ident => $code:literal, $label:literal;)* }) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,89 +47,6 @@ macro_rules! text_states {
             }
         }
     };
-}
-
-// ---------------------------------------------------------------- passes
-
-text_states!(PassEtat {
-    Emis => "emis", "Émis (commande non activée)";
-    Actif => "actif", "Actif, pas encore remis";
-    Distribue => "distribue", "Remis, disponible";
-    Valide => "valide", "Utilisé";
-    Expire => "expire", "Expiré";
-});
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PassEvenement {
-    /// The opérateur activated the order (after payment).
-    Activer,
-    /// The carnet was handed to a person at intake.
-    Distribuer,
-    /// Validated during a session.
-    Valider,
-    /// A validation undone: the pass is available again.
-    AnnulerValidation,
-    /// Validity plus grace is over and the pass was not used.
-    Expirer,
-}
-
-impl PassEvenement {
-    pub const ALL: &'static [PassEvenement] = &[
-        PassEvenement::Activer,
-        PassEvenement::Distribuer,
-        PassEvenement::Valider,
-        PassEvenement::AnnulerValidation,
-        PassEvenement::Expirer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PassEvenement::Activer => "activer",
-            PassEvenement::Distribuer => "distribuer",
-            PassEvenement::Valider => "valider",
-            PassEvenement::AnnulerValidation => "annuler_validation",
-            PassEvenement::Expirer => "expirer",
-        }
-    }
-}
-
-impl PassEtat {
-    /// The state after `evenement`, or why it cannot happen.
-    pub fn suivant(self, evenement: PassEvenement) -> Result<PassEtat, TransitionRefusee> {
-        use PassEtat::*;
-        use PassEvenement::*;
-        let next = match (self, evenement) {
-            (Emis, Activer) => Some(Actif),
-            (Actif, Distribuer) => Some(Distribue),
-            (Distribue, Valider) => Some(Valide),
-            (Valide, AnnulerValidation) => Some(Distribue),
-            (Emis | Actif | Distribue, Expirer) => Some(Expire),
-            _ => None,
-        };
-        next.ok_or_else(|| TransitionRefusee {
-            depuis: self.as_str(),
-            evenement: evenement.as_str(),
-            raison: match (self, evenement) {
-                (Emis, _) => {
-                    "Ce pass n'est pas encore utilisable : sa commande n'a pas été payée et activée par l'opérateur."
-                        .into()
-                }
-                (Actif, _) => "Ce pass n'a pas encore été remis à une personne.".into(),
-                (Valide, Valider) => "Ce pass a déjà été utilisé.".into(),
-                (Valide, Expirer) => "Un pass utilisé n'expire pas.".into(),
-                (Expire, _) => "Ce pass a expiré : sa fin de validité et son délai de grâce sont dépassés.".into(),
-                (_, Activer) => "Ce pass est déjà actif.".into(),
-                (_, Distribuer) => "Ce pass a déjà été remis.".into(),
-                (_, AnnulerValidation) => "Ce pass n'a pas été validé : il n'y a rien à annuler.".into(),
-                _ => "Changement d'état impossible pour ce pass.".into(),
-            },
-        })
-    }
-
-    /// Still worth something to its buyer: not used and not expired.
-    pub fn inutilise(self) -> bool {
-        matches!(self, PassEtat::Emis | PassEtat::Actif | PassEtat::Distribue)
-    }
 }
 
 // ---------------------------------------------------------------- carnets
@@ -334,48 +250,6 @@ impl ReleveEtat {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pass_transitions_allowed_and_refused() {
-        use PassEtat::*;
-        use PassEvenement::*;
-        let allowed = [
-            (Emis, Activer, Actif),
-            (Actif, Distribuer, Distribue),
-            (Distribue, Valider, Valide),
-            (Valide, AnnulerValidation, Distribue),
-            (Emis, Expirer, Expire),
-            (Actif, Expirer, Expire),
-            (Distribue, Expirer, Expire),
-        ];
-        for from in PassEtat::ALL {
-            for ev in PassEvenement::ALL {
-                let expected = allowed.iter().find(|(f, e, _)| f == from && e == ev).map(|t| t.2);
-                match (from.suivant(*ev), expected) {
-                    (Ok(to), Some(exp)) => assert_eq!(to, exp, "{from:?} {ev:?}"),
-                    (Err(refus), None) => {
-                        assert!(!refus.raison.is_empty());
-                        assert_eq!(refus.depuis, from.as_str());
-                    }
-                    (got, exp) => panic!("{from:?} + {ev:?}: got {got:?}, expected {exp:?}"),
-                }
-            }
-        }
-        assert_eq!(Valide.suivant(Valider).unwrap_err().raison, "Ce pass a déjà été utilisé.");
-        assert!(Emis.suivant(Valider).unwrap_err().raison.contains("payée et activée"));
-    }
-
-    #[test]
-    fn pass_states_round_trip_and_keep_the_parcours_names() {
-        for s in PassEtat::ALL {
-            assert_eq!(PassEtat::parse(s.as_str()), Some(*s));
-        }
-        // The parcours stores these three names already; the ledger must not rename them.
-        assert_eq!(PassEtat::Distribue.as_str(), "distribue");
-        assert_eq!(PassEtat::Valide.as_str(), "valide");
-        assert_eq!(PassEtat::Expire.as_str(), "expire");
-        assert!(PassEtat::Distribue.inutilise() && !PassEtat::Valide.inutilise() && !PassEtat::Expire.inutilise());
-    }
 
     #[test]
     fn carnet_transitions_allowed_and_refused() {

@@ -12,4 +12,3 @@ pub mod commande;
 pub mod distribution;
 pub mod etats;
 pub mod releve;
-pub mod validation;

@@ -54,6 +54,8 @@ impl Etape {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Faits {
     pub termine: bool,
+    /// Given up before its end (the person stopped coming): nothing changes in it any more.
+    pub abandonne: bool,
     pub diagnostic_initial: bool,
     pub objectifs: bool,
     pub planning: bool,
@@ -109,6 +111,8 @@ pub fn prerequis(etape: Etape, f: &Faits) -> Result<(), String> {
 pub fn modifiable(f: &Faits) -> Result<(), String> {
     if f.termine {
         Err("Ce parcours est clôturé : il ne peut plus être modifié.".into())
+    } else if f.abandonne {
+        Err("Ce parcours a été abandonné : il ne peut plus être modifié.".into())
     } else {
         Ok(())
     }
@@ -166,6 +170,7 @@ mod tests {
     fn a_closed_parcours_is_read_only() {
         assert!(modifiable(&Faits::default()).is_ok());
         assert!(modifiable(&Faits { termine: true, ..Default::default() }).unwrap_err().contains("clôturé"));
+        assert!(modifiable(&Faits { abandonne: true, ..Default::default() }).unwrap_err().contains("abandonné"));
     }
 
     #[test]

@@ -153,6 +153,7 @@ impl Dossier {
     pub fn faits(&self) -> Faits {
         Faits {
             termine: self.etat == "termine",
+            abandonne: self.etat == "abandonne",
             diagnostic_initial: self.diagnostic_initial.is_some(),
             objectifs: !self.objectifs.is_empty(),
             planning: self.planning.is_some(),

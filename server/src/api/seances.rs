@@ -23,11 +23,11 @@ use carnet_domain::parcours::planning::{
 };
 use carnet_domain::parcours::seance::{
     valider_absence, valider_annulation, valider_compte_rendu, valider_tenue, AbsenceRequest, AnnulationRequest,
-    CompteRendu, StatutSeance, TenueRequest,
+    CompteRendu, StatutSeance, TenueRequest, ValidTenue,
 };
 use carnet_domain::parcours::{PassUtilise, PassValide, PropositionRemplacement};
 use carnet_domain::paris;
-use carnet_domain::pass_etat::ConditionsValidation;
+use carnet_domain::pass::{CarnetId, SeanceId};
 use chrono::Duration;
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/parcours/{id}/seances.ics", get(calendar))
         .route("/parcours/{id}/remplacement", get(replacement))
         .route("/parcours/{id}/seances", post(add))
+        .route("/parcours/{id}/seances/tenue", post(hold_unplanned))
         .route("/seances/{id}/tenue", post(hold))
         .route("/seances/{id}/compte-rendu", put(report))
         .route("/seances/{id}/absence", post(absence))
@@ -75,39 +76,133 @@ async fn hold(
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
     let now = state.clock.now();
-    let today = crate::today_in_paris(now);
-    let structure_id = user.structure_for_beneficiaires()?;
     let mut tx = crate::db::begin_write(&state.db).await?;
     let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
     exiger(Etape::Seances, &f)?;
-    doit_etre(&s, StatutSeance::Prevue)?;
-    let duree = s.duree_minutes();
+    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, state.clock.today()), state.clock.today())
+        .map_err(AppError::Validation)?;
+    let done = tenir(&mut tx, &user, &s, &e, &valid, now).await?;
+    tx.commit().await?;
+    Ok(Json(done))
+}
+
+/// A session that was not planned (the person came on another day): held on the spot, in one
+/// action. While the parcours has fewer sessions than passes, a session is added at that hour and
+/// held; otherwise its next planned session is the one held, at that hour.
+async fn hold_unplanned(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<TenueRequest>,
+) -> AppResult<Json<PassValide>> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let (e, f) = ouvrir(&mut tx, &user, id).await?;
+    exiger(Etape::Seances, &f)?;
+    let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let valid = valider_tenue(&req, duree, bornes(&e, today), today).map_err(AppError::Validation)?;
-    if valid.debut != s.debut_local() {
-        let occ =
-            occupations_autour(&mut tx, &e, &[valid.debut], Sauf { parcours_id: None, seance_id: Some(s.id) }).await?;
-        let mut errors = FieldErrors::new();
-        // A held session happened today or before: never offer a slot after today.
-        refuser_si_occupe(&mut errors, "heure", "Heure de la séance", valid.debut, duree, &occ, |d| d <= today);
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
+    let toutes = seances::of_parcours(&mut tx, id).await?;
+    let seance_id = if actives(&toutes) < e.nb_passes as usize {
+        refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), today).await?;
+        let sid = seances::insert(
+            &mut tx,
+            &Nouvelle {
+                parcours_id: id,
+                conseiller_id: e.conseiller_id,
+                debut: valid.debut,
+                duree_minutes: duree,
+                type_lieu: &type_lieu,
+                remplace: None,
+            },
+            now,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now,
+            Some(user.id),
+            "seance",
+            sid,
+            "ajoutee",
+            None::<&()>,
+            Some(&json!({ "debut": paris::to_utc(valid.debut), "parcours_id": id, "sur_le_champ": true })),
+        )
+        .await?;
+        sid
+    } else {
+        let prochaine = toutes.iter().filter(|s| s.statut() == StatutSeance::Prevue).min_by_key(|s| s.debut);
+        prochaine
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "Toutes les séances de ce parcours ont eu lieu : il n'y a plus de pass à valider.".into(),
+                )
+            })?
+            .id
+    };
+    let s = seances::get(&mut tx, seance_id, e.structure_id).await?.ok_or(AppError::NotFound)?;
+    let done = tenir(&mut tx, &user, &s, &e, &valid, now).await?;
+    tx.commit().await?;
+    Ok(Json(done))
+}
+
+/// Refuses an hour at which the conseiller is already busy (a held session happened today or
+/// before: never offer a slot after today).
+async fn refuser_heure_occupee(
+    conn: &mut SqliteConnection,
+    e: &Entete,
+    debut: chrono::NaiveDateTime,
+    duree: u32,
+    sauf: Sauf,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    let occ = occupations_autour(conn, e, &[debut], sauf).await?;
+    let mut errors = FieldErrors::new();
+    refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |d| d <= today);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
     }
-    // THE validation: one atomic statement (see carnet_domain::pass_etat).
-    let conditions = ConditionsValidation { carnet_id: e.carnet_id, jour: today };
-    let v = passes::Validation { parcours_id: e.id, seance_id: s.id, user_id: user.id, structure_id, at: now };
-    let pass = match passes::validate(&mut tx, &valid.code, conditions, v).await? {
+}
+
+/// THE validation: the session `s` is held at `valid.debut` and consumes the pass `valid.code`
+/// (one atomic statement, `store::passes::validate`), inside the caller's transaction.
+async fn tenir(
+    tx: &mut SqliteConnection,
+    user: &CurrentUser,
+    s: &SeanceRow,
+    e: &Entete,
+    valid: &ValidTenue,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<PassValide> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    doit_etre(s, StatutSeance::Prevue)?;
+    let duree = s.duree_minutes();
+    if valid.debut != s.debut_local() {
+        let sauf = Sauf { parcours_id: None, seance_id: Some(s.id) };
+        refuser_heure_occupee(tx, e, valid.debut, duree, sauf, paris::today(now)).await?;
+    }
+    let v = passes::Validation {
+        carnet_id: CarnetId(e.carnet_id),
+        parcours_id: e.id,
+        seance_id: SeanceId(s.id),
+        user_id: user.id,
+        structure_id,
+        at: now,
+    };
+    let pass = match passes::validate(tx, &valid.code, v).await? {
         Ok(p) => p,
         Err(refus) => return Err(AppError::field("code", format!("Pass refusé : {}", refus.message()))),
     };
-    if !seances::set_statut(&mut tx, s.id, StatutSeance::Prevue, StatutSeance::Tenue, now).await? {
+    if !seances::set_statut(tx, s.id, StatutSeance::Prevue, StatutSeance::Tenue, now).await? {
         return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
     }
     if valid.debut != s.debut_local() {
-        seances::set_dates(&mut tx, s.id, valid.debut, duree, &s.type_lieu, now).await?;
+        seances::set_dates(tx, s.id, valid.debut, duree, &s.type_lieu, now).await?;
     }
     audit::record(
-        &mut tx,
+        tx,
         now,
         Some(user.id),
         "seance",
@@ -118,19 +213,18 @@ async fn hold(
                       "parcours_id": e.id })),
     )
     .await?;
-    dossier::touch(&mut tx, e.id, now).await?;
-    tx.commit().await?;
+    dossier::touch(tx, e.id, now).await?;
     tracing::info!(seance_id = s.id, pass_rang = pass.rang, user_id = user.id, "pass validé");
-    Ok(Json(PassValide {
+    Ok(PassValide {
         seance_id: s.id,
         pass: PassUtilise {
             rang: pass.rang,
             code: valid.code.display(),
             valeur_centimes: pass.valeur_centimes,
             validated_at: now,
-            structure_creditee: e.structure_nom,
+            structure_creditee: e.structure_nom.clone(),
         },
-    }))
+    })
 }
 
 async fn report(
@@ -399,7 +493,7 @@ async fn cancel_validation(
     exiger(Etape::Seances, &f)?;
     doit_etre(&s, StatutSeance::Tenue)?;
     let motif = valider_annulation(&req).map_err(AppError::Validation)?;
-    let Some(pass_id) = passes::cancel_validation(&mut tx, s.id, &motif, user.id, now).await? else {
+    let Some(pass_id) = passes::cancel_validation(&mut tx, SeanceId(s.id), user.id, now).await? else {
         return Err(AppError::Conflict("Cette séance n'a pas de pass validé.".into()));
     };
     if !seances::set_statut(&mut tx, s.id, StatutSeance::Tenue, StatutSeance::Prevue, now).await? {

@@ -12,7 +12,7 @@ use carnet_domain::parcours::objectifs::{PackView, ThemeSaisi, ValidObjectifs};
 use carnet_domain::parcours::planning::{generer, jour_possible, Frequence};
 use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
 use carnet_domain::paris;
-use carnet_domain::pass_etat::ConditionsValidation;
+use carnet_domain::pass::{CarnetId, SeanceId};
 use carnet_domain::PassCode;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use rand::Rng;
@@ -202,11 +202,15 @@ pub async fn creer(
     let themes = objectifs.themes.clone();
     for (k, (sid, d)) in ids.iter().zip(&dates).take(m.tenues).enumerate() {
         let when = at(*d) + Duration::minutes(m.duree_minutes as i64 - 5);
-        let conditions = ConditionsValidation { carnet_id, jour: d.date() };
-        let v = passes::Validation { parcours_id: id, seance_id: *sid, user_id, structure_id, at: when };
-        passes::validate(conn, &codes[k], conditions, v)
-            .await?
-            .map_err(|r| anyhow::anyhow!("démo : {}", r.message()))?;
+        let v = passes::Validation {
+            carnet_id: CarnetId(carnet_id),
+            parcours_id: id,
+            seance_id: SeanceId(*sid),
+            user_id,
+            structure_id,
+            at: when,
+        };
+        passes::validate(conn, &codes[k], v).await?.map_err(|r| anyhow::anyhow!("démo : {}", r.message()))?;
         seances::set_statut(conn, *sid, StatutSeance::Prevue, StatutSeance::Tenue, when).await?;
         let theme = &themes[k.min(themes.len() - 1)];
         let cr = ValidCompteRendu {

@@ -59,6 +59,7 @@ pub async fn faits(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Faits> 
     .await?;
     Ok(Faits {
         termine: etat == "termine",
+        abandonne: etat == "abandonne",
         diagnostic_initial: di,
         objectifs: obj,
         planning: pl,

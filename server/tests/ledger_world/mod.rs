@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use crate::common::*;
+use crate::wizard;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_server::store::ledger::orgs;
@@ -221,11 +222,70 @@ impl World {
         self.give(&self.coordinateur, commande, self.conseiller_id, n).await;
         let carnets = self.carnets(commande).await;
         let parcours = self.distribute(&self.conseiller, carnets[0], "Zoé").await;
+        self.au_stade_seances(&self.conseiller, parcours).await;
         (commande, carnets, parcours)
     }
 
+    /// Takes a parcours opened by a distribution to its sessions, as a conseillère does: initial
+    /// diagnostic, objectives, a weekly schedule ahead at an hour free in her diary. Does nothing
+    /// for a parcours already there.
+    pub async fn au_stade_seances(&self, cookie: &str, parcours: i64) {
+        let d = wizard::dossier(&self.app, cookie, parcours).await;
+        if !wizard::seances(&d).is_empty() {
+            return;
+        }
+        let n = d["carnet"]["nb_passes"].as_i64().unwrap();
+        wizard::diagnostic(&self.app, cookie, parcours).await;
+        wizard::objectifs(&self.app, cookie, parcours, n).await;
+        let dates: Vec<chrono::NaiveDate> = (1..=n).map(|k| jour_ouvre_dans(7 * k)).collect();
+        for h in 8..20 {
+            let body = wizard::planning_body(&dates, &format!("{h:02}:00"));
+            let r = wizard::put(&self.app, &format!("/api/v1/parcours/{parcours}/planning"), body, cookie).await;
+            if r.status == StatusCode::OK {
+                return;
+            }
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        }
+        panic!("aucune heure libre pour le planning du parcours {parcours}");
+    }
+
+    /// The one door: a session held today on the spot (`POST /parcours/{id}/seances/tenue`), at
+    /// the first hour free in the conseillère's diary, consuming `code`.
+    pub async fn hold_on_the_spot(&self, cookie: &str, code: &str, parcours: i64) -> Resp {
+        for h in 7..20 {
+            let body = json!({"code": code, "date": today().to_string(), "heure": format!("{h:02}:00")});
+            let r = self.app.post(&format!("/api/v1/parcours/{parcours}/seances/tenue"), body, cookie).await;
+            if r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body["fields"]["heure"].is_string() {
+                continue;
+            }
+            return r;
+        }
+        panic!("aucune heure libre aujourd'hui pour le parcours {parcours}");
+    }
+
+    /// Validates `code` for `parcours` the only way there is: a session held with it.
     pub async fn validate(&self, cookie: &str, code: &str, parcours: i64) -> Resp {
-        self.app.post("/api/v1/passes/valider", json!({"code": code, "parcours_id": parcours}), cookie).await
+        self.au_stade_seances(cookie, parcours).await;
+        self.hold_on_the_spot(cookie, code, parcours).await
+    }
+
+    /// The session a pass was validated for.
+    pub async fn seance_of(&self, code: &str) -> i64 {
+        let compact: String = code.chars().filter(|c| *c != '-').collect();
+        let (id,): (i64,) = sqlx::query_as("SELECT seance_id FROM passes WHERE code = $1")
+            .bind(compact)
+            .fetch_one(&self.app.db)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// Cancels the validation of the session that consumed `code`.
+    pub async fn cancel(&self, cookie: &str, code: &str) -> Resp {
+        let seance = self.seance_of(code).await;
+        self.app
+            .post(&format!("/api/v1/seances/{seance}/annulation"), json!({"motif": "Pass saisi par erreur."}), cookie)
+            .await
     }
 
     pub async fn anonymous(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
@@ -241,8 +301,8 @@ impl World {
         id
     }
 
-    /// Validates a pass at another moment (a past month, for statements), through the same store
-    /// function the API calls.
+    /// Validates a pass at another moment (a past month, for statements): a session of that day
+    /// held through the same store function the API calls.
     pub async fn validate_at(
         &self,
         code: &str,
@@ -251,12 +311,36 @@ impl World {
         user_id: i64,
         at: chrono::DateTime<chrono::Utc>,
     ) {
+        use carnet_domain::parcours::seance::StatutSeance;
+        use carnet_domain::pass::{CarnetId, SeanceId};
+        use carnet_server::store::{passes, seances};
         let code = carnet_domain::PassCode::parse(code).unwrap();
         let mut tx = carnet_server::db::begin_write(&self.app.db).await.unwrap();
-        let r = carnet_server::store::ledger::validation::valider(&mut tx, &code, parcours, structure_id, user_id, at)
+        let (carnet_id,): (i64,) = sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1")
+            .bind(parcours)
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
+        let nouvelle = seances::Nouvelle {
+            parcours_id: parcours,
+            conseiller_id: user_id,
+            debut: carnet_domain::paris::to_local(at),
+            duree_minutes: 60,
+            type_lieu: "lieu_activite",
+            remplace: None,
+        };
+        let seance = seances::insert(&mut tx, &nouvelle, at).await.unwrap();
+        let v = passes::Validation {
+            carnet_id: CarnetId(carnet_id),
+            parcours_id: parcours,
+            seance_id: SeanceId(seance),
+            user_id,
+            structure_id,
+            at,
+        };
+        let r = passes::validate(&mut tx, &code, v).await.unwrap();
         assert!(r.is_ok(), "{r:?}");
+        assert!(seances::set_statut(&mut tx, seance, StatutSeance::Prevue, StatutSeance::Tenue, at).await.unwrap());
         tx.commit().await.unwrap();
     }
 }

@@ -11,7 +11,6 @@ pub mod releve;
 pub mod releves;
 pub mod structures;
 pub mod tableau;
-pub mod valider;
 
 use carnet_domain::ledger::etats::{CarnetEtat, CommandeEtat, ReleveEtat};
 use leptos::prelude::*;

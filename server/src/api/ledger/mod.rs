@@ -4,7 +4,6 @@
 
 mod carnets;
 mod commandes;
-mod passes;
 mod releves;
 mod suivi;
 
@@ -18,12 +17,7 @@ use axum::Router;
 use carnet_domain::api::Role;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(commandes::router())
-        .merge(carnets::router())
-        .merge(passes::router())
-        .merge(releves::router())
-        .merge(suivi::router())
+    Router::new().merge(commandes::router()).merge(carnets::router()).merge(releves::router()).merge(suivi::router())
 }
 
 /// The logged-in user with their ledger organisation.

@@ -286,29 +286,12 @@ pub async fn activer(
         &[id],
     )
     .await?;
-    audit_bulk(
-        conn,
-        now,
-        Some(user_id),
-        "pass",
-        "active",
-        "SELECT p.id AS entity_id, '{\"etat\":\"emis\"}' AS before_json, '{\"etat\":\"actif\"}' AS after_json
-         FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $3 AND p.etat = 'emis'",
-        &[id],
-    )
-    .await?;
     let carnets = sqlx::query("UPDATE carnets SET etat = 'disponible' WHERE commande_id = $1 AND etat = 'emis'")
         .bind(id)
         .execute(&mut *conn)
         .await?
         .rows_affected();
-    sqlx::query(
-        "UPDATE passes SET etat = 'actif'
-         WHERE etat = 'emis' AND carnet_id IN (SELECT id FROM carnets WHERE commande_id = $1)",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    crate::store::passes::activate_order(conn, id, user_id, now).await?;
     Ok(carnets as i64)
 }
 

@@ -1,13 +1,13 @@
 //! Distribution at intake: a conseiller hands a carnet of their lot to a person, who is recorded
 //! with an open parcours; then the accredited structures that accept the carnet, nearest first.
 
-use super::audit_bulk;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store::audit;
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::ledger::api::StructureProche;
 use carnet_domain::ledger::distribution::proximite;
+use carnet_domain::pass::CarnetId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -132,21 +132,7 @@ pub async fn distribuer(
     if moved != 1 {
         return Err(AppError::field("carnet_id", "Carnet : ce carnet vient d'être remis par ailleurs."));
     }
-    audit_bulk(
-        conn,
-        now,
-        Some(user_id),
-        "pass",
-        "distribue",
-        "SELECT id AS entity_id, '{\"etat\":\"actif\"}' AS before_json, '{\"etat\":\"distribue\"}' AS after_json
-         FROM passes WHERE carnet_id = $3 AND etat = 'actif'",
-        &[carnet.id],
-    )
-    .await?;
-    sqlx::query("UPDATE passes SET etat = 'distribue' WHERE carnet_id = $1 AND etat = 'actif'")
-        .bind(carnet.id)
-        .execute(&mut *conn)
-        .await?;
+    crate::store::passes::distribute_carnet(conn, CarnetId(carnet.id), user_id, now).await?;
     for code in criteres {
         sqlx::query("INSERT INTO distribution_criteres (carnet_id, critere_code) VALUES ($1, $2)")
             .bind(carnet.id)

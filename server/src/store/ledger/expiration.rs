@@ -54,26 +54,7 @@ pub async fn run(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Resul
         .fetch_one(&mut *tx)
         .await?;
         if nb > 0 {
-            audit_bulk(
-                &mut tx,
-                now,
-                None,
-                "pass",
-                "expire",
-                &format!(
-                    "SELECT p.id AS entity_id, '{{\"etat\":\"' || p.etat || '\"}}' AS before_json, '{{\"etat\":\"expire\"}}' AS after_json
-                     FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $3 AND p.etat IN {UNUSED}"
-                ),
-                &[id],
-            )
-            .await?;
-            sqlx::query(&format!(
-                "UPDATE passes SET etat = 'expire'
-                 WHERE etat IN {UNUSED} AND carnet_id IN (SELECT id FROM carnets WHERE commande_id = $1)"
-            ))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            crate::store::passes::expire_order(&mut tx, id, now).await?;
             rapport.passes += nb;
             // Nothing was paid for an order never paid: nothing to credit.
             if paiement_at.is_some() {

@@ -12,7 +12,6 @@ pub mod lots;
 pub mod orgs;
 pub mod releves;
 pub mod tableaux;
-pub mod validation;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;

@@ -1,14 +1,17 @@
-//! The ledger's rules for validating a pass during a session, on top of the parcours' own check
-//! (the pass is the beneficiary's and not used yet): only a structure accredited by the order's
-//! opérateur, with its accreditation active; only until the order's validity end plus grace; only
-//! inside the order's territory, by the structure's commune; one pass per session. Each refusal
-//! has its own French reason.
+//! Every condition of a validation, in the order a person would want to hear them:
+//! 1. the pass belongs to the carnet of the parcours the session is part of;
+//! 2. the pass is `distribue` (not used, not expired, its order activated, handed to a person);
+//! 3. a carnet received elsewhere (typed in at intake): its own end of validity is not past;
+//!    an order's carnet: the order's end of validity plus grace is not past, the validating
+//!    structure is accredited by the order's opérateur with its accreditation active, and its
+//!    commune lies inside the order's territory;
+//! 4. the session has not consumed a pass already.
 //!
-//! The server applies the same conditions inside one atomic UPDATE (so that two devices cannot
-//! both succeed); `verifier` is what explains a refusal, and what the app can show beforehand.
+//! The server ANDs the same conditions, in the same order, into its one atomic UPDATE
+//! (`store::passes::CONDITIONS`); `verifier` explains a refusal from the facts read afterwards.
 
-use super::commande::{dans_territoire, encore_valable};
-use super::etats::PassEtat;
+use super::etat::PassEtat;
+use crate::ledger::commande::{dans_territoire, date_limite, encore_valable};
 use crate::paris::date_courte;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,6 +24,8 @@ pub struct FaitsValidation {
     pub valide_le: Option<NaiveDate>,
     /// The pass belongs to the carnet of the parcours the session is part of.
     pub carnet_du_parcours: bool,
+    /// The carnet's own end of validity (what counts for a carnet received elsewhere).
+    pub fin_validite_carnet: NaiveDate,
     /// `None` for a carnet typed in at intake: it was not ordered through Carnet, so the ledger's
     /// rules (and its statements) do not apply to it.
     pub commande: Option<FaitsCommande>,
@@ -48,6 +53,7 @@ pub struct FaitsCommande {
 pub enum RefusValidation {
     CodeInconnu,
     AutreCarnet,
+    CarnetHorsValidite { fin_validite: NaiveDate },
     NonActive,
     NonRemis,
     DejaValide { le: Option<NaiveDate> },
@@ -65,6 +71,7 @@ impl RefusValidation {
         match self {
             RefusValidation::CodeInconnu => "code_inconnu",
             RefusValidation::AutreCarnet => "autre_carnet",
+            RefusValidation::CarnetHorsValidite { .. } => "carnet_hors_validite",
             RefusValidation::NonActive => "non_active",
             RefusValidation::NonRemis => "non_remis",
             RefusValidation::DejaValide { .. } => "deja_valide",
@@ -84,6 +91,10 @@ impl RefusValidation {
             RefusValidation::AutreCarnet => {
                 "Ce pass n'appartient pas au carnet de ce parcours : chaque personne utilise les pass de son carnet.".into()
             }
+            RefusValidation::CarnetHorsValidite { fin_validite } => format!(
+                "Ce carnet n'est plus valable : sa validité a pris fin le {}.",
+                date_courte(*fin_validite)
+            ),
             RefusValidation::NonActive => {
                 "Ce pass n'est pas encore utilisable : sa commande n'a pas été payée et activée par l'opérateur.".into()
             }
@@ -126,7 +137,7 @@ impl std::fmt::Display for RefusValidation {
     }
 }
 
-/// The first rule the validation breaks, in the order a person would want to hear them.
+/// The first condition the validation breaks (see the module's list), or `Ok` if every one holds.
 pub fn verifier(f: &FaitsValidation, today: NaiveDate) -> Result<(), RefusValidation> {
     if !f.carnet_du_parcours {
         return Err(RefusValidation::AutreCarnet);
@@ -138,20 +149,26 @@ pub fn verifier(f: &FaitsValidation, today: NaiveDate) -> Result<(), RefusValida
         PassEtat::Emis => return Err(RefusValidation::NonActive),
         PassEtat::Actif => return Err(RefusValidation::NonRemis),
     }
-    if let Some(c) = &f.commande {
-        if !encore_valable(super::commande::date_limite(c.fin_validite, c.jours_grace), today) {
-            return Err(RefusValidation::HorsValidite { fin_validite: c.fin_validite, jours_grace: c.jours_grace });
+    match &f.commande {
+        None if f.fin_validite_carnet < today => {
+            return Err(RefusValidation::CarnetHorsValidite { fin_validite: f.fin_validite_carnet })
         }
-        match c.agrement_actif {
-            None => return Err(RefusValidation::StructureNonAgreee { operateur: c.operateur.clone() }),
-            Some(false) => return Err(RefusValidation::AgrementSuspendu { operateur: c.operateur.clone() }),
-            Some(true) => {}
-        }
-        let Some((insee, dep, nom)) = &c.commune_structure else {
-            return Err(RefusValidation::CommuneStructureInconnue);
-        };
-        if !dans_territoire(&c.territoire_departements, &c.territoire_communes, insee, dep) {
-            return Err(RefusValidation::HorsTerritoire { commune: nom.clone() });
+        None => {}
+        Some(c) => {
+            if !encore_valable(date_limite(c.fin_validite, c.jours_grace), today) {
+                return Err(RefusValidation::HorsValidite { fin_validite: c.fin_validite, jours_grace: c.jours_grace });
+            }
+            match c.agrement_actif {
+                None => return Err(RefusValidation::StructureNonAgreee { operateur: c.operateur.clone() }),
+                Some(false) => return Err(RefusValidation::AgrementSuspendu { operateur: c.operateur.clone() }),
+                Some(true) => {}
+            }
+            let Some((insee, dep, nom)) = &c.commune_structure else {
+                return Err(RefusValidation::CommuneStructureInconnue);
+            };
+            if !dans_territoire(&c.territoire_departements, &c.territoire_communes, insee, dep) {
+                return Err(RefusValidation::HorsTerritoire { commune: nom.clone() });
+            }
         }
     }
     if f.seance_deja_validee {
@@ -173,6 +190,7 @@ mod tests {
             etat: PassEtat::Distribue,
             valide_le: None,
             carnet_du_parcours: true,
+            fin_validite_carnet: d(2027, 6, 30),
             commande: Some(FaitsCommande {
                 operateur: "Opérateur Pass".into(),
                 agrement_actif: Some(true),
@@ -259,8 +277,11 @@ mod tests {
     fn a_carnet_typed_at_intake_only_follows_the_parcours_rules() {
         let mut f = ok_facts();
         f.commande = None;
-        assert_eq!(verifier(&f, d(2040, 1, 1)), Ok(()));
+        assert_eq!(verifier(&f, d(2027, 6, 30)), Ok(()), "the last day still counts");
+        let r = verifier(&f, d(2027, 7, 1)).unwrap_err();
+        assert_eq!(r, RefusValidation::CarnetHorsValidite { fin_validite: d(2027, 6, 30) });
+        assert_eq!(r.message(), "Ce carnet n'est plus valable : sa validité a pris fin le 30/06/2027.");
         f.seance_deja_validee = true;
-        assert_eq!(verifier(&f, d(2040, 1, 1)).unwrap_err(), RefusValidation::SeanceDejaValidee);
+        assert_eq!(verifier(&f, d(2027, 1, 1)).unwrap_err(), RefusValidation::SeanceDejaValidee);
     }
 }
