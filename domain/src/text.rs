@@ -70,3 +70,33 @@ mod tests {
         assert!("sainu" > up.as_str());
     }
 }
+
+/// A cell of a CSV file meant for people, made inert for spreadsheet software: a cell starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula (and a formula
+/// can call other programs), so it gets a leading `'`, which spreadsheets hide. Cells made of
+/// digits, spaces and `+ - . , ( ) /` alone (a negative amount, a longitude, a phone number in
+/// international form) cannot call anything and are left as they are.
+pub fn cellule_csv(value: &str) -> std::borrow::Cow<'_, str> {
+    let declencheur = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let inerte = value.chars().all(|c| c.is_ascii_digit() || " +-.,()/".contains(c));
+    if declencheur && !inerte {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+#[cfg(test)]
+mod cellule_tests {
+    use super::cellule_csv;
+
+    #[test]
+    fn formulas_are_made_inert_numbers_and_phones_are_kept() {
+        for f in ["=1+2", "+SOMME(A1)", "-2+3+cmd|' /C calc'!A0", "@SUM(1)", "\tx", "\r=1", "=HYPERLINK(\"x\")"] {
+            assert_eq!(cellule_csv(f), format!("'{f}"), "{f}");
+        }
+        for keep in ["-4.4861", "-10,00", "+33 2 98 00 00 00", "Brest", "", "12", "a=b", "(0)"] {
+            assert_eq!(cellule_csv(keep), keep, "{keep}");
+        }
+    }
+}

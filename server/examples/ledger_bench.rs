@@ -1,10 +1,13 @@
 //! The ledger's figures, measured on the real server over loopback HTTP with a fresh SQLite file:
 //! 1. generating an order of 10,000 carnets of 10 passes (`POST /api/v1/commandes`), and activating it;
-//! 2. validation throughput and latency (`POST /api/v1/passes/valider`, concurrent clients);
-//! 3. issuing a month's statements holding 100,000 validations (`POST /api/v1/releves/emission`).
+//! 2. validation throughput and latency (sessions held, `POST /api/v1/seances/{id}/tenue`, concurrent
+//!    clients);
+//! 3. issuing a month's statements holding 100,000 validations (`POST /api/v1/releves/emission`);
+//! 4. the same validations while an order of 50,000 carnets is being generated (BENCH_GROSSE_COMMANDE).
 //!
 //! Run: `make bench-ledger` (release build). Options: BENCH_VALIDATIONS (default 4000),
-//! BENCH_CONCURRENCY (default 16), BENCH_STRUCTURES (default 200).
+//! BENCH_CONCURRENCY (default 16), BENCH_STRUCTURES (default 200), BENCH_GROSSE_COMMANDE (carnets of
+//! the big order of phase 4, default 50000).
 
 use carnet_domain::api::Role;
 use carnet_server::store::ledger::orgs;
@@ -82,7 +85,130 @@ fn env(name: &str, default: usize) -> usize {
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Takes each parcours to its sessions as the wizard would leave it (initial diagnostic, one
+/// objective, a schedule) and plans one session today at 10:00 for it, written directly: the
+/// benchmark measures holding sessions, not the wizard. Returns the sessions, in order.
+async fn seances_du_jour(
+    db: &db::Db,
+    conseiller: i64,
+    parcours: &[i64],
+    today: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<i64>> {
+    let debut = carnet_domain::paris::to_utc(today.and_hms_opt(10, 0, 0).unwrap());
+    let mut tx = db.begin().await?;
+    let mut out = Vec::new();
+    for p in parcours {
+        sqlx::query(
+            "INSERT INTO diagnostics (parcours_id, moment, observations, created_by, created_at, updated_at)
+             VALUES ($1, 'initial', '', $2, $3, $3)",
+        )
+        .bind(p)
+        .bind(conseiller)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible) VALUES ($1, 1, '1.1', 'autonome')",
+        )
+        .bind(p)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO plannings (parcours_id, frequence, duree_minutes, type_lieu, created_at, updated_at)
+             VALUES ($1, 'hebdomadaire', 60, 'lieu_activite', $2, $2)",
+        )
+        .bind(p)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut, created_at, updated_at)
+             VALUES ($1, $2, 'banc-' || $1, 0, $3, $4, 'lieu_activite', 'prevue', $5, $5) RETURNING id",
+        )
+        .bind(p)
+        .bind(conseiller)
+        .bind(debut)
+        .bind(debut + Duration::minutes(60))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        out.push(id);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// What `concurrency` clients measured while holding `sessions` (one pass each) at 10:00 today.
+struct Mesure {
+    latencies: Vec<f64>,
+    erreurs: usize,
+    secondes: f64,
+}
+
+async fn tenir_en_parallele(
+    addr: std::net::SocketAddr,
+    sessions: Vec<(i64, String)>,
+    concurrency: usize,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Mesure> {
+    let chunk = sessions.len().div_ceil(concurrency).max(1);
+    let mut jobs = Vec::new();
+    let mut clients = Vec::new();
+    // Logged in before the clients start: a login amid 16 busy writers waited past the 10 s busy
+    // timeout and failed with « database is locked ».
+    for _ in sessions.chunks(chunk) {
+        clients.push(Client::login(addr, "cons@banc.fr").await);
+    }
+    let t = Instant::now();
+    for (part, mut c) in sessions.chunks(chunk).zip(clients) {
+        let part = part.to_vec();
+        jobs.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut erreurs = 0;
+            for (seance, code) in part {
+                let s = Instant::now();
+                let body = json!({"code": code, "date": today.to_string(), "heure": "10:00"});
+                let (status, text) = c.send("POST", &format!("/api/v1/seances/{seance}/tenue"), Some(&body)).await;
+                latencies.push(s.elapsed().as_secs_f64() * 1000.0);
+                if status != 200 {
+                    erreurs += 1;
+                    if erreurs == 1 {
+                        eprintln!("   séance {seance} : {status} {text}");
+                    }
+                }
+            }
+            (latencies, erreurs)
+        }));
+    }
+    let mut m = Mesure { latencies: Vec::new(), erreurs: 0, secondes: 0.0 };
+    for j in jobs {
+        let (l, e) = j.await?;
+        m.latencies.extend(l);
+        m.erreurs += e;
+    }
+    m.secondes = t.elapsed().as_secs_f64();
+    m.latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Ok(m)
+}
+
+fn rapport(m: &Mesure, concurrency: usize) -> String {
+    format!(
+        "{} en {:.2} s, {:.0} validations/s avec {concurrency} clients ; latence p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ; {} refus ou erreurs",
+        m.latencies.len(),
+        m.secondes,
+        m.latencies.len() as f64 / m.secondes,
+        percentile(&m.latencies, 0.5),
+        percentile(&m.latencies, 0.99),
+        m.latencies.last().copied().unwrap_or(f64::NAN),
+        m.erreurs
+    )
 }
 
 #[tokio::main]
@@ -172,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
             "POST",
             &format!("/api/v1/commandes/{commande}/lots"),
             Some(
-                &json!({"structure_id": structures[0].to_string(), "premier": "1", "dernier": n_validations.to_string(),
+                &json!({"structure_id": structures[0].to_string(), "premier": "1", "dernier": (2 * n_validations).to_string(),
                          "accord_reference": "Banc", "accord_date": today.to_string()}),
             ),
         )
@@ -181,7 +307,7 @@ async fn main() -> anyhow::Result<()> {
         .ok(
             "POST",
             "/api/v1/lots/conseiller",
-            Some(&json!({"commande_id": commande.to_string(), "conseiller_id": cons.to_string(), "nombre": n_validations.to_string()})),
+            Some(&json!({"commande_id": commande.to_string(), "conseiller_id": cons.to_string(), "nombre": (2 * n_validations).to_string()})),
         )
         .await;
     let carnets: Vec<(i64, String)> = sqlx::query_as(
@@ -227,39 +353,12 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let chunk = sessions.len().div_ceil(concurrency);
-    let t = Instant::now();
-    let mut jobs = Vec::new();
-    for part in sessions.chunks(chunk) {
-        let part = part.to_vec();
-        // Logged in before the clients start: a login amid 16 busy writers waited past the
-        // 10 s busy timeout and failed with « database is locked » (see the closing note).
-        let mut c = Client::login(addr, "cons@banc.fr").await;
-        jobs.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            for (parcours, code) in part {
-                let s = Instant::now();
-                c.ok("POST", "/api/v1/passes/valider", Some(&json!({"code": code, "parcours_id": parcours}))).await;
-                latencies.push(s.elapsed().as_secs_f64() * 1000.0);
-            }
-            latencies
-        }));
-    }
-    let mut latencies = Vec::new();
-    for j in jobs {
-        latencies.extend(j.await?);
-    }
-    let elapsed = t.elapsed().as_secs_f64();
-    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "2. Validations : {} en {:.2} s, {:.0} validations/s avec {concurrency} clients ; latence p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        latencies.len(),
-        elapsed,
-        latencies.len() as f64 / elapsed,
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        latencies.last().unwrap()
-    );
+    let parcours: Vec<i64> = sessions.iter().map(|s| s.0).collect();
+    let seances = seances_du_jour(&db, cons, &parcours, today, now).await?;
+    let mut a_tenir: Vec<(i64, String)> = seances.into_iter().zip(sessions.into_iter().map(|s| s.1)).collect();
+    let pendant_la_commande = a_tenir.split_off(a_tenir.len() / 2);
+    let m = tenir_en_parallele(addr, a_tenir, concurrency, today).await?;
+    println!("2. Validations (séances tenues) : {}", rapport(&m, concurrency));
 
     // 3. A month with 100,000 validations, over `n_structures` structures: a second order whose
     //    passes are all validated last month (written directly: 100,000 sessions through HTTP would
@@ -319,6 +418,26 @@ async fn main() -> anyhow::Result<()> {
         "   nouvelle émission du même mois : {} relevé émis, en {:.2} s",
         again["releves_emis"],
         t.elapsed().as_secs_f64()
+    );
+
+    // 4. The same validations while a big order is generated: they must keep their normal time.
+    let grosse = env("BENCH_GROSSE_COMMANDE", 50_000);
+    let mut cm_client = Client::login(addr, "cm@banc.fr").await;
+    let body = order(grosse);
+    let t = Instant::now();
+    let generation = tokio::spawn(async move {
+        let (status, text) = cm_client.send("POST", "/api/v1/commandes", Some(&body)).await;
+        (status, text, t.elapsed().as_secs_f64())
+    });
+    // Let the generation start before the sessions are held.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let m = tenir_en_parallele(addr, pendant_la_commande, concurrency, today).await?;
+    let (status, text, secondes) = generation.await?;
+    let (carnets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM carnets").fetch_one(&db).await?;
+    println!(
+        "4. Pendant la génération d'une commande de {grosse} carnets ({status}, {secondes:.1} s{}; {carnets} carnets en base) : {}",
+        if status == 201 { String::new() } else { format!(" : {text}") },
+        rapport(&m, concurrency)
     );
     Ok(())
 }

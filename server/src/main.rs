@@ -287,7 +287,14 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     };
     let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
     tokio::spawn(housekeeping(state.clone()));
-    tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock));
+    tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock.clone()));
+    // Orders left « en cours de génération » by a server that stopped mid-way are completed.
+    let (resume_db, resume_now) = (db.clone(), clock.now());
+    tokio::spawn(async move {
+        if let Err(e) = carnet_server::store::ledger::commandes::reprendre_generations(&resume_db, resume_now).await {
+            tracing::error!(error = %e, "reprise de la génération des commandes");
+        }
+    });
 
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -57,8 +57,8 @@ async fn an_order_generates_unique_codes_unusable_until_paid_and_activated() {
     }
     assert_eq!(all.len(), 30);
     assert!(pass_etats(&w, commande).await.iter().all(|e| e == "emis"));
-    // Every creation is in the journal: the order, 3 carnets, 30 passes.
-    assert_eq!(w.app.count("audit_log").await - audit_before, 1 + 3 + 30);
+    // Every creation is in the journal: the order, 3 carnets, 30 passes, the generation's end.
+    assert_eq!(w.app.count("audit_log").await - audit_before, 1 + 3 + 30 + 1);
 
     // Not paid: it cannot be activated, nor entrusted.
     let r = w.app.post(&format!("/api/v1/commandes/{commande}/activation"), json!({}), &w.operateur).await;
@@ -157,8 +157,9 @@ async fn a_colliding_code_is_drawn_again() {
         carnet_domain::ledger::commande::validate(&serde_json::from_value(w.order_body(2, 5)).unwrap(), today())
             .unwrap();
     let mut tx = carnet_server::db::begin_write(&w.app.db).await.unwrap();
-    let (id, _) =
-        commandes::create(&mut tx, &valid, w.commanditaire_id, 1, w.app.clock.now(), today(), &mut next).await.unwrap();
+    let now = w.app.clock.now();
+    let (id, _) = commandes::create(&mut tx, &valid, w.commanditaire_id, 1, now, today()).await.unwrap();
+    assert!(commandes::generer_lot(&mut tx, id, 10, Some(1), now, &mut next).await.unwrap());
     tx.commit().await.unwrap();
     let codes =
         etats(&w, "SELECT p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1", id)
@@ -166,6 +167,70 @@ async fn a_colliding_code_is_drawn_again() {
     assert_eq!(codes.len(), 10);
     assert!(!codes.contains(&taken.as_str().to_string()));
     assert_eq!(codes.iter().collect::<HashSet<_>>().len(), 10);
+}
+
+#[tokio::test]
+async fn an_order_cut_off_mid_generation_is_unusable_then_completed_at_the_next_start() {
+    use carnet_server::store::ledger::commandes::{generer_lot, reprendre_generations};
+    let w = World::new().await;
+    let valid =
+        carnet_domain::ledger::commande::validate(&serde_json::from_value(w.order_body(5, 10)).unwrap(), today())
+            .unwrap();
+    let now = w.app.clock.now();
+    let mut n = 0u32;
+    let mut next = move || {
+        n += 1;
+        let b = n.to_be_bytes();
+        PassCode::from_random([b[0] % 30, b[1] % 30, b[2] % 30, b[3] % 30, (b[3] / 30) % 30, 3, 4, 5, 6, 7, 8])
+    };
+    // The order and its first two carnets commit; then the server stops.
+    let mut tx = carnet_server::db::begin_write(&w.app.db).await.unwrap();
+    let (id, _) = commandes::create(&mut tx, &valid, w.commanditaire_id, 1, now, today()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = carnet_server::db::begin_write(&w.app.db).await.unwrap();
+    assert!(!generer_lot(&mut tx, id, 2, Some(1), now, &mut next).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(w.app.count(&format!("carnets WHERE commande_id = {id}")).await, 2);
+    assert_eq!(w.app.count("passes").await, 20, "every carnet committed with all its passes");
+
+    // Meanwhile the order says so and cannot be paid, activated or entrusted.
+    let d = w.app.get(&format!("/api/v1/commandes/{id}"), &w.commanditaire).await;
+    assert_eq!(d.body["commande"]["etat"], "en_generation", "{}", d.text);
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/commandes/{id}/paiement"),
+            json!({"reference": "VIR-1", "date": today().to_string()}),
+            &w.operateur,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(
+        r.body["error"],
+        "Cette commande est en cours de génération : ses carnets ne sont pas encore tous créés."
+    );
+    let r =
+        w.app.post(&format!("/api/v1/commandes/{id}/lots"), w.lot_body(w.structure_id, 1, 2), &w.commanditaire).await;
+    assert_ne!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // The next start completes it: every carnet, every pass, unique codes, audited once each.
+    assert_eq!(reprendre_generations(&w.app.db, now).await.unwrap(), 1);
+    assert_eq!(reprendre_generations(&w.app.db, now).await.unwrap(), 0, "nothing left to resume");
+    let ranks =
+        etats(&w, "SELECT CAST(rang_commande AS TEXT) FROM carnets WHERE commande_id = $1 ORDER BY rang_commande", id)
+            .await;
+    assert_eq!(ranks, vec!["1", "2", "3", "4", "5"]);
+    let codes =
+        etats(&w, "SELECT p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $1", id)
+            .await;
+    assert_eq!(codes.iter().collect::<HashSet<_>>().len(), 50);
+    assert_eq!(w.app.count("audit_log WHERE entity = 'pass' AND action = 'emis'").await, 50);
+    assert_eq!(w.app.count("audit_log WHERE entity = 'carnet' AND action = 'emis'").await, 5);
+    assert_eq!(w.app.count("audit_log WHERE entity = 'commande' AND action = 'generee'").await, 1);
+    let d = w.app.get(&format!("/api/v1/commandes/{id}"), &w.commanditaire).await;
+    assert_eq!(d.body["commande"]["etat"], "attente_paiement", "{}", d.text);
+    w.pay(id).await;
+    w.activate(id).await;
 }
 
 #[tokio::test]
@@ -667,4 +732,135 @@ async fn the_export_of_a_person_holds_the_lots_and_criteria_of_their_carnet() {
     let of = |table: &str| tables.iter().find(|t| t["table"] == table).unwrap()["lignes"].as_array().unwrap().clone();
     assert!(!of("lot_carnets").is_empty());
     assert_eq!(of("distribution_criteres")[0]["critere_code"], "senior_60");
+}
+
+/// Every page of the ledger's journal as `cookie` reads it.
+async fn journal_complet(w: &World, cookie: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let r = w.app.get(&format!("/api/v1/journal?page={page}"), cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        items.extend(r.body["items"].as_array().unwrap().iter().cloned());
+        if r.body["has_more"] != json!(true) {
+            break;
+        }
+    }
+    items
+}
+
+#[tokio::test]
+async fn buyers_read_only_whitelisted_fields_in_every_action_of_the_journal() {
+    use carnet_server::store::ledger::journal::{CHAMPS_LISIBLES, MASQUE};
+    const SECRETS: [&str; 3] = ["Motif libre de la conseillère", "Zoé", "Suspendu pour un motif libre"];
+    let w = World::new().await;
+    // Order created, paid, activated, entrusted, given to the conseillère, handed out.
+    let (commande, carnets, parcours) = w.ready(3).await;
+    let codes = w.codes(carnets[0]).await;
+    // A carnet taken back by the structure.
+    let r = w.app.post("/api/v1/lots/reprise", json!({"carnet_ids": [carnets[2]]}), &w.coordinateur).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A validation, cancelled with a reason in the conseillère's words, then held again
+    // (the carnet goes back to « remis », then « entamé »).
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    let seance = w.seance_of(&codes[0]).await;
+    let r =
+        w.app.post(&format!("/api/v1/seances/{seance}/annulation"), json!({"motif": SECRETS[0]}), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    // A validation last month and its statement issued, sent and paid.
+    let last_month = carnet_domain::ledger::releve::Mois::of(today()).precedent();
+    w.validate_at(&codes[1], parcours, w.structure_id, w.conseiller_id, ledger_world::months_ago(1, 12)).await;
+    let r = w.app.post("/api/v1/releves/emission", json!({"mois": last_month.to_string()}), &w.operateur).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let releve = w.app.get("/api/v1/releves", &w.operateur).await.body[0]["id"].as_i64().unwrap();
+    for step in ["envoi", "paiement"] {
+        let r = w.app.post(&format!("/api/v1/releves/{releve}/{step}"), json!({}), &w.operateur).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    }
+    // An accreditation suspended with a reason, then given back.
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/structures/{}/agrement", w.structure_id),
+            json!({"actif": false, "motif": SECRETS[2]}),
+            &w.operateur,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    w.accredit(w.structure_id).await;
+    // The order expires: unused passes and carnets expire, a credit is issued.
+    let (limite,): (chrono::NaiveDate,) = sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
+        .bind(commande)
+        .fetch_one(&w.app.db)
+        .await
+        .unwrap();
+    carnet_server::store::ledger::expiration::run(&w.app.db, limite + chrono::Duration::days(1), w.app.clock.now())
+        .await
+        .unwrap();
+
+    let attendues: HashSet<(&str, &str)> = [
+        ("commande", "creee"),
+        ("commande", "paiement_enregistre"),
+        ("commande", "activee"),
+        ("commande", "expiree"),
+        ("carnet", "emis"),
+        ("carnet", "active"),
+        ("carnet", "confie_structure"),
+        ("carnet", "confie_conseiller"),
+        ("carnet", "repris"),
+        ("carnet", "distribue"),
+        ("carnet", "pass_valide"),
+        ("carnet", "pass_annule"),
+        ("carnet", "expire"),
+        ("pass", "emis"),
+        ("pass", "active"),
+        ("pass", "distribue"),
+        ("pass", "valide"),
+        ("pass", "validation_annulee"),
+        ("pass", "expire"),
+        ("avoir", "cree"),
+    ]
+    .into_iter()
+    .collect();
+    for (who, cookie, extra) in [
+        ("commanditaire", &w.commanditaire, vec![]),
+        (
+            "opérateur",
+            &w.operateur,
+            vec![
+                ("releve", "emis"),
+                ("releve", "envoyer"),
+                ("releve", "marquer_paye"),
+                ("agrement", "agrement_suspendu"),
+                ("agrement", "agrement_accorde"),
+            ],
+        ),
+    ] {
+        let items = journal_complet(&w, cookie).await;
+        let mut vues = HashSet::new();
+        for e in &items {
+            vues.insert((e["entity"].as_str().unwrap().to_string(), e["action"].as_str().unwrap().to_string()));
+            for side in ["before", "after"] {
+                let Some(text) = e[side].as_str() else { continue };
+                for s in SECRETS {
+                    assert!(!text.contains(s), "{who} reads « {s} » in {e}");
+                }
+                let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).unwrap();
+                for (k, v) in fields {
+                    assert!(
+                        CHAMPS_LISIBLES.contains(&k.as_str()) || v == json!(MASQUE),
+                        "{who}: field « {k} » of {}/{} is not in the whitelist: {text}",
+                        e["entity"],
+                        e["action"]
+                    );
+                }
+            }
+        }
+        for (entity, action) in attendues.iter().chain(extra.iter()) {
+            assert!(
+                vues.contains(&(entity.to_string(), action.to_string())),
+                "{who} never read {entity}/{action}: the test must exercise every action ({vues:?})"
+            );
+        }
+    }
 }

@@ -153,6 +153,7 @@ impl CarnetEtat {
 // ---------------------------------------------------------------- orders
 
 text_states!(CommandeEtat {
+    EnGeneration => "en_generation", "En cours de génération";
     AttentePaiement => "attente_paiement", "En attente de paiement";
     Payee => "payee", "Payée, à activer";
     Active => "active", "Active";
@@ -161,6 +162,8 @@ text_states!(CommandeEtat {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommandeEvenement {
+    /// Its last carnets and passes were generated: the order can be paid.
+    TerminerGeneration,
     EnregistrerPaiement,
     Activer,
     Expirer,
@@ -169,6 +172,7 @@ pub enum CommandeEvenement {
 impl CommandeEvenement {
     pub fn as_str(self) -> &'static str {
         match self {
+            CommandeEvenement::TerminerGeneration => "terminer_generation",
             CommandeEvenement::EnregistrerPaiement => "enregistrer_paiement",
             CommandeEvenement::Activer => "activer",
             CommandeEvenement::Expirer => "expirer",
@@ -181,6 +185,7 @@ impl CommandeEtat {
         use CommandeEtat::*;
         use CommandeEvenement::*;
         let next = match (self, evenement) {
+            (EnGeneration, TerminerGeneration) => Some(AttentePaiement),
             (AttentePaiement, EnregistrerPaiement) => Some(Payee),
             (Payee, Activer) => Some(Active),
             (AttentePaiement | Payee | Active, Expirer) => Some(Expiree),
@@ -190,6 +195,10 @@ impl CommandeEtat {
             depuis: self.as_str(),
             evenement: evenement.as_str(),
             raison: match (self, evenement) {
+                (EnGeneration, _) => {
+                    "Cette commande est en cours de génération : ses carnets ne sont pas encore tous créés.".into()
+                }
+                (_, TerminerGeneration) => "Les carnets de cette commande sont déjà tous créés.".into(),
                 (Expiree, _) => "Cette commande a expiré.".into(),
                 (_, EnregistrerPaiement) => "Le paiement de cette commande est déjà enregistré.".into(),
                 (AttentePaiement, Activer) => {
@@ -316,6 +325,11 @@ mod tests {
     fn order_and_statement_transitions() {
         use CommandeEtat::*;
         use CommandeEvenement::*;
+        assert_eq!(EnGeneration.suivant(TerminerGeneration), Ok(AttentePaiement));
+        for ev in [EnregistrerPaiement, Activer, Expirer] {
+            assert!(EnGeneration.suivant(ev).unwrap_err().raison.contains("en cours de génération"));
+        }
+        assert!(AttentePaiement.suivant(TerminerGeneration).is_err());
         assert_eq!(AttentePaiement.suivant(EnregistrerPaiement), Ok(Payee));
         assert_eq!(Payee.suivant(Activer), Ok(Active));
         assert!(AttentePaiement.suivant(Activer).unwrap_err().raison.contains("paiement"));

@@ -278,8 +278,10 @@ pub fn composer(
     }
 }
 
-/// Quotes a CSV field when it holds the separator, a quote or a line break.
+/// A CSV text field made inert for spreadsheets (`text::cellule_csv`), quoted when it holds the
+/// separator, a quote or a line break.
 fn csv_field(s: &str) -> String {
+    let s = crate::text::cellule_csv(s);
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -488,6 +490,19 @@ mod tests {
         assert_eq!(r.total_centimes, -1000);
         // Nothing to list: an empty statement.
         assert!(selectionner(nov, &[]).lignes.is_empty());
+    }
+
+    #[test]
+    fn a_name_that_looks_like_a_formula_is_made_inert_in_the_csv() {
+        let nov = Mois::parse("2026-11").unwrap();
+        let c = candidate(1, (1, "=HYPERLINK(\"http://x\";\"clic\")"), nov, 3);
+        let sel = selectionner(nov, &[c]);
+        let r = composer("RLV-X".into(), "Opérateur".into(), "S".into(), nov, sel.lignes);
+        let csv = r.csv("abc");
+        let line = csv.split("\r\n").nth(1).unwrap();
+        assert!(line.starts_with("\"'=HYPERLINK("), "{line}");
+        // Amounts stay numbers, a reversal's minus sign included.
+        assert!(line.ends_with(";10,00"), "{line}");
     }
 
     #[test]

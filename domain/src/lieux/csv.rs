@@ -106,13 +106,14 @@ pub fn write_field(out: &mut String, value: &str, delimiter: char, force: bool) 
     }
 }
 
-/// One line (`\r\n` ended, as RFC 4180 says).
+/// One line (`\r\n` ended, as RFC 4180 says), each cell made inert for spreadsheets
+/// (`text::cellule_csv`): the export is opened by people.
 pub fn write_line(out: &mut String, values: &[&str], delimiter: char) {
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             out.push(delimiter);
         }
-        write_field(out, v, delimiter, false);
+        write_field(out, &crate::text::cellule_csv(v), delimiter, false);
     }
     out.push_str("\r\n");
 }
@@ -137,6 +138,13 @@ mod tests {
         assert_eq!(guess_delimiter("id;nom;\"a,b\"\n"), ';');
         assert_eq!(guess_delimiter("\"id\",\"nom\",x\n"), ',');
         assert_eq!(guess_delimiter("id\tnom\tx"), '\t');
+    }
+
+    #[test]
+    fn exported_cells_cannot_run_as_formulas() {
+        let mut out = String::new();
+        write_line(&mut out, &["=cmd|' /C calc'!A0", "-4.4861", "+33 2 98 00 00 00", "@SUM(A1)"], ',');
+        assert_eq!(out, "'=cmd|' /C calc'!A0,-4.4861,+33 2 98 00 00 00,'@SUM(A1)\r\n");
     }
 
     #[test]

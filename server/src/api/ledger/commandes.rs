@@ -19,9 +19,7 @@ use carnet_domain::ledger::api::{
     CommandeCreated, CommandeDetail, CommandeRequest, CommandeSummary, LotCreated, LotStructureRequest,
     PaiementRequest, Ref, StructureChoix,
 };
-use carnet_domain::ledger::codes::code_from_draws;
 use carnet_domain::ledger::commande;
-use rand::{Rng, SeedableRng};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -91,13 +89,16 @@ async fn create(
         return Err(AppError::Validation(errors));
     }
 
-    // Codes from a CSPRNG (ChaCha seeded by the operating system), values uniform in 0..30.
-    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| AppError::Internal(e.into()))?;
-    let mut next_code = move || code_from_draws(|| rng.gen_range(0..30));
     let mut tx = begin_write(&state.db).await?;
-    let (id, reference) =
-        commandes::create(&mut tx, &valid, commanditaire_id, u.id(), now, today, &mut next_code).await?;
+    let (id, reference) = commandes::create(&mut tx, &valid, commanditaire_id, u.id(), now, today).await?;
     tx.commit().await?;
+    // Carnets and passes in bounded transactions, so other writers (pass validations) get the
+    // lock between them. On a task of its own: a client that hangs up does not stop it halfway
+    // (a server that stops does: it resumes at its next start).
+    let (db, user_id) = (state.db.clone(), u.id());
+    tokio::spawn(async move { commandes::generer(&db, id, Some(user_id), now).await })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
     tracing::info!(commande_id = id, nb_carnets = valid.nb_carnets, "commande créée");
     Ok((StatusCode::CREATED, Json(CommandeCreated { id, reference })))
 }

@@ -8,17 +8,22 @@ use crate::store::audit;
 use carnet_domain::ledger::api::{
     AvoirView, CommandeDetail, CommandeSummary, CritereView, Entonnoir, Plage, Ref, TerritoireView,
 };
+use carnet_domain::ledger::codes::code_from_draws;
 use carnet_domain::ledger::commande::{numero_carnet, reference_commande, ValidCommande};
 use carnet_domain::ledger::etats::{CommandeEtat, CommandeEvenement};
+use carnet_domain::pass::PassEtat;
 use carnet_domain::PassCode;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-/// Creates the order, its territory and criteria, its carnets (state `emis`) and their passes
-/// (state `emis`, codes from `next_code`, unique in the database: a code that collides is drawn
-/// again), with audit entries, inside the caller's transaction.
+/// How many carnets one generation transaction writes (with their passes and audit lines): small
+/// enough that pass validations waiting for the write lock keep their usual time.
+pub const CARNETS_PAR_TRANSACTION: i64 = 200;
+
+/// Creates the order « en cours de génération », with its territory and criteria and its audit
+/// entry, inside the caller's transaction. Its carnets and passes come next, from `generer`.
 pub async fn create(
     conn: &mut SqliteConnection,
     c: &ValidCommande,
@@ -26,18 +31,13 @@ pub async fn create(
     user_id: i64,
     now: DateTime<Utc>,
     today: NaiveDate,
-    next_code: &mut (dyn FnMut() -> PassCode + Send),
 ) -> AppResult<(i64, String)> {
-    let (commanditaire_nom,): (String,) = sqlx::query_as("SELECT nom FROM commanditaires WHERE id = $1")
-        .bind(commanditaire_id)
-        .fetch_one(&mut *conn)
-        .await?;
     // The reference needs the id: insert with a unique placeholder, then set it.
     let placeholder = format!("tmp-{}-{}", now.timestamp_nanos_opt().unwrap_or_default(), user_id);
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO commandes (reference, commanditaire_id, operateur_id, etat, nb_carnets, nb_passes,
+        "INSERT INTO commandes (reference, commanditaire_id, operateur_id, etat, en_generation, nb_carnets, nb_passes,
                                 valeur_faciale_centimes, fin_validite, jours_grace, date_limite, created_by, created_at)
-         VALUES ($1, $2, $3, 'attente_paiement', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, 'attente_paiement', 1, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&placeholder)
     .bind(commanditaire_id)
@@ -82,9 +82,66 @@ pub async fn create(
             .execute(&mut *conn)
             .await?;
     }
+    audit::record(
+        conn,
+        now,
+        Some(user_id),
+        "commande",
+        id,
+        "creee",
+        None::<&()>,
+        Some(&json!({
+            "etat": CommandeEtat::EnGeneration, "reference": reference, "nb_carnets": c.nb_carnets,
+            "nb_passes": c.nb_passes, "valeur_faciale_centimes": c.valeur_faciale_centimes,
+            "fin_validite": c.fin_validite, "jours_grace": c.jours_grace,
+            "departements": c.departements, "communes": c.communes,
+            "criteres": c.criteres.iter().map(|k| &k.code).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    Ok((id, reference))
+}
+
+/// Generates the order's next carnets (at most `max`, state `emis`) with their passes (codes
+/// from `next_code`, unique in the database: a code that collides is drawn again) and their audit
+/// lines, inside the caller's transaction. Each carnet commits with all its passes. When the last
+/// carnet is there, the order leaves « en cours de génération ». Returns whether it is complete.
+pub async fn generer_lot(
+    conn: &mut SqliteConnection,
+    id: i64,
+    max: i64,
+    user_id: Option<i64>,
+    now: DateTime<Utc>,
+    next_code: &mut (dyn FnMut() -> PassCode + Send),
+) -> AppResult<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Commande {
+        nb_carnets: i64,
+        nb_passes: i64,
+        valeur_faciale_centimes: i64,
+        fin_validite: NaiveDate,
+        commanditaire: String,
+        created_at: DateTime<Utc>,
+        en_generation: bool,
+        faits: i64,
+    }
+    let c: Commande = sqlx::query_as(
+        "SELECT co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes, co.fin_validite, cm.nom AS commanditaire,
+                co.created_at, co.en_generation,
+                (SELECT COALESCE(MAX(rang_commande), 0) FROM carnets WHERE commande_id = co.id) AS faits
+         FROM commandes co JOIN commanditaires cm ON cm.id = co.commanditaire_id WHERE co.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !c.en_generation {
+        return Ok(true);
+    }
+    let (premier, dernier) = (c.faits + 1, (c.faits + max).min(c.nb_carnets));
+    let jour = crate::today_in_paris(c.created_at);
 
     // Carnets, many rows per statement.
-    let ranks: Vec<i64> = (1..=c.nb_carnets).collect();
+    let ranks: Vec<i64> = (premier..=dernier).collect();
     for chunk in ranks.chunks(CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO carnets (numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, commanditaire_nom,
@@ -96,20 +153,23 @@ pub async fn create(
                 .push_bind(c.valeur_faciale_centimes)
                 .push_bind(c.fin_validite)
                 .push_bind("emis")
-                .push_bind(&commanditaire_nom)
+                .push_bind(&c.commanditaire)
                 .push_bind("")
-                .push_bind(today)
-                .push_bind(now)
+                .push_bind(jour)
+                .push_bind(c.created_at)
                 .push_bind(id)
                 .push_bind(*rang);
         });
         qb.build().execute(&mut *conn).await?;
     }
-    let carnet_ids: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let carnet_ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM carnets WHERE commande_id = $1 AND rang_commande BETWEEN $2 AND $3 ORDER BY rang_commande",
+    )
+    .bind(id)
+    .bind(premier)
+    .bind(dernier)
+    .fetch_all(&mut *conn)
+    .await?;
 
     // Passes: every (carnet, rank) needs a code no other pass has. `ON CONFLICT DO NOTHING`
     // skips a colliding row (with the database or within the batch); it is drawn again.
@@ -133,7 +193,7 @@ pub async fn create(
                 b.push_bind(*carnet_id)
                     .push_bind(*rang)
                     .push_bind(code.as_str().to_string())
-                    .push_bind("emis")
+                    .push_bind(PassEtat::Emis.as_str())
                     .push_bind(c.valeur_faciale_centimes);
             });
             qb.push(" ON CONFLICT (code) DO NOTHING RETURNING carnet_id, rang");
@@ -153,57 +213,88 @@ pub async fn create(
         pending = retry;
     }
 
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "commande",
-        id,
-        "creee",
-        None::<&()>,
-        Some(&json!({
-            "etat": "attente_paiement", "reference": reference, "nb_carnets": c.nb_carnets,
-            "nb_passes": c.nb_passes, "valeur_faciale_centimes": c.valeur_faciale_centimes,
-            "fin_validite": c.fin_validite, "jours_grace": c.jours_grace,
-            "departements": c.departements, "communes": c.communes,
-            "criteres": c.criteres.iter().map(|k| &k.code).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
     audit_bulk(
         conn,
         now,
-        Some(user_id),
+        user_id,
         "carnet",
         "emis",
         "SELECT id AS entity_id, NULL AS before_json,
                 '{\"etat\":\"emis\",\"commande_id\":' || commande_id || ',\"numero\":\"' || numero || '\"}' AS after_json
-         FROM carnets WHERE commande_id = $3",
-        &[id],
+         FROM carnets WHERE commande_id = $3 AND rang_commande BETWEEN $4 AND $5",
+        &[id, premier, dernier],
     )
     .await?;
     audit_bulk(
         conn,
         now,
-        Some(user_id),
+        user_id,
         "pass",
         "emis",
         "SELECT p.id AS entity_id, NULL AS before_json,
                 '{\"etat\":\"emis\",\"carnet_id\":' || p.carnet_id || ',\"rang\":' || p.rang || '}' AS after_json
-         FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = $3",
-        &[id],
+         FROM passes p JOIN carnets c ON c.id = p.carnet_id
+         WHERE c.commande_id = $3 AND c.rang_commande BETWEEN $4 AND $5",
+        &[id, premier, dernier],
     )
     .await?;
-    Ok((id, reference))
+    if dernier < c.nb_carnets {
+        return Ok(false);
+    }
+    let apres = CommandeEtat::EnGeneration
+        .suivant(CommandeEvenement::TerminerGeneration)
+        .map_err(|r| AppError::Conflict(r.raison))?;
+    sqlx::query("UPDATE commandes SET en_generation = 0 WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    audit::record(
+        conn,
+        now,
+        user_id,
+        "commande",
+        id,
+        "generee",
+        Some(&json!({ "etat": CommandeEtat::EnGeneration })),
+        Some(&json!({ "etat": apres, "nb_carnets": c.nb_carnets })),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Generates what is left of the order, `CARNETS_PAR_TRANSACTION` carnets per write transaction,
+/// with codes from a CSPRNG (ChaCha seeded by the operating system, values uniform in 0..30).
+pub async fn generer(db: &Db, id: i64, user_id: Option<i64>, now: DateTime<Utc>) -> AppResult<()> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| AppError::Internal(e.into()))?;
+    let mut next_code = move || code_from_draws(|| rng.gen_range(0..30));
+    loop {
+        let mut tx = crate::db::begin_write(db).await?;
+        let fini = generer_lot(&mut tx, id, CARNETS_PAR_TRANSACTION, user_id, now, &mut next_code).await?;
+        tx.commit().await?;
+        if fini {
+            return Ok(());
+        }
+    }
+}
+
+/// At start: the orders a stopped server left « en cours de génération » are completed (each
+/// transaction commits whole carnets, so generation resumes after the last one). Returns how many.
+pub async fn reprendre_generations(db: &Db, now: DateTime<Utc>) -> AppResult<usize> {
+    let ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM commandes WHERE en_generation = 1 ORDER BY id").fetch_all(db).await?;
+    for (id,) in &ids {
+        tracing::info!(commande_id = id, "génération de commande reprise");
+        generer(db, *id, None, now).await?;
+    }
+    Ok(ids.len())
 }
 
 /// The order's state and opérateur, if this opérateur may act on it.
 async fn etat_pour_operateur(conn: &mut SqliteConnection, id: i64, operateur_id: i64) -> AppResult<CommandeEtat> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT etat FROM commandes WHERE id = $1 AND operateur_id = $2")
-        .bind(id)
-        .bind(operateur_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as(&format!("SELECT {ETAT} FROM commandes co WHERE id = $1 AND operateur_id = $2"))
+            .bind(id)
+            .bind(operateur_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let (etat,) = row.ok_or(AppError::NotFound)?;
     CommandeEtat::parse(&etat).ok_or_else(|| AppError::Internal(anyhow::anyhow!("état de commande inconnu : {etat}")))
 }
@@ -339,8 +430,11 @@ impl SummaryRow {
     }
 }
 
+/// An order's state as people see it: « en cours de génération » until its last carnet is there.
+const ETAT: &str = "CASE WHEN co.en_generation = 1 THEN 'en_generation' ELSE co.etat END AS etat";
+
 const SUMMARY_SELECT: &str = "SELECT co.id, co.reference, co.commanditaire_id, cm.nom AS commanditaire,
-        co.operateur_id, op.nom AS operateur, co.etat, co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes,
+        co.operateur_id, op.nom AS operateur, CASE WHEN co.en_generation = 1 THEN 'en_generation' ELSE co.etat END AS etat, co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes,
         co.fin_validite, co.jours_grace, co.date_limite, co.created_at, co.paiement_at, co.activated_at,
         co.paiement_reference, co.paiement_date
     FROM commandes co

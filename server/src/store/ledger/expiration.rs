@@ -34,7 +34,7 @@ pub async fn run(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Resul
     // Orders past their last usable day with something left to expire.
     let commandes: Vec<(i64, String, i64, Option<DateTime<Utc>>)> = sqlx::query_as(&format!(
         "SELECT co.id, co.etat, co.commanditaire_id, co.paiement_at FROM commandes co
-         WHERE co.date_limite < $1
+         WHERE co.date_limite < $1 AND co.en_generation = 0
            AND (co.etat <> 'expiree'
              OR EXISTS (SELECT 1 FROM carnets c JOIN passes p ON p.carnet_id = c.id
                         WHERE c.commande_id = co.id AND p.etat IN {UNUSED})

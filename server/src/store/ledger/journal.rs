@@ -62,25 +62,73 @@ fn scope_sql(scope: Scope) -> (&'static str, bool) {
     }
 }
 
-/// Keys whose value could point at a person.
-const PERSONAL: &[&str] = &["beneficiaire_id", "prenom", "parcours_id", "seance"];
+/// The only fields of an audit entry an opérateur or a commanditaire reads: states, codes and
+/// numbers of the ledger's own objects, dates and amounts. Every other field reads « masqué »:
+/// free text (a reason, a payment reference), a person or a session, the criteria a person was
+/// chosen by. A whitelist: a field added tomorrow is hidden until someone decides otherwise.
+pub const CHAMPS_LISIBLES: &[&str] = &[
+    "etat",
+    "numero",
+    "reference",
+    "mois",
+    "total_centimes",
+    "nb_validations",
+    "nb_annulations",
+    "nb_carnets",
+    "nb_passes",
+    "valeur_faciale_centimes",
+    "valeur_centimes",
+    "montant_centimes",
+    "fin_validite",
+    "jours_grace",
+    "departements",
+    "communes",
+    "commande_id",
+    "carnet_id",
+    "rang",
+    "lot_id",
+    "structure_id",
+    "operateur_id",
+    "detenteur",
+    "paiement_date",
+    "hash",
+];
 
-fn redact(json: Option<String>, redacted: bool) -> Option<String> {
+/// What stands in place of a field a buyer may not read.
+pub const MASQUE: &str = "masqué";
+
+/// A whitelisted field keeps its value only if that value is a number, a boolean, a null or a
+/// short code (a string or a list of strings of letters, digits, `-`, `_`, `:`): free text cannot
+/// slip in under an allowed name.
+fn lisible(v: &serde_json::Value) -> bool {
+    let code = |s: &str| s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c));
+    match v {
+        serde_json::Value::String(s) => code(s),
+        serde_json::Value::Array(a) => a.iter().all(|x| x.as_str().is_some_and(code)),
+        serde_json::Value::Object(_) => false,
+        _ => true,
+    }
+}
+
+/// The entry as a buyer reads it (see `CHAMPS_LISIBLES`), or as it is for the structure.
+pub fn redact(json: Option<String>, redacted: bool) -> Option<String> {
     let json = json?;
     if !redacted {
         return Some(json);
     }
-    match serde_json::from_str::<serde_json::Value>(&json) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            for k in PERSONAL {
-                if map.remove(*k).is_some() {
-                    map.insert((*k).to_string(), serde_json::Value::String("masqué".into()));
-                }
-            }
-            Some(serde_json::Value::Object(map).to_string())
-        }
-        _ => Some(json),
-    }
+    let masque = || serde_json::Value::String(MASQUE.into());
+    let out = match serde_json::from_str::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::Object(map)) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if CHAMPS_LISIBLES.contains(&k.as_str()) && lisible(&v) { v } else { masque() };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        _ => masque(),
+    };
+    Some(out.to_string())
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,0 +1,5 @@
+-- An order's carnets and passes are generated in bounded transactions (a few hundred carnets
+-- each), so that a 50,000-carnet order never holds the write lock for long. Until the last one
+-- commits the order is « en cours de génération »: unusable (no payment, no activation, no lot),
+-- and a server that stopped mid-way resumes it at its next start.
+ALTER TABLE commandes ADD COLUMN en_generation INTEGER NOT NULL DEFAULT 0 CHECK (en_generation IN (0, 1));
