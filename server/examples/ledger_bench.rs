@@ -152,20 +152,23 @@ struct Mesure {
     secondes: f64,
 }
 
-async fn tenir_en_parallele(
-    addr: std::net::SocketAddr,
-    sessions: Vec<(i64, String)>,
-    concurrency: usize,
-    today: chrono::NaiveDate,
-) -> anyhow::Result<Mesure> {
-    let chunk = sessions.len().div_ceil(concurrency).max(1);
-    let mut jobs = Vec::new();
+/// `n` clients of the conseillère, logged in before any measure: a login amid busy writers waited
+/// past the 10 s busy timeout and failed with « database is locked ».
+async fn connecter(addr: std::net::SocketAddr, n: usize) -> Vec<Client> {
     let mut clients = Vec::new();
-    // Logged in before the clients start: a login amid 16 busy writers waited past the 10 s busy
-    // timeout and failed with « database is locked ».
-    for _ in sessions.chunks(chunk) {
+    for _ in 0..n {
         clients.push(Client::login(addr, "cons@banc.fr").await);
     }
+    clients
+}
+
+async fn tenir_en_parallele(
+    clients: Vec<Client>,
+    sessions: Vec<(i64, String)>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Mesure> {
+    let chunk = sessions.len().div_ceil(clients.len()).max(1);
+    let mut jobs = Vec::new();
     let t = Instant::now();
     for (part, mut c) in sessions.chunks(chunk).zip(clients) {
         let part = part.to_vec();
@@ -357,7 +360,7 @@ async fn main() -> anyhow::Result<()> {
     let seances = seances_du_jour(&db, cons, &parcours, today, now).await?;
     let mut a_tenir: Vec<(i64, String)> = seances.into_iter().zip(sessions.into_iter().map(|s| s.1)).collect();
     let pendant_la_commande = a_tenir.split_off(a_tenir.len() / 2);
-    let m = tenir_en_parallele(addr, a_tenir, concurrency, today).await?;
+    let m = tenir_en_parallele(connecter(addr, concurrency).await, a_tenir, today).await?;
     println!("2. Validations (séances tenues) : {}", rapport(&m, concurrency));
 
     // 3. A month with 100,000 validations, over `n_structures` structures: a second order whose
@@ -423,6 +426,7 @@ async fn main() -> anyhow::Result<()> {
     // 4. The same validations while a big order is generated: they must keep their normal time.
     let grosse = env("BENCH_GROSSE_COMMANDE", 50_000);
     let mut cm_client = Client::login(addr, "cm@banc.fr").await;
+    let clients = connecter(addr, concurrency).await;
     let body = order(grosse);
     let t = Instant::now();
     let generation = tokio::spawn(async move {
@@ -431,7 +435,7 @@ async fn main() -> anyhow::Result<()> {
     });
     // Let the generation start before the sessions are held.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let m = tenir_en_parallele(addr, pendant_la_commande, concurrency, today).await?;
+    let m = tenir_en_parallele(clients, pendant_la_commande, today).await?;
     let (status, text, secondes) = generation.await?;
     let (carnets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM carnets").fetch_one(&db).await?;
     println!(

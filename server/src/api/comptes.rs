@@ -5,7 +5,8 @@ use crate::auth::{self, ClientIp, CurrentUser};
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::mail::Mail;
-use crate::store::{audit, comptes, users};
+use crate::store::audit::{Audit, Entite};
+use crate::store::{comptes, users};
 use crate::{passwords, AppState};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -137,8 +138,7 @@ async fn change_password(
     // This browser stays signed in, with a new session; every other one is signed out.
     let (token, token_hash) = auth::new_token();
     comptes::create_session(&mut tx, &token_hash, user.id, now).await?;
-    audit::record(&mut tx, now, Some(user.id), "user", user.id, "mot_de_passe_change", None::<&()>, None::<&()>)
-        .await?;
+    Audit::par(Some(user.id), Entite::User(user.id), "mot_de_passe_change").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, sessions_fermees = ended, "mot de passe changé");
     Ok((
@@ -279,7 +279,7 @@ async fn set_password_with_token(
     comptes::revoke_sessions(&mut tx, user_id).await?;
     comptes::revoke_tokens(&mut tx, user_id, now).await?;
     let action = if objet == "invitation" { "invitation_acceptee" } else { "mot_de_passe_reinitialise" };
-    audit::record(&mut tx, now, Some(user_id), "user", user_id, action, None::<&()>, None::<&()>).await?;
+    Audit::par(Some(user_id), Entite::User(user_id), action).ecrire(&mut tx, now).await?;
     tx.commit().await?;
     tracing::info!(user_id, action, "mot de passe choisi par lien à usage unique");
     Ok(Json(Message { message: "Mot de passe enregistré. Vous pouvez maintenant vous connecter.".into() }))
@@ -349,17 +349,10 @@ async fn invite(
         state.config.invitation_validity,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "user",
-        id,
-        "invite",
-        None::<&()>,
-        Some(&json!({ "role": valid.role.as_str(), "structure_id": valid.structure_id })),
-    )
-    .await?;
+    Audit::par(Some(user.id), Entite::User(id), "invite")
+        .apres(json!({ "role": valid.role.as_str(), "structure_id": valid.structure_id }))
+        .ecrire(&mut tx, now)
+        .await?;
     tx.commit().await?;
     let compte = comptes::get(&state.db, id, None).await?.ok_or(AppError::NotFound)?;
     let sent = send_invitation(&state, &user, &compte, &token).await;
@@ -431,7 +424,7 @@ async fn reinvite(
         state.config.invitation_validity,
     )
     .await?;
-    audit::record(&mut tx, now, Some(user.id), "user", id, "reinvite", None::<&()>, None::<&()>).await?;
+    Audit::par(Some(user.id), Entite::User(id), "reinvite").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     Ok(Json(send_invitation(&state, &user, &compte, &token).await))
 }
@@ -451,7 +444,7 @@ async fn deactivate(
     comptes::set_active(&mut tx, id, false).await?;
     comptes::revoke_sessions(&mut tx, id).await?;
     comptes::revoke_tokens(&mut tx, id, now).await?;
-    audit::record(&mut tx, now, Some(user.id), "user", id, "desactive", None::<&()>, None::<&()>).await?;
+    Audit::par(Some(user.id), Entite::User(id), "desactive").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = id, by = user.id, "compte désactivé");
     Ok(Json(comptes::get(&state.db, id, None).await?.ok_or(AppError::NotFound)?))
@@ -467,7 +460,7 @@ async fn reactivate(
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     comptes::set_active(&mut tx, id, true).await?;
-    audit::record(&mut tx, now, Some(user.id), "user", id, "reactive", None::<&()>, None::<&()>).await?;
+    Audit::par(Some(user.id), Entite::User(id), "reactive").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     Ok(Json(comptes::get(&state.db, id, None).await?.ok_or(AppError::NotFound)?))
 }

@@ -13,9 +13,10 @@
 use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::audit::{Audit, Entite};
 use crate::store::dossier::{self, Entete};
 use crate::store::espace::{self, Titulaire};
-use crate::store::{audit, seances, users};
+use crate::store::{seances, users};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -163,7 +164,7 @@ async fn issue(
         return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
     }
     let emis = espace::issue(&mut tx, id, user.id, now).await?;
-    audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_emis", None::<&()>, None::<&()>).await?;
+    Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_emis").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     let url = espace_url(&state, &emis.token);
     Ok(Json(LienEmis {
@@ -185,8 +186,7 @@ async fn revoke(
     let mut tx = begin_write(&state.db).await?;
     dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
     if espace::revoke(&mut tx, id, now).await? {
-        audit::record(&mut tx, now, Some(user.id), "parcours", id, "lien_personnel_revoque", None::<&()>, None::<&()>)
-            .await?;
+        Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_revoque").ecrire(&mut tx, now).await?;
     }
     tx.commit().await?;
     Ok(Json(etat(&state, id).await?))
@@ -506,16 +506,7 @@ async fn cannot_come(
     if !espace::excuse(&mut tx, t.parcours_id, seance_id, now).await? {
         return Err(AppError::Conflict("Cette séance ne peut plus être annulée ici. Appelez votre conseiller.".into()));
     }
-    audit::record(
-        &mut tx,
-        now,
-        None,
-        "seance",
-        seance_id,
-        StatutSeance::AbsenteExcusee.code(),
-        Some(&json!({ "statut": "prevue" })),
-        Some(&json!({ "statut": StatutSeance::AbsenteExcusee.code(), "par": "beneficiaire", "parcours_id": t.parcours_id })),
-    )
+    Audit::par(None, Entite::Seance(seance_id), StatutSeance::AbsenteExcusee.code()).avant(json!({ "statut": "prevue" })).apres(json!({ "statut": StatutSeance::AbsenteExcusee.code(), "par": "beneficiaire", "parcours_id": t.parcours_id })).ecrire(&mut tx, now)
     .await?;
     dossier::touch(&mut tx, t.parcours_id, now).await?;
     tx.commit().await?;

@@ -5,9 +5,10 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::audit::{Audit, Entite};
 use crate::store::dossier::{self, Entete};
-use crate::store::seances::{self, Sauf};
-use crate::store::{audit, etapes, packs};
+use crate::store::seances::{self, Sauf, SeanceRow};
+use crate::store::{etapes, packs};
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -23,7 +24,7 @@ use carnet_domain::parcours::planning::{
 };
 use carnet_domain::parcours::PropositionPlanning;
 use carnet_domain::paris;
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde_json::json;
 use sqlx::SqliteConnection;
 
@@ -51,6 +52,67 @@ pub(super) async fn ouvrir(conn: &mut SqliteConnection, user: &CurrentUser, id: 
 pub(super) fn exiger(etape: Etape, f: &Faits) -> AppResult<()> {
     modifiable(f).map_err(AppError::Conflict)?;
     prerequis(etape, f).map_err(AppError::Conflict)
+}
+
+/// The frame of every write on a parcours: one write transaction in which the parcours of the
+/// user's structure was opened and the step checked (`ouvrir`, `exiger`). The handler checks its
+/// input and writes through it (it is the connection), then `terminer` records the audit entry,
+/// moves the parcours to the step it reached and commits. Dropped on an error, it writes nothing.
+pub(super) struct Ecriture {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    parcours_id: i64,
+    pub now: DateTime<Utc>,
+}
+
+impl Ecriture {
+    /// The parcours `id`, for a write of `etape`.
+    pub async fn parcours(
+        state: &AppState,
+        user: &CurrentUser,
+        id: i64,
+        etape: Etape,
+    ) -> AppResult<(Ecriture, Entete, Faits)> {
+        let mut tx = crate::db::begin_write(&state.db).await?;
+        let (e, f) = ouvrir(&mut tx, user, id).await?;
+        exiger(etape, &f)?;
+        Ok((Ecriture { tx, parcours_id: id, now: state.clock.now() }, e, f))
+    }
+
+    /// The session `seance_id` of the user's structure and its parcours, for a write of the
+    /// sessions step.
+    pub async fn seance(
+        state: &AppState,
+        user: &CurrentUser,
+        seance_id: i64,
+    ) -> AppResult<(Ecriture, SeanceRow, Entete, Faits)> {
+        let structure_id = user.structure_for_beneficiaires()?;
+        let mut tx = crate::db::begin_write(&state.db).await?;
+        let s = seances::get(&mut tx, seance_id, structure_id).await?.ok_or(AppError::NotFound)?;
+        let (e, f) = ouvrir(&mut tx, user, s.parcours_id).await?;
+        exiger(Etape::Seances, &f)?;
+        Ok((Ecriture { tx, parcours_id: e.id, now: state.clock.now() }, s, e, f))
+    }
+
+    /// Records `audit`, moves the parcours to the step it reached, commits; the parcours' facts.
+    pub async fn terminer(mut self, audit: Audit) -> AppResult<Faits> {
+        audit.ecrire(&mut self.tx, self.now).await?;
+        let f = dossier::touch(&mut self.tx, self.parcours_id, self.now).await?;
+        self.tx.commit().await?;
+        Ok(f)
+    }
+}
+
+impl std::ops::Deref for Ecriture {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Ecriture {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }
 
 pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
@@ -91,10 +153,8 @@ async fn save_diagnostic(
         "final" => Etape::Bilan,
         _ => return Err(AppError::NotFound),
     };
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (_, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(etape, &f)?;
+    let (mut tx, _, _) = Ecriture::parcours(&state, &user, id, etape).await?;
+    let now = tx.now;
     let valid = diagnostic::valider(&req).map_err(AppError::Validation)?;
     let pack_id = match &valid.pack {
         Some(code) => Some(
@@ -111,20 +171,17 @@ async fn save_diagnostic(
     let niveaux: serde_json::Map<String, serde_json::Value> =
         valid.niveaux.iter().map(|(c, n)| (c.clone(), json!(n.code()))).collect();
     // Levels and counts go to the audit log; free text stays out of it.
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "parcours",
-        id,
-        &format!("diagnostic_{moment}"),
-        None::<&()>,
-        Some(&json!({ "niveaux": niveaux, "resultats": valid.resultats.len(),
+    let f = tx
+        .terminer(
+            Audit::par(
+                Some(user.id),
+                Entite::Parcours(id),
+                if moment == "initial" { "diagnostic_initial" } else { "diagnostic_final" },
+            )
+            .apres(json!({ "niveaux": niveaux, "resultats": valid.resultats.len(),
                       "observations": !valid.observations.is_empty(), "pack": valid.pack })),
-    )
-    .await?;
-    let f = dossier::touch(&mut tx, id, now).await?;
-    tx.commit().await?;
+        )
+        .await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }
 
@@ -134,32 +191,17 @@ async fn save_objectifs(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ObjectifsRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (e, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Objectifs, &f)?;
+    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Objectifs).await?;
     let valid = objectifs::valider(&req, e.nb_passes as usize).map_err(AppError::Validation)?;
     let pack_id = packs::id_of(&mut tx, &valid.pack)
         .await?
         .ok_or_else(|| AppError::field("pack", "Pack : choisissez un pack de la liste."))?;
     etapes::save_objectifs(&mut tx, id, pack_id, &valid).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "parcours",
-        id,
-        "objectifs",
-        None::<&()>,
-        Some(&json!({
+    let f = tx.terminer(Audit::par(Some(user.id), Entite::Parcours(id), "objectifs").apres(json!({
             "pack": valid.pack,
             "objectifs": valid.objectifs.iter().map(|(c, n)| json!({ "competence": c, "niveau": n.code() })).collect::<Vec<_>>(),
             "themes": valid.themes.iter().map(|t| t.titre.clone()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    let f = dossier::touch(&mut tx, id, now).await?;
-    tx.commit().await?;
+        }))).await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }
 
@@ -219,10 +261,8 @@ async fn save_planning(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<PlanningRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (e, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Planning, &f)?;
+    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Planning).await?;
+    let now = tx.now;
     let existantes = seances::of_parcours(&mut tx, id).await?;
     if existantes.iter().any(|s| s.statut != "prevue") {
         return Err(AppError::Conflict(
@@ -264,20 +304,13 @@ async fn save_planning(
     }
     let extra: Vec<i64> = existantes.iter().skip(dates.len()).map(|s| s.id).collect();
     seances::delete_planned(&mut tx, &extra).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "parcours",
-        id,
-        "planning",
-        None::<&()>,
-        Some(&json!({ "frequence": frequence.code(), "duree_minutes": duree, "type_lieu": type_lieu,
+    let f = tx
+        .terminer(
+            Audit::par(Some(user.id), Entite::Parcours(id), "planning")
+                .apres(json!({ "frequence": frequence.code(), "duree_minutes": duree, "type_lieu": type_lieu,
                       "seances": dates.iter().map(|d| planning::iso_minute(*d)).collect::<Vec<_>>() })),
-    )
-    .await?;
-    let f = dossier::touch(&mut tx, id, now).await?;
-    tx.commit().await?;
+        )
+        .await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }
 
@@ -287,27 +320,17 @@ async fn save_bilan(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<BilanRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (_, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Bilan, &f)?;
+    let (mut tx, _, _) = Ecriture::parcours(&state, &user, id, Etape::Bilan).await?;
+    let now = tx.now;
     let codes = etapes::objectif_codes(&mut tx, id).await?;
     let valid = bilan::valider(&req, &codes).map_err(AppError::Validation)?;
     etapes::save_bilan(&mut tx, id, &valid, user.id, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "parcours",
-        id,
-        "bilan",
-        None::<&()>,
-        Some(&json!({ "objectifs_atteints": valid.objectifs_atteints, "orientation": valid.orientation,
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Parcours(id), "bilan")
+            .apres(json!({ "objectifs_atteints": valid.objectifs_atteints, "orientation": valid.orientation,
                       "recommandations": !valid.recommandations.is_empty() })),
     )
     .await?;
-    dossier::touch(&mut tx, id, now).await?;
-    tx.commit().await?;
     Ok(Json(json!({ "etape": "bilan" })))
 }
 
@@ -316,10 +339,8 @@ async fn close(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (_, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Bilan, &f)?;
+    let (mut tx, _, f) = Ecriture::parcours(&state, &user, id, Etape::Bilan).await?;
+    let now = tx.now;
     let mut manque = FieldErrors::new();
     if !f.diagnostic_final {
         manque.insert("diagnostic_final".into(), "Diagnostic final : enregistrez-le avant de clôturer.".into());
@@ -336,18 +357,12 @@ async fn close(
     if !etapes::close(&mut tx, id, now).await? {
         return Err(AppError::Conflict("Ce parcours est déjà clôturé.".into()));
     }
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "parcours",
-        id,
-        "cloture",
-        Some(&json!({ "etat": "en_cours" })),
-        Some(&json!({ "etat": "termine", "closed_at": now })),
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Parcours(id), "cloture")
+            .avant(json!({ "etat": "en_cours" }))
+            .apres(json!({ "etat": "termine", "closed_at": now })),
     )
     .await?;
-    tx.commit().await?;
     tracing::info!(parcours_id = id, user_id = user.id, "parcours clôturé");
     Ok(Json(json!({ "etat": "termine" })))
 }

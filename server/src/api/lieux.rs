@@ -5,7 +5,8 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
 use crate::lieux::{carte, import, index};
-use crate::store::{audit, candidats, lieux as store, territoires as store_territoires};
+use crate::store::audit::{Audit, Entite};
+use crate::store::{candidats, lieux as store, territoires as store_territoires};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -325,16 +326,7 @@ async fn set_pass(
         store::PassRow { accepte_pass: false, pass_operateur: None, statut_agrement: None, agree_le: None }
     };
     store::set_pass(&mut tx, id, &after, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "lieu",
-        id,
-        "pass_modifie",
-        Some(&before),
-        Some(&json!({ "accepte_pass": after.accepte_pass, "pass_operateur": after.pass_operateur, "note": (!note.is_empty()).then_some(note) })),
-    )
+    Audit::par(Some(user.id), Entite::Lieu(id), "pass_modifie").avant(before).apres(json!({ "accepte_pass": after.accepte_pass, "pass_operateur": after.pass_operateur, "note": (!note.is_empty()).then_some(note) })).ecrire(&mut tx, now)
     .await?;
     store::bump_version(&mut tx).await?;
     tx.commit().await?;

@@ -2,12 +2,13 @@
 //! report, an absence (with a replacement after the last session), a move, a validation
 //! cancelled, a session added; and the schedule as an `.ics` calendar.
 
-use super::etapes::{bornes, exiger, occupations_autour, ouvrir};
+use super::etapes::{bornes, exiger, occupations_autour, ouvrir, Ecriture};
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::store::audit::{Audit, Entite};
 use crate::store::dossier::{self, Entete};
 use crate::store::seances::{self, Nouvelle, Sauf, SeanceRow};
-use crate::store::{audit, etapes, passes};
+use crate::store::{etapes, passes};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -45,18 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/seances/{id}/annulation", post(cancel_validation))
 }
 
-/// A session of the user's structure with its parcours (404 otherwise).
-async fn ouvrir_seance(
-    conn: &mut SqliteConnection,
-    user: &CurrentUser,
-    seance_id: i64,
-) -> AppResult<(SeanceRow, Entete, carnet_domain::parcours::etapes::Faits)> {
-    let structure_id = user.structure_for_beneficiaires()?;
-    let s = seances::get(conn, seance_id, structure_id).await?.ok_or(AppError::NotFound)?;
-    let (e, f) = ouvrir(conn, user, s.parcours_id).await?;
-    Ok((s, e, f))
-}
-
 fn doit_etre(s: &SeanceRow, attendu: StatutSeance) -> AppResult<()> {
     let statut = s.statut();
     if statut == attendu {
@@ -75,14 +64,11 @@ async fn hold(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
-    exiger(Etape::Seances, &f)?;
-    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, state.clock.today()), state.clock.today())
-        .map_err(AppError::Validation)?;
-    let done = tenir(&mut tx, &user, &s, &e, &valid, now).await?;
-    tx.commit().await?;
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    let today = paris::today(tx.now);
+    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, today), today).map_err(AppError::Validation)?;
+    let (done, audit) = tenir(&mut tx, &user, &s, &e, &valid).await?;
+    tx.terminer(audit).await?;
     Ok(Json(done))
 }
 
@@ -95,11 +81,8 @@ async fn hold_unplanned(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (e, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
+    let (now, today) = (tx.now, paris::today(tx.now));
     let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let valid = valider_tenue(&req, duree, bornes(&e, today), today).map_err(AppError::Validation)?;
     let toutes = seances::of_parcours(&mut tx, id).await?;
@@ -118,17 +101,10 @@ async fn hold_unplanned(
             now,
         )
         .await?;
-        audit::record(
-            &mut tx,
-            now,
-            Some(user.id),
-            "seance",
-            sid,
-            "ajoutee",
-            None::<&()>,
-            Some(&json!({ "debut": paris::to_utc(valid.debut), "parcours_id": id, "sur_le_champ": true })),
-        )
-        .await?;
+        Audit::par(Some(user.id), Entite::Seance(sid), "ajoutee")
+            .apres(json!({ "debut": paris::to_utc(valid.debut), "parcours_id": id, "sur_le_champ": true }))
+            .ecrire(&mut tx, now)
+            .await?;
         sid
     } else {
         let prochaine = toutes.iter().filter(|s| s.statut() == StatutSeance::Prevue).min_by_key(|s| s.debut);
@@ -141,8 +117,8 @@ async fn hold_unplanned(
             .id
     };
     let s = seances::get(&mut tx, seance_id, e.structure_id).await?.ok_or(AppError::NotFound)?;
-    let done = tenir(&mut tx, &user, &s, &e, &valid, now).await?;
-    tx.commit().await?;
+    let (done, audit) = tenir(&mut tx, &user, &s, &e, &valid).await?;
+    tx.terminer(audit).await?;
     Ok(Json(done))
 }
 
@@ -167,15 +143,16 @@ async fn refuser_heure_occupee(
 }
 
 /// THE validation: the session `s` is held at `valid.debut` and consumes the pass `valid.code`
-/// (one atomic statement, `store::passes::validate`), inside the caller's transaction.
+/// (one atomic statement, `store::passes::validate`), inside the write; its audit entry, for
+/// `Ecriture::terminer`.
 async fn tenir(
-    tx: &mut SqliteConnection,
+    tx: &mut Ecriture,
     user: &CurrentUser,
     s: &SeanceRow,
     e: &Entete,
     valid: &ValidTenue,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<PassValide> {
+) -> AppResult<(PassValide, Audit)> {
+    let now = tx.now;
     let structure_id = user.structure_for_beneficiaires()?;
     doit_etre(s, StatutSeance::Prevue)?;
     let duree = s.duree_minutes();
@@ -201,21 +178,12 @@ async fn tenir(
     if valid.debut != s.debut_local() {
         seances::set_dates(tx, s.id, valid.debut, duree, &s.type_lieu, now).await?;
     }
-    audit::record(
-        tx,
-        now,
-        Some(user.id),
-        "seance",
-        s.id,
-        "tenue",
-        Some(&json!({ "statut": "prevue", "debut": s.debut })),
-        Some(&json!({ "statut": "tenue", "debut": paris::to_utc(valid.debut), "pass_id": pass.pass_id,
-                      "parcours_id": e.id })),
-    )
-    .await?;
-    dossier::touch(tx, e.id, now).await?;
+    let audit = Audit::par(Some(user.id), Entite::Seance(s.id), "tenue")
+        .avant(json!({ "statut": "prevue", "debut": s.debut }))
+        .apres(json!({ "statut": "tenue", "debut": paris::to_utc(valid.debut), "pass_id": pass.pass_id,
+                      "parcours_id": e.id }));
     tracing::info!(seance_id = s.id, pass_rang = pass.rang, user_id = user.id, "pass validé");
-    Ok(PassValide {
+    let done = PassValide {
         seance_id: s.id,
         pass: PassUtilise {
             rang: pass.rang,
@@ -224,7 +192,8 @@ async fn tenir(
             validated_at: now,
             structure_creditee: e.structure_nom.clone(),
         },
-    })
+    };
+    Ok((done, audit))
 }
 
 async fn report(
@@ -233,27 +202,17 @@ async fn report(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<CompteRendu>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    let now = tx.now;
     doit_etre(&s, StatutSeance::Tenue)?;
     let cr = valider_compte_rendu(&req).map_err(AppError::Validation)?;
     seances::set_compte_rendu(&mut tx, s.id, Some(&cr), now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "seance",
-        s.id,
-        "compte_rendu",
-        None::<&()>,
-        Some(&json!({ "thematiques": cr.thematiques, "duree_minutes": cr.duree_minutes, "materiel": cr.materiel,
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Seance(s.id), "compte_rendu")
+            .apres(json!({ "thematiques": cr.thematiques, "duree_minutes": cr.duree_minutes, "materiel": cr.materiel,
                       "autonomie": cr.autonomie, "notes": !cr.notes.is_empty(), "parcours_id": e.id })),
     )
     .await?;
-    dossier::touch(&mut tx, e.id, now).await?;
-    tx.commit().await?;
     Ok(Json(json!({ "ok": true })))
 }
 
@@ -317,27 +276,17 @@ async fn absence(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AbsenceRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    let now = tx.now;
     doit_etre(&s, StatutSeance::Prevue)?;
     let statut = valider_absence(&req).map_err(AppError::Validation)?;
     let remplacement = if req.remplacement { Some(proposer_remplacement(&mut tx, &e).await?) } else { None };
     if !seances::set_statut(&mut tx, s.id, StatutSeance::Prevue, statut, now).await? {
         return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
     }
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "seance",
-        s.id,
-        statut.code(),
-        Some(&json!({ "statut": "prevue" })),
-        Some(&json!({ "statut": statut.code(), "parcours_id": e.id })),
-    )
-    .await?;
+    let mut derniere = Audit::par(Some(user.id), Entite::Seance(s.id), statut.code())
+        .avant(json!({ "statut": "prevue" }))
+        .apres(json!({ "statut": statut.code(), "parcours_id": e.id }));
     let mut nouvelle = None;
     if let Some(p) = &remplacement {
         let id = seances::insert(
@@ -353,21 +302,12 @@ async fn absence(
             now,
         )
         .await?;
-        audit::record(
-            &mut tx,
-            now,
-            Some(user.id),
-            "seance",
-            id,
-            "remplacement",
-            None::<&()>,
-            Some(&json!({ "remplace": s.id, "debut": paris::to_utc(p.debut), "parcours_id": e.id })),
-        )
-        .await?;
+        derniere.ecrire(&mut tx, now).await?;
+        derniere = Audit::par(Some(user.id), Entite::Seance(id), "remplacement")
+            .apres(json!({ "remplace": s.id, "debut": paris::to_utc(p.debut), "parcours_id": e.id }));
         nouvelle = Some(id);
     }
-    dossier::touch(&mut tx, e.id, now).await?;
-    tx.commit().await?;
+    tx.terminer(derniere).await?;
     Ok(Json(json!({ "remplacement": nouvelle, "debut": remplacement.map(|p| planning::iso_minute(p.debut)) })))
 }
 
@@ -399,10 +339,8 @@ async fn move_session(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    let now = tx.now;
     doit_etre(&s, StatutSeance::Prevue)?;
     let debut = verifier_date(
         &mut tx,
@@ -414,19 +352,12 @@ async fn move_session(
     )
     .await?;
     seances::set_dates(&mut tx, s.id, debut, s.duree_minutes(), &s.type_lieu, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "seance",
-        s.id,
-        "deplacee",
-        Some(&json!({ "debut": s.debut })),
-        Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Seance(s.id), "deplacee")
+            .avant(json!({ "debut": s.debut }))
+            .apres(json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
     )
     .await?;
-    dossier::touch(&mut tx, e.id, now).await?;
-    tx.commit().await?;
     Ok(Json(json!({ "debut": planning::iso_minute(debut) })))
 }
 
@@ -438,10 +369,8 @@ async fn add(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (e, f) = ouvrir(&mut tx, &user, id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
+    let now = tx.now;
     let toutes = seances::of_parcours(&mut tx, id).await?;
     if actives(&toutes) >= e.nb_passes as usize {
         return Err(AppError::Conflict(format!(
@@ -465,19 +394,11 @@ async fn add(
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "seance",
-        sid,
-        "ajoutee",
-        None::<&()>,
-        Some(&json!({ "debut": paris::to_utc(debut), "parcours_id": id })),
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Seance(sid), "ajoutee")
+            .apres(json!({ "debut": paris::to_utc(debut), "parcours_id": id })),
     )
     .await?;
-    dossier::touch(&mut tx, id, now).await?;
-    tx.commit().await?;
     Ok(Json(json!({ "seance_id": sid })))
 }
 
@@ -487,10 +408,8 @@ async fn cancel_validation(
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AnnulationRequest>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let (s, e, f) = ouvrir_seance(&mut tx, &user, seance_id).await?;
-    exiger(Etape::Seances, &f)?;
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    let now = tx.now;
     doit_etre(&s, StatutSeance::Tenue)?;
     let motif = valider_annulation(&req).map_err(AppError::Validation)?;
     let Some(pass_id) = passes::cancel_validation(&mut tx, SeanceId(s.id), user.id, now).await? else {
@@ -500,19 +419,12 @@ async fn cancel_validation(
         return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
     }
     seances::set_compte_rendu(&mut tx, s.id, None, now).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Some(user.id),
-        "seance",
-        s.id,
-        "validation_annulee",
-        Some(&json!({ "statut": "tenue", "pass_id": pass_id })),
-        Some(&json!({ "statut": "prevue", "motif": motif, "parcours_id": e.id })),
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Seance(s.id), "validation_annulee")
+            .avant(json!({ "statut": "tenue", "pass_id": pass_id }))
+            .apres(json!({ "statut": "prevue", "motif": motif, "parcours_id": e.id })),
     )
     .await?;
-    dossier::touch(&mut tx, e.id, now).await?;
-    tx.commit().await?;
     Ok(Json(json!({ "pass_id": pass_id })))
 }
 

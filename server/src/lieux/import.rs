@@ -5,7 +5,8 @@
 
 use super::geocodage::{Adresse, Geocodeur};
 use crate::db::{begin_write, Db};
-use crate::store::{audit, lieux as store};
+use crate::store::audit::{Audit, Entite};
+use crate::store::lieux as store;
 use carnet_domain::lieux::api::{EtatImport, Rejet};
 use carnet_domain::lieux::identifiants::{departement_of_code_postal, departement_of_insee};
 use carnet_domain::lieux::import::{self as domain, ErreurChamp, LieuImporte};
@@ -260,17 +261,10 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
                         .await?;
                     if pass.accepte {
                         pass_changes += 1;
-                        audit::record(
-                            &mut tx,
-                            now,
-                            opts.user_id,
-                            "lieu",
-                            id,
-                            "pass_importe",
-                            None::<&()>,
-                            Some(&json!({ "accepte_pass": true, "operateur": pass.operateur, "import_id": import_id })),
-                        )
-                        .await?;
+                        Audit::par(opts.user_id, Entite::Lieu(id), "pass_importe")
+                            .apres(json!({ "accepte_pass": true, "operateur": pass.operateur, "import_id": import_id }))
+                            .ecrire(&mut tx, now)
+                            .await?;
                     }
                     existing.insert(cle, (id, emp));
                     p.crees += 1;
@@ -287,21 +281,14 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
     }
 
     let mut tx = begin_write(db).await?;
-    audit::record(
-        &mut tx,
-        opts.clock.now(),
-        opts.user_id,
-        "lieux_import",
-        import_id,
-        "importe",
-        None::<&()>,
-        Some(&json!({
+    Audit::par(opts.user_id, Entite::LieuxImport(import_id), "importe")
+        .apres(json!({
             "format": p.format, "version": p.version, "total": p.total, "crees": p.crees,
             "mis_a_jour": p.mis_a_jour, "inchanges": p.inchanges, "lignes_rejetees": p.lignes_rejetees,
             "pass_modifies": pass_changes, "duree_ms": started.elapsed().as_millis() as u64,
-        })),
-    )
-    .await?;
+        }))
+        .ecrire(&mut tx, opts.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -326,17 +313,11 @@ async fn apply_file_pass(
         return Ok(false);
     }
     store::set_pass(conn, id, &after, now).await?;
-    audit::record(
-        conn,
-        now,
-        user_id,
-        "lieu",
-        id,
-        "pass_importe",
-        Some(&before),
-        Some(&json!({ "pass": after, "import_id": import_id })),
-    )
-    .await?;
+    Audit::par(user_id, Entite::Lieu(id), "pass_importe")
+        .avant(before)
+        .apres(json!({ "pass": after, "import_id": import_id }))
+        .ecrire(conn, now)
+        .await?;
     Ok(true)
 }
 

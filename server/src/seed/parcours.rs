@@ -2,7 +2,8 @@
 //! sessions held, the third today or soon) and one finished with its bilan. The same builder
 //! (`creer`) fills the benchmark database (`server/examples/bench_parcours.rs`).
 
-use crate::store::{audit, dossier, etapes, packs, parcours, passes, seances};
+use crate::store::audit::{Audit, Entite};
+use crate::store::{dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::parcours::bilan::ValidBilan;
@@ -100,17 +101,10 @@ pub async fn creer(
     let initial =
         diag(&m.initial, m.observations, vec![ResultatExterne { outil: "ABC Diag".into(), score: "31 %".into() }]);
     etapes::save_diagnostic(conn, id, "initial", &initial, user_id, t0).await?;
-    audit::record(
-        conn,
-        t0,
-        Some(user_id),
-        "parcours",
-        id,
-        "diagnostic_initial",
-        None::<&()>,
-        Some(&json!({ "demo": true })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Parcours(id), "diagnostic_initial")
+        .apres(json!({ "demo": true }))
+        .ecrire(conn, t0)
+        .await?;
 
     let objectifs = ValidObjectifs {
         pack: m.pack.to_string(),
@@ -123,7 +117,9 @@ pub async fn creer(
     };
     let pack_id = packs::id_of(conn, m.pack).await?.context("pack")?;
     etapes::save_objectifs(conn, id, pack_id, &objectifs).await?;
-    audit::record(conn, t0, Some(user_id), "parcours", id, "objectifs", None::<&()>, Some(&json!({ "pack": m.pack })))
+    Audit::par(Some(user_id), Entite::Parcours(id), "objectifs")
+        .apres(json!({ "pack": m.pack }))
+        .ecrire(conn, t0)
         .await?;
 
     // The schedule: the intake, then the rhythm from a week later at 14h00.
@@ -150,17 +146,10 @@ pub async fn creer(
         };
         ids.push(seances::insert(conn, &nouvelle, t0).await?);
     }
-    audit::record(
-        conn,
-        t0,
-        Some(user_id),
-        "parcours",
-        id,
-        "planning",
-        None::<&()>,
-        Some(&json!({ "frequence": m.frequence.code() })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Parcours(id), "planning")
+        .apres(json!({ "frequence": m.frequence.code() }))
+        .ecrire(conn, t0)
+        .await?;
 
     // An absence, replaced after the last session.
     if let Some(k) = m.absence {
@@ -181,17 +170,10 @@ pub async fn creer(
             remplace: Some(ids[k]),
         };
         let rid = seances::insert(conn, &nouvelle, when).await?;
-        audit::record(
-            conn,
-            when,
-            Some(user_id),
-            "seance",
-            ids[k],
-            "absente_excusee",
-            None::<&()>,
-            Some(&json!({ "remplacee_par": rid })),
-        )
-        .await?;
+        Audit::par(Some(user_id), Entite::Seance(ids[k]), "absente_excusee")
+            .apres(json!({ "remplacee_par": rid }))
+            .ecrire(conn, when)
+            .await?;
         ids.remove(k);
         dates.remove(k);
         ids.push(rid);
@@ -225,17 +207,10 @@ pub async fn creer(
             },
         };
         seances::set_compte_rendu(conn, *sid, Some(&cr), when).await?;
-        audit::record(
-            conn,
-            when,
-            Some(user_id),
-            "seance",
-            *sid,
-            "tenue",
-            None::<&()>,
-            Some(&json!({ "parcours_id": id })),
-        )
-        .await?;
+        Audit::par(Some(user_id), Entite::Seance(*sid), "tenue")
+            .apres(json!({ "parcours_id": id }))
+            .ecrire(conn, when)
+            .await?;
     }
 
     if let Some((finaux, orientation, recommandations)) = &m.bilan {
@@ -263,17 +238,10 @@ pub async fn creer(
         };
         etapes::save_bilan(conn, id, &b, user_id, fin).await?;
         etapes::close(conn, id, fin).await?;
-        audit::record(
-            conn,
-            fin,
-            Some(user_id),
-            "parcours",
-            id,
-            "cloture",
-            None::<&()>,
-            Some(&json!({ "etat": "termine" })),
-        )
-        .await?;
+        Audit::par(Some(user_id), Entite::Parcours(id), "cloture")
+            .apres(json!({ "etat": "termine" }))
+            .ecrire(conn, fin)
+            .await?;
     } else {
         dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions"))).await?;
     }

@@ -1,33 +1,121 @@
-//! The audit log: who changed what, when, with the state before and after.
+//! The audit log: who changed what, when, with the state before and after. One line is one
+//! `Audit`, written by `ecrire` inside the caller's transaction (the change and its trace commit
+//! together). The log is append-only (triggers refuse UPDATE and DELETE).
 
+use carnet_domain::pass::PassId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
-/// Appends one entry, inside the caller's transaction (the change and its trace commit together).
-#[allow(clippy::too_many_arguments)]
-pub async fn record<B: Serialize, A: Serialize>(
-    conn: &mut SqliteConnection,
-    at: DateTime<Utc>,
-    user_id: Option<i64>,
-    entity: &str,
-    entity_id: i64,
-    action: &str,
-    before: Option<&B>,
-    after: Option<&A>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(at)
-    .bind(user_id)
-    .bind(entity)
-    .bind(entity_id)
-    .bind(action)
-    .bind(before.map(|b| serde_json::to_string(b).unwrap_or_default()))
-    .bind(after.map(|a| serde_json::to_string(a).unwrap_or_default()))
-    .execute(conn)
-    .await?;
-    Ok(())
+/// What an entry is about: the kind of object (`audit_log.entity`) and its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entite {
+    Agrement { structure_id: i64 },
+    Avoir(i64),
+    Beneficiaire(i64),
+    Candidat(i64),
+    Carnet(i64),
+    Commande(i64),
+    Lieu(i64),
+    LieuxImport(i64),
+    Parcours(i64),
+    Pass(PassId),
+    Releve(i64),
+    Seance(i64),
+    User(i64),
+}
+
+impl Entite {
+    /// The value of `audit_log.entity`.
+    pub fn nom(self) -> &'static str {
+        match self {
+            Entite::Agrement { .. } => "agrement",
+            Entite::Avoir(_) => "avoir",
+            Entite::Beneficiaire(_) => "beneficiaire",
+            Entite::Candidat(_) => "candidat",
+            Entite::Carnet(_) => "carnet",
+            Entite::Commande(_) => "commande",
+            Entite::Lieu(_) => "lieu",
+            Entite::LieuxImport(_) => "lieux_import",
+            Entite::Parcours(_) => "parcours",
+            Entite::Pass(_) => "pass",
+            Entite::Releve(_) => "releve",
+            Entite::Seance(_) => "seance",
+            Entite::User(_) => "user",
+        }
+    }
+
+    pub fn id(self) -> i64 {
+        match self {
+            Entite::Agrement { structure_id: id }
+            | Entite::Avoir(id)
+            | Entite::Beneficiaire(id)
+            | Entite::Candidat(id)
+            | Entite::Carnet(id)
+            | Entite::Commande(id)
+            | Entite::Lieu(id)
+            | Entite::LieuxImport(id)
+            | Entite::Parcours(id)
+            | Entite::Releve(id)
+            | Entite::Seance(id)
+            | Entite::User(id) => id,
+            Entite::Pass(id) => id.get(),
+        }
+    }
+}
+
+/// One entry: `Audit::par(qui, entite, action).avant(…).apres(…).ecrire(conn, at)`.
+#[must_use = "an audit entry is written by `ecrire`"]
+#[derive(Clone, Debug)]
+pub struct Audit {
+    qui: Option<i64>,
+    entite: Entite,
+    action: &'static str,
+    avant: Option<String>,
+    apres: Option<String>,
+}
+
+impl Audit {
+    /// `qui` is the user acting, `None` for the server's own jobs.
+    pub fn par(qui: Option<i64>, entite: Entite, action: &'static str) -> Audit {
+        Audit { qui, entite, action, avant: None, apres: None }
+    }
+
+    /// The state before the change.
+    pub fn avant(mut self, etat: impl Serialize) -> Audit {
+        self.avant = Some(serde_json::to_string(&etat).unwrap_or_default());
+        self
+    }
+
+    /// The state after the change.
+    pub fn apres(mut self, etat: impl Serialize) -> Audit {
+        self.apres = Some(serde_json::to_string(&etat).unwrap_or_default());
+        self
+    }
+
+    /// The state before, when there was one.
+    pub fn avant_si(self, etat: Option<impl Serialize>) -> Audit {
+        match etat {
+            Some(e) => self.avant(e),
+            None => self,
+        }
+    }
+
+    /// Appends the entry, inside the caller's transaction.
+    pub async fn ecrire(self, conn: &mut SqliteConnection, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(at)
+        .bind(self.qui)
+        .bind(self.entite.nom())
+        .bind(self.entite.id())
+        .bind(self.action)
+        .bind(self.avant)
+        .bind(self.apres)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }

@@ -2,7 +2,8 @@
 //! venue (creating the venue from the report when it was not on the map yet).
 
 use crate::db::Db;
-use crate::store::{audit, lieux};
+use crate::store::audit::{Audit, Entite};
+use crate::store::lieux;
 use carnet_domain::lieux::candidat::{CandidatResume, CandidatValide, EtapeCandidat, StatutCandidat, TransitionValide};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -148,19 +149,12 @@ pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(n.user_id),
-        "candidat",
-        id,
-        "signale",
-        None::<&()>,
-        Some(&json!({
+    Audit::par(Some(n.user_id), Entite::Candidat(id), "signale")
+        .apres(json!({
             "nom": c.nom, "commune_insee": c.commune_insee, "departement": n.departement, "lieu_id": c.lieu_id,
-        })),
-    )
-    .await?;
+        }))
+        .ecrire(conn, now)
+        .await?;
     Ok(id)
 }
 
@@ -221,19 +215,13 @@ pub async fn transition(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "candidat",
-        c.id,
-        t.vers.code(),
-        Some(&json!({ "statut": from })),
-        Some(&json!({
+    Audit::par(Some(user_id), Entite::Candidat(c.id), t.vers.code())
+        .avant(json!({ "statut": from }))
+        .apres(json!({
             "statut": t.vers.code(), "date": t.date, "note": t.note,
-        })),
-    )
-    .await?;
+        }))
+        .ecrire(conn, now)
+        .await?;
     if t.vers != StatutCandidat::Agree {
         return Ok(None);
     }
@@ -301,19 +289,13 @@ pub async fn transition(
         agree_le: Some(t.date),
     };
     lieux::set_pass(conn, lieu_id, &after, now).await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "lieu",
-        lieu_id,
-        "agree",
-        before.as_ref(),
-        Some(&json!({
+    Audit::par(Some(user_id), Entite::Lieu(lieu_id), "agree")
+        .avant_si(before.as_ref())
+        .apres(json!({
             "pass": after, "candidat_id": c.id,
-        })),
-    )
-    .await?;
+        }))
+        .ecrire(conn, now)
+        .await?;
     lieux::bump_version(conn).await?;
     Ok(Some(lieu_id))
 }

@@ -3,7 +3,7 @@
 //! export of everything held about one person.
 
 use crate::db::Db;
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use carnet_domain::donnees::{
     ConsentementEtat, ConsentementEvenement, Contacts, ExportTable, InformationDonnee, NouvelleNotice, Valeur,
     ValidConsentement, ValidInformation, CONSENTEMENTS,
@@ -171,16 +171,13 @@ pub async fn set_consent(
         }
     }
     touch(conn, beneficiaire_id, now).await?;
-    audit::record(
-        conn,
-        now,
+    Audit::par(
         Some(user_id),
-        "beneficiaire",
-        beneficiaire_id,
+        Entite::Beneficiaire(beneficiaire_id),
         if c.accorde { "consentement_donne" } else { "consentement_retire" },
-        None::<&()>,
-        Some(&json!({ "consentement": c.consentement })),
     )
+    .apres(json!({ "consentement": c.consentement }))
+    .ecrire(conn, now)
     .await?;
     Ok(true)
 }
@@ -393,17 +390,10 @@ pub async fn anonymise(
     for (objet,) in granted {
         append_consent(conn, beneficiaire_id, &objet, false, None, now).await?;
     }
-    audit::record(
-        conn,
-        now,
-        by,
-        "beneficiaire",
-        beneficiaire_id,
-        "anonymise",
-        None::<&()>,
-        Some(&json!({ "motif": motif.as_str() })),
-    )
-    .await?;
+    Audit::par(by, Entite::Beneficiaire(beneficiaire_id), "anonymise")
+        .apres(json!({ "motif": motif.as_str() }))
+        .ecrire(conn, now)
+        .await?;
     Ok(true)
 }
 
@@ -495,17 +485,10 @@ pub async fn rectify(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "beneficiaire",
-        beneficiaire_id,
-        "rectifie",
-        None::<&()>,
-        Some(&json!({ "champs": changed })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Beneficiaire(beneficiaire_id), "rectifie")
+        .apres(json!({ "champs": changed }))
+        .ecrire(conn, now)
+        .await?;
     Ok(Rectification::Done(changed))
 }
 

@@ -1,9 +1,11 @@
 //! Parcours: created at intake together with the beneficiary, the carnet and its passes.
 
 use crate::db::Db;
-use crate::store::{audit, beneficiaires};
+use crate::store::audit::{Audit, Entite};
+use crate::store::beneficiaires;
 use carnet_domain::api::{CarnetView, ParcoursDetail, PassView};
 use carnet_domain::intake::ValidIntake;
+use carnet_domain::pass::PassId;
 use carnet_domain::text::normalise;
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -69,31 +71,17 @@ pub async fn create_from_intake(
         .bind(intake.valeur_faciale_centimes)
         .fetch_one(&mut *conn)
         .await?;
-        audit::record(
-            conn,
-            now,
-            Some(user_id),
-            "pass",
-            pass_id,
-            "saisi_a_l_accueil",
-            None::<&()>,
-            Some(&json!({ "etat": "distribue", "carnet_id": carnet_id, "rang": i + 1 })),
-        )
-        .await?;
+        Audit::par(Some(user_id), Entite::Pass(PassId(pass_id)), "saisi_a_l_accueil")
+            .apres(json!({ "etat": "distribue", "carnet_id": carnet_id, "rang": i + 1 }))
+            .ecrire(conn, now)
+            .await?;
     }
 
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "carnet",
-        carnet_id,
-        "saisi_a_l_accueil",
-        None::<&()>,
-        Some(&json!({ "etat": "distribue", "numero": intake.carnet_numero, "nb_passes": intake.nb_passes,
-                      "beneficiaire_id": beneficiaire_id })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Carnet(carnet_id), "saisi_a_l_accueil")
+        .apres(json!({ "etat": "distribue", "numero": intake.carnet_numero, "nb_passes": intake.nb_passes,
+                      "beneficiaire_id": beneficiaire_id }))
+        .ecrire(conn, now)
+        .await?;
     let parcours_id = open(conn, beneficiaire_id, carnet_id, structure_id, user_id, now).await?;
 
     Ok(Created { beneficiaire_id, parcours_id })
@@ -149,17 +137,10 @@ pub async fn open(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "parcours",
-        parcours_id,
-        "ouvert",
-        None::<&()>,
-        Some(&json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet_id })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Parcours(parcours_id), "ouvert")
+        .apres(json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet_id }))
+        .ecrire(conn, now)
+        .await?;
     Ok(parcours_id)
 }
 

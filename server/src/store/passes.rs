@@ -10,7 +10,7 @@
 //! A test scans `server/src` for statements that change `passes` elsewhere.
 
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use crate::store::ledger::audit_bulk;
 use carnet_domain::ledger::etats::{CarnetEtat, CarnetEvenement};
 use carnet_domain::ledger::releve::Mois;
@@ -245,18 +245,12 @@ async fn enregistrer_validation(
     .bind(v.user_id)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        v.at,
-        Some(v.user_id),
-        "pass",
-        pass_id.get(),
-        "valide",
-        Some(&json!({ "etat": PassEtat::Distribue })),
-        Some(&json!({ "etat": PassEtat::Valide, "structure_id": v.structure_id, "parcours_id": v.parcours_id,
-                      "seance_id": v.seance_id, "valeur_centimes": valeur })),
-    )
-    .await?;
+    Audit::par(Some(v.user_id), Entite::Pass(pass_id), "valide")
+        .avant(json!({ "etat": PassEtat::Distribue }))
+        .apres(json!({ "etat": PassEtat::Valide, "structure_id": v.structure_id, "parcours_id": v.parcours_id,
+                      "seance_id": v.seance_id, "valeur_centimes": valeur }))
+        .ecrire(conn, v.at)
+        .await?;
     let (restants,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')")
             .bind(v.carnet_id.get())
@@ -285,17 +279,11 @@ async fn carnet_suit(
             .bind(after.as_str())
             .execute(&mut *conn)
             .await?;
-        audit::record(
-            conn,
-            now,
-            Some(user_id),
-            "carnet",
-            carnet_id.get(),
-            evenement.as_str(),
-            Some(&json!({ "etat": before.as_str() })),
-            Some(&json!({ "etat": after.as_str() })),
-        )
-        .await?;
+        Audit::par(Some(user_id), Entite::Carnet(carnet_id.get()), evenement.as_str())
+            .avant(json!({ "etat": before.as_str() }))
+            .apres(json!({ "etat": after.as_str() }))
+            .ecrire(conn, now)
+            .await?;
     }
     Ok(after)
 }
@@ -338,17 +326,11 @@ pub async fn cancel_validation(
     if updated != 1 {
         return Err(AppError::Conflict("Ce pass n'a pas de validation à annuler.".into()));
     }
-    audit::record(
-        conn,
-        at,
-        Some(user_id),
-        "pass",
-        pass_id,
-        "validation_annulee",
-        Some(&json!({ "etat": PassEtat::Valide })),
-        Some(&json!({ "etat": PassEtat::Distribue, "seance_id": seance_id, "valeur_centimes": valeur })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Pass(PassId(pass_id)), "validation_annulee")
+        .avant(json!({ "etat": PassEtat::Valide }))
+        .apres(json!({ "etat": PassEtat::Distribue, "seance_id": seance_id, "valeur_centimes": valeur }))
+        .ecrire(conn, at)
+        .await?;
     let (valides,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
         .bind(carnet_id)
         .fetch_one(&mut *conn)

@@ -4,7 +4,7 @@
 use super::{audit_bulk, Scope, CHUNK};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use carnet_domain::ledger::api::{
     AvoirView, CommandeDetail, CommandeSummary, CritereView, Entonnoir, Plage, Ref, TerritoireView,
 };
@@ -82,23 +82,16 @@ pub async fn create(
             .execute(&mut *conn)
             .await?;
     }
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "commande",
-        id,
-        "creee",
-        None::<&()>,
-        Some(&json!({
+    Audit::par(Some(user_id), Entite::Commande(id), "creee")
+        .apres(json!({
             "etat": CommandeEtat::EnGeneration, "reference": reference, "nb_carnets": c.nb_carnets,
             "nb_passes": c.nb_passes, "valeur_faciale_centimes": c.valeur_faciale_centimes,
             "fin_validite": c.fin_validite, "jours_grace": c.jours_grace,
             "departements": c.departements, "communes": c.communes,
             "criteres": c.criteres.iter().map(|k| &k.code).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
+        }))
+        .ecrire(conn, now)
+        .await?;
     Ok((id, reference))
 }
 
@@ -245,17 +238,11 @@ pub async fn generer_lot(
         .suivant(CommandeEvenement::TerminerGeneration)
         .map_err(|r| AppError::Conflict(r.raison))?;
     sqlx::query("UPDATE commandes SET en_generation = 0 WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    audit::record(
-        conn,
-        now,
-        user_id,
-        "commande",
-        id,
-        "generee",
-        Some(&json!({ "etat": CommandeEtat::EnGeneration })),
-        Some(&json!({ "etat": apres, "nb_carnets": c.nb_carnets })),
-    )
-    .await?;
+    Audit::par(user_id, Entite::Commande(id), "generee")
+        .avant(json!({ "etat": CommandeEtat::EnGeneration }))
+        .apres(json!({ "etat": apres, "nb_carnets": c.nb_carnets }))
+        .ecrire(conn, now)
+        .await?;
     Ok(true)
 }
 
@@ -323,17 +310,11 @@ pub async fn enregistrer_paiement(
     .bind(user_id)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "commande",
-        id,
-        "paiement_enregistre",
-        Some(&json!({ "etat": etat.as_str() })),
-        Some(&json!({ "etat": next.as_str(), "paiement_reference": reference, "paiement_date": date })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Commande(id), "paiement_enregistre")
+        .avant(json!({ "etat": etat.as_str() }))
+        .apres(json!({ "etat": next.as_str(), "paiement_reference": reference, "paiement_date": date }))
+        .ecrire(conn, now)
+        .await?;
     Ok(())
 }
 
@@ -354,17 +335,11 @@ pub async fn activer(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "commande",
-        id,
-        "activee",
-        Some(&json!({ "etat": etat.as_str() })),
-        Some(&json!({ "etat": next.as_str() })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Commande(id), "activee")
+        .avant(json!({ "etat": etat.as_str() }))
+        .apres(json!({ "etat": next.as_str() }))
+        .ecrire(conn, now)
+        .await?;
     // The whole order moves at once: one statement per table, one audit entry per row.
     audit_bulk(
         conn,

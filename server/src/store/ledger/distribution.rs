@@ -3,7 +3,7 @@
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::ledger::api::StructureProche;
 use carnet_domain::ledger::distribution::proximite;
@@ -141,17 +141,11 @@ pub async fn distribuer(
             .await?;
     }
 
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "carnet",
-        carnet.id,
-        "distribue",
-        Some(&json!({ "etat": "confie_conseiller", "conseiller_id": user_id })),
-        Some(&json!({ "etat": "distribue", "beneficiaire_id": beneficiaire_id, "criteres": criteres })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Carnet(carnet.id), "distribue")
+        .avant(json!({ "etat": "confie_conseiller", "conseiller_id": user_id }))
+        .apres(json!({ "etat": "distribue", "beneficiaire_id": beneficiaire_id, "criteres": criteres }))
+        .ecrire(conn, now)
+        .await?;
     let parcours_id =
         crate::store::parcours::open(conn, beneficiaire_id, carnet.id, structure_id, user_id, now).await?;
     Ok(Distribue { beneficiaire_id, parcours_id })

@@ -6,7 +6,7 @@
 
 use super::audit_bulk;
 use crate::db::{begin_write, Db};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -69,17 +69,10 @@ pub async fn run(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Resul
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-                audit::record(
-                    &mut tx,
-                    now,
-                    None,
-                    "avoir",
-                    avoir_id,
-                    "cree",
-                    None::<&()>,
-                    Some(&json!({ "commande_id": id, "nb_passes": nb, "montant_centimes": montant })),
-                )
-                .await?;
+                Audit::par(None, Entite::Avoir(avoir_id), "cree")
+                    .apres(json!({ "commande_id": id, "nb_passes": nb, "montant_centimes": montant }))
+                    .ecrire(&mut tx, now)
+                    .await?;
                 rapport.avoirs += 1;
                 rapport.avoir_centimes += montant;
             }
@@ -112,17 +105,11 @@ pub async fn run(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> anyhow::Resul
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            audit::record(
-                &mut tx,
-                now,
-                None,
-                "commande",
-                id,
-                "expiree",
-                Some(&json!({ "etat": etat })),
-                Some(&json!({ "etat": "expiree" })),
-            )
-            .await?;
+            Audit::par(None, Entite::Commande(id), "expiree")
+                .avant(json!({ "etat": etat }))
+                .apres(json!({ "etat": "expiree" }))
+                .ecrire(&mut tx, now)
+                .await?;
             rapport.commandes += 1;
         }
     }

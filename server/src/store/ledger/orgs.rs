@@ -3,7 +3,7 @@
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use carnet_domain::ledger::api::{Organisation, Ref, StructureAgrement, StructureChoix};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -209,16 +209,14 @@ pub async fn set_agrement(
     .bind(user_id)
     .execute(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
+    Audit::par(
         Some(user_id),
-        "agrement",
-        structure_id,
+        Entite::Agrement { structure_id: structure_id },
         if actif { "agrement_accorde" } else { "agrement_suspendu" },
-        before.map(|b| json!({ "etat": b.0, "operateur_id": operateur_id })).as_ref(),
-        Some(&json!({ "etat": etat, "operateur_id": operateur_id, "motif": motif })),
     )
+    .avant_si(before.map(|b| json!({ "etat": b.0, "operateur_id": operateur_id })).as_ref())
+    .apres(json!({ "etat": etat, "operateur_id": operateur_id, "motif": motif }))
+    .ecrire(conn, now)
     .await?;
     Ok(())
 }

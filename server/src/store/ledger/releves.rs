@@ -5,7 +5,7 @@
 use super::{Scope, CHUNK};
 use crate::db::{begin_write, Db};
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::audit::{Audit, Entite};
 use carnet_domain::ledger::api::{EmissionResult, Ref, ReleveDetail, ReleveSummary};
 use carnet_domain::ledger::etats::{ReleveEtat, ReleveEvenement};
 use carnet_domain::ledger::releve::{composer, numero, selectionner, ContenuReleve, Mois, ValidationCandidate};
@@ -159,17 +159,8 @@ pub async fn emettre(
         .execute(&mut *conn)
         .await?;
     }
-    audit::record(
-        conn,
-        now,
-        user_id,
-        "releve",
-        id,
-        "emis",
-        None::<&()>,
-        Some(&json!({ "etat": "emis", "numero": contenu.numero, "mois": mois, "total_centimes": contenu.total_centimes,
-                      "nb_validations": contenu.nb_validations, "nb_annulations": contenu.nb_annulations, "hash": hash })),
-    )
+    Audit::par(user_id, Entite::Releve(id), "emis").apres(json!({ "etat": "emis", "numero": contenu.numero, "mois": mois, "total_centimes": contenu.total_centimes,
+                      "nb_validations": contenu.nb_validations, "nb_annulations": contenu.nb_annulations, "hash": hash })).ecrire(conn, now)
     .await?;
     Ok(Emission::Emis { id, lignes })
 }
@@ -328,17 +319,11 @@ pub async fn transition(
         ReleveEvenement::MarquerPaye => "UPDATE releves SET etat = $2, paye_at = $3, paye_by = $4 WHERE id = $1",
     };
     sqlx::query(sql).bind(id).bind(after.as_str()).bind(now).bind(user_id).execute(&mut *conn).await?;
-    audit::record(
-        conn,
-        now,
-        Some(user_id),
-        "releve",
-        id,
-        evenement.as_str(),
-        Some(&json!({ "etat": before.as_str() })),
-        Some(&json!({ "etat": after.as_str() })),
-    )
-    .await?;
+    Audit::par(Some(user_id), Entite::Releve(id), evenement.as_str())
+        .avant(json!({ "etat": before.as_str() }))
+        .apres(json!({ "etat": after.as_str() }))
+        .ecrire(conn, now)
+        .await?;
     Ok(after)
 }
 
