@@ -7,6 +7,7 @@ pub mod chart;
 pub mod confirm;
 pub mod form;
 pub mod niveaux;
+pub mod pagination;
 pub mod stepper;
 pub mod wizard;
 

@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::app::use_auth;
+use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{BeneficiaireSummary, Page};
 use carnet_domain::parcours::etapes::Etape;
@@ -18,7 +19,8 @@ pub fn Dashboard() -> impl IntoView {
     let auth = use_auth();
     let prenom = move || auth.me.get().flatten().map(|m| m.prenom).unwrap_or_default();
     let q = RwSignal::new(String::new());
-    let page = RwSignal::new(1u32);
+    let page = use_page();
+    let premiere_page = use_premiere_page();
     let list = LocalResource::new(move || {
         let q = q.get();
         let page = page.get();
@@ -38,12 +40,12 @@ pub fn Dashboard() -> impl IntoView {
                 <label for="recherche">"Rechercher par prénom ou alias"</label>
                 <input id="recherche" type="search" autocomplete="off"
                     prop:value=move || q.get()
-                    on:input=move |ev| { q.set(event_target_value(&ev)); page.set(1); }/>
+                    on:input=move |ev| { q.set(event_target_value(&ev)); premiere_page(); }/>
             </form>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(p) => view! { <BeneficiaireTable page=p current=page searching=!q.get_untracked().trim().is_empty()/> }.into_any(),
+                        Ok(p) => view! { <BeneficiaireTable page=p searching=!q.get_untracked().trim().is_empty()/> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
@@ -53,7 +55,7 @@ pub fn Dashboard() -> impl IntoView {
 }
 
 #[component]
-fn BeneficiaireTable(page: Page<BeneficiaireSummary>, current: RwSignal<u32>, searching: bool) -> impl IntoView {
+fn BeneficiaireTable(page: Page<BeneficiaireSummary>, searching: bool) -> impl IntoView {
     if page.items.is_empty() {
         return if searching {
             view! { <p class="empty" role="status">"Aucun bénéficiaire ne correspond à cette recherche."</p> }
@@ -106,15 +108,7 @@ fn BeneficiaireTable(page: Page<BeneficiaireSummary>, current: RwSignal<u32>, se
                 </tbody>
             </table>
         </div>
-        {(pages > 1).then(|| view! {
-            <nav class="pagination" aria-label="Pages de la liste">
-                <button type="button" class="button button--secondary" disabled=n <= 1
-                    on:click=move |_| current.update(|p| *p = p.saturating_sub(1).max(1))>"Page précédente"</button>
-                <span>{format!("Page {n} sur {pages}")}</span>
-                <button type="button" class="button button--secondary" disabled=n >= pages
-                    on:click=move |_| current.update(|p| *p += 1)>"Page suivante"</button>
-            </nav>
-        })}
+        <Pagination page=n pages=pages label="Pages de la liste des bénéficiaires"/>
     }
     .into_any()
 }

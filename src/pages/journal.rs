@@ -3,6 +3,7 @@
 //! People appear by number: reading the journal shows no identity.
 
 use crate::api;
+use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::Page;
 use carnet_domain::coop;
@@ -19,7 +20,9 @@ pub fn quand(at: chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn JournalPage() -> impl IntoView {
     let query = use_query_map();
-    let page = RwSignal::new(1u32);
+    let page = use_page();
+    let premiere_page = use_premiere_page();
+    let p2 = premiere_page.clone();
     let utilisateur = RwSignal::new(String::new());
     let beneficiaire = RwSignal::new(query.read_untracked().get("beneficiaire").unwrap_or_default());
     let comptes = LocalResource::new(|| async { api::comptes().await.unwrap_or_default() });
@@ -34,7 +37,7 @@ pub fn JournalPage() -> impl IntoView {
             <div class="field-row">
                 <div class="field">
                     <label for="filtre-utilisateur">"Qui"</label>
-                    <select id="filtre-utilisateur" on:change=move |ev| { utilisateur.set(event_target_value(&ev)); page.set(1); }>
+                    <select id="filtre-utilisateur" on:change=move |ev| { utilisateur.set(event_target_value(&ev)); premiere_page(); }>
                         <option value="">"Tout le monde"</option>
                         {move || comptes.get().map(|list| list.into_iter().map(|c| view! {
                             <option value=c.id.to_string()>{format!("{} {}", c.prenom, c.nom)}</option>
@@ -45,14 +48,14 @@ pub fn JournalPage() -> impl IntoView {
                     <label for="filtre-beneficiaire">"Bénéficiaire n°"</label>
                     <input id="filtre-beneficiaire" type="text" inputmode="numeric" autocomplete="off"
                         prop:value=move || beneficiaire.get()
-                        on:input=move |ev| { beneficiaire.set(event_target_value(&ev)); page.set(1); }/>
+                        on:input=move |ev| { beneficiaire.set(event_target_value(&ev)); p2(); }/>
                 </div>
             </div>
         </form>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(p) => view! { <JournalTable page=p current=page/> }.into_any(),
+                    Ok(p) => view! { <JournalTable page=p/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -61,7 +64,7 @@ pub fn JournalPage() -> impl IntoView {
 }
 
 #[component]
-fn JournalTable(page: Page<JournalEntree>, current: RwSignal<u32>) -> impl IntoView {
+fn JournalTable(page: Page<JournalEntree>) -> impl IntoView {
     if page.items.is_empty() {
         return view! { <p class="empty" role="status">"Aucune consultation enregistrée pour ces critères."</p> }
             .into_any();
@@ -98,15 +101,7 @@ fn JournalTable(page: Page<JournalEntree>, current: RwSignal<u32>) -> impl IntoV
                 </tbody>
             </table>
         </div>
-        {(pages > 1).then(|| view! {
-            <nav class="pagination" aria-label="Pages du journal">
-                <button type="button" class="button button--secondary" disabled=n <= 1
-                    on:click=move |_| current.update(|p| *p = p.saturating_sub(1).max(1))>"Page précédente"</button>
-                <span>{format!("Page {n} sur {pages}")}</span>
-                <button type="button" class="button button--secondary" disabled=n >= pages
-                    on:click=move |_| current.update(|p| *p += 1)>"Page suivante"</button>
-            </nav>
-        })}
+        <Pagination page=n pages=pages label="Pages du journal des accès"/>
     }
     .into_any()
 }

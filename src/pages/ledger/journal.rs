@@ -2,6 +2,7 @@
 //! from which state to which. Filter by kind of object, by number, or by pass code.
 
 use crate::api::ledger as api;
+use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::ledger::api::JournalPage;
 use carnet_domain::paris::{date_courte, to_local};
@@ -62,7 +63,8 @@ pub fn JournalPage() -> impl IntoView {
     let entity = RwSignal::new(q("entity"));
     let entity_id = RwSignal::new(q("entity_id"));
     let code = RwSignal::new(q("code"));
-    let page = RwSignal::new(1u32);
+    let page = use_page();
+    let premiere_page = use_premiere_page();
     // What the table shows: applied on submit, not on each keystroke.
     let applied = RwSignal::new((entity.get_untracked(), entity_id.get_untracked(), code.get_untracked()));
     let data = LocalResource::new(move || {
@@ -72,7 +74,7 @@ pub fn JournalPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        page.set(1);
+        premiere_page();
         applied.set((entity.get_untracked(), entity_id.get_untracked(), code.get_untracked()));
     };
     view! {
@@ -100,7 +102,7 @@ pub fn JournalPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(p) => view! { <Entries p=p page=page/> }.into_any(),
+                    Ok(p) => view! { <Entries p=p/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
@@ -109,7 +111,7 @@ pub fn JournalPage() -> impl IntoView {
 }
 
 #[component]
-fn Entries(p: JournalPage, page: RwSignal<u32>) -> impl IntoView {
+fn Entries(p: JournalPage) -> impl IntoView {
     if p.items.is_empty() {
         return view! { <p class="empty" role="status">"Aucun changement à afficher."</p> }.into_any();
     }
@@ -137,13 +139,7 @@ fn Entries(p: JournalPage, page: RwSignal<u32>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav class="pagination" aria-label="Pages du journal">
-            <button type="button" class="button button--secondary" disabled=n <= 1
-                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Plus récents"</button>
-            <span>{format!("Page {n}")}</span>
-            <button type="button" class="button button--secondary" disabled=!more
-                on:click=move |_| page.update(|p| *p += 1)>"Plus anciens"</button>
-        </nav>
+        <Pagination page=n suivante=more label="Pages du journal des changements"/>
     }
     .into_any()
 }

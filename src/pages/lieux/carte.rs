@@ -3,6 +3,7 @@
 
 use super::{nombre, pluriel, BadgePass};
 use crate::api;
+use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use crate::leaflet::{self as l, obj};
 use carnet_domain::lieux::api::{CarteReponse, FiltresLieux, Vue};
@@ -18,13 +19,20 @@ use wasm_bindgen::JsValue;
 pub fn CartePage() -> impl IntoView {
     let filtres = RwSignal::new(FiltresLieux::default());
     let vue = RwSignal::new(None::<Vue>);
-    let page = RwSignal::new(1u32);
+    let page = use_page();
     let donnees = RwSignal::new(None::<CarteReponse>);
     let erreur_carte = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        filtres.track();
-        vue.track();
-        page.set(1);
+    // Other filters, or the map moved by the person, show another list: back to its first page.
+    // The map's first view (at load, and after a reload on page 3) leaves the page as it is.
+    let premiere_page = use_premiere_page();
+    Effect::new(move |avant: Option<(FiltresLieux, Option<Vue>)>| {
+        let maintenant = (filtres.get(), vue.get());
+        if let Some((f, v)) = avant {
+            if f != maintenant.0 || (v.is_some() && v != maintenant.1) {
+                premiere_page();
+            }
+        }
+        maintenant
     });
     let liste = LocalResource::new(move || {
         let f = filtres.get();
@@ -74,15 +82,7 @@ pub fn CartePage() -> impl IntoView {
                                             </ol>
                                         }.into_any()
                                     }}
-                                    {(pages > 1).then(|| view! {
-                                        <nav class="pagination" aria-label="Pages de la liste des lieux">
-                                            <button type="button" class="button button--secondary" disabled=n <= 1
-                                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Précédents"</button>
-                                            <span>{format!("Page {n} sur {pages}")}</span>
-                                            <button type="button" class="button button--secondary" disabled=n >= pages
-                                                on:click=move |_| page.update(|p| *p += 1)>"Suivants"</button>
-                                        </nav>
-                                    })}
+                                    <Pagination page=n pages=pages label="Pages de la liste des lieux"/>
                                 }.into_any()
                             }
                             Err(e) => view! { <h2 id="liste-titre">"Liste des lieux"</h2><ErrorNotice error=e/> }.into_any(),
