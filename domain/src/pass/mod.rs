@@ -19,7 +19,7 @@
 //! no row, the server reads the facts and `verifier` names the first condition that failed.
 //!
 //! To add a validation condition: a field in `FaitsValidation`, a variant of `RefusValidation` with
-//! its message, its branch in `verifier`, and its `AND …` in `store::passes::CONDITIONS` (same
+//! its message, its branch in `verifier`, and its `AND …` in `store::passes::conditions` (same
 //! order). To add a state: a variant of `PassEtat`, its arrows in `PassEtat::suivant`, a test per
 //! arrow.
 

@@ -8,7 +8,7 @@
 //! 4. the session has not consumed a pass already.
 //!
 //! The server ANDs the same conditions, in the same order, into its one atomic UPDATE
-//! (`store::passes::CONDITIONS`); `verifier` explains a refusal from the facts read afterwards.
+//! (`store::passes::conditions`); `verifier` explains a refusal from the facts read afterwards.
 
 use super::etat::PassEtat;
 use crate::ledger::commande::{dans_territoire, date_limite, encore_valable};

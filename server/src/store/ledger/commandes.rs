@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 /// How many carnets one generation transaction writes (with their passes and audit lines): small
 /// enough that pass validations waiting for the write lock keep their usual time.
-pub const CARNETS_PAR_TRANSACTION: i64 = 200;
+pub const CARNETS_PAR_TRANSACTION: i64 = 50;
 
 /// Creates the order « en cours de génération », with its territory and criteria and its audit
 /// entry, inside the caller's transaction. Its carnets and passes come next, from `generer`.
@@ -248,17 +248,21 @@ pub async fn generer_lot(
 
 /// Generates what is left of the order, `CARNETS_PAR_TRANSACTION` carnets per write transaction,
 /// with codes from a CSPRNG (ChaCha seeded by the operating system, values uniform in 0..30).
+/// Between two transactions the lock stays free as long as the last one held it: SQLite's waiting
+/// writers retry after sleeping, and a generator that took the lock back at once would starve them.
 pub async fn generer(db: &Db, id: i64, user_id: Option<i64>, now: DateTime<Utc>) -> AppResult<()> {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| AppError::Internal(e.into()))?;
     let mut next_code = move || code_from_draws(|| rng.gen_range(0..30));
     loop {
+        let debut = std::time::Instant::now();
         let mut tx = crate::db::begin_write(db).await?;
         let fini = generer_lot(&mut tx, id, CARNETS_PAR_TRANSACTION, user_id, now, &mut next_code).await?;
         tx.commit().await?;
         if fini {
             return Ok(());
         }
+        tokio::time::sleep(debut.elapsed()).await;
     }
 }
 
