@@ -23,6 +23,7 @@ pub fn use_auth() -> Auth {
 pub fn App() -> impl IntoView {
     let auth = Auth { me: RwSignal::new(None) };
     provide_context(auth);
+    crate::components::page::fournir();
     spawn_local(async move {
         let me = api::me().await.ok();
         auth.me.set(Some(me));
@@ -30,7 +31,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip-link" href="#contenu">"Aller au contenu"</a>
+            <crate::components::page::Arrivee/>
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                 <Route path=path!("/connexion") view=pages::login::LoginPage/>
                 <Route path=path!("/mot-de-passe/oublie") view=pages::mot_de_passe::OubliPage/>

@@ -2,6 +2,7 @@
 //! says what will happen, with « Confirmer » and « Annuler ». The panel takes the focus, so
 //! keyboard and screen-reader users land on the explanation first.
 
+use crate::components::page::focus_plus_tard;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -23,11 +24,7 @@ pub fn Confirm(
     let panel = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         if open.get() {
-            request_animation_frame(move || {
-                if let Some(el) = panel.get_untracked() {
-                    let _ = el.focus();
-                }
-            });
+            focus_plus_tard(panel);
         }
     });
     let title_id = format!("{id}-title");

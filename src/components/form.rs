@@ -1,9 +1,11 @@
 //! Form building blocks that follow one pattern everywhere: a visible label, required fields
 //! marked in words, the error under the field and in a summary at the top with links.
 
+use crate::components::page::{compter_erreur, focus_element};
 use carnet_domain::api::FieldErrors;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The box at the top of a form listing every error, each a link to its field. Focused when it
 /// appears so that keyboard and screen-reader users land on it.
@@ -17,6 +19,7 @@ pub fn ErrorSummary(
     order: Signal<Vec<String>>,
 ) -> impl IntoView {
     let visible = move || !errors.read().is_empty() || message.read().is_some();
+    compter_erreur(visible);
     view! {
         <div class="error-summary" node_ref=node_ref tabindex="-1" role="alert" aria-labelledby="error-summary-title"
             class:hidden=move || !visible()>
@@ -24,19 +27,45 @@ pub fn ErrorSummary(
                 <h2 id="error-summary-title" class="error-summary__title">
                     {move || message.get().unwrap_or_else(|| "Le formulaire contient des erreurs".to_string())}
                 </h2>
-                <ul>
-                    {move || {
-                        let errs = errors.get();
-                        let mut names: Vec<String> = order.get().into_iter().filter(|n| errs.contains_key(n)).collect();
-                        names.extend(errs.keys().filter(|k| !names.contains(k)).cloned().collect::<Vec<_>>());
-                        names.into_iter().map(|name| {
-                            let text = errs.get(&name).cloned().unwrap_or_default();
-                            view! { <li><a href=format!("#{name}")>{text}</a></li> }
-                        }).collect_view()
-                    }}
-                </ul>
+                // No empty list when there is only a message (a refused login).
+                <Show when=move || !errors.read().is_empty()>
+                    <ul>
+                        {move || {
+                            let errs = errors.get();
+                            let mut names: Vec<String> = order.get().into_iter().filter(|n| errs.contains_key(n)).collect();
+                            names.extend(errs.keys().filter(|k| !names.contains(k)).cloned().collect::<Vec<_>>());
+                            names.into_iter().map(|name| {
+                                let text = errs.get(&name).cloned().unwrap_or_default();
+                                let cible = name.clone();
+                                view! { <li><a href=format!("#{name}") on:click=move |ev| aller_au_champ(ev, &cible)>{text}</a></li> }
+                            }).collect_view()
+                        }}
+                    </ul>
+                </Show>
             </Show>
         </div>
+    }
+}
+
+/// A link of the summary puts the focus in its field (the link's target alone would only scroll):
+/// in the field itself, or in the checked (else the first) choice of a group.
+fn aller_au_champ(ev: leptos::ev::MouseEvent, id: &str) {
+    let Some(cible) = document().get_element_by_id(id) else { return };
+    ev.prevent_default();
+    let champ = match cible.tag_name().as_str() {
+        "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" => Some(cible.clone()),
+        _ => cible
+            .query_selector("input:checked")
+            .ok()
+            .flatten()
+            .or_else(|| cible.query_selector("input, select, textarea, button").ok().flatten()),
+    };
+    // The label or legend above the field stays in sight.
+    cible.scroll_into_view_with_bool(true);
+    if let Some(el) = champ.as_ref().and_then(|c| c.dyn_ref::<web_sys::HtmlElement>()) {
+        let _ = el.focus();
+    } else {
+        focus_element(&cible);
     }
 }
 
@@ -45,6 +74,8 @@ pub fn ErrorSummary(
 pub fn FieldError(#[prop(into)] name: String, errors: RwSignal<FieldErrors>) -> impl IntoView {
     let id = format!("{name}-error");
     let n = name.clone();
+    let m = name.clone();
+    compter_erreur(move || errors.read().contains_key(&m));
     view! {
         <p class="field-error" id=id>
             {move || errors.read().get(&n).cloned()}

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod confirm;
 pub mod form;
 pub mod niveaux;
+pub mod page;
 pub mod pagination;
 pub mod stepper;
 pub mod wizard;
@@ -23,6 +24,7 @@ pub fn Loading(#[prop(default = "Chargement…")] label: &'static str) -> impl I
 /// A failed load, in words, with what to do.
 #[component]
 pub fn ErrorNotice(error: ApiError) -> impl IntoView {
+    page::compter_erreur(|| true);
     view! {
         <div class="notice notice--error" role="alert">
             <p>{error.message()}</p>

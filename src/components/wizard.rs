@@ -3,6 +3,7 @@
 //! missing with the reason and a link to the step to do first.
 
 use crate::api::{self, ApiError};
+use crate::components::page::{Confirmation, Titre};
 use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::parcours::etapes::{etape_courante, prerequis, Etape};
@@ -22,6 +23,13 @@ pub struct Contexte {
 impl Contexte {
     /// Reloads the parcours (after an action that changes what the page shows).
     pub fn recharger(&self) {
+        self.resource.charger();
+    }
+
+    /// Reloads the parcours, then says what was done in a confirmation that takes the focus (the
+    /// page is drawn anew: without it, the focus would fall back to the top of the document).
+    pub fn recharger_avec(&self, message: impl Into<String>) {
+        self.resource.confirmation.set(Some(message.into()));
         self.resource.charger();
     }
 
@@ -55,11 +63,13 @@ pub fn parcours_id_param() -> i64 {
 pub struct Chargement {
     pub id: i64,
     pub etat: RwSignal<Option<Result<Dossier, ApiError>>>,
+    /// What the last action did, shown once when the page is drawn again.
+    confirmation: RwSignal<Option<String>>,
 }
 
 impl Chargement {
     pub fn new(id: i64) -> Chargement {
-        let c = Chargement { id, etat: RwSignal::new(None) };
+        let c = Chargement { id, etat: RwSignal::new(None), confirmation: RwSignal::new(None) };
         c.charger();
         c
     }
@@ -82,7 +92,7 @@ fn cadre(
 ) -> AnyView {
     let d = match loaded {
         Ok(d) => d,
-        Err(e) => return view! { <h1>"Parcours"</h1><ErrorNotice error=e/> }.into_any(),
+        Err(e) => return view! { <Titre texte="Parcours"/><ErrorNotice error=e/> }.into_any(),
     };
     let faits = d.faits();
     reached.set(etape_courante(&faits));
@@ -93,7 +103,7 @@ fn cadre(
         Err(m) => {
             let a_faire = etape_courante(&faits);
             view! {
-                <h1>{format!("{} — {}", etape.libelle(), d.beneficiaire.prenom)}</h1>
+                <Titre texte={format!("{} — {}", etape.libelle(), d.beneficiaire.prenom)}/>
                 <div class="notice notice--warn" role="status">
                     <p>{m}</p>
                     <p><a class="button" href=href(pid, a_faire)>{format!("Aller à l'étape « {} »", a_faire.libelle())}</a></p>
@@ -102,8 +112,10 @@ fn cadre(
             .into_any()
         }
     };
+    let confirmation = resource.confirmation.try_update_untracked(Option::take).flatten();
     view! {
         <Stepper parcours_id=pid reached=reached current=etape termine=faits.termine/>
+        {confirmation.map(|m| view! { <Confirmation message=m/> })}
         {body}
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! `/beneficiaires/:id`: one person and their parcours.
 
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::BeneficiaireDetail;
 use carnet_domain::paris::{date_courte, today};
@@ -20,7 +21,7 @@ pub fn BeneficiairePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Detail d=d/> }.into_any(),
-                    Err(e) => view! { <h1>"Bénéficiaire"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Bénéficiaire"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -31,7 +32,7 @@ pub fn BeneficiairePage() -> impl IntoView {
 fn Detail(d: BeneficiaireDetail) -> impl IntoView {
     let b = d.beneficiaire;
     view! {
-        <h1>{b.prenom.clone()}</h1>
+        <Titre texte=b.prenom.clone() onglet=format!("{} — bénéficiaire", b.prenom)/>
         <p class="lead">{format!("Accueilli(e) le {}", date_courte(today(b.created_at)))}
             {b.commune.map(|c| format!(" · {}", c.libelle()))}</p>
         <p><a href=format!("/beneficiaires/{}/donnees", b.id)>"Données personnelles et droits (voir, corriger, effacer)"</a></p>

@@ -9,6 +9,7 @@ use crate::components::champs::{RadioGroup, TextArea};
 use crate::components::chart::ComparaisonChart;
 use crate::components::form::{ErrorSummary, FieldError, SelectField};
 use crate::components::niveaux::{niveaux_de, saisie_de, GrilleNiveaux, Saisie};
+use crate::components::page::Titre;
 use crate::components::wizard::{parcours_id_param, use_contexte, Chargement, EtapeFrame};
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::diagnostic::{lignes_de, resultats_de, ResultatsExternes};
@@ -176,7 +177,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
 
     if termine {
         return view! {
-            <h1>{format!("Bilan — {}", d.beneficiaire.prenom)}</h1>
+            <Titre texte={format!("Bilan — {}", d.beneficiaire.prenom)}/>
             <div class="notice notice--success" role="status">
                 <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(carnet_domain::paris::today(t))).unwrap_or_default())}</p>
                 <p><a class="button" href=format!("/parcours/{id}/bilan/imprimer")>"Imprimer le bilan"</a></p>
@@ -188,7 +189,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
     }
 
     view! {
-        <h1>{format!("Bilan — {}", d.beneficiaire.prenom)}</h1>
+        <Titre texte={format!("Bilan — {}", d.beneficiaire.prenom)}/>
         <p class="lead">"Évaluez de nouveau les compétences : le graphique compare avec l'accueil. Tout est enregistré au fur et à mesure ; clôturez quand le bilan est fait avec la personne."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(Vec::new)/>
         <form class="form form--wide" on:submit=cloturer novalidate
@@ -257,7 +258,7 @@ pub fn BilanImprimerPage() -> impl IntoView {
     move || match data.etat.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Ok(d)) => view! { <Imprimable d=d/> }.into_any(),
-        Some(Err(e)) => view! { <h1>"Bilan"</h1><ErrorNotice error=e/> }.into_any(),
+        Some(Err(e)) => view! { <Titre texte="Bilan"/><ErrorNotice error=e/> }.into_any(),
     }
 }
 
@@ -285,7 +286,7 @@ fn Imprimable(d: Dossier) -> impl IntoView {
         <article class="bilan-print">
             <header class="bilan-print__head">
                 <p class="bilan-print__brand">"Carnet · Pass numérique"</p>
-                <h1>{format!("Le bilan de votre parcours numérique, {}", d.beneficiaire.prenom)}</h1>
+                <Titre texte={format!("Le bilan de votre parcours numérique, {}", d.beneficiaire.prenom)} onglet=format!("Bilan à imprimer — {}", d.beneficiaire.prenom)/>
                 <p>{format!("Du {} au {} à {}, avec {}.", date_courte(debut), date_courte(fin), d.structure, d.conseiller)}</p>
                 {(!d.faits().termine).then(|| view! { <p class="notice notice--warn no-print">"Aperçu : le parcours n'est pas encore clôturé."</p> })}
             </header>

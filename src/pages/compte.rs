@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::form::{ErrorSummary, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::comptes::{verifier_nouveau, ChangementMotDePasse, MOT_DE_PASSE_MIN};
 use leptos::html;
@@ -22,14 +23,6 @@ pub fn ComptePage() -> impl IntoView {
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
     let done_ref = NodeRef::<html::Div>::new();
-
-    let focus = move |node: NodeRef<html::Div>| {
-        request_animation_frame(move || {
-            if let Some(el) = node.get_untracked() {
-                let _ = el.focus();
-            }
-        });
-    };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -51,7 +44,7 @@ pub fn ComptePage() -> impl IntoView {
         }
         if !local.is_empty() {
             errors.set(local);
-            focus(summary);
+            focus_plus_tard(summary);
             return;
         }
         errors.set(FieldErrors::new());
@@ -68,15 +61,15 @@ pub fn ComptePage() -> impl IntoView {
                     nouveau.set(String::new());
                     confirmation.set(String::new());
                     done.set(Some(m.message));
-                    focus(done_ref);
+                    focus_plus_tard(done_ref);
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
                 Err(e) => {
                     message.set(Some(e.message()));
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
             }
             pending.set(false);
@@ -84,7 +77,7 @@ pub fn ComptePage() -> impl IntoView {
     };
 
     view! {
-        <h1>"Mon compte"</h1>
+        <Titre texte="Mon compte"/>
         {move || me().map(|m| view! {
             <section class="panel" aria-labelledby="identite-title">
                 <h2 id="identite-title">"Mes informations"</h2>

@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::app::use_auth;
+use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{BeneficiaireSummary, Page};
@@ -29,7 +30,7 @@ pub fn Dashboard() -> impl IntoView {
 
     view! {
         <div class="page-head">
-            <h1>{move || format!("Bonjour {}", prenom())}</h1>
+            <Titre texte={move || format!("Bonjour {}", prenom())} onglet="Tableau de bord"/>
             <A href="/parcours/nouveau" attr:class="button">"Nouveau parcours"</A>
         </div>
         <Suivi/>

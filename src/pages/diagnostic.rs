@@ -6,6 +6,7 @@ use crate::components::autosave::{autosave, StatutSauvegarde};
 use crate::components::champs::TextArea;
 use crate::components::form::{ErrorSummary, FieldError};
 use crate::components::niveaux::{saisie_de, GrilleNiveaux, Saisie};
+use crate::components::page::Titre;
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::parcours::diagnostic::{
@@ -154,7 +155,7 @@ fn DiagnosticForm(d: Dossier) -> impl IntoView {
     };
 
     view! {
-        <h1>{format!("Diagnostic initial — {}", d.beneficiaire.prenom)}</h1>
+        <Titre texte={format!("Diagnostic initial — {}", d.beneficiaire.prenom)}/>
         <p class="lead">"Pour chaque compétence, placez la personne sur l'échelle : « pas encore abordé », « avec guidage », « autonome avec guidage en cas de besoin », « autonome ». Tout est enregistré au fur et à mesure."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(Vec::new)/>
         <form class="form form--wide" on:submit=on_submit novalidate

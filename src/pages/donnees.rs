@@ -6,6 +6,7 @@
 use crate::api::{self, ApiError};
 use crate::components::confirm::Confirm;
 use crate::components::form::{ErrorSummary, SelectField, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::intake::CommuneField;
 use crate::pages::journal::quand;
@@ -19,14 +20,6 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-
-fn focus(node: NodeRef<html::Div>) {
-    request_animation_frame(move || {
-        if let Some(el) = node.get_untracked() {
-            let _ = el.focus();
-        }
-    });
-}
 
 #[component]
 pub fn DonneesPage() -> impl IntoView {
@@ -45,7 +38,7 @@ pub fn DonneesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Donnees id=id() d=d version=version status=status/> }.into_any(),
-                    Err(e) => view! { <h1>"Données et droits"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Données et droits"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -61,7 +54,7 @@ fn Donnees(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status: RwSi
     let b = d.beneficiaire.clone();
     let anonymised = d.anonymise_le.is_some();
     view! {
-        <h1>{format!("Données et droits : {}", b.prenom)}</h1>
+        <Titre texte={format!("Données et droits : {}", b.prenom)}/>
         <p class="lead no-print">"Ce que Carnet garde sur cette personne, et ses droits : tout voir, corriger, retirer un accord, effacer son identité. Chaque consultation est notée dans le journal des accès."</p>
         <div class="notice notice--success" role="status" class:hidden=move || status.get().is_none()>{move || status.get()}</div>
         {d.anonymise_le.map(|at| view! {
@@ -222,7 +215,7 @@ fn Export(id: i64) -> impl IntoView {
             <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>"Exporter ses données…"</button>
             <Confirm open=open id="confirm-export" title="Exporter toutes ses données ?" confirm_label="Oui, préparer l'export"
                 pending=Signal::derive(|| false)
-                on_confirm=Callback::new(move |_| { open.set(false); ready.set(true); focus(links); })>
+                on_confirm=Callback::new(move |_| { open.set(false); ready.set(true); focus_plus_tard(links); })>
                 <p>"L'export montre tout ce que Carnet garde sur cette personne. Chaque ouverture est notée dans le journal des accès ; ne le laissez pas à la vue d'autres personnes."</p>
             </Confirm>
             <div tabindex="-1" node_ref=links class="export-links" class:hidden=move || !ready.get() role="group" aria-label="Export des données">
@@ -270,7 +263,7 @@ fn Rectification(
         match valider_rectification(&request(), crate::horloge::aujourdhui()) {
             Err(e) => {
                 errors.set(e);
-                focus(summary);
+                focus_plus_tard(summary);
             }
             Ok(_) => {
                 errors.set(FieldErrors::new());
@@ -292,12 +285,12 @@ fn Rectification(
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
                     confirm.set(false);
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
                 Err(e) => {
                     message.set(Some(e.message()));
                     confirm.set(false);
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
             }
             pending.set(false);

@@ -6,6 +6,7 @@ use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::confirm::Confirm;
 use crate::components::form::{described_by, ErrorSummary, FieldError, SelectField, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{FieldErrors, StructureRef};
 use carnet_domain::comptes::{valider_invitation, CompteView, EtatCompte, InvitationRequest};
@@ -30,7 +31,7 @@ pub fn EquipePage() -> impl IntoView {
     let auth = use_auth();
     let structure = move || auth.me.get().flatten().and_then(|m| m.structure).map(|s| s.nom).unwrap_or_default();
     view! {
-        <h1>"Équipe"</h1>
+        <Titre texte="Équipe"/>
         <p class="lead">{move || format!("Les comptes de {}. Une invitation envoie un lien à usage unique pour choisir son mot de passe.", structure())}</p>
         <Comptes admin=false/>
     }
@@ -213,11 +214,7 @@ fn InviteForm(
     let own_structure = auth.me.get_untracked().flatten().and_then(|m| m.structure).map(|s| s.id);
 
     let focus_summary = move || {
-        request_animation_frame(move || {
-            if let Some(el) = summary.get_untracked() {
-                let _ = el.focus();
-            }
-        });
+        focus_plus_tard(summary);
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,6 +1,7 @@
 //! `/` for hubs (and administrators): their territory, the candidates waiting, and the ways in.
 
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::lieux::{pluriel, BadgeStatut};
 use carnet_domain::lieux::candidat::StatutCandidat;
@@ -12,7 +13,7 @@ pub fn HubHome() -> impl IntoView {
     let territoire = LocalResource::new(api::lieux_territoire);
     let candidats = LocalResource::new(api::candidats);
     view! {
-        <h1>"Bonjour"</h1>
+        <Titre texte="Bonjour" onglet="Accueil"/>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match territoire.await {

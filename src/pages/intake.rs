@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::form::{described_by, ErrorSummary, FieldError, SelectField, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::stepper::ETAPES;
 use crate::pages::ledger::distribution::{ChoixCarnet, ChoixLot, Orientation};
 use carnet_domain::api::{Commune, FieldErrors, IntakeRequest};
@@ -104,11 +105,7 @@ pub fn IntakePage() -> impl IntoView {
     };
 
     let focus_summary = move || {
-        request_animation_frame(move || {
-            if let Some(el) = summary.get_untracked() {
-                let _ = el.focus();
-            }
-        });
+        focus_plus_tard(summary);
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -188,7 +185,7 @@ pub fn IntakePage() -> impl IntoView {
                 }).collect_view()}
             </ol>
         </nav>
-        <h1>"Nouveau parcours : accueil"</h1>
+        <Titre texte="Nouveau parcours : accueil"/>
         <p class="lead">"Enregistrez la personne et son carnet de Pass numérique. Les champs marqués « obligatoire » sont nécessaires ; le reste peut attendre."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(field_order)/>
         <form class="form" on:submit=on_submit novalidate>

@@ -3,6 +3,7 @@
 //! People appear by number: reading the journal shows no identity.
 
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::Page;
@@ -31,7 +32,7 @@ pub fn JournalPage() -> impl IntoView {
         async move { api::journal(p, u, b).await }
     });
     view! {
-        <h1>"Journal des accès"</h1>
+        <Titre texte="Journal des accès"/>
         <p class="lead">"Chaque consultation de l'identité d'un bénéficiaire par un membre de la structure est notée ici. Ces lignes ne peuvent être ni modifiées ni supprimées."</p>
         <form class="filters panel" on:submit=|ev| ev.prevent_default() aria-label="Filtrer le journal">
             <div class="field-row">

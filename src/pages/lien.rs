@@ -9,6 +9,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::confirm::Confirm;
+use crate::components::page::{Confirmation, Titre};
 use crate::components::wizard::{parcours_id_param, Chargement};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::espace::{LienEmis, LienEtat};
@@ -56,6 +57,8 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
     let pending = RwSignal::new(false);
     let confirmer_nouveau = RwSignal::new(false);
     let confirmer_retrait = RwSignal::new(false);
+    // What was just done, said and given the focus (the confirmation panel that had it closes).
+    let fait = RwSignal::new(None::<&'static str>);
     spawn_local(async move { etat.set(Some(api::lien(parcours_id).await)) });
 
     let creer = move || {
@@ -68,6 +71,7 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
                     lien.set(Some(l));
                     erreur.set(None);
                     confirmer_nouveau.set(false);
+                    fait.set(Some("Lien personnel créé : donnez-le à la personne, ou imprimez sa fiche."));
                 }
                 Err(e) => erreur.set(Some(e)),
             }
@@ -84,6 +88,7 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
                     lien.set(None);
                     erreur.set(None);
                     confirmer_retrait.set(false);
+                    fait.set(Some("Lien personnel désactivé : il ne permet plus d'ouvrir l'espace de la personne."));
                 }
                 Err(e) => erreur.set(Some(e)),
             }
@@ -96,6 +101,7 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
             <h2 id="lien-title">"Lien personnel"</h2>
             <p class="hint">"La personne voit ses rendez-vous et ses progrès sur son téléphone, sans compte ni mot de passe : par ce lien, son QR code ou son code à taper. Elle peut seulement prévenir qu'elle ne pourra pas venir."</p>
             {move || erreur.get().map(|e| view! { <ErrorNotice error=e/> })}
+            {move || fait.get().map(|m| view! { <Confirmation message=m/> })}
             {move || match etat.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -176,7 +182,7 @@ pub fn FicheLienPage() -> impl IntoView {
     move || match data.etat.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Ok(d)) => fiche(d),
-        Some(Err(e)) => view! { <h1>"Fiche du lien personnel"</h1><ErrorNotice error=e/> }.into_any(),
+        Some(Err(e)) => view! { <Titre texte="Fiche du lien personnel"/><ErrorNotice error=e/> }.into_any(),
     }
 }
 
@@ -184,7 +190,7 @@ fn fiche(d: Dossier) -> AnyView {
     let id = d.id;
     let Some(l) = emis(id) else {
         return view! {
-            <h1>"Fiche du lien personnel"</h1>
+            <Titre texte="Fiche du lien personnel" onglet=format!("Fiche du lien personnel — {}", d.beneficiaire.prenom)/>
             <div class="notice notice--warn" role="status">
                 <p>"Le lien n'est montré qu'au moment où il est créé. Créez un nouveau lien depuis la page du parcours, puis imprimez la fiche."</p>
                 <p><a class="button" href=format!("/parcours/{id}")>"Retour au parcours"</a></p>
@@ -202,7 +208,7 @@ fn fiche(d: Dossier) -> AnyView {
         <article class="bilan-print">
             <header class="bilan-print__head">
                 <p class="bilan-print__brand">"Carnet · Pass numérique"</p>
-                <h1>{format!("Vos rendez-vous, {}", d.beneficiaire.prenom)}</h1>
+                <Titre texte={format!("Vos rendez-vous, {}", d.beneficiaire.prenom)} onglet=format!("Fiche du lien personnel — {}", d.beneficiaire.prenom)/>
                 <p>{format!("Avec {}, {}.", d.conseiller, d.structure)}</p>
             </header>
             <BlocLien l=l/>

@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::form::{ErrorSummary, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use carnet_domain::api::FieldErrors;
 use leptos::html;
 use leptos::prelude::*;
@@ -42,11 +43,7 @@ pub fn LoginPage() -> impl IntoView {
     }
 
     let focus_summary = move || {
-        request_animation_frame(move || {
-            if let Some(el) = summary.get_untracked() {
-                let _ = el.focus();
-            }
-        });
+        focus_plus_tard(summary);
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -86,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
         <main id="contenu" class="page page--narrow">
             <div class="login-card">
                 <p class="brand brand--large" aria-hidden="true">"Carnet"</p>
-                <h1>"Connexion"</h1>
+                <Titre texte="Connexion"/>
                 <p class="lead">"Espace des conseillers numériques et des structures."</p>
                 {password_set.then(|| view! {
                     <div class="notice notice--success" role="status">"Mot de passe enregistré : vous pouvez vous connecter."</div>

@@ -5,6 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::form::{ErrorSummary, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::Loading;
 use carnet_domain::api::FieldErrors;
 use carnet_domain::comptes::{valider_email, verifier_nouveau, NouveauMotDePasse, ObjetJeton, MOT_DE_PASSE_MIN};
@@ -12,14 +13,6 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-
-fn focus(node: NodeRef<html::Div>) {
-    request_animation_frame(move || {
-        if let Some(el) = node.get_untracked() {
-            let _ = el.focus();
-        }
-    });
-}
 
 #[component]
 pub fn OubliPage() -> impl IntoView {
@@ -39,7 +32,7 @@ pub fn OubliPage() -> impl IntoView {
         message.set(None);
         if let Err(m) = valider_email("Adresse e-mail", &email.get_untracked()) {
             errors.set(FieldErrors::from([("email".to_string(), m)]));
-            focus(summary);
+            focus_plus_tard(summary);
             return;
         }
         errors.set(FieldErrors::new());
@@ -48,15 +41,15 @@ pub fn OubliPage() -> impl IntoView {
             match api::request_reset(&email.get_untracked()).await {
                 Ok(m) => {
                     sent.set(Some(m.message));
-                    focus(sent_ref);
+                    focus_plus_tard(sent_ref);
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
                 Err(e) => {
                     message.set(Some(e.message()));
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
             }
             pending.set(false);
@@ -67,7 +60,7 @@ pub fn OubliPage() -> impl IntoView {
         <main id="contenu" class="page page--narrow">
             <div class="login-card">
                 <p class="brand brand--large" aria-hidden="true">"Carnet"</p>
-                <h1>"Mot de passe oublié"</h1>
+                <Titre texte="Mot de passe oublié"/>
                 <div class="notice notice--success" tabindex="-1" node_ref=sent_ref role="status" class:hidden=move || sent.get().is_none()>
                     <p>{move || sent.get()}</p>
                     <p><a href="/connexion">"Retour à la connexion"</a></p>
@@ -126,7 +119,7 @@ pub fn ChoisirPage() -> impl IntoView {
                         match info.await {
                             Ok(i) => view! { <ChoisirForm token=token.get_value() info=i/> }.into_any(),
                             Err(e) => view! {
-                                <h1>"Lien non valable"</h1>
+                                <Titre texte="Lien non valable"/>
                                 <div class="notice notice--error" role="alert"><p>{e.message()}</p></div>
                                 <p><a href="/mot-de-passe/oublie">"Demander un nouveau lien"</a>" · "<a href="/connexion">"Connexion"</a></p>
                             }.into_any(),
@@ -165,7 +158,7 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
         );
         if !local.is_empty() {
             errors.set(local);
-            focus(summary);
+            focus_plus_tard(summary);
             return;
         }
         errors.set(FieldErrors::new());
@@ -184,11 +177,11 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
                 Err(e) => {
                     message.set(Some(e.message()));
-                    focus(summary);
+                    focus_plus_tard(summary);
                 }
             }
             pending.set(false);
@@ -206,7 +199,7 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
         ),
     };
     view! {
-        <h1>{title}</h1>
+        <Titre texte=title/>
         <p class="lead">{lead}</p>
         <p class="hint">{format!("{MOT_DE_PASSE_MIN} caractères au moins. Une phrase de quelques mots est à la fois sûre et facile à retenir ; les mots de passe trop courants sont refusés.")}</p>
         <ErrorSummary errors=errors message=message node_ref=summary

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::components::form::{FieldError, TextField};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::donnees::{blocs, Bloc, NoticeInformation};
@@ -39,12 +40,12 @@ pub fn NoticePage() -> impl IntoView {
                                 <p class="lead">"À imprimer et remettre à la personne, ou à lire avec elle."</p>
                                 <button type="button" class="button" on:click=|_| { let _ = window().print(); }>"Imprimer"</button>
                             </div>
-                            <h1>{n.titre.clone()}</h1>
+                            <Titre texte=n.titre.clone()/>
                             <NoticeText notice=n.clone()/>
                             <p class="notice-doc__version">{format!("Notice d'information, version {} du {}.", n.version, date_courte(today(n.publiee_le)))}</p>
                         </article>
                     }.into_any(),
-                    Err(e) => view! { <h1>"Notice d'information"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Notice d'information"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>

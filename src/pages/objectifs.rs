@@ -5,6 +5,7 @@ use crate::api::{self, ApiError};
 use crate::components::autosave::{autosave, StatutSauvegarde};
 use crate::components::champs::{options, Cases};
 use crate::components::form::{ErrorSummary, FieldError};
+use crate::components::page::Titre;
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
@@ -166,7 +167,7 @@ fn ObjectifsForm(d: Dossier) -> impl IntoView {
     };
 
     view! {
-        <h1>{format!("Objectifs — {}", d.beneficiaire.prenom)}</h1>
+        <Titre texte={format!("Objectifs — {}", d.beneficiaire.prenom)}/>
         <p class="lead">{format!("Choisissez un pack, puis ajustez les objectifs et le thème de chacune des {nb} séances (une par pass). Tout est enregistré au fur et à mesure.")}</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(Vec::new)/>
         <form class="form form--wide" on:submit=on_submit novalidate

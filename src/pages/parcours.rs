@@ -1,6 +1,7 @@
 //! `/parcours/:id`: the parcours overview — where the person is, and what was recorded at intake.
 
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::coop;
@@ -35,7 +36,7 @@ pub fn ParcoursPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Overview d=d/> }.into_any(),
-                    Err(e) => view! { <h1>"Parcours"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Parcours"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -57,7 +58,7 @@ fn Overview(d: Dossier) -> impl IntoView {
     view! {
         <Stepper parcours_id=p.id reached=Signal::stored(courante) current=Etape::Accueil termine=faits.termine/>
         <div class="page-head">
-            <h1>{format!("Parcours de {}", b.prenom)}</h1>
+            <Titre texte={format!("Parcours de {}", b.prenom)}/>
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
         <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>

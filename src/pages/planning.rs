@@ -5,6 +5,7 @@
 use crate::api::{self, ApiError};
 use crate::components::champs::RadioGroup;
 use crate::components::form::{ErrorSummary, FieldError, SelectField, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::coop;
@@ -104,13 +105,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
-    let focus_summary = move || {
-        request_animation_frame(move || {
-            if let Some(el) = summary.get_untracked() {
-                let _ = el.focus();
-            }
-        })
-    };
+    let focus_summary = move || focus_plus_tard(summary);
     let params = move || PlanningRequest {
         frequence: frequence.get_untracked(),
         premiere_date: premiere.get_untracked(),
@@ -180,7 +175,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
 
     if verrou {
         return view! {
-            <h1>{format!("Planning — {}", d.beneficiaire.prenom)}</h1>
+            <Titre texte={format!("Planning — {}", d.beneficiaire.prenom)}/>
             <div class="notice" role="status">
                 <p>"Des séances ont déjà eu lieu : le planning se modifie maintenant séance par séance (déplacer, absence, remplacement)."</p>
                 <p><a class="button" href=format!("/parcours/{id}/seances")>"Aller aux séances"</a>" "
@@ -190,7 +185,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     }
 
     view! {
-        <h1>{format!("Planning — {}", d.beneficiaire.prenom)}</h1>
+        <Titre texte={format!("Planning — {}", d.beneficiaire.prenom)}/>
         <p class="lead">{format!("{nb} séances, une par pass. La séance 1 est l'accueil ; les suivantes suivent le rythme choisi, en évitant les jours fériés et vos autres séances.")}</p>
         <ErrorSummary errors=visibles message=message node_ref=summary order=Signal::derive(Vec::new)/>
         <form class="form form--wide" on:submit=on_submit novalidate>

@@ -7,6 +7,7 @@ use crate::api::{self, ApiError};
 use crate::components::champs::{options, Cases, RadioGroup, TextArea};
 use crate::components::form::FieldError;
 use crate::components::form::TextField;
+use crate::components::page::Titre;
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use crate::pages::planning::DureeField;
 use carnet_domain::api::FieldErrors;
@@ -22,6 +23,7 @@ use chrono::NaiveDateTime;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use wasm_bindgen::JsCast;
 
 fn quand(s: &SeanceView) -> String {
     format!("{}, {} – {}", date_longue(s.debut.date()), heure(s.debut.time()), heure(s.fin.time()))
@@ -44,6 +46,14 @@ fn titre_seance(s: &SeanceView, nb: i64) -> String {
     }
 }
 
+/// « Séance 3 sur 5 — Monique » (the tab's title: the theme is left to the page).
+fn onglet_seance(s: &SeanceView, nb: i64, prenom: &str) -> String {
+    match s.numero {
+        Some(k) => format!("Séance {k} sur {nb} — {prenom}"),
+        None => format!("Séance manquée du {} — {prenom}", date_longue(s.debut.date())),
+    }
+}
+
 #[component]
 pub fn SeancesPage() -> impl IntoView {
     view! { <EtapeFrame etape=Etape::Seances render=|d| view! { <Liste d=d/> }.into_any()/> }
@@ -61,7 +71,7 @@ fn Liste(d: Dossier) -> impl IntoView {
     let maintenant = crate::horloge::heure_de_paris();
     view! {
         <div class="page-head">
-            <h1>{format!("Séances — {}", d.beneficiaire.prenom)}</h1>
+            <Titre texte={format!("Séances — {}", d.beneficiaire.prenom)}/>
             <a class="button button--secondary" href=api::calendar_url(id) download=format!("parcours-{id}-seances.ics")>"Télécharger le calendrier (.ics)"</a>
         </div>
         <p class="lead">{format!("{tenues} séance{} tenue{} sur {nb} · {libres} pass disponible{}", if tenues > 1 { "s" } else { "" }, if tenues > 1 { "s" } else { "" }, if libres > 1 { "s" } else { "" })}</p>
@@ -161,7 +171,7 @@ fn Ajouter(id: i64) -> impl IntoView {
         let req = DateHeure { date: date.get_untracked(), heure: heure_s.get_untracked() };
         spawn_local(async move {
             match api::add_session(id, &req).await {
-                Ok(_) => ctx.recharger(),
+                Ok(_) => ctx.recharger_avec("Séance ajoutée au planning."),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "ajout-")),
                 Err(e) => message.set(Some(e.message())),
             }
@@ -228,7 +238,7 @@ fn Seance(d: Dossier) -> impl IntoView {
     let params = use_params_map();
     let sid = params.read_untracked().get("sid").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let Some(s) = d.seances.iter().find(|s| s.id == sid).cloned() else {
-        return view! { <h1>"Séance"</h1><div class="notice notice--error" role="alert"><p>"Cette séance n'existe pas dans ce parcours."</p></div> }.into_any();
+        return view! { <Titre texte="Séance"/><div class="notice notice--error" role="alert"><p>"Cette séance n'existe pas dans ce parcours."</p></div> }.into_any();
     };
     let id = d.id;
     let nb = d.carnet.nb_passes;
@@ -252,7 +262,7 @@ fn Seance(d: Dossier) -> impl IntoView {
     view! {
         <p><a href=format!("/parcours/{id}/seances")>"← Toutes les séances"</a></p>
         <div class="page-head">
-            <h1>{titre_seance(&s, nb)}</h1>
+            <Titre texte={titre_seance(&s, nb)} onglet=onglet_seance(&s, nb, &d.beneficiaire.prenom)/>
             {statut_badge(s.statut)}
             {s.prevenu_par_personne.then(|| view! { <span class="badge">"prévenu(e) par la personne"</span> })}
         </div>
@@ -323,8 +333,35 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         message.set(None);
         spawn_local(async move {
             match api::hold(sid, &req).await {
-                Ok(_) => ctx.recharger(),
-                Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "tenue-")),
+                Ok(_) => ctx.recharger_avec("Séance enregistrée, pass validé. Le compte rendu de la séance suit."),
+                Err(ApiError::Invalid { fields, .. }) => {
+                    // Said at once (the alert), and the focus stays where the next try is typed or
+                    // scanned: the code, unless only the date or the hour was refused.
+                    let raisons = fields
+                        .iter()
+                        .filter(|(k, _)| !k.starts_with("proposition_"))
+                        .map(|(_, v)| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let champ = if fields.contains_key("code") || !fields.keys().any(|k| k == "date" || k == "heure") {
+                        "tenue-code"
+                    } else if fields.contains_key("date") {
+                        "tenue-date"
+                    } else {
+                        "tenue-heure"
+                    };
+                    errors.set(prefixer(fields, "tenue-"));
+                    message.set(Some(format!("Le pass n'a pas été validé. {raisons}")));
+                    request_animation_frame(move || {
+                        if let Some(input) = document()
+                            .get_element_by_id(champ)
+                            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        {
+                            let _ = input.focus();
+                            input.select();
+                        }
+                    });
+                }
                 Err(e) => message.set(Some(e.message())),
             }
             pending.set(false);
@@ -350,7 +387,8 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
                 <summary>{format!("Date et heure réelles : {} à {}", date_longue(defaut), heure(s.debut.time()))}</summary>
                 <DateHeureFields prefixe="tenue-" date=date heure=heure_s errors=errors/>
             </details>
-            <button type="submit" class="button" disabled=move || pending.get()>
+            // Never disabled: a disabled button would drop the focus to the top of the document.
+            <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                 {move || if pending.get() { "Validation…" } else { "Valider le pass" }}
             </button>
         </form>
@@ -393,9 +431,14 @@ fn Tenue(s: SeanceView) -> impl IntoView {
         let req = request();
         spawn_local(async move {
             match api::save_report(sid, &req).await {
-                Ok(_) => ctx.recharger(),
+                Ok(_) => ctx.recharger_avec(format!(
+                    "Compte rendu enregistré à {}.",
+                    crate::components::autosave::heure_locale()
+                )),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
-                Err(_) => {}
+                Err(e) => {
+                    etat.set(crate::components::autosave::Etat::Erreur(format!("Pas enregistré. {}", e.message())))
+                }
             }
         });
     };
@@ -435,7 +478,7 @@ fn Absence(s: SeanceView, id: i64) -> impl IntoView {
         let req = AbsenceRequest { statut: statut.get_untracked(), remplacement: remplacer.get_untracked() };
         spawn_local(async move {
             match api::absence(sid, &req).await {
-                Ok(_) => ctx.recharger(),
+                Ok(_) => ctx.recharger_avec("Absence enregistrée."),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
                 Err(e) => message.set(Some(e.message())),
             }
@@ -483,7 +526,7 @@ fn Deplacer(s: SeanceView) -> impl IntoView {
         let req = DateHeure { date: date.get_untracked(), heure: heure_s.get_untracked() };
         spawn_local(async move {
             match api::move_session(sid, &req).await {
-                Ok(_) => ctx.recharger(),
+                Ok(_) => ctx.recharger_avec("Séance déplacée."),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "deplacer-")),
                 Err(e) => message.set(Some(e.message())),
             }
@@ -522,7 +565,7 @@ fn Annuler(s: SeanceView) -> impl IntoView {
         let _ = &navigate;
         spawn_local(async move {
             match api::cancel_validation(sid, &req).await {
-                Ok(_) => ctx.recharger(),
+                Ok(_) => ctx.recharger_avec("Validation du pass annulée : le pass est de nouveau disponible."),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
                 Err(e) => message.set(Some(e.message())),
             }

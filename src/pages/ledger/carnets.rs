@@ -7,6 +7,7 @@ use crate::api::{ledger as api, ApiError};
 use crate::app::use_auth;
 use crate::components::barres::{serie, BarChart};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::ledger::api::{CarnetDuLot, CarnetsStructure, LotConseillerRequest};
@@ -72,7 +73,7 @@ fn MonLot() -> impl IntoView {
     let data = LocalResource::new(|| async { api::mon_lot().await });
     view! {
         <div class="page-head">
-            <h1>"Mes carnets à remettre"</h1>
+            <Titre texte="Mes carnets à remettre"/>
             <A href="/parcours/nouveau" attr:class="button">"Nouveau parcours"</A>
         </div>
         <p class="lead">"À l'accueil d'une personne qui remplit un des critères du commanditaire, choisissez un de ces carnets au lieu d'en saisir les codes."</p>
@@ -103,7 +104,7 @@ fn Structure() -> impl IntoView {
     });
     view! {
         <div class="page-head">
-            <h1>"Carnets de la structure"</h1>
+            <Titre texte="Carnets de la structure"/>
             <div class="actions">
                 <A href="/releves" attr:class="button button--secondary">"Relevés"</A>
                 <A href="/journal" attr:class="button button--secondary">"Journal"</A>

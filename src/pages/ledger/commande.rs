@@ -6,6 +6,7 @@ use crate::api::{ledger as api, ApiError};
 use crate::app::use_auth;
 use crate::components::barres::{serie, BarChart};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::ledger::api::{CommandeDetail, LotStructureRequest, LotView, PaiementRequest};
@@ -33,7 +34,7 @@ pub fn CommandePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Detail d=d version=version issue=issue/> }.into_any(),
-                    Err(e) => view! { <h1>"Commande"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Commande"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -59,7 +60,7 @@ fn Detail(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issu
     ];
     view! {
         <div class="page-head">
-            <h1>{format!("Commande {}", c.reference)}</h1>
+            <Titre texte={format!("Commande {}", c.reference)}/>
             <span class=format!("badge badge--{}", c.etat)>{etat_commande(&c.etat)}</span>
         </div>
         <IssueNotice issue=issue/>

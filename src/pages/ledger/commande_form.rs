@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::page::{focus_plus_tard, Titre};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::ledger::api::{CommandeRequest, Ref};
 use carnet_domain::ledger::commande::{self, CRITERES_STANDARD};
@@ -71,13 +72,7 @@ pub fn CommandeFormPage() -> impl IntoView {
         let v = parse_euros(&valeur.get())?;
         Some(format!("{n} carnets × {p} pass × {} = {}", format_euros(v), format_euros(n * p * v)))
     };
-    let focus_summary = move || {
-        request_animation_frame(move || {
-            if let Some(el) = summary.get_untracked() {
-                let _ = el.focus();
-            }
-        })
-    };
+    let focus_summary = move || focus_plus_tard(summary);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
@@ -112,7 +107,7 @@ pub fn CommandeFormPage() -> impl IntoView {
 
     let invalid = move |name: &'static str| Signal::derive(move || errors.read().contains_key(name));
     view! {
-        <h1>"Nouvelle commande de carnets"</h1>
+        <Titre texte="Nouvelle commande de carnets"/>
         <p class="lead">"Les carnets et leurs codes sont créés dès la commande ; ils deviennent utilisables quand l'opérateur a reçu votre paiement et activé la commande."</p>
         <ErrorSummary errors=errors message=message node_ref=summary
             order=Signal::derive(|| ORDER.iter().map(|s| s.to_string()).collect())/>

@@ -4,6 +4,7 @@
 use super::etat_commande;
 use crate::api::ledger as api;
 use crate::app::use_auth;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::Role;
 use carnet_domain::ledger::api::CommandeSummary;
@@ -19,7 +20,7 @@ pub fn CommandesPage() -> impl IntoView {
     let data = LocalResource::new(|| async { api::commandes().await });
     view! {
         <div class="page-head">
-            <h1>"Commandes de Pass numérique"</h1>
+            <Titre texte="Commandes de Pass numérique"/>
             <Show when=move || !operateur()>
                 <A href="/commandes/nouvelle" attr:class="button">"Nouvelle commande"</A>
             </Show>

@@ -4,6 +4,7 @@
 
 use crate::api::ledger as api;
 use crate::components::form::FieldError;
+use crate::components::page::Titre;
 use carnet_domain::api::{FieldErrors, IntakeRequest};
 use carnet_domain::intake;
 use carnet_domain::ledger::api::{CarnetDuLot, DistributionCreated, DistributionRequest};
@@ -161,7 +162,7 @@ pub fn Orientation(d: DistributionCreated, prenom: String) -> impl IntoView {
     };
     let votre = d.orientation.iter().any(|s| s.la_votre);
     view! {
-        <h1>{format!("Carnet {} remis à {prenom}", d.carnet_numero)}</h1>
+        <Titre texte={format!("Carnet {} remis à {prenom}", d.carnet_numero)}/>
         <div class="notice notice--success" role="status">
             {if votre {
                 "Votre structure accepte ce carnet : les séances du parcours peuvent avoir lieu ici."

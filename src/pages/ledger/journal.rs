@@ -2,6 +2,7 @@
 //! from which state to which. Filter by kind of object, by number, or by pass code.
 
 use crate::api::ledger as api;
+use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::ledger::api::JournalPage;
@@ -78,7 +79,7 @@ pub fn JournalPage() -> impl IntoView {
         applied.set((entity.get_untracked(), entity_id.get_untracked(), code.get_untracked()));
     };
     view! {
-        <h1>"Journal des changements"</h1>
+        <Titre texte="Journal des changements"/>
         <p class="lead">"Chaque changement d'état d'une commande, d'un carnet, d'un pass ou d'un relevé est inscrit ici, et ne peut être ni modifié ni effacé."</p>
         <form class="form form--inline panel" role="search" on:submit=on_submit>
             <div class="field">

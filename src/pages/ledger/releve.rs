@@ -3,6 +3,7 @@
 
 use super::etat_releve;
 use crate::api::ledger as api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::ledger::api::ReleveDetail;
 use carnet_domain::ledger::releve::{ContenuReleve, Sens};
@@ -24,7 +25,7 @@ pub fn RelevePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Releve d=d/> }.into_any(),
-                    Err(e) => view! { <h1>"Relevé"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Relevé"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -41,7 +42,7 @@ fn Releve(d: ReleveDetail) -> impl IntoView {
     };
     view! {
         <div class="page-head">
-            <h1>{format!("Relevé {} — {}", r.mois.libelle(), r.structure.nom)}</h1>
+            <Titre texte={format!("Relevé {} — {}", r.mois.libelle(), r.structure.nom)}/>
             <span class=format!("badge badge--{}", r.etat)>{etat_releve(&r.etat)}</span>
         </div>
         <div class="actions no-print">

@@ -4,6 +4,7 @@
 use super::{confirmer, etat_releve, Issue, IssueNotice};
 use crate::api::ledger as api;
 use crate::app::use_auth;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::Role;
 use carnet_domain::ledger::api::{ReleveProvisoire, ReleveSummary};
@@ -24,7 +25,7 @@ pub fn RelevesPage() -> impl IntoView {
         async move { api::releves().await }
     });
     view! {
-        <h1>"Relevés mensuels"</h1>
+        <Titre texte="Relevés mensuels"/>
         <p class="lead">{if operateur {
             "Chaque mois terminé, un relevé par structure liste les pass validés, par commanditaire : ce que vous leur devez."
         } else {

@@ -3,6 +3,7 @@
 
 use super::{confirmer, Issue, IssueNotice};
 use crate::api::ledger as api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::ledger::api::StructureAgrement;
 use carnet_domain::paris::{date_courte, today};
@@ -19,7 +20,7 @@ pub fn StructuresPage() -> impl IntoView {
         async move { api::agrements().await }
     });
     view! {
-        <h1>"Structures agréées"</h1>
+        <Titre texte="Structures agréées"/>
         <p class="lead">"Une structure agréée et active peut valider vos pass pendant ses séances ; vous lui devez leur valeur chaque mois."</p>
         <div class="search">
             <label for="filtre">"Filtrer par nom ou commune"</label>

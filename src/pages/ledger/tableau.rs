@@ -3,6 +3,7 @@
 
 use crate::api::ledger as api;
 use crate::components::barres::{serie, BarChart, StackedBar};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::ledger::api::TableauCommanditaire;
 use carnet_domain::ledger::releve::Mois;
@@ -23,7 +24,7 @@ pub fn TableauPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(t) => view! { <Tableau t=t commande=commande/> }.into_any(),
-                    Err(e) => view! { <h1>"Tableau de bord"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Tableau de bord"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -60,7 +61,7 @@ fn Tableau(t: TableauCommanditaire, commande: RwSignal<Option<i64>>) -> impl Int
     let empty = t.commandes.is_empty();
     view! {
         <div class="page-head">
-            <h1>{format!("Tableau de bord — {}", t.commanditaire.nom)}</h1>
+            <Titre texte={format!("Tableau de bord — {}", t.commanditaire.nom)}/>
             <A href="/commandes/nouvelle" attr:class="button">"Nouvelle commande"</A>
         </div>
         {empty.then(|| view! { <p class="empty">"Aucune commande pour l'instant : les chiffres apparaîtront avec votre première commande."</p> })}

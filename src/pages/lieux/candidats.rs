@@ -5,6 +5,7 @@ use super::{pluriel, BadgeStatut};
 use crate::api;
 use crate::app::use_auth;
 use crate::components::form::{ErrorSummary, FieldError, TextField};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::intake::CommuneField;
 use carnet_domain::api::{Commune, FieldErrors, Role};
@@ -25,7 +26,7 @@ pub fn CandidatsPage() -> impl IntoView {
     let data = LocalResource::new(api::candidats);
     view! {
         <div class="page-head">
-            <h1>"Lieux candidats à l'agrément"</h1>
+            <Titre texte="Lieux candidats à l'agrément"/>
             <A href="/lieux/candidats/nouveau" attr:class="button">"Signaler un lieu"</A>
         </div>
         <p class="lead">{move || if hub() {
@@ -151,7 +152,7 @@ pub fn NouveauCandidatPage() -> impl IntoView {
                 Err(e) => {
                     errors.set(e.fields());
                     message.set(Some(e.message()));
-                    super::focus_later(summary);
+                    crate::components::page::focus_plus_tard(summary);
                 }
             }
             busy.set(false);
@@ -159,7 +160,7 @@ pub fn NouveauCandidatPage() -> impl IntoView {
     };
     view! {
         <p class="retour"><A href="/lieux/candidats">"← Lieux candidats"</A></p>
-        <h1>"Signaler un lieu candidat à l'agrément"</h1>
+        <Titre texte="Signaler un lieu candidat à l'agrément"/>
         <p class="lead">"Un lieu qui pourrait accepter le Pass numérique : le hub de son département le contactera et l'accompagnera dans l'agrément."</p>
         <form class="form panel" on:submit=submit novalidate>
             <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(ordre)/>
@@ -197,7 +198,7 @@ pub fn CandidatPage() -> impl IntoView {
     });
     move || match data.get() {
         None => view! { <Loading/> }.into_any(),
-        Some(Err(e)) => view! { <h1>"Lieu candidat"</h1><ErrorNotice error=e/> }.into_any(),
+        Some(Err(e)) => view! { <Titre texte="Lieu candidat"/><ErrorNotice error=e/> }.into_any(),
         Some(Ok(c)) => view! { <Dossier c=c data=data/> }.into_any(),
     }
 }
@@ -209,7 +210,7 @@ fn Dossier(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::
     view! {
         <p class="retour"><A href="/lieux/candidats">"← Lieux candidats"</A></p>
         <div class="page-head">
-            <h1>{c.nom.clone()}</h1>
+            <Titre texte=c.nom.clone() onglet=format!("{} — lieu candidat", c.nom)/>
             <BadgeStatut statut=c.statut/>
         </div>
         <p class="lead">{format!("{}, {} {} · {}", c.adresse, c.code_postal, c.commune, libelle_departement(&c.departement))}</p>
@@ -279,7 +280,7 @@ fn Avancer(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::
                     errors.set(e.fields());
                     message.set(Some(e.message()));
                     confirmer.set(false);
-                    super::focus_later(summary);
+                    crate::components::page::focus_plus_tard(summary);
                 }
             }
             busy.set(false);

@@ -3,6 +3,7 @@
 
 use super::{nombre, pluriel, BadgePass};
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use crate::leaflet::{self as l, obj};
@@ -43,7 +44,7 @@ pub fn CartePage() -> impl IntoView {
 
     view! {
         <div class="page-head">
-            <h1>"Lieux de médiation numérique"</h1>
+            <Titre texte="Lieux de médiation numérique"/>
             <A href="/lieux/candidats" attr:class="button button--secondary">"Lieux candidats à l'agrément"</A>
         </div>
         <Filtres filtres=filtres/>

@@ -4,6 +4,7 @@
 
 use super::nombre;
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use crate::leaflet::{self as l, obj};
 use carnet_domain::lieux::api::{Couverture, CouvertureDepartement};
@@ -42,7 +43,7 @@ fn classe(d: &CouvertureDepartement) -> usize {
 pub fn CouverturePage() -> impl IntoView {
     let data = LocalResource::new(api::couverture);
     view! {
-        <h1>"Couverture du territoire"</h1>
+        <Titre texte="Couverture du territoire"/>
         <p class="lead">"Par département : les pass numériques en circulation (remis à des personnes, pas encore utilisés, encore valables), "
             "les lieux qui les acceptent, et les lieux candidats en cours d'agrément."</p>
         <Suspense fallback=|| view! { <Loading/> }>

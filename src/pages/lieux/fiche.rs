@@ -4,6 +4,7 @@
 use super::BadgePass;
 use crate::api;
 use crate::components::form::{ErrorSummary, TextField};
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::lieux::api::{HorairesVue, LieuDetail, PassRequest};
@@ -26,7 +27,7 @@ pub fn FichePage() -> impl IntoView {
     });
     move || match data.get() {
         None => view! { <Loading/> }.into_any(),
-        Some(Err(e)) => view! { <h1>"Lieu"</h1><ErrorNotice error=e/> }.into_any(),
+        Some(Err(e)) => view! { <Titre texte="Lieu"/><ErrorNotice error=e/> }.into_any(),
         Some(Ok(d)) => view! { <Fiche d=d data=data/> }.into_any(),
     }
 }
@@ -73,7 +74,7 @@ fn Fiche(d: LieuDetail, data: RwSignal<Option<Result<LieuDetail, api::ApiError>>
     view! {
         <p class="retour"><A href="/lieux">"← Carte des lieux"</A></p>
         <div class="page-head">
-            <h1>{l.nom.clone()}</h1>
+            <Titre texte=l.nom.clone()/>
             <BadgePass accepte=d.pass.accepte/>
         </div>
         <p class="lead">{adresse}" · "{libelle_departement(&d.departement)}</p>
@@ -173,7 +174,7 @@ fn PassForm(d: LieuDetail, data: RwSignal<Option<Result<LieuDetail, api::ApiErro
                 Err(e) => {
                     errors.set(e.fields());
                     message.set(Some(e.message()));
-                    super::focus_later(summary);
+                    crate::components::page::focus_plus_tard(summary);
                 }
             }
             busy.set(false);

@@ -4,6 +4,7 @@
 
 use super::{nombre, pluriel};
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::ErrorNotice;
 use carnet_domain::lieux::api::EtatImport;
 use leptos::html;
@@ -69,7 +70,7 @@ pub fn ImportPage() -> impl IntoView {
 
     view! {
         <p class="retour"><A href="/lieux">"← Carte des lieux"</A></p>
-        <h1>"Importer et exporter des lieux"</h1>
+        <Titre texte="Importer et exporter des lieux"/>
         <section class="panel" aria-labelledby="import-titre">
             <h2 id="import-titre">"Importer un fichier"</h2>
             <p>"Fichier CSV ou JSON du standard national des lieux de médiation numérique, version 1.0.2 ou 0.1.1. "

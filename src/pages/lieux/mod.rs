@@ -8,17 +8,7 @@ pub mod import;
 pub mod orientation;
 
 use carnet_domain::lieux::candidat::StatutCandidat;
-use leptos::html;
 use leptos::prelude::*;
-
-/// Focuses a form's error summary once it is drawn (it is hidden until it has errors).
-pub fn focus_later(node: NodeRef<html::Div>) {
-    request_animation_frame(move || {
-        if let Some(el) = node.get_untracked() {
-            let _ = el.focus();
-        }
-    });
-}
 
 /// « 1 234 » with a narrow no-break space, as French writes thousands.
 pub fn nombre(n: impl Into<i64>) -> String {

@@ -3,6 +3,7 @@
 
 use super::fiche::Horaires;
 use crate::api;
+use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::lieux::api::Orientation;
 use carnet_domain::lieux::geo::distance_texte;
@@ -24,7 +25,7 @@ pub fn OrientationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(o) => view! { <Liste o=o/> }.into_any(),
-                    Err(e) => view! { <h1>"Lieux qui acceptent le Pass"</h1><ErrorNotice error=e/> }.into_any(),
+                    Err(e) => view! { <Titre texte="Lieux qui acceptent le Pass"/><ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -40,7 +41,7 @@ fn Liste(o: Orientation) -> impl IntoView {
     };
     view! {
         <div class="page-head">
-            <h1>{format!("Où utiliser vos Pass numériques, {}", o.prenom)}</h1>
+            <Titre texte={format!("Où utiliser vos Pass numériques, {}", o.prenom)}/>
             <button type="button" class="button no-print" on:click=print>"Imprimer"</button>
         </div>
         {match &o.depuis {

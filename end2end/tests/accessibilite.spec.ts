@@ -1,0 +1,195 @@
+// For people who use a keyboard or a screen reader: a title of its own on every page, the focus
+// on the page's h1 after a route change with the title announced, the skip link, the error
+// summary's links, a refused pass code, and confirmations that are announced and focused.
+import { test, expect, Page } from '@playwright/test';
+import { createParcours, login } from './helpers';
+import { ACCOUNTS, PUBLIC_ROUTES, Role, loginAs, routesOf, settled } from './routes';
+
+const ROLES = Object.keys(ACCOUNTS) as Role[];
+
+async function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    if (!a || a === document.body) return 'body';
+    return `${a.tagName.toLowerCase()}${a.id ? '#' + a.id : ''} « ${(a.textContent || '').trim().slice(0, 60)} »`;
+  });
+}
+
+/** The text of the live region that announces a new page. */
+function announcer(page: Page) {
+  return page.locator('p.visually-hidden[aria-live="polite"]').first();
+}
+
+test('every page of every role has a title of its own, naming it', async ({ page }) => {
+  test.setTimeout(300_000);
+  const problems: string[] = [];
+  const read = async (who: string, route: string, titles: Map<string, string>) => {
+    await page.goto(route);
+    await settled(page);
+    const h1 = (await page.locator('h1').first().innerText()).trim();
+    await expect.poll(() => page.title(), { message: `${who} ${route}` }).not.toBe('Carnet');
+    const title = await page.title();
+    if (!title.endsWith(' — Carnet')) problems.push(`${who} ${route}: « ${title} »`);
+    if (title.startsWith('Erreur')) problems.push(`${who} ${route}: an error on arrival « ${title} »`);
+    const other = titles.get(title);
+    if (other) problems.push(`${who}: « ${title} » for ${other} and ${route}`);
+    titles.set(title, route);
+    test.info().annotations.push({ type: 'title', description: `${who} ${route} → « ${title} » (h1 « ${h1} »)` });
+  };
+  const publics = new Map<string, string>();
+  for (const route of PUBLIC_ROUTES) await read('visiteur', route, publics);
+  let n = PUBLIC_ROUTES.length;
+  for (const role of ROLES) {
+    await page.context().clearCookies();
+    await loginAs(page, role);
+    const titles = new Map<string, string>();
+    const routes = await routesOf(page, role);
+    for (const route of routes) await read(role, route, titles);
+    n += routes.length;
+  }
+  expect(problems).toEqual([]);
+  expect(n).toBeGreaterThan(50);
+});
+
+test("a session's tab is titled with its number and the person", async ({ page }) => {
+  await loginAs(page, 'conseillère');
+  const d = await (await page.request.get('/api/v1/parcours/1')).json();
+  const s = d.seances.find((x: any) => x.numero === 2);
+  await page.goto(`/parcours/1/seances/${s.id}`);
+  await settled(page);
+  await expect(page).toHaveTitle(`Séance 2 sur ${d.carnet.nb_passes} — ${d.beneficiaire.prenom} — Carnet`);
+});
+
+test('after a route change the focus is on the h1 and the new title is announced', async ({ page }) => {
+  await login(page);
+  // The first page loaded keeps the focus at the top: the skip link comes first.
+  await page.goto('/');
+  await settled(page);
+  expect(await focused(page)).toBe('body');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Aller au contenu' })).toBeFocused();
+
+  // From the main navigation, by keyboard.
+  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Lieux' }).focus();
+  await page.keyboard.press('Enter');
+  const h1 = page.getByRole('heading', { level: 1, name: 'Lieux de médiation numérique' });
+  await expect(h1).toBeFocused();
+  await expect(page).toHaveTitle('Lieux de médiation numérique — Carnet');
+  await expect(announcer(page)).toHaveText('Lieux de médiation numérique — Carnet');
+
+  // From a link inside the page (the page is drawn anew, the link is gone).
+  await page.getByRole('link', { name: "Lieux candidats à l'agrément" }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: "Lieux candidats à l'agrément" })).toBeFocused();
+  await expect(announcer(page)).toHaveText("Lieux candidats à l'agrément — Carnet");
+
+  // Back is a route change too.
+  await page.goBack();
+  await expect(h1).toBeFocused();
+});
+
+test('the skip link moves the focus to the main content', async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/nouveau');
+  await settled(page);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Aller au contenu' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#contenu')).toBeFocused();
+  // The next Tab is inside the page, past the header and its navigation.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('main'))).toBe(true);
+
+  // The same on a page without the staff header.
+  await page.context().clearCookies();
+  await page.goto('/connexion');
+  await settled(page);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#contenu')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Adresse e-mail')).toBeFocused();
+});
+
+test("an error summary's links put the focus in their field; the title says there is an error", async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/nouveau');
+  await settled(page);
+  await expect(page).toHaveTitle('Nouveau parcours : accueil — Carnet');
+  await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
+  const summary = page.locator('.error-summary');
+  await expect(summary).toBeFocused();
+  await expect(page).toHaveTitle('Erreur : Nouveau parcours : accueil — Carnet');
+  // A text field.
+  await summary.getByRole('link', { name: /Pass n°1/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Pass n°1', { exact: true })).toBeFocused();
+  // A field and a group of choices.
+  await summary.getByRole('link', { name: /Prénom ou alias/ }).click();
+  await expect(page.getByLabel('Prénom ou alias')).toBeFocused();
+  const group = summary.getByRole('link', { name: /Remis par|canal/i }).first();
+  if (await group.count()) {
+    await group.click();
+    expect(await page.evaluate(() => ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName ?? ''))).toBe(true);
+  }
+});
+
+test('a refused login names the problem without an empty list; the title says there is an error', async ({ page }) => {
+  await page.goto('/connexion');
+  await page.getByLabel('Adresse e-mail').fill(ACCOUNTS.conseillère);
+  await page.getByLabel('Mot de passe').fill('pas-le-bon');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Adresse e-mail ou mot de passe incorrect.');
+  await expect(alert.locator('ul')).toHaveCount(0);
+  await expect(page).toHaveTitle('Erreur : Connexion — Carnet');
+});
+
+test('a refused pass code keeps the focus in the code field and is announced', async ({ page }) => {
+  await login(page);
+  // A planned session of the demo's parcours in progress: a refused code changes nothing.
+  const d = await (await page.request.get('/api/v1/parcours/1')).json();
+  const s = d.seances.find((x: any) => x.statut === 'prevue');
+  await page.goto(`/parcours/1/seances/${s.id}`);
+  const code = page.getByLabel('Code du pass (obligatoire)');
+  const form = page.locator('form', { has: page.getByRole('heading', { name: 'La séance a eu lieu : valider le pass' }) });
+  // A code with a wrong check character, typed then Enter (as a scanner does).
+  await code.fill('ABCD-EFGH-JKLM');
+  await code.press('Enter');
+  const alert = form.getByRole('alert');
+  await expect(alert).toContainText("Le pass n'a pas été validé.");
+  await expect(code).toBeFocused();
+  await expect(page).toHaveTitle(/^Erreur : Séance \d sur \d+ — /);
+  // The same with the button: the focus goes back to the code, selected for the next scan.
+  await form.getByRole('button', { name: 'Valider le pass' }).click();
+  await expect(alert).toContainText("Le pass n'a pas été validé.");
+  await expect(code).toBeFocused();
+  expect(await code.evaluate((i: HTMLInputElement) => i.selectionEnd! - i.selectionStart!)).toBe(14);
+});
+
+test("saving a session's report: the confirmation is announced and has the focus", async ({ page }) => {
+  await login(page);
+  const d = await (await page.request.get('/api/v1/parcours/1')).json();
+  const s = d.seances.find((x: any) => x.statut === 'tenue');
+  await page.goto(`/parcours/1/seances/${s.id}`);
+  await page.getByRole('button', { name: 'Enregistrer le compte rendu' }).click();
+  const done = page.getByRole('status').filter({ hasText: /^Compte rendu enregistré à \d\dh\d\d\.$/ });
+  await expect(done).toBeVisible();
+  await expect(done).toBeFocused();
+});
+
+test('creating and deactivating a personal link: each confirmation is announced and has the focus', async ({ page }) => {
+  await login(page);
+  await createParcours(page, `Lien ${Date.now() % 100000}`, 5);
+  const panel = page.getByRole('region', { name: 'Lien personnel' });
+  await panel.getByRole('button', { name: 'Créer le lien personnel' }).click();
+  const created = panel.getByRole('status').filter({ hasText: 'Lien personnel créé' });
+  await expect(created).toBeFocused();
+  await panel.getByRole('button', { name: 'Désactiver le lien' }).click();
+  await panel.getByRole('button', { name: 'Désactiver', exact: true }).click();
+  const off = panel.getByRole('status').filter({ hasText: 'Lien personnel désactivé' });
+  await expect(off).toBeFocused();
+  await expect(panel.getByText('Pas de lien actif.')).toBeVisible();
+});
