@@ -211,7 +211,7 @@ pub async fn set_agrement(
     .await?;
     Audit::par(
         Some(user_id),
-        Entite::Agrement { structure_id: structure_id },
+        Entite::Agrement { structure_id },
         if actif { "agrement_accorde" } else { "agrement_suspendu" },
     )
     .avant_si(before.map(|b| json!({ "etat": b.0, "operateur_id": operateur_id })).as_ref())
