@@ -478,8 +478,8 @@ pub mod ledger {
     pub async fn operateurs() -> Result<Vec<Ref>, ApiError> {
         get("/operateurs").await
     }
-    pub async fn structures_choix() -> Result<Vec<StructureChoix>, ApiError> {
-        get("/structures/choix").await
+    pub async fn structures_choix(commande: i64) -> Result<Vec<StructureChoix>, ApiError> {
+        get(&format!("/structures/choix?commande={commande}")).await
     }
     pub async fn commandes() -> Result<Vec<CommandeSummary>, ApiError> {
         get("/commandes").await

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use carnet_domain::pass::RefusValidation;
 use carnet_domain::PassCode;
 use carnet_server::store::ledger::commandes;
+use carnet_server::store::users;
 use common::*;
 use ledger_world::World;
 use serde_json::json;
@@ -243,7 +244,7 @@ async fn lots_move_carnets_one_holder_at_a_time() {
     // Carnets 1–2 are no longer the commanditaire's.
     let r = w
         .app
-        .post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.autre_structure_id, 2, 3), &w.commanditaire)
+        .post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(w.structure_id, 2, 3), &w.commanditaire)
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["premier"].as_str().unwrap().contains("ne sont plus chez vous"), "{}", r.text);
@@ -400,6 +401,7 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     let ok = w.validate(&w.conseiller, &c1[0], p1).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     assert_eq!(ok.body["pass"]["valeur_centimes"], 1000);
+    assert!(ok.body["pass"]["a_reclamer_a"].is_null(), "an order's pass is paid by its statement: {}", ok.text);
     assert_eq!(etats(&w, "SELECT etat FROM carnets WHERE id = $1", carnets[0]).await, vec!["entame"]);
 
     // Already used.
@@ -477,11 +479,21 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
         .await
         .unwrap();
 
-    // Outside the territory: the Rennes structure gets carnet 4 of this Finistère order.
-    let c = w.order(1, 10).await;
+    // Outside the territory: the Rennes structure got carnet 4 of an order whose territory was
+    // narrowed to Finistère afterwards (no lot goes outside an order's territory today).
+    let mut body = w.order_body(1, 10);
+    body["departements"] = json!("");
+    let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = r.body["id"].as_i64().unwrap();
     w.pay(c).await;
     w.activate(c).await;
     w.entrust(c, w.autre_structure_id, 1, 1).await;
+    sqlx::query("INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'departement', '29')")
+        .bind(c)
+        .execute(&w.app.db)
+        .await
+        .unwrap();
     w.give(&w.autre_coordinateur, c, w.autre_conseiller_id, 1).await;
     let carnet_rennes = w.carnets(c).await[0];
     let p3 = w.distribute(&w.autre_conseiller, carnet_rennes, "Lou").await;
@@ -863,4 +875,40 @@ async fn buyers_read_only_whitelisted_fields_in_every_action_of_the_journal() {
             );
         }
     }
+}
+
+/// A lot goes only to a structure accredited by the order's opérateur, inside the order's
+/// territory; the picker offers only those.
+#[tokio::test]
+async fn a_lot_stays_inside_the_order_territory_with_accredited_structures() {
+    let w = World::new().await;
+    let commande = w.order(3, 5).await;
+    w.pay(commande).await;
+    w.activate(commande).await;
+    let now = w.app.clock.now();
+    let morlaix = users::create_structure(&w.app.db, "Espace Morlaix", None, Some("29151"), now).await.unwrap();
+    let before = w.app.count("lots").await;
+    let lot = |s: i64| w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(s, 1, 1), &w.commanditaire);
+    let r = lot(w.autre_structure_id).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body["fields"]["structure_id"],
+        "Structure : Espace Rennes est hors du territoire de cette commande ; ses carnets restent sur ce territoire."
+    );
+    let r = lot(morlaix).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.body["fields"]["structure_id"].as_str().unwrap().contains("n'est pas agréée"), "{}", r.text);
+    assert_eq!(w.app.count("lots").await, before, "a refusal changes nothing");
+
+    let choix = w.app.get(&format!("/api/v1/structures/choix?commande={commande}"), &w.commanditaire).await;
+    assert_eq!(choix.status, StatusCode::OK, "{}", choix.text);
+    let noms: Vec<&str> = choix.body.as_array().unwrap().iter().map(|s| s["nom"].as_str().unwrap()).collect();
+    assert_eq!(noms, ["Médiathèque des Capucins"]);
+    w.accredit(morlaix).await;
+    let choix = w.app.get(&format!("/api/v1/structures/choix?commande={commande}"), &w.commanditaire).await;
+    assert_eq!(choix.body.as_array().unwrap().len(), 2);
+    assert_eq!(lot(morlaix).await.status, StatusCode::CREATED);
+    // Another commanditaire's order is not theirs to look at.
+    let r = w.app.get(&format!("/api/v1/structures/choix?commande={commande}"), &w.autre_commanditaire).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 }

@@ -73,6 +73,22 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
     let prov = w.app.get("/api/v1/releves/provisoire", &w.coordinateur).await.body;
     assert_eq!(prov["contenus"][0]["total_centimes"], 1000, "{prov}");
     assert_eq!(prov["contenus"][0]["nb_annulations"], 1);
+    assert_eq!(prov["hors_releve"], json!([]));
+
+    // A carnet received from another issuer (typed in at intake): its pass is on no statement,
+    // and the month lists it apart, to claim from its issuer.
+    let body = intake_body("Zoé", 41, 5);
+    let code = body["codes"][0].as_str().unwrap().to_string();
+    let zoe = w.app.intake(&w.conseiller, body).await;
+    let r = w.validate(&w.conseiller, &code, zoe).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["pass"]["a_reclamer_a"], "Brest métropole");
+    let prov = w.app.get("/api/v1/releves/provisoire", &w.coordinateur).await.body;
+    assert_eq!(prov["contenus"][0]["total_centimes"], 1000, "not on the statement: {prov}");
+    assert_eq!(prov["hors_releve"].as_array().unwrap().len(), 1, "{prov}");
+    assert_eq!(prov["hors_releve"][0]["code"], code);
+    assert_eq!(prov["hors_releve"][0]["emetteur"], "Brest métropole");
+    assert_eq!(prov["hors_releve"][0]["jour"], today().to_string());
 
     // Next month, this month's statement lists 3 validations and the reversal.
     let next_month = Mois::of(today()).suivant().premier_jour();

@@ -167,7 +167,7 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
                                                                                             [401, 409, 409, 404, 403, 403, 403, 403, 401]),
-        row(M::POST, "/parcours/{id}/seances/tenue",         Id::Parcours, "", |f| Some(json!({"code": f.codes[1], "date": wizard::iso(today()), "heure": "19:00"})),
+        row(M::POST, "/parcours/{id}/seances/tenue",         Id::Parcours, "", |f| Some(json!({"code": f.codes[1], "date": wizard::iso(today()), "heure": carnet_domain::paris::to_local(instant()).format("%H:%M").to_string()})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/tenue",                  Id::Seance, "", |f| Some(json!({"code": f.codes[1], "date": &f.seance["debut"].as_str().unwrap()[..10], "heure": &f.seance["debut"].as_str().unwrap()[11..16]})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),

@@ -27,6 +27,8 @@ async fn holding_a_session_validates_its_pass_and_credits_the_structure() {
     assert_eq!(r.body["pass"]["rang"], 1);
     assert_eq!(r.body["pass"]["valeur_centimes"], 1000);
     assert_eq!(r.body["pass"]["structure_creditee"], "Médiathèque");
+    // A carnet typed in at intake came from elsewhere: its issuer reimburses, no statement here.
+    assert_eq!(r.body["pass"]["a_reclamer_a"], "Brest métropole");
     let (etat, credited, seance) = pass_etat(&app, &codes[0]).await;
     assert_eq!(etat, "valide");
     assert_eq!(credited, Some(structure));
@@ -507,7 +509,7 @@ async fn an_expired_carnet_a_closed_and_an_abandoned_parcours_each_say_why() {
             r.body["error"].as_str().unwrap().to_string()
         };
         // The unplanned door refuses the same way.
-        let body = json!({ "code": codes[0], "date": iso(today()), "heure": "20:00" });
+        let body = json!({ "code": codes[0], "date": iso(today()), "heure": heures_passees()[0] });
         let again = app.post(&format!("/api/v1/parcours/{id}/seances/tenue"), body, &cookie).await;
         assert_eq!(again.status, r.status, "{}", again.text);
         assert_eq!((app.count("audit_log").await, app.count("passes WHERE etat = 'valide'").await), before);
@@ -519,4 +521,103 @@ async fn an_expired_carnet_a_closed_and_an_abandoned_parcours_each_say_why() {
     );
     assert_eq!(refusals[1], "Ce parcours est clôturé : il ne peut plus être modifié.");
     assert_eq!(refusals[2], "Ce parcours a été abandonné : il ne peut plus être modifié.");
+}
+
+/// A pass pays for a session that happened: a session planned next week is not held today unless
+/// the conseillère says it took place earlier, and then at its real date and hour; an hour not
+/// yet come is refused whatever the session.
+#[tokio::test]
+async fn a_session_is_held_only_once_it_has_taken_place() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("Médiathèque", "a@example.fr").await;
+    let body = intake_passe("Zoé", 1, 5);
+    let codes: Vec<String> = body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().into()).collect();
+    let id = app.intake(&cookie, body).await;
+    diagnostic(&app, &cookie, id).await;
+    objectifs(&app, &cookie, id, 5).await;
+    let dates: Vec<_> = (1..=5).map(|k| jour_ouvre_dans(7 * k)).collect();
+    let r = put(&app, &format!("/api/v1/parcours/{id}/planning"), planning_body(&dates, "10:00"), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s = seances(&dossier(&app, &cookie, id).await);
+    let url = format!("/api/v1/seances/{}/tenue", s[0]["id"]);
+    let before = app.count("audit_log").await;
+
+    // Today, at an hour already begun, without saying « plus tôt »: refused, the planned date named.
+    let maintenant = heures_passees()[0].clone();
+    let r = app.post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": maintenant }), &cookie).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let attendu = format!("Cette séance est prévue le {} à 10:00", carnet_domain::paris::date_longue(dates[0]));
+    assert!(r.body["fields"]["plus_tot"].as_str().unwrap().starts_with(&attendu), "{}", r.text);
+    // An hour of today not yet come (an hour from now), even when said earlier: refused.
+    let plus_tard = (carnet_domain::paris::to_local(instant()) + Duration::minutes(60)).format("%H:%M").to_string();
+    if carnet_domain::paris::to_local(instant() + Duration::minutes(60)).date() == today() {
+        let r = app
+            .post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": plus_tard, "plus_tot": true }), &cookie)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.body["fields"]["heure"].as_str().unwrap().contains("n'est pas encore passée"), "{}", r.text);
+    }
+    assert_eq!(app.count("audit_log").await, before, "a refusal changes nothing");
+    assert_eq!(pass_etat(&app, &codes[0]).await.0, "distribue");
+
+    // Said explicitly: held, at the real date and hour, and the pass validated.
+    let r =
+        app.post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": maintenant, "plus_tot": true }), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s0 = &seances(&dossier(&app, &cookie, id).await)[0];
+    assert_eq!(s0["statut"], "tenue");
+    assert_eq!(s0["debut"].as_str().unwrap()[..16], format!("{}T{}", iso(today()), maintenant));
+    assert_eq!(pass_etat(&app, &codes[0]).await.0, "valide");
+}
+
+/// A held session's number, theme and pass never change: holding the third session before the
+/// second (at a date before it) leaves it « Séance 3 » with its theme; only planned sessions
+/// take the numbers left.
+#[tokio::test]
+async fn a_held_session_keeps_its_number_theme_and_pass() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("Médiathèque", "a@example.fr").await;
+    let (id, codes) = au_stade_seances(&app, &cookie, "Zoé", 1, 5, "10:00").await;
+    let avant = seances(&dossier(&app, &cookie, id).await);
+    assert_eq!(tenir(&app, &cookie, &avant[0], &codes[0]).await.status, StatusCode::OK);
+    let jour = chrono::NaiveDate::parse_from_str(&avant[0]["debut"].as_str().unwrap()[..10], "%Y-%m-%d").unwrap()
+        + Duration::days(1);
+    let body = json!({ "code": codes[1], "date": iso(jour), "heure": "15:00" });
+    let r = app.post(&format!("/api/v1/seances/{}/tenue", avant[2]["id"]), body, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let apres = seances(&dossier(&app, &cookie, id).await);
+    let par_id = |sid: &Value| apres.iter().find(|s| s["id"] == *sid).unwrap().clone();
+    let troisieme = par_id(&avant[2]["id"]);
+    assert_eq!(troisieme["numero"], 3, "{troisieme}");
+    assert_eq!(troisieme["theme"], avant[2]["theme"]);
+    assert_eq!(troisieme["pass"]["rang"], 2);
+    assert_eq!(apres[1]["id"], avant[2]["id"], "shown in date order");
+    assert_eq!(par_id(&avant[1]["id"])["numero"], 2);
+    assert_eq!(par_id(&avant[1]["id"])["theme"], avant[1]["theme"]);
+    assert_eq!(par_id(&avant[4]["id"])["numero"], 5);
+
+    // The second is missed: the planned ones take its number; the held ones keep theirs.
+    let r = app
+        .post(&format!("/api/v1/seances/{}/absence", avant[1]["id"]), json!({ "statut": "absente_excusee" }), &cookie)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let apres = seances(&dossier(&app, &cookie, id).await);
+    let numero = |sid: &Value| apres.iter().find(|s| s["id"] == *sid).unwrap()["numero"].clone();
+    assert_eq!(
+        [&avant[0], &avant[1], &avant[2], &avant[3], &avant[4]].map(|s| numero(&s["id"])),
+        [json!(1), Value::Null, json!(3), json!(2), json!(4)]
+    );
+
+    // Its validation cancelled, the third is planned again and numbered with the others.
+    let r = app
+        .post(&format!("/api/v1/seances/{}/annulation", avant[2]["id"]), json!({ "motif": "Erreur de séance" }), &cookie)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let apres = seances(&dossier(&app, &cookie, id).await);
+    let numero = |sid: &Value| apres.iter().find(|s| s["id"] == *sid).unwrap()["numero"].clone();
+    assert_eq!(
+        [&avant[0], &avant[2], &avant[3], &avant[4]].map(|s| numero(&s["id"])),
+        [json!(1), json!(2), json!(3), json!(4)]
+    );
 }

@@ -16,10 +16,12 @@ use carnet_domain::money::format_euros;
 use carnet_domain::parcours::competences;
 use carnet_domain::parcours::etapes::{prerequis, Etape};
 use carnet_domain::parcours::planning::{heure, DateHeure};
-use carnet_domain::parcours::seance::{AbsenceRequest, AnnulationRequest, CompteRendu, StatutSeance, TenueRequest};
+use carnet_domain::parcours::seance::{
+    pas_encore_eu_lieu, AbsenceRequest, AnnulationRequest, CompteRendu, StatutSeance, TenueRequest,
+};
 use carnet_domain::parcours::{Dossier, PropositionRemplacement, SeanceView};
 use carnet_domain::paris::{self, date_longue};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -125,7 +127,7 @@ fn NonPrevue(id: i64) -> impl IntoView {
             return;
         }
         let req =
-            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked() };
+            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked(), plus_tot: false };
         pending.set(true);
         message.set(None);
         errors.set(FieldErrors::new());
@@ -307,11 +309,20 @@ fn Seance(d: Dossier) -> impl IntoView {
 #[component]
 fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
     let ctx = use_contexte();
-    let today = crate::horloge::aujourdhui();
-    let defaut = if s.debut.date() <= today { s.debut.date() } else { today };
+    let maintenant = crate::horloge::heure_de_paris();
+    // Planned later than now: held only if it took place earlier, said explicitly, at the real date
+    // and hour (prefilled with now, to the quarter hour below).
+    let a_venir = pas_encore_eu_lieu(s.debut, maintenant);
+    let plus_tot = RwSignal::new(false);
+    let (defaut, heure_defaut) = if a_venir {
+        let quart = maintenant.time().with_minute(maintenant.minute() / 15 * 15).unwrap_or(maintenant.time());
+        (maintenant.date(), heure(quart))
+    } else {
+        (s.debut.date(), heure(s.debut.time()))
+    };
     let code = RwSignal::new(String::new());
     let date = RwSignal::new(defaut.format("%Y-%m-%d").to_string());
-    let heure_s = RwSignal::new(s.debut.format("%H:%M").to_string());
+    let heure_s = RwSignal::new(heure_defaut.clone());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
@@ -327,8 +338,12 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let req =
-            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked() };
+        let req = TenueRequest {
+            code: code.get_untracked(),
+            date: date.get_untracked(),
+            heure: heure_s.get_untracked(),
+            plus_tot: plus_tot.get_untracked(),
+        };
         pending.set(true);
         message.set(None);
         spawn_local(async move {
@@ -343,7 +358,9 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
                         .map(|(_, v)| v.as_str())
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let champ = if fields.contains_key("code") || !fields.keys().any(|k| k == "date" || k == "heure") {
+                    let champ = if fields.contains_key("plus_tot") {
+                        "tenue-plus_tot"
+                    } else if fields.contains_key("code") || !fields.keys().any(|k| k == "date" || k == "heure") {
                         "tenue-code"
                     } else if fields.contains_key("date") {
                         "tenue-date"
@@ -371,6 +388,18 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
         <form class="panel form" on:submit=valider novalidate aria-labelledby="tenir-title">
             <h2 id="tenir-title">"La séance a eu lieu : valider le pass"</h2>
             <p class="field-error" role="alert">{move || message.get()}</p>
+            {a_venir.then(|| view! {
+                <div class="field" class:field--invalid=move || errors.read().contains_key("tenue-plus_tot")>
+                    <p class="hint" id="tenue-plus_tot-hint">{format!("Cette séance est prévue le {} à {} : elle n'a pas encore eu lieu.", date_longue(s.debut.date()), heure(s.debut.time()))}</p>
+                    <FieldError name="tenue-plus_tot" errors=errors/>
+                    <label class="checkbox">
+                        <input id="tenue-plus_tot" type="checkbox" aria-describedby="tenue-plus_tot-hint tenue-plus_tot-error"
+                            prop:checked=move || plus_tot.get()
+                            on:change=move |ev| { let c = event_target_checked(&ev); plus_tot.set(c); if c { ouvert.set(true); } }/>
+                        "La séance a eu lieu plus tôt que prévu"
+                    </label>
+                </div>
+            })}
             <div class="field" class:field--invalid=move || errors.read().contains_key("tenue-code")>
                 <label for="tenue-code">"Code du pass (obligatoire)"</label>
                 <p class="hint" id="tenue-code-hint">{hint}</p>
@@ -384,7 +413,7 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
             // error on the code alone must not hide the date and hour being corrected.
             <details prop:open=move || ouvert.get() || errors.read().keys().any(|k| k != "tenue-code")
                 on:toggle=move |ev| ouvert.set(event_target::<web_sys::Element>(&ev).has_attribute("open"))>
-                <summary>{format!("Date et heure réelles : {} à {}", date_longue(defaut), heure(s.debut.time()))}</summary>
+                <summary>{format!("Date et heure réelles : {} à {}", date_longue(defaut), heure_defaut)}</summary>
                 <DateHeureFields prefixe="tenue-" date=date heure=heure_s errors=errors/>
             </details>
             // Never disabled: a disabled button would drop the focus to the top of the document.
@@ -445,7 +474,10 @@ fn Tenue(s: SeanceView) -> impl IntoView {
     view! {
         {p.map(|p| view! {
             <div class="notice notice--success" role="status">
-                <p><strong>{format!("Pass n°{} validé", p.rang)}</strong>{format!(" ({}) le {} : {} crédités à {}.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes), p.structure_creditee)}</p>
+                <p><strong>{format!("Pass n°{} validé", p.rang)}</strong>{match &p.a_reclamer_a {
+                    None => format!(" ({}) le {} : {} crédités à {}, payés au relevé du mois.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes), p.structure_creditee),
+                    Some(emetteur) => format!(" ({}) le {} : carnet reçu d'ailleurs, {} à faire rembourser par son émetteur ({emetteur}) ; il ne figure sur aucun relevé Carnet.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes)),
+                }}</p>
             </div>
         })}
         <form class="panel form" on:submit=enregistrer novalidate aria-labelledby="cr-title"

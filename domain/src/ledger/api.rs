@@ -324,6 +324,21 @@ pub struct ReleveProvisoire {
     pub structure: Ref,
     pub mois: Mois,
     pub contenus: Vec<ContenuReleve>,
+    /// The month's passes of carnets received from another issuer (typed in at intake): no Carnet
+    /// statement pays them; the structure claims them from their issuer.
+    #[serde(default)]
+    pub hors_releve: Vec<PassAReclamer>,
+}
+
+/// A pass validated this month from a carnet outside any order here: what the issuer needs to
+/// reimburse it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PassAReclamer {
+    pub jour: chrono::NaiveDate,
+    pub emetteur: String,
+    pub carnet: String,
+    pub code: String,
+    pub valeur_centimes: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

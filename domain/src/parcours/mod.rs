@@ -58,6 +58,10 @@ pub struct PassUtilise {
     pub valeur_centimes: i64,
     pub validated_at: DateTime<Utc>,
     pub structure_creditee: String,
+    /// A carnet received from another issuer (typed in at intake, outside any order here): its
+    /// issuer, who reimburses the pass; no Carnet statement includes it.
+    #[serde(default)]
+    pub a_reclamer_a: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

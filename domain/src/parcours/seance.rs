@@ -59,13 +59,15 @@ impl StatutSeance {
     }
 }
 
-/// « Séance tenue »: the pass code (typed or scanned) and when the session actually took place.
+/// « Séance tenue »: the pass code (typed or scanned), when the session actually took place, and
+/// — for a session planned later — the explicit « it took place earlier than planned ».
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TenueRequest {
     pub code: String,
     pub date: String,
     pub heure: String,
+    pub plus_tot: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,14 +76,27 @@ pub struct ValidTenue {
     pub debut: NaiveDateTime,
 }
 
-/// A session is held today or in the past, never in the future.
+/// Minutes a session's start may lie after the clock: the conseillère validates as the person
+/// sits down, and two devices' clocks never agree to the second.
+pub const TOLERANCE_MINUTES: i64 = 15;
+
+/// Whether a session planned at `prevue` has not happened yet at `maintenant` (Paris time).
+pub fn pas_encore_eu_lieu(prevue: NaiveDateTime, maintenant: NaiveDateTime) -> bool {
+    prevue > maintenant + chrono::Duration::minutes(TOLERANCE_MINUTES)
+}
+
+/// A session is held at an instant already past (Paris time, with [`TOLERANCE_MINUTES`]), never
+/// later: a pass pays for a session that happened. A session planned later (`prevue` still ahead)
+/// is held early only when the form says so explicitly (`plus_tot`), at its real date and hour.
 pub fn valider_tenue(
     req: &TenueRequest,
     duree_minutes: u32,
     bornes: Bornes,
-    aujourdhui: NaiveDate,
+    maintenant: NaiveDateTime,
+    prevue: Option<NaiveDateTime>,
 ) -> Result<ValidTenue, FieldErrors> {
     let mut errors = FieldErrors::new();
+    let aujourdhui = maintenant.date();
     let code = match PassCode::parse(&req.code) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -103,12 +118,35 @@ pub fn valider_tenue(
             );
             None
         }
+        Ok(dt) if pas_encore_eu_lieu(dt, maintenant) => {
+            errors.insert(
+                "heure".into(),
+                format!(
+                    "Heure de la séance : {} n'est pas encore passée (il est {}) ; une séance se valide une fois commencée.",
+                    planning::heure(dt.time()),
+                    planning::heure(maintenant.time())
+                ),
+            );
+            None
+        }
         Ok(dt) => Some(dt),
         Err((partie, m)) => {
             errors.insert(if partie == Partie::Heure { "heure" } else { "date" }.into(), m);
             None
         }
     };
+    if let Some(p) = prevue {
+        if pas_encore_eu_lieu(p, maintenant) && !req.plus_tot {
+            errors.insert(
+                "plus_tot".into(),
+                format!(
+                    "Cette séance est prévue le {} à {} : si elle a déjà eu lieu, cochez « La séance a eu lieu plus tôt que prévu » et indiquez sa date et son heure réelles.",
+                    crate::paris::date_longue(p.date()),
+                    planning::heure(p.time())
+                ),
+            );
+        }
+    }
     match (code, debut) {
         (Some(code), Some(debut)) if errors.is_empty() => Ok(ValidTenue { code, debut }),
         _ => Err(errors),
@@ -242,24 +280,65 @@ mod tests {
         assert!(!StatutSeance::Tenue.est_absence());
     }
 
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
     #[test]
     fn a_session_is_held_today_or_before_with_a_valid_code() {
-        let today = d("2026-12-01");
-        let ok = TenueRequest { code: code().to_lowercase(), date: "2026-12-01".into(), heure: "14:00".into() };
-        let v = valider_tenue(&ok, 60, bornes(), today).unwrap();
+        let now = at("2026-12-01 16:00");
+        let ok = TenueRequest { code: code().to_lowercase(), date: "2026-12-01".into(), heure: "14:00".into(), plus_tot: false };
+        let v = valider_tenue(&ok, 60, bornes(), now, None).unwrap();
         assert_eq!(v.code.display(), code());
         let mut r = ok.clone();
         r.date = "2026-12-02".into();
-        assert!(valider_tenue(&r, 60, bornes(), today).unwrap_err()["date"].contains("déplacez"));
+        assert!(valider_tenue(&r, 60, bornes(), now, None).unwrap_err()["date"].contains("déplacez"));
         let mut r = ok.clone();
         r.code = "ABCD".into();
-        assert!(valider_tenue(&r, 60, bornes(), today).unwrap_err()["code"].starts_with("Code du pass : "));
+        assert!(valider_tenue(&r, 60, bornes(), now, None).unwrap_err()["code"].starts_with("Code du pass : "));
         let mut r = ok.clone();
         r.heure = "".into();
-        assert!(valider_tenue(&r, 60, bornes(), today).unwrap_err().contains_key("heure"));
+        assert!(valider_tenue(&r, 60, bornes(), now, None).unwrap_err().contains_key("heure"));
         // After the end of validity the date is accepted here: the pass check says « expiré ».
         let late = TenueRequest { date: "2027-07-02".into(), ..ok };
-        assert!(valider_tenue(&late, 60, bornes(), d("2027-07-02")).is_ok());
+        assert!(valider_tenue(&late, 60, bornes(), at("2027-07-02 18:00"), None).is_ok());
+    }
+
+    #[test]
+    fn a_session_is_held_only_once_its_hour_has_come() {
+        // 07:29 on the day: 10:00 and 20:00 have not come; 07:40 is within the tolerance.
+        let now = at("2026-12-02 07:29");
+        let req = |heure: &str| TenueRequest {
+            code: code(),
+            date: "2026-12-02".into(),
+            heure: heure.into(),
+            plus_tot: false,
+        };
+        for heure in ["10:00", "20:00", "07:45"] {
+            let e = valider_tenue(&req(heure), 60, bornes(), now, None).unwrap_err();
+            assert!(e["heure"].contains("n'est pas encore passée (il est 07:29)"), "{heure}: {e:?}");
+        }
+        for heure in ["07:44", "07:00", "00:00"] {
+            assert!(valider_tenue(&req(heure), 60, bornes(), now, None).is_ok(), "{heure}");
+        }
+    }
+
+    #[test]
+    fn a_session_planned_later_is_held_early_only_when_said_so() {
+        let now = at("2026-12-02 07:29");
+        let prevue = at("2026-12-09 10:00");
+        let mut r = TenueRequest { code: code(), date: "2026-12-02".into(), heure: "07:00".into(), plus_tot: false };
+        let e = valider_tenue(&r, 60, bornes(), now, Some(prevue)).unwrap_err();
+        assert!(e["plus_tot"].starts_with("Cette séance est prévue le mercredi 9 décembre 2026 à 10:00"), "{e:?}");
+        assert_eq!(e.len(), 1);
+        r.plus_tot = true;
+        assert_eq!(valider_tenue(&r, 60, bornes(), now, Some(prevue)).unwrap().debut, at("2026-12-02 07:00"));
+        // Planned this morning, or in ten minutes: it is its time, nothing to tick.
+        r.plus_tot = false;
+        for p in ["2026-12-02 07:00", "2026-12-02 07:39", "2026-11-30 10:00"] {
+            assert!(valider_tenue(&r, 60, bornes(), now, Some(at(p))).is_ok(), "{p}");
+        }
+        assert!(valider_tenue(&r, 60, bornes(), now, Some(at("2026-12-02 07:45"))).is_err());
     }
 
     #[test]

@@ -65,8 +65,9 @@ async fn hold(
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
-    let today = paris::today(tx.now);
-    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, today), today).map_err(AppError::Validation)?;
+    let maintenant = paris::to_local(tx.now);
+    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, maintenant.date()), maintenant, Some(s.debut_local()))
+        .map_err(AppError::Validation)?;
     let (done, audit) = tenir(&mut tx, &user, &s, &e, &valid).await?;
     tx.terminer(audit).await?;
     Ok(Json(done))
@@ -84,7 +85,8 @@ async fn hold_unplanned(
     let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
     let (now, today) = (tx.now, paris::today(tx.now));
     let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let valid = valider_tenue(&req, duree, bornes(&e, today), today).map_err(AppError::Validation)?;
+    let valid =
+        valider_tenue(&req, duree, bornes(&e, today), paris::to_local(now), None).map_err(AppError::Validation)?;
     let toutes = seances::of_parcours(&mut tx, id).await?;
     let seance_id = if actives(&toutes) < e.nb_passes as usize {
         refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), today).await?;
@@ -191,6 +193,7 @@ async fn tenir(
             valeur_centimes: pass.valeur_centimes,
             validated_at: now,
             structure_creditee: e.structure_nom.clone(),
+            a_reclamer_a: e.emetteur_hors_commande.clone(),
         },
     };
     Ok((done, audit))

@@ -25,10 +25,13 @@ pub struct Entete {
     pub created_at: DateTime<Utc>,
     pub prenom: String,
     pub structure_nom: String,
+    /// The issuer of a carnet received from elsewhere (no order here): who reimburses its passes.
+    pub emetteur_hors_commande: Option<String>,
 }
 
 const ENTETE: &str = "SELECT p.id, p.etat, p.structure_id, p.conseiller_id, p.carnet_id, ca.nb_passes,
-        ca.date_reception, ca.fin_validite, p.created_at, b.prenom, s.nom AS structure_nom
+        ca.date_reception, ca.fin_validite, p.created_at, b.prenom, s.nom AS structure_nom,
+        CASE WHEN ca.commande_id IS NULL THEN ca.commanditaire_nom END AS emetteur_hors_commande
     FROM parcours p
     JOIN carnets ca ON ca.id = p.carnet_id
     JOIN beneficiaires b ON b.id = p.beneficiaire_id

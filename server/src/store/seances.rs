@@ -34,7 +34,10 @@ pub struct SeanceRow {
     pub pass_valeur: Option<i64>,
     pub pass_validated_at: Option<DateTime<Utc>>,
     pub pass_structure: Option<String>,
+    pub pass_emetteur: Option<String>,
     pub prevenu_par_personne_at: Option<DateTime<Utc>>,
+    /// The number a held session was held with (none while planned).
+    pub numero: Option<i64>,
 }
 
 impl SeanceRow {
@@ -54,10 +57,14 @@ impl SeanceRow {
 const SELECT: &str = "SELECT s.id, s.parcours_id, s.conseiller_id, s.uid, s.sequence, s.debut, s.fin, s.type_lieu,
         s.statut, s.remplace_seance_id, s.cr_thematiques, s.cr_duree_minutes, s.cr_materiel, s.cr_autonomie,
         s.cr_notes, s.updated_at, pa.rang AS pass_rang, pa.code AS pass_code, pa.valeur_centimes AS pass_valeur,
-        pa.validated_at AS pass_validated_at, cs.nom AS pass_structure, s.prevenu_par_personne_at
+        pa.validated_at AS pass_validated_at, cs.nom AS pass_structure,
+        CASE WHEN pc.id IS NOT NULL AND pc.commande_id IS NULL THEN pc.commanditaire_nom END AS pass_emetteur,
+        s.prevenu_par_personne_at,
+        s.numero
     FROM seances s
     LEFT JOIN passes pa ON pa.seance_id = s.id
-    LEFT JOIN structures cs ON cs.id = pa.credited_structure_id";
+    LEFT JOIN structures cs ON cs.id = pa.credited_structure_id
+    LEFT JOIN carnets pc ON pc.id = pa.carnet_id";
 
 pub async fn of_parcours(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<SeanceRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE s.parcours_id = $1 ORDER BY s.debut, s.id"))
@@ -75,20 +82,28 @@ pub async fn get(conn: &mut SqliteConnection, id: i64, structure_id: i64) -> sql
         .await
 }
 
-/// Sessions in date order with their position among the non-absent ones (1 = the intake) and
-/// the theme of that position: a missed session's theme moves to the next one, and the bilan
-/// stays last.
-pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
-    let mut n = 0;
+/// Each session's number, rows in date order: an absence has none; a held session keeps the number
+/// it was held with; the others take, in date order, the numbers left (1 = the intake). A missed
+/// session's number, and so its theme, moves to the next one, and the bilan stays last; holding a
+/// session early or moving one never renumbers what was held.
+pub fn numeros(rows: &[SeanceRow]) -> Vec<Option<i64>> {
+    let figes: Vec<i64> = rows.iter().filter(|r| r.statut() == StatutSeance::Tenue).filter_map(|r| r.numero).collect();
+    let mut libres = (1..).filter(|k| !figes.contains(k));
     rows.iter()
-        .map(|r| {
+        .map(|r| match (r.statut(), r.numero) {
+            (s, _) if s.est_absence() => None,
+            (StatutSeance::Tenue, Some(n)) => Some(n),
+            _ => libres.next(),
+        })
+        .collect()
+}
+
+/// The sessions as shown: their number ([`numeros`]) and the theme of that number.
+pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
+    rows.iter()
+        .zip(numeros(rows))
+        .map(|(r, numero)| {
             let statut = r.statut();
-            let numero = if statut.est_absence() {
-                None
-            } else {
-                n += 1;
-                Some(n)
-            };
             SeanceView {
                 id: r.id,
                 numero,
@@ -104,6 +119,7 @@ pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
                         valeur_centimes: valeur,
                         validated_at: at,
                         structure_creditee: r.pass_structure.clone().unwrap_or_default(),
+                        a_reclamer_a: r.pass_emetteur.clone(),
                     }),
                     _ => None,
                 },
@@ -247,16 +263,25 @@ pub async fn set_statut(
     to: StatutSeance,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
+    // Held: the number the session shows now is frozen ([`numeros`]); no longer held: freed.
     let n = sqlx::query(
-        "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2 WHERE id = $3 AND statut = $4",
+        "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2, numero = NULL
+         WHERE id = $3 AND statut = $4",
     )
     .bind(to.code())
     .bind(now)
     .bind(id)
     .bind(from.code())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
+    if n == 1 && to == StatutSeance::Tenue {
+        let parcours_id: i64 =
+            sqlx::query_scalar("SELECT parcours_id FROM seances WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+        let rows = of_parcours(conn, parcours_id).await?;
+        let numero = rows.iter().zip(numeros(&rows)).find(|(r, _)| r.id == id).and_then(|(_, k)| k);
+        sqlx::query("UPDATE seances SET numero = $1 WHERE id = $2").bind(numero).bind(id).execute(&mut *conn).await?;
+    }
     Ok(n == 1)
 }
 

@@ -11,7 +11,7 @@ use carnet_domain::api::Role;
 use carnet_domain::PassCode;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::{app, auth, db, AppState, Clock, Config, Db};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -177,6 +177,13 @@ pub fn instant() -> DateTime<Utc> {
 /// The day it is in Paris at `instant()`.
 pub fn today() -> NaiveDate {
     carnet_domain::paris::today(instant())
+}
+
+/// The hours of today already begun at `instant()`, latest first (« 10:00 », « 09:00 »… « 00:00 »):
+/// a session is held only once begun.
+pub fn heures_passees() -> Vec<String> {
+    let now = carnet_domain::paris::to_local(instant());
+    (0..=now.hour()).rev().map(|h| format!("{h:02}:{:02}", if h == now.hour() { now.minute() } else { 0 })).collect()
 }
 
 /// Whether a conseiller works on `d`: Monday to Friday and not a public holiday.

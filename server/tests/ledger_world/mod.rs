@@ -250,10 +250,10 @@ impl World {
     }
 
     /// The one door: a session held today on the spot (`POST /parcours/{id}/seances/tenue`), at
-    /// the first hour free in the conseillère's diary, consuming `code`.
+    /// the latest hour already begun that is free in the conseillère's diary, consuming `code`.
     pub async fn hold_on_the_spot(&self, cookie: &str, code: &str, parcours: i64) -> Resp {
-        for h in 7..20 {
-            let body = json!({"code": code, "date": today().to_string(), "heure": format!("{h:02}:00")});
+        for heure in heures_passees() {
+            let body = json!({"code": code, "date": today().to_string(), "heure": heure});
             let r = self.app.post(&format!("/api/v1/parcours/{parcours}/seances/tenue"), body, cookie).await;
             if r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body["fields"]["heure"].is_string() {
                 continue;

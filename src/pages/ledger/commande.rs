@@ -234,7 +234,8 @@ fn LotForm(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Iss
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
-    let structures = LocalResource::new(|| async { api::structures_choix().await });
+    // Only structures accredited by the order's opérateur, inside its territory.
+    let structures = LocalResource::new(move || async move { api::structures_choix(id).await });
     let disponibles = d
         .disponibles
         .iter()

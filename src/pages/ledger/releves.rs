@@ -7,7 +7,7 @@ use crate::app::use_auth;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::Role;
-use carnet_domain::ledger::api::{ReleveProvisoire, ReleveSummary};
+use carnet_domain::ledger::api::{PassAReclamer, ReleveProvisoire, ReleveSummary};
 use carnet_domain::ledger::releve::Mois;
 use carnet_domain::money::format_euros;
 use carnet_domain::paris::{date_courte, today};
@@ -121,7 +121,36 @@ fn ProvisoireView(p: ReleveProvisoire) -> impl IntoView {
             <h3>{format!("Opérateur : {}", c.operateur)}</h3>
             <super::releve::Lignes contenu=c/>
         }).collect_view()}
+        <HorsReleve passes=p.hors_releve/>
     }
+}
+
+/// The month's passes of carnets received from another issuer: on no statement here, to claim
+/// from their issuer (carnet, code, day and value are what the issuer asks for).
+#[component]
+fn HorsReleve(passes: Vec<PassAReclamer>) -> impl IntoView {
+    if passes.is_empty() {
+        return ().into_any();
+    }
+    let total: i64 = passes.iter().map(|p| p.valeur_centimes).sum();
+    let n = passes.len();
+    view! {
+        <section aria-labelledby="hors-releve-title" data-testid="hors-releve">
+            <h3 id="hors-releve-title">"À réclamer aux émetteurs des carnets reçus d'ailleurs"</h3>
+            <p>{format!("{n} pass validé{} ce mois-ci sur des carnets qui ne viennent pas d'une commande Carnet : {} à faire rembourser par leur émetteur, hors de tout relevé.", if n > 1 { "s" } else { "" }, format_euros(total))}</p>
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Pass à réclamer aux émetteurs">
+                <table class="table">
+                    <thead><tr><th scope="col">"Jour"</th><th scope="col">"Émetteur"</th><th scope="col">"Carnet"</th><th scope="col">"Code du pass"</th><th scope="col" class="num">"Valeur"</th></tr></thead>
+                    <tbody>
+                        {passes.into_iter().map(|p| view! {
+                            <tr><td>{date_courte(p.jour)}</td><td>{p.emetteur}</td><td>{p.carnet}</td><td class="code">{p.code}</td><td class="num">{format_euros(p.valeur_centimes)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

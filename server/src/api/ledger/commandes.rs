@@ -3,7 +3,7 @@
 
 use super::LedgerUser;
 use crate::db::begin_write;
-use crate::error::{ApiJson, ApiPath, AppError, AppResult};
+use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
 use crate::store::ledger::commandes;
 use crate::store::ledger::lots::{self, LotStructure};
 use crate::store::ledger::orgs;
@@ -38,9 +38,26 @@ async fn operateurs(State(state): State<AppState>, u: LedgerUser) -> AppResult<J
     Ok(Json(orgs::list_operateurs(&state.db).await?))
 }
 
-async fn structures_choix(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<StructureChoix>>> {
-    u.commanditaire()?;
-    Ok(Json(orgs::structures_choix(&state.db).await?))
+#[derive(serde::Deserialize)]
+struct ChoixQuery {
+    commande: Option<i64>,
+}
+
+async fn structures_choix(
+    State(state): State<AppState>,
+    u: LedgerUser,
+    ApiQuery(q): ApiQuery<ChoixQuery>,
+) -> AppResult<Json<Vec<StructureChoix>>> {
+    let commanditaire_id = u.commanditaire()?;
+    if let Some(id) = q.commande {
+        let mine: Option<(i64,)> = sqlx::query_as("SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2")
+            .bind(id)
+            .bind(commanditaire_id)
+            .fetch_optional(&state.db)
+            .await?;
+        mine.ok_or(AppError::NotFound)?;
+    }
+    Ok(Json(orgs::structures_choix(&state.db, q.commande).await?))
 }
 
 async fn list(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<CommandeSummary>>> {

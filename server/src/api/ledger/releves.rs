@@ -71,9 +71,11 @@ async fn provisoire(State(state): State<AppState>, u: LedgerUser) -> AppResult<J
     let structure_id = u.coordinateur()?;
     let mois = Mois::of(state.clock.today());
     let contenus = releves::provisoire(&state.db, structure_id, mois).await?;
+    let mut conn = state.db.acquire().await?;
+    let hors_releve = releves::hors_releve(&mut conn, structure_id, mois).await?;
     let (nom,): (String,) =
-        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&state.db).await?;
-    Ok(Json(ReleveProvisoire { structure: Ref { id: structure_id, nom }, mois, contenus }))
+        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *conn).await?;
+    Ok(Json(ReleveProvisoire { structure: Ref { id: structure_id, nom }, mois, contenus, hors_releve }))
 }
 
 async fn detail(

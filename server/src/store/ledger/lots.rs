@@ -3,6 +3,7 @@
 //! one holder at a time; every move is a lot, and an audit entry per carnet.
 
 use super::audit_bulk;
+use super::orgs::{AGREEE_PAR_L_OPERATEUR, DANS_LE_TERRITOIRE};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use carnet_domain::ledger::api::{CarnetDuLot, CarnetsStructure, LotView, Ref, StockCommande, StockConseiller};
@@ -106,12 +107,32 @@ pub async fn confier_structure(
                 .into(),
         ));
     }
-    let structure: Option<(i64,)> = sqlx::query_as("SELECT id FROM structures WHERE id = $1")
-        .bind(lot.structure_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if structure.is_none() {
-        return Err(AppError::field("structure_id", "Structure : choisissez une structure de la liste."));
+    let structure: Option<(String, bool, bool)> = sqlx::query_as(&format!(
+        "SELECT s.nom, {AGREEE_PAR_L_OPERATEUR}, {DANS_LE_TERRITOIRE}
+         FROM structures s
+         LEFT JOIN communes c ON c.code_insee = s.commune_insee
+         JOIN commandes co ON co.id = $2
+         WHERE s.id = $1"
+    ))
+    .bind(lot.structure_id)
+    .bind(lot.commande_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match structure {
+        None => return Err(AppError::field("structure_id", "Structure : choisissez une structure de la liste.")),
+        Some((nom, false, _)) => {
+            return Err(AppError::field(
+                "structure_id",
+                format!("Structure : {nom} n'est pas agréée par l'opérateur de cette commande ; elle ne pourrait pas encaisser ses pass."),
+            ))
+        }
+        Some((nom, _, false)) => {
+            return Err(AppError::field(
+                "structure_id",
+                format!("Structure : {nom} est hors du territoire de cette commande ; ses carnets restent sur ce territoire."),
+            ))
+        }
+        Some(_) => {}
     }
     if lot.dernier > nb_carnets {
         return Err(AppError::field(

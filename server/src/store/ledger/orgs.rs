@@ -113,14 +113,32 @@ pub async fn list_operateurs(db: &Db) -> sqlx::Result<Vec<Ref>> {
     Ok(rows.into_iter().map(|(id, nom)| Ref { id, nom }).collect())
 }
 
-/// Every structure, for a commanditaire choosing where to entrust a lot.
-pub async fn structures_choix(db: &Db) -> sqlx::Result<Vec<StructureChoix>> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT s.id, s.nom, c.nom, c.departement FROM structures s
-         LEFT JOIN communes c ON c.code_insee = s.commune_insee ORDER BY s.nom, s.id",
-    )
-    .fetch_all(db)
-    .await?;
+/// Where an order's carnets may go (`s` a structure, `c` its commune, `co` the order): accredited
+/// by the order's opérateur, and inside the order's territory when it has one.
+pub const AGREEE_PAR_L_OPERATEUR: &str = "EXISTS (SELECT 1 FROM structure_agrements a
+    WHERE a.structure_id = s.id AND a.operateur_id = co.operateur_id AND a.etat = 'actif')";
+pub const DANS_LE_TERRITOIRE: &str = "(NOT EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id)
+    OR EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id
+               AND ((t.kind = 'commune' AND t.code = s.commune_insee)
+                 OR (t.kind = 'departement' AND t.code = c.departement))))";
+
+/// The structures a commanditaire may entrust a lot of this order to (every structure when no
+/// order is named).
+pub async fn structures_choix(db: &Db, commande_id: Option<i64>) -> sqlx::Result<Vec<StructureChoix>> {
+    let sql = match commande_id {
+        None => "SELECT s.id, s.nom, c.nom, c.departement FROM structures s
+                 LEFT JOIN communes c ON c.code_insee = s.commune_insee ORDER BY s.nom, s.id"
+            .to_string(),
+        Some(_) => format!(
+            "SELECT s.id, s.nom, c.nom, c.departement FROM structures s
+             LEFT JOIN communes c ON c.code_insee = s.commune_insee
+             JOIN commandes co ON co.id = $1
+             WHERE {AGREEE_PAR_L_OPERATEUR} AND {DANS_LE_TERRITOIRE}
+             ORDER BY s.nom, s.id"
+        ),
+    };
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> =
+        sqlx::query_as(&sql).bind(commande_id.unwrap_or(0)).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, nom, commune, departement)| StructureChoix { id, nom, commune, departement })

@@ -6,7 +6,7 @@ use super::{Scope, CHUNK};
 use crate::db::{begin_write, Db};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
-use carnet_domain::ledger::api::{EmissionResult, Ref, ReleveDetail, ReleveSummary};
+use carnet_domain::ledger::api::{EmissionResult, PassAReclamer, Ref, ReleveDetail, ReleveSummary};
 use carnet_domain::ledger::etats::{ReleveEtat, ReleveEvenement};
 use carnet_domain::ledger::releve::{composer, numero, selectionner, ContenuReleve, Mois, ValidationCandidate};
 use carnet_domain::PassCode;
@@ -328,6 +328,37 @@ pub async fn transition(
 }
 
 /// What the statements of `mois` would hold if issued now, per opérateur (nothing is written).
+/// The month's validations, not cancelled, of passes from carnets outside any order (received from
+/// another issuer): the structure claims them from that issuer.
+pub async fn hors_releve(
+    conn: &mut SqliteConnection,
+    structure_id: i64,
+    mois: Mois,
+) -> sqlx::Result<Vec<PassAReclamer>> {
+    let rows: Vec<(chrono::NaiveDate, String, String, String, i64)> = sqlx::query_as(
+        "SELECT v.jour, c.commanditaire_nom, c.numero, p.code, v.valeur_centimes
+         FROM pass_validations v
+         JOIN carnets c ON c.id = v.carnet_id
+         JOIN passes p ON p.id = v.pass_id
+         WHERE v.structure_id = $1 AND v.mois = $2 AND v.commande_id IS NULL AND v.annulee_at IS NULL
+         ORDER BY v.jour, v.id",
+    )
+    .bind(structure_id)
+    .bind(mois.to_string())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(jour, emetteur, carnet, code, valeur_centimes)| PassAReclamer {
+            jour,
+            emetteur,
+            carnet,
+            code: PassCode::parse(&code).map(|c| c.display()).unwrap_or(code),
+            valeur_centimes,
+        })
+        .collect())
+}
+
 pub async fn provisoire(db: &Db, structure_id: i64, mois: Mois) -> AppResult<Vec<ContenuReleve>> {
     let mut conn = db.acquire().await?;
     let operateurs: Vec<(i64,)> = sqlx::query_as(
