@@ -2,7 +2,7 @@
 
 use carnet_domain::api::*;
 use carnet_domain::parcours::bilan::BilanRequest;
-use carnet_domain::parcours::diagnostic::DiagnosticRequest;
+use carnet_domain::parcours::diagnostic::{DiagnosticRequest, PackEnvisage};
 use carnet_domain::parcours::objectifs::{ObjectifsRequest, PackView};
 use carnet_domain::parcours::planning::{DateHeure, PlanningRequest};
 use carnet_domain::parcours::seance::{AbsenceRequest, AnnulationRequest, CompteRendu, TenueRequest};
@@ -305,6 +305,10 @@ pub async fn packs() -> Result<Vec<PackView>, ApiError> {
 }
 
 /// `moment`: `initial` or `final`.
+pub async fn envisager_pack(id: i64, req: &PackEnvisage) -> Result<Avance, ApiError> {
+    put(&format!("/parcours/{id}/pack-envisage"), req).await
+}
+
 pub async fn save_diagnostic(id: i64, moment: &str, req: &DiagnosticRequest) -> Result<Avance, ApiError> {
     put(&format!("/parcours/{id}/diagnostics/{moment}"), req).await
 }
@@ -348,6 +352,11 @@ pub async fn absence(seance: i64, req: &AbsenceRequest) -> Result<Fait, ApiError
 
 pub async fn move_session(seance: i64, req: &DateHeure) -> Result<Fait, ApiError> {
     put(&format!("/seances/{seance}/date"), req).await
+}
+
+/// A session replacing the missed session `seance`.
+pub async fn replace_session(seance: i64, req: &DateHeure) -> Result<Fait, ApiError> {
+    post(&format!("/seances/{seance}/remplacement"), req).await
 }
 
 pub async fn add_session(id: i64, req: &DateHeure) -> Result<Fait, ApiError> {

@@ -1,7 +1,8 @@
 // For people who use a keyboard or a screen reader: a title of its own on every page, the focus
 // on the page's h1 after a route change with the title announced, the skip link, the error
 // summary's links, a refused pass code, and confirmations that are announced and focused.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
 import { createParcours, login } from './helpers';
 import { ACCOUNTS, PUBLIC_ROUTES, Role, loginAs, routesOf, settled } from './routes';
 

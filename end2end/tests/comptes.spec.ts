@@ -1,7 +1,8 @@
 // Accounts and personal data: invitation → set password → login, password change, forgotten
 // password, the rights page (export, erase), the access journal, the administration; axe-core
 // on each new page.
-import { test, expect, Page, Browser } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page, Browser } from '@playwright/test';
 import { login, createParcours, expectAccessible, linkFromMail, COORD_EMAIL, ADMIN_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const GOOD = 'la mer monte à Brest ce soir';

@@ -1,7 +1,8 @@
 // The beneficiary space « Mon parcours »: a conseillère gives Monique (demo parcours in
 // progress) her personal link and prints its sheet; on a phone-sized Chromium, Monique opens it,
 // sees her next session and her progress, says she cannot come, and the dashboard shows it.
-import { test, expect, devices, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { devices, Page } from '@playwright/test';
 import { login, expectAccessible } from './helpers';
 
 const phone = {
@@ -66,8 +67,12 @@ test('Monique opens her space on her phone and says she cannot come; the dashboa
   await expect(prochain.getByText(/Vous ne pourrez pas venir le/)).toBeVisible();
   await expectAccessible(mobile, 'the confirmation of « Je ne pourrai pas venir »');
   await prochain.getByRole('button', { name: 'Oui, je préviens' }).click();
-  await expect(mobile.getByRole('status').filter({ hasText: "C'est noté" })).toBeVisible();
-  await expect(mobile.getByText('Annulée : vous avez prévenu')).toBeVisible();
+  const confirmation = mobile.getByRole('status').filter({ hasText: "C'est noté" });
+  await expect(confirmation).toBeVisible();
+  // On the phone the confirmation takes the view and the focus, away from the next button.
+  await expect(confirmation).toBeFocused();
+  await expect(confirmation).toBeInViewport();
+  await expect(mobile.getByText('Vous avez prévenu : vous ne viendrez pas')).toBeVisible();
   await expect(mobile.getByRole('region', { name: 'Mon prochain rendez-vous' }).locator('.grand').first()).not.toHaveText(jour);
 
   // The home page: the short code typed (loosely) opens the same space.

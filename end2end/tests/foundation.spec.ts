@@ -1,5 +1,5 @@
 // Foundation journeys: login, intake of a beneficiary with a carnet of 5, the dashboard.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { login, createParcours, expectAccessible, passCode, DEMO_EMAIL } from './helpers';
 import { serverDate } from '../horloge';
 

@@ -4,7 +4,8 @@
 // she hands one out at intake with a criterion; the parcours reaches its sessions and one, held on
 // the spot, validates a pass (the only door); the statement of the
 // month shows 10 €; the commanditaire's dashboard shows 1 carnet started.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
 import { expectAccessible, isoDate, nextWorkingDay, parisToday, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const COMMANDITAIRE = 'commanditaire@demo.carnet.fr';

@@ -1,7 +1,8 @@
 // Venues: a hub imports a file and finds the venues on the map and in the list, filters on the
 // Pass and opens a venue; a conseillère reports a candidate, the hub accredits it and it shows
 // on the map as accepting the Pass; a beneficiary is oriented to the nearest venues.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
 import path from 'node:path';
 import { login, createParcours, expectAccessible, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
 

@@ -3,7 +3,8 @@
 // this file's setup, not in the demo. Each list pages forward and back by its links, the page is
 // in the address (reload and Back keep it), the count of pages is shown. Then every page of every
 // role, these lists included, is read for program text left on screen by a view-macro mistake.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
 import { expectAccessible, login } from './helpers';
 import { ACCOUNTS, PUBLIC_ROUTES, Role, loginAs, routesOf, settled } from './routes';
 import { SEED_PASSWORD, apiLogin, intakes, newStructure, venuesInStrasbourg } from './seed';

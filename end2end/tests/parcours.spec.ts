@@ -7,7 +7,8 @@
 // future one). The schedule is in the future, so each session is held "today" at its own hour,
 // as a conseillère recording a session brought forward; an hour already taken is refused with
 // the next free slot offered, which the test then takes.
-import { test, expect, Page, Locator } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page, Locator } from '@playwright/test';
 import { login, createParcours, expectAccessible, parisToday, nextWorkingDay } from './helpers';
 
 /** The first session of the list still « Prévue », opened. */
@@ -23,6 +24,9 @@ async function openNextPlanned(page: Page, id: string): Promise<void> {
 async function hold(page: Page, code: string, rang: number, hour: string, clash = false) {
   const form = page.locator('form', { has: page.getByRole('heading', { name: 'La séance a eu lieu : valider le pass' }) });
   await form.getByLabel('Code du pass (obligatoire)').fill(code);
+  // Planned later than now: held today only when said so.
+  const plusTot = form.getByLabel('La séance a eu lieu plus tôt que prévu');
+  if (await plusTot.isVisible()) await plusTot.check();
   const details = form.locator('details');
   if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
   await expect(form.locator('#tenue-date')).toHaveValue(parisToday());
@@ -40,7 +44,7 @@ async function hold(page: Page, code: string, rang: number, hour: string, clash 
     await form.getByRole('button', { name: 'Valider le pass' }).click();
   }
   await expect(done).toBeVisible();
-  await expect(page.getByText(/crédités à/)).toBeVisible();
+  await expect(page.getByText(/crédités à|à faire rembourser par son émetteur/)).toBeVisible();
 }
 
 function levelIn(fieldset: Locator, label: string): Locator {
@@ -153,7 +157,8 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   {
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'La séance a eu lieu : valider le pass' }) });
     await form.getByLabel('Code du pass (obligatoire)').fill(codes[0]);
-    await form.locator('details summary').click();
+    await form.getByLabel('La séance a eu lieu plus tôt que prévu').check();
+    await expect(form.locator('details')).toHaveJSProperty('open', true);
     await form.locator('#tenue-heure').fill('07:00');
     await form.getByRole('button', { name: 'Valider le pass' }).click();
     const refused = page.locator('#tenue-code-error', { hasText: 'Pass refusé' });
@@ -195,9 +200,9 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   await openNextPlanned(page, id);
   await hold(page, codes[3], 4, '09:00');
   await openNextPlanned(page, id);
-  // The last one typed at the intake's hour: refused as overlapping, the free slot taken instead
-  // (late in the evening the next free slot is tomorrow, so the clash is only staged earlier).
-  await hold(page, codes[4], 5, accueil < '19:00' ? accueil : '10:00', accueil < '19:00');
+  // The last one typed at 09:30, inside the session held at 09:00: refused as overlapping, the
+  // free slot (10:00, already past) taken instead.
+  await hold(page, codes[4], 5, '09:30', true);
 
   await page.goto(`/parcours/${id}/seances`);
   await expect(page.getByText('5 séances tenues sur 5 · 0 pass disponible')).toBeVisible();

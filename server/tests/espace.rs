@@ -296,7 +296,7 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     // Her page now shows it cancelled and the next one as next.
     let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
     assert_eq!(e["prochaine"]["id"], zoe.seances[4]);
-    assert_eq!(e["suivantes"][0]["etat"], "Annulée : vous avez prévenu");
+    assert_eq!(e["suivantes"][0]["etat"], "Vous avez prévenu : vous ne viendrez pas");
     assert_eq!(e["suivantes"][0]["peut_prevenir"], false);
 
     // The conseiller's dashboard says who told.
@@ -443,4 +443,63 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
         })
         .collect();
     assert!(km.windows(2).all(|w| w[0] <= w[1]), "{km:?}");
+}
+
+/// The dashboard's « À traiter »: what the person told from her phone, a session over and still
+/// planned, a held session without its report; each leaves the list once dealt with.
+#[tokio::test]
+async fn the_to_do_list_shows_what_needs_the_conseillere_and_empties_as_she_acts() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 40).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+    let r = anon(&app, Method::POST, &format!("/api/v1/espace/{token}/seances/{}/absence", zoe.seances[3]), Some(json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let a_traiter = || async {
+        let t = app.get("/api/v1/tableau-de-bord", &cookie).await;
+        assert_eq!(t.status, StatusCode::OK, "{}", t.text);
+        t.body["a_traiter"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["seance_id"].as_i64().unwrap(), a["motif"].as_str().unwrap().to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        a_traiter().await,
+        vec![
+            (zoe.seances[1], "sans_compte_rendu".to_string()),
+            (zoe.seances[2], "non_renseignee".to_string()),
+            (zoe.seances[3], "absence_prevenue".to_string()),
+        ]
+    );
+    // Another structure's conseillère sees none of it.
+    let (_, autre) = app.conseiller("Autre", "b@exemple.fr").await;
+    assert_eq!(app.get("/api/v1/tableau-de-bord", &autre).await.body["a_traiter"], json!([]));
+
+    // The report written, the past session marked missed, the excused one replaced.
+    let cr = json!({ "thematiques": ["email"], "duree_minutes": "60", "materiel": ["telephone"] });
+    let r = wizard::put(&app, &format!("/api/v1/seances/{}/compte-rendu", zoe.seances[1]), cr, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(&format!("/api/v1/seances/{}/absence", zoe.seances[2]), json!({ "statut": "absente_non_excusee" }), &cookie)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let url = format!("/api/v1/seances/{}/remplacement", zoe.seances[3]);
+    // A held session is not replaced, and a bad date changes nothing.
+    let r = app.post(&format!("/api/v1/seances/{}/remplacement", zoe.seances[0]), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = app.post(&url, json!({ "date": "demain", "heure": "10:00" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let jour = wizard::iso(jour_ouvre_dans(20));
+    let r = app.post(&url, json!({ "date": jour, "heure": "16:00" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(a_traiter().await, vec![]);
+    let again = app.post(&url, json!({ "date": jour, "heure": "17:30" }), &cookie).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let d = wizard::dossier(&app, &cookie, zoe.parcours).await;
+    let remplacante = wizard::seances(&d).into_iter().find(|s| s["remplace"] == zoe.seances[3]).unwrap();
+    assert_eq!(remplacante["statut"], "prevue");
 }

@@ -414,3 +414,34 @@ async fn the_bilan_waits_for_the_sessions_then_closes_the_parcours() {
     }
     assert_eq!(pass_etat(&app, &codes[0]).await.0, "valide");
 }
+
+/// Quick mode: the pack chosen first, before any level, is kept at once (a reload shows it) and
+/// is not a diagnostic to check; once objectives are set, it changes at that step only.
+#[tokio::test]
+async fn the_quick_mode_pack_is_kept_as_soon_as_chosen_before_any_level() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@example.fr").await;
+    let id = app.intake(&cookie, intake_body("Zoé", 1, 5)).await;
+    let url = format!("/api/v1/parcours/{id}/pack-envisage");
+    let r = put(&app, &url, json!({ "pack": "acces_aux_droits" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = dossier(&app, &cookie, id).await;
+    assert_eq!(d["pack"]["code"], "acces_aux_droits");
+    assert!(d["diagnostic_initial"].is_null(), "no diagnostic yet: {d}");
+    assert_eq!(d["etape"], "diagnostic");
+
+    let before = app.count("audit_log").await;
+    let r = put(&app, &url, json!({ "pack": "tricot" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["fields"]["pack"], "Pack envisagé : choisissez un pack de la liste.");
+    assert_eq!(app.count("audit_log").await, before);
+    let r = put(&app, &url, json!({ "pack": "" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(dossier(&app, &cookie, id).await["pack"].is_null());
+
+    diagnostic(&app, &cookie, id).await;
+    objectifs(&app, &cookie, id, 5).await;
+    let r = put(&app, &url, json!({ "pack": "acces_aux_droits" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(dossier(&app, &cookie, id).await["pack"]["code"], "competences_de_base");
+}

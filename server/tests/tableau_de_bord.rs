@@ -134,6 +134,13 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
             .await
             .unwrap();
     assert_eq!(n, 7);
+
+    // A newcomer can do an intake at once: the demo order's first carnets are in Camille's lot.
+    let lot = app.get("/api/v1/carnets/mon-lot", &cookie).await;
+    assert_eq!(lot.status, StatusCode::OK, "{}", lot.text);
+    let numeros: Vec<&str> = lot.body.as_array().unwrap().iter().map(|c| c["numero"].as_str().unwrap()).collect();
+    assert_eq!(numeros, ["PN-1-00001", "PN-1-00002", "PN-1-00003", "PN-1-00004", "PN-1-00005"]);
+    assert_eq!(lot.body[0]["commanditaire"], "Brest métropole");
 }
 
 /// Found by the load benchmark: the dashboard held a pool connection while the access journal

@@ -32,29 +32,35 @@ struct Machine {
 }
 
 /// Sends the latest body if nothing is in flight; when a request ends, sends what came since.
+/// The form may be gone when a timer fires or an answer arrives (the page reloaded after a save,
+/// the person moved on): every access is a `try_`, and a disposed form simply stops.
 fn run(m: Machine) {
-    if m.in_flight.get_value() {
+    if m.in_flight.try_get_value() != Some(false) {
         return;
     }
     let Some(body) = m.latest.try_update_value(|v| v.take()).flatten() else { return };
-    m.in_flight.set_value(true);
-    m.etat.set(Etat::EnCours);
+    m.in_flight.try_set_value(true);
+    m.etat.try_set(Etat::EnCours);
     spawn_local(async move {
         let r = api::send("PUT", &m.path, Some(body)).await;
-        m.in_flight.set_value(false);
+        if m.in_flight.try_set_value(false).is_some() {
+            return;
+        }
         match r {
             Ok(text) => {
-                m.errors.set(FieldErrors::new());
-                m.etat.set(Etat::Fait(heure_locale()));
+                m.errors.try_set(FieldErrors::new());
+                m.etat.try_set(Etat::Fait(heure_locale()));
                 (m.on_ok)(text);
             }
             Err(ApiError::Invalid { fields, .. }) => {
-                m.errors.set(fields);
-                m.etat.set(Etat::Erreur("Pas encore enregistré : des champs sont à corriger.".into()));
+                m.errors.try_set(fields);
+                m.etat.try_set(Etat::Erreur("Pas encore enregistré : des champs sont à corriger.".into()));
             }
-            Err(e) => m.etat.set(Etat::Erreur(format!("Pas encore enregistré. {}", e.message()))),
+            Err(e) => {
+                m.etat.try_set(Etat::Erreur(format!("Pas encore enregistré. {}", e.message())));
+            }
         }
-        if m.latest.with_value(|v| v.is_some()) {
+        if m.latest.try_with_value(|v| v.is_some()) == Some(true) {
             run(m);
         }
     });
@@ -75,7 +81,7 @@ fn demarrer(source: Rc<dyn Fn() -> String>, m: Machine, touched: RwSignal<bool>)
         let m = m.clone();
         set_timeout(
             move || {
-                if generation.get_value() == mine {
+                if generation.try_get_value() == Some(mine) {
                     run(m);
                 }
             },

@@ -173,10 +173,19 @@ fn MonParcours(
     let objectifs = e.objectifs.clone();
     let tenues = e.tenues.clone();
     let lieux = e.lieux.clone();
+    // On a phone the page stays scrolled where the button was, with the next « Je ne pourrai pas
+    // venir » under the thumb: the confirmation takes the view and the focus.
+    let confirmation = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if let (Some(_), Some(p)) = (message.get(), confirmation.get()) {
+            p.scroll_into_view();
+            let _ = p.focus();
+        }
+    });
     view! {
         <h1>{format!("Bonjour {}", e.prenom)}</h1>
         <p class="intro">{format!("Votre parcours avec {}, {}.", e.conseiller, e.structure)}</p>
-        <p role="status" class="confirme">{move || message.get()}</p>
+        <p role="status" class="confirme" tabindex="-1" node_ref=confirmation>{move || message.get()}</p>
 
         {(!e.termine).then(|| view! {
             <section class="carte carte--rdv" aria-labelledby="prochain-titre">

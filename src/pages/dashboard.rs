@@ -146,10 +146,36 @@ fn ligne_agenda(s: SeanceAgenda, avec_jour: bool) -> impl IntoView {
     }
 }
 
+/// What needs the conseillère, at the top: each line opens the session where it is dealt with.
+#[component]
+fn ATraiterListe(liste: Vec<carnet_domain::parcours::ATraiter>) -> impl IntoView {
+    let n = liste.len();
+    view! {
+        <section class="panel a-traiter" aria-labelledby="a-traiter-title">
+            <h2 id="a-traiter-title">{format!("À traiter ({n})")}</h2>
+            {if liste.is_empty() {
+                view! { <p class="empty">"Rien à traiter : absences, séances passées et comptes rendus sont à jour."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="agenda">
+                        {liste.into_iter().map(|a| view! {
+                            <li class="agenda__item">
+                                <span class="agenda__quand">{format!("{}, {}", date_longue(a.debut.date()), carnet_domain::parcours::planning::heure(a.debut.time()))}</span>
+                                <a href=format!("/parcours/{}/seances/{}", a.parcours_id, a.seance_id)>{format!("{} — {}", a.prenom, a.motif.libelle())}</a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
 #[component]
 fn Agenda(t: TableauDeBord) -> impl IntoView {
     let jour = date_longue(t.aujourdhui);
     view! {
+        <ATraiterListe liste=t.a_traiter.clone()/>
         <div class="grid-2">
             <section class="panel" aria-labelledby="jour-title">
                 <h2 id="jour-title">{format!("Aujourd'hui, {jour}")}</h2>

@@ -10,7 +10,7 @@ use crate::components::page::Titre;
 use crate::components::wizard::{use_contexte, EtapeFrame};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::parcours::diagnostic::{
-    champ_resultat, DiagnosticRequest, ResultatExterne, OUTILS_SUGGERES, RESULTATS_MAX,
+    champ_resultat, DiagnosticRequest, PackEnvisage, ResultatExterne, OUTILS_SUGGERES, RESULTATS_MAX,
 };
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::Dossier;
@@ -132,6 +132,7 @@ fn DiagnosticForm(d: Dossier) -> impl IntoView {
         errors,
         touched,
     );
+    let un_niveau = move || saisie.with_untracked(|s| s.values().any(|v| !v.trim().is_empty()));
     let pending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -158,15 +159,32 @@ fn DiagnosticForm(d: Dossier) -> impl IntoView {
         <Titre texte={format!("Diagnostic initial — {}", d.beneficiaire.prenom)}/>
         <p class="lead">"Pour chaque compétence, placez la personne sur l'échelle : « pas encore abordé », « avec guidage », « autonome avec guidage en cas de besoin », « autonome ». Tout est enregistré au fur et à mesure."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(Vec::new)/>
+        // Saved as typed once a level is set: before that there is no diagnostic to check, and no
+        // error to show for it.
         <form class="form form--wide" on:submit=on_submit novalidate
-            on:input=move |_| touched.set(true) on:change=move |_| touched.set(true)>
+            on:input=move |_| touched.set(un_niveau())
+            on:change=move |_| touched.set(un_niveau())>
             <div class="panel">
                 <div class="field">
                     <label for="pack">"Mode rapide : pack envisagé"</label>
                     <p class="hint" id="pack-hint">"Ses compétences s'affichent d'abord ; les autres restent accessibles. Vous confirmerez le pack à l'étape suivante."</p>
                     <FieldError name="pack" errors=errors/>
+                    // Kept at once on its own (a reload shows it): choosing a pack before any level
+                    // is what the page invites, and is not yet a diagnostic to check.
                     <select id="pack" aria-describedby="pack-hint pack-error"
-                        on:change=move |ev| pack.set(event_target_value(&ev)) prop:value=move || pack.get()>
+                        on:change=move |ev| {
+                            ev.stop_propagation();
+                            let code = event_target_value(&ev);
+                            pack.set(code.clone());
+                            spawn_local(async move {
+                                match api::envisager_pack(id, &PackEnvisage { pack: code }).await {
+                                    Ok(_) => errors.update(|e| { e.remove("pack"); }),
+                                    Err(ApiError::Invalid { fields, .. }) => errors.update(|e| e.extend(fields)),
+                                    Err(e) => message.set(Some(e.message())),
+                                }
+                            });
+                        }
+                        prop:value=move || pack.get()>
                         <option value="">"Pas de pack : toutes les compétences"</option>
                         {move || packs.get().unwrap_or_default().into_iter()
                             .filter(|p| p.code != carnet_domain::parcours::objectifs::PACK_PERSONNALISE)

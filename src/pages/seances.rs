@@ -154,9 +154,10 @@ fn NonPrevue(id: i64) -> impl IntoView {
     }
 }
 
-/// When an absence was not replaced: add a session (at the proposed slot or another date).
+/// When an absence was not replaced: add a session (at the proposed slot or another date); on a
+/// missed session's page (`remplace`), the session replacing it.
 #[component]
-fn Ajouter(id: i64) -> impl IntoView {
+fn Ajouter(id: i64, #[prop(optional)] remplace: Option<i64>) -> impl IntoView {
     let ctx = use_contexte();
     let date = RwSignal::new(String::new());
     let heure_s = RwSignal::new(String::new());
@@ -172,8 +173,16 @@ fn Ajouter(id: i64) -> impl IntoView {
         ev.prevent_default();
         let req = DateHeure { date: date.get_untracked(), heure: heure_s.get_untracked() };
         spawn_local(async move {
-            match api::add_session(id, &req).await {
-                Ok(_) => ctx.recharger_avec("Séance ajoutée au planning."),
+            let r = match remplace {
+                None => api::add_session(id, &req).await,
+                Some(sid) => api::replace_session(sid, &req).await,
+            };
+            match r {
+                Ok(_) => ctx.recharger_avec(if remplace.is_some() {
+                    "Séance de remplacement ajoutée au planning."
+                } else {
+                    "Séance ajoutée au planning."
+                }),
                 Err(ApiError::Invalid { fields, .. }) => errors.set(prefixer(fields, "ajout-")),
                 Err(e) => message.set(Some(e.message())),
             }
@@ -181,11 +190,11 @@ fn Ajouter(id: i64) -> impl IntoView {
     };
     view! {
         <form class="panel form" on:submit=ajouter novalidate>
-            <h2>"Ajouter une séance"</h2>
+            <h2>{if remplace.is_some() { "Programmer une séance de remplacement" } else { "Ajouter une séance" }}</h2>
             <p class="hint">"Il reste des pass sans séance prévue. La date proposée suit le rythme du parcours."</p>
             <p class="field-error" role="alert">{move || message.get()}</p>
             <DateHeureFields prefixe="ajout-" date=date heure=heure_s errors=errors/>
-            <button type="submit" class="button">"Ajouter la séance"</button>
+            <button type="submit" class="button">{if remplace.is_some() { "Programmer le remplacement" } else { "Ajouter la séance" }}</button>
         </form>
     }
 }
@@ -297,9 +306,19 @@ fn Seance(d: Dossier) -> impl IntoView {
                 <Tenue s=s.clone()/>
                 <Annuler s=s.clone()/>
             }.into_any(),
-            _ => view! {
-                <p class="notice">{format!("{} : aucun pass n'a été utilisé.", s.statut.libelle())}</p>
-            }.into_any(),
+            _ => {
+                let remplacee = d.seances.iter().find(|x| x.remplace == Some(s.id)).map(|x| x.debut);
+                let actives = d.seances.iter().filter(|x| !x.statut.est_absence()).count();
+                let libre = actives < nb as usize && !d.faits().abandonne;
+                view! {
+                    <p class="notice">{format!("{} : aucun pass n'a été utilisé.", s.statut.libelle())}</p>
+                    {match remplacee {
+                        Some(r) => view! { <p>{format!("Remplacée par la séance du {} à {}.", date_longue(r.date()), heure(r.time()))}</p> }.into_any(),
+                        None if libre => view! { <Ajouter id=id remplace=s.id/> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                }.into_any()
+            }
         }}
     }
     .into_any()
@@ -358,14 +377,16 @@ fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
                         .map(|(_, v)| v.as_str())
                         .collect::<Vec<_>>()
                         .join(" ");
-                    let champ = if fields.contains_key("plus_tot") {
-                        "tenue-plus_tot"
-                    } else if fields.contains_key("code") || !fields.keys().any(|k| k == "date" || k == "heure") {
+                    let champ = if fields.contains_key("code") {
                         "tenue-code"
+                    } else if fields.contains_key("plus_tot") {
+                        "tenue-plus_tot"
                     } else if fields.contains_key("date") {
                         "tenue-date"
-                    } else {
+                    } else if fields.contains_key("heure") {
                         "tenue-heure"
+                    } else {
+                        "tenue-code"
                     };
                     errors.set(prefixer(fields, "tenue-"));
                     message.set(Some(format!("Le pass n'a pas été validé. {raisons}")));

@@ -34,6 +34,14 @@ pub struct DiagnosticRequest {
     pub pack: String,
 }
 
+/// Quick mode's pack, kept as soon as chosen (before any level is typed): the code, or empty for
+/// none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PackEnvisage {
+    pub pack: String,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidDiagnostic {
     pub niveaux: Niveaux,

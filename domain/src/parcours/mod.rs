@@ -199,6 +199,39 @@ pub struct PropositionRemplacement {
     pub notes: Vec<String>,
 }
 
+/// Why a session needs the conseillère.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MotifATraiter {
+    /// The person said « Je ne pourrai pas venir » and no replacement is planned.
+    AbsencePrevenue,
+    /// Its time is over and it is still « prévue »: held (validate its pass) or missed?
+    NonRenseignee,
+    /// Held, its pass validated, without its report.
+    SansCompteRendu,
+}
+
+impl MotifATraiter {
+    pub fn libelle(self) -> &'static str {
+        match self {
+            MotifATraiter::AbsencePrevenue => "a prévenu qu'elle ne viendra pas : proposer une autre date",
+            MotifATraiter::NonRenseignee => "séance passée sans suite : tenue (valider le pass) ou absence ?",
+            MotifATraiter::SansCompteRendu => "séance tenue sans compte rendu",
+        }
+    }
+}
+
+/// A session of the « À traiter » list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ATraiter {
+    pub motif: MotifATraiter,
+    pub seance_id: i64,
+    pub parcours_id: i64,
+    pub prenom: String,
+    /// Paris wall-clock time.
+    pub debut: NaiveDateTime,
+}
+
 /// One session in the conseiller's agenda (dashboard).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeanceAgenda {
@@ -234,6 +267,9 @@ pub struct ParcoursSuivi {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableauDeBord {
     pub aujourdhui: NaiveDate,
+    /// What needs the conseillère, oldest first: shown at the top.
+    #[serde(default)]
+    pub a_traiter: Vec<ATraiter>,
     pub seances_du_jour: Vec<SeanceAgenda>,
     pub prochaines_seances: Vec<SeanceAgenda>,
     pub parcours: Vec<ParcoursSuivi>,

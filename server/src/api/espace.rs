@@ -277,8 +277,9 @@ fn seance_espace(d: &Dossier, s: &SeanceView, now: chrono::NaiveDateTime) -> Sea
         etat: match s.statut {
             StatutSeance::Prevue => "Prévue".into(),
             StatutSeance::Tenue => "Faite".into(),
-            StatutSeance::AbsenteExcusee if s.prevenu_par_personne => "Annulée : vous avez prévenu".into(),
-            StatutSeance::AbsenteExcusee => "Annulée".into(),
+            // Said as she lived it: she told she would not come, or her absence was excused.
+            StatutSeance::AbsenteExcusee if s.prevenu_par_personne => "Vous avez prévenu : vous ne viendrez pas".into(),
+            StatutSeance::AbsenteExcusee => "Absence excusée".into(),
             StatutSeance::AbsenteNonExcusee => "Manquée".into(),
         },
         peut_prevenir: s.statut == StatutSeance::Prevue && futur,
@@ -314,8 +315,11 @@ fn appris(s: &SeanceView) -> Vec<String> {
 /// The person's page, built from their parcours: only what they may read.
 fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
     let now = state.clock.local_now();
+    // A closed parcours has nothing to come, not even the dates that were cancelled.
+    let f = d.faits();
+    let ouvert = !f.termine && !f.abandonne;
     let a_venir: Vec<&SeanceView> =
-        d.seances.iter().filter(|s| s.debut > now && s.statut != StatutSeance::Tenue).collect();
+        d.seances.iter().filter(|s| ouvert && s.debut > now && s.statut != StatutSeance::Tenue).collect();
     let prochaine = a_venir.iter().find(|s| s.statut == StatutSeance::Prevue).copied();
     let suivantes =
         a_venir.iter().filter(|s| Some(s.id) != prochaine.map(|p| p.id)).map(|s| seance_espace(d, s, now)).collect();

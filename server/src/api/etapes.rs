@@ -15,7 +15,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::parcours::bilan::{self, BilanRequest};
-use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest};
+use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest, PackEnvisage};
 use carnet_domain::parcours::etapes::{modifiable, prerequis, Etape, Faits};
 use carnet_domain::parcours::objectifs::{self, ObjectifsRequest, PackView};
 use carnet_domain::parcours::planning::{
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/packs", get(list_packs))
         .route("/parcours/{id}/diagnostics/{moment}", put(save_diagnostic))
+        .route("/parcours/{id}/pack-envisage", put(envisager_pack))
         .route("/parcours/{id}/objectifs", put(save_objectifs))
         .route("/parcours/{id}/planning/proposition", post(propose_planning))
         .route("/parcours/{id}/planning", put(save_planning))
@@ -182,6 +183,33 @@ async fn save_diagnostic(
                       "observations": !valid.observations.is_empty(), "pack": valid.pack })),
         )
         .await?;
+    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+}
+
+/// Quick mode: the pack considered is kept as soon as it is chosen, before any level, so that a
+/// reload shows it; once objectives are set, the pack changes at that step only.
+async fn envisager_pack(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<PackEnvisage>,
+) -> AppResult<Json<serde_json::Value>> {
+    let (mut tx, _, _) = Ecriture::parcours(&state, &user, id, Etape::Diagnostic).await?;
+    let pack_id = match req.pack.trim() {
+        "" => None,
+        code => Some(
+            packs::id_of(&mut tx, code)
+                .await?
+                .ok_or_else(|| AppError::field("pack", "Pack envisagé : choisissez un pack de la liste."))?,
+        ),
+    };
+    if !etapes::envisager_pack(&mut tx, id, pack_id).await? {
+        return Err(AppError::Conflict(
+            "Les objectifs de ce parcours sont fixés : le pack se change à l'étape « Objectifs ».".into(),
+        ));
+    }
+    let pack = req.pack.trim().to_string();
+    let f = tx.terminer(Audit::par(Some(user.id), Entite::Parcours(id), "pack_envisage").apres(json!({ "pack": pack }))).await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }
 

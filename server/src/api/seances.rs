@@ -23,8 +23,8 @@ use carnet_domain::parcours::planning::{
     self, generer, refuser_si_occupe, valider_date_heure, DateHeure, Frequence, Partie,
 };
 use carnet_domain::parcours::seance::{
-    valider_absence, valider_annulation, valider_compte_rendu, valider_tenue, AbsenceRequest, AnnulationRequest,
-    CompteRendu, StatutSeance, TenueRequest, ValidTenue,
+    pas_encore_eu_lieu, valider_absence, valider_annulation, valider_compte_rendu, valider_tenue, AbsenceRequest,
+    AnnulationRequest, CompteRendu, StatutSeance, TenueRequest, ValidTenue,
 };
 use carnet_domain::parcours::{PassUtilise, PassValide, PropositionRemplacement};
 use carnet_domain::paris;
@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/seances/{id}/tenue", post(hold))
         .route("/seances/{id}/compte-rendu", put(report))
         .route("/seances/{id}/absence", post(absence))
+        .route("/seances/{id}/remplacement", post(replace))
         .route("/seances/{id}/date", put(move_session))
         .route("/seances/{id}/annulation", post(cancel_validation))
 }
@@ -89,7 +90,7 @@ async fn hold_unplanned(
         valider_tenue(&req, duree, bornes(&e, today), paris::to_local(now), None).map_err(AppError::Validation)?;
     let toutes = seances::of_parcours(&mut tx, id).await?;
     let seance_id = if actives(&toutes) < e.nb_passes as usize {
-        refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), today).await?;
+        refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), paris::to_local(now)).await?;
         let sid = seances::insert(
             &mut tx,
             &Nouvelle {
@@ -124,19 +125,30 @@ async fn hold_unplanned(
     Ok(Json(done))
 }
 
-/// Refuses an hour at which the conseiller is already busy (a held session happened today or
-/// before: never offer a slot after today).
+/// Refuses an hour at which the conseiller is already busy. A held session has begun: the free
+/// slot is offered only when it has begun too.
 async fn refuser_heure_occupee(
     conn: &mut SqliteConnection,
     e: &Entete,
     debut: chrono::NaiveDateTime,
     duree: u32,
     sauf: Sauf,
-    today: chrono::NaiveDate,
+    maintenant: chrono::NaiveDateTime,
 ) -> AppResult<()> {
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
+    let today = maintenant.date();
     refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |d| d <= today);
+    let proposition =
+        errors.get("proposition_heure").and_then(|p| chrono::NaiveDateTime::parse_from_str(p, "%Y-%m-%dT%H:%M").ok());
+    if proposition.is_some_and(|p| pas_encore_eu_lieu(p, maintenant)) {
+        errors.remove("proposition_heure");
+        if let Some(m) = errors.get_mut("heure") {
+            if let Some(i) = m.find(" Prochain créneau libre") {
+                m.truncate(i);
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {
@@ -160,7 +172,7 @@ async fn tenir(
     let duree = s.duree_minutes();
     if valid.debut != s.debut_local() {
         let sauf = Sauf { parcours_id: None, seance_id: Some(s.id) };
-        refuser_heure_occupee(tx, e, valid.debut, duree, sauf, paris::today(now)).await?;
+        refuser_heure_occupee(tx, e, valid.debut, duree, sauf, paris::to_local(now)).await?;
     }
     let v = passes::Validation {
         carnet_id: CarnetId(e.carnet_id),
@@ -372,9 +384,41 @@ async fn add(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
-    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
+    let (tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
+    ajouter(tx, &user, &e, &req, None, state.clock.today()).await
+}
+
+/// Replaces a missed session (excused by the person from their space, or marked absent without a
+/// replacement): a session at the date given, linked to the missed one, which leaves the
+/// « À traiter » list.
+async fn replace(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(seance_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DateHeure>,
+) -> AppResult<Json<serde_json::Value>> {
+    let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
+    if !s.statut().est_absence() {
+        return Err(AppError::Conflict("Seule une séance manquée se remplace ; celle-ci se déplace.".into()));
+    }
+    if seances::remplacee(&mut tx, s.id).await? {
+        return Err(AppError::Conflict("Cette séance a déjà sa séance de remplacement.".into()));
+    }
+    ajouter(tx, &user, &e, &req, Some(s.id), state.clock.today()).await
+}
+
+/// The one insertion of a session by hand (added, or replacing `remplace`), while fewer sessions
+/// than passes are planned or held.
+async fn ajouter(
+    mut tx: Ecriture,
+    user: &CurrentUser,
+    e: &Entete,
+    req: &DateHeure,
+    remplace: Option<i64>,
+    today: chrono::NaiveDate,
+) -> AppResult<Json<serde_json::Value>> {
     let now = tx.now;
-    let toutes = seances::of_parcours(&mut tx, id).await?;
+    let toutes = seances::of_parcours(&mut tx, e.id).await?;
     if actives(&toutes) >= e.nb_passes as usize {
         return Err(AppError::Conflict(format!(
             "Le parcours compte déjà {} séances pour {} pass : déplacez plutôt une séance.",
@@ -382,26 +426,26 @@ async fn add(
             e.nb_passes
         )));
     }
-    let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let debut = verifier_date(&mut tx, &e, &req, duree, Sauf::default(), state.clock.today()).await?;
+    let (_, duree, type_lieu) = etapes::planning(&mut tx, e.id).await?.ok_or(AppError::NotFound)?;
+    let debut = verifier_date(&mut tx, e, req, duree, Sauf::default(), today).await?;
     let sid = seances::insert(
         &mut tx,
         &Nouvelle {
-            parcours_id: id,
+            parcours_id: e.id,
             conseiller_id: e.conseiller_id,
             debut,
             duree_minutes: duree,
             type_lieu: &type_lieu,
-            remplace: None,
+            remplace,
         },
         now,
     )
     .await?;
-    tx.terminer(
-        Audit::par(Some(user.id), Entite::Seance(sid), "ajoutee")
-            .apres(json!({ "debut": paris::to_utc(debut), "parcours_id": id })),
-    )
-    .await?;
+    let (action, apres) = match remplace {
+        None => ("ajoutee", json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
+        Some(r) => ("remplacement", json!({ "remplace": r, "debut": paris::to_utc(debut), "parcours_id": e.id })),
+    };
+    tx.terminer(Audit::par(Some(user.id), Entite::Seance(sid), action).apres(apres)).await?;
     Ok(Json(json!({ "seance_id": sid })))
 }
 

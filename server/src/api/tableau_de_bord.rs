@@ -29,15 +29,17 @@ async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResul
     let prochaines_seances =
         seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
     let conseiller = if user.role == Role::Coordinateur { None } else { Some(user.id) };
+    let a_traiter = seances::a_traiter(&mut conn, structure_id, conseiller, now, 50).await?;
     let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50).await?;
     // The journal below takes its own connections from the pool: holding this one meanwhile let
     // 8 dashboards at once (the pool's size) wait for each other until the 30 s acquire timeout.
     drop(conn);
     let mut ids: Vec<i64> = seances_du_jour.iter().chain(&prochaines_seances).map(|s| s.parcours_id).collect();
     ids.extend(parcours.iter().map(|p| p.id));
+    ids.extend(a_traiter.iter().map(|a| a.parcours_id));
     ids.sort_unstable();
     ids.dedup();
     let beneficiaires = journal::beneficiaires_des_parcours(&state, &ids).await?;
     journal::identite_lue(&state, &user, Lecture::TableauDeBord, &beneficiaires).await?;
-    Ok(Json(TableauDeBord { aujourdhui: today, seances_du_jour, prochaines_seances, parcours }))
+    Ok(Json(TableauDeBord { aujourdhui: today, a_traiter, seances_du_jour, prochaines_seances, parcours }))
 }

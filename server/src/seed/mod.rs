@@ -46,7 +46,7 @@ pub async fn seed_demo_if_new(db: &Db, now: DateTime<Utc>) -> anyhow::Result<boo
     parcours::seed_demo(&mut tx, structure_id, user_id, now).await?;
     tx.commit().await?;
     lieux::seed(db, structure_id, user_id, now).await?;
-    ledger::seed(db, structure_id, DEMO_PASSWORD, now).await?;
+    ledger::seed(db, structure_id, user_id, DEMO_PASSWORD, now).await?;
     tracing::info!("données de démonstration créées ({DEMO_EMAIL})");
     Ok(true)
 }

@@ -65,6 +65,20 @@ pub async fn save_diagnostic(
     Ok(())
 }
 
+/// The quick diagnostic's pack (or none), while no objectives are set; false otherwise.
+pub async fn envisager_pack(conn: &mut SqliteConnection, parcours_id: i64, pack_id: Option<i64>) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE parcours SET pack_id = $1 WHERE id = $2
+           AND NOT EXISTS (SELECT 1 FROM objectifs o WHERE o.parcours_id = $2)",
+    )
+    .bind(pack_id)
+    .bind(parcours_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 /// Sets the pack only if none is chosen yet (the quick diagnostic's pack is a suggestion).
 pub async fn suggest_pack(conn: &mut SqliteConnection, parcours_id: i64, pack_id: i64) -> sqlx::Result<()> {
     sqlx::query(

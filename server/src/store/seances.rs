@@ -4,7 +4,9 @@
 use crate::store::packs::{join_list, split_list};
 use carnet_domain::parcours::planning::{self, Occupation};
 use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
-use carnet_domain::parcours::{CompteRenduView, PassUtilise, SeanceAgenda, SeanceView, ThemeView};
+use carnet_domain::parcours::{
+    ATraiter, CompteRenduView, MotifATraiter, PassUtilise, SeanceAgenda, SeanceView, ThemeView,
+};
 use carnet_domain::paris;
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -308,11 +310,65 @@ pub async fn set_compte_rendu(
     Ok(())
 }
 
+/// Whether a session replacing `id` exists.
+pub async fn remplacee(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seances WHERE remplace_seance_id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn delete_planned(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
     for id in ids {
         sqlx::query("DELETE FROM seances WHERE id = $1 AND statut = 'prevue'").bind(id).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The « À traiter » list: sessions of parcours in progress (of the conseiller, or of the whole
+/// structure for `conseiller_id` None) excused by the person with no replacement, over and still
+/// planned, or held without a report; oldest first.
+pub async fn a_traiter(
+    conn: &mut SqliteConnection,
+    structure_id: i64,
+    conseiller_id: Option<i64>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<ATraiter>> {
+    let rows: Vec<(i64, i64, String, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT s.id, s.parcours_id, b.prenom, s.debut, s.statut
+         FROM seances s
+         JOIN parcours p ON p.id = s.parcours_id
+         JOIN beneficiaires b ON b.id = p.beneficiaire_id
+         WHERE p.structure_id = $1 AND s.conseiller_id = COALESCE($2, s.conseiller_id) AND p.etat = 'en_cours'
+           AND ((s.statut = 'absente_excusee' AND s.prevenu_par_personne_at IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM seances r WHERE r.remplace_seance_id = s.id))
+             OR (s.statut = 'prevue' AND s.fin < $3)
+             OR (s.statut = 'tenue' AND s.cr_duree_minutes IS NULL))
+         ORDER BY s.debut, s.id
+         LIMIT $4",
+    )
+    .bind(structure_id)
+    .bind(conseiller_id)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seance_id, parcours_id, prenom, debut, statut)| ATraiter {
+            motif: match StatutSeance::parse(&statut) {
+                Some(StatutSeance::AbsenteExcusee) => MotifATraiter::AbsencePrevenue,
+                Some(StatutSeance::Tenue) => MotifATraiter::SansCompteRendu,
+                _ => MotifATraiter::NonRenseignee,
+            },
+            seance_id,
+            parcours_id,
+            prenom,
+            debut: paris::to_local(debut),
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]

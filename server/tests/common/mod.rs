@@ -57,6 +57,21 @@ pub struct Resp {
 }
 
 impl TestApp {
+    /// The hours of today already begun by the app's clock, on the hour within a working day
+    /// (07:00 to 20:00), latest first: a session is held only once begun. Before 08:00 the clock
+    /// first moves to noon of the same day, since nobody holds a session in the night.
+    pub fn heures_passees(&self) -> Vec<String> {
+        let mut now = carnet_domain::paris::to_local(self.clock.now());
+        if now.hour() < 8 {
+            let midi = now.date().and_hms_opt(12, 0, 0).expect("noon");
+            self.clock.step(midi - now);
+            now = carnet_domain::paris::to_local(self.clock.now());
+        }
+        (7..=now.hour().min(20)).rev().map(|h| format!("{h:02}:00")).collect()
+    }
+}
+
+impl TestApp {
     pub async fn new() -> TestApp {
         Self::with_config(Config::default()).await
     }
@@ -177,13 +192,6 @@ pub fn instant() -> DateTime<Utc> {
 /// The day it is in Paris at `instant()`.
 pub fn today() -> NaiveDate {
     carnet_domain::paris::today(instant())
-}
-
-/// The hours of today already begun at `instant()`, latest first (« 10:00 », « 09:00 »… « 00:00 »):
-/// a session is held only once begun.
-pub fn heures_passees() -> Vec<String> {
-    let now = carnet_domain::paris::to_local(instant());
-    (0..=now.hour()).rev().map(|h| format!("{h:02}:{:02}", if h == now.hour() { now.minute() } else { 0 })).collect()
 }
 
 /// Whether a conseiller works on `d`: Monday to Friday and not a public holiday.

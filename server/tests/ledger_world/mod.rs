@@ -252,7 +252,7 @@ impl World {
     /// The one door: a session held today on the spot (`POST /parcours/{id}/seances/tenue`), at
     /// the latest hour already begun that is free in the conseillère's diary, consuming `code`.
     pub async fn hold_on_the_spot(&self, cookie: &str, code: &str, parcours: i64) -> Resp {
-        for heure in heures_passees() {
+        for heure in self.app.heures_passees() {
             let body = json!({"code": code, "date": today().to_string(), "heure": heure});
             let r = self.app.post(&format!("/api/v1/parcours/{parcours}/seances/tenue"), body, cookie).await;
             if r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body["fields"]["heure"].is_string() {
