@@ -239,7 +239,7 @@ fn decode_words(v: &str) -> String {
         let lower = w.to_ascii_lowercase();
         let encode = lower.starts_with("=?utf-8?") && w.ends_with("?=");
         // Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
-        if !out.is_empty() && !(encode && encode_avant) {
+        if !(out.is_empty() || encode && encode_avant) {
             out.push(' ');
         }
         encode_avant = encode;
