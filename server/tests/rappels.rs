@@ -139,11 +139,12 @@ struct Monde {
     smtp: Smtp,
     sms: Sms,
     canaux: Canaux,
+    structure: i64,
 }
 
 async fn monde() -> Monde {
     let app = TestApp::new().await;
-    app.conseiller("Médiathèque des Capucins", "camille@exemple.fr").await;
+    let (structure, _) = app.conseiller("Médiathèque des Capucins", "camille@exemple.fr").await;
     let smtp = Smtp::start().await;
     let sms = Sms::start().await;
     let canaux = Canaux {
@@ -151,7 +152,7 @@ async fn monde() -> Monde {
         sms: Some(Arc::new(HttpSms::new(&format!("http://127.0.0.1:{}", sms.port), "cle-de-test", "Carnet"))),
         public_url: "https://carnet.exemple.fr".into(),
     };
-    Monde { app, smtp, sms, canaux }
+    Monde { app, smtp, sms, canaux, structure }
 }
 
 /// A parcours of 5 sessions whose person agreed to reminders with this telephone and e-mail;
@@ -557,6 +558,77 @@ async fn landlines_get_no_sms_and_no_consent_no_reminder() {
     placer(&m, s2[3], paris(1, "16:00")).await;
     assert_eq!(passer(&m).await, rappels::Bilan::default());
     assert!(m.smtp.recus().is_empty());
+}
+
+#[tokio::test]
+async fn the_person_stops_reminders_from_their_space_in_one_click() {
+    let m = monde().await;
+    let (parcours, s) = personne(&m, "Zoé", 11, "06 12 34 56 78", "zoe@exemple.fr").await;
+    let cookie = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
+    let r = m.app.post(&format!("/api/v1/parcours/{parcours}/lien"), json!({}), &cookie).await;
+    let token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
+    let espace = |t: String| {
+        let app = &m.app;
+        async move { app.request(axum::http::Method::GET, &format!("/api/v1/espace/{t}"), None, None).await }
+    };
+    assert_eq!(espace(token.clone()).await.body["rappels"], true);
+    let r = m.app.request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["message"].as_str().unwrap().contains("vous ne recevrez plus de rappels"));
+    assert_eq!(espace(token.clone()).await.body["rappels"], false);
+    assert_eq!(m.app.count("beneficiaires_contacts").await, 0);
+    // Twice is harmless; the history says who withdrew it.
+    let r = m.app.request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (b,): (i64,) =
+        sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(parcours).fetch_one(&m.app.db).await.unwrap();
+    let d = m.app.get(&format!("/api/v1/beneficiaires/{b}/donnees"), &cookie).await;
+    let h = d.body["historique_consentements"].as_array().unwrap();
+    let last = h.iter().rev().find(|e| e["consentement"] == "rappels").unwrap();
+    assert_eq!((last["accorde"].clone(), last["par"].clone()), (json!(false), json!("la personne, depuis son espace")));
+    aller_a(&m.app, paris(0, "10:00"));
+    placer(&m, s[3], paris(1, "14:00")).await;
+    assert_eq!(passer(&m).await, rappels::Bilan::default());
+    assert!(m.smtp.recus().is_empty() && m.sms.requetes().is_empty());
+}
+
+#[tokio::test]
+async fn staff_see_each_reminder_the_failures_and_choose_the_delay() {
+    let m = monde().await;
+    m.app.create_user(Some(m.structure), "coord@exemple.fr", "mot-de-passe-de-test", carnet_domain::api::Role::Coordinateur).await;
+    let coord = m.app.login("coord@exemple.fr", "mot-de-passe-de-test").await;
+    let (parcours, s) = personne(&m, "Zoé", 12, "02 98 00 11 22", "zoe@exemple.fr").await;
+    // The choice: validated, in French.
+    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "12h"})), Some(&coord)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["delai"].as_str().unwrap().contains("24 heures"));
+    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "24h"})), Some(&coord)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(m.app.get("/api/v1/structure/rappels", &coord).await.body["delai"], "24h");
+    // 24 h: a session 30 hours ahead waits 6 hours.
+    aller_a(&m.app, paris(0, "10:00"));
+    placer(&m, s[3], paris(1, "16:00")).await;
+    assert_eq!(passer(&m).await, rappels::Bilan::default());
+    aller_a(&m.app, paris(0, "16:00"));
+    let b = passer(&m).await;
+    assert_eq!((b.envoyes, b.echecs), (1, 1), "the e-mail went, the landline got no SMS");
+    let cookie = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
+    let etats = m.app.get(&format!("/api/v1/parcours/{parcours}/rappels"), &cookie).await;
+    assert_eq!(etats.status, StatusCode::OK);
+    let textes: Vec<&str> = etats.body.as_array().unwrap().iter().map(|e| e["texte"].as_str().unwrap()).collect();
+    assert!(textes[0].starts_with("Rappel envoyé par e-mail le "), "{textes:?}");
+    assert!(textes[1].starts_with("Échec du rappel par SMS (1 essai) : numéro refusé"), "{textes:?}");
+    let coord = m.app.login("coord@exemple.fr", "mot-de-passe-de-test").await;
+    let echecs = m.app.get("/api/v1/rappels/echecs", &coord).await;
+    assert_eq!(echecs.body.as_array().unwrap().len(), 1);
+    assert_eq!(echecs.body[0]["parcours_id"], parcours);
+    assert_eq!(echecs.body[0]["canal"], "sms");
+    assert!(!echecs.text.contains("Zoé"), "no names in the list");
+    // None: nothing goes.
+    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "aucun"})), Some(&coord)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    placer(&m, s[4], paris(1, "17:00")).await;
+    assert_eq!(passer(&m).await, rappels::Bilan::default());
 }
 
 /// The rate of the job to the local SMTP sink (printed; run with --nocapture to read it).
