@@ -71,7 +71,7 @@ pub struct Bilan {
     pub retires: usize,
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 struct Candidat {
     seance_id: i64,
     parcours_id: i64,
@@ -320,6 +320,44 @@ async fn envoyer(
     }
 }
 
+/// Reminders sent at the same time by one run: the network waits overlap, while SQLite's single
+/// writer still serialises the claims and results.
+const EN_PARALLELE: usize = 4;
+
+/// One reminder: claim, send, write the result. `None` when it was not this run's to send.
+async fn un_envoi(
+    db: &Db,
+    canaux: &Canaux,
+    c: &Candidat,
+    canal: Canal,
+    destinataire: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<bool>> {
+    let (claim, lien) = {
+        let mut tx = begin_write(db).await?;
+        let claim = reclamer(&mut tx, c.seance_id, canal, now).await?;
+        let lien = match claim {
+            Some(_) => Some(lien(&mut tx, c.parcours_id, &canaux.public_url, now).await?),
+            None => None,
+        };
+        tx.commit().await?;
+        (claim, lien)
+    };
+    let (Some((envoi_id, tentative)), Some(lien)) = (claim, lien) else { return Ok(None) };
+    let resultat = match contenu(db, c, lien, now).await {
+        Ok((rappel, ics)) => envoyer(canaux, canal, destinataire, &rappel, ics).await,
+        Err(e) => Err((format!("rappel impossible à écrire : {e}"), false)),
+    };
+    let (resultat, definitif) = match resultat {
+        Ok(r) => (Ok(r), false),
+        Err((e, d)) => (Err(e), d),
+    };
+    if let Err(e) = &resultat {
+        tracing::warn!(seance_id = c.seance_id, canal = canal.code(), tentative, erreur = %e, "rappel non envoyé");
+    }
+    Ok(Some(conclure(db, envoi_id, tentative, c.debut, resultat, definitif, now).await?))
+}
+
 /// One run at `now`: withdraws what no longer applies, then sends every reminder due.
 pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::Result<Bilan> {
     let mut bilan = Bilan::default();
@@ -328,55 +366,48 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
         bilan.retires = retirer(&mut tx, now).await?;
         tx.commit().await?;
     }
+    let mut a_faire: Vec<(Candidat, Canal, String)> = Vec::new();
     for c in candidats(db, now).await? {
         let delai = DelaiRappel::parse(&c.rappel_delai).unwrap_or_default();
         let Some(prevu) = regles::echeance(c.debut, c.updated_at, delai) else { continue };
         if !regles::a_envoyer(prevu, c.debut, now) {
             continue;
         }
-        let mut canaux_du: Vec<(Canal, String)> = Vec::new();
         if let Some(e) = c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            canaux_du.push((Canal::Email, e.to_string()));
+            a_faire.push((c.clone(), Canal::Email, e.to_string()));
         }
         if let Some(t) = c.telephone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if canaux.sms.is_some() {
-                canaux_du.push((Canal::Sms, t.to_string()));
+                a_faire.push((c.clone(), Canal::Sms, t.to_string()));
             }
         }
-        for (canal, destinataire) in canaux_du {
-            let (claim, lien) = {
-                let mut tx = begin_write(db).await?;
-                let claim = reclamer(&mut tx, c.seance_id, canal, now).await?;
-                let lien = match claim {
-                    Some(_) => Some(lien(&mut tx, c.parcours_id, &canaux.public_url, now).await?),
-                    None => None,
-                };
-                tx.commit().await?;
-                (claim, lien)
-            };
-            let (Some((envoi_id, tentative)), Some(lien)) = (claim, lien) else { continue };
-            let resultat = match contenu(db, &c, lien, now).await {
-                Ok((rappel, ics)) => envoyer(canaux, canal, &destinataire, &rappel, ics).await,
-                Err(e) => Err((format!("rappel impossible à écrire : {e}"), false)),
-            };
-            let (resultat, definitif) = match resultat {
-                Ok(r) => (Ok(r), false),
-                Err((e, d)) => (Err(e), d),
-            };
-            if let Err(e) = &resultat {
-                tracing::warn!(seance_id = c.seance_id, canal = canal.code(), tentative, erreur = %e, "rappel non envoyé");
-            }
-            if conclure(db, envoi_id, tentative, c.debut, resultat, definitif, now).await? {
-                bilan.envoyes += 1;
-            } else {
-                bilan.echecs += 1;
-            }
+    }
+    let places = Arc::new(tokio::sync::Semaphore::new(EN_PARALLELE));
+    let mut taches = tokio::task::JoinSet::new();
+    for (c, canal, destinataire) in a_faire {
+        let place = places.clone().acquire_owned().await?;
+        let (db, canaux) = (db.clone(), canaux.clone());
+        taches.spawn(async move {
+            let _place = place;
+            un_envoi(&db, &canaux, &c, canal, &destinataire, now).await
+        });
+    }
+    let mut erreur = None;
+    while let Some(r) = taches.join_next().await {
+        match r.map_err(anyhow::Error::from).and_then(|r| r) {
+            Ok(Some(true)) => bilan.envoyes += 1,
+            Ok(Some(false)) => bilan.echecs += 1,
+            Ok(None) => {}
+            Err(e) => erreur = Some(e),
         }
     }
     if bilan != Bilan::default() {
         tracing::info!(envoyes = bilan.envoyes, echecs = bilan.echecs, retires = bilan.retires, "rappels de séances");
     }
-    Ok(bilan)
+    match erreur {
+        Some(e) => Err(e),
+        None => Ok(bilan),
+    }
 }
 
 /// The scheduled job: every minute, for as long as the server runs, reading the app's clock.

@@ -572,16 +572,25 @@ async fn the_person_stops_reminders_from_their_space_in_one_click() {
         async move { app.request(axum::http::Method::GET, &format!("/api/v1/espace/{t}"), None, None).await }
     };
     assert_eq!(espace(token.clone()).await.body["rappels"], true);
-    let r = m.app.request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None).await;
+    let r = m
+        .app
+        .request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["message"].as_str().unwrap().contains("vous ne recevrez plus de rappels"));
     assert_eq!(espace(token.clone()).await.body["rappels"], false);
     assert_eq!(m.app.count("beneficiaires_contacts").await, 0);
     // Twice is harmless; the history says who withdrew it.
-    let r = m.app.request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None).await;
+    let r = m
+        .app
+        .request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let (b,): (i64,) =
-        sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(parcours).fetch_one(&m.app.db).await.unwrap();
+    let (b,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        .bind(parcours)
+        .fetch_one(&m.app.db)
+        .await
+        .unwrap();
     let d = m.app.get(&format!("/api/v1/beneficiaires/{b}/donnees"), &cookie).await;
     let h = d.body["historique_consentements"].as_array().unwrap();
     let last = h.iter().rev().find(|e| e["consentement"] == "rappels").unwrap();
@@ -595,14 +604,27 @@ async fn the_person_stops_reminders_from_their_space_in_one_click() {
 #[tokio::test]
 async fn staff_see_each_reminder_the_failures_and_choose_the_delay() {
     let m = monde().await;
-    m.app.create_user(Some(m.structure), "coord@exemple.fr", "mot-de-passe-de-test", carnet_domain::api::Role::Coordinateur).await;
+    m.app
+        .create_user(
+            Some(m.structure),
+            "coord@exemple.fr",
+            "mot-de-passe-de-test",
+            carnet_domain::api::Role::Coordinateur,
+        )
+        .await;
     let coord = m.app.login("coord@exemple.fr", "mot-de-passe-de-test").await;
     let (parcours, s) = personne(&m, "Zoé", 12, "02 98 00 11 22", "zoe@exemple.fr").await;
     // The choice: validated, in French.
-    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "12h"})), Some(&coord)).await;
+    let r = m
+        .app
+        .request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "12h"})), Some(&coord))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body["fields"]["delai"].as_str().unwrap().contains("24 heures"));
-    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "24h"})), Some(&coord)).await;
+    let r = m
+        .app
+        .request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "24h"})), Some(&coord))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(m.app.get("/api/v1/structure/rappels", &coord).await.body["delai"], "24h");
     // 24 h: a session 30 hours ahead waits 6 hours.
@@ -625,7 +647,10 @@ async fn staff_see_each_reminder_the_failures_and_choose_the_delay() {
     assert_eq!(echecs.body[0]["canal"], "sms");
     assert!(!echecs.text.contains("Zoé"), "no names in the list");
     // None: nothing goes.
-    let r = m.app.request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "aucun"})), Some(&coord)).await;
+    let r = m
+        .app
+        .request(axum::http::Method::PUT, "/api/v1/structure/rappels", Some(json!({"delai": "aucun"})), Some(&coord))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     placer(&m, s[4], paris(1, "17:00")).await;
     assert_eq!(passer(&m).await, rappels::Bilan::default());
