@@ -112,9 +112,11 @@ async fn retirer(conn: &mut SqliteConnection, now: DateTime<Utc>) -> sqlx::Resul
     let r = sqlx::query(
         "UPDATE envois SET etat = 'retire', bail = NULL, updated_at = $1
          WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
-           AND (seance_id IN (SELECT id FROM seances WHERE statut <> 'prevue')
-                OR seance_id IN (SELECT s.id FROM seances s JOIN parcours p ON p.id = s.parcours_id
-                                 WHERE p.beneficiaire_id NOT IN (SELECT beneficiaire_id FROM beneficiaires_contacts)))",
+           AND EXISTS (SELECT 1 FROM seances s JOIN parcours p ON p.id = s.parcours_id
+                       WHERE s.id = envois.seance_id
+                         AND (s.statut <> 'prevue'
+                              OR NOT EXISTS (SELECT 1 FROM beneficiaires_contacts c
+                                             WHERE c.beneficiaire_id = p.beneficiaire_id)))",
     )
     .bind(now)
     .execute(&mut *conn)
@@ -123,7 +125,7 @@ async fn retirer(conn: &mut SqliteConnection, now: DateTime<Utc>) -> sqlx::Resul
         "UPDATE envois SET etat = 'echec', bail = NULL, updated_at = $1,
                 reponse = COALESCE(reponse || ' ; ', '') || 'séance commencée avant l''envoi'
          WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
-           AND seance_id IN (SELECT id FROM seances WHERE debut <= $1)",
+           AND EXISTS (SELECT 1 FROM seances s WHERE s.id = envois.seance_id AND s.debut <= $1)",
     )
     .bind(now)
     .execute(&mut *conn)

@@ -1,3 +1,4 @@
+-- (Numbered 0009: 0008 is the held session's number, written at the same time.)
 -- Reminders of sessions by e-mail and SMS (only with the « rappels » consent and the contact
 -- details kept with it), and their delivery log.
 
@@ -29,6 +30,8 @@ CREATE TABLE envois (
     UNIQUE (seance_id, canal)
 );
 CREATE INDEX envois_etat ON envois(etat, prochain_essai);
+-- The job reads the planned sessions of the next two days every minute.
+CREATE INDEX seances_statut_debut ON seances(statut, debut);
 
 -- Each try: when, its result and the answer.
 CREATE TABLE envois_tentatives (
