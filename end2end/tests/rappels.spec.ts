@@ -1,6 +1,7 @@
 // Session reminders in the app: the coordinatrice chooses when they go and reads the failures;
 // Monique, who agreed to reminders (her landline flagged: no SMS), stops them from her space on her phone in one click.
-import { test, expect, devices, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { devices, Page } from '@playwright/test';
 import { login, expectAccessible, COORD_EMAIL } from './helpers';
 
 const phone = {
