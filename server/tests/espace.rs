@@ -453,8 +453,13 @@ async fn the_to_do_list_shows_what_needs_the_conseillere_and_empties_as_she_acts
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let zoe = personne(&app, &cookie, "Zoé", 40).await;
     let (token, _) = lien(&app, &cookie, zoe.parcours).await;
-    let r = anon(&app, Method::POST, &format!("/api/v1/espace/{token}/seances/{}/absence", zoe.seances[3]), Some(json!({})))
-        .await;
+    let r = anon(
+        &app,
+        Method::POST,
+        &format!("/api/v1/espace/{token}/seances/{}/absence", zoe.seances[3]),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     let a_traiter = || async {
@@ -484,7 +489,11 @@ async fn the_to_do_list_shows_what_needs_the_conseillere_and_empties_as_she_acts
     let r = wizard::put(&app, &format!("/api/v1/seances/{}/compte-rendu", zoe.seances[1]), cr, &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
-        .post(&format!("/api/v1/seances/{}/absence", zoe.seances[2]), json!({ "statut": "absente_non_excusee" }), &cookie)
+        .post(
+            &format!("/api/v1/seances/{}/absence", zoe.seances[2]),
+            json!({ "statut": "absente_non_excusee" }),
+            &cookie,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let url = format!("/api/v1/seances/{}/remplacement", zoe.seances[3]);

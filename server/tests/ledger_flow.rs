@@ -888,7 +888,8 @@ async fn a_lot_stays_inside_the_order_territory_with_accredited_structures() {
     let now = w.app.clock.now();
     let morlaix = users::create_structure(&w.app.db, "Espace Morlaix", None, Some("29151"), now).await.unwrap();
     let before = w.app.count("lots").await;
-    let lot = |s: i64| w.app.post(&format!("/api/v1/commandes/{commande}/lots"), w.lot_body(s, 1, 1), &w.commanditaire);
+    let url = format!("/api/v1/commandes/{commande}/lots");
+    let lot = |s: i64| w.app.post(&url, w.lot_body(s, 1, 1), &w.commanditaire);
     let r = lot(w.autre_structure_id).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(

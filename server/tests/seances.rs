@@ -553,7 +553,11 @@ async fn a_session_is_held_only_once_it_has_taken_place() {
     let plus_tard = dans_une_heure.format("%H:%M").to_string();
     if dans_une_heure.date() == today() && plus_tard.as_str() <= "20:00" {
         let r = app
-            .post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": plus_tard, "plus_tot": true }), &cookie)
+            .post(
+                &url,
+                json!({ "code": codes[0], "date": iso(today()), "heure": plus_tard, "plus_tot": true }),
+                &cookie,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.body["fields"]["heure"].as_str().unwrap().contains("n'est pas encore passée"), "{}", r.text);
@@ -562,8 +566,9 @@ async fn a_session_is_held_only_once_it_has_taken_place() {
     assert_eq!(pass_etat(&app, &codes[0]).await.0, "distribue");
 
     // Said explicitly: held, at the real date and hour, and the pass validated.
-    let r =
-        app.post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": maintenant, "plus_tot": true }), &cookie).await;
+    let r = app
+        .post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": maintenant, "plus_tot": true }), &cookie)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let s0 = &seances(&dossier(&app, &cookie, id).await)[0];
     assert_eq!(s0["statut"], "tenue");
@@ -612,7 +617,11 @@ async fn a_held_session_keeps_its_number_theme_and_pass() {
 
     // Its validation cancelled, the third is planned again and numbered with the others.
     let r = app
-        .post(&format!("/api/v1/seances/{}/annulation", avant[2]["id"]), json!({ "motif": "Erreur de séance" }), &cookie)
+        .post(
+            &format!("/api/v1/seances/{}/annulation", avant[2]["id"]),
+            json!({ "motif": "Erreur de séance" }),
+            &cookie,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let apres = seances(&dossier(&app, &cookie, id).await);

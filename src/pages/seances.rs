@@ -128,8 +128,12 @@ fn NonPrevue(id: i64) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let req =
-            TenueRequest { code: code.get_untracked(), date: date.get_untracked(), heure: heure_s.get_untracked(), plus_tot: false };
+        let req = TenueRequest {
+            code: code.get_untracked(),
+            date: date.get_untracked(),
+            heure: heure_s.get_untracked(),
+            plus_tot: false,
+        };
         pending.set(true);
         message.set(None);
         errors.set(FieldErrors::new());

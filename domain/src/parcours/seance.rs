@@ -288,7 +288,12 @@ mod tests {
     #[test]
     fn a_session_is_held_today_or_before_with_a_valid_code() {
         let now = at("2026-12-01 16:00");
-        let ok = TenueRequest { code: code().to_lowercase(), date: "2026-12-01".into(), heure: "14:00".into(), plus_tot: false };
+        let ok = TenueRequest {
+            code: code().to_lowercase(),
+            date: "2026-12-01".into(),
+            heure: "14:00".into(),
+            plus_tot: false,
+        };
         let v = valider_tenue(&ok, 60, bornes(), now, None).unwrap();
         assert_eq!(v.code.display(), code());
         let mut r = ok.clone();

@@ -209,7 +209,9 @@ async fn envisager_pack(
         ));
     }
     let pack = req.pack.trim().to_string();
-    let f = tx.terminer(Audit::par(Some(user.id), Entite::Parcours(id), "pack_envisage").apres(json!({ "pack": pack }))).await?;
+    let f = tx
+        .terminer(Audit::par(Some(user.id), Entite::Parcours(id), "pack_envisage").apres(json!({ "pack": pack })))
+        .await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }
 

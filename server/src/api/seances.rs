@@ -67,8 +67,9 @@ async fn hold(
 ) -> AppResult<Json<PassValide>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     let maintenant = paris::to_local(tx.now);
-    let valid = valider_tenue(&req, s.duree_minutes(), bornes(&e, maintenant.date()), maintenant, Some(s.debut_local()))
-        .map_err(AppError::Validation)?;
+    let valid =
+        valider_tenue(&req, s.duree_minutes(), bornes(&e, maintenant.date()), maintenant, Some(s.debut_local()))
+            .map_err(AppError::Validation)?;
     let (done, audit) = tenir(&mut tx, &user, &s, &e, &valid).await?;
     tx.terminer(audit).await?;
     Ok(Json(done))

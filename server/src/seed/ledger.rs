@@ -6,12 +6,12 @@
 //! intake at once with the order's first carnet (its codes printed on the order's sheet).
 
 use crate::auth::hash_password;
+use crate::db::begin_write;
 use crate::db::Db;
 use crate::store::ledger::lots::{self, LotStructure};
 use crate::store::ledger::{commandes, orgs};
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
-use crate::db::begin_write;
 use carnet_domain::ledger::commande::ValidCommande;
 use chrono::{DateTime, Duration, Utc};
 
