@@ -193,3 +193,82 @@ test('creating and deactivating a personal link: each confirmation is announced 
   await expect(off).toBeFocused();
   await expect(panel.getByText('Pas de lien actif.')).toBeVisible();
 });
+
+/** Contrast ratio of two CSS colours `rgb(…)`/`rgba(…)` (WCAG relative luminance). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Tabs through `count` stops and reads, for each, the ring drawn around it and what it sits on. */
+async function rings(page: Page, count: number) {
+  const out: { what: string; style: string; width: number; color: string; behind: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press('Tab');
+    out.push(
+      await page.evaluate(() => {
+        let el = document.activeElement as HTMLElement;
+        const what = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} « ${(el.textContent || (el as HTMLInputElement).value || '').trim().slice(0, 40)} »`;
+        // The ring may be drawn by a wrapper (a radio's pill label).
+        let st = getComputedStyle(el);
+        for (let p: HTMLElement | null = el; p && st.outlineStyle === 'none'; p = p.parentElement) {
+          st = getComputedStyle(p);
+          el = p;
+        }
+        // The ring lies outside the element (offset 2 px): on the first painted background behind it.
+        let behind = 'rgb(255, 255, 255)';
+        for (let p = el.parentElement; p; p = p.parentElement) {
+          const bg = getComputedStyle(p).backgroundColor;
+          if (bg && !bg.startsWith('rgba(0, 0, 0, 0)') && bg !== 'transparent') {
+            behind = bg;
+            break;
+          }
+        }
+        return { what, style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor, behind };
+      }),
+    );
+  }
+  return out;
+}
+
+test('the focus ring is visible and contrasts 3:1 with what it sits on (header, white, panels), date fields included', async ({ page }) => {
+  await login(page);
+  const problems: string[] = [];
+  const check = (where: string, seen: Awaited<ReturnType<typeof rings>>) => {
+    for (const r of seen) {
+      const ratio = contrast(r.color, r.behind);
+      if (r.style === 'none' || r.width < 2 || ratio < 3)
+        problems.push(`${where} ${r.what}: ${r.style} ${r.width}px ${r.color} on ${r.behind} (${ratio.toFixed(2)}:1)`);
+    }
+  };
+  // The header and the dashboard (white).
+  await page.goto('/');
+  await settled(page);
+  check('/', await rings(page, 12));
+  // The diagnostic's panels (the pack's competences on a light blue panel) and its radio pills,
+  // on a parcours of its own (choosing a pack saves it).
+  await createParcours(page, `Anneau ${Date.now() % 100000}`, 5);
+  await page.goto(page.url().replace(/\/?$/, '/diagnostic'));
+  await settled(page);
+  await page.locator('#pack').selectOption({ index: 1 });
+  await page.locator('section.panel--accent input[type="radio"]').first().focus();
+  check('diagnostic', await rings(page, 6));
+  // A date field: the ring is on the field, whatever part of it has the focus.
+  await page.goto('/parcours/nouveau');
+  await settled(page);
+  const date = page.locator('input[type="date"]').first();
+  await date.focus();
+  const d = await date.evaluate((e) => {
+    const st = getComputedStyle(e);
+    return { style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor };
+  });
+  check('/parcours/nouveau', [{ what: 'input[type=date]', ...d, behind: 'rgb(255, 255, 255)' }]);
+  expect(problems).toEqual([]);
+});
