@@ -272,3 +272,73 @@ test('the focus ring is visible and contrasts 3:1 with what it sits on (header, 
   check('/parcours/nouveau', [{ what: 'input[type=date]', ...d, behind: 'rgb(255, 255, 255)' }]);
   expect(problems).toEqual([]);
 });
+
+/** What a screen reader's list of headings and landmarks would trip on, on the page shown. */
+async function structureProblems(page: Page): Promise<string[]> {
+  const out = await page.evaluate(() => {
+    const problems: string[] = [];
+    const visible = (e: Element) => !!(e as HTMLElement).offsetParent || getComputedStyle(e).position === 'fixed';
+    // Heading levels go down one at a time (h1 → h2 → h3), starting at the h1.
+    let previous = 0;
+    for (const h of Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6'))) {
+      if (!visible(h) && !h.closest('details')) continue;
+      const level = Number(h.tagName[1]);
+      if (level > previous + 1) problems.push(`h${previous || '-'} → ${h.tagName.toLowerCase()} « ${(h.textContent || '').trim().slice(0, 50)} »`);
+      previous = level;
+    }
+    // A status region is a message, not a block of links or buttons shown on arrival (a hidden
+    // region that will carry a confirmation is fine).
+    for (const s of Array.from(document.querySelectorAll('[role="status"]'))) {
+      if (s.getClientRects().length && s.querySelector('a, button')) problems.push(`role=status around links: « ${(s.textContent || '').trim().slice(0, 60)} »`);
+    }
+    return problems;
+  });
+  // The disclosure triangles are drawn, not read.
+  const tree = await page.locator('main').ariaSnapshot();
+  if (/[▸▾]/.test(tree)) out.push(`a triangle read aloud: ${tree.split('\n').find((l) => /[▸▾]/.test(l))?.trim()}`);
+  return out;
+}
+
+test('every page: no skipped heading level, no triangle in a name, status regions only for messages', async ({ page }) => {
+  test.setTimeout(300_000);
+  const problems: string[] = [];
+  for (const route of PUBLIC_ROUTES) {
+    await page.goto(route);
+    await settled(page);
+    for (const p of await structureProblems(page)) problems.push(`visiteur ${route}: ${p}`);
+  }
+  for (const role of ROLES) {
+    await page.context().clearCookies();
+    await loginAs(page, role);
+    for (const route of await routesOf(page, role)) {
+      await page.goto(route);
+      await settled(page);
+      // Closed sections too: their headings and names are in the page.
+      for (const p of await structureProblems(page)) problems.push(`${role} ${route}: ${p}`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+test("the stepper's current link says so; each target level is named with its objective", async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/1/objectifs');
+  await settled(page);
+  const current = page.getByRole('navigation', { name: 'Étapes du parcours' }).locator('[aria-current="step"]');
+  await expect(current).toHaveCount(1);
+  await expect(current).toHaveJSProperty('tagName', 'A');
+  await expect(current).toContainText('Objectifs');
+  const niveaux = page.locator('select[id$="-niveau"]');
+  const n = await niveaux.count();
+  expect(n).toBeGreaterThan(0);
+  const names = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const id = await niveaux.nth(i).getAttribute('id');
+    const name = await page.locator(`label[for="${id}"]`).innerText();
+    const competence = await page.locator(`#${id!.replace(/-niveau$/, '-competence')} option:checked`).innerText();
+    const named = page.getByRole('combobox', { name: `Niveau à atteindre : objectif n°${i + 1}, ${competence}` });
+    await expect(named, name).toHaveCount(1);
+    names.add(name);
+  }
+  expect(names.size).toBe(n);
+});
