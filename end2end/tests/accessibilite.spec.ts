@@ -2,6 +2,7 @@
 // on the page's h1 after a route change with the title announced, the skip link, the error
 // summary's links, a refused pass code, and confirmations that are announced and focused.
 import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { createParcours, login } from './helpers';
 import { ACCOUNTS, PUBLIC_ROUTES, Role, loginAs, routesOf, settled } from './routes';
 
@@ -341,4 +342,69 @@ test("the stepper's current link says so; each target level is named with its ob
     names.add(name);
   }
   expect(names.size).toBe(n);
+});
+
+/** What does not fit a 320 px screen: the page's overflow and the elements sticking out (outside
+ * any scrolling box), then chart text under 12 px. */
+async function narrowProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const extra = document.documentElement.scrollWidth - width;
+    if (extra > 0) {
+      const culprits: string[] = [];
+      for (const el of Array.from(document.querySelectorAll('body *'))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= width + 0.5) continue;
+        // Inside a box that scrolls on its own (a table's wrapper), or a child of a culprit already named.
+        let p = el.parentElement;
+        let inside = false;
+        for (; p && p !== document.body; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden' || p.getBoundingClientRect().right > width + 0.5) {
+            inside = true;
+            break;
+          }
+        }
+        if (inside) continue;
+        const cls = typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '';
+        culprits.push(`${el.tagName.toLowerCase()}${cls} « ${(el.textContent || '').trim().slice(0, 30)} » (${Math.round(r.right)} px)`);
+      }
+      out.push(`+${extra} px: ${culprits.slice(0, 4).join(', ')}`);
+    }
+    for (const el of Array.from(document.querySelectorAll('.chart *, .chart'))) {
+      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim());
+      if (!own || !(el as HTMLElement).getClientRects().length) continue;
+      let size = parseFloat(getComputedStyle(el).fontSize);
+      const svg = (el as Element).closest('svg');
+      if (svg) size *= svg.getScreenCTM()?.a ?? 1;
+      if (size < 11.95) out.push(`chart text ${size.toFixed(1)} px: « ${el.textContent!.trim().slice(0, 30)} »`);
+    }
+    return out;
+  });
+}
+
+test('at 320 px wide, every page of every role: no horizontal scroll, chart text 12 px or more, axe clean', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize({ width: 320, height: 640 });
+  const problems: string[] = [];
+  let n = 0;
+  const check = async (who: string, route: string) => {
+    await page.goto(route);
+    await settled(page);
+    for (const p of await narrowProblems(page)) problems.push(`${who} ${route}: ${p}`);
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'))
+      problems.push(`${who} ${route}: axe ${v.id} (${v.impact}) ${v.nodes.map((x) => x.target.join(' ')).slice(0, 3).join(', ')}`);
+    n++;
+  };
+  for (const route of [...PUBLIC_ROUTES, '/espace/']) await check('visiteur', route);
+  for (const role of ROLES) {
+    await page.context().clearCookies();
+    await loginAs(page, role);
+    for (const route of await routesOf(page, role)) await check(role, route);
+  }
+  test.info().annotations.push({ type: 'pages', description: `${n} pages read at 320 px` });
+  expect(problems).toEqual([]);
+  expect(n).toBeGreaterThan(50);
 });

@@ -106,7 +106,7 @@ fn Overview(d: Dossier) -> impl IntoView {
         <section class="panel" aria-labelledby="carnet-title">
             <h2 id="carnet-title">{format!("Carnet n° {}", c.numero)}</h2>
             <p>{format!("{} pass de {} · valable jusqu'au {}", c.nb_passes, format_euros(c.valeur_faciale_centimes), date_courte(c.fin_validite))}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des pass du carnet">
                 <table class="table">
                     <caption class="visually-hidden">"Les pass du carnet"</caption>
                     <thead><tr><th scope="col">"Pass"</th><th scope="col">"Code"</th><th scope="col">"État"</th></tr></thead>

@@ -31,7 +31,7 @@ pub fn CarnetsPage() -> impl IntoView {
 #[component]
 fn CarnetsTable(carnets: Vec<CarnetDuLot>, #[prop(optional)] choisis: Option<RwSignal<Vec<i64>>>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des carnets">
             <table class="table">
                 <caption class="visually-hidden">"Carnets pas encore remis"</caption>
                 <thead><tr>
@@ -162,6 +162,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
             </section>
             <section class="panel">
                 <BarChart titre="Carnets en main par conseiller" series=par_conseiller colonne="Carnets en main"/>
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des carnets par conseiller">
                 <table class="table">
                     <caption>"Carnets par conseiller"</caption>
                     <thead><tr><th scope="col">"Conseiller"</th><th scope="col" class="num">"En main"</th><th scope="col" class="num">"Remis"</th></tr></thead>
@@ -171,6 +172,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             </section>
         </div>
         <section class="panel" aria-labelledby="main-title">

@@ -121,7 +121,7 @@ pub fn LotsTable(lots: Vec<LotView>) -> impl IntoView {
         return view! { <p class="empty">"Aucun lot pour l'instant."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des lots">
             <table class="table">
                 <caption class="visually-hidden">"Lots, du plus récent au plus ancien"</caption>
                 <thead><tr>

@@ -159,7 +159,7 @@ fn Liste(
         });
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des relevés">
             <table class="table">
                 <caption class="visually-hidden">"Relevés émis, du plus récent au plus ancien"</caption>
                 <thead><tr>
