@@ -61,7 +61,7 @@ fn Overview(d: Dossier) -> impl IntoView {
             <Titre texte={format!("Parcours de {}", b.prenom)}/>
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
-        <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>
+        <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé{} sur {}", date_longue(today(p.created_at)), p.conseiller, if used > 1 { "s" } else { "" }, c.nb_passes)}</p>
         <div class="panel panel--accent reprendre">
             {if faits.termine {
                 view! {
