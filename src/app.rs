@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("compte") view=pages::compte::ComptePage/>
                     <Route path=path!("equipe") view=pages::equipe::EquipePage/>
                     <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
+                    <Route path=path!("rappels") view=pages::rappels::RappelsPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                     <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
                     <Route path=path!("lieux") view=pages::lieux::carte::CartePage/>
@@ -144,7 +145,9 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
         ],
     };
     match role {
-        Role::Coordinateur => links.extend([("/equipe", "Équipe"), ("/journal-des-acces", "Journal des accès")]),
+        Role::Coordinateur => {
+            links.extend([("/equipe", "Équipe"), ("/journal-des-acces", "Journal des accès"), ("/rappels", "Rappels")])
+        }
         Role::Admin => links.push(("/admin", "Administration")),
         _ => {}
     }

@@ -113,6 +113,9 @@ pub struct Espace {
     /// The nearest places that accept the Pass, nearest first.
     #[serde(default)]
     pub lieux: Vec<LieuEspace>,
+    /// Reminders of sessions (e-mail, SMS) are sent: the person may stop them in one click.
+    #[serde(default)]
+    pub rappels: bool,
 }
 
 /// A place that accepts the Pass, in words ready to show.

@@ -14,6 +14,7 @@ pub mod parcours;
 pub mod paris;
 pub mod pass;
 pub mod pass_code;
+pub mod rappels;
 pub mod text;
 
 pub use pass_code::PassCode;

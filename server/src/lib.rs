@@ -12,8 +12,10 @@ pub mod ledger_jobs;
 pub mod lieux;
 pub mod mail;
 pub mod passwords;
+pub mod rappels;
 pub mod retention;
 pub mod seed;
+pub mod sms;
 pub mod store;
 pub mod web;
 
@@ -59,6 +61,8 @@ pub struct Config {
     pub tuiles_attribution: Option<String>,
     /// Address geocoding; `None`: venues without coordinates go to their commune's point.
     pub geocodeur: Option<Arc<dyn lieux::geocodage::Geocodeur>>,
+    /// SMS reminders; `None`: reminders go by e-mail only.
+    pub sms: Option<Arc<dyn sms::FournisseurSms>>,
 }
 
 impl Default for Config {
@@ -78,6 +82,7 @@ impl Default for Config {
             tuiles_url: None,
             tuiles_attribution: None,
             geocodeur: None,
+            sms: None,
         }
     }
 }
@@ -88,6 +93,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The one source of « now »: see `clock`.
     pub clock: clock::Clock,
+}
+
+impl AppState {
+    /// What the reminders job sends through.
+    pub fn canaux(&self) -> rappels::Canaux {
+        rappels::Canaux {
+            mailer: self.config.mailer.clone(),
+            sms: self.config.sms.clone(),
+            public_url: self.config.public_url.trim_end_matches('/').to_string(),
+        }
+    }
 }
 
 /// The date in metropolitan France: what "today" means for validity dates and schedules.

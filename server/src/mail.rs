@@ -2,7 +2,8 @@
 //! message — and so its one-time link — goes to the server log, where an administrator finds it.
 //! A folder can also receive each message as a text file (development, end-to-end tests).
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentDisposition, ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
@@ -14,6 +15,15 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+/// A file sent with a message (the session's `.ics`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PieceJointe {
+    pub nom: String,
+    /// e.g. `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub type_mime: String,
+    pub contenu: String,
 }
 
 #[derive(Clone)]
@@ -55,6 +65,19 @@ impl Mailer {
     }
 
     pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
+        self.send_with(mail, &[]).await
+    }
+
+    /// A message with attached files: for SMTP, a multipart/mixed message (the text, then each
+    /// file, base64-encoded); in the log or a folder, the files follow the text.
+    pub async fn send_with(&self, mail: &Mail, pieces: &[PieceJointe]) -> anyhow::Result<()> {
+        let mut mail = mail.clone();
+        if !matches!(self, Mailer::Smtp { .. }) {
+            for p in pieces {
+                mail.body.push_str(&format!("\n--- pièce jointe : {} ({}) ---\n{}", p.nom, p.type_mime, p.contenu));
+            }
+        }
+        let mail = &mail;
         match self {
             Mailer::Log => {
                 tracing::warn!(
@@ -89,12 +112,29 @@ impl Mailer {
             }
             Mailer::Smtp { transport, from } => {
                 let to: Mailbox = mail.to.parse().map_err(|e| anyhow::anyhow!("destinataire invalide : {e}"))?;
-                let message = Message::builder()
-                    .from(from.clone())
-                    .to(to)
-                    .subject(mail.subject.clone())
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(mail.body.clone())?;
+                let builder = Message::builder().from(from.clone()).to(to).subject(mail.subject.clone());
+                let message = if pieces.is_empty() {
+                    builder.header(ContentType::TEXT_PLAIN).body(mail.body.clone())?
+                } else {
+                    let mut parts = MultiPart::mixed().singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .header(ContentTransferEncoding::Base64)
+                            .body(mail.body.clone()),
+                    );
+                    for p in pieces {
+                        let kind = ContentType::parse(&p.type_mime)
+                            .map_err(|e| anyhow::anyhow!("type de pièce jointe invalide ({}) : {e}", p.type_mime))?;
+                        parts = parts.singlepart(
+                            SinglePart::builder()
+                                .header(kind)
+                                .header(ContentDisposition::attachment(&p.nom))
+                                .header(ContentTransferEncoding::Base64)
+                                .body(p.contenu.clone()),
+                        );
+                    }
+                    builder.multipart(parts)?
+                };
                 transport.send(message).await?;
                 tracing::info!(to = %mail.to, "e-mail envoyé");
                 Ok(())

@@ -103,6 +103,24 @@ struct ServeArgs {
     #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     retention_months: u32,
+    #[command(flatten)]
+    envoi: EnvoiArgs,
+    /// Map tiles URL template (`https://…/{z}/{x}/{y}.png`). Without it the map draws the
+    /// département and région outlines only, and works offline.
+    #[arg(long, env = "CARNET_TUILES_URL")]
+    tuiles_url: Option<String>,
+    /// Attribution shown under the tiles (required by most tile servers' terms).
+    #[arg(long, env = "CARNET_TUILES_ATTRIBUTION")]
+    tuiles_attribution: Option<String>,
+    /// Base URL of the national address API (BAN / Géoplateforme), e.g.
+    /// https://data.geopf.fr/geocodage. Without it venues are placed at their commune's point.
+    #[arg(long, env = "CARNET_GEOCODAGE_URL")]
+    geocodage_url: Option<String>,
+}
+
+/// Outgoing messages: e-mail and SMS (the server, and `admin rappels`).
+#[derive(clap::Args)]
+struct EnvoiArgs {
     /// The address people open Carnet at, for the links in e-mails (default: http://<listen>).
     #[arg(long, env = "CARNET_PUBLIC_URL")]
     public_url: Option<String>,
@@ -117,17 +135,53 @@ struct ServeArgs {
     /// Write each e-mail as a text file in this folder instead of sending it (development, tests).
     #[arg(long, env = "CARNET_MAIL_DIR")]
     mail_dir: Option<PathBuf>,
-    /// Map tiles URL template (`https://…/{z}/{x}/{y}.png`). Without it the map draws the
-    /// département and région outlines only, and works offline.
-    #[arg(long, env = "CARNET_TUILES_URL")]
-    tuiles_url: Option<String>,
-    /// Attribution shown under the tiles (required by most tile servers' terms).
-    #[arg(long, env = "CARNET_TUILES_ATTRIBUTION")]
-    tuiles_attribution: Option<String>,
-    /// Base URL of the national address API (BAN / Géoplateforme), e.g.
-    /// https://data.geopf.fr/geocodage. Without it venues are placed at their commune's point.
-    #[arg(long, env = "CARNET_GEOCODAGE_URL")]
-    geocodage_url: Option<String>,
+    /// Base URL of the SMS provider's HTTP API (Brevo's transactional SMS request), e.g.
+    /// https://api.brevo.com. Without it, reminders go by e-mail only.
+    #[arg(long, env = "CARNET_SMS_URL")]
+    sms_url: Option<String>,
+    /// The SMS provider's API key (set it in the environment).
+    #[arg(long, env = "CARNET_SMS_CLE", hide_env_values = true)]
+    sms_cle: Option<String>,
+    /// The sender name shown on SMS (11 letters or digits at most).
+    #[arg(long, env = "CARNET_SMS_EXPEDITEUR", default_value = "Carnet")]
+    sms_expediteur: String,
+}
+
+impl EnvoiArgs {
+    fn public_url(&self, listen: &str) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{listen}")).trim_end_matches('/').to_string()
+    }
+
+    fn mailer(&self, public_url: &str) -> anyhow::Result<Mailer> {
+        Ok(match (&self.mail_dir, &self.smtp_url) {
+            (Some(dir), _) => Mailer::Dir(dir.clone()),
+            (None, Some(url)) => {
+                let host = public_url
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or("localhost")
+                    .split([':', '/'])
+                    .next()
+                    .unwrap_or("localhost");
+                Mailer::smtp(url, &self.mail_from, host)?
+            }
+            (None, None) => {
+                tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL) : les e-mails (invitations, réinitialisations, rappels) seront écrits dans ce journal");
+                Mailer::Log
+            }
+        })
+    }
+
+    fn sms(&self) -> anyhow::Result<Option<Arc<dyn carnet_server::sms::FournisseurSms>>> {
+        match (self.sms_url.as_deref().map(str::trim).filter(|u| !u.is_empty()), &self.sms_cle) {
+            (None, _) => Ok(None),
+            (Some(_), None) => anyhow::bail!("CARNET_SMS_CLE : la clé du fournisseur SMS manque"),
+            (Some(url), Some(cle)) => {
+                tracing::info!(url, "rappels par SMS");
+                Ok(Some(Arc::new(carnet_server::sms::HttpSms::new(url, cle, &self.sms_expediteur))))
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -208,6 +262,15 @@ enum AdminCommand {
         #[arg(long)]
         nom: String,
     },
+    /// Send the session reminders due now (e-mail, SMS), as the server does every minute.
+    /// Safe to run at any time, and beside running servers: each reminder goes once.
+    Rappels {
+        /// Run now (the only mode: the server runs it every minute).
+        #[arg(long)]
+        maintenant: bool,
+        #[command(flatten)]
+        envoi: EnvoiArgs,
+    },
     /// Run the ledger's scheduled work now: expire passes past validity plus grace, issue last
     /// month's statements. Safe to run at any time, and twice.
     LedgerJobs,
@@ -255,20 +318,9 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     if dist.is_none() {
         tracing::warn!(dist = %args.dist.display(), "application non construite : seule l'API est servie");
     }
-    let public_url =
-        args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)).trim_end_matches('/').to_string();
-    let mailer = match (&args.mail_dir, &args.smtp_url) {
-        (Some(dir), _) => Mailer::Dir(dir.clone()),
-        (None, Some(url)) => {
-            let host =
-                public_url.split("://").nth(1).unwrap_or("localhost").split([':', '/']).next().unwrap_or("localhost");
-            Mailer::smtp(url, &args.mail_from, host)?
-        }
-        (None, None) => {
-            tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL) : les e-mails d'invitation et de réinitialisation seront écrits dans ce journal");
-            Mailer::Log
-        }
-    };
+    let public_url = args.envoi.public_url(&args.listen);
+    let mailer = args.envoi.mailer(&public_url)?;
+    let sms = args.envoi.sms()?;
     let interrupted = carnet_server::store::lieux::fail_interrupted_imports(&db, clock.now()).await?;
     if interrupted > 0 {
         tracing::warn!(interrupted, "imports de lieux interrompus par l'arrêt précédent");
@@ -283,11 +335,13 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         tuiles_url: args.tuiles_url.filter(|u| !u.trim().is_empty()),
         tuiles_attribution: args.tuiles_attribution.filter(|u| !u.trim().is_empty()),
         geocodeur: geocodeur(args.geocodage_url.as_deref()),
+        sms,
         ..Config::default()
     };
     let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock.clone()));
+    tokio::spawn(carnet_server::rappels::schedule(db.clone(), state.canaux(), clock.clone()));
     // Orders left « en cours de génération » by a server that stopped mid-way are completed.
     let (resume_db, resume_now) = (db.clone(), clock.now());
     tokio::spawn(async move {
@@ -477,6 +531,14 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
             let nom = nom.trim();
             anyhow::ensure!(!nom.is_empty() && nom.chars().count() <= 120, "--nom : de 1 à 120 caractères");
             println!("{}", ledger_orgs::create_commanditaire(&db, nom, now).await?);
+        }
+        AdminCommand::Rappels { maintenant, envoi } => {
+            anyhow::ensure!(maintenant, "--maintenant : dites que l'envoi est pour maintenant");
+            let public_url = envoi.public_url("127.0.0.1:8080");
+            let canaux =
+                carnet_server::rappels::Canaux { mailer: envoi.mailer(&public_url)?, sms: envoi.sms()?, public_url };
+            let b = carnet_server::rappels::run_once(&db, &canaux, now).await?;
+            println!("{} rappel(s) envoyé(s), {} échec(s), {} retiré(s)", b.envoyes, b.echecs, b.retires);
         }
         AdminCommand::LedgerJobs => {
             carnet_server::ledger_jobs::run(&db, now).await;

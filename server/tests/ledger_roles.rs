@@ -139,13 +139,13 @@ impl Ctx {
     async fn prepare(&self, action: Action) -> Fx {
         let w = &self.w;
         match action {
-            VoirCommande | EnregistrerPaiement | CodesAImprimer => Fx { id: w.order(1, 5).await, ..Fx::default() },
+            VoirCommande | EnregistrerPaiement | CodesAImprimer => Fx { id: w.order(1, 5).await },
             Activer => {
                 let c = w.order(1, 5).await;
                 w.pay(c).await;
-                Fx { id: c, ..Fx::default() }
+                Fx { id: c }
             }
-            ConfierStructure => Fx { id: self.active_order().await, ..Fx::default() },
+            ConfierStructure => Fx { id: self.active_order().await },
             Agreer => {
                 let s = carnet_server::store::users::create_structure(
                     &w.app.db,
@@ -156,23 +156,23 @@ impl Ctx {
                 )
                 .await
                 .unwrap();
-                Fx { id: s, ..Fx::default() }
+                Fx { id: s }
             }
             ConfierConseiller => {
                 let c = self.active_order().await;
                 w.entrust(c, w.structure_id, 1, 2).await;
-                Fx { id: c, ..Fx::default() }
+                Fx { id: c }
             }
             Reprendre | Distribuer => {
                 let (_, carnets) = self.in_hands().await;
-                Fx { id: carnets[0], ..Fx::default() }
+                Fx { id: carnets[0] }
             }
-            VoirReleve | ReleveCsv | EnvoyerReleve => Fx { id: self.releve().await, ..Fx::default() },
+            VoirReleve | ReleveCsv | EnvoyerReleve => Fx { id: self.releve().await },
             PayerReleve => {
                 let id = self.releve().await;
                 let r = w.app.post(&format!("/api/v1/releves/{id}/envoi"), json!({}), &w.operateur).await;
                 assert_eq!(r.status, StatusCode::NO_CONTENT);
-                Fx { id, ..Fx::default() }
+                Fx { id }
             }
             _ => Fx::default(),
         }

@@ -191,6 +191,13 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/espace/{token}/seances.ics",          Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
         row(M::GET,  "/espace/{token}/agenda.ics",           Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
         row(M::POST, "/espace/{token}/seances/{id}/absence", Id::SeanceFuture, "", empty, [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::POST, "/espace/{token}/rappels/arret",        Id::None, "", empty,         [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        // Session reminders (issue 16): their state per session, the failures, the structure's choice.
+        row(M::GET,  "/parcours/{id}/rappels",               Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/rappels/echecs",                      Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/structure/rappels",                   Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::PUT,  "/structure/rappels",                   Id::None, "", |_| Some(json!({"delai": "24h"})),
+                                                                                            [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         // Venues (issue 5). Everyone signed in reads the map and the venues; hubs (their
         // territory) and administrators import, edit and follow candidates.
         row(M::GET,  "/lieux",                               Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),

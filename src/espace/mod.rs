@@ -254,7 +254,39 @@ fn MonParcours(
             </section>
         })}
 
+        {e.rappels.then(|| view! { <ArretRappels message=message recharger=recharger/> })}
+
         <p class="aide">"Gardez cette page dans vos favoris pour la retrouver. Une question ? Appelez votre conseiller."</p>
+    }
+}
+
+/// Reminders by e-mail and SMS: stopped in one click (the consent is withdrawn, the number and
+/// the address erased).
+#[component]
+fn ArretRappels(
+    message: RwSignal<Option<String>>,
+    recharger: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let erreur = RwSignal::new(None::<String>);
+    let arreter = move |_| {
+        let t = jeton();
+        spawn_local(async move {
+            match appel("POST", &format!("/api/v1/espace/{t}/rappels/arret"), Some("{}".into())).await {
+                Ok(text) => {
+                    message.set(Some(serde_json::from_str::<Prevenu>(&text).map(|p| p.message).unwrap_or_default()));
+                    recharger();
+                }
+                Err(r) => erreur.set(Some(r.message)),
+            }
+        });
+    };
+    view! {
+        <section class="carte" aria-labelledby="rappels-titre">
+            <h2 id="rappels-titre">"Mes rappels"</h2>
+            <p>"Vous recevez un message (e-mail ou SMS) avant chaque rendez-vous."</p>
+            <button type="button" class="bouton bouton--second" on:click=arreter>"Ne plus recevoir de rappels"</button>
+            {move || erreur.get().map(|m| view! { <p class="erreur" role="alert">{m}</p> })}
+        </section>
     }
 }
 

@@ -22,4 +22,5 @@ pub mod notice;
 pub mod objectifs;
 pub mod parcours;
 pub mod planning;
+pub mod rappels;
 pub mod seances;

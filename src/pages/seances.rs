@@ -69,6 +69,7 @@ fn Liste(d: Dossier) -> impl IntoView {
     let bilan_ok = prerequis(Etape::Bilan, &f).is_ok();
     let actives = d.seances.iter().filter(|s| !s.statut.est_absence()).count();
     let maintenant = crate::horloge::heure_de_paris();
+    let rappels = crate::pages::rappels::charger(id);
     view! {
         <div class="page-head">
             <Titre texte={format!("Séances — {}", d.beneficiaire.prenom)}/>
@@ -96,6 +97,7 @@ fn Liste(d: Dossier) -> impl IntoView {
                             {statut_badge(s.statut)}
                             {s.prevenu_par_personne.then(|| view! { <span class="badge">"prévenu(e) par la personne"</span> })}
                             {a_tenir.then(|| view! { <span class="badge badge--warn">"À enregistrer"</span> })}
+                            <crate::pages::rappels::Etat etats=rappels seance=s.id/>
                         </div>
                     </li>
                 }

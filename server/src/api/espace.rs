@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/espace/{token}/seances.ics", get(download))
         .route("/espace/{token}/agenda.ics", get(feed))
         .route("/espace/{token}/seances/{id}/absence", post(cannot_come))
+        .route("/espace/{token}/rappels/arret", post(stop_reminders))
 }
 
 /// Unknown tokens allowed per client address within the login window.
@@ -73,8 +74,10 @@ async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
 async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulaire> {
     let key = format!("espace:jeton:ip:{ip}");
     throttled(state, &[(&key, TOKEN_FAILURES_PER_IP)]).await?;
-    // Tokens are 43 URL-safe characters: anything else is not looked up, but still counted.
-    let plausible = token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    // Tokens are 43 URL-safe characters (22 for those of reminders, short enough for an SMS):
+    // anything else is not looked up, but still counted.
+    let plausible =
+        matches!(token.len(), 22 | 43) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let found = if plausible { espace::find(&state.db, token).await? } else { None };
     match found {
         Some(t) => Ok(t),
@@ -229,7 +232,7 @@ async fn load(state: &AppState, t: &Titulaire) -> AppResult<Dossier> {
     dossier::load(&state.db, t.parcours_id, t.structure_id).await?.ok_or(AppError::NotFound)
 }
 
-fn lieu(d: &Dossier, s: &SeanceView) -> String {
+pub(crate) fn lieu(d: &Dossier, s: &SeanceView) -> String {
     match coop::label(coop::TYPE_LIEU, &s.type_lieu) {
         Some(_) if s.type_lieu == "domicile" => "Chez vous".to_string(),
         Some(_) if s.type_lieu == "a_distance" => format!("À distance, avec {}", d.structure),
@@ -237,12 +240,12 @@ fn lieu(d: &Dossier, s: &SeanceView) -> String {
     }
 }
 
-fn numero(d: &Dossier, s: &SeanceView) -> String {
+pub(crate) fn numero(d: &Dossier, s: &SeanceView) -> String {
     s.numero.map(|k| format!("Séance {k} sur {}", d.carnet.nb_passes)).unwrap_or_default()
 }
 
 /// What to bring: the carnet (a pass is given at each session) and the device used so far.
-fn apporter(d: &Dossier) -> Vec<String> {
+pub(crate) fn apporter(d: &Dossier) -> Vec<String> {
     let mut out = vec!["Votre carnet de Pass numérique".to_string()];
     let materiel = d
         .seances
@@ -394,6 +397,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
         ics: format!("/api/v1/espace/{token}/seances.ics"),
         agenda: agenda.then(|| format!("{base}/api/v1/espace/{token}/agenda.ics")),
         lieux: Vec::new(),
+        rappels: false,
     }
 }
 
@@ -406,6 +410,7 @@ async fn view(
     let d = load(&state, &t).await?;
     let agenda = espace::agenda_consent(&state.db, t.beneficiaire_id).await?;
     let mut e = espace_of(&state, &d, &token, agenda);
+    e.rappels = crate::store::donnees::rappels_actifs(&state.db, t.beneficiaire_id).await?;
     // Where else the carnet can be used: the nearest places that accept the Pass.
     let commune = d.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
     let (_, _, proches) = super::orientation::proches(&state, commune, t.structure_id, 3).await?;
@@ -421,41 +426,36 @@ async fn view(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(e)))
 }
 
+/// One session as a calendar event: the feed, the download and the reminder's attachment share
+/// it (same UID, same SEQUENCE).
+pub(crate) fn evenement(d: &Dossier, s: &SeanceView, r: &seances::SeanceRow) -> EvenementIcs {
+    let n = d.carnet.nb_passes;
+    let titre = s.theme.as_ref().map(|t| t.titre.clone());
+    let resume = match (s.numero, &titre) {
+        (Some(k), Some(t)) => format!("Pass numérique – séance {k}/{n} : {t}"),
+        (Some(k), None) => format!("Pass numérique – séance {k}/{n}"),
+        (None, _) => format!("Pass numérique – séance ({})", s.statut.libelle().to_lowercase()),
+    };
+    let description =
+        format!("Avec {} ({}).\nÀ apporter : {}.", d.conseiller, d.structure, apporter(d).join(", ").to_lowercase());
+    EvenementIcs {
+        uid: r.uid.clone(),
+        sequence: r.sequence,
+        debut: s.debut,
+        fin: s.fin,
+        resume,
+        lieu: lieu(d, s),
+        description,
+        annule: s.statut.est_absence(),
+        modifie: r.updated_at,
+    }
+}
+
 async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
     let d = load(state, t).await?;
     let mut conn = state.db.acquire().await?;
     let rows = seances::of_parcours(&mut conn, t.parcours_id).await?;
-    let n = d.carnet.nb_passes;
-    let evenements: Vec<EvenementIcs> = d
-        .seances
-        .iter()
-        .zip(rows.iter())
-        .map(|(s, r)| {
-            let titre = s.theme.as_ref().map(|t| t.titre.clone());
-            let resume = match (s.numero, &titre) {
-                (Some(k), Some(t)) => format!("Pass numérique – séance {k}/{n} : {t}"),
-                (Some(k), None) => format!("Pass numérique – séance {k}/{n}"),
-                (None, _) => format!("Pass numérique – séance ({})", s.statut.libelle().to_lowercase()),
-            };
-            let description = format!(
-                "Avec {} ({}).\nÀ apporter : {}.",
-                d.conseiller,
-                d.structure,
-                apporter(&d).join(", ").to_lowercase()
-            );
-            EvenementIcs {
-                uid: r.uid.clone(),
-                sequence: r.sequence,
-                debut: s.debut,
-                fin: s.fin,
-                resume,
-                lieu: lieu(&d, s),
-                description,
-                annule: s.statut.est_absence(),
-                modifie: r.updated_at,
-            }
-        })
-        .collect();
+    let evenements: Vec<EvenementIcs> = d.seances.iter().zip(rows.iter()).map(|(s, r)| evenement(&d, s, r)).collect();
     Ok(ics::calendrier("Mes séances Pass numérique", &evenements, state.clock.now()))
 }
 
@@ -518,5 +518,22 @@ async fn cannot_come(
             paris::date_longue(local.date()),
             heure(local.time())
         ),
+    }))
+}
+
+/// « Ne plus recevoir de rappels »: the person withdraws the reminders consent from their space,
+/// in one click; their contact details are erased with it (as when a conseiller records it).
+async fn stop_reminders(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(token): ApiPath<String>,
+) -> AppResult<Json<Prevenu>> {
+    let t = titulaire(&state, &ip, &token).await?;
+    let mut tx = begin_write(&state.db).await?;
+    crate::store::donnees::retirer_rappels_par_la_personne(&mut tx, t.beneficiaire_id, state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(Json(Prevenu {
+        message: "C'est noté : vous ne recevrez plus de rappels. Votre numéro et votre adresse e-mail sont effacés."
+            .into(),
     }))
 }

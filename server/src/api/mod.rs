@@ -10,13 +10,14 @@ mod candidats;
 mod communes;
 mod comptes;
 mod donnees;
-mod espace;
+pub(crate) mod espace;
 mod etapes;
 mod health;
 mod ledger;
 pub mod lieux;
 pub mod orientation;
 mod parcours;
+mod rappels;
 mod seances;
 mod tableau_de_bord;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(etapes::router())
         .merge(seances::router())
         .merge(tableau_de_bord::router())
+        .merge(rappels::router())
         .merge(lieux::router())
         .merge(candidats::router())
         .merge(orientation::router())

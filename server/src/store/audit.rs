@@ -22,6 +22,7 @@ pub enum Entite {
     Pass(PassId),
     Releve(i64),
     Seance(i64),
+    Structure(i64),
     User(i64),
 }
 
@@ -41,6 +42,7 @@ impl Entite {
             Entite::Pass(_) => "pass",
             Entite::Releve(_) => "releve",
             Entite::Seance(_) => "seance",
+            Entite::Structure(_) => "structure",
             Entite::User(_) => "user",
         }
     }
@@ -58,6 +60,7 @@ impl Entite {
             | Entite::Parcours(id)
             | Entite::Releve(id)
             | Entite::Seance(id)
+            | Entite::Structure(id)
             | Entite::User(id) => id,
             Entite::Pass(id) => id.get(),
         }

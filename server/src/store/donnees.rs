@@ -182,6 +182,47 @@ pub async fn set_consent(
     Ok(true)
 }
 
+/// Whether reminders go to this person: the « rappels » consent stands and a contact is kept.
+pub async fn rappels_actifs(db: &Db, beneficiaire_id: i64) -> sqlx::Result<bool> {
+    let (actifs,): (bool,) = sqlx::query_as(
+        "SELECT COALESCE((SELECT accorde FROM consentements WHERE beneficiaire_id = $1 AND objet = 'rappels'
+                          ORDER BY id DESC LIMIT 1), 0) = 1
+                AND EXISTS (SELECT 1 FROM beneficiaires_contacts WHERE beneficiaire_id = $1)",
+    )
+    .bind(beneficiaire_id)
+    .fetch_one(db)
+    .await?;
+    Ok(actifs)
+}
+
+/// The person stops reminders from their own space: the consent withdrawn (recorded by nobody
+/// on the staff), contact details erased, an audit line that says who. Doing it twice changes
+/// nothing more.
+pub async fn retirer_rappels_par_la_personne(
+    conn: &mut SqliteConnection,
+    beneficiaire_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let (accorde,): (bool,) = sqlx::query_as(
+        "SELECT COALESCE((SELECT accorde FROM consentements WHERE beneficiaire_id = $1 AND objet = 'rappels'
+                          ORDER BY id DESC LIMIT 1), 0) = 1",
+    )
+    .bind(beneficiaire_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    delete_contacts(conn, beneficiaire_id).await?;
+    if !accorde {
+        return Ok(());
+    }
+    append_consent(conn, beneficiaire_id, "rappels", false, None, now).await?;
+    touch(conn, beneficiaire_id, now).await?;
+    Audit::par(None, Entite::Beneficiaire(beneficiaire_id), "consentement_retire")
+        .apres(json!({ "consentement": "rappels", "par": "beneficiaire" }))
+        .ecrire(conn, now)
+        .await?;
+    Ok(())
+}
+
 async fn touch(conn: &mut SqliteConnection, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1")
         .bind(beneficiaire_id)
@@ -202,8 +243,9 @@ struct ConsentRow {
 /// Every consent answer, oldest first.
 pub async fn consent_history(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<ConsentementEvenement>> {
     let rows: Vec<ConsentRow> = sqlx::query_as(
-        "SELECT c.objet, c.accorde, c.at, u.prenom || ' ' || u.nom AS par
-         FROM consentements c LEFT JOIN users u ON u.id = c.recorded_by
+        "SELECT c.objet, c.accorde, c.at,
+                COALESCE(u.prenom || ' ' || u.nom, CASE WHEN b.anonymise_at IS NULL THEN 'la personne, depuis son espace' END) AS par
+         FROM consentements c LEFT JOIN users u ON u.id = c.recorded_by JOIN beneficiaires b ON b.id = c.beneficiaire_id
          WHERE c.beneficiaire_id = $1 ORDER BY c.id",
     )
     .bind(beneficiaire_id)
@@ -370,6 +412,7 @@ pub async fn anonymise(
     }
     delete_contacts(conn, beneficiaire_id).await?;
     crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
+    crate::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
     // Levels, themes, dates and reports' coded values stay for the statistics.
     for sql in [
