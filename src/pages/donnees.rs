@@ -70,7 +70,10 @@ fn Donnees(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status: RwSi
                     <dt>"Commune"</dt><dd>{b.commune.as_ref().map(|c| c.libelle()).unwrap_or_else(|| "Non renseignée".into())}</dd>
                     <dt>"Genre"</dt><dd>{opt_label(&b.genre, coop::GENRE)}</dd>
                     <dt>"Statut"</dt><dd>{opt_label(&b.statut_social, coop::STATUT_SOCIAL)}</dd>
-                    <dt>"Téléphone"</dt><dd>{d.contacts.telephone.clone().unwrap_or_else(|| "Non gardé".into())}</dd>
+                    <dt>"Téléphone"</dt><dd>{d.contacts.telephone.clone().unwrap_or_else(|| "Non gardé".into())}
+                        {d.contacts.telephone.as_deref().and_then(|t| carnet_domain::rappels::numero_mobile(t).err()).map(|e| view! {
+                            <span class="badge badge--warn">{format!("Pas de rappel par SMS : {e}")}</span>
+                        })}</dd>
                     <dt>"E-mail"</dt><dd>{d.contacts.email.clone().unwrap_or_else(|| "Non gardé".into())}</dd>
                 </dl>
             </section>
