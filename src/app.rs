@@ -178,11 +178,13 @@ fn Header(me: Me) -> impl IntoView {
                         <A href=href exact=true>{label}</A>
                     }).collect_view()}
                 </nav>
-                <div class="who">
-                    <span class="who__name">{format!("{} {}", me.prenom, me.nom)}</span>
-                    <span class="who__structure">{structure}</span>
+                <div class="session">
+                    <div class="who">
+                        <span class="who__name">{format!("{} {}", me.prenom, me.nom)}</span>
+                        <span class="who__structure">{structure}</span>
+                    </div>
+                    <button type="button" class="button button--secondary" on:click=logout>"Se déconnecter"</button>
                 </div>
-                <button type="button" class="button button--secondary" on:click=logout>"Se déconnecter"</button>
             </div>
         </header>
     }

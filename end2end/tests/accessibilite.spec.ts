@@ -3,6 +3,7 @@
 // summary's links, a refused pass code, and confirmations that are announced and focused.
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { createParcours, login } from './helpers';
 import { ACCOUNTS, PUBLIC_ROUTES, Role, loginAs, routesOf, settled } from './routes';
 
@@ -193,4 +194,218 @@ test('creating and deactivating a personal link: each confirmation is announced 
   const off = panel.getByRole('status').filter({ hasText: 'Lien personnel désactivé' });
   await expect(off).toBeFocused();
   await expect(panel.getByText('Pas de lien actif.')).toBeVisible();
+});
+
+/** Contrast ratio of two CSS colours `rgb(…)`/`rgba(…)` (WCAG relative luminance). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Tabs through `count` stops and reads, for each, the ring drawn around it and what it sits on. */
+async function rings(page: Page, count: number) {
+  const out: { what: string; style: string; width: number; color: string; behind: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press('Tab');
+    out.push(
+      await page.evaluate(() => {
+        let el = document.activeElement as HTMLElement;
+        const what = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} « ${(el.textContent || (el as HTMLInputElement).value || '').trim().slice(0, 40)} »`;
+        // The ring may be drawn by a wrapper (a radio's pill label).
+        let st = getComputedStyle(el);
+        for (let p: HTMLElement | null = el; p && st.outlineStyle === 'none'; p = p.parentElement) {
+          st = getComputedStyle(p);
+          el = p;
+        }
+        // The ring lies outside the element (offset 2 px): on the first painted background behind it.
+        let behind = 'rgb(255, 255, 255)';
+        for (let p = el.parentElement; p; p = p.parentElement) {
+          const bg = getComputedStyle(p).backgroundColor;
+          if (bg && !bg.startsWith('rgba(0, 0, 0, 0)') && bg !== 'transparent') {
+            behind = bg;
+            break;
+          }
+        }
+        return { what, style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor, behind };
+      }),
+    );
+  }
+  return out;
+}
+
+test('the focus ring is visible and contrasts 3:1 with what it sits on (header, white, panels), date fields included', async ({ page }) => {
+  await login(page);
+  const problems: string[] = [];
+  const check = (where: string, seen: Awaited<ReturnType<typeof rings>>) => {
+    for (const r of seen) {
+      const ratio = contrast(r.color, r.behind);
+      if (r.style === 'none' || r.width < 2 || ratio < 3)
+        problems.push(`${where} ${r.what}: ${r.style} ${r.width}px ${r.color} on ${r.behind} (${ratio.toFixed(2)}:1)`);
+    }
+  };
+  // The header and the dashboard (white).
+  await page.goto('/');
+  await settled(page);
+  check('/', await rings(page, 12));
+  // The diagnostic's panels (the pack's competences on a light blue panel) and its radio pills,
+  // on a parcours of its own (choosing a pack saves it).
+  await createParcours(page, `Anneau ${Date.now() % 100000}`, 5);
+  await page.goto(page.url().replace(/\/?$/, '/diagnostic'));
+  await settled(page);
+  await page.locator('#pack').selectOption({ index: 1 });
+  await page.locator('section.panel--accent input[type="radio"]').first().focus();
+  check('diagnostic', await rings(page, 6));
+  // A date field: the ring is on the field, whatever part of it has the focus.
+  await page.goto('/parcours/nouveau');
+  await settled(page);
+  const date = page.locator('input[type="date"]').first();
+  await date.focus();
+  const d = await date.evaluate((e) => {
+    const st = getComputedStyle(e);
+    return { style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor };
+  });
+  check('/parcours/nouveau', [{ what: 'input[type=date]', ...d, behind: 'rgb(255, 255, 255)' }]);
+  expect(problems).toEqual([]);
+});
+
+/** What a screen reader's list of headings and landmarks would trip on, on the page shown. */
+async function structureProblems(page: Page): Promise<string[]> {
+  const out = await page.evaluate(() => {
+    const problems: string[] = [];
+    const visible = (e: Element) => !!(e as HTMLElement).offsetParent || getComputedStyle(e).position === 'fixed';
+    // Heading levels go down one at a time (h1 → h2 → h3), starting at the h1.
+    let previous = 0;
+    for (const h of Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6'))) {
+      if (!visible(h) && !h.closest('details')) continue;
+      const level = Number(h.tagName[1]);
+      if (level > previous + 1) problems.push(`h${previous || '-'} → ${h.tagName.toLowerCase()} « ${(h.textContent || '').trim().slice(0, 50)} »`);
+      previous = level;
+    }
+    // A status region is a message, not a block of links or buttons shown on arrival (a hidden
+    // region that will carry a confirmation is fine).
+    for (const s of Array.from(document.querySelectorAll('[role="status"]'))) {
+      if (s.getClientRects().length && s.querySelector('a, button')) problems.push(`role=status around links: « ${(s.textContent || '').trim().slice(0, 60)} »`);
+    }
+    return problems;
+  });
+  // The disclosure triangles are drawn, not read.
+  const tree = await page.locator('main').ariaSnapshot();
+  if (/[▸▾]/.test(tree)) out.push(`a triangle read aloud: ${tree.split('\n').find((l) => /[▸▾]/.test(l))?.trim()}`);
+  return out;
+}
+
+test('every page: no skipped heading level, no triangle in a name, status regions only for messages', async ({ page }) => {
+  test.setTimeout(300_000);
+  const problems: string[] = [];
+  for (const route of PUBLIC_ROUTES) {
+    await page.goto(route);
+    await settled(page);
+    for (const p of await structureProblems(page)) problems.push(`visiteur ${route}: ${p}`);
+  }
+  for (const role of ROLES) {
+    await page.context().clearCookies();
+    await loginAs(page, role);
+    for (const route of await routesOf(page, role)) {
+      await page.goto(route);
+      await settled(page);
+      // Closed sections too: their headings and names are in the page.
+      for (const p of await structureProblems(page)) problems.push(`${role} ${route}: ${p}`);
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+test("the stepper's current link says so; each target level is named with its objective", async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/1/objectifs');
+  await settled(page);
+  const current = page.getByRole('navigation', { name: 'Étapes du parcours' }).locator('[aria-current="step"]');
+  await expect(current).toHaveCount(1);
+  await expect(current).toHaveJSProperty('tagName', 'A');
+  await expect(current).toContainText('Objectifs');
+  const niveaux = page.locator('select[id$="-niveau"]');
+  const n = await niveaux.count();
+  expect(n).toBeGreaterThan(0);
+  const names = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const id = await niveaux.nth(i).getAttribute('id');
+    const name = await page.locator(`label[for="${id}"]`).innerText();
+    const competence = await page.locator(`#${id!.replace(/-niveau$/, '-competence')} option:checked`).innerText();
+    const named = page.getByRole('combobox', { name: `Niveau à atteindre : objectif n°${i + 1}, ${competence}` });
+    await expect(named, name).toHaveCount(1);
+    names.add(name);
+  }
+  expect(names.size).toBe(n);
+});
+
+/** What does not fit a 320 px screen: the page's overflow and the elements sticking out (outside
+ * any scrolling box), then chart text under 12 px. */
+async function narrowProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const extra = document.documentElement.scrollWidth - width;
+    if (extra > 0) {
+      const culprits: string[] = [];
+      for (const el of Array.from(document.querySelectorAll('body *'))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= width + 0.5) continue;
+        // Inside a box that scrolls on its own (a table's wrapper), or a child of a culprit already named.
+        let p = el.parentElement;
+        let inside = false;
+        for (; p && p !== document.body; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden' || p.getBoundingClientRect().right > width + 0.5) {
+            inside = true;
+            break;
+          }
+        }
+        if (inside) continue;
+        const cls = typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '';
+        culprits.push(`${el.tagName.toLowerCase()}${cls} « ${(el.textContent || '').trim().slice(0, 30)} » (${Math.round(r.right)} px)`);
+      }
+      out.push(`+${extra} px: ${culprits.slice(0, 4).join(', ')}`);
+    }
+    for (const el of Array.from(document.querySelectorAll('.chart *, .chart'))) {
+      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim());
+      if (!own || !(el as HTMLElement).getClientRects().length) continue;
+      let size = parseFloat(getComputedStyle(el).fontSize);
+      const svg = (el as Element).closest('svg');
+      if (svg) size *= svg.getScreenCTM()?.a ?? 1;
+      if (size < 11.95) out.push(`chart text ${size.toFixed(1)} px: « ${el.textContent!.trim().slice(0, 30)} »`);
+    }
+    return out;
+  });
+}
+
+test('at 320 px wide, every page of every role: no horizontal scroll, chart text 12 px or more, axe clean', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize({ width: 320, height: 640 });
+  const problems: string[] = [];
+  let n = 0;
+  const check = async (who: string, route: string) => {
+    await page.goto(route);
+    await settled(page);
+    for (const p of await narrowProblems(page)) problems.push(`${who} ${route}: ${p}`);
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'))
+      problems.push(`${who} ${route}: axe ${v.id} (${v.impact}) ${v.nodes.map((x) => x.target.join(' ')).slice(0, 3).join(', ')}`);
+    n++;
+  };
+  for (const route of [...PUBLIC_ROUTES, '/espace/']) await check('visiteur', route);
+  for (const role of ROLES) {
+    await page.context().clearCookies();
+    await loginAs(page, role);
+    for (const route of await routesOf(page, role)) await check(role, route);
+  }
+  test.info().annotations.push({ type: 'pages', description: `${n} pages read at 320 px` });
+  expect(problems).toEqual([]);
+  expect(n).toBeGreaterThan(50);
 });

@@ -117,7 +117,7 @@ test('a conseillère reports a candidate, the hub accredits it, it shows on the 
   await page.getByLabel('Accepte le Pass numérique').check();
   await page.getByLabel('Nom, commune ou adresse').fill(nom);
   await expect(page.getByRole('status').filter({ hasText: /1 lieu correspond aux filtres/ })).toBeVisible();
-  await expect(page.locator('.carte .carte-compte').filter({ hasText: /^1$/ })).toBeVisible();
+  await expect(page.locator('.carte .carte-compte [aria-hidden="true"]').filter({ hasText: /^1$/ })).toBeVisible();
   await expect(listeLieux(page).filter({ hasText: nom })).toBeVisible();
 });
 

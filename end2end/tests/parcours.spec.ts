@@ -211,7 +211,7 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   await expectAccessible(page, 'séances list, all held');
   // The overview shows every pass used.
   await page.goto(`/parcours/${id}`);
-  await expect(page.getByText(/5 pass utilisé\(s\) sur 5/)).toBeVisible();
+  await expect(page.getByText(/5 pass utilisés sur 5/)).toBeVisible();
   await expect(page.getByRole('cell', { name: 'Utilisé', exact: true })).toHaveCount(5);
   await page.goto(`/parcours/${id}/seances`);
   await page.getByRole('link', { name: 'Passer au bilan' }).click();
@@ -230,7 +230,7 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   const table = page.getByRole('table', { name: 'Niveaux au début et à la fin du parcours' });
   await expect(table.getByRole('row')).toHaveCount(nf + 1);
   await expect(table.getByRole('cell', { name: /En progrès \(\+/ }).first()).toBeVisible();
-  await expect(chart.locator('rect[fill="#1d4ed8"]')).toHaveCount(nf);
+  await expect(chart.locator('.niveaux__rect--final')).toHaveCount(nf);
   // Objectives are marked from the levels (editable by hand).
   const atteints = page.locator('#objectifs_atteints');
   // The first competence stayed « avec guidage »: its objective is not reached; the others, now

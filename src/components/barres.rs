@@ -23,20 +23,14 @@ fn shown(v: i64, euros: bool) -> String {
     }
 }
 
-fn short(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        format!("{}…", label.chars().take(max - 1).collect::<String>())
-    }
-}
-
 /// The table alternative of a chart.
 #[component]
 fn DataTable(titre: String, colonne: &'static str, series: Vec<Serie>, euros: bool) -> impl IntoView {
+    let nom = format!("Tableau : {titre}");
     view! {
         <details class="chart__data">
             <summary>"Voir les données en tableau"</summary>
+            <div class="table-wrap" tabindex="0" role="region" aria-label=nom>
             <table class="table">
                 <caption class="visually-hidden">{titre}</caption>
                 <thead><tr><th scope="col">"Libellé"</th><th scope="col" class="num">{colonne}</th></tr></thead>
@@ -46,6 +40,7 @@ fn DataTable(titre: String, colonne: &'static str, series: Vec<Serie>, euros: bo
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </details>
     }
 }
@@ -67,32 +62,32 @@ pub fn BarChart(
         }
         .into_any();
     }
-    let max = series.iter().map(|s| s.valeur).max().unwrap_or(0).max(1) as f64;
-    let row = 34;
-    let height = series.len() as i32 * row + 8;
+    let max = series.iter().map(|s| s.valeur).max().unwrap_or(0).max(1);
     let resume =
         series.iter().map(|s| format!("{} : {}", s.label, shown(s.valeur, euros))).collect::<Vec<_>>().join(" ; ");
+    // HTML, not SVG: the text keeps the page's size (never shrunk with a narrow card or a phone)
+    // and grows with text zoom; the longest bar takes the width left beside its value.
     let bars = series
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let y = i as i32 * row + 4;
-            let w = ((s.valeur.max(0) as f64 / max) * 300.0).round() as i32;
+        .map(|s| {
+            let millis = s.valeur.max(0) * 1000 / max;
             view! {
-                <g>
-                    <text x="0" y=y + 21 class="chart__label">{short(&s.label, 26)}</text>
-                    <rect x="200" y=y + 4 width=w.max(1) height="24" rx="3" class="chart__bar"></rect>
-                    <text x=206 + w y=y + 21 class="chart__value">{shown(s.valeur, euros)}</text>
-                </g>
+                <div class="barres__ligne">
+                    <span class="barres__nom">{s.label.clone()}</span>
+                    <span class="barres__piste">
+                        <span class="barres__barre" style=format!("width: max(2px, calc((100% - 7.5rem) * {millis} / 1000))")></span>
+                        <span class="barres__valeur">{shown(s.valeur, euros)}</span>
+                    </span>
+                </div>
             }
         })
         .collect_view();
     view! {
         <figure class="chart">
             <figcaption class="chart__title">{titre.clone()}</figcaption>
-            <svg viewBox=format!("0 0 620 {height}") class="chart__svg" role="img" aria-label=format!("{titre} : {resume}")>
+            <div class="barres" role="img" aria-label=format!("{titre} : {resume}")>
                 {bars}
-            </svg>
+            </div>
             <DataTable titre=titre colonne=colonne series=series euros=euros/>
         </figure>
     }

@@ -47,10 +47,10 @@ pub fn Stepper(
                     let num = move || if done() { "✓".to_string() } else { i.to_string() };
                     let hidden = move || format!(" (étape {i} sur 6, {}{})", state(), if is_current { ", affichée" } else { "" });
                     view! {
-                        <li class=class aria-current=if is_current { Some("step") } else { None }>
+                        <li class=class>
                             {move || if reachable() {
                                 view! {
-                                    <a href=href(parcours_id, e)>
+                                    <a href=href(parcours_id, e) aria-current=is_current.then_some("step")>
                                         <span class="stepper__num" aria-hidden="true">{num}</span>
                                         <span class="stepper__label">{e.libelle()}</span>
                                         <span class="visually-hidden">{hidden}</span>
@@ -58,7 +58,7 @@ pub fn Stepper(
                                 }.into_any()
                             } else {
                                 view! {
-                                    <span>
+                                    <span aria-current=is_current.then_some("step")>
                                         <span class="stepper__num" aria-hidden="true">{num}</span>
                                         <span class="stepper__label">{e.libelle()}</span>
                                         <span class="visually-hidden">{hidden}</span>

@@ -104,7 +104,7 @@ fn cadre(
             let a_faire = etape_courante(&faits);
             view! {
                 <Titre texte={format!("{} — {}", etape.libelle(), d.beneficiaire.prenom)}/>
-                <div class="notice notice--warn" role="status">
+                <div class="notice notice--warn">
                     <p>{m}</p>
                     <p><a class="button" href=href(pid, a_faire)>{format!("Aller à l'étape « {} »", a_faire.libelle())}</a></p>
                 </div>

@@ -76,7 +76,7 @@ fn BeneficiaireTable(page: Page<BeneficiaireSummary>, searching: bool) -> impl I
     let total = page.total;
     view! {
         <p class="count" role="status">{format!("{total} bénéficiaire{}", if total > 1 { "s" } else { "" })}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des bénéficiaires">
             <table class="table">
                 <caption class="visually-hidden">"Bénéficiaires, du plus récent au plus ancien"</caption>
                 <thead>
@@ -200,7 +200,7 @@ fn Agenda(t: TableauDeBord) -> impl IntoView {
                 view! { <p class="empty">"Aucun parcours : commencez par un nouveau parcours."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des parcours">
                         <table class="table">
                             <caption class="visually-hidden">"Vos parcours, en cours puis terminés"</caption>
                             <thead><tr>

@@ -195,6 +195,7 @@ fn DiagnosticForm(d: Dossier) -> impl IntoView {
                     </select>
                 </div>
             </div>
+            <h2>"Compétences"</h2>
             <FieldError name="niveaux" errors=errors/>
             <GrilleNiveaux saisie=saisie errors=errors premieres=premieres/>
             <ResultatsExternes lignes=lignes errors=errors/>

@@ -150,7 +150,7 @@ fn Consentements(
     view! {
         <section class="panel" aria-labelledby="consentements-title">
             <h2 id="consentements-title">"Consentements"</h2>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des consentements">
                 <table class="table">
                     <caption class="visually-hidden">"Consentements facultatifs et leur état"</caption>
                     <thead><tr><th scope="col">"Pour quoi"</th><th scope="col">"Réponse"</th><th scope="col" class="no-print">"Action"</th></tr></thead>

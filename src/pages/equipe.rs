@@ -125,7 +125,7 @@ fn CompteTable(
     }
     view! {
         <p class="notice notice--error" role="alert" class:hidden=move || error.get().is_none()>{move || error.get()}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des comptes">
             <table class="table">
                 <caption class="visually-hidden">"Comptes, avec leur état et les actions possibles"</caption>
                 <thead><tr>

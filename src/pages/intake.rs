@@ -309,7 +309,10 @@ fn PassCodes(
         }
         let ignored = parts.len() - filled;
         info.set(Some(if ignored > 0 {
-            format!("{filled} codes collés ; {ignored} en trop ignoré(s) : vérifiez le nombre de pass du carnet.")
+            format!(
+                "{filled} codes collés ; {ignored} en trop ignoré{} : vérifiez le nombre de pass du carnet.",
+                if ignored > 1 { "s" } else { "" }
+            )
         } else {
             format!("{filled} codes collés.")
         }));

@@ -74,7 +74,7 @@ fn JournalTable(page: Page<JournalEntree>) -> impl IntoView {
     let n = page.page;
     view! {
         <p class="count" role="status">{format!("{} consultation{}", page.total, if page.total > 1 { "s" } else { "" })}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des consultations">
             <table class="table">
                 <caption class="visually-hidden">"Consultations, de la plus récente à la plus ancienne"</caption>
                 <thead><tr>

@@ -191,7 +191,7 @@ fn fiche(d: Dossier) -> AnyView {
     let Some(l) = emis(id) else {
         return view! {
             <Titre texte="Fiche du lien personnel" onglet=format!("Fiche du lien personnel — {}", d.beneficiaire.prenom)/>
-            <div class="notice notice--warn" role="status">
+            <div class="notice notice--warn">
                 <p>"Le lien n'est montré qu'au moment où il est créé. Créez un nouveau lien depuis la page du parcours, puis imprimez la fiche."</p>
                 <p><a class="button" href=format!("/parcours/{id}")>"Retour au parcours"</a></p>
             </div>

@@ -113,7 +113,7 @@ pub fn InformationFieldset(s: InformationSignals, errors: RwSignal<FieldErrors>)
                             view! {
                                 <details class="notice-box">
                                     <summary>{format!("Lire la notice d'information (version {})", n.version)}</summary>
-                                    <div class="notice-box__text"><NoticeText notice=n.clone() level=3/></div>
+                                    <div class="notice-box__text"><NoticeText notice=n.clone() level=2/></div>
                                 </details>
                                 <p><a href="/notice-information" target="_blank" rel="noopener">"Imprimer la notice (nouvel onglet)"</a></p>
                             }.into_any()

@@ -225,7 +225,13 @@ fn ObjectifsForm(d: Dossier) -> impl IntoView {
                                             </select>
                                         </div>
                                         <div class="field">
-                                            <label for=format!("{field}-niveau")>"Niveau à atteindre"</label>
+                                            <label for=format!("{field}-niveau")>"Niveau à atteindre"
+                                                // Six selects share this label: each is named with its objective.
+                                                <span class="visually-hidden">{move || match o.competence.get().as_str() {
+                                                    "" => format!(" : objectif n°{n}"),
+                                                    c => format!(" : objectif n°{n}, {}", competences::libelle(c)),
+                                                }}</span>
+                                            </label>
                                             <select id=format!("{field}-niveau") on:change=move |ev| o.niveau.set(event_target_value(&ev))>
                                                 <option value="">"Choisir…"</option>
                                                 {Niveau::TOUS[1..].iter().map(|nv| view! {

@@ -61,7 +61,7 @@ fn Overview(d: Dossier) -> impl IntoView {
             <Titre texte={format!("Parcours de {}", b.prenom)}/>
             <span class="badge">{if p.etat == "termine" { "Terminé" } else { "En cours" }}</span>
         </div>
-        <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé(s) sur {}", date_longue(today(p.created_at)), p.conseiller, c.nb_passes)}</p>
+        <p class="lead">{format!("Ouvert le {} par {} · {used} pass utilisé{} sur {}", date_longue(today(p.created_at)), p.conseiller, if used > 1 { "s" } else { "" }, c.nb_passes)}</p>
         <div class="panel panel--accent reprendre">
             {if faits.termine {
                 view! {
@@ -106,7 +106,7 @@ fn Overview(d: Dossier) -> impl IntoView {
         <section class="panel" aria-labelledby="carnet-title">
             <h2 id="carnet-title">{format!("Carnet n° {}", c.numero)}</h2>
             <p>{format!("{} pass de {} · valable jusqu'au {}", c.nb_passes, format_euros(c.valeur_faciale_centimes), date_courte(c.fin_validite))}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des pass du carnet">
                 <table class="table">
                     <caption class="visually-hidden">"Les pass du carnet"</caption>
                     <thead><tr><th scope="col">"Pass"</th><th scope="col">"Code"</th><th scope="col">"État"</th></tr></thead>

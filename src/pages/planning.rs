@@ -176,7 +176,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     if verrou {
         return view! {
             <Titre texte={format!("Planning — {}", d.beneficiaire.prenom)}/>
-            <div class="notice" role="status">
+            <div class="notice">
                 <p>"Des séances ont déjà eu lieu : le planning se modifie maintenant séance par séance (déplacer, absence, remplacement)."</p>
                 <p><a class="button" href=format!("/parcours/{id}/seances")>"Aller aux séances"</a>" "
                    <a class="button button--secondary" href=api::calendar_url(id) download=format!("parcours-{id}-seances.ics")>"Télécharger le calendrier (.ics)"</a></p>

@@ -80,7 +80,7 @@ fn Liste(d: Dossier) -> impl IntoView {
         <p class="lead">{format!("{tenues} séance{} tenue{} sur {nb} · {libres} pass disponible{}", if tenues > 1 { "s" } else { "" }, if tenues > 1 { "s" } else { "" }, if libres > 1 { "s" } else { "" })}</p>
         <progress class="progress" max=nb value=tenues aria-label="Séances tenues">{format!("{tenues} sur {nb}")}</progress>
         {bilan_ok.then(|| view! {
-            <div class="notice notice--success" role="status">
+            <div class="notice notice--success">
                 <p>"Toutes les séances ont eu lieu : vous pouvez faire le bilan."</p>
                 <p><a class="button" href=format!("/parcours/{id}/bilan")>"Passer au bilan"</a></p>
             </div>
@@ -500,7 +500,7 @@ fn Tenue(s: SeanceView) -> impl IntoView {
     };
     view! {
         {p.map(|p| view! {
-            <div class="notice notice--success" role="status">
+            <div class="notice notice--success">
                 <p><strong>{format!("Pass n°{} validé", p.rang)}</strong>{match &p.a_reclamer_a {
                     None => format!(" ({}) le {} : {} crédités à {}, payés au relevé du mois.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes), p.structure_creditee),
                     Some(emetteur) => format!(" ({}) le {} : carnet reçu d'ailleurs, {} à faire rembourser par son émetteur ({emetteur}) ; il ne figure sur aucun relevé Carnet.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes)),

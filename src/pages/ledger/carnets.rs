@@ -9,6 +9,7 @@ use crate::components::barres::{serie, BarChart};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::pages::lieux::pluriel;
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::ledger::api::{CarnetDuLot, CarnetsStructure, LotConseillerRequest};
 use carnet_domain::money::format_euros;
@@ -31,7 +32,7 @@ pub fn CarnetsPage() -> impl IntoView {
 #[component]
 fn CarnetsTable(carnets: Vec<CarnetDuLot>, #[prop(optional)] choisis: Option<RwSignal<Vec<i64>>>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des carnets">
             <table class="table">
                 <caption class="visually-hidden">"Carnets pas encore remis"</caption>
                 <thead><tr>
@@ -84,7 +85,7 @@ fn MonLot() -> impl IntoView {
                         <p class="empty">"Aucun carnet dans votre lot : votre coordinateur vous en confie."</p>
                     }.into_any(),
                     Ok(list) => view! {
-                        <p class="count" role="status">{format!("{} carnet(s)", list.len())}</p>
+                        <p class="count" role="status">{pluriel(list.len() as i64, "carnet", "carnets")}</p>
                         <CarnetsTable carnets=list/>
                     }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -129,14 +130,18 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
     let choisis = RwSignal::new(Vec::<i64>::new());
     let reprendre = move |_| {
         let ids = choisis.get_untracked();
-        if ids.is_empty() || !confirmer(&format!("Reprendre {} carnet(s) ? Ils reviennent à la structure.", ids.len()))
+        if ids.is_empty()
+            || !confirmer(&format!(
+                "Reprendre {} ? Ils reviennent à la structure.",
+                pluriel(ids.len() as i64, "carnet", "carnets")
+            ))
         {
             return;
         }
         spawn_local(async move {
             match api::reprendre(ids).await {
                 Ok(r) => {
-                    issue.set(Some(Issue::Ok(format!("{} carnet(s) repris.", r.nb_carnets))));
+                    issue.set(Some(Issue::Ok(format!("{} repris.", pluriel(r.nb_carnets, "carnet", "carnets")))));
                     version.update(|v| *v += 1);
                 }
                 Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
@@ -153,7 +158,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
                     view! {
                         <ul class="list">
                             {s.stock.iter().map(|c| view! {
-                                <li>{format!("{} ({}) : {} carnet(s), utilisables jusqu'au {}", c.commande, c.commanditaire, c.non_attribues, date_courte(c.date_limite))}</li>
+                                <li>{format!("{} ({}) : {}, utilisables jusqu'au {}", c.commande, c.commanditaire, pluriel(c.non_attribues, "carnet", "carnets"), date_courte(c.date_limite))}</li>
                             }).collect_view()}
                         </ul>
                         <SousLotForm s=s.clone() version=version issue=issue/>
@@ -162,6 +167,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
             </section>
             <section class="panel">
                 <BarChart titre="Carnets en main par conseiller" series=par_conseiller colonne="Carnets en main"/>
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des carnets par conseiller">
                 <table class="table">
                     <caption>"Carnets par conseiller"</caption>
                     <thead><tr><th scope="col">"Conseiller"</th><th scope="col" class="num">"En main"</th><th scope="col" class="num">"Remis"</th></tr></thead>
@@ -171,6 +177,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             </section>
         </div>
         <section class="panel" aria-labelledby="main-title">
@@ -217,7 +224,11 @@ fn SousLotForm(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Opti
             match api::confier_conseiller(&req).await {
                 Ok(lot) => {
                     errors.set(FieldErrors::new());
-                    issue.set(Some(Issue::Ok(format!("{} carnet(s) confié(s).", lot.nb_carnets))));
+                    issue.set(Some(Issue::Ok(format!(
+                        "{} confié{}.",
+                        pluriel(lot.nb_carnets, "carnet", "carnets"),
+                        if lot.nb_carnets > 1 { "s" } else { "" }
+                    ))));
                     version.update(|v| *v += 1);
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
@@ -243,7 +254,7 @@ fn SousLotForm(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Opti
                 <select id="commande_id" aria-describedby="commande_id-error"
                     on:change=move |ev| commande.set(event_target_value(&ev)) prop:value=move || commande.get()>
                     {s.stock.iter().map(|c| view! {
-                        <option value=c.commande_id.to_string()>{format!("{} — {} ({} carnets)", c.commande, c.commanditaire, c.non_attribues)}</option>
+                        <option value=c.commande_id.to_string()>{format!("{} — {} ({})", c.commande, c.commanditaire, pluriel(c.non_attribues, "carnet", "carnets"))}</option>
                     }).collect_view()}
                 </select>
             </div>

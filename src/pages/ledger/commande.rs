@@ -8,6 +8,7 @@ use crate::components::barres::{serie, BarChart};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::pages::lieux::pluriel;
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::ledger::api::{CommandeDetail, LotStructureRequest, LotView, PaiementRequest};
 use carnet_domain::money::format_euros;
@@ -70,7 +71,7 @@ fn Detail(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Issu
                 <dl class="facts">
                     <dt>"Commanditaire"</dt><dd>{c.commanditaire.nom.clone()}</dd>
                     <dt>"Opérateur"</dt><dd>{c.operateur.nom.clone()}</dd>
-                    <dt>"Carnets"</dt><dd>{format!("{} carnets de {} pass de {}", c.nb_carnets, c.nb_passes, format_euros(c.valeur_faciale_centimes))}</dd>
+                    <dt>"Carnets"</dt><dd>{format!("{} de {} pass de {}", pluriel(c.nb_carnets, "carnet", "carnets"), c.nb_passes, format_euros(c.valeur_faciale_centimes))}</dd>
                     <dt>"Montant"</dt><dd>{format_euros(c.montant_centimes)}</dd>
                     <dt>"Validité"</dt><dd>{format!("jusqu'au {}, et {} jours de grâce (dernier jour : {})", date_courte(c.fin_validite), c.jours_grace, date_courte(c.date_limite))}</dd>
                     <dt>"Territoire"</dt><dd>{territoire}</dd>
@@ -121,7 +122,7 @@ pub fn LotsTable(lots: Vec<LotView>) -> impl IntoView {
         return view! { <p class="empty">"Aucun lot pour l'instant."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des lots">
             <table class="table">
                 <caption class="visually-hidden">"Lots, du plus récent au plus ancien"</caption>
                 <thead><tr>
@@ -265,7 +266,11 @@ fn LotForm(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<Option<Iss
             };
             match api::confier_structure(id, &req).await {
                 Ok(lot) => {
-                    issue.set(Some(Issue::Ok(format!("{} carnets confiés.", lot.nb_carnets))));
+                    issue.set(Some(Issue::Ok(format!(
+                        "{} confié{}.",
+                        pluriel(lot.nb_carnets, "carnet", "carnets"),
+                        if lot.nb_carnets > 1 { "s" } else { "" }
+                    ))));
                     version.update(|v| *v += 1);
                 }
                 Err(ApiError::Invalid { fields, .. }) => {

@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError};
 use crate::components::form::{ErrorSummary, FieldError, TextField};
 use crate::components::page::{focus_plus_tard, Titre};
+use crate::pages::lieux::pluriel;
 use carnet_domain::api::FieldErrors;
 use carnet_domain::ledger::api::{CommandeRequest, Ref};
 use carnet_domain::ledger::commande::{self, CRITERES_STANDARD};
@@ -70,7 +71,12 @@ pub fn CommandeFormPage() -> impl IntoView {
         let n = nb_carnets.get().trim().replace(' ', "").parse::<i64>().ok()?;
         let p = nb_passes.get().parse::<i64>().ok()?;
         let v = parse_euros(&valeur.get())?;
-        Some(format!("{n} carnets × {p} pass × {} = {}", format_euros(v), format_euros(n * p * v)))
+        Some(format!(
+            "{} × {p} pass × {} = {}",
+            pluriel(n, "carnet", "carnets"),
+            format_euros(v),
+            format_euros(n * p * v)
+        ))
     };
     let focus_summary = move || focus_plus_tard(summary);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

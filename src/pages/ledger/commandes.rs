@@ -52,9 +52,9 @@ fn CommandesTable(list: Vec<CommandeSummary>, operateur: bool) -> impl IntoView 
     let attente = list.iter().filter(|c| c.etat == "attente_paiement" || c.etat == "payee").count();
     view! {
         {(operateur && attente > 0).then(|| view! {
-            <p class="notice notice--warn" role="status">{format!("{attente} commande(s) attendent un paiement ou une activation.")}</p>
+            <p class="notice notice--warn" role="status">{format!("{} un paiement ou une activation.", if attente > 1 { format!("{attente} commandes attendent") } else { "1 commande attend".to_string() })}</p>
         })}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des commandes">
             <table class="table">
                 <caption class="visually-hidden">"Commandes, de la plus récente à la plus ancienne"</caption>
                 <thead>

@@ -118,7 +118,7 @@ fn Entries(p: JournalPage) -> impl IntoView {
     }
     let (n, more) = (p.page, p.has_more);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des changements">
             <table class="table table--compact">
                 <caption class="visually-hidden">"Changements, du plus récent au plus ancien"</caption>
                 <thead><tr><th scope="col">"Quand"</th><th scope="col">"Qui"</th><th scope="col">"Objet"</th>

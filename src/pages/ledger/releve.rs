@@ -5,6 +5,7 @@ use super::etat_releve;
 use crate::api::ledger as api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::pages::lieux::pluriel;
 use carnet_domain::ledger::api::ReleveDetail;
 use carnet_domain::ledger::releve::{ContenuReleve, Sens};
 use carnet_domain::money::format_euros;
@@ -76,9 +77,9 @@ pub fn Lignes(contenu: ContenuReleve) -> impl IntoView {
     let total = contenu.total_centimes;
     view! {
         {contenu.groupes.into_iter().map(|g| view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=format!("Tableau des pass de {}", g.commanditaire)>
                 <table class="table">
-                    <caption>{format!("{} : {} validation(s), {} annulation(s), {}", g.commanditaire, g.nb_validations, g.nb_annulations, format_euros(g.total_centimes))}</caption>
+                    <caption>{format!("{} : {}, {}, {}", g.commanditaire, pluriel(g.nb_validations, "validation", "validations"), pluriel(g.nb_annulations, "annulation", "annulations"), format_euros(g.total_centimes))}</caption>
                     <thead><tr>
                         <th scope="col">"Code du pass"</th><th scope="col">"Carnet"</th><th scope="col">"Commande"</th>
                         <th scope="col">"Validé le"</th><th scope="col">"Opération"</th><th scope="col" class="num">"Montant"</th>

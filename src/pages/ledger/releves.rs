@@ -6,6 +6,7 @@ use crate::api::ledger as api;
 use crate::app::use_auth;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::pages::lieux::pluriel;
 use carnet_domain::api::Role;
 use carnet_domain::ledger::api::{PassAReclamer, ReleveProvisoire, ReleveSummary};
 use carnet_domain::ledger::releve::Mois;
@@ -60,10 +61,10 @@ fn Emission(version: RwSignal<u32>) -> impl IntoView {
             match api::emettre(&mois.get_untracked()).await {
                 Ok(r) => {
                     issue.set(Some(Issue::Ok(format!(
-                        "{} : {} relevé(s) émis ({} lignes), {} déjà émis.",
+                        "{} : {} émis ({}), {} déjà émis.",
                         r.mois.libelle(),
-                        r.releves_emis,
-                        r.lignes,
+                        pluriel(r.releves_emis, "relevé", "relevés"),
+                        pluriel(r.lignes, "ligne", "lignes"),
                         r.deja_emis
                     ))));
                     version.update(|v| *v += 1);
@@ -116,7 +117,7 @@ fn ProvisoireView(p: ReleveProvisoire) -> impl IntoView {
     view! {
         <h2 id="provisoire-title">{format!("Mois en cours ({}) : provisoire", p.mois.libelle())}</h2>
         <p class="kpi"><span class="kpi__value" data-testid="provisoire-total">{format_euros(total)}</span>
-            <span class="kpi__label">{format!("pour {passes} pass validé(s) à ce jour, relevé émis après la fin du mois")}</span></p>
+            <span class="kpi__label">{format!("pour {passes} pass validé{} à ce jour, relevé émis après la fin du mois", if passes > 1 { "s" } else { "" })}</span></p>
         {p.contenus.into_iter().map(|c| view! {
             <h3>{format!("Opérateur : {}", c.operateur)}</h3>
             <super::releve::Lignes contenu=c/>
@@ -188,7 +189,7 @@ fn Liste(
         });
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des relevés">
             <table class="table">
                 <caption class="visually-hidden">"Relevés émis, du plus récent au plus ancien"</caption>
                 <thead><tr>

@@ -117,7 +117,7 @@ fn Liste(
             .collect_view()
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des structures">
             <table class="table">
                 <caption class="visually-hidden">"Structures et leur agrément"</caption>
                 <thead><tr><th scope="col">"Structure"</th><th scope="col">"Commune"</th><th scope="col">"Agrément"</th><th scope="col">"Action"</th></tr></thead>

@@ -91,7 +91,7 @@ fn Tableau(t: TableauCommanditaire, commande: RwSignal<Option<i64>>) -> impl Int
         <section class="panel" aria-labelledby="territoires-title">
             <h2 id="territoires-title">"Par territoire"</h2>
             <BarChart titre="Pass validés par département" series=territoires colonne="Pass validés"/>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau par territoire">
                 <table class="table">
                     <caption class="visually-hidden">"Carnets et pass par département des structures"</caption>
                     <thead><tr><th scope="col">"Département"</th><th scope="col" class="num">"Carnets confiés"</th>
@@ -113,7 +113,7 @@ fn Tableau(t: TableauCommanditaire, commande: RwSignal<Option<i64>>) -> impl Int
                 view! { <p class="empty">"Aucun pass validé pour l'instant."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des pass validés par structure et par mois"><table class="table">
                         <caption class="visually-hidden">"Pass validés par structure et par mois"</caption>
                         <thead><tr><th scope="col">"Mois"</th><th scope="col">"Structure"</th><th scope="col" class="num">"Pass"</th><th scope="col" class="num">"Valeur"</th></tr></thead>
                         <tbody>

@@ -301,11 +301,21 @@ fn Carte(
     }
 }
 
-fn bulle(n: u32, pass: u32, classe: &str) -> JsValue {
+/// A count bubble. Leaflet makes it a button reachable with Tab (Enter zooms in, as a click does);
+/// `nom` is what a screen reader says for it (« Bretagne : 66 lieux, dont 12 acceptant le Pass »).
+fn bulle(n: u32, pass: u32, classe: &str, nom: &str) -> JsValue {
     let taille = (28.0 + (n as f64).log10() * 10.0).round();
+    let nom = nom.replace('&', "&amp;").replace('<', "&lt;");
     l::div_icon(&obj(&[
         ("className", format!("carte-compte {classe}{}", if pass > 0 { " carte-compte--pass" } else { "" }).into()),
-        ("html", format!("<span>{}</span>", nombre(n as i64)).into()),
+        (
+            "html",
+            format!(
+                "<span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{nom}</span>",
+                nombre(n as i64)
+            )
+            .into(),
+        ),
         ("iconSize", js_sys::Array::of2(&taille.into(), &taille.into()).into()),
     ]))
 }
@@ -325,30 +335,31 @@ fn dessiner(
         })
     };
     for z in &rep.zones {
-        let m = l::marker(
-            &l::latlng(z.lat as f64, z.lon as f64),
-            &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone")), ("keyboard", false.into())]),
-        );
-        m.bind_tooltip(&format!(
+        let nom = format!(
             "{} : {}, dont {} acceptant le Pass",
             z.nom,
             pluriel(z.n as i64, "lieu", "lieux"),
             nombre(z.pass as i64)
-        ));
+        );
+        let m = l::marker(
+            &l::latlng(z.lat as f64, z.lon as f64),
+            &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone", &nom)), ("keyboard", true.into())]),
+        );
+        m.bind_tooltip(&nom);
         let vers = if rep.niveau == "regions" { 7.0 } else { 9.0 };
         m.on("click", &zoom_sur(z.lat as f64, z.lon as f64, vers));
         groupe.add_layer(&m);
     }
     for g in &rep.grappes {
+        let texte = format!("{}, dont {} acceptant le Pass", pluriel(g.2 as i64, "lieu", "lieux"), nombre(g.3 as i64));
         let m = l::marker(
             &l::latlng(g.0 as f64, g.1 as f64),
-            &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe")), ("keyboard", false.into())]),
+            &obj(&[
+                ("icon", bulle(g.2, g.3, "carte-compte--grappe", &format!("Groupe de {texte}"))),
+                ("keyboard", true.into()),
+            ]),
         );
-        m.bind_tooltip(&format!(
-            "{}, dont {} acceptant le Pass",
-            pluriel(g.2 as i64, "lieu", "lieux"),
-            nombre(g.3 as i64)
-        ));
+        m.bind_tooltip(&texte);
         m.on("click", &zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
         groupe.add_layer(&m);
     }
