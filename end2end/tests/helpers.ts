@@ -103,7 +103,7 @@ export async function linkFromMail(to: string, after = 0): Promise<string> {
   const target = process.env.CARGO_TARGET_DIR || '../target';
   const dir = `${target}/e2e-${port}-mails`;
   for (let i = 0; i < 100; i++) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : [];
     const mine = files
       .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
       .filter((text) => text.startsWith(`To: ${to}\n`));

@@ -47,6 +47,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   const heading = page.getByRole('heading', { level: 1, name: /Commande CMD-/ });
   await expect(heading).toBeVisible();
   const reference = (await heading.textContent())!.replace('Commande ', '').trim();
+  const commandeId = page.url().match(/\/commandes\/(\d+)/)![1];
   await expect(page.getByText('En attente de paiement').first()).toBeVisible();
   await expectAccessible(page, 'order detail');
   await logout(page);
@@ -84,14 +85,18 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await page.getByLabel(/Nombre de carnets/).fill('2');
   await page.getByRole('button', { name: 'Confier', exact: true }).click();
   await expect(page.getByText('2 carnets confiés.')).toBeVisible();
-  await expect(page.getByRole('row', { name: /Camille Le Goff 2 0/ })).toBeVisible();
+  // Camille already holds 5 carnets of the demo's order.
+  await expect(page.getByRole('row', { name: /Camille Le Goff 7 0/ })).toBeVisible();
   await expectAccessible(page, 'carnets of the structure');
   await logout(page);
 
   // 5. The conseillère hands one out at intake, with a criterion; then sees where it is accepted.
   await loginAs(page, DEMO_EMAIL, /Bonjour Camille/);
   await page.getByRole('link', { name: 'Nouveau parcours' }).first().click();
-  await expect(page.getByLabel(/Un carnet de mon lot \(2 disponibles\)/)).toBeChecked();
+  await expect(page.getByLabel(/Un carnet de mon lot \(7 disponibles\)/)).toBeChecked();
+  // The order just bought, not the demo's: its first carnet.
+  const premier = page.locator('#carnet_id option', { hasText: `PN-${commandeId}-00001 ` });
+  await page.locator('#carnet_id').selectOption((await premier.getAttribute('value'))!);
   const prenom = `Annick ${Date.now() % 100000}`;
   await page.getByLabel('Prénom ou alias').fill(prenom);
   await page.getByLabel('Année de naissance').fill('1955');
@@ -178,7 +183,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   // The carnet not handed out goes back to the structure (and leaves the conseillère's intake
   // as it was for the other journeys).
   await page.getByRole('link', { name: 'Carnets', exact: true }).click();
-  await page.getByRole('checkbox', { name: /Reprendre le carnet PN-/ }).check();
+  await page.getByRole('checkbox', { name: new RegExp(`Reprendre le carnet PN-${commandeId}-`) }).check();
   await page.getByRole('button', { name: 'Reprendre les carnets cochés' }).click();
   await expect(page.getByText('1 carnet repris.')).toBeVisible();
   await logout(page);

@@ -92,21 +92,27 @@ impl Mailer {
                 tokio::fs::create_dir_all(dir).await?;
                 let safe: String = mail.to.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
                 let text = format!("To: {}\nSubject: {}\n\n{}", mail.to, mail.subject, mail.body);
-                // Numbered in order of writing (names sort as the mails were sent), never
-                // overwriting one another, even when several servers share the folder.
+                // Written whole under a hidden name first, then linked under its visible name: a
+                // reader never sees half a message. Numbered in order of writing (names sort as the
+                // mails were sent), never overwriting one another, even when several servers share
+                // the folder.
+                static ECRITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let k = ECRITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let brouillon = dir.join(format!(".{}-{k}.en-cours", std::process::id()));
+                tokio::fs::write(&brouillon, text.as_bytes()).await?;
                 let mut n = std::fs::read_dir(dir)?.count();
                 let path = loop {
                     let path = dir.join(format!("{n:08}-{safe}.txt"));
-                    match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await {
-                        Ok(mut f) => {
-                            use tokio::io::AsyncWriteExt;
-                            f.write_all(text.as_bytes()).await?;
-                            break path;
-                        }
+                    match tokio::fs::hard_link(&brouillon, &path).await {
+                        Ok(()) => break path,
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
-                        Err(e) => return Err(e.into()),
+                        Err(e) => {
+                            let _ = tokio::fs::remove_file(&brouillon).await;
+                            return Err(e.into());
+                        }
                     }
                 };
+                tokio::fs::remove_file(&brouillon).await?;
                 tracing::info!(to = %mail.to, path = %path.display(), "e-mail écrit dans un fichier");
                 Ok(())
             }

@@ -12,7 +12,7 @@ use crate::store::ledger::lots::{self, LotStructure};
 use crate::store::ledger::{commandes, orgs};
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
-use carnet_domain::ledger::commande::ValidCommande;
+use carnet_domain::ledger::commande::{Critere, ValidCommande};
 use chrono::{DateTime, Duration, Utc};
 
 pub const OPERATEUR: &str = "Opérateur Pass numérique (démonstration)";
@@ -88,7 +88,11 @@ pub async fn seed(
         jours_grace: 30,
         departements: vec!["29".into()],
         communes: Vec::new(),
-        criteres: Vec::new(),
+        // An intake ticks at least one of the publics the order is for.
+        criteres: [("demandeur_emploi", "Demandeur d'emploi"), ("senior_60", "60 ans et plus")]
+            .into_iter()
+            .map(|(code, libelle)| Critere { code: code.into(), libelle: libelle.into() })
+            .collect(),
     };
     let mut tx = begin_write(db).await?;
     let (commande_id, _) = commandes::create(&mut tx, &commande, commanditaire_id, cm, now, today).await?;

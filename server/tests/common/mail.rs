@@ -31,8 +31,14 @@ pub async fn app_with_mail_config(config: Config) -> TestApp {
 /// Every message sent so far, oldest first.
 pub fn sent(app: &TestApp) -> Vec<Sent> {
     let dir = app.dir.path().join("mails");
-    let mut files: Vec<_> =
-        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+                .collect()
+        })
+        .unwrap_or_default();
     files.sort();
     files
         .into_iter()
