@@ -482,14 +482,14 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     // Outside the territory: the Rennes structure got carnet 4 of an order whose territory was
     // narrowed to Finistère afterwards (no lot goes outside an order's territory today).
     let mut body = w.order_body(1, 10);
-    body["departements"] = json!("");
+    body["departements"] = json!("29, 35");
     let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let c = r.body["id"].as_i64().unwrap();
     w.pay(c).await;
     w.activate(c).await;
     w.entrust(c, w.autre_structure_id, 1, 1).await;
-    sqlx::query("INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'departement', '29')")
+    sqlx::query("DELETE FROM commande_territoires WHERE commande_id = $1 AND code = '35'")
         .bind(c)
         .execute(&w.app.db)
         .await
@@ -532,10 +532,22 @@ async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() 
             StatusCode::NO_CONTENT
         );
     }
+    // A lot goes only to a structure that opérateur accredits; without the accreditation, the
+    // pass is refused.
+    let agrement = format!("/api/v1/structures/{}/agrement", w.structure_id);
+    let r = w.app.post(&agrement, json!({"actif": true}), &w.autre_operateur).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     w.entrust(c, w.structure_id, 1, 1).await;
     w.give(&w.coordinateur, c, w.conseiller_id, 1).await;
     let carnet = w.carnets(c).await[0];
     let p = w.distribute(&w.conseiller, carnet, "Zoé").await;
+    // (A suspension has its own reason; here the accreditation is gone, as for data written
+    // before lots checked it.)
+    sqlx::query("DELETE FROM structure_agrements WHERE operateur_id = $1")
+        .bind(autre_op)
+        .execute(&w.app.db)
+        .await
+        .unwrap();
     let r = w.validate(&w.conseiller, &w.codes(carnet).await[0], p).await;
     let reason = RefusValidation::StructureNonAgreee { operateur: "Autre opérateur".into() };
     assert_eq!(refus(&r), format!("Pass refusé : {}", reason.message()));

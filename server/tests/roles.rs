@@ -177,6 +177,8 @@ fn table() -> Vec<Row> {
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/absence",                Id::Seance, "", |_| Some(json!({"statut": "absente_excusee", "remplacement": false})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::POST, "/seances/{id}/remplacement",           Id::Seance, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
+                                                                                            [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/seances/{id}/date",                   Id::Seance, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),

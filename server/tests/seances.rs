@@ -445,32 +445,36 @@ async fn the_calendar_file_is_rfc5545_in_europe_paris() {
     assert_eq!(uids(&u).iter().collect::<std::collections::HashSet<_>>().len(), 5);
 }
 
-/// A session held today at a busy hour is refused with the next free slot, but only a slot of
-/// today or before: a later one would itself be refused (a held session cannot be in the future).
+/// A session held today at a busy hour is refused with the next free slot, but only a slot
+/// already begun: a later one would itself be refused (a session is held once begun).
 #[tokio::test]
 async fn a_held_session_at_a_busy_hour_is_never_offered_a_future_slot() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
     let (a, codes) = au_stade_seances(&app, &cookie, "Zoé", 1, 5, "10:00").await;
-    // Another parcours fills today from 16:00 to 21:00, the end of the working day.
-    let body = intake_passe("Lou", 2, 5);
-    let b = app.intake(&cookie, body).await;
-    diagnostic(&app, &cookie, b).await;
-    objectifs(&app, &cookie, b, 5).await;
-    let mut plan = planning_body(&[today(); 5], "16:00");
-    for (k, h) in ["16:00", "17:00", "18:00", "19:00", "20:00"].iter().enumerate() {
-        plan["seances"][k]["heure"] = json!(h);
-    }
-    let r = put(&app, &format!("/api/v1/parcours/{b}/planning"), plan, &cookie).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-
+    let h = app.heures_passees();
     let s = seances(&dossier(&app, &cookie, a).await);
-    let url = format!("/api/v1/seances/{}/tenue", s[0]["id"]);
-    let r = app.post(&url, json!({ "code": codes[0], "date": iso(today()), "heure": "15:30" }), &cookie).await;
+    let (app, cookie, s, codes) = (&app, &cookie, &s, &codes);
+    let tenir_a = |k: usize, heure: String| async move {
+        let url = format!("/api/v1/seances/{}/tenue", s[k]["id"]);
+        let body = json!({ "code": codes[k], "date": iso(today()), "heure": heure });
+        app.post(&url, body, cookie).await
+    };
+    // Busy an hour ago: the half hour after is refused, and the slot offered (this hour) has begun.
+    assert_eq!(tenir_a(0, h[1].clone()).await.status, StatusCode::OK);
+    let demi = h[1].replace(":00", ":30");
+    let r = tenir_a(1, demi.clone()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.body["fields"]["heure"].as_str().unwrap().contains("chevauche une autre séance"), "{}", r.text);
-    assert!(r.body["fields"].get("proposition_heure").is_none(), "no slot after today: {}", r.text);
-    assert_eq!(pass_etat(&app, &codes[0]).await.0, "distribue");
+    assert_eq!(r.body["fields"]["proposition_heure"], format!("{}T{}", iso(today()), h[0]), "{}", r.text);
+    assert_eq!(tenir_a(1, h[0].clone()).await.status, StatusCode::OK);
+    // This hour taken too: the next free slot has not begun, so none is offered.
+    let r = tenir_a(2, demi).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let message = r.body["fields"]["heure"].as_str().unwrap();
+    assert!(message.contains("chevauche une autre séance") && !message.contains("Prochain créneau"), "{}", r.text);
+    assert!(r.body["fields"].get("proposition_heure").is_none(), "no slot still to come: {}", r.text);
+    assert_eq!(pass_etat(app, &codes[2]).await.0, "distribue");
 }
 
 #[tokio::test]
