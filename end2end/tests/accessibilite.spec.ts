@@ -268,6 +268,8 @@ test('the focus ring is visible and contrasts 3:1 with what it sits on (header, 
   // A date field: the ring is on the field, whatever part of it has the focus.
   await page.goto('/parcours/nouveau');
   await settled(page);
+  const ailleurs = page.getByRole('radio', { name: /Un carnet reçu d'ailleurs/ });
+  if (await ailleurs.count()) await ailleurs.check();
   const date = page.locator('input[type="date"]').first();
   await date.focus();
   const d = await date.evaluate((e) => {
