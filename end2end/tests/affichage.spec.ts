@@ -62,8 +62,11 @@ test('radio buttons stand apart from their text', async ({ page }) => {
   await login(page);
   await page.goto('/parcours/nouveau');
   await settled(page);
+  // The demo conseillère holds carnets of an order: the typed carnet's radios are shown with it.
+  const ailleurs = page.getByRole('radio', { name: /Un carnet reçu d'ailleurs/ });
+  if (await ailleurs.count()) await ailleurs.check();
   const gaps = await page.locator('label.radio').evaluateAll((labels) =>
-    labels.map((l) => {
+    labels.filter((l) => (l as HTMLElement).offsetParent !== null).map((l) => {
       const input = l.querySelector('input')!.getBoundingClientRect();
       const range = document.createRange();
       const text = Array.from(l.childNodes).find((n) => n.nodeType === 3 && n.textContent!.trim()) ?? l.lastElementChild!;
