@@ -148,13 +148,13 @@ fn arrondi_5_minutes(t: NaiveDateTime) -> NaiveDateTime {
 }
 
 /// The first free slot at or after `souhait`: same day after the session in the way (on a
-/// 5-minute boundary), or, when the day is full or not allowed, the next allowed day at the
-/// wished time. `None` if nothing is free within a year.
+/// 5-minute boundary), or, when the day is full or the slot not allowed (`creneau_ok`), the next
+/// day at the wished time. `None` if nothing is free within a year.
 pub fn prochain_creneau_libre(
     souhait: NaiveDateTime,
     duree_minutes: u32,
     occupations: &[Occupation],
-    jour_ok: impl Fn(NaiveDate) -> bool,
+    creneau_ok: impl Fn(NaiveDateTime) -> bool,
 ) -> Option<NaiveDateTime> {
     let heure_souhaitee = souhait.time();
     let mut debut = souhait;
@@ -162,7 +162,7 @@ pub fn prochain_creneau_libre(
     while debut.date() <= limite {
         let fin = debut + Duration::minutes(duree_minutes as i64);
         let jour_suivant = (debut.date() + Duration::days(1)).and_time(heure_souhaitee);
-        if !jour_ok(debut.date()) || fin.date() != debut.date() || fin.time() > hm(FIN_JOURNEE.0, FIN_JOURNEE.1) {
+        if !creneau_ok(debut) || fin.date() != debut.date() || fin.time() > hm(FIN_JOURNEE.0, FIN_JOURNEE.1) {
             debut = jour_suivant;
             continue;
         }
@@ -218,7 +218,7 @@ pub fn generer(
             jour += Duration::days(1);
         }
         let voulu = jour.and_time(heure_souhaitee);
-        let debut = match prochain_creneau_libre(voulu, duree_minutes, &occupe, jour_ok) {
+        let debut = match prochain_creneau_libre(voulu, duree_minutes, &occupe, |dt| jour_ok(dt.date())) {
             Some(libre) => {
                 if libre != voulu {
                     let raison = premier_conflit(voulu, duree_minutes, &occupe)
@@ -446,7 +446,7 @@ pub fn refuser_si_occupe(
     debut: NaiveDateTime,
     duree_minutes: u32,
     occupations: &[Occupation],
-    jour_ok: impl Fn(NaiveDate) -> bool,
+    creneau_ok: impl Fn(NaiveDateTime) -> bool,
 ) {
     let Some(conflit) = premier_conflit(debut, duree_minutes, occupations) else { return };
     let de = paris::to_local(conflit.debut).time();
@@ -457,7 +457,7 @@ pub fn refuser_si_occupe(
         heure(de),
         heure(a)
     );
-    if let Some(libre) = prochain_creneau_libre(debut, duree_minutes, occupations, jour_ok) {
+    if let Some(libre) = prochain_creneau_libre(debut, duree_minutes, occupations, creneau_ok) {
         message.push_str(&format!(" Prochain créneau libre : {}.", date_heure(libre)));
         errors.insert(champ_proposition(field), iso_minute(libre));
     }
@@ -499,7 +499,7 @@ pub fn valider_seances(
         let field = champ_seance(i + 1);
         let quoi = format!("Séance {}", i + 1);
         // Any day without a holiday is fine for a date typed by hand.
-        refuser_si_occupe(&mut errors, &field, &quoi, dt, duree_minutes, &occupe, |d| !feries::est_ferie(d));
+        refuser_si_occupe(&mut errors, &field, &quoi, dt, duree_minutes, &occupe, |c| !feries::est_ferie(c.date()));
         let (d, f) = intervalle(dt, duree_minutes);
         occupe.push(Occupation { debut: d, fin: f, libelle: format!("séance {} de ce parcours", i + 1) });
     }

@@ -138,18 +138,9 @@ async fn refuser_heure_occupee(
 ) -> AppResult<()> {
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    let today = maintenant.date();
-    refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |d| d <= today);
-    let proposition =
-        errors.get("proposition_heure").and_then(|p| chrono::NaiveDateTime::parse_from_str(p, "%Y-%m-%dT%H:%M").ok());
-    if proposition.is_some_and(|p| pas_encore_eu_lieu(p, maintenant)) {
-        errors.remove("proposition_heure");
-        if let Some(m) = errors.get_mut("heure") {
-            if let Some(i) = m.find(" Prochain créneau libre") {
-                m.truncate(i);
-            }
-        }
-    }
+    refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |c| {
+        !pas_encore_eu_lieu(c, maintenant)
+    });
     if errors.is_empty() {
         Ok(())
     } else {
@@ -340,8 +331,8 @@ async fn verifier_date(
         .map_err(|(partie, m)| AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m))?;
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |d| {
-        !carnet_domain::parcours::feries::est_ferie(d) && d <= e.fin_validite
+    refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |c| {
+        !carnet_domain::parcours::feries::est_ferie(c.date()) && c.date() <= e.fin_validite
     });
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
