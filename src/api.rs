@@ -325,6 +325,23 @@ pub async fn save_planning(id: i64, req: &PlanningRequest) -> Result<Avance, Api
     put(&format!("/parcours/{id}/planning"), req).await
 }
 
+pub async fn cloturer_avant_la_fin(
+    id: i64,
+    req: &carnet_domain::parcours::cloture::ClotureAnticipeeRequest,
+) -> Result<carnet_domain::parcours::cloture::ClotureFaite, ApiError> {
+    post(&format!("/parcours/{id}/cloture-anticipee"), req).await
+}
+
+pub async fn coordonnees() -> Result<carnet_domain::structure::Coordonnees, ApiError> {
+    get("/structure/coordonnees").await
+}
+
+pub async fn changer_coordonnees(
+    req: &carnet_domain::structure::CoordonneesRequest,
+) -> Result<carnet_domain::structure::Coordonnees, ApiError> {
+    put("/structure/coordonnees", req).await
+}
+
 pub fn calendar_url(id: i64) -> String {
     format!("{BASE}/parcours/{id}/seances.ics")
 }

@@ -97,6 +97,9 @@ pub struct Espace {
     /// The conseiller's first name and the structure: whom to call.
     pub conseiller: String,
     pub structure: String,
+    /// The structure's phone and address.
+    #[serde(default)]
+    pub coordonnees: crate::structure::Coordonnees,
     pub termine: bool,
     pub seances_tenues: i64,
     pub seances_total: i64,

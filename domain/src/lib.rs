@@ -15,6 +15,7 @@ pub mod paris;
 pub mod pass;
 pub mod pass_code;
 pub mod rappels;
+pub mod structure;
 pub mod text;
 
 pub use pass_code::PassCode;

@@ -6,14 +6,14 @@ mod common;
 mod ledger_world;
 mod wizard;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use carnet_domain::pass::RefusValidation;
 use carnet_domain::PassCode;
 use carnet_server::store::ledger::commandes;
 use carnet_server::store::users;
 use common::*;
 use ledger_world::World;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 
 async fn etats(w: &World, sql: &str, id: i64) -> Vec<String> {
@@ -302,15 +302,14 @@ async fn lots_move_carnets_one_holder_at_a_time() {
 #[tokio::test]
 async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     let w = World::new().await;
-    // Two more structures: accredited in Quimper (same département), not accredited in Brest.
-    let now = w.app.clock.now();
-    let quimper = carnet_server::store::users::create_structure(&w.app.db, "Espace Quimper", None, Some("29232"), now)
-        .await
-        .unwrap();
-    carnet_server::store::users::create_structure(&w.app.db, "Non agréée de Brest", None, Some("29019"), now)
-        .await
-        .unwrap();
-    w.accredit(quimper).await;
+
+    let fichier = fichier_lieux(&[
+        ("rennes", "Rennes", "35000", "35238", "48.11", "-1.68", true),
+        ("quimper", "Quimper", "29000", "29232", "47.996", "-4.10", true),
+        ("brest-non", "Brest", "29200", "29019", "48.39", "-4.48", false),
+        ("brest", "Brest", "29200", "29019", "48.40", "-4.49", true),
+    ]);
+    assert_eq!(w.app.import_lieux(&w.admin, "lieux.csv", &fichier).await["crees"], 4);
 
     let commande = w.order(2, 10).await;
     w.pay(commande).await;
@@ -344,16 +343,21 @@ async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     let r = w.app.post("/api/v1/distributions", body.clone(), &w.conseiller).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let parcours = r.body["parcours_id"].as_i64().unwrap();
-    let orientation = r.body["orientation"].as_array().unwrap();
-    let names: Vec<&str> = orientation.iter().map(|s| s["nom"].as_str().unwrap()).collect();
-    assert_eq!(
-        names,
-        vec!["Médiathèque des Capucins", "Espace Quimper"],
-        "accredited, inside the territory, nearest first"
-    );
-    assert_eq!(orientation[0]["la_votre"], true);
-    assert_eq!(orientation[0]["proximite"], "Dans la même commune");
-    assert_eq!(orientation[1]["proximite"], "Dans le même département");
+    assert_eq!(r.body["structure_acceptee"], true, "accredited by the order's opérateur, inside its territory");
+    // One list wherever the person is told where to use the carnet: after intake, on the
+    // printable list and in the person's space — venues accepting the Pass, inside the order's
+    // territory (Finistère: not Rennes, although it accepts the Pass), nearest first.
+    let noms = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|l| l["nom"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(noms(&r.body["lieux"]), ["Lieu brest", "Lieu quimper"]);
+    let imprimable = w.app.get(&format!("/api/v1/parcours/{parcours}/orientation"), &w.conseiller).await;
+    assert_eq!(noms(&imprimable.body["lieux"]), ["Lieu brest", "Lieu quimper"], "{}", imprimable.text);
+    let lien = w.app.post(&format!("/api/v1/parcours/{parcours}/lien"), json!({}), &w.conseiller).await;
+    let url = lien.body["url"].as_str().unwrap().to_string();
+    let token = url.split_once("/espace/#").unwrap().1;
+    let espace = w.app.request(Method::GET, &format!("/api/v1/espace/{token}"), None, None).await;
+    assert_eq!(noms(&espace.body["lieux"]), ["Lieu brest", "Lieu quimper"], "{}", espace.text);
 
     let p = w.app.get(&format!("/api/v1/parcours/{parcours}"), &w.conseiller).await.body;
     assert_eq!(p["carnet"]["etat"], "distribue");

@@ -445,3 +445,118 @@ async fn the_quick_mode_pack_is_kept_as_soon_as_chosen_before_any_level() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(dossier(&app, &cookie, id).await["pack"]["code"], "competences_de_base");
 }
+
+/// A planned session whose reminder already went out, as the reminder job leaves it.
+async fn rappel_envoye(app: &TestApp, seance_id: i64) {
+    let now = app.clock.now();
+    let (envoi,): (i64,) = sqlx::query_as(
+        "INSERT INTO envois (seance_id, canal, etat, tentatives, prochain_essai, modele, version_modele,
+                             created_at, updated_at, envoye_at)
+         VALUES ($1, 'email', 'envoye', 1, $2, 'rappel_seance', 1, $2, $2, $2) RETURNING id",
+    )
+    .bind(seance_id)
+    .bind(now)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, 'envoye', '250 OK')")
+        .bind(envoi)
+        .bind(now)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+/// The person moves after two sessions: the parcours closes with its reason, the three planned
+/// sessions (one already reminded) are withdrawn, the two held ones and their passes stay, the
+/// three unused passes stay with the person; bad input and other structures change nothing.
+#[tokio::test]
+async fn a_parcours_closes_before_its_end_with_a_reason() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@example.fr").await;
+    let (_, autre) = app.conseiller("Autre", "b@example.fr").await;
+    let (id, codes) = au_stade_seances(&app, &cookie, "Zoé", 7, 5, "10:00").await;
+    let d = dossier(&app, &cookie, id).await;
+    let s = seances(&d);
+    for (seance, code) in s.iter().zip(&codes).take(2) {
+        assert_eq!(tenir(&app, &cookie, seance, code).await.status, StatusCode::OK);
+    }
+    rappel_envoye(&app, s[2]["id"].as_i64().unwrap()).await;
+    let url = format!("/api/v1/parcours/{id}/cloture-anticipee");
+
+    for (body, field) in [
+        (json!({ "motif": "" }), "motif"),
+        (json!({ "motif": "vacances" }), "motif"),
+        (json!({ "motif": "autre", "precision": "   " }), "precision"),
+        (json!({ "motif": "sante", "precision": "x".repeat(501) }), "precision"),
+    ] {
+        let r = app.post(&url, body, &cookie).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.body["fields"][field].is_string(), "{field}: {}", r.text);
+    }
+    let r = app.post(&url, json!({ "motif": "demenagement" }), &autre).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let d = dossier(&app, &cookie, id).await;
+    assert_eq!((d["etat"].as_str(), seances(&d).len()), (Some("en_cours"), 5), "nothing written");
+    assert_eq!(audit_count(&app, "parcours", "cloture_anticipee").await, 0);
+
+    let r = app.post(&url, json!({ "motif": "demenagement", "precision": "Part à Lyon" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({ "seances_retirees": 3, "passes_restants": 3 }));
+    let d = dossier(&app, &cookie, id).await;
+    assert_eq!(d["etat"], "abandonne");
+    assert_eq!(d["cloture"]["motif"], "demenagement");
+    assert_eq!(d["cloture"]["precision"], "Part à Lyon");
+    assert!(d["cloture"]["le"].is_string());
+    let restantes = seances(&d);
+    let statuts: Vec<&str> = restantes.iter().map(|s| s["statut"].as_str().unwrap()).collect();
+    assert_eq!(statuts, ["tenue", "tenue"]);
+    assert_eq!(app.count("envois").await, 0, "the withdrawn session's reminder log goes with it");
+    assert_eq!(pass_etat(&app, &codes[0]).await.0, "valide");
+    for code in &codes[2..] {
+        assert_eq!(pass_etat(&app, code).await.0, "distribue", "unused passes stay with the person");
+    }
+    assert_eq!(audit_count(&app, "parcours", "cloture_anticipee").await, 1);
+
+    // Closed: once only, and read-only.
+    let r = app.post(&url, json!({ "motif": "sante" }), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["error"], "Ce parcours a été clôturé avant la fin : il ne peut plus être modifié.");
+    let r = put(&app, &format!("/api/v1/parcours/{id}/diagnostics/initial"), diagnostic_body(), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post(&format!("/api/v1/parcours/{id}/seances"), json!({ "date": "2027-04-01", "heure": "10:00" }), &cookie)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}
+
+/// The structure's phone and address: changed by its coordinateur only, checked field by field,
+/// and given with every parcours of the structure (for the person's sheet and space).
+#[tokio::test]
+async fn the_structure_contact_details_are_the_coordinateurs_to_change() {
+    let app = TestApp::new().await;
+    let (s, cookie) = app.conseiller("S", "a@example.fr").await;
+    app.create_user(Some(s), "coord@example.fr", "mot-de-passe-de-test", carnet_domain::api::Role::Coordinateur).await;
+    let coord = app.login("coord@example.fr", "mot-de-passe-de-test").await;
+    let url = "/api/v1/structure/coordonnees";
+    let good = json!({ "telephone": "0298008930", "adresse": "25 rue de Pierre Loti, 29200 Brest" });
+
+    let r = put(&app, url, good.clone(), &cookie).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a conseiller reads, does not change");
+    let r = put(&app, url, json!({ "telephone": "98 00", "adresse": "x".repeat(201) }), &coord).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["telephone"].is_string() && r.body["fields"]["adresse"].is_string(), "{}", r.text);
+    assert_eq!(app.get(url, &cookie).await.body, json!({ "telephone": null, "adresse": null }));
+
+    let r = put(&app, url, good, &coord).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["telephone"], "02 98 00 89 30");
+    assert_eq!(app.get(url, &cookie).await.body["adresse"], "25 rue de Pierre Loti, 29200 Brest");
+    assert_eq!(audit_count(&app, "structure", "coordonnees").await, 1);
+    let id = app.intake(&cookie, intake_body("Zoé", 9, 5)).await;
+    let d = dossier(&app, &cookie, id).await;
+    assert_eq!(
+        d["coordonnees"],
+        json!({ "telephone": "02 98 00 89 30", "adresse": "25 rue de Pierre Loti, 29200 Brest" })
+    );
+}

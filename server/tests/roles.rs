@@ -165,6 +165,8 @@ fn table() -> Vec<Row> {
         row(M::PUT,  "/parcours/{id}/bilan",                 Id::Parcours, "", |_| Some(json!({"objectifs_atteints": {}, "orientation": "", "recommandations": "Continuer."})),
                                                                                             [401, 409, 409, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours/{id}/cloture",               Id::Parcours, "", empty,     [401, 409, 409, 404, 403, 403, 403, 403, 401]),
+        row(M::POST, "/parcours/{id}/cloture-anticipee",     Id::Parcours, "", |_| Some(json!({"motif": "demenagement"})),
+                                                                                            [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/parcours/{id}/seances.ics",           Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/parcours/{id}/remplacement",          Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/parcours/{id}/seances",               Id::Parcours, "", |_| Some(json!({"date": wizard::iso(jour_ouvre_dans(40)), "heure": "15:00"})),
@@ -200,6 +202,9 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/parcours/{id}/rappels",               Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/rappels/echecs",                      Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         row(M::GET,  "/structure/rappels",                   Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/structure/coordonnees",               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::PUT,  "/structure/coordonnees",               Id::None, "", |_| Some(json!({"telephone": "02 98 00 89 30", "adresse": "25 rue de Pierre Loti, 29200 Brest"})),
+                                                                                            [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/structure/rappels",                   Id::None, "", |_| Some(json!({"delai": "24h"})),
                                                                                             [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         // Venues (issue 5). Everyone signed in reads the map and the venues; hubs (their

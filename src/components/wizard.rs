@@ -8,6 +8,7 @@ use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
 use carnet_domain::parcours::etapes::{etape_courante, prerequis, Etape};
 use carnet_domain::parcours::Dossier;
+use carnet_domain::paris::{date_longue, today};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -98,7 +99,35 @@ fn cadre(
     reached.set(etape_courante(&faits));
     provide_context(Contexte { parcours_id: d.id, resource, reached });
     let pid = d.id;
+    let ferme = if faits.abandonne {
+        d.cloture.as_ref().map(|c| format!("Parcours arrêté avant la fin le {}", date_longue(today(c.le))))
+    } else if faits.termine {
+        Some(match d.bilan.as_ref().and_then(|b| b.closed_at) {
+            Some(le) => format!("Parcours clôturé le {}", date_longue(today(le))),
+            None => "Parcours clôturé".to_string(),
+        })
+    } else {
+        None
+    };
     let body = match prerequis(etape, &faits) {
+        // What was done before the parcours stopped: its own printable page.
+        _ if faits.abandonne && etape == Etape::Bilan => view! {
+            <Titre texte={format!("{} — {}", etape.libelle(), d.beneficiaire.prenom)}/>
+            <div class="notice notice--warn">
+                <p>{format!("{} : il n'y a pas eu de bilan final.", ferme.clone().unwrap_or_default())}</p>
+                <p><a class="button" href=format!("/parcours/{pid}/bilan/imprimer")>"Imprimer ce qui a été fait"</a></p>
+            </div>
+        }
+        .into_any(),
+        // A closed parcours is read, not edited: every control of the step is disabled and its
+        // buttons hidden (the completed bilan has its own closed view).
+        Ok(()) if ferme.is_some() && !(faits.termine && etape == Etape::Bilan) => view! {
+            <p class="notice lecture-seule-note">
+                {format!("{} : cette page se consulte, elle ne se modifie plus.", ferme.clone().unwrap_or_default())}
+            </p>
+            <fieldset class="lecture-seule" disabled>{render(d)}</fieldset>
+        }
+        .into_any(),
         Ok(()) => render(d),
         Err(m) => {
             let a_faire = etape_courante(&faits);

@@ -173,6 +173,8 @@ fn MonParcours(
     let objectifs = e.objectifs.clone();
     let tenues = e.tenues.clone();
     let lieux = e.lieux.clone();
+    let coordonnees = e.coordonnees.clone();
+    let structure = e.structure.clone();
     // On a phone the page stays scrolled where the button was, with the next « Je ne pourrai pas
     // venir » under the thumb: the confirmation takes the view and the focus.
     let confirmation = NodeRef::<leptos::html::P>::new();
@@ -265,7 +267,18 @@ fn MonParcours(
 
         {e.rappels.then(|| view! { <ArretRappels message=message recharger=recharger/> })}
 
-        <p class="aide">"Gardez cette page dans vos favoris pour la retrouver. Une question ? Appelez votre conseiller."</p>
+        <section class="carte" aria-labelledby="joindre-titre">
+            <h2 id="joindre-titre">"Une question ? Appelez votre conseiller"</h2>
+            <p><strong>{structure}</strong>
+                {coordonnees.adresse.map(|a| view! { <br/>{a} })}
+                {coordonnees.telephone.map(|t| {
+                    let href = format!("tel:{}", t.replace(' ', ""));
+                    view! { <br/>"Téléphone : "<a href=href>{t}</a> }
+                })}
+            </p>
+        </section>
+
+        <p class="aide">"Gardez cette page dans vos favoris pour la retrouver."</p>
     }
 }
 

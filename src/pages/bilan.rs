@@ -278,6 +278,9 @@ fn Imprimable(d: Dossier) -> impl IntoView {
         .and_then(|b| b.orientation.clone())
         .and_then(|o| coop::label(coop::STRUCTURE_DE_REDIRECTION, &o));
     let recommandations = d.bilan.as_ref().map(|b| b.recommandations.clone()).unwrap_or_default();
+    // Stopped before its end: what is left on the carnet is the person's.
+    let restants =
+        d.cloture.as_ref().map(|_| d.carnet.passes.iter().filter(|p| p.etat == "distribue").count()).filter(|n| *n > 0);
     view! {
         <div class="print-bar no-print">
             <a href=format!("/parcours/{id}/bilan")>"← Retour au bilan"</a>
@@ -288,7 +291,8 @@ fn Imprimable(d: Dossier) -> impl IntoView {
                 <p class="bilan-print__brand">"Carnet · Pass numérique"</p>
                 <Titre texte={format!("Le bilan de votre parcours numérique, {}", d.beneficiaire.prenom)} onglet=format!("Bilan à imprimer — {}", d.beneficiaire.prenom)/>
                 <p>{format!("Du {} au {} à {}, avec {}.", date_courte(debut), date_courte(fin), d.structure, d.conseiller)}</p>
-                {(!d.faits().termine).then(|| view! { <p class="notice notice--warn no-print">"Aperçu : le parcours n'est pas encore clôturé."</p> })}
+                {(!d.faits().termine && !d.faits().abandonne).then(|| view! { <p class="notice notice--warn no-print">"Aperçu : le parcours n'est pas encore clôturé."</p> })}
+                {d.cloture.as_ref().map(|c| view! { <p>{format!("Le parcours s'est arrêté le {} : {}.", date_longue(carnet_domain::paris::today(c.le)), c.motif.libelle().to_lowercase())}</p> })}
             </header>
             <section>
                 <h2>{format!("Vos {} séances", tenues.len())}</h2>
@@ -298,10 +302,12 @@ fn Imprimable(d: Dossier) -> impl IntoView {
                     }).collect_view()}
                 </ol>
             </section>
-            <section>
-                <h2>"Vos progrès"</h2>
-                <ComparaisonChart comparaison=comparaison/>
-            </section>
+            {d.diagnostic_final.is_some().then(|| view! {
+                <section>
+                    <h2>"Vos progrès"</h2>
+                    <ComparaisonChart comparaison=comparaison/>
+                </section>
+            })}
             <section>
                 <h2>"Vos objectifs"</h2>
                 <ul class="objectifs-resultat">
@@ -321,7 +327,11 @@ fn Imprimable(d: Dossier) -> impl IntoView {
                 <h2>"Pour continuer"</h2>
                 {(!recommandations.is_empty()).then(|| view! { <p class="bilan-print__texte">{recommandations}</p> })}
                 {orientation.map(|o| view! { <p>{format!("Vous pouvez vous adresser à : {o}.")}</p> })}
+                {restants.map(|n| view! { <p>{format!(
+                    "Il vous reste {n} pass sur votre carnet : vous pouvez {}utiliser dans un lieu qui accepte le Pass numérique jusqu'au {}.",
+                    if n > 1 { "les " } else { "l'" }, date_longue(d.carnet.fin_validite))}</p> })}
                 <p>{format!("{} reste à votre disposition.", d.structure)}</p>
+                <crate::pages::lien::Joindre c=d.coordonnees.clone()/>
             </section>
             {crate::pages::lien::emis(id).map(|l| view! { <crate::pages::lien::BlocLien l=l/> })}
             <footer class="bilan-print__foot">

@@ -11,6 +11,7 @@ use crate::components::{ErrorNotice, Loading};
 use carnet_domain::api::{FieldErrors, StructureRef};
 use carnet_domain::comptes::{valider_invitation, CompteView, EtatCompte, InvitationRequest};
 use carnet_domain::paris::{date_courte, today};
+use carnet_domain::structure::CoordonneesRequest;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -33,7 +34,74 @@ pub fn EquipePage() -> impl IntoView {
     view! {
         <Titre texte="Équipe"/>
         <p class="lead">{move || format!("Les comptes de {}. Une invitation envoie un lien à usage unique pour choisir son mot de passe.", structure())}</p>
+        <CoordonneesStructure/>
         <Comptes admin=false/>
+    }
+}
+
+/// The structure's phone and address, given to the people it follows (their sheet, their space,
+/// the printed bilan) as whom to call.
+#[component]
+fn CoordonneesStructure() -> impl IntoView {
+    let telephone = RwSignal::new(String::new());
+    let adresse = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let message = RwSignal::new(None::<String>);
+    let status = RwSignal::new(None::<String>);
+    let summary = NodeRef::<html::Div>::new();
+    let pending = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(c) = api::coordonnees().await {
+            let _ = telephone.try_set(c.telephone.unwrap_or_default());
+            let _ = adresse.try_set(c.adresse.unwrap_or_default());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        status.set(None);
+        let req = CoordonneesRequest { telephone: telephone.get_untracked(), adresse: adresse.get_untracked() };
+        spawn_local(async move {
+            match api::changer_coordonnees(&req).await {
+                Ok(c) => {
+                    let _ = errors.try_set(FieldErrors::new());
+                    let _ = message.try_set(None);
+                    let _ = telephone.try_set(c.telephone.unwrap_or_default());
+                    let _ = adresse.try_set(c.adresse.unwrap_or_default());
+                    let _ = status.try_set(Some("Coordonnées enregistrées.".into()));
+                }
+                Err(ApiError::Invalid { fields, .. }) => {
+                    let _ = errors.try_set(fields);
+                    focus_plus_tard(summary);
+                }
+                Err(e) => {
+                    let _ = message.try_set(Some(e.message()));
+                    focus_plus_tard(summary);
+                }
+            }
+            let _ = pending.try_set(false);
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="coordonnees-title">
+            <h2 id="coordonnees-title">"Coordonnées de la structure"</h2>
+            <p>"Données aux personnes accompagnées (fiche du lien personnel, espace « Mon parcours », bilan imprimé) pour vous joindre."</p>
+            <ErrorSummary errors=errors message=message node_ref=summary
+                order=Signal::derive(|| vec!["telephone".to_string(), "adresse".to_string()])/>
+            <form class="form" on:submit=on_submit novalidate>
+                <TextField name="telephone" label="Téléphone" value=telephone errors=errors input_type="tel"
+                    autocomplete="tel" hint="10 chiffres, par exemple 02 98 00 89 30."/>
+                <TextField name="adresse" label="Adresse" value=adresse errors=errors autocomplete="street-address"
+                    hint="Sur une ligne : numéro, rue, code postal et commune."/>
+                <div class="actions">
+                    <button type="submit" class="button" disabled=move || pending.get()>"Enregistrer les coordonnées"</button>
+                </div>
+            </form>
+            <p class="notice notice--success" role="status" class:hidden=move || status.get().is_none()>{move || status.get()}</p>
+        </section>
     }
 }
 

@@ -231,8 +231,25 @@ fn fiche(d: Dossier) -> AnyView {
                 }}
                 <p>"À apporter à chaque séance : votre carnet de Pass numérique."</p>
                 <p>"Vous ne pouvez pas venir ? Prévenez depuis votre espace (« Je ne pourrai pas venir ») ou appelez votre conseiller."</p>
+                <Joindre c=d.coordonnees.clone()/>
             </section>
         </article>
     }
     .into_any()
+}
+
+/// The structure's address and phone, for the person (nothing when neither is known).
+#[component]
+pub fn Joindre(c: carnet_domain::structure::Coordonnees) -> impl IntoView {
+    (c.telephone.is_some() || c.adresse.is_some()).then(|| {
+        view! {
+            <p class="joindre">
+                {c.adresse.map(|a| view! { <span>{format!("Adresse : {a}")}</span><br/> })}
+                {c.telephone.map(|t| {
+                    let href = format!("tel:{}", t.replace(' ', ""));
+                    view! { <span>"Téléphone : "<a href=href>{t}</a></span> }
+                })}
+            </p>
+        }
+    })
 }

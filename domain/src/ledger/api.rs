@@ -267,8 +267,12 @@ pub struct DistributionCreated {
     pub parcours_id: i64,
     pub beneficiaire_id: i64,
     pub carnet_numero: String,
-    /// Accredited structures that accept this carnet, nearest first.
-    pub orientation: Vec<StructureProche>,
+    /// The conseiller's structure may hold this carnet's sessions (accredited by the order's
+    /// opérateur, inside its territory).
+    pub structure_acceptee: bool,
+    /// Where to use the carnet: the venues accepting the Pass nearest to the person, inside the
+    /// order's territory.
+    pub lieux: Vec<crate::lieux::api::LieuProche>,
 }
 
 // ------------------------------------------------------------------ accreditation

@@ -112,7 +112,7 @@ pub fn modifiable(f: &Faits) -> Result<(), String> {
     if f.termine {
         Err("Ce parcours est clôturé : il ne peut plus être modifié.".into())
     } else if f.abandonne {
-        Err("Ce parcours a été abandonné : il ne peut plus être modifié.".into())
+        Err("Ce parcours a été clôturé avant la fin : il ne peut plus être modifié.".into())
     } else {
         Ok(())
     }
@@ -170,7 +170,7 @@ mod tests {
     fn a_closed_parcours_is_read_only() {
         assert!(modifiable(&Faits::default()).is_ok());
         assert!(modifiable(&Faits { termine: true, ..Default::default() }).unwrap_err().contains("clôturé"));
-        assert!(modifiable(&Faits { abandonne: true, ..Default::default() }).unwrap_err().contains("abandonné"));
+        assert!(modifiable(&Faits { abandonne: true, ..Default::default() }).unwrap_err().contains("avant la fin"));
     }
 
     #[test]

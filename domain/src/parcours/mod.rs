@@ -2,6 +2,7 @@
 //! rules in the submodules; here, the JSON shapes the app and the server exchange.
 
 pub mod bilan;
+pub mod cloture;
 pub mod competences;
 pub mod diagnostic;
 pub mod etapes;
@@ -121,6 +122,10 @@ pub struct Dossier {
     pub beneficiaire: BeneficiaireView,
     pub carnet: CarnetView,
     pub structure: String,
+    /// Whom the person calls: the structure's phone and address.
+    pub coordonnees: crate::structure::Coordonnees,
+    /// Why and when the parcours stopped before its end.
+    pub cloture: Option<cloture::ClotureView>,
     pub pack: Option<PackRef>,
     pub diagnostic_initial: Option<DiagnosticView>,
     pub diagnostic_final: Option<DiagnosticView>,
@@ -143,6 +148,8 @@ impl Dossier {
             beneficiaire: detail.beneficiaire,
             carnet: detail.carnet,
             structure,
+            coordonnees: Default::default(),
+            cloture: None,
             pack: None,
             diagnostic_initial: None,
             diagnostic_final: None,

@@ -390,6 +390,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
         prenom: d.beneficiaire.prenom.clone(),
         conseiller: d.conseiller.clone(),
         structure: d.structure.clone(),
+        coordonnees: d.coordonnees.clone(),
         termine,
         seances_tenues: d.seances.iter().filter(|s| s.statut == StatutSeance::Tenue).count() as i64,
         seances_total: d.carnet.nb_passes,
@@ -417,7 +418,7 @@ async fn view(
     e.rappels = crate::store::donnees::rappels_actifs(&state.db, t.beneficiaire_id).await?;
     // Where else the carnet can be used: the nearest places that accept the Pass.
     let commune = d.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
-    let (_, _, proches) = super::orientation::proches(&state, commune, t.structure_id, 3).await?;
+    let (_, _, proches) = super::orientation::proches(&state, commune, t.structure_id, d.carnet.id, 3).await?;
     e.lieux = proches
         .into_iter()
         .map(|l| carnet_domain::espace::LieuEspace {
@@ -440,8 +441,12 @@ pub(crate) fn evenement(d: &Dossier, s: &SeanceView, r: &seances::SeanceRow) -> 
         (Some(k), None) => format!("Pass numérique – séance {k}/{n}"),
         (None, _) => format!("Pass numérique – séance ({})", s.statut.libelle().to_lowercase()),
     };
-    let description =
-        format!("Avec {} ({}).\nÀ apporter : {}.", d.conseiller, d.structure, apporter(d).join(", ").to_lowercase());
+    let description = format!(
+        "Avec {} ({}).\nÀ apporter : {}.",
+        d.conseiller,
+        d.coordonnees.ligne(&d.structure),
+        apporter(d).join(", ").to_lowercase()
+    );
     EvenementIcs {
         uid: r.uid.clone(),
         sequence: r.sequence,

@@ -15,6 +15,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carnet_domain::api::FieldErrors;
 use carnet_domain::parcours::bilan::{self, BilanRequest};
+use carnet_domain::parcours::cloture::{self, ClotureAnticipeeRequest, ClotureFaite};
 use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest, PackEnvisage};
 use carnet_domain::parcours::etapes::{modifiable, prerequis, Etape, Faits};
 use carnet_domain::parcours::objectifs::{self, ObjectifsRequest, PackView};
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/parcours/{id}/planning", put(save_planning))
         .route("/parcours/{id}/bilan", put(save_bilan))
         .route("/parcours/{id}/cloture", post(close))
+        .route("/parcours/{id}/cloture-anticipee", post(close_early))
 }
 
 /// The parcours of the user's structure (404 otherwise) and its facts, inside `conn`'s transaction.
@@ -395,4 +397,32 @@ async fn close(
     .await?;
     tracing::info!(parcours_id = id, user_id = user.id, "parcours clôturé");
     Ok(Json(json!({ "etat": "termine" })))
+}
+
+/// Closes a parcours before its end (the person stops, moves, falls ill…): the sessions still
+/// planned are withdrawn, what was held stays, the unused passes stay with the person.
+async fn close_early(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ClotureAnticipeeRequest>,
+) -> AppResult<Json<ClotureFaite>> {
+    let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Accueil).await?;
+    let now = tx.now;
+    let cloture = cloture::valider(&req).map_err(AppError::Validation)?;
+    let prevues = seances::planned_ids(&mut tx, id).await?;
+    seances::delete_planned(&mut tx, &prevues).await?;
+    if !etapes::close_early(&mut tx, id, &cloture, now).await? {
+        return Err(AppError::Conflict("Ce parcours est déjà clôturé.".into()));
+    }
+    let passes_restants = crate::store::passes::restants(&mut tx, e.carnet_id).await?;
+    tx.terminer(
+        Audit::par(Some(user.id), Entite::Parcours(id), "cloture_anticipee")
+            .avant(json!({ "etat": "en_cours", "seances_prevues": prevues }))
+            .apres(json!({ "etat": "abandonne", "motif": cloture.motif.code(), "closed_at": now,
+                      "passes_restants": passes_restants })),
+    )
+    .await?;
+    tracing::info!(parcours_id = id, user_id = user.id, motif = cloture.motif.code(), "parcours clôturé avant la fin");
+    Ok(Json(ClotureFaite { seances_retirees: prevues.len(), passes_restants }))
 }

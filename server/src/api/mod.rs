@@ -19,6 +19,7 @@ pub mod orientation;
 mod parcours;
 mod rappels;
 mod seances;
+mod structure;
 mod tableau_de_bord;
 
 pub fn router() -> Router<AppState> {
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(seances::router())
         .merge(tableau_de_bord::router())
         .merge(rappels::router())
+        .merge(structure::router())
         .merge(lieux::router())
         .merge(candidats::router())
         .merge(orientation::router())

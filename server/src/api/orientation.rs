@@ -30,7 +30,7 @@ async fn orientation(
     // The printable list is headed with the person's first name.
     crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Orientation, &[p.beneficiaire.id]).await?;
     let commune = p.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
-    let (depuis, origine, lieux) = proches(&state, commune, structure_id, NOMBRE).await?;
+    let (depuis, origine, lieux) = proches(&state, commune, structure_id, p.carnet.id, NOMBRE).await?;
     Ok(Json(Orientation {
         prenom: p.beneficiaire.prenom,
         depuis: depuis.map(|c| c.libelle()),
@@ -39,15 +39,32 @@ async fn orientation(
     }))
 }
 
-/// The `n` venues accepting the Pass nearest to `commune` (the person's), or to the structure's
-/// commune when the person gave none; also the commune measured from and why. Shared by the
-/// conseiller's printable list and the beneficiary's own page.
+/// Where to use a carnet — one rule for the list after intake, the conseiller's printable list
+/// and the beneficiary's own page: the `n` venues accepting the Pass inside the territory of the
+/// carnet's order (anywhere for a carnet received from elsewhere, or an order without territory),
+/// nearest to `commune` (the person's), else to the structure's commune; also the commune
+/// measured from and why.
 pub async fn proches(
     state: &AppState,
     commune: Option<&str>,
     structure_id: i64,
+    carnet_id: i64,
     n: usize,
 ) -> AppResult<(Option<carnet_domain::api::Commune>, &'static str, Vec<LieuProche>)> {
+    let territoire: Vec<(String, String)> = sqlx::query_as(
+        "SELECT t.kind, t.code FROM carnets ca JOIN commande_territoires t ON t.commande_id = ca.commande_id
+         WHERE ca.id = $1",
+    )
+    .bind(carnet_id)
+    .fetch_all(&state.db)
+    .await?;
+    let dedans = |e: &index::Entree| {
+        territoire.is_empty()
+            || territoire.iter().any(|(kind, code)| match kind.as_str() {
+                "departement" => e.departement == *code,
+                _ => e.code_insee.as_deref() == Some(code.as_str()),
+            })
+    };
     let (commune, origine) = match commune {
         Some(code) => (communes::get(&state.db, code).await?, "commune de la personne"),
         None => {
@@ -75,7 +92,7 @@ pub async fn proches(
             .entrees
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.pass)
+            .filter(|(_, e)| e.pass && dedans(e))
             .filter_map(|(i, e)| e.pos.map(|(a, b)| (distance_km(la, lo, a as f64, b as f64), i)))
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));

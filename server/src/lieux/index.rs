@@ -27,6 +27,7 @@ pub struct Entree {
     pub commune: String,
     pub code_postal: String,
     pub departement: String,
+    pub code_insee: Option<String>,
     pub region: &'static str,
     /// `None` when neither the file nor the commune gave a position.
     pub pos: Option<(f32, f32)>,
@@ -117,6 +118,7 @@ impl Index {
                 commune: r.commune,
                 code_postal: r.code_postal,
                 departement: r.departement,
+                code_insee: r.code_insee,
             })
             .collect();
         entrees.sort_by_cached_key(|e| (normalise(&e.nom), e.id));

@@ -26,6 +26,14 @@ pub async fn seed_demo_if_new(db: &Db, now: DateTime<Utc>) -> anyhow::Result<boo
     }
     // Brest (29019), where the real Médiathèque des Capucins is.
     let structure_id = users::create_structure(db, DEMO_STRUCTURE, None, Some("29019"), now).await?;
+    {
+        let mut conn = db.acquire().await?;
+        let c = carnet_domain::structure::Coordonnees {
+            telephone: Some("02 98 00 89 30".into()),
+            adresse: Some("25 rue de Pierre Loti, 29200 Brest".into()),
+        };
+        crate::store::structures::set_coordonnees(&mut conn, structure_id, &c).await?;
+    }
     let hash = hash_password(DEMO_PASSWORD)?;
     let user_id = users::create_user(
         db,

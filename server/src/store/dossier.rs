@@ -3,11 +3,13 @@
 
 use crate::db::Db;
 use crate::store::{packs::split_list, parcours, seances};
+use carnet_domain::parcours::cloture::{ClotureView, MotifCloture};
 use carnet_domain::parcours::competences::Niveau;
 use carnet_domain::parcours::diagnostic::ResultatExterne;
 use carnet_domain::parcours::etapes::{etape_courante, Faits};
 use carnet_domain::parcours::planning::Frequence;
 use carnet_domain::parcours::{BilanView, DiagnosticView, Dossier, ObjectifView, PackRef, PlanningView, ThemeView};
+use carnet_domain::structure::Coordonnees;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqliteConnection;
 
@@ -96,6 +98,10 @@ struct ExtraRow {
     recommandations: Option<String>,
     bilan_updated_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    telephone: Option<String>,
+    adresse: Option<String>,
+    cloture_motif: Option<String>,
+    cloture_precision: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -112,7 +118,8 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
     let x: ExtraRow = sqlx::query_as(
         "SELECT s.nom AS structure_nom, pk.code AS pack_code, pk.nom AS pack_nom,
                 pl.frequence, pl.duree_minutes, pl.type_lieu,
-                bi.orientation, bi.recommandations, bi.updated_at AS bilan_updated_at, p.closed_at
+                bi.orientation, bi.recommandations, bi.updated_at AS bilan_updated_at, p.closed_at,
+                s.telephone, s.adresse, p.cloture_motif, p.cloture_precision
          FROM parcours p
          JOIN structures s ON s.id = p.structure_id
          LEFT JOIN packs pk ON pk.id = p.pack_id
@@ -184,6 +191,13 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
             _ => None,
         },
         seances,
+        coordonnees: Coordonnees { telephone: x.telephone, adresse: x.adresse },
+        cloture: match (x.cloture_motif.as_deref().and_then(MotifCloture::parse), x.closed_at) {
+            (Some(motif), Some(le)) => {
+                Some(ClotureView { motif, precision: x.cloture_precision.unwrap_or_default(), le })
+            }
+            _ => None,
+        },
         bilan: match (x.recommandations, x.bilan_updated_at) {
             (Some(recommandations), Some(updated_at)) => {
                 Some(BilanView { orientation: x.orientation, recommandations, updated_at, closed_at: x.closed_at })

@@ -3,6 +3,7 @@
 
 use crate::store::packs::join_list;
 use carnet_domain::parcours::bilan::ValidBilan;
+use carnet_domain::parcours::cloture::ClotureAnticipee;
 use carnet_domain::parcours::diagnostic::ValidDiagnostic;
 use carnet_domain::parcours::objectifs::ValidObjectifs;
 use carnet_domain::parcours::planning::Frequence;
@@ -216,6 +217,29 @@ pub async fn close(conn: &mut SqliteConnection, parcours_id: i64, now: DateTime<
     let n = sqlx::query(
         "UPDATE parcours SET etat = 'termine', etape = 'bilan', closed_at = $1, updated_at = $1 WHERE id = $2 AND etat = 'en_cours'",
     )
+    .bind(now)
+    .bind(parcours_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Closes a parcours still in progress before its end, with its reason. False when it was not
+/// in progress (closed meanwhile).
+pub async fn close_early(
+    conn: &mut SqliteConnection,
+    parcours_id: i64,
+    cloture: &ClotureAnticipee,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE parcours SET etat = 'abandonne', cloture_motif = $1, cloture_precision = $2, closed_at = $3,
+                updated_at = $3
+         WHERE id = $4 AND etat = 'en_cours'",
+    )
+    .bind(cloture.motif.code())
+    .bind(&cloture.precision)
     .bind(now)
     .bind(parcours_id)
     .execute(conn)

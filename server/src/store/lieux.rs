@@ -401,6 +401,7 @@ pub struct IndexRow {
     pub commune: String,
     pub code_postal: String,
     pub departement: String,
+    pub code_insee: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub services: String,
@@ -413,7 +414,7 @@ pub struct IndexRow {
 
 pub async fn index_rows(db: &Db) -> sqlx::Result<Vec<IndexRow>> {
     sqlx::query_as(
-        "SELECT id, nom, adresse, commune, code_postal, departement, latitude, longitude, services,
+        "SELECT id, nom, adresse, commune, code_postal, departement, code_insee, latitude, longitude, services,
                 dispositif_programmes_nationaux, publics_specifiquement_adresses, prise_en_charge_specifique,
                 accepte_pass, horaires
          FROM lieux",

@@ -16,5 +16,6 @@ pub mod packs;
 pub mod parcours;
 pub mod passes;
 pub mod seances;
+pub mod structures;
 pub mod territoires;
 pub mod users;

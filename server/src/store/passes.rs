@@ -431,3 +431,12 @@ mod tests {
         assert_eq!(writers, vec!["store/passes.rs".to_string()]);
     }
 }
+
+/// How many passes of a carnet are still to use.
+pub async fn restants(conn: &mut SqliteConnection, carnet_id: i64) -> sqlx::Result<usize> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
+        .bind(carnet_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n as usize)
+}

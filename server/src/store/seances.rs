@@ -319,11 +319,34 @@ pub async fn remplacee(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<boo
     Ok(n > 0)
 }
 
+/// Withdraws planned sessions, with the log of their reminders (a reminder already sent is about
+/// a date that no longer exists; the log would otherwise hold the session).
 pub async fn delete_planned(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
     for id in ids {
+        sqlx::query(
+            "DELETE FROM envois_tentatives WHERE envoi_id IN
+               (SELECT e.id FROM envois e JOIN seances s ON s.id = e.seance_id WHERE s.id = $1 AND s.statut = 'prevue')",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "DELETE FROM envois WHERE seance_id IN (SELECT id FROM seances WHERE id = $1 AND statut = 'prevue')",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("DELETE FROM seances WHERE id = $1 AND statut = 'prevue'").bind(id).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The planned sessions of a parcours.
+pub async fn planned_ids(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM seances WHERE parcours_id = $1 AND statut = 'prevue' ORDER BY debut")
+        .bind(parcours_id)
+        .fetch_all(conn)
+        .await
 }
 
 /// The « À traiter » list: sessions of parcours in progress (of the conseiller, or of the whole

@@ -160,6 +160,29 @@ impl TestApp {
         n
     }
 
+    /// Uploads a venue file and waits for the import to end; returns its report.
+    pub async fn import_lieux(&self, cookie: &str, name: &str, content: &str) -> Value {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/lieux/imports?fichier={name}"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(content.to_string()))
+            .unwrap();
+        let r = self.send(req).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        for _ in 0..2400 {
+            let r = self.get(&format!("/api/v1/lieux/imports/{id}"), cookie).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            if r.body["etat"] != "en_cours" {
+                return r.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("import {id} not finished");
+    }
+
     /// Creates a parcours through the intake endpoint; returns its id.
     pub async fn intake(&self, cookie: &str, body: Value) -> i64 {
         let r = self.post("/api/v1/parcours", body, cookie).await;
@@ -229,4 +252,26 @@ pub fn intake_body(prenom: &str, seed: u8, n: u8) -> Value {
         // Notice version 1 (seeded by migration 0004) was shown; no optional consent.
         "information": { "notice_id": 1, "notice_remise": true },
     })
+}
+
+/// A file of the venue standard (v1.0.2): its header line and, per venue, the valid example's
+/// line with its id, place and position replaced, accepting the Pass numérique or not.
+pub fn fichier_lieux(lieux: &[(&str, &str, &str, &str, &str, &str, bool)]) -> String {
+    const EXEMPLE: &str = include_str!("../../../reference/lieux/exemple-valide-v1.0.2.csv");
+    let header_line = EXEMPLE.lines().next().unwrap();
+    let good = EXEMPLE.lines().nth(1).unwrap();
+    let mut lines = vec![header_line.to_string()];
+    for (id, commune, cp, insee, lat, lon, pass) in lieux {
+        lines.push(
+            good.replacen("\"structure-1\"", &format!("\"{id}\""), 1)
+                .replace("\"Anonymal\"", &format!("\"Lieu {id}\""))
+                .replace("\"Reims\"", &format!("\"{commune}\""))
+                .replace("\"51100\"", &format!("\"{cp}\""))
+                .replace("\"51454\"", &format!("\"{insee}\""))
+                .replace("\"43.52609\"", &format!("\"{lat}\""))
+                .replace("\"5.41423\"", &format!("\"{lon}\""))
+                .replace("\"Label et la bête\"", if *pass { "\"Pass numérique accepté\"" } else { "\"\"" }),
+        );
+    }
+    lines.join("\n")
 }

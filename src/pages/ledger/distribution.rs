@@ -160,29 +160,23 @@ pub fn Orientation(d: DistributionCreated, prenom: String) -> impl IntoView {
             let _ = w.print();
         }
     };
-    let votre = d.orientation.iter().any(|s| s.la_votre);
+    let votre = d.structure_acceptee;
     view! {
         <Titre texte={format!("Carnet {} remis à {prenom}", d.carnet_numero)}/>
         <div class="notice notice--success" role="status">
             {if votre {
                 "Votre structure accepte ce carnet : les séances du parcours peuvent avoir lieu ici."
             } else {
-                "Votre structure n'est pas agréée pour ce carnet : orientez la personne vers une des structures ci-dessous."
+                "Votre structure n'est pas agréée pour ce carnet : orientez la personne vers un des lieux ci-dessous."
             }}
         </div>
-        <section class="panel orientation" aria-labelledby="orientation-title">
+        <section class="orientation-apres-accueil" aria-labelledby="orientation-title">
             <h2 id="orientation-title">"Où utiliser ce carnet"</h2>
-            {if d.orientation.is_empty() {
-                view! { <p class="empty">"Aucune structure agréée ne l'accepte sur son territoire pour l'instant."</p> }.into_any()
+            <p>"Les lieux les plus proches de la personne qui acceptent le Pass numérique, dans le territoire de la commande. La même liste figure dans son espace et sur la liste à imprimer."</p>
+            {if d.lieux.is_empty() {
+                view! { <p class="empty">"Aucun lieu acceptant le Pass numérique n'est encore connu dans ce territoire."</p> }.into_any()
             } else {
-                view! {
-                    <ol class="list">
-                        {d.orientation.iter().map(|s| view! {
-                            <li><strong>{s.nom.clone()}</strong>{if s.la_votre { " (votre structure)" } else { "" }}
-                                {format!(" — {} ({}) · {}", s.commune, s.departement, s.proximite)}</li>
-                        }).collect_view()}
-                    </ol>
-                }.into_any()
+                view! { <crate::pages::lieux::orientation::ListeLieux lieux=d.lieux.clone()/> }.into_any()
             }}
         </section>
         <div class="actions">

@@ -5,7 +5,7 @@ use super::fiche::Horaires;
 use crate::api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
-use carnet_domain::lieux::api::Orientation;
+use carnet_domain::lieux::api::{LieuProche, Orientation};
 use carnet_domain::lieux::geo::distance_texte;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -51,18 +51,25 @@ fn Liste(o: Orientation) -> impl IntoView {
         {if o.lieux.is_empty() && o.depuis.is_some() {
             view! { <p class="empty">"Aucun lieu acceptant le Pass numérique n'est encore connu."</p> }.into_any()
         } else {
-            view! {
-                <ol class="orientation">
-                    {o.lieux.into_iter().map(|l| view! {
-                        <li class="panel orientation__lieu">
-                            <h2><a href=format!("/lieux/{}", l.id)>{l.nom}</a><span class="distance">{format!(" — à {}", distance_texte(l.distance_km))}</span></h2>
-                            <p>{format!("{}, {} {}", l.adresse, l.code_postal, l.commune)}</p>
-                            <p>{[l.telephone, l.courriels.first().cloned(), l.prise_rdv].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
-                            {l.horaires.map(|h| view! { <Horaires h=h/> })}
-                        </li>
-                    }).collect_view()}
-                </ol>
-            }.into_any()
+            view! { <ListeLieux lieux=o.lieux/> }.into_any()
         }}
+    }
+}
+
+/// The venues where a carnet can be used, nearest first: the same list after intake and on the
+/// printable page.
+#[component]
+pub fn ListeLieux(lieux: Vec<LieuProche>) -> impl IntoView {
+    view! {
+        <ol class="orientation">
+            {lieux.into_iter().map(|l| view! {
+                <li class="panel orientation__lieu">
+                    <h2><a href=format!("/lieux/{}", l.id)>{l.nom}</a><span class="distance">{format!(" — à {}", distance_texte(l.distance_km))}</span></h2>
+                    <p>{format!("{}, {} {}", l.adresse, l.code_postal, l.commune)}</p>
+                    <p>{[l.telephone, l.courriels.first().cloned(), l.prise_rdv].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
+                    {l.horaires.map(|h| view! { <Horaires h=h/> })}
+                </li>
+            }).collect_view()}
+        </ol>
     }
 }

@@ -191,21 +191,16 @@ async fn distribuer(
     crate::store::donnees::record_intake(&mut tx, created.beneficiaire_id, &information, u.id(), now).await?;
     tx.commit().await?;
 
-    // Where the person can use the carnet: from their commune, else from the structure's.
-    let reference = match commune {
-        Some(c) => Some(c),
-        None => {
-            let row: Option<(Option<String>,)> = sqlx::query_as("SELECT commune_insee FROM structures WHERE id = $1")
-                .bind(structure_id)
-                .fetch_optional(&state.db)
-                .await?;
-            row.and_then(|r| r.0)
-        }
-    };
-    let orientation = match reference {
-        Some(code) => distribution::orientation(&state.db, carnet.commande_id, &code, structure_id).await?,
-        None => Vec::new(),
-    };
+    // Where the person can use the carnet: the same list as their space and the printable one.
+    let (_, _, lieux) = crate::api::orientation::proches(
+        &state,
+        commune.as_deref(),
+        structure_id,
+        carnet.id,
+        crate::api::orientation::NOMBRE,
+    )
+    .await?;
+    let structure_acceptee = distribution::structure_acceptee(&state.db, carnet.commande_id, structure_id).await?;
     tracing::info!(parcours_id = created.parcours_id, carnet_id = carnet.id, "carnet remis à l'accueil");
     Ok((
         StatusCode::CREATED,
@@ -213,7 +208,8 @@ async fn distribuer(
             parcours_id: created.parcours_id,
             beneficiaire_id: created.beneficiaire_id,
             carnet_numero: carnet.numero,
-            orientation,
+            structure_acceptee,
+            lieux,
         }),
     ))
 }

@@ -5,8 +5,6 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
 use carnet_domain::intake::ValidIntake;
-use carnet_domain::ledger::api::StructureProche;
-use carnet_domain::ledger::distribution::proximite;
 use carnet_domain::pass::CarnetId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -151,74 +149,15 @@ pub async fn distribuer(
     Ok(Distribue { beneficiaire_id, parcours_id })
 }
 
-/// (commune, département, centre of the département) of a commune.
-async fn situer(db: &Db, code_insee: &str) -> sqlx::Result<Option<(String, String, Option<(f64, f64)>)>> {
-    let row: Option<(String, Option<f64>, Option<f64>)> = sqlx::query_as(
-        "SELECT c.departement, d.longitude, d.latitude FROM communes c
-         LEFT JOIN departements_centres d ON d.code = c.departement WHERE c.code_insee = $1",
-    )
-    .bind(code_insee)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(dep, lon, lat)| (code_insee.to_string(), dep, lon.zip(lat))))
-}
-
-/// The structures accredited (active) by the order's opérateur and inside its territory — the
-/// places where this carnet's passes can be used — nearest to `commune_insee` first, at most 10.
-pub async fn orientation(
-    db: &Db,
-    commande_id: i64,
-    commune_insee: &str,
-    own_structure: i64,
-) -> sqlx::Result<Vec<StructureProche>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        nom: String,
-        commune_insee: String,
-        commune: String,
-        departement: String,
-        longitude: Option<f64>,
-        latitude: Option<f64>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT s.id, s.nom, s.commune_insee, c.nom AS commune, c.departement, d.longitude, d.latitude
-         FROM structures s
-         JOIN communes c ON c.code_insee = s.commune_insee
-         LEFT JOIN departements_centres d ON d.code = c.departement
-         JOIN commandes co ON co.id = $1
-         JOIN structure_agrements a ON a.structure_id = s.id AND a.operateur_id = co.operateur_id AND a.etat = 'actif'
-         WHERE NOT EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id)
-            OR EXISTS (SELECT 1 FROM commande_territoires t WHERE t.commande_id = co.id
-                       AND ((t.kind = 'commune' AND t.code = s.commune_insee)
-                         OR (t.kind = 'departement' AND t.code = c.departement)))",
-    )
-    .bind(commande_id)
-    .fetch_all(db)
-    .await?;
-    let here = situer(db, commune_insee).await?;
-    let mut out: Vec<(f64, StructureProche)> = rows
-        .into_iter()
-        .map(|r| {
-            let p = match &here {
-                Some((code, dep, centre)) => {
-                    proximite((code, dep, *centre), (&r.commune_insee, &r.departement, r.longitude.zip(r.latitude)))
-                }
-                None => carnet_domain::ledger::distribution::Proximite::Inconnue,
-            };
-            (
-                p.rang(),
-                StructureProche {
-                    id: r.id,
-                    nom: r.nom,
-                    commune: r.commune,
-                    departement: r.departement,
-                    proximite: p.libelle(),
-                    la_votre: r.id == own_structure,
-                },
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.nom.cmp(&b.1.nom)));
-    Ok(out.into_iter().take(10).map(|x| x.1).collect())
+/// Whether the structure may hold this order's passes: accredited by its opérateur and inside its
+/// territory (the rule that also picks the structures a lot may go to).
+pub async fn structure_acceptee(db: &Db, commande_id: i64, structure_id: i64) -> sqlx::Result<bool> {
+    use crate::store::ledger::orgs::{AGREEE_PAR_L_OPERATEUR, DANS_LE_TERRITOIRE};
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM structures s
+             LEFT JOIN communes c ON c.code_insee = s.commune_insee
+             JOIN commandes co ON co.id = $1
+             WHERE s.id = $2 AND {AGREEE_PAR_L_OPERATEUR} AND {DANS_LE_TERRITOIRE})"
+    );
+    sqlx::query_scalar(&sql).bind(commande_id).bind(structure_id).fetch_one(db).await
 }
