@@ -259,3 +259,21 @@ test('the coordinatrice reads the access journal; the notice prints; the adminis
   await expect(page.getByRole('row', { name: /camille@demo\.carnet\.fr/ })).toBeVisible();
   await expectAccessible(page, 'administration page');
 });
+
+test('the coordinatrice gives her structure a phone and an address, checked field by field', async ({ page }) => {
+  await login(page, COORD_EMAIL, DEMO_PASSWORD);
+  await page.goto('/equipe');
+  const panel = page.getByRole('region', { name: 'Coordonnées de la structure' });
+  const telephone = panel.getByLabel('Téléphone');
+  await expect(telephone).toHaveValue('02 98 00 89 30');
+  await telephone.fill('98 00');
+  await panel.getByRole('button', { name: 'Enregistrer les coordonnées' }).click();
+  await expect(panel.locator('.error-summary')).toBeFocused();
+  await expect(panel.locator('#telephone-error')).toContainText('Téléphone : 10 chiffres');
+  await telephone.fill('0298008930');
+  await panel.getByRole('button', { name: 'Enregistrer les coordonnées' }).click();
+  await expect(panel.getByRole('status').filter({ hasText: 'Coordonnées enregistrées.' })).toBeVisible();
+  await expect(telephone).toHaveValue('02 98 00 89 30');
+  await expect(panel.getByLabel('Adresse', { exact: true })).toHaveValue('25 rue de Pierre Loti, 29200 Brest');
+  await expectAccessible(page, 'the structure contact details');
+});

@@ -42,6 +42,9 @@ test('Monique opens her space on her phone and says she cannot come; the dashboa
   await expect(page.getByRole('img', { name: 'QR code du lien personnel' })).toBeVisible();
   await expect(page.getByText(code)).toBeVisible();
   await expect(page.locator('.fiche-seances li').first()).toBeVisible();
+  // Whom to call: the structure's address and phone.
+  await expect(page.getByText('Adresse : 25 rue de Pierre Loti, 29200 Brest')).toBeVisible();
+  await expect(page.getByRole('link', { name: '02 98 00 89 30' })).toHaveAttribute('href', 'tel:0298008930');
   await expectAccessible(page, 'the personal link sheet');
 
   // On her phone.
@@ -54,6 +57,9 @@ test('Monique opens her space on her phone and says she cannot come; the dashboa
   const jour = (await prochain.locator('.grand').first().textContent())!.trim();
   expect(jour).toMatch(/^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) /);
   await expect(prochain.getByText('Votre carnet de Pass numérique')).toBeVisible();
+  const joindre = mobile.getByRole('region', { name: 'Une question ? Appelez votre conseiller' });
+  await expect(joindre).toContainText('Médiathèque des Capucins');
+  await expect(joindre.getByRole('link', { name: '02 98 00 89 30' })).toHaveAttribute('href', 'tel:0298008930');
   const progres = mobile.getByRole('region', { name: 'Mes progrès' });
   await expect(progres.getByText('2 séances faites sur 5')).toBeVisible();
   await expect(progres.getByRole('heading', { name: 'Mes objectifs' })).toBeVisible();

@@ -112,9 +112,13 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await expectAccessible(page, 'intake with a carnet of the lot');
   await page.getByRole('button', { name: "Enregistrer l'accueil" }).click();
   await expect(page.getByRole('heading', { level: 1, name: new RegExp(`remis à ${prenom}`) })).toBeVisible();
-  await expect(page.getByRole('listitem').filter({ hasText: 'Médiathèque des Capucins (votre structure)' })).toBeVisible();
-  await expect(page.getByText('Cyber-base de Quimper')).toBeVisible();
-  await expect(page.getByText('Centre social de Morlaix')).toHaveCount(0);
+  await expect(page.getByText('Votre structure accepte ce carnet')).toBeVisible();
+  // Where to use it: the venues accepting the Pass nearest to her, inside the order's Finistère
+  // (Rennes and Saint-Brieuc accept the Pass too, outside it) — the list of her space.
+  const lieux = page.locator('.orientation__lieu h2 a');
+  await expect(lieux.first()).toHaveText('Espace numérique des Capucins');
+  await expect(lieux.filter({ hasText: 'Médiathèque de Quimper' })).toHaveCount(1);
+  await expect(page.getByText(/Rennes|Saint-Brieuc/)).toHaveCount(0);
   await expectAccessible(page, 'orientation after distribution');
 
   // 6. The parcours reaches its sessions (quick diagnostic, the pack's objectives, a weekly

@@ -284,3 +284,50 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   await expect(suivi).toContainText('5/5');
   await expect(suivi).toContainText(/\d sur \d/);
 });
+
+test('a parcours closed before its end: a reason, a confirmation, then read-only and what was done to print', async ({ page }) => {
+  await login(page);
+  const prenom = `Arrêtée ${Date.now() % 100000}`;
+  await createParcours(page, prenom);
+  const id = page.url().match(/\/parcours\/(\d+)/)![1];
+
+  const cloture = page.locator('details.cloture-anticipee');
+  await cloture.locator('summary', { hasText: 'Clôturer sans aller au bout' }).click();
+  // No reason: refused, named.
+  await cloture.getByRole('button', { name: 'Clôturer le parcours…' }).click();
+  await expect(cloture.locator('.error-summary')).toBeFocused();
+  await expect(cloture.locator('#motif-error')).toContainText("Raison : choisissez pourquoi le parcours s'arrête.");
+  // « Autre raison » needs a precision.
+  await cloture.getByLabel('Autre raison').check();
+  await cloture.getByRole('button', { name: 'Clôturer le parcours…' }).click();
+  await expect(cloture.locator('#precision-error')).toContainText('Précision');
+  await cloture.getByLabel('La personne déménage').check();
+  await cloture.getByRole('button', { name: 'Clôturer le parcours…' }).click();
+  const confirm = page.getByRole('region', { name: 'Clôturer ce parcours sans aller au bout ?' });
+  await expect(confirm).toBeFocused();
+  await expect(confirm).toContainText('5 pass non utilisés restent à la personne');
+  await expectAccessible(page, 'closing a parcours before its end');
+  await confirm.getByRole('button', { name: 'Oui, clôturer' }).click();
+
+  await expect(page.getByText('Parcours clôturé. 0 séance prévue retirée.')).toBeVisible();
+  await expect(page.locator('.badge', { hasText: 'Arrêté avant la fin' })).toBeVisible();
+  await expect(page.getByText(/^Parcours arrêté le .* : la personne déménage\.$/)).toBeVisible();
+  await expect(page.getByText(/5 pass non utilisés restent sur le carnet de la personne/)).toBeVisible();
+  await expect(page.locator('details.cloture-anticipee')).toHaveCount(0);
+
+  // Every step reads, none edits.
+  await page.goto(`/parcours/${id}/diagnostic`);
+  await expect(page.getByText(/^Parcours arrêté avant la fin le .* : cette page se consulte, elle ne se modifie plus\.$/)).toBeVisible();
+  await expect(page.locator('fieldset.lecture-seule')).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' })).toBeHidden();
+  await expectAccessible(page, 'a step of a closed parcours');
+
+  // What was done, to print.
+  await page.goto(`/parcours/${id}`);
+  await page.getByRole('link', { name: 'Imprimer ce qui a été fait' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Le bilan de votre parcours numérique, ${prenom}` })).toBeVisible();
+  await expect(page.getByText(/^Le parcours s'est arrêté le .* : la personne déménage\.$/)).toBeVisible();
+  await expect(page.getByText(/^Il vous reste 5 pass sur votre carnet/)).toBeVisible();
+  await expect(page.getByText("Aperçu : le parcours n'est pas encore clôturé.")).toHaveCount(0);
+  await expectAccessible(page, 'the printed bilan of a parcours stopped early');
+});

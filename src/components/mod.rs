@@ -2,6 +2,7 @@
 
 pub mod autosave;
 pub mod barres;
+pub mod brouillon;
 pub mod champs;
 pub mod chart;
 pub mod confirm;

@@ -2,6 +2,7 @@
 //! The domain's rules run here for instant feedback and again on the server, which decides.
 
 use crate::api::{self, ApiError};
+use crate::components::brouillon::{self, BrouillonRetrouve};
 use crate::components::form::{described_by, ErrorSummary, FieldError, SelectField, TextField};
 use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::stepper::ETAPES;
@@ -15,8 +16,19 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use serde::{Deserialize, Serialize};
 
 const MAX_PASSES: usize = 10;
+
+const BROUILLON: &str = "carnet.brouillon.accueil";
+
+/// What the draft keeps: the person and the carnet as typed. The information and consent boxes
+/// are not kept: they are given again, at the moment the intake is saved.
+#[derive(Default, Serialize, Deserialize)]
+struct BrouillonAccueil {
+    req: IntakeRequest,
+    commune_texte: String,
+}
 
 fn today() -> chrono::NaiveDate {
     crate::horloge::aujourdhui()
@@ -108,6 +120,56 @@ pub fn IntakePage() -> impl IntoView {
         focus_plus_tard(summary);
     };
 
+    // The draft: restored before the fields are drawn, kept at each change, erased once saved.
+    let commune_texte = RwSignal::new(String::new());
+    let retrouve = RwSignal::new(false);
+    let non_enregistre = RwSignal::new(false);
+    if let Some(b) = brouillon::lire::<BrouillonAccueil>(BROUILLON) {
+        let r = b.req;
+        for (signal, v) in [
+            (prenom, r.prenom),
+            (annee, r.annee_naissance),
+            (commune, r.commune_insee),
+            (genre, r.genre),
+            (tranche, r.tranche_age),
+            (statut, r.statut_social),
+            (numero, r.carnet_numero),
+            (nb_passes, r.nb_passes),
+            (valeur, r.valeur_faciale),
+            (fin, r.fin_validite),
+            (commanditaire, r.commanditaire),
+            (canal, r.canal),
+            (recu, r.date_reception),
+        ] {
+            signal.set(v);
+        }
+        for (signal, v) in codes.iter().zip(r.codes) {
+            signal.set(v);
+        }
+        commune_texte.set(b.commune_texte);
+        retrouve.set(true);
+        non_enregistre.set(true);
+    }
+    brouillon::avertir_en_quittant(non_enregistre);
+    let request_brouillon = request.clone();
+    let garder = move || {
+        non_enregistre.set(true);
+        let b = BrouillonAccueil { req: request_brouillon(), commune_texte: commune_texte.get_untracked() };
+        brouillon::ecrire(BROUILLON, &b);
+    };
+    let garder_apres = garder.clone();
+    let garder_commune = garder.clone();
+    let garder_paste = garder.clone();
+    let enregistre = move || {
+        brouillon::effacer(BROUILLON);
+        non_enregistre.set(false);
+    };
+    let abandonner = Callback::new(move |_| {
+        brouillon::effacer(BROUILLON);
+        non_enregistre.set(false);
+        let _ = window().location().reload();
+    });
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
@@ -128,7 +190,10 @@ pub fn IntakePage() -> impl IntoView {
             let dreq = choix.request(req);
             spawn_local(async move {
                 match api::ledger::distribuer(&dreq).await {
-                    Ok(d) => remis.set(Some(d)),
+                    Ok(d) => {
+                        enregistre();
+                        remis.set(Some(d));
+                    }
                     Err(ApiError::Invalid { fields, .. }) => {
                         errors.set(fields);
                         focus_summary();
@@ -154,7 +219,10 @@ pub fn IntakePage() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             match api::create_parcours(&req).await {
-                Ok(created) => navigate(&format!("/parcours/{}", created.parcours_id), Default::default()),
+                Ok(created) => {
+                    enregistre();
+                    navigate(&format!("/parcours/{}", created.parcours_id), Default::default());
+                }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
                     focus_summary();
@@ -188,7 +256,9 @@ pub fn IntakePage() -> impl IntoView {
         <Titre texte="Nouveau parcours : accueil"/>
         <p class="lead">"Enregistrez la personne et son carnet de Pass numérique. Les champs marqués « obligatoire » sont nécessaires ; le reste peut attendre."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(field_order)/>
-        <form class="form" on:submit=on_submit novalidate>
+        <BrouillonRetrouve visible=retrouve on_abandon=abandonner/>
+        <form class="form" on:submit=on_submit novalidate
+            on:input=move |_| garder() on:change=move |_| garder_apres() on:paste=move |_| garder_paste()>
             <fieldset class="panel">
                 <legend>"La personne"</legend>
                 <p class="hint">"Carnet est pseudonyme par défaut : un prénom ou un alias suffit. Ne notez rien sur la situation sociale de la personne."</p>
@@ -205,7 +275,8 @@ pub fn IntakePage() -> impl IntoView {
                             options=coop::TRANCHE_AGE hint="Si l'année n'est pas connue."/>
                     </Show>
                 </div>
-                <CommuneField value=commune errors=errors/>
+                <CommuneField value=commune errors=errors initial_text=commune_texte.get_untracked()
+                    on_choose=Callback::new(move |c: Commune| { commune_texte.set(c.libelle()); garder_commune(); })/>
                 <div class="field-row">
                     <SelectField name="genre" label="Genre" value=genre errors=errors options=coop::GENRE/>
                     <SelectField name="statut_social" label="Statut" value=statut errors=errors options=coop::STATUT_SOCIAL/>

@@ -3,6 +3,7 @@
 //! rhythm and the conseiller's other sessions are avoided); every date stays editable.
 
 use crate::api::{self, ApiError};
+use crate::components::brouillon::{self, BrouillonRetrouve};
 use crate::components::champs::RadioGroup;
 use crate::components::form::{ErrorSummary, FieldError, SelectField, TextField};
 use crate::components::page::{focus_plus_tard, Titre};
@@ -114,6 +115,45 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
         type_lieu: type_lieu.get_untracked(),
         seances: vec![],
     };
+    // The draft of an unsaved schedule (not for a schedule already lived, which is locked).
+    let cle = StoredValue::new(format!("carnet.brouillon.planning.{id}"));
+    let retrouve = RwSignal::new(false);
+    let non_enregistre = RwSignal::new(false);
+    if let (false, Some(b)) = (verrou, cle.with_value(|c| brouillon::lire::<PlanningRequest>(c))) {
+        frequence.set(b.frequence);
+        premiere.set(b.premiere_date);
+        heure.set(b.heure);
+        duree.set(b.duree_minutes);
+        type_lieu.set(b.type_lieu);
+        lignes.set(
+            b.seances
+                .into_iter()
+                .map(|s| Ligne {
+                    date: RwSignal::new(s.date),
+                    heure: RwSignal::new(s.heure),
+                    notes: RwSignal::new(vec![]),
+                })
+                .collect(),
+        );
+        retrouve.set(true);
+        non_enregistre.set(true);
+    }
+    brouillon::avertir_en_quittant(non_enregistre);
+    let garder = move || {
+        non_enregistre.set(true);
+        let mut req = params();
+        req.seances = lignes
+            .get_untracked()
+            .iter()
+            .map(|l| DateHeure { date: l.date.get_untracked(), heure: l.heure.get_untracked() })
+            .collect();
+        cle.with_value(|c| brouillon::ecrire(c, &req));
+    };
+    let abandonner = Callback::new(move |_| {
+        cle.with_value(|c| brouillon::effacer(c));
+        non_enregistre.set(false);
+        let _ = window().location().reload();
+    });
     let proposer = move |_| {
         pending.set(true);
         message.set(None);
@@ -123,6 +163,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
                 Ok(p) => {
                     errors.set(FieldErrors::new());
                     lignes.set(p.seances.into_iter().map(|s| ligne(s.debut, s.notes)).collect());
+                    garder();
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
@@ -150,6 +191,8 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
         spawn_local(async move {
             match api::save_planning(id, &req).await {
                 Ok(a) => {
+                    cle.with_value(|c| brouillon::effacer(c));
+                    non_enregistre.set(false);
                     ctx.avance(&a.etape);
                     navigate(&format!("/parcours/{id}/seances"), Default::default());
                 }
@@ -188,7 +231,9 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
         <Titre texte={format!("Planning — {}", d.beneficiaire.prenom)}/>
         <p class="lead">{format!("{nb} séances, une par pass. La séance 1 est l'accueil ; les suivantes suivent le rythme choisi, en évitant les jours fériés et vos autres séances.")}</p>
         <ErrorSummary errors=visibles message=message node_ref=summary order=Signal::derive(Vec::new)/>
-        <form class="form form--wide" on:submit=on_submit novalidate>
+        <BrouillonRetrouve visible=retrouve on_abandon=abandonner/>
+        <form class="form form--wide" on:submit=on_submit novalidate
+            on:input=move |_| garder() on:change=move |_| garder()>
             <fieldset class="panel">
                 <legend>"Le rythme"</legend>
                 <RadioGroup name="frequence" legend="Fréquence" required=true value=frequence errors=errors
