@@ -153,10 +153,11 @@ pub async fn logout() -> Result<(), ApiError> {
     }
 }
 
-pub async fn me() -> Result<Me, ApiError> {
-    let me: Me = get("/auth/me").await?;
-    crate::horloge::regler(me.maintenant);
-    Ok(me)
+/// The signed-in user, or `None`; also sets the app's clock from the server's.
+pub async fn session() -> Result<Option<Me>, ApiError> {
+    let s: Session = get("/auth/session").await?;
+    crate::horloge::regler(s.maintenant);
+    Ok(s.me)
 }
 
 // --- beneficiaries and parcours

@@ -25,7 +25,7 @@ pub fn App() -> impl IntoView {
     provide_context(auth);
     crate::components::page::fournir();
     spawn_local(async move {
-        let me = api::me().await.ok();
+        let me = api::session().await.ok().flatten();
         auth.me.set(Some(me));
     });
 

@@ -83,6 +83,13 @@ pub struct Me {
     pub maintenant: DateTime<Utc>,
 }
 
+/// `GET /auth/session`: the signed-in user, if any, and the server's clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub me: Option<Me>,
+    pub maintenant: DateTime<Utc>,
+}
+
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {

@@ -204,7 +204,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await expect(page.getByRole('cell', { name: 'masqué' }).first()).toBeVisible();
   await page.getByLabel('Objet').selectOption({ label: 'Commandes' });
   await page.getByRole('button', { name: 'Afficher' }).click();
-  await expect(page.getByRole('row', { name: new RegExp(`Commande n° ${commandeId} activee`) })).toBeVisible();
+  await expect(page.getByRole('row', { name: new RegExp(`Commande n° ${commandeId} Activée`) })).toBeVisible();
   await expectAccessible(page, 'journal');
 });
 

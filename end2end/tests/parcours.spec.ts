@@ -331,3 +331,35 @@ test('a parcours closed before its end: a reason, a confirmation, then read-only
   await expect(page.getByText("Aperçu : le parcours n'est pas encore clôturé.")).toHaveCount(0);
   await expectAccessible(page, 'the printed bilan of a parcours stopped early');
 });
+
+test('an intake half-typed survives a reload as a draft, asks before leaving, and can be abandoned', async ({ page }) => {
+  await login(page);
+  await page.goto('/parcours/nouveau');
+  await page.waitForLoadState('networkidle');
+  const ailleurs = page.getByRole('radio', { name: /Un carnet reçu d'ailleurs/ });
+  if (await ailleurs.count()) await ailleurs.check();
+  const prenom = `Brouillon ${Date.now() % 100000}`;
+  await page.getByLabel('Prénom ou alias').fill(prenom);
+  await page.getByLabel('Année de naissance').fill('1961');
+  await page.getByLabel('Numéro du carnet').fill('CN-BROUILLON');
+
+  // Leaving asks first (the browser's own question), then the draft is there again.
+  const question = page.waitForEvent('dialog');
+  const rechargement = page.reload();
+  const dialog = await question;
+  expect(dialog.type()).toBe('beforeunload');
+  await dialog.accept();
+  await rechargement;
+  await expect(page.getByText(/^Brouillon retrouvé/)).toBeVisible();
+  await expect(page.getByLabel('Prénom ou alias')).toHaveValue(prenom);
+  await expect(page.getByLabel('Année de naissance')).toHaveValue('1961');
+  await expect(page.getByLabel('Numéro du carnet')).toHaveValue('CN-BROUILLON');
+  await expectAccessible(page, 'an intake restored from its draft');
+
+  // Abandoned: the form is empty again and nothing asks.
+  await page.getByRole('button', { name: 'Effacer le brouillon' }).click();
+  await expect(page.getByLabel('Prénom ou alias')).toHaveValue('');
+  await expect(page.getByText(/^Brouillon retrouvé/)).toBeHidden();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
+});

@@ -5,7 +5,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn health_is_open() {
@@ -39,6 +39,15 @@ async fn login_sets_a_strict_http_only_cookie_and_me_answers() {
     assert_eq!(me.body["email"], "camille@example.fr");
     assert_eq!(me.body["role"], "conseiller");
     assert_eq!(me.body["structure"]["nom"], "Médiathèque");
+    // The app's question at start: the same user with a session, none without — never a 401.
+    let s = app.get("/api/v1/auth/session", &cookie).await;
+    assert_eq!((s.status, &s.body["me"]["email"]), (StatusCode::OK, &json!("camille@example.fr")));
+    let s = app.request(Method::GET, "/api/v1/auth/session", None, None).await;
+    assert_eq!((s.status, &s.body["me"]), (StatusCode::OK, &Value::Null));
+    assert!(s.body["maintenant"].is_string());
+    let inconnu = format!("{}=inconnu", cookie.split('=').next().unwrap());
+    let s = app.get("/api/v1/auth/session", &inconnu).await;
+    assert_eq!((s.status, &s.body["me"]), (StatusCode::OK, &Value::Null));
     // The database keeps only a hash of the token.
     let token = cookie.split('=').nth(1).unwrap();
     let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM sessions").fetch_one(&app.db).await.unwrap();

@@ -117,6 +117,7 @@ fn table() -> Vec<Row> {
                                                                                             [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/logout",                         Id::None, "", none,          [401, 204, 204, 204, 204, 204, 204, 204, 401]),
         row(M::GET,  "/auth/me",                             Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
+        row(M::GET,  "/auth/session",                        Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/mot-de-passe",                   Id::None, "", |_| Some(json!({"actuel": PW, "nouveau": "une phrase toute neuve", "confirmation": "une phrase toute neuve"})),
                                                                                             [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::POST, "/auth/reinitialisation",               Id::None, "", |_| Some(json!({"email": "quelquun@exemple.fr"})),

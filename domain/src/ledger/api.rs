@@ -415,6 +415,9 @@ pub struct JournalEntry {
     /// JSON text of the state before and after (personal fields removed).
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The name people know the object by (a pass's code, a carnet's number), when it has one.
+    #[serde(default)]
+    pub objet: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

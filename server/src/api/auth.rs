@@ -9,10 +9,14 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carnet_domain::api::{LoginRequest, Me};
+use carnet_domain::api::{LoginRequest, Me, Session};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout)).route("/auth/me", get(me))
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+        .route("/auth/session", get(session))
 }
 
 async fn login(
@@ -104,4 +108,15 @@ async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<R
 
 async fn me(State(state): State<AppState>, user: CurrentUser) -> Json<Me> {
     Json(user.me(state.clock.now()))
+}
+
+/// Whether the browser holds a session, without a refusal when it does not: the app asks at
+/// every start, the login page included, and a 401 there would only be noise in the console.
+async fn session(State(state): State<AppState>, user: Result<CurrentUser, AppError>) -> AppResult<Json<Session>> {
+    let maintenant = state.clock.now();
+    match user {
+        Ok(u) => Ok(Json(Session { me: Some(u.me(maintenant)), maintenant })),
+        Err(AppError::Unauthorized) => Ok(Json(Session { me: None, maintenant })),
+        Err(e) => Err(e),
+    }
 }

@@ -398,6 +398,15 @@ async fn bulk(
     Ok(sqlx::query(&sql).bind(vers).bind(id).execute(conn).await?.rows_affected())
 }
 
+/// How many passes of a carnet are still to use.
+pub async fn restants(conn: &mut SqliteConnection, carnet_id: i64) -> sqlx::Result<usize> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
+        .bind(carnet_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n as usize)
+}
+
 #[cfg(test)]
 mod tests {
     /// Every `.rs` file under `dir`, recursively.
@@ -430,13 +439,4 @@ mod tests {
         writers.sort();
         assert_eq!(writers, vec!["store/passes.rs".to_string()]);
     }
-}
-
-/// How many passes of a carnet are still to use.
-pub async fn restants(conn: &mut SqliteConnection, carnet_id: i64) -> sqlx::Result<usize> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
-        .bind(carnet_id)
-        .fetch_one(conn)
-        .await?;
-    Ok(n as usize)
 }

@@ -141,6 +141,7 @@ struct Row {
     action: String,
     before_json: Option<String>,
     after_json: Option<String>,
+    objet: Option<String>,
 }
 
 /// A page of the journal, newest first, optionally for one entity (and one object).
@@ -158,7 +159,9 @@ pub async fn page(
     };
     let page = page.max(1);
     let sql = format!(
-        "SELECT a.id, a.at, u.prenom || ' ' || u.nom AS qui, a.entity, a.entity_id, a.action, a.before_json, a.after_json
+        "SELECT a.id, a.at, u.prenom || ' ' || u.nom AS qui, a.entity, a.entity_id, a.action, a.before_json, a.after_json,
+                CASE a.entity WHEN 'pass' THEN (SELECT p.code FROM passes p WHERE p.id = a.entity_id)
+                              WHEN 'carnet' THEN (SELECT c.numero FROM carnets c WHERE c.id = a.entity_id) END AS objet
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
          WHERE ($3 IS NULL OR a.entity = $3) AND ($4 IS NULL OR a.entity_id = $4) AND ({cond})
          ORDER BY a.id DESC LIMIT $5 OFFSET $6"
@@ -186,6 +189,8 @@ pub async fn page(
                 action: r.action,
                 before: redact(r.before_json, redacted),
                 after: redact(r.after_json, redacted),
+                // What people know the object by: a pass by its code, a carnet by its number.
+                objet: r.objet.map(|o| carnet_domain::PassCode::parse(&o).map(|c| c.to_string()).unwrap_or(o)),
             })
             .collect(),
         page,
