@@ -51,6 +51,11 @@ test('a hub imports a file, sees it on the map and in the list, filters on the P
   }
   await page.getByLabel('Nom, commune ou adresse').fill('douarnenez');
   await expect(page.getByRole('status').filter({ hasText: /1 lieu correspond aux filtres/ })).toBeVisible();
+  // A reload keeps the filters and the view.
+  await page.reload();
+  await expect(page.getByLabel('Accepte le Pass numérique')).toBeChecked();
+  await expect(page.getByLabel('Nom, commune ou adresse')).toHaveValue('douarnenez');
+  await expect(page.getByRole('status').filter({ hasText: /1 lieu correspond aux filtres/ })).toBeVisible();
 
   // The list is reachable by keyboard: the venue opens from it.
   await listeLieux(page).filter({ hasText: 'Tiers-lieu e2e de Douarnenez' }).focus();
@@ -94,6 +99,9 @@ test('a conseillère reports a candidate, the hub accredits it, it shows on the 
   await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Lieux candidats' }).click();
   await page.getByRole('link', { name: nom }).click();
   await expectAccessible(page, 'candidate file');
+  // No step chosen in advance: one click does not move the file.
+  await page.getByRole('button', { name: "Enregistrer l'étape" }).click();
+  await expect(page.locator('#statut-error')).toContainText('Nouvelle étape : choisissez où en est le dossier.');
   for (const etape of ['Contacté', 'Dossier en cours']) {
     await page.getByLabel(etape).check();
     await page.getByLabel('Note').fill(`Étape ${etape}`);

@@ -241,8 +241,10 @@ test('a parcours from intake to the printed bilan', async ({ page }) => {
   await page.getByLabel('Orientation vers une structure').selectOption({ index: 1 });
   await page.getByLabel('Recommandations pour la suite').fill('Continuer à écrire un courriel par semaine.');
   await expectAccessible(page, 'bilan step');
-  page.once('dialog', (d) => d.accept());
-  await page.getByRole('button', { name: 'Clôturer le parcours' }).click();
+  await page.getByRole('button', { name: 'Clôturer le parcours…' }).click();
+  const confirmation = page.getByRole('region', { name: 'Clôturer le parcours ?' });
+  await expect(confirmation).toBeFocused();
+  await confirmation.getByRole('button', { name: 'Oui, clôturer' }).click();
   await expect(page.getByText(/Parcours clôturé le/)).toBeVisible();
   await expect(page.getByRole('img', { name: /Graphique : niveaux au début et à la fin/ })).toBeVisible();
   await expectAccessible(page, 'closed bilan');

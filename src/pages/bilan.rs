@@ -7,6 +7,7 @@ use crate::api::{self, ApiError};
 use crate::components::autosave::{autosave, Etat, StatutSauvegarde};
 use crate::components::champs::{RadioGroup, TextArea};
 use crate::components::chart::ComparaisonChart;
+use crate::components::confirm::Confirm;
 use crate::components::form::{ErrorSummary, FieldError, SelectField};
 use crate::components::niveaux::{niveaux_de, saisie_de, GrilleNiveaux, Saisie};
 use crate::components::page::Titre;
@@ -142,12 +143,13 @@ fn Bilan(d: Dossier) -> impl IntoView {
     });
 
     let pending = RwSignal::new(false);
-    let cloturer = move |ev: leptos::ev::SubmitEvent| {
+    let confirmer = RwSignal::new(false);
+    let demander = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if !window().confirm_with_message("Clôturer le parcours ? Il ne pourra plus être modifié.").unwrap_or(false)
-        {
-            return;
-        }
+        confirmer.set(true);
+    };
+    let cloturer = move || {
+        confirmer.set(false);
         let (dr, br) = (diag_req(), bilan_req());
         pending.set(true);
         message.set(None);
@@ -192,7 +194,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
         <Titre texte={format!("Bilan — {}", d.beneficiaire.prenom)}/>
         <p class="lead">"Évaluez de nouveau les compétences : le graphique compare avec l'accueil. Tout est enregistré au fur et à mesure ; clôturez quand le bilan est fait avec la personne."</p>
         <ErrorSummary errors=errors message=message node_ref=summary order=Signal::derive(Vec::new)/>
-        <form class="form form--wide" on:submit=cloturer novalidate
+        <form class="form form--wide" on:submit=demander novalidate
             on:input=move |_| touched.set(true) on:change=move |_| touched.set(true)>
             <section class="panel" aria-labelledby="final-title">
                 <h2 id="final-title">"Diagnostic final"</h2>
@@ -224,8 +226,12 @@ fn Bilan(d: Dossier) -> impl IntoView {
             <StatutSauvegarde etat=etat/>
             <div class="actions">
                 <a class="button button--secondary" href=format!("/parcours/{id}/bilan/imprimer")>"Aperçu du bilan à imprimer"</a>
-                <button type="submit" class="button" disabled=move || pending.get()>"Clôturer le parcours"</button>
+                <button type="submit" class="button" disabled=move || pending.get()>"Clôturer le parcours…"</button>
             </div>
+            <Confirm open=confirmer id="confirm-cloture-bilan" title="Clôturer le parcours ?" confirm_label="Oui, clôturer"
+                pending=pending on_confirm=Callback::new(move |_| cloturer())>
+                <p>"Le diagnostic final et le bilan sont enregistrés, puis le parcours ne pourra plus être modifié. Le bilan sera prêt à imprimer."</p>
+            </Confirm>
         </form>
     }
     .into_any()

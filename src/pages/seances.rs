@@ -5,6 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::champs::{options, Cases, RadioGroup, TextArea};
+use crate::components::confirm::Confirm;
 use crate::components::form::FieldError;
 use crate::components::form::TextField;
 use crate::components::page::Titre;
@@ -612,33 +613,44 @@ fn Annuler(s: SeanceView) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let sid = s.id;
     let rang = s.pass.as_ref().map(|p| p.rang).unwrap_or(0);
-    let annuler = move |ev: leptos::ev::SubmitEvent| {
+    let confirmer = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let demander = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let ok = window()
-            .confirm_with_message(&format!("Annuler la validation du pass n°{rang} ? Le pass redeviendra disponible et la séance sera de nouveau « prévue »."))
-            .unwrap_or(false);
-        if !ok {
-            return;
-        }
+        confirmer.set(true);
+    };
+    let annuler = move || {
         let req = AnnulationRequest { motif: motif.get_untracked() };
         let _ = &navigate;
+        pending.set(true);
         spawn_local(async move {
             match api::cancel_validation(sid, &req).await {
                 Ok(_) => ctx.recharger_avec("Validation du pass annulée : le pass est de nouveau disponible."),
-                Err(ApiError::Invalid { fields, .. }) => errors.set(fields),
-                Err(e) => message.set(Some(e.message())),
+                Err(ApiError::Invalid { fields, .. }) => {
+                    let _ = confirmer.try_set(false);
+                    let _ = errors.try_set(fields);
+                }
+                Err(e) => {
+                    let _ = confirmer.try_set(false);
+                    let _ = message.try_set(Some(e.message()));
+                }
             }
+            let _ = pending.try_set(false);
         });
     };
     view! {
         <details class="panel panel--danger">
             <summary><h2>"Annuler la validation du pass"</h2></summary>
-            <form class="form" on:submit=annuler novalidate>
+            <form class="form" on:submit=demander novalidate>
                 <p>"En cas d'erreur (mauvais pass, séance qui n'a pas eu lieu) : le pass redevient disponible, sa valeur n'est plus créditée."</p>
                 <p class="field-error" role="alert">{move || message.get()}</p>
                 <TextArea name="motif" label="Motif" required=true maxlength=300 value=motif errors=errors/>
-                <button type="submit" class="button button--danger">"Annuler la validation"</button>
+                <button type="submit" class="button button--danger">"Annuler la validation…"</button>
             </form>
+            <Confirm open=confirmer id="confirm-annulation" title=format!("Annuler la validation du pass n°{rang} ?")
+                confirm_label="Oui, annuler la validation" danger=true pending=pending on_confirm=Callback::new(move |_| annuler())>
+                <p>"Le pass redeviendra disponible et la séance sera de nouveau « prévue »."</p>
+            </Confirm>
         </details>
     }
 }

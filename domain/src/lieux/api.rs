@@ -113,6 +113,9 @@ pub struct CarteConfig {
     /// Template such as `https://tile.example/{z}/{x}/{y}.png`; `None`: outlines only.
     pub tuiles_url: Option<String>,
     pub attribution: Option<String>,
+    /// Where the map opens for this user (a hub: its territory); `None`: metropolitan France.
+    #[serde(default)]
+    pub territoire: Option<Vue>,
 }
 
 /// One line of the list beside the map.

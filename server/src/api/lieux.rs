@@ -98,11 +98,37 @@ async fn territoire(State(state): State<AppState>, user: CurrentUser) -> AppResu
     }))
 }
 
-async fn map_config(State(state): State<AppState>, _user: CurrentUser) -> Json<CarteConfig> {
-    Json(CarteConfig {
+async fn map_config(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<CarteConfig>> {
+    // A hub's map opens on its territory: around the centres of its départements.
+    let territoire = if user.role == Role::Hub {
+        let centres: Vec<(f64, f64)> = sqlx::query_as(
+            "SELECT d.latitude, d.longitude FROM hub_territoires h
+             JOIN departements_centres d ON d.code = h.departement WHERE h.user_id = $1",
+        )
+        .bind(user.id)
+        .fetch_all(&state.db)
+        .await?;
+        let marge = 0.7;
+        centres
+            .iter()
+            .copied()
+            .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1)))
+            .zip(centres.iter().copied().reduce(|a, b| (a.0.max(b.0), a.1.max(b.1))))
+            .map(|(min, max)| Vue {
+                zoom: 8,
+                sud: min.0 - marge,
+                ouest: min.1 - marge,
+                nord: max.0 + marge,
+                est: max.1 + marge,
+            })
+    } else {
+        None
+    };
+    Ok(Json(CarteConfig {
         tuiles_url: state.config.tuiles_url.clone(),
         attribution: state.config.tuiles_attribution.clone(),
-    })
+        territoire,
+    }))
 }
 
 /// The query string of the map and of the list: the filters, the view, the page.

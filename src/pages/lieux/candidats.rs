@@ -254,7 +254,8 @@ fn Dossier(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::
 #[component]
 fn Avancer(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::ApiError>>>) -> impl IntoView {
     let suivants = c.statut.suivants();
-    let statut = RwSignal::new(suivants[0].code().to_string());
+    // Nothing chosen in advance: one click must not move the file.
+    let statut = RwSignal::new(String::new());
     let date = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let pivot = RwSignal::new(String::new());
@@ -290,6 +291,14 @@ fn Avancer(c: CandidatDetail, data: RwSignal<Option<Result<CandidatDetail, api::
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
+            return;
+        }
+        if statut.get_untracked().is_empty() {
+            let mut e = FieldErrors::new();
+            e.insert("statut".into(), "Nouvelle étape : choisissez où en est le dossier.".into());
+            errors.set(e);
+            message.set(None);
+            crate::components::page::focus_plus_tard(summary);
             return;
         }
         let fin = StatutCandidat::parse(&statut.get_untracked()).is_some_and(|s| s.est_final());

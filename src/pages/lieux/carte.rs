@@ -3,6 +3,7 @@
 
 use super::{nombre, pluriel, BadgePass};
 use crate::api;
+use crate::components::brouillon;
 use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
@@ -16,10 +17,20 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
 
+const CLE_FILTRES: &str = "carnet.carte.filtres";
+const CLE_VUE: &str = "carnet.carte.vue";
+
 #[component]
 pub fn CartePage() -> impl IntoView {
-    let filtres = RwSignal::new(FiltresLieux::default());
+    // The filters and the view last used in this tab: a reload or Back finds the map as it was.
+    let filtres = RwSignal::new(brouillon::lire::<FiltresLieux>(CLE_FILTRES).unwrap_or_default());
     let vue = RwSignal::new(None::<Vue>);
+    Effect::new(move |_| brouillon::ecrire(CLE_FILTRES, &filtres.get()));
+    Effect::new(move |_| {
+        if let Some(v) = vue.get() {
+            brouillon::ecrire(CLE_VUE, &v);
+        }
+    });
     let page = use_page();
     let donnees = RwSignal::new(None::<CarteReponse>);
     let erreur_carte = RwSignal::new(None::<String>);
@@ -95,13 +106,15 @@ pub fn CartePage() -> impl IntoView {
     }
 }
 
-fn options(values: &'static [&'static str]) -> impl IntoView {
-    values.iter().map(|v| view! { <option value=*v>{*v}</option> }).collect_view()
+/// The choices of a filter, the one in force (restored from the tab) selected.
+fn options(values: &'static [&'static str], choisi: &str) -> impl IntoView {
+    values.iter().map(|v| view! { <option value=*v selected=*v == choisi>{*v}</option> }).collect_view()
 }
 
 #[component]
 fn Filtres(filtres: RwSignal<FiltresLieux>) -> impl IntoView {
-    let texte = RwSignal::new(String::new());
+    let initial = filtres.get_untracked();
+    let texte = RwSignal::new(initial.q.clone());
     // Text is applied after a short pause in typing, not at each key.
     let generation = StoredValue::new(0u32);
     Effect::new(move |_| {
@@ -128,28 +141,28 @@ fn Filtres(filtres: RwSignal<FiltresLieux>) -> impl IntoView {
                 <label for="f-service">"Service"</label>
                 <select id="f-service" on:change=move |ev| filtres.update(|f| f.service = event_target_value(&ev))>
                     <option value="">"Tous les services"</option>
-                    {options(V1_SERVICES.valeurs)}
+                    {options(V1_SERVICES.valeurs, &initial.service)}
                 </select>
             </div>
             <div class="field">
                 <label for="f-programme">"Programme national"</label>
                 <select id="f-programme" on:change=move |ev| filtres.update(|f| f.programme = event_target_value(&ev))>
                     <option value="">"Tous"</option>
-                    {options(V1_DISPOSITIFS.valeurs)}
+                    {options(V1_DISPOSITIFS.valeurs, &initial.programme)}
                 </select>
             </div>
             <div class="field">
                 <label for="f-public">"Public"</label>
                 <select id="f-public" on:change=move |ev| filtres.update(|f| f.public = event_target_value(&ev))>
                     <option value="">"Tous publics"</option>
-                    <optgroup label="Publics spécifiquement adressés">{options(V1_PUBLICS.valeurs)}</optgroup>
-                    <optgroup label="Prise en charge spécifique">{options(V1_PRISE_EN_CHARGE.valeurs)}</optgroup>
+                    <optgroup label="Publics spécifiquement adressés">{options(V1_PUBLICS.valeurs, &initial.public)}</optgroup>
+                    <optgroup label="Prise en charge spécifique">{options(V1_PRISE_EN_CHARGE.valeurs, &initial.public)}</optgroup>
                 </select>
             </div>
             <div class="filtres__cases">
-                <label class="case"><input type="checkbox" id="f-pass"
+                <label class="case"><input type="checkbox" id="f-pass" checked=initial.pass
                     on:change=move |ev| filtres.update(|f| f.pass = event_target_checked(&ev))/>"Accepte le Pass numérique"</label>
-                <label class="case"><input type="checkbox" id="f-ouvert"
+                <label class="case"><input type="checkbox" id="f-ouvert" checked=initial.ouvert
                     on:change=move |ev| filtres.update(|f| f.ouvert = event_target_checked(&ev))/>"Ouvert maintenant"</label>
             </div>
         </form>
@@ -249,7 +262,12 @@ fn Carte(
             let config = api::carte_config().await.unwrap_or_default();
             let map = l::new_map(&el, &l::options_carte());
             l::zoom_fr(&map);
-            l::metropole(&map);
+            match brouillon::lire::<Vue>(CLE_VUE).or(config.territoire) {
+                Some(v) => {
+                    map.fit_bounds(&l::bounds(v.sud, v.ouest, v.nord, v.est));
+                }
+                None => l::metropole(&map),
+            }
             if let Some(url) = &config.tuiles_url {
                 let attribution = config.attribution.clone().unwrap_or_default();
                 l::tile_layer(url, &obj(&[("attribution", attribution.into()), ("maxZoom", 19.into())])).add_to(&map);
