@@ -320,7 +320,7 @@ test('a parcours closed before its end: a reason, a confirmation, then read-only
   // Every step reads, none edits.
   await page.goto(`/parcours/${id}/diagnostic`);
   await expect(page.getByText(/^Parcours arrêté avant la fin le .* : cette page se consulte, elle ne se modifie plus\.$/)).toBeVisible();
-  await expect(page.locator('fieldset.lecture-seule')).toBeDisabled();
+  await expect(page.locator('fieldset.lecture-seule select, fieldset.lecture-seule input').first()).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' })).toBeHidden();
   await expectAccessible(page, 'a step of a closed parcours');
 
