@@ -27,8 +27,6 @@ async function logout(page: Page) {
 
 test('a carnet from purchase to reimbursement', async ({ page }) => {
   test.setTimeout(180_000);
-  // Confirmations ("Activer la commande ?") are accepted.
-  page.on('dialog', (d) => d.accept());
 
   // 1. The commanditaire orders 3 carnets of 10 passes.
   await loginAs(page, COMMANDITAIRE, /Tableau de bord — Brest métropole/);
@@ -59,6 +57,11 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await page.getByRole('button', { name: 'Enregistrer le paiement' }).click();
   await expect(page.getByText('Payée, à activer').first()).toBeVisible();
   await page.getByRole('button', { name: 'Activer la commande' }).click();
+  // Asked in the page (no browser box), focused.
+  const activation = page.getByRole('region', { name: 'Activer la commande ? Ses pass deviendront utilisables.' });
+  await expect(activation).toBeFocused();
+  await expectAccessible(page, 'activation asked in the page');
+  await activation.getByRole('button', { name: 'Oui, activer' }).click();
   await expect(page.locator('.page-head .badge')).toHaveText('Active');
   await expectAccessible(page, 'order detail for the opérateur');
   await logout(page);
@@ -189,6 +192,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   await page.getByRole('link', { name: 'Carnets', exact: true }).click();
   await page.getByRole('checkbox', { name: new RegExp(`Reprendre le carnet PN-${commandeId}-`) }).check();
   await page.getByRole('button', { name: 'Reprendre les carnets cochés' }).click();
+  await page.getByRole('button', { name: 'Oui, reprendre' }).click();
   await expect(page.getByText('1 carnet repris.')).toBeVisible();
   await logout(page);
 
@@ -209,13 +213,20 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
 });
 
 test('the opérateur sees accreditations and issues statements', async ({ page }) => {
-  page.on('dialog', (d) => d.accept());
   await loginAs(page, OPERATEUR, /Commandes de Pass numérique/);
   await page.getByRole('link', { name: 'Structures agréées' }).click();
   const morlaix = page.getByRole('row', { name: /Centre social de Morlaix/ });
   await expect(morlaix).toContainText('Non agréée');
   await expectAccessible(page, 'accreditations');
   await morlaix.getByRole('button', { name: /Agréer/ }).click();
+  // « Annuler » leaves it as it was; then confirmed.
+  const question = page.getByRole('region', { name: 'Agréer « Centre social de Morlaix » ? Elle pourra valider vos pass.' });
+  await expect(question).toBeFocused();
+  await question.getByRole('button', { name: 'Annuler' }).click();
+  await expect(question).toBeHidden();
+  await expect(page.getByRole('row', { name: /Centre social de Morlaix/ })).toContainText('Non agréée');
+  await morlaix.getByRole('button', { name: /Agréer/ }).click();
+  await question.getByRole('button', { name: 'Oui, agréer' }).click();
   await expect(page.getByText('Centre social de Morlaix est agréée.')).toBeVisible();
   await expect(page.getByRole('row', { name: /Centre social de Morlaix/ })).toContainText('Agréée depuis');
   await page.getByRole('link', { name: 'Relevés' }).click();

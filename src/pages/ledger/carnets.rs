@@ -2,7 +2,7 @@
 //! per conseiller, sub-lots and taking carnets back; for a conseiller, their own lot.
 
 use super::commande::LotsTable;
-use super::{confirmer, Issue, IssueNotice};
+use super::{ConfirmationDemande, Demande, Issue, IssueNotice};
 use crate::api::{ledger as api, ApiError};
 use crate::app::use_auth;
 use crate::components::barres::{serie, BarChart};
@@ -128,25 +128,27 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
     let par_conseiller =
         s.par_conseiller.iter().map(|c| serie(c.conseiller.nom.clone(), c.en_main)).collect::<Vec<_>>();
     let choisis = RwSignal::new(Vec::<i64>::new());
+    let demande = RwSignal::new(None::<Demande>);
     let reprendre = move |_| {
         let ids = choisis.get_untracked();
-        if ids.is_empty()
-            || !confirmer(&format!(
-                "Reprendre {} ? Ils reviennent à la structure.",
-                pluriel(ids.len() as i64, "carnet", "carnets")
-            ))
-        {
+        if ids.is_empty() {
             return;
         }
-        spawn_local(async move {
-            match api::reprendre(ids).await {
-                Ok(r) => {
-                    issue.set(Some(Issue::Ok(format!("{} repris.", pluriel(r.nb_carnets, "carnet", "carnets")))));
-                    version.update(|v| *v += 1);
+        let question =
+            format!("Reprendre {} ? Ils reviennent à la structure.", pluriel(ids.len() as i64, "carnet", "carnets"));
+        let action = Callback::new(move |_: String| {
+            let ids = ids.clone();
+            spawn_local(async move {
+                match api::reprendre(ids).await {
+                    Ok(r) => {
+                        issue.set(Some(Issue::Ok(format!("{} repris.", pluriel(r.nb_carnets, "carnet", "carnets")))));
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
                 }
-                Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
-            }
+            });
         });
+        demande.set(Some(Demande { question, confirmer: "Oui, reprendre".into(), motif: false, action }));
     };
     view! {
         <div class="grid-2">
@@ -189,6 +191,7 @@ fn StructureView(s: CarnetsStructure, version: RwSignal<u32>, issue: RwSignal<Op
                     <CarnetsTable carnets=s.carnets_en_main.clone() choisis=choisis/>
                     <button type="button" class="button button--secondary" on:click=reprendre
                         disabled=move || choisis.read().is_empty()>"Reprendre les carnets cochés"</button>
+                    <ConfirmationDemande demande=demande/>
                 }.into_any()
             }}
         </section>

@@ -1,7 +1,7 @@
 //! `/commandes/:id`: one order — what was bought, where its carnets are, its lots and credits; the
 //! opérateur records the payment and activates it, the commanditaire entrusts lots to structures.
 
-use super::{aujourdhui, confirmer, etat_commande, Issue, IssueNotice};
+use super::{aujourdhui, etat_commande, ConfirmationDemande, Demande, Issue, IssueNotice};
 use crate::api::{ledger as api, ApiError};
 use crate::app::use_auth;
 use crate::components::barres::{serie, BarChart};
@@ -177,25 +177,32 @@ fn OperateurActions(d: CommandeDetail, version: RwSignal<u32>, issue: RwSignal<O
             pending.set(false);
         });
     };
+    let demande = RwSignal::new(None::<Demande>);
     let activer = move |_| {
-        if !confirmer("Activer la commande ? Ses pass deviendront utilisables.") {
-            return;
-        }
-        pending.set(true);
-        spawn_local(async move {
-            match api::activer(id).await {
-                Ok(()) => {
-                    issue.set(Some(Issue::Ok("Commande activée : ses pass sont utilisables.".into())));
-                    version.update(|v| *v += 1);
+        let action = Callback::new(move |_: String| {
+            pending.set(true);
+            spawn_local(async move {
+                match api::activer(id).await {
+                    Ok(()) => {
+                        issue.set(Some(Issue::Ok("Commande activée : ses pass sont utilisables.".into())));
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
                 }
-                Err(e) => issue.set(Some(Issue::Erreur(e.message()))),
-            }
-            pending.set(false);
+                pending.set(false);
+            });
         });
+        demande.set(Some(Demande {
+            question: "Activer la commande ? Ses pass deviendront utilisables.".into(),
+            confirmer: "Oui, activer".into(),
+            motif: false,
+            action,
+        }));
     };
     view! {
         <section class="panel" aria-labelledby="operateur-title">
             <h2 id="operateur-title">"Opérateur"</h2>
+            <ConfirmationDemande demande=demande/>
             {match etat.as_str() {
                 "attente_paiement" => view! {
                     <ErrorSummary errors=errors message=message node_ref=summary

@@ -27,9 +27,60 @@ pub fn etat_releve(etat: &str) -> &'static str {
     ReleveEtat::parse(etat).map(|e| e.libelle()).unwrap_or("Inconnu")
 }
 
-/// Asks the browser to confirm a consequential action.
-pub fn confirmer(question: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+/// A consequential action waiting for its confirmation in the page: the question, whether a
+/// reason must be typed (a suspension), and what runs once confirmed (with the reason).
+#[derive(Clone)]
+pub struct Demande {
+    pub question: String,
+    pub confirmer: String,
+    pub motif: bool,
+    pub action: Callback<String>,
+}
+
+/// The in-page confirmation of the ledger's screens, instead of the browser's `confirm()`: it
+/// takes the focus when a question is asked, and « Annuler » leaves everything as it was.
+#[component]
+pub fn ConfirmationDemande(demande: RwSignal<Option<Demande>>) -> impl IntoView {
+    let panel = NodeRef::<leptos::html::Div>::new();
+    let motif = RwSignal::new(String::new());
+    let erreur = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if demande.read().is_some() {
+            motif.set(String::new());
+            erreur.set(None);
+            crate::components::page::focus_plus_tard(panel);
+        }
+    });
+    let valider = move |_| {
+        let Some(d) = demande.get_untracked() else { return };
+        let m = motif.get_untracked().trim().to_string();
+        if d.motif && m.is_empty() {
+            erreur.set(Some("Motif : indiquez pourquoi.".into()));
+            return;
+        }
+        demande.set(None);
+        d.action.run(m);
+    };
+    view! {
+        <div class="confirm" class:hidden=move || demande.read().is_none() node_ref=panel tabindex="-1"
+            role="region" aria-labelledby="demande-titre">
+            <h3 id="demande-titre" class="confirm__title">{move || demande.read().as_ref().map(|d| d.question.clone())}</h3>
+            <Show when=move || demande.read().as_ref().is_some_and(|d| d.motif)>
+                <div class="field" class:field--invalid=move || erreur.read().is_some()>
+                    <label for="demande-motif">"Motif (obligatoire)"</label>
+                    <p class="field-error" id="demande-motif-error">{move || erreur.get()}</p>
+                    <input id="demande-motif" type="text" aria-describedby="demande-motif-error"
+                        prop:value=move || motif.get() on:input=move |ev| motif.set(event_target_value(&ev))/>
+                </div>
+            </Show>
+            <div class="actions">
+                <button type="button" class="button" on:click=valider>
+                    {move || demande.read().as_ref().map(|d| d.confirmer.clone()).unwrap_or_default()}
+                </button>
+                <button type="button" class="button button--secondary" on:click=move |_| demande.set(None)>"Annuler"</button>
+            </div>
+        </div>
+    }
 }
 
 /// The outcome of the last action on a page: a success (status) or an error (alert).

@@ -1,7 +1,7 @@
 //! `/releves`: monthly statements. The opérateur issues a finished month's statements, sends them
 //! and marks them paid; the coordinateur follows the current month and reads issued statements.
 
-use super::{confirmer, etat_releve, Issue, IssueNotice};
+use super::{etat_releve, ConfirmationDemande, Demande, Issue, IssueNotice};
 use crate::api::ledger as api;
 use crate::app::use_auth;
 use crate::components::page::Titre;
@@ -164,15 +164,7 @@ fn Liste(
     if list.is_empty() {
         return view! { <p class="empty">"Aucun relevé émis pour l'instant."</p> }.into_any();
     }
-    let act = move |id: i64, payer: bool, numero: String| {
-        let question = if payer {
-            format!("Marquer le relevé {numero} comme payé ?")
-        } else {
-            format!("Marquer le relevé {numero} comme envoyé à la structure ?")
-        };
-        if !confirmer(&question) {
-            return;
-        }
+    let faire = move |id: i64, payer: bool, numero: String| {
         spawn_local(async move {
             let r = if payer { api::marquer_paye(id).await } else { api::envoyer(id).await };
             match r {
@@ -188,7 +180,19 @@ fn Liste(
             }
         });
     };
+    let demande = RwSignal::new(None::<Demande>);
+    let act = move |id: i64, payer: bool, numero: String| {
+        let question = if payer {
+            format!("Marquer le relevé {numero} comme payé ?")
+        } else {
+            format!("Marquer le relevé {numero} comme envoyé à la structure ?")
+        };
+        let confirmer = if payer { "Oui, payé" } else { "Oui, envoyé" }.to_string();
+        let action = Callback::new(move |_: String| faire(id, payer, numero.clone()));
+        demande.set(Some(Demande { question, confirmer, motif: false, action }));
+    };
     view! {
+        <ConfirmationDemande demande=demande/>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des relevés">
             <table class="table">
                 <caption class="visually-hidden">"Relevés émis, du plus récent au plus ancien"</caption>

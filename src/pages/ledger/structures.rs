@@ -1,7 +1,7 @@
 //! `/structures`: the opérateur accredits structures (they may then cash its passes) or suspends
 //! an accreditation, with a reason.
 
-use super::{confirmer, Issue, IssueNotice};
+use super::{ConfirmationDemande, Demande, Issue, IssueNotice};
 use crate::api::ledger as api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
@@ -45,42 +45,42 @@ fn Liste(
     filtre: RwSignal<String>,
     issue: RwSignal<Option<Issue>>,
 ) -> impl IntoView {
+    let demande = RwSignal::new(None::<Demande>);
     let decide = move |id: i64, nom: String, actif: bool| {
-        let motif = if actif {
-            if !confirmer(&format!("Agréer « {nom} » ? Elle pourra valider vos pass.")) {
-                return;
-            }
-            String::new()
-        } else {
-            let asked = web_sys::window()
-                .and_then(|w| {
-                    w.prompt_with_message(&format!("Motif de la suspension de « {nom} » (obligatoire) :")).ok()
-                })
-                .flatten();
-            match asked {
-                Some(m) if !m.trim().is_empty() => m,
-                Some(_) => {
-                    issue.set(Some(Issue::Erreur("Motif : indiquez pourquoi l'agrément est suspendu.".into())));
-                    return;
+        let nom2 = nom.clone();
+        let action = Callback::new(move |motif: String| {
+            let nom = nom2.clone();
+            spawn_local(async move {
+                match api::agreer(id, actif, &motif).await {
+                    Ok(()) => {
+                        issue.set(Some(Issue::Ok(if actif {
+                            format!("{nom} est agréée.")
+                        } else {
+                            format!("Agrément de {nom} suspendu.")
+                        })));
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => {
+                        issue.set(Some(Issue::Erreur(e.fields().into_values().next().unwrap_or_else(|| e.message()))))
+                    }
                 }
-                None => return,
-            }
-        };
-        spawn_local(async move {
-            match api::agreer(id, actif, &motif).await {
-                Ok(()) => {
-                    issue.set(Some(Issue::Ok(if actif {
-                        format!("{nom} est agréée.")
-                    } else {
-                        format!("Agrément de {nom} suspendu.")
-                    })));
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => {
-                    issue.set(Some(Issue::Erreur(e.fields().into_values().next().unwrap_or_else(|| e.message()))))
-                }
-            }
+            });
         });
+        demande.set(Some(if actif {
+            Demande {
+                question: format!("Agréer « {nom} » ? Elle pourra valider vos pass."),
+                confirmer: "Oui, agréer".into(),
+                motif: false,
+                action,
+            }
+        } else {
+            Demande {
+                question: format!("Suspendre l'agrément de « {nom} » ?"),
+                confirmer: "Oui, suspendre".into(),
+                motif: true,
+                action,
+            }
+        }));
     };
     let rows = move || {
         let f = carnet_domain::text::normalise(&filtre.get());
@@ -117,6 +117,7 @@ fn Liste(
             .collect_view()
     };
     view! {
+        <ConfirmationDemande demande=demande/>
         <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des structures">
             <table class="table">
                 <caption class="visually-hidden">"Structures et leur agrément"</caption>
