@@ -57,6 +57,10 @@ test('a hub imports a file, sees it on the map and in the list, filters on the P
   await expect(page.getByLabel('Nom, commune ou adresse')).toHaveValue('douarnenez');
   await expect(page.getByRole('status').filter({ hasText: /1 lieu correspond aux filtres/ })).toBeVisible();
 
+  // One link jumps over the map to the list.
+  await page.getByRole('link', { name: 'Passer la carte : aller à la liste des lieux' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#liste-titre')).toBeFocused();
   // The list is reachable by keyboard: the venue opens from it.
   await listeLieux(page).filter({ hasText: 'Tiers-lieu e2e de Douarnenez' }).focus();
   await page.keyboard.press('Enter');

@@ -75,7 +75,7 @@ export async function routesOf(page: Page, role: Role): Promise<string[]> {
       return out;
     }
     case 'coordinatrice':
-      return ['/', '/equipe', '/journal-des-acces', '/carnets', ...(await releves()), '/journal', '/compte', '/lieux'];
+      return ['/', '/equipe', '/journal-des-acces', '/rappels', '/carnets', ...(await releves()), '/journal', '/compte', '/lieux'];
     case 'commanditaire':
       return ['/', ...(await commandes()), '/commandes/nouvelle', '/journal', '/compte'];
     case 'opérateur':

@@ -524,7 +524,7 @@ async fn an_expired_carnet_a_closed_and_an_abandoned_parcours_each_say_why() {
         "{refusals:?}"
     );
     assert_eq!(refusals[1], "Ce parcours est clôturé : il ne peut plus être modifié.");
-    assert_eq!(refusals[2], "Ce parcours a été abandonné : il ne peut plus être modifié.");
+    assert_eq!(refusals[2], "Ce parcours a été clôturé avant la fin : il ne peut plus être modifié.");
 }
 
 /// A pass pays for a session that happened: a session planned next week is not held today unless

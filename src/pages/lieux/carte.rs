@@ -61,6 +61,13 @@ pub fn CartePage() -> impl IntoView {
         <Filtres filtres=filtres/>
         <div class="carte-et-liste">
             <div class="carte-zone">
+                // The map takes many Tab presses: one link jumps over it to the same venues, listed.
+                <a class="passer-carte" href="#liste-titre" on:click=|ev: leptos::ev::MouseEvent| {
+                    if let Some(h) = document().get_element_by_id("liste-titre") {
+                        ev.prevent_default();
+                        crate::components::page::focus_element(&h);
+                    }
+                }>"Passer la carte : aller à la liste des lieux"</a>
                 <Carte filtres=filtres vue=vue donnees=donnees erreur=erreur_carte/>
                 <Legende donnees=donnees erreur=erreur_carte/>
             </div>
