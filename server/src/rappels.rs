@@ -186,7 +186,11 @@ async fn conclure(
     let (etat, reponse, prochain) = match &resultat {
         Ok(r) => ("envoye", r.clone(), None),
         Err(e) => {
-            let prochain = if definitif { None } else { regles::prochain_essai(tentative.max(0) as u32, now, debut) };
+            let prochain = if definitif {
+                None
+            } else {
+                regles::prochain_essai(carnet_domain::fuseau::Fuseau::Paris, tentative.max(0) as u32, now, debut)
+            };
             (if prochain.is_some() { "en_attente" } else { "echec" }, e.clone(), prochain)
         }
     };
@@ -277,7 +281,7 @@ async fn contenu(db: &Db, c: &Candidat, lien: String, now: DateTime<Utc>) -> any
         lien,
     };
     let ev = crate::api::espace::evenement(&d, s, r);
-    Ok((rappel, ics::calendrier("Rendez-vous Pass numérique", &[ev], now)))
+    Ok((rappel, ics::calendrier("Rendez-vous Pass numérique", carnet_domain::fuseau::Fuseau::Paris, &[ev], now)))
 }
 
 /// Sends one reminder (the row is claimed): `Ok` with the answer, `Err((why, final))`.
@@ -371,8 +375,10 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
     let mut a_faire: Vec<(Candidat, Canal, String)> = Vec::new();
     for c in candidats(db, now).await? {
         let delai = DelaiRappel::parse(&c.rappel_delai).unwrap_or_default();
-        let Some(prevu) = regles::echeance(c.debut, c.updated_at, delai) else { continue };
-        if !regles::a_envoyer(prevu, c.debut, now) {
+        let Some(prevu) = regles::echeance(carnet_domain::fuseau::Fuseau::Paris, c.debut, c.updated_at, delai) else {
+            continue;
+        };
+        if !regles::a_envoyer(carnet_domain::fuseau::Fuseau::Paris, prevu, c.debut, now) {
             continue;
         }
         if let Some(e) = c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {

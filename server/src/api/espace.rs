@@ -460,7 +460,12 @@ async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
     let mut conn = state.db.acquire().await?;
     let rows = seances::of_parcours(&mut conn, t.parcours_id).await?;
     let evenements: Vec<EvenementIcs> = d.seances.iter().zip(rows.iter()).map(|(s, r)| evenement(&d, s, r)).collect();
-    Ok(ics::calendrier("Mes séances Pass numérique", &evenements, state.clock.now()))
+    Ok(ics::calendrier(
+        "Mes séances Pass numérique",
+        carnet_domain::fuseau::Fuseau::Paris,
+        &evenements,
+        state.clock.now(),
+    ))
 }
 
 async fn download(

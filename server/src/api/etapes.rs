@@ -117,7 +117,12 @@ impl std::ops::DerefMut for Ecriture {
 }
 
 pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
-    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui }
+    Bornes {
+        debut: e.date_reception,
+        fin_validite: e.fin_validite,
+        aujourdhui,
+        calendrier: carnet_domain::fuseau::Calendrier::METROPOLE,
+    }
 }
 
 /// The conseiller's busy times around `dates` (Paris time), except `sauf`.
@@ -270,10 +275,17 @@ async fn propose_planning(
     }
     let mut occ =
         occupations_autour(&mut conn, &e, &[s1, p.premiere], Sauf { parcours_id: Some(id), seance_id: None }).await?;
-    let (d, fin) = planning::intervalle(s1, p.duree_minutes);
+    let (d, fin) = planning::intervalle(carnet_domain::fuseau::Calendrier::METROPOLE, s1, p.duree_minutes);
     occ.push(Occupation { debut: d, fin, libelle: "l'accueil (séance 1)".into() });
     let mut seances = vec![SeanceProposee { debut: s1, notes: vec!["Séance 1 : l'accueil et le diagnostic.".into()] }];
-    for mut s in generer(p.frequence, p.premiere, e.nb_passes as usize - 1, p.duree_minutes, &occ) {
+    for mut s in generer(
+        carnet_domain::fuseau::Calendrier::METROPOLE,
+        p.frequence,
+        p.premiere,
+        e.nb_passes as usize - 1,
+        p.duree_minutes,
+        &occ,
+    ) {
         if s.debut.date() > e.fin_validite {
             s.notes.push(format!(
                 "Après la fin de validité du carnet ({}) : choisissez un rythme plus serré ou une autre date.",

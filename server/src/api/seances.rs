@@ -138,9 +138,16 @@ async fn refuser_heure_occupee(
 ) -> AppResult<()> {
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |c| {
-        !pas_encore_eu_lieu(c, maintenant)
-    });
+    refuser_si_occupe(
+        carnet_domain::fuseau::Calendrier::METROPOLE,
+        &mut errors,
+        "heure",
+        "Heure de la séance",
+        debut,
+        duree,
+        &occ,
+        |c| !pas_encore_eu_lieu(c, maintenant),
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -247,7 +254,7 @@ async fn proposer_remplacement(conn: &mut SqliteConnection, e: &Entete) -> AppRe
         fin: s.fin,
         libelle: "une autre séance de ce parcours".into(),
     }));
-    let p = generer(frequence, souhait, 1, duree, &occ).remove(0);
+    let p = generer(carnet_domain::fuseau::Calendrier::METROPOLE, frequence, souhait, 1, duree, &occ).remove(0);
     if p.debut.date() > e.fin_validite {
         return Err(AppError::field(
             "remplacement",
@@ -331,9 +338,16 @@ async fn verifier_date(
         .map_err(|(partie, m)| AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m))?;
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |c| {
-        !carnet_domain::parcours::feries::est_ferie(c.date()) && c.date() <= e.fin_validite
-    });
+    refuser_si_occupe(
+        carnet_domain::fuseau::Calendrier::METROPOLE,
+        &mut errors,
+        "date",
+        "Nouvelle date",
+        debut,
+        duree,
+        &occ,
+        |c| !carnet_domain::parcours::feries::est_ferie(c.date()) && c.date() <= e.fin_validite,
+    );
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -517,7 +531,12 @@ async fn calendar(
             }
         })
         .collect();
-    let body = ics::calendrier(&format!("Parcours de {prenom}"), &evenements, state.clock.now());
+    let body = ics::calendrier(
+        &format!("Parcours de {prenom}"),
+        carnet_domain::fuseau::Fuseau::Paris,
+        &evenements,
+        state.clock.now(),
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),

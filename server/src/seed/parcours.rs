@@ -131,7 +131,16 @@ pub async fn creer(
     let premiere = (m.accueil.date() + Duration::days(pas)).and_time(NaiveTime::from_hms_opt(14, 0, 0).expect("time"));
     let mut dates = vec![m.accueil];
     dates.extend(
-        generer(m.frequence, premiere, m.nb_passes as usize - 1, m.duree_minutes, &[]).into_iter().map(|s| s.debut),
+        generer(
+            carnet_domain::fuseau::Calendrier::METROPOLE,
+            m.frequence,
+            premiere,
+            m.nb_passes as usize - 1,
+            m.duree_minutes,
+            &[],
+        )
+        .into_iter()
+        .map(|s| s.debut),
     );
     etapes::save_planning(conn, id, m.frequence, m.duree_minutes, "lieu_activite", t0).await?;
     let mut ids = Vec::new();
@@ -157,7 +166,7 @@ pub async fn creer(
         seances::set_statut(conn, ids[k], StatutSeance::Prevue, StatutSeance::AbsenteExcusee, when).await?;
         let cadence = dates[1].weekday();
         let mut jour = dates.last().expect("sessions").date() + Duration::days(pas);
-        while !jour_possible(m.frequence, cadence, jour) {
+        while !jour_possible(carnet_domain::fuseau::Calendrier::METROPOLE, m.frequence, cadence, jour) {
             jour += Duration::days(1);
         }
         let debut = jour.and_time(dates[1].time());

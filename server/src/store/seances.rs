@@ -213,7 +213,7 @@ pub struct Nouvelle<'a> {
 }
 
 pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (debut, fin) = planning::intervalle(s.debut, s.duree_minutes);
+    let (debut, fin) = planning::intervalle(carnet_domain::fuseau::Calendrier::METROPOLE, s.debut, s.duree_minutes);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
                               remplace_seance_id, created_at, updated_at)
@@ -241,7 +241,7 @@ pub async fn set_dates(
     type_lieu: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let (d, f) = planning::intervalle(debut, duree_minutes);
+    let (d, f) = planning::intervalle(carnet_domain::fuseau::Calendrier::METROPOLE, debut, duree_minutes);
     sqlx::query(
         "UPDATE seances SET sequence = sequence + CASE WHEN debut = $1 AND fin = $2 AND type_lieu = $3 THEN 0 ELSE 1 END,
                 debut = $1, fin = $2, type_lieu = $3, updated_at = $4
