@@ -213,6 +213,42 @@ impl Calendrier {
     }
 }
 
+/// A structure's zone as the administrator sees it (`GET /api/v1/structures/fuseaux`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StructureFuseau {
+    pub id: i64,
+    pub nom: String,
+    pub commune_insee: Option<String>,
+    /// The zone in force.
+    pub fuseau: Fuseau,
+    /// The zone of the commune, what `fuseau` is when nobody chose another.
+    pub fuseau_commune: Fuseau,
+    /// Whether an administrator chose `fuseau`.
+    pub choisi: bool,
+}
+
+/// `PUT /api/v1/structures/{id}/fuseau`: an IANA name from `Fuseau::TOUS`, or empty to follow
+/// the commune again.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChoixFuseau {
+    pub fuseau: String,
+}
+
+/// Reads the administrator's choice: `Ok(None)` for « the commune's ».
+pub fn valider_choix(req: &ChoixFuseau) -> Result<Option<Fuseau>, String> {
+    let t = req.fuseau.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    Fuseau::parse(t).map(Some).ok_or_else(|| {
+        format!(
+            "Fuseau horaire : « {t} » n'est pas un fuseau des structures ; choisissez-en un de la liste ({}).",
+            Fuseau::TOUS.map(|f| f.iana()).join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
