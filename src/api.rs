@@ -140,7 +140,7 @@ pub fn encode(value: &str) -> String {
 
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
     let me: Me = post("/auth/login", &LoginRequest { email: email.into(), password: password.into() }).await?;
-    crate::horloge::regler(me.maintenant);
+    crate::horloge::regler(me.maintenant, me.fuseau);
     Ok(me)
 }
 
@@ -155,7 +155,7 @@ pub async fn logout() -> Result<(), ApiError> {
 
 pub async fn me() -> Result<Me, ApiError> {
     let me: Me = get("/auth/me").await?;
-    crate::horloge::regler(me.maintenant);
+    crate::horloge::regler(me.maintenant, me.fuseau);
     Ok(me)
 }
 

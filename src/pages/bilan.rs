@@ -179,7 +179,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
         return view! {
             <Titre texte={format!("Bilan — {}", d.beneficiaire.prenom)}/>
             <div class="notice notice--success">
-                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(carnet_domain::paris::today(t))).unwrap_or_default())}</p>
+                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(crate::horloge::today(t))).unwrap_or_default())}</p>
                 <p><a class="button" href=format!("/parcours/{id}/bilan/imprimer")>"Imprimer le bilan"</a></p>
             </div>
             <ComparaisonChart comparaison=comparaison/>

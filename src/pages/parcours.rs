@@ -4,12 +4,13 @@ use crate::api;
 use crate::components::page::Titre;
 use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use carnet_domain::coop;
 use carnet_domain::intake::CANAUX_RECEPTION;
 use carnet_domain::money::format_euros;
 use carnet_domain::parcours::etapes::{etape_courante, Etape};
 use carnet_domain::parcours::Dossier;
-use carnet_domain::paris::{date_courte, date_longue, today};
+use carnet_domain::paris::{date_courte, date_longue};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
