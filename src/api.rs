@@ -140,7 +140,7 @@ pub fn encode(value: &str) -> String {
 
 pub async fn login(email: &str, password: &str) -> Result<Me, ApiError> {
     let me: Me = post("/auth/login", &LoginRequest { email: email.into(), password: password.into() }).await?;
-    crate::horloge::regler(me.maintenant);
+    crate::horloge::regler(me.maintenant, me.fuseau);
     Ok(me)
 }
 
@@ -153,10 +153,11 @@ pub async fn logout() -> Result<(), ApiError> {
     }
 }
 
-/// The signed-in user, or `None`; also sets the app's clock from the server's.
+/// The signed-in user, or `None`; also sets the app's clock (and the zone its dates are read in)
+/// from the server's.
 pub async fn session() -> Result<Option<Me>, ApiError> {
     let s: Session = get("/auth/session").await?;
-    crate::horloge::regler(s.maintenant);
+    crate::horloge::regler(s.maintenant, s.me.as_ref().map(|m| m.fuseau).unwrap_or_default());
     Ok(s.me)
 }
 

@@ -81,6 +81,10 @@ pub struct Me {
     /// The server's clock when it answered. The app reads « now » and « today » from it, not
     /// from the computer's own clock, which may be wrong.
     pub maintenant: DateTime<Utc>,
+    /// The time zone of the user's structure (Europe/Paris without one): every date and hour the
+    /// app shows or reads is wall-clock time there, whatever the computer's own zone.
+    #[serde(default)]
+    pub fuseau: crate::fuseau::Fuseau,
 }
 
 /// `GET /auth/session`: the signed-in user, if any, and the server's clock.

@@ -6,6 +6,7 @@ pub mod comptes;
 pub mod coop;
 pub mod donnees;
 pub mod espace;
+pub mod fuseau;
 pub mod intake;
 pub mod ledger;
 pub mod lieux;

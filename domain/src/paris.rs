@@ -1,61 +1,24 @@
-//! Local time in metropolitan France (Europe/Paris): UTC+1, and UTC+2 from the last Sunday of
-//! March 01:00 UTC to the last Sunday of October 01:00 UTC (the EU rule in force since 1996).
-//! Written out here so the domain needs no timezone database, and so the `.ics` VTIMEZONE and
-//! the conversions come from the same rule.
+//! Metropolitan France's time (Europe/Paris, from the time-zone database through `fuseau`) for
+//! what is national — the operator's monthly statements, orders and pass validity dates — and the
+//! French date formats. A structure's own dates go through its `fuseau::Calendrier`.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
-
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let next_month =
-        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
-            .expect("valid date");
-    let last = next_month - Duration::days(1);
-    let back = last.weekday().num_days_from_sunday() as i64;
-    last - Duration::days(back)
-}
-
-/// The UTC instants at which summer time starts and ends in `year`.
-pub fn dst_bounds_utc(year: i32) -> (DateTime<Utc>, DateTime<Utc>) {
-    let one = NaiveTime::from_hms_opt(1, 0, 0).unwrap();
-    let start = Utc.from_utc_datetime(&last_sunday(year, 3).and_time(one));
-    let end = Utc.from_utc_datetime(&last_sunday(year, 10).and_time(one));
-    (start, end)
-}
-
-/// The offset from UTC, in hours, at a UTC instant.
-pub fn offset_hours(at: DateTime<Utc>) -> i64 {
-    let (start, end) = dst_bounds_utc(at.year());
-    if at >= start && at < end {
-        2
-    } else {
-        1
-    }
-}
+use crate::fuseau::Fuseau;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
 
 /// Paris wall-clock time of a UTC instant.
 pub fn to_local(at: DateTime<Utc>) -> NaiveDateTime {
-    at.naive_utc() + Duration::hours(offset_hours(at))
+    Fuseau::Paris.to_local(at)
 }
 
 /// The day it is in Paris at a UTC instant.
 pub fn today(at: DateTime<Utc>) -> NaiveDate {
-    to_local(at).date()
+    Fuseau::Paris.today(at)
 }
 
-/// The UTC instant of a Paris wall-clock time. In the spring gap (02:00–02:59 on the last Sunday of
-/// March, which does not exist) the time is read as summer time shifted forward, as calendar programs
-/// do; in the autumn overlap (02:00–02:59 twice) the first, summer-time, occurrence is chosen.
+/// The UTC instant of a Paris wall-clock time (see `Fuseau::to_utc` for the hours skipped or
+/// repeated at the clock changes).
 pub fn to_utc(local: NaiveDateTime) -> DateTime<Utc> {
-    let as_summer = Utc.from_utc_datetime(&(local - Duration::hours(2)));
-    if offset_hours(as_summer) == 2 {
-        return as_summer;
-    }
-    let as_winter = Utc.from_utc_datetime(&(local - Duration::hours(1)));
-    if offset_hours(as_winter) == 1 {
-        return as_winter;
-    }
-    // Spring gap: neither reading is consistent; the summer reading lands one hour later.
-    as_summer
+    Fuseau::Paris.to_utc(local)
 }
 
 /// Monday = 1 … Sunday = 7 in French day names.
@@ -109,14 +72,6 @@ mod tests {
 
     fn local(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
-    }
-
-    #[test]
-    fn switch_dates() {
-        assert_eq!(last_sunday(2026, 3), NaiveDate::from_ymd_opt(2026, 3, 29).unwrap());
-        assert_eq!(last_sunday(2026, 10), NaiveDate::from_ymd_opt(2026, 10, 25).unwrap());
-        assert_eq!(last_sunday(2027, 3), NaiveDate::from_ymd_opt(2027, 3, 28).unwrap());
-        assert_eq!(last_sunday(2030, 10), NaiveDate::from_ymd_opt(2030, 10, 27).unwrap());
     }
 
     #[test]

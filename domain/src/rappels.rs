@@ -3,8 +3,9 @@
 //!
 //! When: `delai` before the session (24 h or 48 h, chosen per structure, or none); a session
 //! planned or moved later than that is reminded as soon as it is planned; never between 21:00
-//! and 08:00 Paris time (then at the next 08:00); never once the session has started.
+//! and 08:00 in the structure's zone (then at the next 08:00); never once the session has started.
 
+use crate::fuseau::Fuseau;
 use crate::paris;
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,40 +54,45 @@ impl DelaiRappel {
     }
 }
 
-/// Paris wall-clock hours when nothing is sent: from 21:00 to 07:59.
+/// Wall-clock hours of the structure's zone when nothing is sent: from 21:00 to 07:59.
 pub const HEURE_FIN_ENVOIS: u32 = 21;
 pub const HEURE_DEBUT_ENVOIS: u32 = 8;
 
-/// Whether a message may go at this instant (08:00 ≤ Paris time < 21:00).
-pub fn heure_permise(at: DateTime<Utc>) -> bool {
-    let h = paris::to_local(at).hour();
+/// Whether a message may go at this instant (08:00 ≤ local time < 21:00).
+pub fn heure_permise(fuseau: Fuseau, at: DateTime<Utc>) -> bool {
+    let h = fuseau.to_local(at).hour();
     (HEURE_DEBUT_ENVOIS..HEURE_FIN_ENVOIS).contains(&h)
 }
 
-/// `at` if a message may go then, otherwise the next 08:00 in Paris.
-pub fn prochain_moment_permis(at: DateTime<Utc>) -> DateTime<Utc> {
-    if heure_permise(at) {
+/// `at` if a message may go then, otherwise the next 08:00 local time.
+pub fn prochain_moment_permis(fuseau: Fuseau, at: DateTime<Utc>) -> DateTime<Utc> {
+    if heure_permise(fuseau, at) {
         return at;
     }
-    let local = paris::to_local(at);
+    let local = fuseau.to_local(at);
     let huit = NaiveTime::from_hms_opt(HEURE_DEBUT_ENVOIS, 0, 0).expect("08:00");
     let jour = if local.hour() >= HEURE_FIN_ENVOIS { local.date() + Duration::days(1) } else { local.date() };
-    paris::to_utc(jour.and_time(huit))
+    fuseau.to_utc(jour.and_time(huit))
 }
 
 /// When the reminder of a session starting at `debut`, planned (or last moved) at `planifiee`,
 /// goes: `delai` before, or at once if planned later than that, moved out of the night; `None`
 /// when the structure sends none or when that moment is not before the session's start.
-pub fn echeance(debut: DateTime<Utc>, planifiee: DateTime<Utc>, delai: DelaiRappel) -> Option<DateTime<Utc>> {
+pub fn echeance(
+    fuseau: Fuseau,
+    debut: DateTime<Utc>,
+    planifiee: DateTime<Utc>,
+    delai: DelaiRappel,
+) -> Option<DateTime<Utc>> {
     let avant = delai.duree()?;
-    let at = prochain_moment_permis((debut - avant).max(planifiee));
+    let at = prochain_moment_permis(fuseau, (debut - avant).max(planifiee));
     (at < debut).then_some(at)
 }
 
 /// Whether a reminder (first try or retry) may go now: its moment has come, the night is over
 /// and the session has not started.
-pub fn a_envoyer(prevu: DateTime<Utc>, debut: DateTime<Utc>, maintenant: DateTime<Utc>) -> bool {
-    maintenant >= prevu && maintenant < debut && heure_permise(maintenant)
+pub fn a_envoyer(fuseau: Fuseau, prevu: DateTime<Utc>, debut: DateTime<Utc>, maintenant: DateTime<Utc>) -> bool {
+    maintenant >= prevu && maintenant < debut && heure_permise(fuseau, maintenant)
 }
 
 /// Tries in all (the first and the retries) before a reminder is marked « échec ».
@@ -94,12 +100,17 @@ pub const ESSAIS_MAX: u32 = 5;
 
 /// After `echecs` failed tries, when the next one goes: 2, 4, 8, 16 minutes later (out of the
 /// night); `None` once `ESSAIS_MAX` tries failed or when it would be at or after the start.
-pub fn prochain_essai(echecs: u32, maintenant: DateTime<Utc>, debut: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn prochain_essai(
+    fuseau: Fuseau,
+    echecs: u32,
+    maintenant: DateTime<Utc>,
+    debut: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if echecs == 0 || echecs >= ESSAIS_MAX {
         return if echecs == 0 { Some(maintenant) } else { None };
     }
     let attente = Duration::minutes(1 << echecs.min(10));
-    let at = prochain_moment_permis(maintenant + attente);
+    let at = prochain_moment_permis(fuseau, maintenant + attente);
     (at < debut).then_some(at)
 }
 
@@ -398,6 +409,8 @@ pub fn canal_libelle(canal: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    const P: Fuseau = Fuseau::Paris;
+
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
@@ -409,19 +422,19 @@ mod tests {
 
     #[test]
     fn night_hours_start_at_21_and_end_at_8() {
-        assert!(heure_permise(paris("2026-12-08 20:59")));
-        assert!(!heure_permise(paris("2026-12-08 21:00")));
-        assert!(!heure_permise(paris("2026-12-09 07:59")));
-        assert!(heure_permise(paris("2026-12-09 08:00")));
+        assert!(heure_permise(P, paris("2026-12-08 20:59")));
+        assert!(!heure_permise(P, paris("2026-12-08 21:00")));
+        assert!(!heure_permise(P, paris("2026-12-09 07:59")));
+        assert!(heure_permise(P, paris("2026-12-09 08:00")));
         // 20:59 goes at once; 21:00 and 07:59 wait for 08:00 (the next morning for 21:00).
-        assert_eq!(prochain_moment_permis(paris("2026-12-08 20:59")), paris("2026-12-08 20:59"));
-        assert_eq!(prochain_moment_permis(paris("2026-12-08 21:00")), paris("2026-12-09 08:00"));
-        assert_eq!(prochain_moment_permis(paris("2026-12-08 23:59")), paris("2026-12-09 08:00"));
-        assert_eq!(prochain_moment_permis(paris("2026-12-09 00:00")), paris("2026-12-09 08:00"));
-        assert_eq!(prochain_moment_permis(paris("2026-12-09 07:59")), paris("2026-12-09 08:00"));
+        assert_eq!(prochain_moment_permis(P, paris("2026-12-08 20:59")), paris("2026-12-08 20:59"));
+        assert_eq!(prochain_moment_permis(P, paris("2026-12-08 21:00")), paris("2026-12-09 08:00"));
+        assert_eq!(prochain_moment_permis(P, paris("2026-12-08 23:59")), paris("2026-12-09 08:00"));
+        assert_eq!(prochain_moment_permis(P, paris("2026-12-09 00:00")), paris("2026-12-09 08:00"));
+        assert_eq!(prochain_moment_permis(P, paris("2026-12-09 07:59")), paris("2026-12-09 08:00"));
         // Summer time: the same wall-clock hours.
-        assert!(!heure_permise(paris("2027-07-01 21:00")));
-        assert_eq!(prochain_moment_permis(paris("2027-07-01 21:30")), paris("2027-07-02 08:00"));
+        assert!(!heure_permise(P, paris("2027-07-01 21:00")));
+        assert_eq!(prochain_moment_permis(P, paris("2027-07-01 21:30")), paris("2027-07-02 08:00"));
         assert_eq!(paris("2027-07-02 08:00"), utc("2027-07-02T06:00:00Z"));
     }
 
@@ -429,30 +442,30 @@ mod tests {
     fn due_48_or_24_hours_before() {
         let debut = paris("2026-12-10 14:00");
         let planifiee = paris("2026-12-01 10:00");
-        assert_eq!(echeance(debut, planifiee, DelaiRappel::H48), Some(paris("2026-12-08 14:00")));
-        assert_eq!(echeance(debut, planifiee, DelaiRappel::H24), Some(paris("2026-12-09 14:00")));
-        assert_eq!(echeance(debut, planifiee, DelaiRappel::Aucun), None);
+        assert_eq!(echeance(P, debut, planifiee, DelaiRappel::H48), Some(paris("2026-12-08 14:00")));
+        assert_eq!(echeance(P, debut, planifiee, DelaiRappel::H24), Some(paris("2026-12-09 14:00")));
+        assert_eq!(echeance(P, debut, planifiee, DelaiRappel::Aucun), None);
     }
 
     #[test]
     fn planned_late_it_goes_as_soon_as_planned() {
         let debut = paris("2026-12-10 14:00");
-        assert_eq!(echeance(debut, paris("2026-12-09 11:15"), DelaiRappel::H48), Some(paris("2026-12-09 11:15")));
+        assert_eq!(echeance(P, debut, paris("2026-12-09 11:15"), DelaiRappel::H48), Some(paris("2026-12-09 11:15")));
         // Planned at 20:59: at once; at 21:00 or later: the next 08:00.
-        assert_eq!(echeance(debut, paris("2026-12-09 20:59"), DelaiRappel::H48), Some(paris("2026-12-09 20:59")));
-        assert_eq!(echeance(debut, paris("2026-12-09 21:00"), DelaiRappel::H48), Some(paris("2026-12-10 08:00")));
-        assert_eq!(echeance(debut, paris("2026-12-10 07:59"), DelaiRappel::H48), Some(paris("2026-12-10 08:00")));
+        assert_eq!(echeance(P, debut, paris("2026-12-09 20:59"), DelaiRappel::H48), Some(paris("2026-12-09 20:59")));
+        assert_eq!(echeance(P, debut, paris("2026-12-09 21:00"), DelaiRappel::H48), Some(paris("2026-12-10 08:00")));
+        assert_eq!(echeance(P, debut, paris("2026-12-10 07:59"), DelaiRappel::H48), Some(paris("2026-12-10 08:00")));
     }
 
     #[test]
     fn a_reminder_falling_in_the_night_waits_for_8() {
         // A session at 09:00: 48 h before is 09:00, fine; at 22:00, 48 h before is 22:00 → 08:00.
         assert_eq!(
-            echeance(paris("2026-12-10 22:00"), paris("2026-12-01 10:00"), DelaiRappel::H48),
+            echeance(P, paris("2026-12-10 22:00"), paris("2026-12-01 10:00"), DelaiRappel::H48),
             Some(paris("2026-12-09 08:00"))
         );
         assert_eq!(
-            echeance(paris("2026-12-10 07:30"), paris("2026-12-01 10:00"), DelaiRappel::H24),
+            echeance(P, paris("2026-12-10 07:30"), paris("2026-12-01 10:00"), DelaiRappel::H24),
             Some(paris("2026-12-09 08:00"))
         );
     }
@@ -460,40 +473,54 @@ mod tests {
     #[test]
     fn never_after_the_start() {
         // Planned at 22:00 for 07:30 the next morning: 08:00 is too late, no reminder.
-        assert_eq!(echeance(paris("2026-12-10 07:30"), paris("2026-12-09 22:00"), DelaiRappel::H48), None);
-        assert_eq!(echeance(paris("2026-12-10 08:00"), paris("2026-12-09 22:00"), DelaiRappel::H48), None);
+        assert_eq!(echeance(P, paris("2026-12-10 07:30"), paris("2026-12-09 22:00"), DelaiRappel::H48), None);
+        assert_eq!(echeance(P, paris("2026-12-10 08:00"), paris("2026-12-09 22:00"), DelaiRappel::H48), None);
         // Planned after it started (a session entered afterwards): none.
-        assert_eq!(echeance(paris("2026-12-10 10:00"), paris("2026-12-10 10:30"), DelaiRappel::H48), None);
+        assert_eq!(echeance(P, paris("2026-12-10 10:00"), paris("2026-12-10 10:30"), DelaiRappel::H48), None);
         let debut = paris("2026-12-10 14:00");
-        assert!(a_envoyer(paris("2026-12-10 09:00"), debut, paris("2026-12-10 13:59")));
-        assert!(!a_envoyer(paris("2026-12-10 09:00"), debut, debut));
-        assert!(!a_envoyer(paris("2026-12-10 09:00"), debut, paris("2026-12-10 08:59") - Duration::hours(1)));
+        assert!(a_envoyer(P, paris("2026-12-10 09:00"), debut, paris("2026-12-10 13:59")));
+        assert!(!a_envoyer(P, paris("2026-12-10 09:00"), debut, debut));
+        assert!(!a_envoyer(P, paris("2026-12-10 09:00"), debut, paris("2026-12-10 08:59") - Duration::hours(1)));
+    }
+
+    #[test]
+    fn the_night_is_the_structures_own() {
+        // 21:00 in Saint-Denis de La Réunion (UTC+4) is 17:00 UTC, 18:00 in Paris.
+        let r = Fuseau::Reunion;
+        assert!(heure_permise(r, utc("2026-12-08T16:59:00Z")));
+        assert!(!heure_permise(r, utc("2026-12-08T17:00:00Z")));
+        assert!(heure_permise(P, utc("2026-12-08T17:00:00Z")));
+        assert_eq!(prochain_moment_permis(r, utc("2026-12-08T17:00:00Z")), utc("2026-12-09T04:00:00Z"));
+        assert_eq!(
+            echeance(r, utc("2026-12-10T06:00:00Z"), utc("2026-12-01T06:00:00Z"), DelaiRappel::H48),
+            Some(utc("2026-12-08T06:00:00Z"))
+        );
     }
 
     #[test]
     fn the_job_at_20_59_21_00_and_07_59() {
         let debut = paris("2026-12-10 14:00");
-        let prevu = echeance(debut, paris("2026-12-01 10:00"), DelaiRappel::H48).unwrap();
-        assert!(a_envoyer(prevu, debut, paris("2026-12-09 20:59")));
-        assert!(!a_envoyer(prevu, debut, paris("2026-12-09 21:00")));
-        assert!(!a_envoyer(prevu, debut, paris("2026-12-10 07:59")));
-        assert!(a_envoyer(prevu, debut, paris("2026-12-10 08:00")));
+        let prevu = echeance(P, debut, paris("2026-12-01 10:00"), DelaiRappel::H48).unwrap();
+        assert!(a_envoyer(P, prevu, debut, paris("2026-12-09 20:59")));
+        assert!(!a_envoyer(P, prevu, debut, paris("2026-12-09 21:00")));
+        assert!(!a_envoyer(P, prevu, debut, paris("2026-12-10 07:59")));
+        assert!(a_envoyer(P, prevu, debut, paris("2026-12-10 08:00")));
     }
 
     #[test]
     fn retries_back_off_until_the_start() {
         let debut = paris("2026-12-10 14:00");
         let t = paris("2026-12-09 10:00");
-        assert_eq!(prochain_essai(0, t, debut), Some(t));
-        assert_eq!(prochain_essai(1, t, debut), Some(t + Duration::minutes(2)));
-        assert_eq!(prochain_essai(2, t, debut), Some(t + Duration::minutes(4)));
-        assert_eq!(prochain_essai(4, t, debut), Some(t + Duration::minutes(16)));
-        assert_eq!(prochain_essai(ESSAIS_MAX, t, debut), None);
+        assert_eq!(prochain_essai(P, 0, t, debut), Some(t));
+        assert_eq!(prochain_essai(P, 1, t, debut), Some(t + Duration::minutes(2)));
+        assert_eq!(prochain_essai(P, 2, t, debut), Some(t + Duration::minutes(4)));
+        assert_eq!(prochain_essai(P, 4, t, debut), Some(t + Duration::minutes(16)));
+        assert_eq!(prochain_essai(P, ESSAIS_MAX, t, debut), None);
         // At 20:58 a retry 2 minutes later falls in the night: the next morning.
-        assert_eq!(prochain_essai(1, paris("2026-12-09 20:58"), debut), Some(paris("2026-12-10 08:00")));
+        assert_eq!(prochain_essai(P, 1, paris("2026-12-09 20:58"), debut), Some(paris("2026-12-10 08:00")));
         // Never at or after the start.
-        assert_eq!(prochain_essai(1, paris("2026-12-10 13:58"), debut), None);
-        assert_eq!(prochain_essai(1, paris("2026-12-10 13:57"), debut), Some(paris("2026-12-10 13:59")));
+        assert_eq!(prochain_essai(P, 1, paris("2026-12-10 13:58"), debut), None);
+        assert_eq!(prochain_essai(P, 1, paris("2026-12-10 13:57"), debut), Some(paris("2026-12-10 13:59")));
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub structure_id: Option<i64>,
     pub structure_nom: Option<String>,
+    /// The zone and holidays of the user's structure (metropolitan France without one).
+    pub calendrier: carnet_domain::fuseau::Calendrier,
     pub token_hash: String,
 }
 
@@ -95,6 +97,7 @@ impl CurrentUser {
     pub fn me(&self, maintenant: chrono::DateTime<Utc>) -> Me {
         Me {
             maintenant,
+            fuseau: self.calendrier.fuseau,
             id: self.id,
             email: self.email.clone(),
             prenom: self.prenom.clone(),
@@ -139,6 +142,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let u = found.user;
         Ok(CurrentUser {
+            calendrier: u.calendrier(),
             id: u.id,
             role: u.role(),
             email: u.email,

@@ -81,6 +81,15 @@ struct Candidat {
     rappel_delai: String,
     email: Option<String>,
     telephone: Option<String>,
+    structure_commune: Option<String>,
+    structure_fuseau: Option<String>,
+}
+
+impl Candidat {
+    /// The structure's zone: its night and its 08:00 are the ones that count.
+    fn fuseau(&self) -> carnet_domain::fuseau::Fuseau {
+        crate::store::fuseaux::calendrier(self.structure_commune.as_deref(), self.structure_fuseau.as_deref()).fuseau
+    }
 }
 
 /// Planned sessions ahead (within the longest delay) of people who agreed to reminders and left
@@ -88,7 +97,7 @@ struct Candidat {
 async fn candidats(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<Candidat>> {
     sqlx::query_as(
         "SELECT s.id AS seance_id, s.parcours_id, p.structure_id, s.debut, s.updated_at, st.rappel_delai,
-                c.email, c.telephone
+                c.email, c.telephone, st.commune_insee AS structure_commune, st.fuseau AS structure_fuseau
          FROM seances s
          JOIN parcours p ON p.id = s.parcours_id
          JOIN structures st ON st.id = p.structure_id
@@ -177,7 +186,7 @@ async fn conclure(
     db: &Db,
     envoi_id: i64,
     tentative: i64,
-    debut: DateTime<Utc>,
+    c: &Candidat,
     resultat: Result<String, String>,
     definitif: bool,
     now: DateTime<Utc>,
@@ -186,7 +195,11 @@ async fn conclure(
     let (etat, reponse, prochain) = match &resultat {
         Ok(r) => ("envoye", r.clone(), None),
         Err(e) => {
-            let prochain = if definitif { None } else { regles::prochain_essai(tentative.max(0) as u32, now, debut) };
+            let prochain = if definitif {
+                None
+            } else {
+                regles::prochain_essai(c.fuseau(), tentative.max(0) as u32, now, c.debut)
+            };
             (if prochain.is_some() { "en_attente" } else { "echec" }, e.clone(), prochain)
         }
     };
@@ -277,7 +290,7 @@ async fn contenu(db: &Db, c: &Candidat, lien: String, now: DateTime<Utc>) -> any
         lien,
     };
     let ev = crate::api::espace::evenement(&d, s, r);
-    Ok((rappel, ics::calendrier("Rendez-vous Pass numérique", &[ev], now)))
+    Ok((rappel, ics::calendrier("Rendez-vous Pass numérique", d.fuseau, &[ev], now)))
 }
 
 /// Sends one reminder (the row is claimed): `Ok` with the answer, `Err((why, final))`.
@@ -357,7 +370,7 @@ async fn un_envoi(
     if let Err(e) = &resultat {
         tracing::warn!(seance_id = c.seance_id, canal = canal.code(), tentative, erreur = %e, "rappel non envoyé");
     }
-    Ok(Some(conclure(db, envoi_id, tentative, c.debut, resultat, definitif, now).await?))
+    Ok(Some(conclure(db, envoi_id, tentative, c, resultat, definitif, now).await?))
 }
 
 /// One run at `now`: withdraws what no longer applies, then sends every reminder due.
@@ -371,8 +384,10 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
     let mut a_faire: Vec<(Candidat, Canal, String)> = Vec::new();
     for c in candidats(db, now).await? {
         let delai = DelaiRappel::parse(&c.rappel_delai).unwrap_or_default();
-        let Some(prevu) = regles::echeance(c.debut, c.updated_at, delai) else { continue };
-        if !regles::a_envoyer(prevu, c.debut, now) {
+        let Some(prevu) = regles::echeance(c.fuseau(), c.debut, c.updated_at, delai) else {
+            continue;
+        };
+        if !regles::a_envoyer(c.fuseau(), prevu, c.debut, now) {
             continue;
         }
         if let Some(e) = c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {

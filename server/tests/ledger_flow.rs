@@ -605,6 +605,7 @@ async fn sessions_passees(w: &World, parcours: i64, n: i64) -> Vec<(i64, chrono:
             duree_minutes: 60,
             type_lieu: "lieu_activite",
             remplace: None,
+            calendrier: carnet_domain::fuseau::Calendrier::METROPOLE,
         };
         out.push((seances::insert(&mut conn, &nouvelle, w.app.clock.now()).await.unwrap(), debut));
     }

@@ -85,6 +85,8 @@ enum Id {
     Candidat,
     /// Its last session, moved 10 days ahead: still planned, in the future.
     SeanceFuture,
+    /// The fixture structure.
+    Structure,
 }
 
 struct Row {
@@ -151,6 +153,9 @@ fn table() -> Vec<Row> {
         row(M::POST, "/comptes/{id}/desactivation",          Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200, 401]),
         row(M::POST, "/comptes/{id}/reactivation",           Id::Compte, "", empty,       [401, 403, 200, 403, 403, 403, 403, 200, 401]),
         row(M::GET,  "/structures",                          Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200, 401]),
+        row(M::GET,  "/structures/fuseaux",                  Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200, 401]),
+        row(M::PUT,  "/structures/{id}/fuseau",              Id::Structure, "", |_| Some(json!({"fuseau": ""})),
+                                                                                            [401, 403, 403, 403, 403, 403, 403, 200, 401]),
         // The parcours wizard (issue 3): the fixture parcours is at its sessions, the first held.
         row(M::GET,  "/packs",                               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/parcours/{id}/diagnostics/{moment}",  Id::Parcours, "", |_| Some(wizard::diagnostic_body()),
@@ -422,6 +427,7 @@ impl Fixture {
             Id::Import => self.import,
             Id::Candidat => self.candidat,
             Id::SeanceFuture => self.seance_future,
+            Id::Structure => self.structure,
         };
         // Everyone but the token holder tries a well-formed token that opens nothing.
         let token = if who == Who::Beneficiaire { self.token.clone() } else { "A".repeat(43) };

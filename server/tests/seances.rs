@@ -434,7 +434,7 @@ async fn the_calendar_file_is_rfc5545_in_europe_paris() {
     let u = t.replace("\r\n ", "");
     assert_eq!(u.matches("BEGIN:VEVENT").count(), 5);
     assert!(u.contains("TZID:Europe/Paris\r\n"));
-    assert!(u.contains("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"));
+    assert!(u.contains("BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n"), "{u}");
     assert!(u.contains("DTSTART;TZID=Europe/Paris:") && u.contains("T100000\r\n"));
     assert!(u.contains("SUMMARY:Carnet – séance 1/5 avec Zoé : Accueil et diagnostic\r\n"), "{u}");
     assert!(u.contains("LOCATION:Médiathèque des Capucins (Lieu d'activité)\r\n"));

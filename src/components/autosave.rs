@@ -115,7 +115,7 @@ pub fn autosave(
 
 /// « 10h32 », Paris time by the server's clock.
 pub fn heure_locale() -> String {
-    crate::horloge::heure_de_paris().format("%Hh%M").to_string()
+    crate::horloge::heure_locale().format("%Hh%M").to_string()
 }
 
 /// The status line of a form that saves itself.

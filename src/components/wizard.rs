@@ -6,9 +6,10 @@ use crate::api::{self, ApiError};
 use crate::components::page::{Confirmation, Titre};
 use crate::components::stepper::{href, Stepper};
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use carnet_domain::parcours::etapes::{etape_courante, prerequis, Etape};
 use carnet_domain::parcours::Dossier;
-use carnet_domain::paris::{date_longue, today};
+use carnet_domain::paris::date_longue;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

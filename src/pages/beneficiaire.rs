@@ -3,8 +3,9 @@
 use crate::api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use carnet_domain::api::BeneficiaireDetail;
-use carnet_domain::paris::{date_courte, today};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

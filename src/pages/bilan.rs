@@ -181,7 +181,7 @@ fn Bilan(d: Dossier) -> impl IntoView {
         return view! {
             <Titre texte={format!("Bilan — {}", d.beneficiaire.prenom)}/>
             <div class="notice notice--success">
-                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(carnet_domain::paris::today(t))).unwrap_or_default())}</p>
+                <p>{format!("Parcours clôturé le {}.", d.bilan.as_ref().and_then(|b| b.closed_at).map(|t| date_longue(crate::horloge::today(t))).unwrap_or_default())}</p>
                 <p><a class="button" href=format!("/parcours/{id}/bilan/imprimer")>"Imprimer le bilan"</a></p>
             </div>
             <ComparaisonChart comparaison=comparaison/>
@@ -298,7 +298,7 @@ fn Imprimable(d: Dossier) -> impl IntoView {
                 <Titre texte={format!("Le bilan de votre parcours numérique, {}", d.beneficiaire.prenom)} onglet=format!("Bilan à imprimer — {}", d.beneficiaire.prenom)/>
                 <p>{format!("Du {} au {} à {}, avec {}.", date_courte(debut), date_courte(fin), d.structure, d.conseiller)}</p>
                 {(!d.faits().termine && !d.faits().abandonne).then(|| view! { <p class="notice notice--warn no-print">"Aperçu : le parcours n'est pas encore clôturé."</p> })}
-                {d.cloture.as_ref().map(|c| view! { <p>{format!("Le parcours s'est arrêté le {} : {}.", date_longue(carnet_domain::paris::today(c.le)), c.motif.libelle().to_lowercase())}</p> })}
+                {d.cloture.as_ref().map(|c| view! { <p>{format!("Le parcours s'est arrêté le {} : {}.", date_longue(crate::horloge::today(c.le)), c.motif.libelle().to_lowercase())}</p> })}
             </header>
             <section>
                 <h2>{format!("Vos {} séances", tenues.len())}</h2>

@@ -102,7 +102,7 @@ fn BeneficiaireTable(page: Page<BeneficiaireSummary>, searching: bool) -> impl I
                                 <td>{b.annee_naissance.map(|y| y.to_string()).unwrap_or_else(|| "—".into())}</td>
                                 <td>{b.commune.unwrap_or_else(|| "—".into())}</td>
                                 <td><a href=href>{progress}</a></td>
-                                <td>{carnet_domain::paris::date_courte(carnet_domain::paris::today(b.created_at))}</td>
+                                <td>{carnet_domain::paris::date_courte(crate::horloge::today(b.created_at))}</td>
                             </tr>
                         }
                     }).collect_view()}

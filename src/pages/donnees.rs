@@ -8,6 +8,7 @@ use crate::components::confirm::Confirm;
 use crate::components::form::{ErrorSummary, SelectField, TextField};
 use crate::components::page::{focus_plus_tard, Titre};
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use crate::pages::intake::CommuneField;
 use crate::pages::journal::quand;
 use carnet_domain::api::FieldErrors;
@@ -15,7 +16,7 @@ use carnet_domain::coop;
 use carnet_domain::donnees::{
     valider_consentement, valider_rectification, ConsentementRequest, DonneesBeneficiaire, RectificationRequest,
 };
-use carnet_domain::paris::{date_longue, today};
+use carnet_domain::paris::date_longue;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -6,10 +6,11 @@ use crate::api;
 use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::to_local;
 use carnet_domain::api::Page;
 use carnet_domain::coop;
 use carnet_domain::donnees::{JournalEntree, ACTIONS_JOURNAL};
-use carnet_domain::paris::{date_courte, to_local};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

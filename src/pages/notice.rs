@@ -5,9 +5,10 @@ use crate::api;
 use crate::components::form::{FieldError, TextField};
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use carnet_domain::api::FieldErrors;
 use carnet_domain::donnees::{blocs, Bloc, NoticeInformation};
-use carnet_domain::paris::{date_courte, today};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 
 /// The notice's text, with its headings one level below `level`.

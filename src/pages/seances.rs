@@ -21,7 +21,7 @@ use carnet_domain::parcours::seance::{
     pas_encore_eu_lieu, AbsenceRequest, AnnulationRequest, CompteRendu, StatutSeance, TenueRequest,
 };
 use carnet_domain::parcours::{Dossier, PropositionRemplacement, SeanceView};
-use carnet_domain::paris::{self, date_longue};
+use carnet_domain::paris::date_longue;
 use chrono::{NaiveDateTime, Timelike};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -71,7 +71,7 @@ fn Liste(d: Dossier) -> impl IntoView {
     let libres = d.carnet.passes.iter().filter(|p| p.etat == "distribue").count();
     let bilan_ok = prerequis(Etape::Bilan, &f).is_ok();
     let actives = d.seances.iter().filter(|s| !s.statut.est_absence()).count();
-    let maintenant = crate::horloge::heure_de_paris();
+    let maintenant = crate::horloge::heure_locale();
     let rappels = crate::pages::rappels::charger(id);
     view! {
         <div class="page-head">
@@ -117,7 +117,7 @@ fn Liste(d: Dossier) -> impl IntoView {
 #[component]
 fn NonPrevue(id: i64) -> impl IntoView {
     let ctx = use_contexte();
-    let maintenant = crate::horloge::heure_de_paris();
+    let maintenant = crate::horloge::heure_locale();
     let code = RwSignal::new(String::new());
     let date = RwSignal::new(maintenant.format("%Y-%m-%d").to_string());
     let heure_s = RwSignal::new(maintenant.format("%H:00").to_string());
@@ -335,7 +335,7 @@ fn Seance(d: Dossier) -> impl IntoView {
 #[component]
 fn Tenir(s: SeanceView, prochain: Option<i64>, d: Dossier) -> impl IntoView {
     let ctx = use_contexte();
-    let maintenant = crate::horloge::heure_de_paris();
+    let maintenant = crate::horloge::heure_locale();
     // Planned later than now: held only if it took place earlier, said explicitly, at the real date
     // and hour (prefilled with now, to the quarter hour below).
     let a_venir = pas_encore_eu_lieu(s.debut, maintenant);
@@ -503,8 +503,8 @@ fn Tenue(s: SeanceView) -> impl IntoView {
         {p.map(|p| view! {
             <div class="notice notice--success">
                 <p><strong>{format!("Pass n°{} validé", p.rang)}</strong>{match &p.a_reclamer_a {
-                    None => format!(" ({}) le {} : {} crédités à {}, payés au relevé du mois.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes), p.structure_creditee),
-                    Some(emetteur) => format!(" ({}) le {} : carnet reçu d'ailleurs, {} à faire rembourser par son émetteur ({emetteur}) ; il ne figure sur aucun relevé Carnet.", p.code, date_longue(paris::today(p.validated_at)), format_euros(p.valeur_centimes)),
+                    None => format!(" ({}) le {} : {} crédités à {}, payés au relevé du mois.", p.code, date_longue(crate::horloge::today(p.validated_at)), format_euros(p.valeur_centimes), p.structure_creditee),
+                    Some(emetteur) => format!(" ({}) le {} : carnet reçu d'ailleurs, {} à faire rembourser par son émetteur ({emetteur}) ; il ne figure sur aucun relevé Carnet.", p.code, date_longue(crate::horloge::today(p.validated_at)), format_euros(p.valeur_centimes)),
                 }}</p>
             </div>
         })}

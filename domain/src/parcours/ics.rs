@@ -1,15 +1,14 @@
-//! The schedule as an iCalendar file (RFC 5545) that calendar programs import: times in
-//! Europe/Paris with the VTIMEZONE written from the same EU rule as `paris.rs`, one VEVENT per
+//! The schedule as an iCalendar file (RFC 5545) that calendar programs import: times in the
+//! structure's zone with its VTIMEZONE written from the time-zone database, one VEVENT per
 //! session, stable UIDs and a SEQUENCE that grows when a session moves, so that importing the
 //! file again updates the events instead of duplicating them.
 //!
 //! Format rules applied here: CRLF line ends, TEXT values escaped (`\\`, `\;`, `\,`, `\n`),
 //! content lines folded at 75 octets without cutting a UTF-8 character.
 
-use crate::paris;
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-
-pub const TZID: &str = "Europe/Paris";
+use crate::fuseau::Fuseau;
+use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::OffsetName;
 const MAX_OCTETS: usize = 75;
 
 /// One session in the calendar.
@@ -19,7 +18,7 @@ pub struct EvenementIcs {
     pub uid: String,
     /// Grows each time the session's date changes.
     pub sequence: i64,
-    /// Paris wall-clock times.
+    /// Wall-clock times in the calendar's zone.
     pub debut: NaiveDateTime,
     pub fin: NaiveDateTime,
     pub resume: String,
@@ -80,36 +79,52 @@ fn utc(dt: DateTime<Utc>) -> String {
     dt.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// The VTIMEZONE of Europe/Paris, its first transitions taken from `paris::dst_bounds_utc` for
-/// `annee` (the wall-clock time just before each change: 02:00 in March, 03:00 in October).
-pub fn vtimezone(annee: i32) -> Vec<String> {
-    let (ete, hiver) = paris::dst_bounds_utc(annee);
-    let debut_ete = ete.naive_utc() + Duration::hours(1);
-    let debut_hiver = hiver.naive_utc() + Duration::hours(2);
-    vec![
-        "BEGIN:VTIMEZONE".into(),
-        format!("TZID:{TZID}"),
-        format!("X-LIC-LOCATION:{TZID}"),
-        "BEGIN:DAYLIGHT".into(),
-        "TZOFFSETFROM:+0100".into(),
-        "TZOFFSETTO:+0200".into(),
-        "TZNAME:CEST".into(),
-        format!("DTSTART:{}", local(debut_ete)),
-        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU".into(),
-        "END:DAYLIGHT".into(),
-        "BEGIN:STANDARD".into(),
-        "TZOFFSETFROM:+0200".into(),
-        "TZOFFSETTO:+0100".into(),
-        "TZNAME:CET".into(),
-        format!("DTSTART:{}", local(debut_hiver)),
-        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU".into(),
-        "END:STANDARD".into(),
-        "END:VTIMEZONE".into(),
-    ]
+fn decalage(secondes: i32) -> String {
+    let signe = if secondes < 0 { '-' } else { '+' };
+    let m = secondes.abs() / 60;
+    format!("{signe}{:02}{:02}", m / 60, m % 60)
 }
 
-/// The whole file. `maintenant` is the DTSTAMP (when the file was made).
-pub fn calendrier(nom: &str, evenements: &[EvenementIcs], maintenant: DateTime<Utc>) -> String {
+/// The VTIMEZONE of a zone for the years `de..=a`: one observance per change of offset, each at
+/// the wall-clock time just before the change, as the time-zone database has them (no RRULE: a
+/// rule changed later is not extrapolated). A zone without changes in those years (La Réunion,
+/// the Antilles) has one observance at its single offset.
+pub fn vtimezone(fuseau: Fuseau, de: i32, a: i32) -> Vec<String> {
+    let tzid = fuseau.iana();
+    let tz = fuseau.tz();
+    let nom = |at: DateTime<Utc>| tz.offset_from_utc_datetime(&at.naive_utc()).abbreviation().unwrap_or("").to_string();
+    let mut lignes = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{tzid}"), format!("X-LIC-LOCATION:{tzid}")];
+    let changements: Vec<_> = (de..=a).flat_map(|annee| fuseau.changements(annee)).collect();
+    if changements.is_empty() {
+        let at = Utc.from_utc_datetime(&chrono::NaiveDate::from_ymd_opt(de, 1, 1).expect("1 January").into());
+        let off = tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+        lignes.extend([
+            "BEGIN:STANDARD".to_string(),
+            format!("TZOFFSETFROM:{}", decalage(off)),
+            format!("TZOFFSETTO:{}", decalage(off)),
+            format!("TZNAME:{}", nom(at)),
+            "DTSTART:19700101T000000".to_string(),
+            "END:STANDARD".to_string(),
+        ]);
+    }
+    for (at, avant, apres) in changements {
+        let genre = if apres > avant { "DAYLIGHT" } else { "STANDARD" };
+        lignes.extend([
+            format!("BEGIN:{genre}"),
+            format!("TZOFFSETFROM:{}", decalage(avant)),
+            format!("TZOFFSETTO:{}", decalage(apres)),
+            format!("TZNAME:{}", nom(at)),
+            format!("DTSTART:{}", local(at.naive_utc() + Duration::seconds(avant as i64))),
+            format!("END:{genre}"),
+        ]);
+    }
+    lignes.push("END:VTIMEZONE".into());
+    lignes
+}
+
+/// The whole file, its times in `fuseau`. `maintenant` is the DTSTAMP (when the file was made).
+pub fn calendrier(nom: &str, fuseau: Fuseau, evenements: &[EvenementIcs], maintenant: DateTime<Utc>) -> String {
+    let tzid = fuseau.iana();
     let mut lignes: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
         "VERSION:2.0".into(),
@@ -117,16 +132,15 @@ pub fn calendrier(nom: &str, evenements: &[EvenementIcs], maintenant: DateTime<U
         "CALSCALE:GREGORIAN".into(),
         "METHOD:PUBLISH".into(),
         format!("X-WR-CALNAME:{}", echapper(nom)),
-        format!("X-WR-TIMEZONE:{TZID}"),
+        format!("X-WR-TIMEZONE:{tzid}"),
     ];
-    // The rule starts the year before the first event, so every event is after its DTSTART.
-    let annee = evenements
-        .iter()
-        .map(|e| chrono::Datelike::year(&e.debut))
-        .min()
-        .unwrap_or_else(|| chrono::Datelike::year(&maintenant))
-        - 1;
-    lignes.extend(vtimezone(annee));
+    // The observances start the year before the first event, so every event follows one, and
+    // end the year after the last.
+    let annees = evenements.iter().map(|e| chrono::Datelike::year(&e.debut));
+    let maintenant_annee = chrono::Datelike::year(&maintenant);
+    let de = annees.clone().min().unwrap_or(maintenant_annee) - 1;
+    let a = annees.max().unwrap_or(maintenant_annee) + 1;
+    lignes.extend(vtimezone(fuseau, de, a));
     for e in evenements {
         lignes.extend([
             "BEGIN:VEVENT".to_string(),
@@ -134,8 +148,8 @@ pub fn calendrier(nom: &str, evenements: &[EvenementIcs], maintenant: DateTime<U
             format!("SEQUENCE:{}", e.sequence),
             format!("DTSTAMP:{}", utc(maintenant)),
             format!("LAST-MODIFIED:{}", utc(e.modifie)),
-            format!("DTSTART;TZID={TZID}:{}", local(e.debut)),
-            format!("DTEND;TZID={TZID}:{}", local(e.fin)),
+            format!("DTSTART;TZID={tzid}:{}", local(e.debut)),
+            format!("DTEND;TZID={tzid}:{}", local(e.fin)),
             format!("SUMMARY:{}", echapper(&e.resume)),
             format!("LOCATION:{}", echapper(&e.lieu)),
             format!("DESCRIPTION:{}", echapper(&e.description)),
@@ -212,7 +226,7 @@ mod tests {
         let mut absent = event();
         absent.uid = "seance-13-00000000@carnet".into();
         absent.annule = true;
-        let ics = calendrier("Parcours de Zoé", &[event(), absent], now());
+        let ics = calendrier("Parcours de Zoé", Fuseau::Paris, &[event(), absent], now());
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(!ics.replace("\r\n", "").contains('\n'), "no bare LF");
@@ -247,22 +261,31 @@ mod tests {
     }
 
     #[test]
-    fn vtimezone_agrees_with_the_paris_rule_every_year() {
-        // The RRULE says « last Sunday of March / October »; paris.rs must switch on those days
-        // at 02:00 → 03:00 and 03:00 → 02:00 local time, for any year the DTSTART is written for.
+    fn paris_changes_on_the_eu_rule_every_year() {
+        // The database and the EU rule in force since 1996 agree: last Sunday of March at 02:00
+        // → 03:00, last Sunday of October at 03:00 → 02:00.
         for year in 2020..=2040 {
-            let lines = vtimezone(year);
+            let lines = vtimezone(Fuseau::Paris, year, year);
             let daylight = format!("DTSTART:{}T020000", last_sunday(year, 3).format("%Y%m%d"));
             let standard = format!("DTSTART:{}T030000", last_sunday(year, 10).format("%Y%m%d"));
             assert!(lines.contains(&daylight), "{year}: {lines:?}");
             assert!(lines.contains(&standard), "{year}: {lines:?}");
-            let (start, end) = paris::dst_bounds_utc(year);
-            assert_eq!(paris::offset_hours(start - Duration::seconds(1)), 1);
-            assert_eq!(paris::offset_hours(start), 2);
-            assert_eq!(paris::offset_hours(end - Duration::seconds(1)), 2);
-            assert_eq!(paris::offset_hours(end), 1);
+            assert_eq!(lines.iter().filter(|l| *l == "TZOFFSETTO:+0200").count(), 1);
+            assert_eq!(lines.iter().filter(|l| *l == "TZNAME:CEST").count(), 1);
         }
-        assert!(vtimezone(2026).contains(&"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU".to_string()));
-        assert!(vtimezone(2026).contains(&"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU".to_string()));
+    }
+
+    #[test]
+    fn reunion_in_its_own_zone_without_summer_time() {
+        let mut e = event();
+        e.debut = dt("2027-12-13 10:00");
+        e.fin = dt("2027-12-13 11:00");
+        let ics = calendrier("Parcours", Fuseau::Reunion, &[e], now());
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains("\r\nDTSTART;TZID=Indian/Reunion:20271213T100000\r\n"), "{unfolded}");
+        assert!(unfolded.contains("\r\nTZID:Indian/Reunion\r\n"));
+        assert!(unfolded.contains("\r\nTZOFFSETTO:+0400\r\n"));
+        assert!(!unfolded.contains("DAYLIGHT"));
+        assert_eq!(vtimezone(Fuseau::Guyane, 2026, 2028)[5], "TZOFFSETTO:-0300");
     }
 }

@@ -134,6 +134,9 @@ pub struct Dossier {
     pub planning: Option<PlanningView>,
     pub seances: Vec<SeanceView>,
     pub bilan: Option<BilanView>,
+    /// The structure's time zone: the sessions' times above are wall-clock times there.
+    #[serde(default)]
+    pub fuseau: crate::fuseau::Fuseau,
 }
 
 impl Dossier {
@@ -158,6 +161,7 @@ impl Dossier {
             planning: None,
             seances: Vec::new(),
             bilan: None,
+            fuseau: crate::fuseau::Fuseau::Paris,
         }
     }
 

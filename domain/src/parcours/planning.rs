@@ -3,14 +3,14 @@
 //! and the overlap rule: a conseiller cannot be in two sessions at once, and a refused slot
 //! always comes with the next free one.
 //!
-//! Times are Paris wall-clock (`NaiveDateTime`) where people see them — a weekly session at
-//! 14h00 stays at 14h00 across the clock changes — and UTC (`paris::to_utc`) where instants are
-//! compared.
+//! Times are wall-clock in the structure's zone (`NaiveDateTime`) where people see them — a
+//! weekly session at 14h00 stays at 14h00 across the clock changes — and UTC
+//! (`Calendrier::to_utc`) where instants are compared. Holidays are the structure's own.
 
 use crate::api::FieldErrors;
 use crate::coop;
+use crate::fuseau::Calendrier;
 use crate::intake::parse_date;
-use crate::parcours::feries;
 use crate::paris;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
 use serde::{Deserialize, Serialize};
@@ -105,9 +105,9 @@ pub struct Occupation {
     pub libelle: String,
 }
 
-/// The UTC interval of a session starting at a Paris wall-clock time.
-pub fn intervalle(debut: NaiveDateTime, duree_minutes: u32) -> (DateTime<Utc>, DateTime<Utc>) {
-    let d = paris::to_utc(debut);
+/// The UTC interval of a session starting at a wall-clock time of the calendar's zone.
+pub fn intervalle(cal: Calendrier, debut: NaiveDateTime, duree_minutes: u32) -> (DateTime<Utc>, DateTime<Utc>) {
+    let d = cal.to_utc(debut);
     (d, d + Duration::minutes(duree_minutes as i64))
 }
 
@@ -117,16 +117,21 @@ pub fn chevauche(a: (DateTime<Utc>, DateTime<Utc>), b: (DateTime<Utc>, DateTime<
 }
 
 /// The first busy time that a session at `debut` for `duree_minutes` would overlap.
-pub fn premier_conflit(debut: NaiveDateTime, duree_minutes: u32, occupations: &[Occupation]) -> Option<&Occupation> {
-    let creneau = intervalle(debut, duree_minutes);
+pub fn premier_conflit(
+    cal: Calendrier,
+    debut: NaiveDateTime,
+    duree_minutes: u32,
+    occupations: &[Occupation],
+) -> Option<&Occupation> {
+    let creneau = intervalle(cal, debut, duree_minutes);
     occupations.iter().filter(|o| chevauche(creneau, (o.debut, o.fin))).min_by_key(|o| o.debut)
 }
 
-/// May a session of this rhythm fall on this day? Never on a public holiday; the daily rhythm
+/// May a session of this rhythm fall on this day? Never on a public holiday of the place; the daily rhythm
 /// skips weekends; the others keep to weekdays, plus the weekday of their own cadence (a
 /// structure that runs its parcours on Saturdays keeps them on Saturdays).
-pub fn jour_possible(frequence: Frequence, cadence: Weekday, date: NaiveDate) -> bool {
-    if feries::est_ferie(date) {
+pub fn jour_possible(cal: Calendrier, frequence: Frequence, cadence: Weekday, date: NaiveDate) -> bool {
+    if cal.est_ferie(date) {
         return false;
     }
     let wd = date.weekday();
@@ -151,6 +156,7 @@ fn arrondi_5_minutes(t: NaiveDateTime) -> NaiveDateTime {
 /// 5-minute boundary), or, when the day is full or the slot not allowed (`creneau_ok`), the next
 /// day at the wished time. `None` if nothing is free within a year.
 pub fn prochain_creneau_libre(
+    cal: Calendrier,
     souhait: NaiveDateTime,
     duree_minutes: u32,
     occupations: &[Occupation],
@@ -166,12 +172,12 @@ pub fn prochain_creneau_libre(
             debut = jour_suivant;
             continue;
         }
-        let creneau = intervalle(debut, duree_minutes);
+        let creneau = intervalle(cal, debut, duree_minutes);
         let fin_conflits = occupations.iter().filter(|o| chevauche(creneau, (o.debut, o.fin))).map(|o| o.fin).max();
         match fin_conflits {
             None => return Some(debut),
             Some(f) => {
-                let apres = arrondi_5_minutes(paris::to_local(f));
+                let apres = arrondi_5_minutes(cal.to_local(f));
                 debut = if apres.date() == debut.date() { apres } else { jour_suivant };
             }
         }
@@ -182,15 +188,16 @@ pub fn prochain_creneau_libre(
 /// One generated session, with why it is not where the rhythm alone would put it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeanceProposee {
-    /// Paris wall-clock time.
+    /// Wall-clock time in the structure's zone.
     pub debut: NaiveDateTime,
     pub notes: Vec<String>,
 }
 
-/// Generates `nombre` sessions from `premiere` (Paris time) at the given rhythm. Holidays and
+/// Generates `nombre` sessions from `premiere` (the structure's wall-clock time) at the given rhythm. Holidays and
 /// the rhythm's excluded days are skipped forward; a slot that overlaps a busy time (including
 /// the sessions generated before it) moves to the next free slot. Each move is explained.
 pub fn generer(
+    cal: Calendrier,
     frequence: Frequence,
     premiere: NaiveDateTime,
     nombre: usize,
@@ -199,7 +206,7 @@ pub fn generer(
 ) -> Vec<SeanceProposee> {
     let cadence = premiere.date().weekday();
     let heure_souhaitee = premiere.time();
-    let jour_ok = |d: NaiveDate| jour_possible(frequence, cadence, d);
+    let jour_ok = |d: NaiveDate| jour_possible(cal, frequence, cadence, d);
     let mut occupe = occupations.to_vec();
     let mut out: Vec<SeanceProposee> = Vec::with_capacity(nombre);
     for k in 0..nombre {
@@ -212,16 +219,16 @@ pub fn generer(
         let mut notes = Vec::new();
         let mut jour = nominal;
         while !jour_ok(jour) {
-            if let Some(nom) = feries::ferie(jour) {
+            if let Some(nom) = cal.ferie(jour) {
                 notes.push(format!("Le {} est férié ({nom}).", paris::date_longue(jour)));
             }
             jour += Duration::days(1);
         }
         let voulu = jour.and_time(heure_souhaitee);
-        let debut = match prochain_creneau_libre(voulu, duree_minutes, &occupe, |dt| jour_ok(dt.date())) {
+        let debut = match prochain_creneau_libre(cal, voulu, duree_minutes, &occupe, |dt| jour_ok(dt.date())) {
             Some(libre) => {
                 if libre != voulu {
-                    let raison = premier_conflit(voulu, duree_minutes, &occupe)
+                    let raison = premier_conflit(cal, voulu, duree_minutes, &occupe)
                         .map(|o| format!(" ({})", o.libelle))
                         .unwrap_or_default();
                     notes.push(format!("Le créneau du {} est déjà pris{raison}.", date_heure(voulu)));
@@ -236,7 +243,7 @@ pub fn generer(
         if debut != jour.and_time(heure_souhaitee) || jour != nominal {
             notes.push(format!("Séance proposée le {}.", date_heure(debut)));
         }
-        let (d, f) = intervalle(debut, duree_minutes);
+        let (d, f) = intervalle(cal, debut, duree_minutes);
         occupe.push(Occupation { debut: d, fin: f, libelle: format!("séance {} de ce parcours", k + 2) });
         out.push(SeanceProposee { debut, notes });
     }
@@ -273,8 +280,11 @@ pub struct Bornes {
     pub debut: NaiveDate,
     /// No session after the carnet's end of validity: its passes could not be used.
     pub fin_validite: NaiveDate,
-    /// Today in Paris: the holiday rule is for planning; a past date records what happened.
+    /// Today where the structure works: the holiday rule is for planning; a past date records
+    /// what happened.
     pub aujourdhui: NaiveDate,
+    /// The structure's zone and holidays.
+    pub calendrier: Calendrier,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -336,7 +346,7 @@ pub fn valider_date_heure(
             },
         ));
     };
-    if let Some(nom) = feries::ferie(d).filter(|_| d > bornes.aujourdhui) {
+    if let Some(nom) = bornes.calendrier.ferie(d).filter(|_| d > bornes.aujourdhui) {
         return Err((Partie::Date, format!("{quoi} : le {} est un jour férié ({nom}).", paris::date_longue(d))));
     }
     if d < bornes.debut {
@@ -439,7 +449,10 @@ pub fn champ_proposition(field: &str) -> String {
 
 /// Refuses a slot that overlaps the conseiller's other sessions, naming the session in the way
 /// and proposing the next free slot (message and `proposition_<field>`).
+// The field, its label and the slot go together into one message: a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn refuser_si_occupe(
+    cal: Calendrier,
     errors: &mut FieldErrors,
     field: &str,
     quoi: &str,
@@ -448,16 +461,16 @@ pub fn refuser_si_occupe(
     occupations: &[Occupation],
     creneau_ok: impl Fn(NaiveDateTime) -> bool,
 ) {
-    let Some(conflit) = premier_conflit(debut, duree_minutes, occupations) else { return };
-    let de = paris::to_local(conflit.debut).time();
-    let a = paris::to_local(conflit.fin).time();
+    let Some(conflit) = premier_conflit(cal, debut, duree_minutes, occupations) else { return };
+    let de = cal.to_local(conflit.debut).time();
+    let a = cal.to_local(conflit.fin).time();
     let mut message = format!(
         "{quoi} : ce créneau chevauche une autre séance ({}, de {} à {}).",
         conflit.libelle,
         heure(de),
         heure(a)
     );
-    if let Some(libre) = prochain_creneau_libre(debut, duree_minutes, occupations, creneau_ok) {
+    if let Some(libre) = prochain_creneau_libre(cal, debut, duree_minutes, occupations, creneau_ok) {
         message.push_str(&format!(" Prochain créneau libre : {}.", date_heure(libre)));
         errors.insert(champ_proposition(field), iso_minute(libre));
     }
@@ -499,8 +512,9 @@ pub fn valider_seances(
         let field = champ_seance(i + 1);
         let quoi = format!("Séance {}", i + 1);
         // Any day without a holiday is fine for a date typed by hand.
-        refuser_si_occupe(&mut errors, &field, &quoi, dt, duree_minutes, &occupe, |c| !feries::est_ferie(c.date()));
-        let (d, f) = intervalle(dt, duree_minutes);
+        let cal = bornes.calendrier;
+        refuser_si_occupe(cal, &mut errors, &field, &quoi, dt, duree_minutes, &occupe, |c| !cal.est_ferie(c.date()));
+        let (d, f) = intervalle(cal, dt, duree_minutes);
         occupe.push(Occupation { debut: d, fin: f, libelle: format!("séance {} de ce parcours", i + 1) });
     }
     if !errors.is_empty() {
@@ -515,6 +529,8 @@ pub fn valider_seances(
 mod tests {
     use super::*;
 
+    const M: Calendrier = Calendrier::METROPOLE;
+
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
     }
@@ -524,7 +540,7 @@ mod tests {
     }
 
     fn busy(debut: &str, minutes: u32, libelle: &str) -> Occupation {
-        let (d, f) = intervalle(dt(debut), minutes);
+        let (d, f) = intervalle(M, dt(debut), minutes);
         Occupation { debut: d, fin: f, libelle: libelle.into() }
     }
 
@@ -535,36 +551,36 @@ mod tests {
     #[test]
     fn daily_skips_weekends_and_holidays_across_month_end() {
         // Thursday 30 April 2026, then Friday 1 May (holiday), weekend, Monday 4 May…
-        let v = generer(Frequence::Quotidien, dt("2026-04-30 10:00"), 5, 60, &[]);
+        let v = generer(M, Frequence::Quotidien, dt("2026-04-30 10:00"), 5, 60, &[]);
         assert_eq!(
             dates(&v),
             ["2026-04-30 10:00", "2026-05-04 10:00", "2026-05-05 10:00", "2026-05-06 10:00", "2026-05-07 10:00"]
         );
         assert!(v[1].notes.iter().any(|n| n.contains("fête du Travail")), "{:?}", v[1].notes);
         // 8 May 2026 is a Friday: the next session after Thursday 7 is Monday 11.
-        let v = generer(Frequence::Quotidien, dt("2026-05-07 10:00"), 2, 60, &[]);
+        let v = generer(M, Frequence::Quotidien, dt("2026-05-07 10:00"), 2, 60, &[]);
         assert_eq!(dates(&v), ["2026-05-07 10:00", "2026-05-11 10:00"]);
     }
 
     #[test]
     fn daily_across_the_year_end() {
         // Wednesday 30 December 2026: 31, then 1 January (holiday), Saturday, Sunday → Monday 4.
-        let v = generer(Frequence::Quotidien, dt("2026-12-30 09:30"), 4, 90, &[]);
+        let v = generer(M, Frequence::Quotidien, dt("2026-12-30 09:30"), 4, 90, &[]);
         assert_eq!(dates(&v), ["2026-12-30 09:30", "2026-12-31 09:30", "2027-01-04 09:30", "2027-01-05 09:30"]);
     }
 
     #[test]
     fn weekly_moves_a_holiday_to_the_next_day_and_keeps_the_rhythm() {
         // Mondays from 30 March 2026: 6 April is Easter Monday → Tuesday 7; then Monday 13 again.
-        let v = generer(Frequence::Hebdomadaire, dt("2026-03-30 14:00"), 4, 60, &[]);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2026-03-30 14:00"), 4, 60, &[]);
         assert_eq!(dates(&v), ["2026-03-30 14:00", "2026-04-07 14:00", "2026-04-13 14:00", "2026-04-20 14:00"]);
         assert!(v[1].notes.iter().any(|n| n.contains("lundi de Pâques")), "{:?}", v[1].notes);
         assert!(v[1].notes.iter().any(|n| n.contains("mardi 7 avril 2026 à 14h00")), "{:?}", v[1].notes);
         assert!(v[2].notes.is_empty());
         // Whit Monday and Ascension Thursday 2027.
-        let v = generer(Frequence::Hebdomadaire, dt("2027-05-10 10:00"), 2, 60, &[]);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2027-05-10 10:00"), 2, 60, &[]);
         assert_eq!(dates(&v), ["2027-05-10 10:00", "2027-05-18 10:00"]);
-        let v = generer(Frequence::Hebdomadaire, dt("2027-04-29 10:00"), 2, 60, &[]);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2027-04-29 10:00"), 2, 60, &[]);
         assert_eq!(dates(&v), ["2027-04-29 10:00", "2027-05-07 10:00"]);
         assert!(v[1].notes.iter().any(|n| n.contains("Ascension")), "{:?}", v[1].notes);
     }
@@ -572,44 +588,44 @@ mod tests {
     #[test]
     fn weekly_across_the_year_end_and_christmas() {
         // Fridays from 18 December 2026: 25 December (Christmas) → Monday 28; 1 January → Monday 4.
-        let v = generer(Frequence::Hebdomadaire, dt("2026-12-18 10:00"), 4, 60, &[]);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2026-12-18 10:00"), 4, 60, &[]);
         assert_eq!(dates(&v), ["2026-12-18 10:00", "2026-12-28 10:00", "2027-01-04 10:00", "2027-01-08 10:00"]);
     }
 
     #[test]
     fn saturday_cadence_stays_on_saturdays() {
         // 14 July 2029 is a Saturday.
-        let v = generer(Frequence::Hebdomadaire, dt("2029-07-07 10:00"), 3, 60, &[]);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2029-07-07 10:00"), 3, 60, &[]);
         assert_eq!(dates(&v), ["2029-07-07 10:00", "2029-07-16 10:00", "2029-07-21 10:00"]);
     }
 
     #[test]
     fn fortnightly_across_dst_and_holidays() {
         // Tuesdays every 15 days from 17 March 2026 across the spring change (29 March).
-        let v = generer(Frequence::Quinzaine, dt("2026-03-17 14:00"), 3, 60, &[]);
+        let v = generer(M, Frequence::Quinzaine, dt("2026-03-17 14:00"), 3, 60, &[]);
         assert_eq!(dates(&v), ["2026-03-17 14:00", "2026-03-31 14:00", "2026-04-14 14:00"]);
         // Same wall-clock time, different UTC instants: 13:00Z in winter, 12:00Z in summer.
-        assert_eq!(intervalle(v[0].debut, 60).0.format("%H:%M").to_string(), "13:00");
-        assert_eq!(intervalle(v[1].debut, 60).0.format("%H:%M").to_string(), "12:00");
+        assert_eq!(intervalle(M, v[0].debut, 60).0.format("%H:%M").to_string(), "13:00");
+        assert_eq!(intervalle(M, v[1].debut, 60).0.format("%H:%M").to_string(), "12:00");
         // Autumn change (25 October 2026): back to UTC+1.
-        let v = generer(Frequence::Quinzaine, dt("2026-10-20 14:00"), 2, 60, &[]);
+        let v = generer(M, Frequence::Quinzaine, dt("2026-10-20 14:00"), 2, 60, &[]);
         assert_eq!(dates(&v), ["2026-10-20 14:00", "2026-11-03 14:00"]);
-        assert_eq!(intervalle(v[0].debut, 60).0.format("%H:%M").to_string(), "12:00");
-        assert_eq!(intervalle(v[1].debut, 60).0.format("%H:%M").to_string(), "13:00");
+        assert_eq!(intervalle(M, v[0].debut, 60).0.format("%H:%M").to_string(), "12:00");
+        assert_eq!(intervalle(M, v[1].debut, 60).0.format("%H:%M").to_string(), "13:00");
         // 11 November 2026 is a Wednesday in the fortnightly rhythm from 28 October → Thursday 12.
-        let v = generer(Frequence::Quinzaine, dt("2026-10-28 09:00"), 2, 60, &[]);
+        let v = generer(M, Frequence::Quinzaine, dt("2026-10-28 09:00"), 2, 60, &[]);
         assert_eq!(dates(&v), ["2026-10-28 09:00", "2026-11-12 09:00"]);
     }
 
     #[test]
     fn a_busy_slot_moves_to_the_next_free_one_with_the_reason() {
         let others = [busy("2026-12-08 14:00", 60, "séance de Yann"), busy("2026-12-08 15:00", 30, "séance de Lou")];
-        let v = generer(Frequence::Hebdomadaire, dt("2026-12-01 14:00"), 3, 60, &others);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2026-12-01 14:00"), 3, 60, &others);
         assert_eq!(dates(&v), ["2026-12-01 14:00", "2026-12-08 15:30", "2026-12-15 14:00"]);
         assert!(v[1].notes.iter().any(|n| n.contains("séance de Yann")), "{:?}", v[1].notes);
         // A full afternoon: the session goes to the next allowed day at the wished time.
         let full = [busy("2026-12-08 14:00", 420, "permanence")];
-        let v = generer(Frequence::Hebdomadaire, dt("2026-12-08 14:00"), 1, 60, &full);
+        let v = generer(M, Frequence::Hebdomadaire, dt("2026-12-08 14:00"), 1, 60, &full);
         assert_eq!(dates(&v), ["2026-12-09 14:00"]);
     }
 
@@ -618,39 +634,39 @@ mod tests {
         // A daily rhythm of 10 with a 120-minute permanence each morning at the wished time.
         let others: Vec<Occupation> =
             (0..20).map(|i| busy(&format!("2026-06-{:02} 09:00", i + 1), 120, "permanence")).collect();
-        let v = generer(Frequence::Quotidien, dt("2026-06-01 09:00"), 10, 60, &others);
+        let v = generer(M, Frequence::Quotidien, dt("2026-06-01 09:00"), 10, 60, &others);
         for s in &v {
             assert_eq!(s.debut.time(), NaiveTime::from_hms_opt(11, 0, 0).unwrap(), "{s:?}");
-            assert!(jour_possible(Frequence::Quotidien, Weekday::Mon, s.debut.date()));
+            assert!(jour_possible(M, Frequence::Quotidien, Weekday::Mon, s.debut.date()));
         }
         assert!(v.windows(2).all(|w| w[0].debut < w[1].debut));
     }
 
     #[test]
     fn overlap_is_half_open() {
-        let a = intervalle(dt("2026-12-01 14:00"), 60);
-        let b = intervalle(dt("2026-12-01 15:00"), 60);
-        let c = intervalle(dt("2026-12-01 14:59"), 60);
+        let a = intervalle(M, dt("2026-12-01 14:00"), 60);
+        let b = intervalle(M, dt("2026-12-01 15:00"), 60);
+        let c = intervalle(M, dt("2026-12-01 14:59"), 60);
         assert!(!chevauche(a, b));
         assert!(chevauche(a, c));
         assert!(chevauche(b, c));
         assert!(chevauche(a, a));
-        let inside = intervalle(dt("2026-12-01 14:15"), 15);
+        let inside = intervalle(M, dt("2026-12-01 14:15"), 15);
         assert!(chevauche(a, inside) && chevauche(inside, a));
     }
 
     #[test]
     fn next_free_slot_rounds_and_respects_days() {
         let occ = [busy("2026-12-01 14:00", 47, "x")];
-        let libre = prochain_creneau_libre(dt("2026-12-01 14:00"), 60, &occ, |_| true).unwrap();
+        let libre = prochain_creneau_libre(M, dt("2026-12-01 14:00"), 60, &occ, |_| true).unwrap();
         assert_eq!(libre, dt("2026-12-01 14:50"));
         // Pushed past 21h00 by a session in the way: the next day, at the wished time.
         let occ = [busy("2026-12-01 20:00", 45, "x")];
-        let libre = prochain_creneau_libre(dt("2026-12-01 20:15"), 30, &occ, |_| true).unwrap();
+        let libre = prochain_creneau_libre(M, dt("2026-12-01 20:15"), 30, &occ, |_| true).unwrap();
         assert_eq!(libre, dt("2026-12-02 20:15"));
         // A wish that can never fit, or no allowed day: nothing, rather than a wrong slot.
-        assert_eq!(prochain_creneau_libre(dt("2026-12-01 20:30"), 60, &[], |_| true), None);
-        assert_eq!(prochain_creneau_libre(dt("2026-12-01 10:00"), 60, &[], |_| false), None);
+        assert_eq!(prochain_creneau_libre(M, dt("2026-12-01 20:30"), 60, &[], |_| true), None);
+        assert_eq!(prochain_creneau_libre(M, dt("2026-12-01 10:00"), 60, &[], |_| false), None);
     }
 
     #[test]
@@ -668,7 +684,7 @@ mod tests {
     }
 
     fn bornes() -> Bornes {
-        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30"), aujourdhui: d("2026-11-23") }
+        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30"), aujourdhui: d("2026-11-23"), calendrier: M }
     }
 
     fn req() -> PlanningRequest {
@@ -761,5 +777,19 @@ mod tests {
         let shuffled = vec![row("2026-12-08", "14:00"), row("2026-11-23", "10:00"), row("2026-12-01", "14:00")];
         let ok = valider_seances(&shuffled, 3, 60, bornes(), &[]).unwrap();
         assert!(ok.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn reunion_skips_its_abolition_day() {
+        let reunion = Calendrier::pour(Some("97411"), None);
+        let v = generer(reunion, Frequence::Hebdomadaire, dt("2027-12-13 10:00"), 3, 60, &[]);
+        let jours: Vec<_> = v.iter().map(|s| s.debut).collect();
+        assert_eq!(jours, vec![dt("2027-12-13 10:00"), dt("2027-12-21 10:00"), dt("2027-12-27 10:00")]);
+        assert!(v[1].notes.iter().any(|n| n.contains("abolition de l'esclavage")), "{:?}", v[1].notes);
+        // The same schedule in Paris keeps 20 December.
+        let v = generer(M, Frequence::Hebdomadaire, dt("2027-12-13 10:00"), 2, 60, &[]);
+        assert_eq!(v[1].debut, dt("2027-12-20 10:00"));
+        // 10:00 in Saint-Denis is 06:00 UTC.
+        assert_eq!(intervalle(reunion, dt("2027-12-13 10:00"), 60).0.format("%H:%M").to_string(), "06:00");
     }
 }

@@ -264,7 +264,12 @@ mod tests {
     }
 
     fn bornes() -> Bornes {
-        Bornes { debut: d("2026-11-20"), fin_validite: d("2027-06-30"), aujourdhui: d("2026-12-01") }
+        Bornes {
+            debut: d("2026-11-20"),
+            fin_validite: d("2027-06-30"),
+            aujourdhui: d("2026-12-01"),
+            calendrier: crate::fuseau::Calendrier::METROPOLE,
+        }
     }
 
     fn code() -> String {

@@ -88,6 +88,7 @@ async fn login(
     tracing::info!(user_id = user.id, "connexion");
     let me = Me {
         maintenant: now,
+        fuseau: user.calendrier().fuseau,
         id: user.id,
         email: user.email.clone(),
         prenom: user.prenom.clone(),

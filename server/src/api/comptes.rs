@@ -89,8 +89,9 @@ fn link(state: &AppState, token: &str) -> String {
     format!("{}/mot-de-passe/choisir#jeton={token}", state.config.public_url.trim_end_matches('/'))
 }
 
-fn date_heure(at: DateTime<Utc>) -> String {
-    let local = carnet_domain::paris::to_local(at);
+/// In the inviter's zone: they read it on screen.
+fn date_heure(fuseau: carnet_domain::fuseau::Fuseau, at: DateTime<Utc>) -> String {
+    let local = fuseau.to_local(at);
     format!("{} à {}", carnet_domain::paris::date_longue(local.date()), local.format("%H h %M"))
 }
 
@@ -379,7 +380,7 @@ async fn send_invitation(state: &AppState, by: &CurrentUser, compte: &CompteView
             compte.email
         ),
     };
-    let expire = date_heure(state.clock.now() + state.config.invitation_validity);
+    let expire = date_heure(by.calendrier.fuseau, state.clock.now() + state.config.invitation_validity);
     match state.config.mailer.send(&mail).await {
         Ok(()) => InvitationEnvoyee {
             compte: compte.clone(),

@@ -155,7 +155,7 @@ async fn export(
     }
     if q.telechargement.as_deref() == Some("1") {
         let body = serde_json::to_string_pretty(&export).map_err(|e| anyhow::anyhow!(e))?;
-        let name = format!("carnet-beneficiaire-{id}-{}.json", crate::today_in_paris(now).format("%Y-%m-%d"));
+        let name = format!("carnet-beneficiaire-{id}-{}.json", user.calendrier.today(now).format("%Y-%m-%d"));
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
@@ -177,7 +177,7 @@ async fn rectify(
 ) -> AppResult<Json<BeneficiaireView>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
-    let valid = valider_rectification(&req, crate::today_in_paris(now)).map_err(AppError::Validation)?;
+    let valid = valider_rectification(&req, user.calendrier.today(now)).map_err(AppError::Validation)?;
     if let Some(code) = &valid.commune_insee {
         if communes::get(&state.db, code).await?.is_none() {
             return Err(AppError::field(

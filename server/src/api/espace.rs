@@ -28,6 +28,7 @@ use carnet_domain::espace::{
     afficher_code, normaliser_code, BilanEspace, CodeRequest, CodeTrouve, Espace, LienEmis, LienEtat, ObjectifEspace,
     Prevenu, SeanceEspace, SeanceTenueEspace,
 };
+use carnet_domain::fuseau::Fuseau;
 use carnet_domain::parcours::competences;
 use carnet_domain::parcours::ics::{self, EvenementIcs};
 use carnet_domain::parcours::planning::heure;
@@ -94,8 +95,8 @@ fn espace_url(state: &AppState, token: &str) -> String {
     format!("{}/espace/#{token}", state.config.public_url.trim_end_matches('/'))
 }
 
-fn date_heure(at: DateTime<Utc>) -> String {
-    let local = paris::to_local(at);
+fn date_heure(fuseau: Fuseau, at: DateTime<Utc>) -> String {
+    let local = fuseau.to_local(at);
     format!("{} à {}", paris::date_longue(local.date()), heure(local.time()))
 }
 
@@ -107,7 +108,7 @@ async fn ouvrir(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ente
     dossier::entete(&mut conn, id, structure_id).await?.ok_or(AppError::NotFound)
 }
 
-async fn etat(state: &AppState, parcours_id: i64) -> AppResult<LienEtat> {
+async fn etat(state: &AppState, parcours_id: i64, fuseau: Fuseau) -> AppResult<LienEtat> {
     let active = espace::active(&state.db, parcours_id).await?;
     let (beneficiaire_id,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
         .bind(parcours_id)
@@ -116,8 +117,8 @@ async fn etat(state: &AppState, parcours_id: i64) -> AppResult<LienEtat> {
     Ok(LienEtat {
         actif: active.is_some(),
         cree: active.map(|(at, par)| match par {
-            Some(p) => format!("{} par {p}", date_heure(at)),
-            None => date_heure(at),
+            Some(p) => format!("{} par {p}", date_heure(fuseau, at)),
+            None => date_heure(fuseau, at),
         }),
         agenda: espace::agenda_consent(&state.db, beneficiaire_id).await?,
     })
@@ -129,7 +130,7 @@ async fn status(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<LienEtat>> {
     ouvrir(&state, &user, id).await?;
-    Ok(Json(etat(&state, id).await?))
+    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
 }
 
 /// The QR code of a link, as an inline SVG (no XML declaration), black on white.
@@ -175,7 +176,7 @@ async fn issue(
         url,
         code: afficher_code(&emis.code),
         accueil: format!("{}/espace/", state.config.public_url.trim_end_matches('/')),
-        etat: etat(&state, id).await?,
+        etat: etat(&state, id, user.calendrier.fuseau).await?,
     }))
 }
 
@@ -192,7 +193,7 @@ async fn revoke(
         Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_revoque").ecrire(&mut tx, now).await?;
     }
     tx.commit().await?;
-    Ok(Json(etat(&state, id).await?))
+    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
 }
 
 // --- public side
@@ -317,7 +318,7 @@ fn appris(s: &SeanceView) -> Vec<String> {
 
 /// The person's page, built from their parcours: only what they may read.
 fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
-    let now = state.clock.local_now();
+    let now = d.fuseau.to_local(state.clock.now());
     // A closed parcours has nothing to come, not even the dates that were cancelled.
     let f = d.faits();
     let ouvert = !f.termine && !f.abandonne;
@@ -373,7 +374,7 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
     let termine = d.etat == "termine";
     let bilan = match (&d.bilan, termine) {
         (Some(b), true) => Some(BilanEspace {
-            date: paris::date_longue(paris::today(b.closed_at.unwrap_or(b.updated_at))),
+            date: paris::date_longue(d.fuseau.today(b.closed_at.unwrap_or(b.updated_at))),
             atteints: d.objectifs.iter().filter(|o| o.atteint == Some(true)).count() as i64,
             total: d.objectifs.len() as i64,
             orientation: b
@@ -465,7 +466,7 @@ async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
     let mut conn = state.db.acquire().await?;
     let rows = seances::of_parcours(&mut conn, t.parcours_id).await?;
     let evenements: Vec<EvenementIcs> = d.seances.iter().zip(rows.iter()).map(|(s, r)| evenement(&d, s, r)).collect();
-    Ok(ics::calendrier("Mes séances Pass numérique", &evenements, state.clock.now()))
+    Ok(ics::calendrier("Mes séances Pass numérique", d.fuseau, &evenements, state.clock.now()))
 }
 
 async fn download(
@@ -512,6 +513,7 @@ async fn cannot_come(
     let mut tx = begin_write(&state.db).await?;
     let rows = seances::of_parcours(&mut tx, t.parcours_id).await?;
     let s = rows.iter().find(|s| s.id == seance_id).ok_or(AppError::NotFound)?;
+    let cal = crate::store::fuseaux::de_structure(&mut tx, t.structure_id).await?;
     if !espace::excuse(&mut tx, t.parcours_id, seance_id, now).await? {
         return Err(AppError::Conflict("Cette séance ne peut plus être annulée ici. Appelez votre conseiller.".into()));
     }
@@ -520,7 +522,7 @@ async fn cannot_come(
     dossier::touch(&mut tx, t.parcours_id, now).await?;
     tx.commit().await?;
     tracing::info!(seance_id, parcours_id = t.parcours_id, "séance annulée par la personne depuis son espace");
-    let local = s.debut_local();
+    let local = s.debut_local(cal);
     Ok(Json(Prevenu {
         message: format!(
             "C'est noté : vous ne viendrez pas le {} à {}. Votre conseiller est prévenu et vous proposera une autre date.",

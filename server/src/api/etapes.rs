@@ -119,10 +119,10 @@ impl std::ops::DerefMut for Ecriture {
 }
 
 pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
-    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui }
+    Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui, calendrier: e.calendrier() }
 }
 
-/// The conseiller's busy times around `dates` (Paris time), except `sauf`.
+/// The conseiller's busy times around `dates` (the structure's wall-clock time), except `sauf`.
 pub(super) async fn occupations_autour(
     conn: &mut SqliteConnection,
     e: &Entete,
@@ -134,8 +134,8 @@ pub(super) async fn occupations_autour(
         return Ok(Vec::new());
     };
     // The next free slot may be searched up to a year ahead.
-    let from = paris::to_utc(min) - Duration::days(1);
-    let to = paris::to_utc(max) + Duration::days(370);
+    let from = e.calendrier().to_utc(min) - Duration::days(1);
+    let to = e.calendrier().to_utc(max) + Duration::days(370);
     seances::occupations(conn, e.conseiller_id, from, to, e.id, sauf).await
 }
 
@@ -240,7 +240,7 @@ async fn save_objectifs(
 /// Session 1 is the intake itself: the time it was recorded (on 5 minutes, within the day's
 /// hours), unless the schedule already holds it.
 fn seance_accueil(e: &Entete, duree_minutes: u32) -> NaiveDateTime {
-    let local = paris::to_local(e.created_at);
+    let local = e.calendrier().to_local(e.created_at);
     let minute = local.minute() - local.minute() % 5;
     let t = NaiveTime::from_hms_opt(local.hour(), minute, 0).expect("valid time");
     let earliest = NaiveTime::from_hms_opt(planning::DEBUT_JOURNEE.0, planning::DEBUT_JOURNEE.1, 0).expect("valid");
@@ -258,9 +258,10 @@ async fn propose_planning(
     let mut conn = state.db.acquire().await?;
     let (e, f) = ouvrir(&mut conn, &user, id).await?;
     exiger(Etape::Planning, &f)?;
-    let p = valider_parametres(&req, bornes(&e, state.clock.today())).map_err(AppError::Validation)?;
+    let cal = e.calendrier();
+    let p = valider_parametres(&req, bornes(&e, cal.today(state.clock.now()))).map_err(AppError::Validation)?;
     let existantes = seances::of_parcours(&mut conn, id).await?;
-    let s1 = existantes.first().map(|s| s.debut_local()).unwrap_or_else(|| seance_accueil(&e, p.duree_minutes));
+    let s1 = existantes.first().map(|s| s.debut_local(cal)).unwrap_or_else(|| seance_accueil(&e, p.duree_minutes));
     if p.premiere.date() <= s1.date() {
         return Err(AppError::field(
             "premiere_date",
@@ -272,10 +273,10 @@ async fn propose_planning(
     }
     let mut occ =
         occupations_autour(&mut conn, &e, &[s1, p.premiere], Sauf { parcours_id: Some(id), seance_id: None }).await?;
-    let (d, fin) = planning::intervalle(s1, p.duree_minutes);
+    let (d, fin) = planning::intervalle(cal, s1, p.duree_minutes);
     occ.push(Occupation { debut: d, fin, libelle: "l'accueil (séance 1)".into() });
     let mut seances = vec![SeanceProposee { debut: s1, notes: vec!["Séance 1 : l'accueil et le diagnostic.".into()] }];
-    for mut s in generer(p.frequence, p.premiere, e.nb_passes as usize - 1, p.duree_minutes, &occ) {
+    for mut s in generer(cal, p.frequence, p.premiere, e.nb_passes as usize - 1, p.duree_minutes, &occ) {
         if s.debut.date() > e.fin_validite {
             s.notes.push(format!(
                 "Après la fin de validité du carnet ({}) : choisissez un rythme plus serré ou une autre date.",
@@ -309,14 +310,14 @@ async fn save_planning(
         .filter_map(|s| Some(carnet_domain::intake::parse_date(&s.date)?.and_time(planning::parse_heure(&s.heure)?)))
         .collect();
     let occ = occupations_autour(&mut tx, &e, &typed, Sauf { parcours_id: Some(id), seance_id: None }).await?;
-    let dates = valider_seances(&req.seances, e.nb_passes as usize, duree, bornes(&e, state.clock.today()), &occ)
+    let dates = valider_seances(&req.seances, e.nb_passes as usize, duree, bornes(&e, e.calendrier().today(now)), &occ)
         .map_err(AppError::Validation)?;
 
     etapes::save_planning(&mut tx, id, frequence, duree, &type_lieu, now).await?;
     // Rows are updated in place, in date order, so their calendar UIDs stay the same.
     for (i, debut) in dates.iter().enumerate() {
         match existantes.get(i) {
-            Some(s) => seances::set_dates(&mut tx, s.id, *debut, duree, &type_lieu, now).await?,
+            Some(s) => seances::set_dates(&mut tx, e.calendrier(), s.id, *debut, duree, &type_lieu, now).await?,
             None => {
                 seances::insert(
                     &mut tx,
@@ -327,6 +328,7 @@ async fn save_planning(
                         duree_minutes: duree,
                         type_lieu: &type_lieu,
                         remplace: None,
+                        calendrier: e.calendrier(),
                     },
                     now,
                 )

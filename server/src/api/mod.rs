@@ -12,6 +12,7 @@ mod comptes;
 mod donnees;
 pub(crate) mod espace;
 mod etapes;
+mod fuseaux;
 mod health;
 mod ledger;
 pub mod lieux;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(beneficiaires::router())
         .merge(parcours::router())
         .merge(comptes::router())
+        .merge(fuseaux::router())
         .merge(donnees::router())
         .merge(espace::router())
         .merge(etapes::router())

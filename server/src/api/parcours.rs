@@ -25,7 +25,7 @@ async fn create(
 ) -> AppResult<(StatusCode, Json<IntakeCreated>)> {
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
-    let today = crate::today_in_paris(now);
+    let today = user.calendrier.today(now);
     // The person, the carnet, and the information notice with the consents: all errors at once.
     let (valid, information) = match (intake::validate(&req, today), valider_information(&req.information)) {
         (Ok(v), Ok(i)) => (v, i),

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use carnet_domain::api::Role;
+use carnet_domain::fuseau::Fuseau;
 use carnet_domain::parcours::planning::heure;
 use carnet_domain::paris;
 use carnet_domain::rappels::{
@@ -27,8 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/structure/rappels", get(reglage).put(regler))
 }
 
-fn date_heure(at: DateTime<Utc>) -> String {
-    let local = paris::to_local(at);
+fn date_heure(fuseau: Fuseau, at: DateTime<Utc>) -> String {
+    let local = fuseau.to_local(at);
     format!("{} à {}", paris::date_longue(local.date()), heure(local.time()))
 }
 
@@ -80,7 +81,10 @@ async fn of_parcours(
             .map(|l| {
                 let par = canal_libelle(&l.canal);
                 let texte = match l.etat.as_str() {
-                    "envoye" => format!("Rappel envoyé {par} le {}", date_heure(l.envoye_at.unwrap_or(l.updated_at))),
+                    "envoye" => format!(
+                        "Rappel envoyé {par} le {}",
+                        date_heure(user.calendrier.fuseau, l.envoye_at.unwrap_or(l.updated_at))
+                    ),
                     "echec" => format!(
                         "Échec du rappel {par} ({} essai{}) : {}",
                         l.tentatives,
@@ -128,11 +132,11 @@ async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<J
             .map(|r| EchecRappel {
                 seance_id: r.seance_id,
                 parcours_id: r.parcours_id,
-                seance: date_heure(r.debut),
+                seance: date_heure(user.calendrier.fuseau, r.debut),
                 canal: r.canal,
                 tentatives: r.tentatives,
                 reponse: r.reponse.unwrap_or_default(),
-                le: date_heure(r.updated_at),
+                le: date_heure(user.calendrier.fuseau, r.updated_at),
             })
             .collect(),
     ))

@@ -66,10 +66,15 @@ async fn hold(
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
-    let maintenant = paris::to_local(tx.now);
-    let valid =
-        valider_tenue(&req, s.duree_minutes(), bornes(&e, maintenant.date()), maintenant, Some(s.debut_local()))
-            .map_err(AppError::Validation)?;
+    let maintenant = e.calendrier().to_local(tx.now);
+    let valid = valider_tenue(
+        &req,
+        s.duree_minutes(),
+        bornes(&e, maintenant.date()),
+        maintenant,
+        Some(s.debut_local(e.calendrier())),
+    )
+    .map_err(AppError::Validation)?;
     let (done, audit) = tenir(&mut tx, &user, &s, &e, &valid).await?;
     tx.terminer(audit).await?;
     Ok(Json(done))
@@ -85,13 +90,13 @@ async fn hold_unplanned(
     ApiJson(req): ApiJson<TenueRequest>,
 ) -> AppResult<Json<PassValide>> {
     let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
-    let (now, today) = (tx.now, paris::today(tx.now));
+    let (now, today) = (tx.now, e.calendrier().today(tx.now));
     let (_, duree, type_lieu) = etapes::planning(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let valid =
-        valider_tenue(&req, duree, bornes(&e, today), paris::to_local(now), None).map_err(AppError::Validation)?;
+    let valid = valider_tenue(&req, duree, bornes(&e, today), e.calendrier().to_local(now), None)
+        .map_err(AppError::Validation)?;
     let toutes = seances::of_parcours(&mut tx, id).await?;
     let seance_id = if actives(&toutes) < e.nb_passes as usize {
-        refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), paris::to_local(now)).await?;
+        refuser_heure_occupee(&mut tx, &e, valid.debut, duree, Sauf::default(), e.calendrier().to_local(now)).await?;
         let sid = seances::insert(
             &mut tx,
             &Nouvelle {
@@ -101,12 +106,13 @@ async fn hold_unplanned(
                 duree_minutes: duree,
                 type_lieu: &type_lieu,
                 remplace: None,
+                calendrier: e.calendrier(),
             },
             now,
         )
         .await?;
         Audit::par(Some(user.id), Entite::Seance(sid), "ajoutee")
-            .apres(json!({ "debut": paris::to_utc(valid.debut), "parcours_id": id, "sur_le_champ": true }))
+            .apres(json!({ "debut": e.calendrier().to_utc(valid.debut), "parcours_id": id, "sur_le_champ": true }))
             .ecrire(&mut tx, now)
             .await?;
         sid
@@ -138,7 +144,7 @@ async fn refuser_heure_occupee(
 ) -> AppResult<()> {
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    refuser_si_occupe(&mut errors, "heure", "Heure de la séance", debut, duree, &occ, |c| {
+    refuser_si_occupe(e.calendrier(), &mut errors, "heure", "Heure de la séance", debut, duree, &occ, |c| {
         !pas_encore_eu_lieu(c, maintenant)
     });
     if errors.is_empty() {
@@ -162,9 +168,9 @@ async fn tenir(
     let structure_id = user.structure_for_beneficiaires()?;
     doit_etre(s, StatutSeance::Prevue)?;
     let duree = s.duree_minutes();
-    if valid.debut != s.debut_local() {
+    if valid.debut != s.debut_local(e.calendrier()) {
         let sauf = Sauf { parcours_id: None, seance_id: Some(s.id) };
-        refuser_heure_occupee(tx, e, valid.debut, duree, sauf, paris::to_local(now)).await?;
+        refuser_heure_occupee(tx, e, valid.debut, duree, sauf, e.calendrier().to_local(now)).await?;
     }
     let v = passes::Validation {
         carnet_id: CarnetId(e.carnet_id),
@@ -181,12 +187,12 @@ async fn tenir(
     if !seances::set_statut(tx, s.id, StatutSeance::Prevue, StatutSeance::Tenue, now).await? {
         return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
     }
-    if valid.debut != s.debut_local() {
-        seances::set_dates(tx, s.id, valid.debut, duree, &s.type_lieu, now).await?;
+    if valid.debut != s.debut_local(e.calendrier()) {
+        seances::set_dates(tx, e.calendrier(), s.id, valid.debut, duree, &s.type_lieu, now).await?;
     }
     let audit = Audit::par(Some(user.id), Entite::Seance(s.id), "tenue")
         .avant(json!({ "statut": "prevue", "debut": s.debut }))
-        .apres(json!({ "statut": "tenue", "debut": paris::to_utc(valid.debut), "pass_id": pass.pass_id,
+        .apres(json!({ "statut": "tenue", "debut": e.calendrier().to_utc(valid.debut), "pass_id": pass.pass_id,
                       "parcours_id": e.id }));
     tracing::info!(seance_id = s.id, pass_rang = pass.rang, user_id = user.id, "pass validé");
     let done = PassValide {
@@ -232,7 +238,7 @@ async fn proposer_remplacement(conn: &mut SqliteConnection, e: &Entete) -> AppRe
     let toutes = seances::of_parcours(conn, e.id).await?;
     let derniere = toutes
         .iter()
-        .map(|s| s.debut_local())
+        .map(|s| s.debut_local(e.calendrier()))
         .max()
         .ok_or_else(|| AppError::Conflict("Ce parcours n'a pas encore de séance.".into()))?;
     let pas = match frequence {
@@ -247,7 +253,7 @@ async fn proposer_remplacement(conn: &mut SqliteConnection, e: &Entete) -> AppRe
         fin: s.fin,
         libelle: "une autre séance de ce parcours".into(),
     }));
-    let p = generer(frequence, souhait, 1, duree, &occ).remove(0);
+    let p = generer(e.calendrier(), frequence, souhait, 1, duree, &occ).remove(0);
     if p.debut.date() > e.fin_validite {
         return Err(AppError::field(
             "remplacement",
@@ -305,13 +311,14 @@ async fn absence(
                 duree_minutes: s.duree_minutes(),
                 type_lieu: &s.type_lieu,
                 remplace: Some(s.id),
+                calendrier: e.calendrier(),
             },
             now,
         )
         .await?;
         derniere.ecrire(&mut tx, now).await?;
         derniere = Audit::par(Some(user.id), Entite::Seance(id), "remplacement")
-            .apres(json!({ "remplace": s.id, "debut": paris::to_utc(p.debut), "parcours_id": e.id }));
+            .apres(json!({ "remplace": s.id, "debut": e.calendrier().to_utc(p.debut), "parcours_id": e.id }));
         nouvelle = Some(id);
     }
     tx.terminer(derniere).await?;
@@ -331,8 +338,8 @@ async fn verifier_date(
         .map_err(|(partie, m)| AppError::field(if partie == Partie::Heure { "heure" } else { "date" }, m))?;
     let occ = occupations_autour(conn, e, &[debut], sauf).await?;
     let mut errors = FieldErrors::new();
-    refuser_si_occupe(&mut errors, "date", "Nouvelle date", debut, duree, &occ, |c| {
-        !carnet_domain::parcours::feries::est_ferie(c.date()) && c.date() <= e.fin_validite
+    refuser_si_occupe(e.calendrier(), &mut errors, "date", "Nouvelle date", debut, duree, &occ, |c| {
+        !e.calendrier().est_ferie(c.date()) && c.date() <= e.fin_validite
     });
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -355,14 +362,14 @@ async fn move_session(
         &req,
         s.duree_minutes(),
         Sauf { parcours_id: None, seance_id: Some(s.id) },
-        state.clock.today(),
+        e.calendrier().today(state.clock.now()),
     )
     .await?;
-    seances::set_dates(&mut tx, s.id, debut, s.duree_minutes(), &s.type_lieu, now).await?;
+    seances::set_dates(&mut tx, e.calendrier(), s.id, debut, s.duree_minutes(), &s.type_lieu, now).await?;
     tx.terminer(
         Audit::par(Some(user.id), Entite::Seance(s.id), "deplacee")
             .avant(json!({ "debut": s.debut }))
-            .apres(json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
+            .apres(json!({ "debut": e.calendrier().to_utc(debut), "parcours_id": e.id })),
     )
     .await?;
     Ok(Json(json!({ "debut": planning::iso_minute(debut) })))
@@ -377,7 +384,7 @@ async fn add(
     ApiJson(req): ApiJson<DateHeure>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
-    ajouter(tx, &user, &e, &req, None, state.clock.today()).await
+    ajouter(tx, &user, &e, &req, None, e.calendrier().today(state.clock.now())).await
 }
 
 /// Replaces a missed session (excused by the person from their space, or marked absent without a
@@ -396,7 +403,7 @@ async fn replace(
     if seances::remplacee(&mut tx, s.id).await? {
         return Err(AppError::Conflict("Cette séance a déjà sa séance de remplacement.".into()));
     }
-    ajouter(tx, &user, &e, &req, Some(s.id), state.clock.today()).await
+    ajouter(tx, &user, &e, &req, Some(s.id), e.calendrier().today(state.clock.now())).await
 }
 
 /// The one insertion of a session by hand (added, or replacing `remplace`), while fewer sessions
@@ -429,13 +436,16 @@ async fn ajouter(
             duree_minutes: duree,
             type_lieu: &type_lieu,
             remplace,
+            calendrier: e.calendrier(),
         },
         now,
     )
     .await?;
     let (action, apres) = match remplace {
-        None => ("ajoutee", json!({ "debut": paris::to_utc(debut), "parcours_id": e.id })),
-        Some(r) => ("remplacement", json!({ "remplace": r, "debut": paris::to_utc(debut), "parcours_id": e.id })),
+        None => ("ajoutee", json!({ "debut": e.calendrier().to_utc(debut), "parcours_id": e.id })),
+        Some(r) => {
+            ("remplacement", json!({ "remplace": r, "debut": e.calendrier().to_utc(debut), "parcours_id": e.id }))
+        }
     };
     tx.terminer(Audit::par(Some(user.id), Entite::Seance(sid), action).apres(apres)).await?;
     Ok(Json(json!({ "seance_id": sid })))
@@ -517,7 +527,7 @@ async fn calendar(
             }
         })
         .collect();
-    let body = ics::calendrier(&format!("Parcours de {prenom}"), &evenements, state.clock.now());
+    let body = ics::calendrier(&format!("Parcours de {prenom}"), d.fuseau, &evenements, state.clock.now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),

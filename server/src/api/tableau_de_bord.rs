@@ -11,7 +11,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use carnet_domain::api::Role;
 use carnet_domain::parcours::TableauDeBord;
-use carnet_domain::paris;
 use chrono::{Duration, NaiveTime};
 
 pub fn router() -> Router<AppState> {
@@ -21,16 +20,19 @@ pub fn router() -> Router<AppState> {
 async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<TableauDeBord>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
-    let today = paris::today(now);
-    let minuit = |d: chrono::NaiveDate| paris::to_utc(d.and_time(NaiveTime::MIN));
+    // « Today » and its midnights are the structure's: in Saint-Denis de La Réunion the day
+    // starts four hours before it does in UTC.
+    let cal = user.calendrier;
+    let today = cal.today(now);
+    let minuit = |d: chrono::NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
     let demain = today + Duration::days(1);
     let mut conn = state.db.acquire().await?;
-    let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50).await?;
+    let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50, cal).await?;
     let prochaines_seances =
-        seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10).await?;
+        seances::agenda(&mut conn, user.id, minuit(demain), minuit(today + Duration::days(15)), 10, cal).await?;
     let conseiller = if user.role == Role::Coordinateur { None } else { Some(user.id) };
-    let a_traiter = seances::a_traiter(&mut conn, structure_id, conseiller, now, 50).await?;
-    let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50).await?;
+    let a_traiter = seances::a_traiter(&mut conn, structure_id, conseiller, now, 50, cal).await?;
+    let parcours = etapes::suivis(&mut conn, structure_id, conseiller, 5, 50, cal).await?;
     // The journal below takes its own connections from the pool: holding this one meanwhile let
     // 8 dashboards at once (the pool's size) wait for each other until the 30 s acquire timeout.
     drop(conn);

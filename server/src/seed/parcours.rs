@@ -5,6 +5,7 @@
 use crate::store::audit::{Audit, Entite};
 use crate::store::{dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
+use carnet_domain::fuseau::Calendrier;
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::parcours::bilan::ValidBilan;
 use carnet_domain::parcours::competences::Niveau;
@@ -131,7 +132,9 @@ pub async fn creer(
     let premiere = (m.accueil.date() + Duration::days(pas)).and_time(NaiveTime::from_hms_opt(14, 0, 0).expect("time"));
     let mut dates = vec![m.accueil];
     dates.extend(
-        generer(m.frequence, premiere, m.nb_passes as usize - 1, m.duree_minutes, &[]).into_iter().map(|s| s.debut),
+        generer(Calendrier::METROPOLE, m.frequence, premiere, m.nb_passes as usize - 1, m.duree_minutes, &[])
+            .into_iter()
+            .map(|s| s.debut),
     );
     etapes::save_planning(conn, id, m.frequence, m.duree_minutes, "lieu_activite", t0).await?;
     let mut ids = Vec::new();
@@ -143,6 +146,7 @@ pub async fn creer(
             duree_minutes: m.duree_minutes,
             type_lieu: "lieu_activite",
             remplace: None,
+            calendrier: Calendrier::METROPOLE,
         };
         ids.push(seances::insert(conn, &nouvelle, t0).await?);
     }
@@ -157,7 +161,7 @@ pub async fn creer(
         seances::set_statut(conn, ids[k], StatutSeance::Prevue, StatutSeance::AbsenteExcusee, when).await?;
         let cadence = dates[1].weekday();
         let mut jour = dates.last().expect("sessions").date() + Duration::days(pas);
-        while !jour_possible(m.frequence, cadence, jour) {
+        while !jour_possible(Calendrier::METROPOLE, m.frequence, cadence, jour) {
             jour += Duration::days(1);
         }
         let debut = jour.and_time(dates[1].time());
@@ -168,6 +172,7 @@ pub async fn creer(
             duree_minutes: m.duree_minutes,
             type_lieu: "lieu_activite",
             remplace: Some(ids[k]),
+            calendrier: Calendrier::METROPOLE,
         };
         let rid = seances::insert(conn, &nouvelle, when).await?;
         Audit::par(Some(user_id), Entite::Seance(ids[k]), "absente_excusee")

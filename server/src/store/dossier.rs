@@ -29,11 +29,21 @@ pub struct Entete {
     pub structure_nom: String,
     /// The issuer of a carnet received from elsewhere (no order here): who reimburses its passes.
     pub emetteur_hors_commande: Option<String>,
+    pub structure_commune: Option<String>,
+    pub structure_fuseau: Option<String>,
+}
+
+impl Entete {
+    /// The zone and holidays of the parcours' structure: every date of the parcours is there.
+    pub fn calendrier(&self) -> carnet_domain::fuseau::Calendrier {
+        crate::store::fuseaux::calendrier(self.structure_commune.as_deref(), self.structure_fuseau.as_deref())
+    }
 }
 
 const ENTETE: &str = "SELECT p.id, p.etat, p.structure_id, p.conseiller_id, p.carnet_id, ca.nb_passes,
         ca.date_reception, ca.fin_validite, p.created_at, b.prenom, s.nom AS structure_nom,
-        CASE WHEN ca.commande_id IS NULL THEN ca.commanditaire_nom END AS emetteur_hors_commande
+        CASE WHEN ca.commande_id IS NULL THEN ca.commanditaire_nom END AS emetteur_hors_commande,
+        s.commune_insee AS structure_commune, s.fuseau AS structure_fuseau
     FROM parcours p
     JOIN carnets ca ON ca.id = p.carnet_id
     JOIN beneficiaires b ON b.id = p.beneficiaire_id
@@ -170,7 +180,8 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
             .fetch_all(&mut *conn)
             .await?;
     let themes = themes(&mut conn, id).await?;
-    let seances = seances::views(&mut conn, id, &themes).await?;
+    let cal = crate::store::fuseaux::de_structure(&mut conn, structure_id).await?;
+    let seances = seances::views(&mut conn, id, &themes, cal).await?;
 
     Ok(Some(Dossier {
         pack: match (x.pack_code, x.pack_nom) {
@@ -204,6 +215,7 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
             }
             _ => None,
         },
+        fuseau: cal.fuseau,
         ..Dossier::new(detail, x.structure_nom)
     }))
 }

@@ -270,6 +270,7 @@ pub async fn suivis(
     conseiller_id: Option<i64>,
     fermes: i64,
     limit: i64,
+    cal: carnet_domain::fuseau::Calendrier,
 ) -> sqlx::Result<Vec<ParcoursSuivi>> {
     let rows: Vec<SuiviRow> = sqlx::query_as(
         "SELECT p.id, b.prenom, p.etat, p.etape, ca.nb_passes,
@@ -304,7 +305,7 @@ pub async fn suivis(
             etape: r.etape,
             seances_tenues: r.tenues,
             nb_passes: r.nb_passes,
-            prochaine_seance: r.prochaine.map(carnet_domain::paris::to_local),
+            prochaine_seance: r.prochaine.map(|at| cal.to_local(at)),
             objectifs_atteints: r.atteints,
             objectifs_total: r.total,
             updated_at: r.updated_at,

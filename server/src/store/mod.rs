@@ -9,6 +9,7 @@ pub mod donnees;
 pub mod dossier;
 pub mod espace;
 pub mod etapes;
+pub mod fuseaux;
 pub mod journal;
 pub mod ledger;
 pub mod lieux;

@@ -81,7 +81,8 @@ pub async fn validate(
     v: Validation,
 ) -> AppResult<Result<Valide, RefusValidation>> {
     let ev = PassEvenement::Valider;
-    let today = paris::today(v.at);
+    // The validity dates are read on the structure's calendar: the day the person is in.
+    let today = crate::store::fuseaux::de_structure(&mut *conn, v.structure_id).await?.today(v.at);
     let cle = v.seance_id.cle();
     let sql = format!(
         "UPDATE passes

@@ -2,12 +2,12 @@
 //! the session report, and the agenda of the dashboard.
 
 use crate::store::packs::{join_list, split_list};
+use carnet_domain::fuseau::Calendrier;
 use carnet_domain::parcours::planning::{self, Occupation};
 use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
 use carnet_domain::parcours::{
     ATraiter, CompteRenduView, MotifATraiter, PassUtilise, SeanceAgenda, SeanceView, ThemeView,
 };
-use carnet_domain::paris;
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::RngCore;
@@ -51,8 +51,9 @@ impl SeanceRow {
         (self.fin - self.debut).num_minutes().max(0) as u32
     }
 
-    pub fn debut_local(&self) -> NaiveDateTime {
-        paris::to_local(self.debut)
+    /// Wall-clock start in the structure's zone.
+    pub fn debut_local(&self, cal: Calendrier) -> NaiveDateTime {
+        cal.to_local(self.debut)
     }
 }
 
@@ -101,7 +102,7 @@ pub fn numeros(rows: &[SeanceRow]) -> Vec<Option<i64>> {
 }
 
 /// The sessions as shown: their number ([`numeros`]) and the theme of that number.
-pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
+pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView], cal: Calendrier) -> Vec<SeanceView> {
     rows.iter()
         .zip(numeros(rows))
         .map(|(r, numero)| {
@@ -109,8 +110,8 @@ pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView]) -> Vec<SeanceView> {
             SeanceView {
                 id: r.id,
                 numero,
-                debut: paris::to_local(r.debut),
-                fin: paris::to_local(r.fin),
+                debut: cal.to_local(r.debut),
+                fin: cal.to_local(r.fin),
                 type_lieu: r.type_lieu.clone(),
                 statut,
                 theme: numero.and_then(|k| themes.iter().find(|t| t.rang == k).cloned()),
@@ -143,9 +144,10 @@ pub async fn views(
     conn: &mut SqliteConnection,
     parcours_id: i64,
     themes: &[ThemeView],
+    cal: Calendrier,
 ) -> sqlx::Result<Vec<SeanceView>> {
     let rows = of_parcours(conn, parcours_id).await?;
-    Ok(numeroter(&rows, themes))
+    Ok(numeroter(&rows, themes, cal))
 }
 
 /// What to leave out of the busy times: the parcours being re-planned, the session being moved.
@@ -205,15 +207,17 @@ fn new_uid() -> String {
 pub struct Nouvelle<'a> {
     pub parcours_id: i64,
     pub conseiller_id: i64,
-    /// Paris wall-clock time.
+    /// Wall-clock time in `calendrier`'s zone.
     pub debut: NaiveDateTime,
     pub duree_minutes: u32,
     pub type_lieu: &'a str,
     pub remplace: Option<i64>,
+    /// The structure's calendar.
+    pub calendrier: Calendrier,
 }
 
 pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (debut, fin) = planning::intervalle(s.debut, s.duree_minutes);
+    let (debut, fin) = planning::intervalle(s.calendrier, s.debut, s.duree_minutes);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
                               remplace_seance_id, created_at, updated_at)
@@ -232,16 +236,18 @@ pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime
     Ok(id)
 }
 
-/// Moves a session (Paris wall-clock start); the calendar sequence grows when the time changes.
+/// Moves a session (wall-clock start in `cal`'s zone); the calendar sequence grows when the time changes.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_dates(
     conn: &mut SqliteConnection,
+    cal: Calendrier,
     id: i64,
     debut: NaiveDateTime,
     duree_minutes: u32,
     type_lieu: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let (d, f) = planning::intervalle(debut, duree_minutes);
+    let (d, f) = planning::intervalle(cal, debut, duree_minutes);
     sqlx::query(
         "UPDATE seances SET sequence = sequence + CASE WHEN debut = $1 AND fin = $2 AND type_lieu = $3 THEN 0 ELSE 1 END,
                 debut = $1, fin = $2, type_lieu = $3, updated_at = $4
@@ -358,6 +364,7 @@ pub async fn a_traiter(
     conseiller_id: Option<i64>,
     now: DateTime<Utc>,
     limit: i64,
+    cal: Calendrier,
 ) -> sqlx::Result<Vec<ATraiter>> {
     let rows: Vec<(i64, i64, String, DateTime<Utc>, String)> = sqlx::query_as(
         "SELECT s.id, s.parcours_id, b.prenom, s.debut, s.statut
@@ -389,7 +396,7 @@ pub async fn a_traiter(
             seance_id,
             parcours_id,
             prenom,
-            debut: paris::to_local(debut),
+            debut: cal.to_local(debut),
         })
         .collect())
 }
@@ -415,6 +422,7 @@ pub async fn agenda(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: i64,
+    cal: Calendrier,
 ) -> sqlx::Result<Vec<SeanceAgenda>> {
     let rows: Vec<AgendaRow> = sqlx::query_as(
         "SELECT x.*, (SELECT t.titre FROM parcours_themes t WHERE t.parcours_id = x.parcours_id AND t.rang = x.numero) AS theme
@@ -448,8 +456,8 @@ pub async fn agenda(
             seance_id: r.id,
             parcours_id: r.parcours_id,
             prenom: r.prenom,
-            debut: paris::to_local(r.debut),
-            fin: paris::to_local(r.fin),
+            debut: cal.to_local(r.debut),
+            fin: cal.to_local(r.fin),
             statut: StatutSeance::parse(&r.statut).unwrap_or(StatutSeance::Prevue),
             numero: r.numero,
             nb_passes: r.nb_passes,

@@ -14,6 +14,8 @@ pub struct UserRow {
     pub role: String,
     pub structure_id: Option<i64>,
     pub structure_nom: Option<String>,
+    pub structure_commune: Option<String>,
+    pub structure_fuseau: Option<String>,
     pub active: bool,
 }
 
@@ -21,10 +23,15 @@ impl UserRow {
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Conseiller)
     }
+
+    /// The calendar of the user's structure; metropolitan France for a user without one.
+    pub fn calendrier(&self) -> carnet_domain::fuseau::Calendrier {
+        crate::store::fuseaux::calendrier(self.structure_commune.as_deref(), self.structure_fuseau.as_deref())
+    }
 }
 
 const USER_COLUMNS: &str = "u.id, u.email, u.password_hash, u.prenom, u.nom, u.role, u.structure_id,
-    s.nom AS structure_nom, u.active";
+    s.nom AS structure_nom, s.commune_insee AS structure_commune, s.fuseau AS structure_fuseau, u.active";
 
 pub async fn create_structure(
     db: &Db,

@@ -328,6 +328,7 @@ impl World {
             duree_minutes: 60,
             type_lieu: "lieu_activite",
             remplace: None,
+            calendrier: carnet_domain::fuseau::Calendrier::METROPOLE,
         };
         let seance = seances::insert(&mut tx, &nouvelle, at).await.unwrap();
         let v = passes::Validation {

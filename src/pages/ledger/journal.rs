@@ -5,8 +5,9 @@ use crate::api::ledger as api;
 use crate::components::page::Titre;
 use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::to_local;
 use carnet_domain::ledger::api::JournalPage;
-use carnet_domain::paris::{date_courte, to_local};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

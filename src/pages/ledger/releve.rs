@@ -5,11 +5,12 @@ use super::etat_releve;
 use crate::api::ledger as api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use crate::pages::lieux::pluriel;
 use carnet_domain::ledger::api::ReleveDetail;
 use carnet_domain::ledger::releve::{ContenuReleve, Sens};
 use carnet_domain::money::format_euros;
-use carnet_domain::paris::{date_courte, date_longue, today};
+use carnet_domain::paris::{date_courte, date_longue};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

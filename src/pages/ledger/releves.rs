@@ -6,12 +6,13 @@ use crate::api::ledger as api;
 use crate::app::use_auth;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use crate::pages::lieux::pluriel;
 use carnet_domain::api::Role;
 use carnet_domain::ledger::api::{PassAReclamer, ReleveProvisoire, ReleveSummary};
 use carnet_domain::ledger::releve::Mois;
 use carnet_domain::money::format_euros;
-use carnet_domain::paris::{date_courte, today};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -5,8 +5,9 @@ use super::{ConfirmationDemande, Demande, Issue, IssueNotice};
 use crate::api::ledger as api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
+use crate::horloge::today;
 use carnet_domain::ledger::api::StructureAgrement;
-use carnet_domain::paris::{date_courte, today};
+use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
