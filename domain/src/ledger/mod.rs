@@ -11,4 +11,5 @@ pub mod codes;
 pub mod commande;
 pub mod distribution;
 pub mod etats;
+pub mod journal;
 pub mod releve;

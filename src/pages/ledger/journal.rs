@@ -7,6 +7,7 @@ use crate::components::pagination::{use_page, use_premiere_page, Pagination};
 use crate::components::{ErrorNotice, Loading};
 use crate::horloge::to_local;
 use carnet_domain::ledger::api::JournalPage;
+use carnet_domain::ledger::journal::{action_libelle, etat_lisible};
 use carnet_domain::paris::date_courte;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -33,104 +34,6 @@ fn entite(e: &str) -> &'static str {
         "avoir" => "Avoir",
         _ => "Objet",
     }
-}
-
-/// An action of the journal in words (its code, spaced, when it has no label here).
-fn action(code: &str) -> String {
-    match code {
-        "emis" => "Émis",
-        "active" | "activer" => "Activé",
-        "confie_structure" => "Confié à une structure",
-        "confie_conseiller" => "Confié à un conseiller",
-        "repris" => "Repris par la structure",
-        "distribue" => "Remis à une personne",
-        "valide" => "Pass utilisé",
-        "validation_annulee" => "Validation annulée",
-        "expire" => "Expiré",
-        "accorde" => "Agrément accordé",
-        "suspendu" => "Agrément suspendu",
-        "retire" => "Agrément retiré",
-        "paiement" | "paiement_enregistre" => "Paiement enregistré",
-        "cree" => "Créé",
-        "creee" => "Créée",
-        "activee" => "Activée",
-        "expiree" => "Expirée",
-        "generee" => "Générée",
-        "agree" => "Agréée",
-        "envoye" => "Envoyé",
-        "emission" => "Relevé émis",
-        "paye" => "Relevé payé",
-        _ => return code.replace('_', " "),
-    }
-    .to_string()
-}
-
-/// A field of a journal state in words.
-fn champ(cle: &str) -> String {
-    match cle {
-        "etat" => "état",
-        "structure_id" => "structure n°",
-        "conseiller_id" => "conseiller n°",
-        "commande_id" => "commande",
-        "carnet_id" => "carnet",
-        "seance_id" => "séance",
-        "montant_centimes" => "montant (centimes)",
-        "valeur_centimes" => "valeur (centimes)",
-        _ => return cle.replace('_', " "),
-    }
-    .to_string()
-}
-
-/// A state value in words: the label of a carnet's, pass's, order's or statement's state.
-fn valeur(cle: &str, v: &str) -> String {
-    use carnet_domain::ledger::etats::{CarnetEtat, CommandeEtat, ReleveEtat};
-    use carnet_domain::pass::PassEtat;
-    if cle != "etat" {
-        return v.to_string();
-    }
-    CarnetEtat::parse(v)
-        .map(|e| e.libelle())
-        .or_else(|| PassEtat::parse(v).map(|e| e.libelle()))
-        .or_else(|| CommandeEtat::parse(v).map(|e| e.libelle()))
-        .or_else(|| ReleveEtat::parse(v).map(|e| e.libelle()))
-        .map(|l| l.to_string())
-        .unwrap_or_else(|| v.replace('_', " "))
-}
-
-/// `{"etat":"confie_conseiller","x":1}` → `état : Confié à un conseiller, x : 1`. The journal's
-/// states are flat JSON objects written by the server; a light rewrite reads better than the raw
-/// text (and needs no JSON parser).
-fn lisible(json: &Option<String>) -> String {
-    let Some(text) = json else { return "—".into() };
-    let inner = text.trim().trim_start_matches('{').trim_end_matches('}');
-    let mut paires: Vec<(String, String)> = Vec::new();
-    let mut courant = String::new();
-    let mut cle: Option<String> = None;
-    let mut in_string = false;
-    let mut escaped = false;
-    let fin = |cle: &mut Option<String>, courant: &mut String, paires: &mut Vec<(String, String)>| {
-        if let Some(k) = cle.take() {
-            paires.push((k, std::mem::take(courant)));
-        }
-    };
-    for c in inner.chars() {
-        match c {
-            '\\' if in_string && !escaped => escaped = true,
-            '"' if !escaped => in_string = !in_string,
-            ':' if !in_string && cle.is_none() => cle = Some(std::mem::take(&mut courant)),
-            ',' if !in_string => fin(&mut cle, &mut courant, &mut paires),
-            _ => {
-                escaped = false;
-                courant.push(c);
-            }
-        }
-    }
-    fin(&mut cle, &mut courant, &mut paires);
-    paires
-        .iter()
-        .map(|(k, v)| format!("{} : {}", champ(k.trim()), valeur(k.trim(), v.trim())))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[component]
@@ -210,9 +113,9 @@ fn Entries(p: JournalPage) -> impl IntoView {
                                     Some(o) => format!("{} {o}", entite(&e.entity)),
                                     None => format!("{} n° {}", entite(&e.entity), e.entity_id),
                                 }}</td>
-                                <td>{action(&e.action)}</td>
-                                <td class="journal__state">{lisible(&e.before)}</td>
-                                <td class="journal__state">{lisible(&e.after)}</td>
+                                <td>{action_libelle(&e.action)}</td>
+                                <td class="journal__state">{etat_lisible(e.before.as_deref())}</td>
+                                <td class="journal__state">{etat_lisible(e.after.as_deref())}</td>
                             </tr>
                         }
                     }).collect_view()}
