@@ -10,6 +10,16 @@ export const test = base.extend({
   page: async ({ page }, use) => {
     const erreurs: string[] = [];
     page.on('pageerror', (e) => erreurs.push(`page: ${e.message}`));
+    // A form with unsaved input asks before the page is left (its draft is kept anyway): the
+    // journeys that navigate away answer « leave », as a person who knows the draft stays would.
+    // Any other box would be a regression: the app asks its questions in the page.
+    page.on('dialog', async (d) => {
+      if (d.type() === 'beforeunload') await d.accept();
+      else {
+        erreurs.push(`boîte du navigateur : ${d.type()} « ${d.message()} »`);
+        await d.dismiss();
+      }
+    });
     page.on('console', (m) => {
       if (m.type() === 'error' && !REFUS_HTTP.test(m.text())) erreurs.push(`console: ${m.text()}`);
     });
