@@ -190,6 +190,7 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
                 user_id,
                 structure_id: structure,
                 at: instant(),
+                jour: carnet_domain::fuseau::Calendrier::METROPOLE.today(instant()),
             };
             let r = passes::validate(&mut tx, &code, v).await.unwrap();
             tx.commit().await.unwrap();

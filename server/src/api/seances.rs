@@ -179,6 +179,7 @@ async fn tenir(
         user_id: user.id,
         structure_id,
         at: now,
+        jour: e.calendrier().today(now),
     };
     let pass = match passes::validate(tx, &valid.code, v).await? {
         Ok(p) => p,

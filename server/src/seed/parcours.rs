@@ -196,6 +196,7 @@ pub async fn creer(
             user_id,
             structure_id,
             at: when,
+            jour: Calendrier::METROPOLE.today(when),
         };
         passes::validate(conn, &codes[k], v).await?.map_err(|r| anyhow::anyhow!("démo : {}", r.message()))?;
         seances::set_statut(conn, *sid, StatutSeance::Prevue, StatutSeance::Tenue, when).await?;

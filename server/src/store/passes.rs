@@ -42,6 +42,10 @@ pub struct Validation {
     /// The conseiller's structure: the pass's value is credited to it, never to a person.
     pub structure_id: i64,
     pub at: DateTime<Utc>,
+    /// The day of `at` on the structure's calendar, on which the carnet's validity is read. Given
+    /// by the caller: a read here, before the atomic statement, would make two concurrent
+    /// validations of the same pass deadlock instead of one of them being refused.
+    pub jour: NaiveDate,
 }
 
 /// Conditions 3 and 4 of `carnet_domain::pass` (validation), in its order, as SQL to AND into the
@@ -81,8 +85,7 @@ pub async fn validate(
     v: Validation,
 ) -> AppResult<Result<Valide, RefusValidation>> {
     let ev = PassEvenement::Valider;
-    // The validity dates are read on the structure's calendar: the day the person is in.
-    let today = crate::store::fuseaux::de_structure(&mut *conn, v.structure_id).await?.today(v.at);
+    let today = v.jour;
     let cle = v.seance_id.cle();
     let sql = format!(
         "UPDATE passes

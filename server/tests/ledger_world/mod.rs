@@ -338,6 +338,7 @@ impl World {
             user_id,
             structure_id,
             at,
+            jour: carnet_domain::fuseau::Calendrier::METROPOLE.today(at),
         };
         let r = passes::validate(&mut tx, &code, v).await.unwrap();
         assert!(r.is_ok(), "{r:?}");
