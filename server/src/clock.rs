@@ -42,12 +42,13 @@ impl Clock {
         }
     }
 
-    /// The date in metropolitan France: what « today » means for validity dates and schedules.
+    /// The date in metropolitan France: « today » for what is national (orders, statements,
+    /// venues). A structure's own day — its schedules, its sessions — is `Calendrier::today`.
     pub fn today(&self) -> NaiveDate {
         carnet_domain::paris::today(self.now())
     }
 
-    /// Paris wall-clock time now.
+    /// Paris wall-clock time now (venues' opening hours); a structure's is `Calendrier::to_local`.
     pub fn local_now(&self) -> NaiveDateTime {
         carnet_domain::paris::to_local(self.now())
     }

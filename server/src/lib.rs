@@ -106,7 +106,8 @@ impl AppState {
     }
 }
 
-/// The date in metropolitan France: what "today" means for validity dates and schedules.
+/// The date in metropolitan France: what "today" means for the national ledger (orders,
+/// statements, expiry); a structure's own day is its `Calendrier`'s.
 pub fn today_in_paris(now: DateTime<Utc>) -> NaiveDate {
     carnet_domain::paris::today(now)
 }
