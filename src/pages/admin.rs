@@ -47,6 +47,7 @@ fn Fuseaux() -> impl IntoView {
                     match liste.await {
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         Ok(lignes) => view! {
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des fuseaux horaires">
                             <table class="table">
                                 <thead><tr><th scope="col">"Structure"</th><th scope="col">"Commune (INSEE)"</th><th scope="col">"Fuseau horaire"</th></tr></thead>
                                 <tbody>
@@ -72,6 +73,7 @@ fn Fuseaux() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                         }.into_any(),
                     }
                 })}
