@@ -130,8 +130,8 @@ fn Filtres(filtres: RwSignal<FiltresLieux>) -> impl IntoView {
         let mine = generation.get_value();
         set_timeout(
             move || {
-                if generation.get_value() == mine && filtres.with_untracked(|f| f.q != t) {
-                    filtres.update(|f| f.q = t.clone());
+                if generation.try_get_value() == Some(mine) && filtres.try_with_untracked(|f| f.q != t) == Some(true) {
+                    filtres.try_update(|f| f.q = t.clone());
                 }
             },
             std::time::Duration::from_millis(300),
@@ -261,12 +261,18 @@ fn Carte(
         if carte.with_value(|c| c.is_some()) {
             return;
         }
+        // The page may be left while the map loads: after each wait, nothing is touched once the
+        // page's values are gone (a disposed signal would panic).
         spawn_local(async move {
             if l::charger().await.is_err() {
-                erreur.set(Some("La carte n'a pas pu être chargée ; la liste des lieux reste disponible.".into()));
+                let _ = erreur
+                    .try_set(Some("La carte n'a pas pu être chargée ; la liste des lieux reste disponible.".into()));
                 return;
             }
             let config = api::carte_config().await.unwrap_or_default();
+            if carte.try_with_value(|_| ()).is_none() {
+                return;
+            }
             let map = l::new_map(&el, &l::options_carte());
             l::zoom_fr(&map);
             match brouillon::lire::<Vue>(CLE_VUE).or(config.territoire) {
@@ -280,11 +286,20 @@ fn Carte(
                 l::tile_layer(url, &obj(&[("attribution", attribution.into()), ("maxZoom", 19.into())])).add_to(&map);
             }
             contours(&map, config.tuiles_url.is_some()).await;
+            if carte.try_with_value(|_| ()).is_none() {
+                map.remove();
+                return;
+            }
             let groupe = l::layer_group().add_to(&map);
             let m2 = map.clone();
-            map.on_map("moveend", &l::callback(move |_| vue.set(Some(vue_of(&m2)))));
-            vue.set(Some(vue_of(&map)));
-            carte.set_value(Some((map, groupe)));
+            map.on_map(
+                "moveend",
+                &l::callback(move |_| {
+                    let _ = vue.try_set(Some(vue_of(&m2)));
+                }),
+            );
+            let _ = vue.try_set(Some(vue_of(&map)));
+            let _ = carte.try_set_value(Some((map, groupe)));
         });
     });
     on_cleanup(move || {
@@ -304,17 +319,19 @@ fn Carte(
         let mine = generation.get_value();
         spawn_local(async move {
             match api::carte(&f, &v).await {
-                Ok(rep) if generation.get_value() == mine => {
-                    carte.with_value(|c| {
+                Ok(rep) if generation.try_get_value() == Some(mine) => {
+                    carte.try_with_value(|c| {
                         if let Some((map, groupe)) = c {
                             dessiner(map, groupe, &rep, navigate);
                         }
                     });
-                    erreur.set(None);
-                    donnees.set(Some(rep));
+                    let _ = erreur.try_set(None);
+                    let _ = donnees.try_set(Some(rep));
                 }
                 Ok(_) => {}
-                Err(e) => erreur.set(Some(e.message())),
+                Err(e) => {
+                    let _ = erreur.try_set(Some(e.message()));
+                }
             }
         });
     });
