@@ -78,7 +78,9 @@ impl Chargement {
 
     pub fn charger(&self) {
         let (id, etat) = (self.id, self.etat);
-        leptos::task::spawn_local(async move { etat.set(Some(api::parcours(id).await)) });
+        leptos::task::spawn_local(async move {
+            let _ = etat.try_set(Some(api::parcours(id).await));
+        });
     }
 }
 

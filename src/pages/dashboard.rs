@@ -117,7 +117,9 @@ fn BeneficiaireTable(page: Page<BeneficiaireSummary>, searching: bool) -> impl I
 #[component]
 fn Suivi() -> impl IntoView {
     let data = RwSignal::new(None);
-    leptos::task::spawn_local(async move { data.set(Some(api::tableau_de_bord().await)) });
+    leptos::task::spawn_local(async move {
+        let _ = data.try_set(Some(api::tableau_de_bord().await));
+    });
     move || match data.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Ok(t)) => view! { <Agenda t=t/> }.into_any(),

@@ -59,7 +59,9 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
     let confirmer_retrait = RwSignal::new(false);
     // What was just done, said and given the focus (the confirmation panel that had it closes).
     let fait = RwSignal::new(None::<&'static str>);
-    spawn_local(async move { etat.set(Some(api::lien(parcours_id).await)) });
+    spawn_local(async move {
+        let _ = etat.try_set(Some(api::lien(parcours_id).await));
+    });
 
     let creer = move || {
         pending.set(true);

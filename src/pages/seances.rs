@@ -532,7 +532,9 @@ fn Absence(s: SeanceView, id: i64) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
     let sid = s.id;
-    spawn_local(async move { proposition.set(Some(api::replacement(id).await)) });
+    spawn_local(async move {
+        let _ = proposition.try_set(Some(api::replacement(id).await));
+    });
     let enregistrer = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let req = AbsenceRequest { statut: statut.get_untracked(), remplacement: remplacer.get_untracked() };

@@ -195,7 +195,9 @@ pub fn CandidatPage() -> impl IntoView {
     let data = RwSignal::new(None::<Result<CandidatDetail, api::ApiError>>);
     Effect::new(move |_| {
         let id = id();
-        spawn_local(async move { data.set(Some(api::candidat(id).await)) });
+        spawn_local(async move {
+            let _ = data.try_set(Some(api::candidat(id).await));
+        });
     });
     move || match data.get() {
         None => view! { <Loading/> }.into_any(),

@@ -24,7 +24,9 @@ pub fn FichePage() -> impl IntoView {
     let data = RwSignal::new(None::<Result<LieuDetail, api::ApiError>>);
     Effect::new(move |_| {
         let id = id();
-        spawn_local(async move { data.set(Some(api::lieu(id).await)) });
+        spawn_local(async move {
+            let _ = data.try_set(Some(api::lieu(id).await));
+        });
     });
     move || match data.get() {
         None => view! { <Loading/> }.into_any(),
