@@ -139,15 +139,18 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
         non_enregistre.set(true);
     }
     brouillon::avertir_en_quittant(non_enregistre);
-    let garder = move || {
-        non_enregistre.set(true);
-        let mut req = params();
-        req.seances = lignes
+    // The schedule as typed: what is saved, and what the draft keeps.
+    let requete = move || PlanningRequest {
+        seances: lignes
             .get_untracked()
             .iter()
             .map(|l| DateHeure { date: l.date.get_untracked(), heure: l.heure.get_untracked() })
-            .collect();
-        cle.with_value(|c| brouillon::ecrire(c, &req));
+            .collect(),
+        ..params()
+    };
+    let garder = move || {
+        non_enregistre.set(true);
+        cle.with_value(|c| brouillon::ecrire(c, &requete()));
     };
     let abandonner = Callback::new(move |_| {
         cle.with_value(|c| brouillon::effacer(c));
@@ -179,12 +182,7 @@ fn PlanningForm(d: Dossier) -> impl IntoView {
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut req = params();
-        req.seances = lignes
-            .get_untracked()
-            .iter()
-            .map(|l| DateHeure { date: l.date.get_untracked(), heure: l.heure.get_untracked() })
-            .collect();
+        let req = requete();
         pending.set(true);
         message.set(None);
         let navigate = navigate.clone();

@@ -12,6 +12,7 @@ pub mod releves;
 pub mod structures;
 pub mod tableau;
 
+use crate::components::confirm::Confirm;
 use carnet_domain::ledger::etats::{CarnetEtat, CommandeEtat, ReleveEtat};
 use leptos::prelude::*;
 
@@ -37,49 +38,41 @@ pub struct Demande {
     pub action: Callback<String>,
 }
 
-/// The in-page confirmation of the ledger's screens, instead of the browser's `confirm()`: it
-/// takes the focus when a question is asked, and « Annuler » leaves everything as it was.
+/// The in-page confirmation of the ledger's screens, instead of the browser's `confirm()`: the
+/// shared `Confirm` panel (it takes the focus; « Annuler » leaves everything as it was), drawn
+/// anew for each question, with a reason to type when the action needs one.
 #[component]
 pub fn ConfirmationDemande(demande: RwSignal<Option<Demande>>) -> impl IntoView {
-    let panel = NodeRef::<leptos::html::Div>::new();
     let motif = RwSignal::new(String::new());
     let erreur = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if demande.read().is_some() {
+    move || {
+        demande.get().map(|d| {
             motif.set(String::new());
             erreur.set(None);
-            crate::components::page::focus_plus_tard(panel);
-        }
-    });
-    let valider = move |_| {
-        let Some(d) = demande.get_untracked() else { return };
-        let m = motif.get_untracked().trim().to_string();
-        if d.motif && m.is_empty() {
-            erreur.set(Some("Motif : indiquez pourquoi.".into()));
-            return;
-        }
-        demande.set(None);
-        d.action.run(m);
-    };
-    view! {
-        <div class="confirm" class:hidden=move || demande.read().is_none() node_ref=panel tabindex="-1"
-            role="region" aria-labelledby="demande-titre">
-            <h3 id="demande-titre" class="confirm__title">{move || demande.read().as_ref().map(|d| d.question.clone())}</h3>
-            <Show when=move || demande.read().as_ref().is_some_and(|d| d.motif)>
-                <div class="field" class:field--invalid=move || erreur.read().is_some()>
-                    <label for="demande-motif">"Motif (obligatoire)"</label>
-                    <p class="field-error" id="demande-motif-error">{move || erreur.get()}</p>
-                    <input id="demande-motif" type="text" aria-describedby="demande-motif-error"
-                        prop:value=move || motif.get() on:input=move |ev| motif.set(event_target_value(&ev))/>
-                </div>
-            </Show>
-            <div class="actions">
-                <button type="button" class="button" on:click=valider>
-                    {move || demande.read().as_ref().map(|d| d.confirmer.clone()).unwrap_or_default()}
-                </button>
-                <button type="button" class="button button--secondary" on:click=move |_| demande.set(None)>"Annuler"</button>
-            </div>
-        </div>
+            let open = RwSignal::new(true);
+            let (demande_motif, action) = (d.motif, d.action);
+            let valider = Callback::new(move |_| {
+                let m = motif.get_untracked().trim().to_string();
+                if demande_motif && m.is_empty() {
+                    erreur.set(Some("Motif : indiquez pourquoi.".into()));
+                    return;
+                }
+                demande.set(None);
+                action.run(m);
+            });
+            view! {
+                <Confirm open=open id="demande" title=d.question confirm_label=d.confirmer pending=false on_confirm=valider>
+                    {demande_motif.then(|| view! {
+                        <div class="field" class:field--invalid=move || erreur.read().is_some()>
+                            <label for="demande-motif">"Motif (obligatoire)"</label>
+                            <p class="field-error" id="demande-motif-error">{move || erreur.get()}</p>
+                            <input id="demande-motif" type="text" aria-describedby="demande-motif-error"
+                                prop:value=move || motif.get() on:input=move |ev| motif.set(event_target_value(&ev))/>
+                        </div>
+                    })}
+                </Confirm>
+            }
+        })
     }
 }
 
