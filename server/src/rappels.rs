@@ -3,8 +3,8 @@
 //! and one SMS, each only with the person's « rappels » consent and the contact detail for that
 //! channel (kept only while the consent stands).
 //!
-//! Once per session and channel, across restarts and servers: the delivery log `envois` has a
-//! unique key (seance, canal). A server claims a row by one guarded UPDATE in a write
+//! Once per session, channel and start, across restarts and servers: the delivery log `envois`
+//! has a unique key (seance, canal). A server claims a row by one guarded UPDATE in a write
 //! transaction (state 'en_cours' and a lease; only one of several servers ticking at once gets
 //! it), sends, then writes the result. The network conversation happens outside the write
 //! transaction, so a slow SMTP server never holds SQLite's single writer; a server that dies
@@ -12,9 +12,11 @@
 //! window, a few milliseconds, is the only way a message can go twice).
 //!
 //! No hook in the session code: each tick reads the sessions as they are. A moved session's
-//! pending reminder is judged on its new start; a cancelled or held one's pending reminder is
-//! withdrawn ('retire'); failures are retried with backoff while the session is ahead, then
-//! marked 'echec'. Nothing of the message is kept: only its template and version.
+//! pending reminder is judged on its new start; one moved after its reminder went (or failed for
+//! good) gets a fresh reminder for its new start, once (the row keeps the start it announced); a
+//! cancelled or held one's pending reminder is withdrawn ('retire'); failures are retried with
+//! backoff while the session is ahead, then marked 'echec'. Nothing of the message is kept: only
+//! its template and version.
 
 use crate::db::{begin_write, Db};
 use crate::mail::{Mail, Mailer, PieceJointe};
@@ -151,6 +153,19 @@ async fn reclamer(
     canal: Canal,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<(i64, i64)>> {
+    // Moved since its reminder went or failed for good: a fresh reminder for the new start (one
+    // guarded UPDATE: of several servers, one resets the row, then one claims it below).
+    sqlx::query(
+        "UPDATE envois SET etat = 'en_attente', tentatives = 0, prochain_essai = $3, reponse = NULL, envoye_at = NULL,
+                updated_at = $3
+         WHERE seance_id = $1 AND canal = $2 AND etat IN ('envoye', 'echec') AND debut_seance IS NOT NULL
+           AND debut_seance <> (SELECT s.debut FROM seances s WHERE s.id = $1)",
+    )
+    .bind(seance_id)
+    .bind(canal.code())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO envois (seance_id, canal, etat, tentatives, prochain_essai, modele, version_modele, created_at, updated_at)
          VALUES ($1, $2, 'en_attente', 0, $3, $4, $5, $3, $3)
@@ -165,7 +180,7 @@ async fn reclamer(
     .await?;
     sqlx::query_as(
         "UPDATE envois SET etat = 'en_cours', bail = $4, tentatives = tentatives + 1, updated_at = $3,
-                modele = $5, version_modele = $6
+                modele = $5, version_modele = $6, debut_seance = (SELECT s.debut FROM seances s WHERE s.id = $1)
          WHERE seance_id = $1 AND canal = $2
            AND ((etat = 'en_attente' AND prochain_essai <= $3) OR (etat = 'en_cours' AND bail < $3))
          RETURNING id, tentatives",

@@ -32,22 +32,32 @@ impl HttpSms {
     /// `base`: e.g. `https://api.brevo.com`; `expediteur`: the name shown (11 characters at most,
     /// letters and digits).
     pub fn new(base: &str, cle: &str, expediteur: &str) -> HttpSms {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .user_agent(concat!("carnet/", env!("CARGO_PKG_VERSION")))
-            .build();
         HttpSms {
             base: base.trim_end_matches('/').to_string(),
             cle: cle.to_string(),
             expediteur: expediteur.chars().filter(char::is_ascii_alphanumeric).take(11).collect(),
-            agent: config.into(),
+            agent: agent(Duration::from_secs(10)),
         }
+    }
+
+    /// The longest a request may take (10 s by default): past it, the try failed and is retried.
+    pub fn avec_delai(mut self, delai: Duration) -> HttpSms {
+        self.agent = agent(delai);
+        self
     }
 
     pub fn url(&self) -> String {
         format!("{}/v3/transactionalSMS/sms", self.base)
     }
+}
+
+fn agent(delai: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(delai))
+        .http_status_as_error(false)
+        .user_agent(concat!("carnet/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
 }
 
 /// At most this much of an answer is kept in the delivery log.

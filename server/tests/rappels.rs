@@ -19,7 +19,7 @@ use carnet_server::sms::HttpSms;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use common::*;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -30,6 +30,8 @@ struct Smtp {
     messages: Arc<Mutex<Vec<String>>>,
     /// Answer 451 to MAIL FROM (a server in trouble).
     refuser: Arc<AtomicBool>,
+    /// Answer 550 to RCPT TO (a server that refuses the message for good).
+    rejeter: Arc<AtomicBool>,
     port: u16,
 }
 
@@ -77,7 +79,11 @@ async fn session(stream: tokio::net::TcpStream, sink: Smtp) {
                 b"250 OK\r\n"
             }
         } else if cmd.starts_with("RCPT") {
-            b"250 OK\r\n"
+            if sink.rejeter.load(Ordering::SeqCst) {
+                b"550 5.1.1 destinataire inconnu\r\n"
+            } else {
+                b"250 OK\r\n"
+            }
         } else if cmd.starts_with("DATA") {
             w.write_all(b"354 allez-y\r\n").await.unwrap();
             let mut data = String::new();
@@ -132,6 +138,29 @@ impl Sms {
     fn requetes(&self) -> Vec<(String, Value)> {
         self.requetes.lock().unwrap().clone()
     }
+}
+
+/// An SMS provider that takes the connection and never answers: each try ends at the client's
+/// timeout. Counts the connections (one per try).
+async fn fournisseur_muet() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let essais = Arc::new(AtomicUsize::new(0));
+    let n = essais.clone();
+    tokio::spawn(async move {
+        let mut ouvertes = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            n.fetch_add(1, Ordering::SeqCst);
+            ouvertes.push(stream);
+        }
+    });
+    (port, essais)
+}
+
+/// A port where nothing listens (connection refused).
+async fn port_ferme() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 struct Monde {
@@ -680,4 +709,124 @@ async fn messages_per_second_to_the_local_sink() {
         dt.as_secs_f64() * 1000.0,
         n as f64 / dt.as_secs_f64()
     );
+}
+
+/// Runs the job every 20 minutes, `n` times: each run must end without an error (a fault of the
+/// SMTP server or SMS provider is the delivery log's, never the job's).
+async fn passer_n_fois(m: &Monde, n: usize) {
+    for _ in 0..n {
+        rappels::run_once(&m.app.db, &m.canaux, m.app.clock.now()).await.expect("the run goes on");
+        m.app.clock.step(Duration::minutes(20));
+    }
+}
+
+#[tokio::test]
+async fn an_sms_provider_that_never_answers_is_retried_then_failed_and_nothing_goes_twice() {
+    let mut m = monde().await;
+    let (port, essais) = fournisseur_muet().await;
+    m.canaux.sms = Some(Arc::new(
+        HttpSms::new(&format!("http://127.0.0.1:{port}"), "cle-de-test", "Carnet")
+            .avec_delai(std::time::Duration::from_millis(300)),
+    ));
+    let (_, s) = personne(&m, "Zoé", 30, "06 12 34 56 78", "").await;
+    aller_a(&m.app, paris(0, "10:00"));
+    placer(&m, s[3], paris(1, "14:00")).await;
+    let b = passer(&m).await;
+    assert_eq!((b.envoyes, b.echecs), (0, 1));
+    let e = envois(&m, s[3]).await;
+    assert_eq!((e[0].1.as_str(), e[0].2), ("en_attente", 1), "retried later");
+    assert!(e[0].3.as_deref().unwrap().contains("injoignable"), "{:?}", e[0].3);
+    // Each try waits for the timeout, then the backoff; after the last one: « échec ».
+    passer_n_fois(&m, 8).await;
+    let max = carnet_domain::rappels::ESSAIS_MAX as i64;
+    let e = envois(&m, s[3]).await;
+    assert_eq!((e[0].0.as_str(), e[0].1.as_str(), e[0].2), ("sms", "echec", max));
+    assert_eq!(essais.load(Ordering::SeqCst), max as usize, "one request per try");
+    // The provider answers again: a failed reminder is not sent later (no duplicate of a request
+    // the provider may have received but never acknowledged).
+    m.canaux.sms = Some(Arc::new(HttpSms::new(&format!("http://127.0.0.1:{}", m.sms.port), "cle-de-test", "Carnet")));
+    passer_n_fois(&m, 3).await;
+    assert!(m.sms.requetes().is_empty());
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(&m.app.db).await.unwrap();
+    assert_eq!(n, max);
+}
+
+#[tokio::test]
+async fn an_smtp_server_down_or_refusing_is_retried_then_failed_and_nothing_goes_twice() {
+    let mut m = monde().await;
+    m.canaux.sms = None;
+    let max = carnet_domain::rappels::ESSAIS_MAX as i64;
+    // Connection refused: nothing listens.
+    m.canaux.mailer = Mailer::smtp(
+        &format!("smtp://127.0.0.1:{}", port_ferme().await),
+        "Carnet <rappels@carnet.test>",
+        "carnet.test",
+    )
+    .unwrap();
+    let (_, s) = personne(&m, "Zoé", 31, "", "zoe@exemple.fr").await;
+    aller_a(&m.app, paris(0, "10:00"));
+    placer(&m, s[3], paris(1, "14:00")).await;
+    passer_n_fois(&m, 8).await;
+    let e = envois(&m, s[3]).await;
+    assert_eq!((e[0].0.as_str(), e[0].1.as_str(), e[0].2), ("email", "echec", max));
+    assert!(e[0].3.as_deref().unwrap().starts_with("SMTP"), "{:?}", e[0].3);
+    // A server that answers but refuses the message (550): the same.
+    m.canaux.mailer = m.smtp.mailer();
+    m.smtp.rejeter.store(true, Ordering::SeqCst);
+    placer(&m, s[4], paris(1, "16:00")).await;
+    passer_n_fois(&m, 8).await;
+    let e = envois(&m, s[4]).await;
+    assert_eq!((e[0].1.as_str(), e[0].2), ("echec", max));
+    assert!(e[0].3.as_deref().unwrap().contains("550"), "{:?}", e[0].3);
+    // Back to normal: neither failed reminder goes later.
+    m.smtp.rejeter.store(false, Ordering::SeqCst);
+    passer_n_fois(&m, 3).await;
+    assert!(m.smtp.recus().is_empty());
+    assert_eq!(envois(&m, s[3]).await[0].1, "echec");
+}
+
+#[tokio::test]
+async fn a_session_moved_after_its_reminder_went_gets_one_fresh_reminder_for_its_new_start() {
+    let m = monde().await;
+    let (_, s) = personne(&m, "Zoé", 32, "06 12 34 56 78", "zoe@exemple.fr").await;
+    aller_a(&m.app, paris(0, "10:00"));
+    placer(&m, s[3], paris(1, "14:00")).await;
+    assert_eq!(passer(&m).await.envoyes, 2);
+    // Saved again at the same start: the reminder already said it.
+    m.app.clock.step(Duration::minutes(1));
+    placer(&m, s[3], paris(1, "14:00")).await;
+    assert_eq!(passer(&m).await.envoyes, 0);
+    // Moved two hours later: one fresh reminder per channel, with the new hour.
+    m.app.clock.step(Duration::minutes(1));
+    placer(&m, s[3], paris(1, "16:00")).await;
+    assert_eq!(passer(&m).await.envoyes, 2);
+    let recus = m.smtp.recus();
+    assert_eq!(recus.len(), 2);
+    let (head, _) = lire(&recus[1]);
+    assert!(decode_words(&header(&head, "Subject")).ends_with("à 16h00"));
+    let sms = m.sms.requetes();
+    assert_eq!(sms.len(), 2);
+    assert!(sms[1].1["content"].as_str().unwrap().contains("16h00"), "{:?}", sms[1].1);
+    for _ in 0..3 {
+        m.app.clock.step(Duration::minutes(1));
+        assert_eq!(passer(&m).await.envoyes, 0);
+    }
+    // Moved to next week: nothing now; at its own time, once.
+    placer(&m, s[3], paris(8, "10:00")).await;
+    m.app.clock.step(Duration::minutes(1));
+    assert_eq!(passer(&m).await.envoyes, 0);
+    aller_a(&m.app, paris(6, "12:00"));
+    assert_eq!(passer(&m).await.envoyes, 2);
+    m.app.clock.step(Duration::minutes(1));
+    assert_eq!(passer(&m).await.envoyes, 0);
+    assert_eq!(m.smtp.recus().len(), 3);
+    assert_eq!(m.sms.requetes().len(), 3);
+    // One row per channel, its tries in the log.
+    let e = envois(&m, s[3]).await;
+    assert_eq!(
+        e.iter().map(|x| (x.0.as_str(), x.1.as_str(), x.2)).collect::<Vec<_>>(),
+        [("email", "envoye", 1), ("sms", "envoye", 1)]
+    );
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(&m.app.db).await.unwrap();
+    assert_eq!(n, 6);
 }
