@@ -45,8 +45,10 @@ build: tools
 test-domain:
 	cargo test -p carnet-domain
 
+## PostgreSQL comes from the machine (127.0.0.1:5432, or CARNET_TEST_PG), else from a throwaway
+## cluster that scripts/postgres.sh installs and starts, and stops after the tests.
 test-server:
-	cargo test -p carnet-server
+	./scripts/postgres.sh run -- cargo test -p carnet-server
 
 ## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database.
 test-e2e:

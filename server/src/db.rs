@@ -12,6 +12,10 @@ pub type Db = sqlx::SqlitePool;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// PostgreSQL's twins of `MIGRATOR`'s migrations, same numbers and names (types in its 0001);
+/// `tests/schema_pg.rs` checks that both describe one schema.
+pub static MIGRATOR_PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-pg");
+
 /// Opens (creating the file and its folder if needed) and migrates the database.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let options = SqliteConnectOptions::from_str(url)

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mail;
+pub mod pg;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
