@@ -118,6 +118,13 @@ impl std::ops::DerefMut for Ecriture {
     }
 }
 
+/// The store's functions take it as the connection it is.
+impl crate::store::conn::Conn for Ecriture {
+    fn split(&mut self) -> crate::store::conn::Split<'_> {
+        crate::store::conn::Conn::split(&mut self.tx)
+    }
+}
+
 pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
     Bornes { debut: e.date_reception, fin_validite: e.fin_validite, aujourdhui, calendrier: e.calendrier() }
 }

@@ -2,10 +2,10 @@
 //! `Audit`, written by `ecrire` inside the caller's transaction (the change and its trace commit
 //! together). The log is append-only (triggers refuse UPDATE and DELETE).
 
+use crate::store::conn::{on, Conn};
 use carnet_domain::pass::PassId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
 
 /// What an entry is about: the kind of object (`audit_log.entity`) and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,8 +105,8 @@ impl Audit {
     }
 
     /// Appends the entry, inside the caller's transaction.
-    pub async fn ecrire(self, conn: &mut SqliteConnection, at: DateTime<Utc>) -> sqlx::Result<()> {
-        sqlx::query(
+    pub async fn ecrire(self, conn: &mut dyn Conn, at: DateTime<Utc>) -> sqlx::Result<()> {
+        on!(conn, cx => sqlx::query(
             "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -117,8 +117,8 @@ impl Audit {
         .bind(self.action)
         .bind(self.avant)
         .bind(self.apres)
-        .execute(conn)
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

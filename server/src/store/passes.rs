@@ -11,6 +11,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use crate::store::ledger::audit_bulk;
 use carnet_domain::ledger::etats::{CarnetEtat, CarnetEvenement};
 use carnet_domain::ledger::releve::Mois;
@@ -21,7 +22,6 @@ use carnet_domain::pass::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 /// A pass just validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,7 +80,7 @@ fn conditions(structure: &str, today: &str, seance: &str) -> String {
 /// that failed is returned. Two devices validating the same pass, or two passes for one session,
 /// at once: exactly one succeeds.
 pub async fn validate(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     code: &PassCode,
     v: Validation,
 ) -> AppResult<Result<Valide, RefusValidation>> {
@@ -98,7 +98,7 @@ pub async fn validate(
         ev.depuis_sql(),
         conditions("$4", "$8", "$9")
     );
-    let done: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
+    let done: Option<(i64, i64, i64)> = on!(conn, cx => sqlx::query_as(&sql)
         .bind(ev.vers().as_str())
         .bind(v.at)
         .bind(v.user_id)
@@ -108,8 +108,8 @@ pub async fn validate(
         .bind(v.carnet_id.get())
         .bind(today)
         .bind(&cle)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(cx)
+        .await)?;
     let Some((pass_id, rang, valeur_centimes)) = done else {
         return Ok(Err(diagnostiquer(conn, code, v.carnet_id, v.structure_id, &cle, today).await?));
     };
@@ -120,7 +120,7 @@ pub async fn validate(
 
 /// Why a validation that changed no row was refused: the facts, judged by `verifier`.
 async fn diagnostiquer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     code: &PassCode,
     carnet_du_parcours: CarnetId,
     structure_id: i64,
@@ -139,7 +139,7 @@ async fn diagnostiquer(
         fin_validite: Option<NaiveDate>,
         jours_grace: Option<i64>,
     }
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = on!(conn, cx => sqlx::query_as(
         "SELECT p.etat, p.carnet_id, c.fin_validite AS carnet_fin_validite, p.validated_at, c.commande_id,
                 op.nom AS operateur, co.operateur_id, co.fin_validite, co.jours_grace
          FROM passes p JOIN carnets c ON c.id = p.carnet_id
@@ -148,34 +148,33 @@ async fn diagnostiquer(
          WHERE p.code = $1",
     )
     .bind(code.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     let Some(r) = row else { return Ok(RefusValidation::CodeInconnu) };
-    let seance: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM pass_validations WHERE seance_cle = $1 AND annulee_at IS NULL")
-            .bind(seance_cle)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let (seance_deja_validee,): (bool,) = on!(conn, cx => sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pass_validations WHERE seance_cle = $1 AND annulee_at IS NULL)"
+    )
+    .bind(seance_cle)
+    .fetch_one(cx)
+    .await)?;
     let commande = match (r.commande_id, r.operateur_id) {
         (Some(commande_id), Some(operateur_id)) => {
-            let agrement: Option<(String,)> =
-                sqlx::query_as("SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2")
+            let agrement: Option<(String,)> = on!(conn, cx => sqlx::query_as("SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2")
                     .bind(structure_id)
                     .bind(operateur_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let commune: Option<(String, String, String)> = sqlx::query_as(
+                    .fetch_optional(cx)
+                    .await)?;
+            let commune: Option<(String, String, String)> = on!(conn, cx => sqlx::query_as(
                 "SELECT cm.code_insee, cm.departement, cm.nom FROM structures s JOIN communes cm ON cm.code_insee = s.commune_insee
                  WHERE s.id = $1",
             )
             .bind(structure_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let territoire: Vec<(String, String)> =
-                sqlx::query_as("SELECT kind, code FROM commande_territoires WHERE commande_id = $1")
+            .fetch_optional(cx)
+            .await)?;
+            let territoire: Vec<(String, String)> = on!(conn, cx => sqlx::query_as("SELECT kind, code FROM commande_territoires WHERE commande_id = $1")
                     .bind(commande_id)
-                    .fetch_all(&mut *conn)
-                    .await?;
+                    .fetch_all(cx)
+                    .await)?;
             Some(FaitsCommande {
                 operateur: r.operateur.clone().unwrap_or_default(),
                 agrement_actif: agrement.map(|a| a.0 == "actif"),
@@ -201,7 +200,7 @@ async fn diagnostiquer(
         carnet_du_parcours: CarnetId(r.carnet_id) == carnet_du_parcours,
         fin_validite_carnet: r.carnet_fin_validite,
         commande,
-        seance_deja_validee: seance.is_some(),
+        seance_deja_validee,
     };
     Ok(match verifier(&faits, today) {
         Err(refus) => refus,
@@ -214,22 +213,21 @@ async fn diagnostiquer(
 /// The ledger entry (what statements read), the carnet's new state and the audit line of a
 /// validation that just happened.
 async fn enregistrer_validation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     pass_id: PassId,
     v: &Validation,
     seance_cle: &str,
 ) -> AppResult<CarnetEtat> {
     let jour = paris::today(v.at);
-    let (valeur, commande_id, commanditaire_id, operateur_id): (i64, Option<i64>, Option<i64>, Option<i64>) =
-        sqlx::query_as(
+    let (valeur, commande_id, commanditaire_id, operateur_id): (i64, Option<i64>, Option<i64>, Option<i64>) = on!(conn, cx => sqlx::query_as(
             "SELECT p.valeur_centimes, c.commande_id, co.commanditaire_id, co.operateur_id
              FROM passes p JOIN carnets c ON c.id = p.carnet_id LEFT JOIN commandes co ON co.id = c.commande_id
              WHERE p.id = $1",
         )
         .bind(pass_id.get())
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(
+        .fetch_one(cx)
+        .await)?;
+    on!(conn, cx => sqlx::query(
         "INSERT INTO pass_validations (pass_id, carnet_id, commande_id, commanditaire_id, operateur_id, structure_id,
                                        parcours_id, seance_cle, valeur_centimes, mois, jour, validated_at, validated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -247,42 +245,53 @@ async fn enregistrer_validation(
     .bind(jour)
     .bind(v.at)
     .bind(v.user_id)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected()))?;
     Audit::par(Some(v.user_id), Entite::Pass(pass_id), "valide")
         .avant(json!({ "etat": PassEtat::Distribue }))
         .apres(json!({ "etat": PassEtat::Valide, "structure_id": v.structure_id, "parcours_id": v.parcours_id,
                       "seance_id": v.seance_id, "valeur_centimes": valeur }))
         .ecrire(conn, v.at)
         .await?;
-    let (restants,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')")
+    verrouiller_carnet(conn, v.carnet_id).await?;
+    let (restants,): (i64,) = on!(conn, cx => sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')")
             .bind(v.carnet_id.get())
-            .fetch_one(&mut *conn)
-            .await?;
+            .fetch_one(cx)
+            .await)?;
     carnet_suit(conn, v.carnet_id, CarnetEvenement::PassValide { restants: restants as u32 }, v.user_id, v.at).await
+}
+
+/// Locks the carnet's row until the transaction ends, before its passes are counted: two passes
+/// of one carnet validated at once on PostgreSQL (whose writers do not queue) would each count
+/// the other as still usable, and the carnet would stay « entamé » with no pass left. The second
+/// waits for the first to commit, then counts what it wrote.
+async fn verrouiller_carnet(conn: &mut dyn Conn, carnet_id: CarnetId) -> sqlx::Result<()> {
+    let _: Option<i64> = on!(conn, cx => sqlx::query_scalar(&format!("SELECT id FROM carnets WHERE id = $1{}", dialect::FOR_UPDATE))
+            .bind(carnet_id.get())
+            .fetch_optional(cx)
+            .await)?;
+    Ok(())
 }
 
 /// Moves a carnet through its machine after one of its passes changed; audited when it changes.
 async fn carnet_suit(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     carnet_id: CarnetId,
     evenement: CarnetEvenement,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<CarnetEtat> {
-    let (etat,): (String,) =
-        sqlx::query_as("SELECT etat FROM carnets WHERE id = $1").bind(carnet_id.get()).fetch_one(&mut *conn).await?;
+    let (etat,): (String,) = on!(conn, cx => sqlx::query_as("SELECT etat FROM carnets WHERE id = $1").bind(carnet_id.get()).fetch_one(cx).await)?;
     let Some(before) = CarnetEtat::parse(&etat) else {
         return Err(AppError::Internal(anyhow::anyhow!("état de carnet inconnu : {etat}")));
     };
     let after = before.suivant(evenement).map_err(|r| AppError::Conflict(r.raison))?;
     if after != before {
-        sqlx::query("UPDATE carnets SET etat = $2 WHERE id = $1")
+        on!(conn, cx => sqlx::query("UPDATE carnets SET etat = $2 WHERE id = $1")
             .bind(carnet_id.get())
             .bind(after.as_str())
-            .execute(&mut *conn)
-            .await?;
+            .execute(cx)
+            .await.map(|r| r.rows_affected()))?;
         Audit::par(Some(user_id), Entite::Carnet(carnet_id.get()), evenement.as_str())
             .avant(json!({ "etat": before.as_str() }))
             .apres(json!({ "etat": after.as_str() }))
@@ -297,13 +306,13 @@ async fn carnet_suit(
 /// carnet follows. Returns the pass, or `None` if that session holds no validated pass. The
 /// conseiller's reason stays in the session's own audit line, which buyers never read.
 pub async fn cancel_validation(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     seance_id: SeanceId,
     user_id: i64,
     at: DateTime<Utc>,
 ) -> AppResult<Option<PassId>> {
     let ev = PassEvenement::AnnulerValidation;
-    let row: Option<(i64, i64, i64)> = sqlx::query_as(&format!(
+    let row: Option<(i64, i64, i64)> = on!(conn, cx => sqlx::query_as(&format!(
         "UPDATE passes
             SET etat = $1, validated_at = NULL, validated_by = NULL, credited_structure_id = NULL, seance_id = NULL
           WHERE seance_id = $2 AND etat IN {}
@@ -312,11 +321,11 @@ pub async fn cancel_validation(
     ))
     .bind(ev.vers().as_str())
     .bind(seance_id.get())
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     let Some((pass_id, carnet_id, valeur)) = row else { return Ok(None) };
     let jour = paris::today(at);
-    let updated = sqlx::query(
+    let updated = on!(conn, cx => sqlx::query(
         "UPDATE pass_validations SET annulee_at = $2, annulee_le = $3, annulee_by = $4
          WHERE pass_id = $1 AND annulee_at IS NULL",
     )
@@ -324,9 +333,8 @@ pub async fn cancel_validation(
     .bind(at)
     .bind(jour)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await.map(|r| r.rows_affected()))?;
     if updated != 1 {
         return Err(AppError::Conflict("Ce pass n'a pas de validation à annuler.".into()));
     }
@@ -335,10 +343,11 @@ pub async fn cancel_validation(
         .apres(json!({ "etat": PassEtat::Distribue, "seance_id": seance_id, "valeur_centimes": valeur }))
         .ecrire(conn, at)
         .await?;
-    let (valides,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
+    verrouiller_carnet(conn, CarnetId(carnet_id)).await?;
+    let (valides,): (i64,) = on!(conn, cx => sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
         .bind(carnet_id)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_one(cx)
+        .await)?;
     carnet_suit(conn, CarnetId(carnet_id), CarnetEvenement::PassAnnule { valides: valides as u32 }, user_id, at)
         .await?;
     Ok(Some(PassId(pass_id)))
@@ -346,7 +355,7 @@ pub async fn cancel_validation(
 
 /// The passes of an activated order become usable (`emis` → `actif`), one audit line each.
 pub async fn activate_order(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     commande_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
@@ -358,7 +367,7 @@ pub async fn activate_order(
 
 /// The passes of a carnet handed to a person at intake (`actif` → `distribue`).
 pub async fn distribute_carnet(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     carnet_id: CarnetId,
     user_id: i64,
     now: DateTime<Utc>,
@@ -367,7 +376,7 @@ pub async fn distribute_carnet(
 }
 
 /// The unused passes of an order past its validity plus grace (→ `expire`), by the expiry job.
-pub async fn expire_order(conn: &mut SqliteConnection, commande_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn expire_order(conn: &mut dyn Conn, commande_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
     let ev = PassEvenement::Expirer;
     bulk(conn, ev, "carnet_id IN (SELECT id FROM carnets WHERE commande_id = {id})", commande_id, None, now).await
 }
@@ -376,7 +385,7 @@ pub async fn expire_order(conn: &mut SqliteConnection, commande_id: i64, now: Da
 /// starting state of the event: the audit lines (state before, state after), then the change, in
 /// one statement each.
 async fn bulk(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     ev: PassEvenement,
     filtre: &str,
     id: i64,
@@ -399,15 +408,15 @@ async fn bulk(
     )
     .await?;
     let sql = format!("UPDATE passes SET etat = $1 WHERE {} AND etat IN {depuis}", filtre.replace("{id}", "$2"));
-    Ok(sqlx::query(&sql).bind(vers).bind(id).execute(conn).await?.rows_affected())
+    Ok(on!(conn, cx => sqlx::query(&sql).bind(vers).bind(id).execute(cx).await.map(|r| r.rows_affected()))?)
 }
 
 /// How many passes of a carnet are still to use.
-pub async fn restants(conn: &mut SqliteConnection, carnet_id: i64) -> sqlx::Result<usize> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
+pub async fn restants(conn: &mut dyn Conn, carnet_id: i64) -> sqlx::Result<usize> {
+    let n: i64 = on!(conn, cx => sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
         .bind(carnet_id)
-        .fetch_one(conn)
-        .await?;
+        .fetch_one(cx)
+        .await)?;
     Ok(n as usize)
 }
 

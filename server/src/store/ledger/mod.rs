@@ -13,8 +13,8 @@ pub mod orgs;
 pub mod releves;
 pub mod tableaux;
 
+use crate::store::conn::{on, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// Whose ledger data a request may see. Another organisation's objects answer 404.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub const CHUNK: usize = 500;
 /// after_json)`; `binds` are its parameters, numbered from `$3` (`$1` is the time, `$2` the user).
 /// Used for bulk state changes (an order's 100,000 passes) in one statement.
 pub async fn audit_bulk(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     at: DateTime<Utc>,
     user_id: Option<i64>,
     entity: &str,
@@ -49,11 +49,13 @@ pub async fn audit_bulk(
         "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
          SELECT $1, $2, '{entity}', x.entity_id, '{action}', x.before_json, x.after_json FROM ({select}) x"
     );
-    let mut q = sqlx::query(&sql).bind(at).bind(user_id);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    Ok(q.execute(conn).await?.rows_affected())
+    on!(conn, cx => {
+        let mut q = sqlx::query(&sql).bind(at).bind(user_id);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.execute(cx).await.map(|r| r.rows_affected())
+    })
 }
 
 /// `"text"` as a JSON string literal (for labels written into audit JSON by Rust).
