@@ -106,7 +106,7 @@ impl Audit {
 
     /// Appends the entry, inside the caller's transaction.
     pub async fn ecrire(self, conn: &mut dyn Conn, at: DateTime<Utc>) -> sqlx::Result<()> {
-        on!(conn, cx => sqlx::query(
+        on!(conn, |cx| sqlx::query(
             "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -118,7 +118,8 @@ impl Audit {
         .bind(self.avant)
         .bind(self.apres)
         .execute(cx)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -54,12 +54,14 @@ impl Conn for PoolConnection<Postgres> {
     }
 }
 
-/// Runs `$body` with `$c` bound to the backend's own connection, and `dialect` to the backend's
-/// module of the statements that differ (`store::dialect::sqlite` or `::postgres`). The body is
-/// written once and compiled for each backend: sqlx's types, binds and row decoding stay
-/// concrete, and a statement that does not build for one backend does not compile.
+/// `on!(conn, |cx| statement)` runs the statement with `cx` bound to the backend's own
+/// connection, and `dialect` to the backend's module of the statements that differ
+/// (`store::dialect::sqlite` or `::postgres`). The statement is written once and compiled for
+/// each backend: sqlx's types, binds and row decoding stay concrete, and a statement that does
+/// not build for one backend does not compile. (Closure syntax, so that rustfmt formats it; it is
+/// not a closure.)
 macro_rules! on {
-    ($conn:expr, $c:ident => $body:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $crate::store::conn::Conn::split(&mut *$conn) {
             $crate::store::conn::Split::Sqlite($c) => {
                 #[allow(unused_imports)]

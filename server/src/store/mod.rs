@@ -8,7 +8,7 @@
 //! - A store function takes `conn: &mut dyn Conn` (`conn.rs`): whatever its caller holds, a
 //!   transaction, a pooled connection or a bare connection, of either backend. Handlers pass
 //!   `&mut tx` as they always did; they never name a backend.
-//! - Each statement is written once inside `on!(conn, cx => …)`. The macro compiles the
+//! - Each statement is written once inside `on!(conn, |cx| …)`. The macro compiles the
 //!   expression twice, once with `cx` a `SqliteConnection` and once a `PgConnection`, and runs the
 //!   one `conn` holds. sqlx keeps its concrete types: binds and rows are checked per backend at
 //!   compile time, chrono's `DateTime<Utc>` and `NaiveDate` are TIMESTAMPTZ and DATE on PostgreSQL,

@@ -98,7 +98,7 @@ pub async fn validate(
         ev.depuis_sql(),
         conditions("$4", "$8", "$9")
     );
-    let done: Option<(i64, i64, i64)> = on!(conn, cx => sqlx::query_as(&sql)
+    let done: Option<(i64, i64, i64)> = on!(conn, |cx| sqlx::query_as(&sql)
         .bind(ev.vers().as_str())
         .bind(v.at)
         .bind(v.user_id)
@@ -139,7 +139,7 @@ async fn diagnostiquer(
         fin_validite: Option<NaiveDate>,
         jours_grace: Option<i64>,
     }
-    let row: Option<Row> = on!(conn, cx => sqlx::query_as(
+    let row: Option<Row> = on!(conn, |cx| sqlx::query_as(
         "SELECT p.etat, p.carnet_id, c.fin_validite AS carnet_fin_validite, p.validated_at, c.commande_id,
                 op.nom AS operateur, co.operateur_id, co.fin_validite, co.jours_grace
          FROM passes p JOIN carnets c ON c.id = p.carnet_id
@@ -151,7 +151,7 @@ async fn diagnostiquer(
     .fetch_optional(cx)
     .await)?;
     let Some(r) = row else { return Ok(RefusValidation::CodeInconnu) };
-    let (seance_deja_validee,): (bool,) = on!(conn, cx => sqlx::query_as(
+    let (seance_deja_validee,): (bool,) = on!(conn, |cx| sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM pass_validations WHERE seance_cle = $1 AND annulee_at IS NULL)"
     )
     .bind(seance_cle)
@@ -159,19 +159,24 @@ async fn diagnostiquer(
     .await)?;
     let commande = match (r.commande_id, r.operateur_id) {
         (Some(commande_id), Some(operateur_id)) => {
-            let agrement: Option<(String,)> = on!(conn, cx => sqlx::query_as("SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2")
-                    .bind(structure_id)
-                    .bind(operateur_id)
-                    .fetch_optional(cx)
-                    .await)?;
-            let commune: Option<(String, String, String)> = on!(conn, cx => sqlx::query_as(
+            let agrement: Option<(String,)> = on!(conn, |cx| sqlx::query_as(
+                "SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2"
+            )
+            .bind(structure_id)
+            .bind(operateur_id)
+            .fetch_optional(cx)
+            .await)?;
+            let commune: Option<(String, String, String)> = on!(conn, |cx| {
+                sqlx::query_as(
                 "SELECT cm.code_insee, cm.departement, cm.nom FROM structures s JOIN communes cm ON cm.code_insee = s.commune_insee
                  WHERE s.id = $1",
             )
             .bind(structure_id)
             .fetch_optional(cx)
-            .await)?;
-            let territoire: Vec<(String, String)> = on!(conn, cx => sqlx::query_as("SELECT kind, code FROM commande_territoires WHERE commande_id = $1")
+            .await
+            })?;
+            let territoire: Vec<(String, String)> =
+                on!(conn, |cx| sqlx::query_as("SELECT kind, code FROM commande_territoires WHERE commande_id = $1")
                     .bind(commande_id)
                     .fetch_all(cx)
                     .await)?;
@@ -219,7 +224,8 @@ async fn enregistrer_validation(
     seance_cle: &str,
 ) -> AppResult<CarnetEtat> {
     let jour = paris::today(v.at);
-    let (valeur, commande_id, commanditaire_id, operateur_id): (i64, Option<i64>, Option<i64>, Option<i64>) = on!(conn, cx => sqlx::query_as(
+    let (valeur, commande_id, commanditaire_id, operateur_id): (i64, Option<i64>, Option<i64>, Option<i64>) =
+        on!(conn, |cx| sqlx::query_as(
             "SELECT p.valeur_centimes, c.commande_id, co.commanditaire_id, co.operateur_id
              FROM passes p JOIN carnets c ON c.id = p.carnet_id LEFT JOIN commandes co ON co.id = c.commande_id
              WHERE p.id = $1",
@@ -227,7 +233,7 @@ async fn enregistrer_validation(
         .bind(pass_id.get())
         .fetch_one(cx)
         .await)?;
-    on!(conn, cx => sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO pass_validations (pass_id, carnet_id, commande_id, commanditaire_id, operateur_id, structure_id,
                                        parcours_id, seance_cle, valeur_centimes, mois, jour, validated_at, validated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -246,7 +252,8 @@ async fn enregistrer_validation(
     .bind(v.at)
     .bind(v.user_id)
     .execute(cx)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     Audit::par(Some(v.user_id), Entite::Pass(pass_id), "valide")
         .avant(json!({ "etat": PassEtat::Distribue }))
         .apres(json!({ "etat": PassEtat::Valide, "structure_id": v.structure_id, "parcours_id": v.parcours_id,
@@ -254,10 +261,12 @@ async fn enregistrer_validation(
         .ecrire(conn, v.at)
         .await?;
     verrouiller_carnet(conn, v.carnet_id).await?;
-    let (restants,): (i64,) = on!(conn, cx => sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')")
-            .bind(v.carnet_id.get())
-            .fetch_one(cx)
-            .await)?;
+    let (restants,): (i64,) = on!(conn, |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')"
+    )
+    .bind(v.carnet_id.get())
+    .fetch_one(cx)
+    .await)?;
     carnet_suit(conn, v.carnet_id, CarnetEvenement::PassValide { restants: restants as u32 }, v.user_id, v.at).await
 }
 
@@ -266,7 +275,8 @@ async fn enregistrer_validation(
 /// the other as still usable, and the carnet would stay « entamé » with no pass left. The second
 /// waits for the first to commit, then counts what it wrote.
 async fn verrouiller_carnet(conn: &mut dyn Conn, carnet_id: CarnetId) -> sqlx::Result<()> {
-    let _: Option<i64> = on!(conn, cx => sqlx::query_scalar(&format!("SELECT id FROM carnets WHERE id = $1{}", dialect::FOR_UPDATE))
+    let _: Option<i64> =
+        on!(conn, |cx| sqlx::query_scalar(&format!("SELECT id FROM carnets WHERE id = $1{}", dialect::FOR_UPDATE))
             .bind(carnet_id.get())
             .fetch_optional(cx)
             .await)?;
@@ -281,17 +291,21 @@ async fn carnet_suit(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<CarnetEtat> {
-    let (etat,): (String,) = on!(conn, cx => sqlx::query_as("SELECT etat FROM carnets WHERE id = $1").bind(carnet_id.get()).fetch_one(cx).await)?;
+    let (etat,): (String,) = on!(conn, |cx| sqlx::query_as("SELECT etat FROM carnets WHERE id = $1")
+        .bind(carnet_id.get())
+        .fetch_one(cx)
+        .await)?;
     let Some(before) = CarnetEtat::parse(&etat) else {
         return Err(AppError::Internal(anyhow::anyhow!("état de carnet inconnu : {etat}")));
     };
     let after = before.suivant(evenement).map_err(|r| AppError::Conflict(r.raison))?;
     if after != before {
-        on!(conn, cx => sqlx::query("UPDATE carnets SET etat = $2 WHERE id = $1")
+        on!(conn, |cx| sqlx::query("UPDATE carnets SET etat = $2 WHERE id = $1")
             .bind(carnet_id.get())
             .bind(after.as_str())
             .execute(cx)
-            .await.map(|r| r.rows_affected()))?;
+            .await
+            .map(|r| r.rows_affected()))?;
         Audit::par(Some(user_id), Entite::Carnet(carnet_id.get()), evenement.as_str())
             .avant(json!({ "etat": before.as_str() }))
             .apres(json!({ "etat": after.as_str() }))
@@ -312,7 +326,7 @@ pub async fn cancel_validation(
     at: DateTime<Utc>,
 ) -> AppResult<Option<PassId>> {
     let ev = PassEvenement::AnnulerValidation;
-    let row: Option<(i64, i64, i64)> = on!(conn, cx => sqlx::query_as(&format!(
+    let row: Option<(i64, i64, i64)> = on!(conn, |cx| sqlx::query_as(&format!(
         "UPDATE passes
             SET etat = $1, validated_at = NULL, validated_by = NULL, credited_structure_id = NULL, seance_id = NULL
           WHERE seance_id = $2 AND etat IN {}
@@ -325,7 +339,7 @@ pub async fn cancel_validation(
     .await)?;
     let Some((pass_id, carnet_id, valeur)) = row else { return Ok(None) };
     let jour = paris::today(at);
-    let updated = on!(conn, cx => sqlx::query(
+    let updated = on!(conn, |cx| sqlx::query(
         "UPDATE pass_validations SET annulee_at = $2, annulee_le = $3, annulee_by = $4
          WHERE pass_id = $1 AND annulee_at IS NULL",
     )
@@ -334,7 +348,8 @@ pub async fn cancel_validation(
     .bind(jour)
     .bind(user_id)
     .execute(cx)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     if updated != 1 {
         return Err(AppError::Conflict("Ce pass n'a pas de validation à annuler.".into()));
     }
@@ -344,10 +359,11 @@ pub async fn cancel_validation(
         .ecrire(conn, at)
         .await?;
     verrouiller_carnet(conn, CarnetId(carnet_id)).await?;
-    let (valides,): (i64,) = on!(conn, cx => sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
-        .bind(carnet_id)
-        .fetch_one(cx)
-        .await)?;
+    let (valides,): (i64,) =
+        on!(conn, |cx| sqlx::query_as("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'valide'")
+            .bind(carnet_id)
+            .fetch_one(cx)
+            .await)?;
     carnet_suit(conn, CarnetId(carnet_id), CarnetEvenement::PassAnnule { valides: valides as u32 }, user_id, at)
         .await?;
     Ok(Some(PassId(pass_id)))
@@ -408,15 +424,16 @@ async fn bulk(
     )
     .await?;
     let sql = format!("UPDATE passes SET etat = $1 WHERE {} AND etat IN {depuis}", filtre.replace("{id}", "$2"));
-    Ok(on!(conn, cx => sqlx::query(&sql).bind(vers).bind(id).execute(cx).await.map(|r| r.rows_affected()))?)
+    Ok(on!(conn, |cx| sqlx::query(&sql).bind(vers).bind(id).execute(cx).await.map(|r| r.rows_affected()))?)
 }
 
 /// How many passes of a carnet are still to use.
 pub async fn restants(conn: &mut dyn Conn, carnet_id: i64) -> sqlx::Result<usize> {
-    let n: i64 = on!(conn, cx => sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
-        .bind(carnet_id)
-        .fetch_one(cx)
-        .await)?;
+    let n: i64 =
+        on!(conn, |cx| sqlx::query_scalar("SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat = 'distribue'")
+            .bind(carnet_id)
+            .fetch_one(cx)
+            .await)?;
     Ok(n as usize)
 }
 

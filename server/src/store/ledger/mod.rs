@@ -49,7 +49,7 @@ pub async fn audit_bulk(
         "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
          SELECT $1, $2, '{entity}', x.entity_id, '{action}', x.before_json, x.after_json FROM ({select}) x"
     );
-    on!(conn, cx => {
+    on!(conn, |cx| {
         let mut q = sqlx::query(&sql).bind(at).bind(user_id);
         for b in binds {
             q = q.bind(*b);
