@@ -103,4 +103,4 @@ bench-parcours:
 ## 23:30 on a month's last day, the change to summer time): the tests' clock and the process's
 ## system time (faketime) both set there. Not part of `make test` (one run of both suites per date).
 test-calendrier:
-	./scripts/test-calendrier.sh
+	./scripts/postgres.sh run -- ./scripts/test-calendrier.sh
