@@ -192,3 +192,33 @@ async fn two_last_passes_validated_at_once_leave_the_carnet_used_up() {
     assert_eq!(etat, "epuise");
     pg.close().await;
 }
+
+/// Two passes presented at once for one session: one validation, and the other refused as a
+/// session already validated (not a database error).
+#[tokio::test]
+async fn two_passes_at_once_for_one_session_on_postgresql_validate_one() {
+    let base = PgTestDb::new().await;
+    let pg = postgres(&base, 5).await;
+    let tasks: Vec<_> = [0usize, 1]
+        .into_iter()
+        .map(|i| {
+            let pg = pg.clone();
+            tokio::spawn(async move {
+                let mut tx = pg.begin().await.unwrap();
+                let r = passes::validate(&mut tx, &code(i), validation(1)).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tx.commit().await.unwrap();
+                r
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.contains(&Err(RefusValidation::SeanceDejaValidee)), "{results:?}");
+    let lignes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pass_validations").fetch_one(&pg).await.unwrap();
+    assert_eq!(lignes, 1);
+    pg.close().await;
+}

@@ -10,6 +10,9 @@ pub mod sqlite {
     /// Appended to a SELECT whose rows the transaction changes next. Nothing: the transaction
     /// already holds the database's only write lock.
     pub const FOR_UPDATE: &str = "";
+    /// Locks a held session before its pass is validated: nothing to lock, and a read before the
+    /// first write of a deferred transaction could even make two writers wait for each other.
+    pub const VERROU_SEANCE: Option<&str> = None;
 }
 
 /// PostgreSQL: concurrent writers, READ COMMITTED; a rule that spans rows locks them.
@@ -17,4 +20,5 @@ pub mod postgres {
     pub const BEGIN_WRITE: &str = "BEGIN";
     /// Row locks: a second transaction waits for the first to commit, then reads what it wrote.
     pub const FOR_UPDATE: &str = " FOR UPDATE";
+    pub const VERROU_SEANCE: Option<&str> = Some("SELECT id FROM seances WHERE id = $1 FOR UPDATE");
 }

@@ -87,6 +87,7 @@ pub async fn validate(
     let ev = PassEvenement::Valider;
     let today = v.jour;
     let cle = v.seance_id.cle();
+    verrouiller_seance(conn, v.seance_id).await?;
     let sql = format!(
         "UPDATE passes
             SET etat = $1, validated_at = $2, validated_by = $3, credited_structure_id = $4, seance_id = $5
@@ -268,6 +269,19 @@ async fn enregistrer_validation(
     .fetch_one(cx)
     .await)?;
     carnet_suit(conn, v.carnet_id, CarnetEvenement::PassValide { restants: restants as u32 }, v.user_id, v.at).await
+}
+
+/// Locks the session's row until the transaction ends, before the atomic statement: two passes
+/// presented at once for one session on PostgreSQL would both pass its « no validation for this
+/// session yet » (each statement reads before the other commits), and the second would then
+/// fail on the unique index of `passes.seance_id`. The second waits instead, and is refused as a
+/// session already validated. Two sessions presenting one pass lock two rows: no waiting there.
+async fn verrouiller_seance(conn: &mut dyn Conn, seance_id: SeanceId) -> sqlx::Result<()> {
+    let _: Option<i64> = on!(conn, |cx| match dialect::VERROU_SEANCE {
+        Some(sql) => sqlx::query_scalar(sql).bind(seance_id.get()).fetch_optional(cx).await,
+        None => Ok(None),
+    })?;
+    Ok(())
 }
 
 /// Locks the carnet's row until the transaction ends, before its passes are counted: two passes
