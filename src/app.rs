@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>
                     <Route path=path!("compte") view=pages::compte::ComptePage/>
+                    <Route path=path!("journee") view=pages::journee::JourneePage/>
                     <Route path=path!("equipe") view=pages::equipe::EquipePage/>
                     <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
                     <Route path=path!("rappels") view=pages::rappels::RappelsPage/>

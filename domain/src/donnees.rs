@@ -26,6 +26,7 @@ pub const ACTIONS_JOURNAL: Vocabulaire = &[
     ("tableau_de_bord", "Tableau de bord (agenda et parcours suivis)"),
     ("calendrier", "Calendrier des séances (.ics)"),
     ("orientation", "Lieux proches pour la personne (orientation)"),
+    ("journee", "Liste des séances du jour (à imprimer, e-mail du matin)"),
 ];
 
 /// Default retention: identity is erased this long after the last activity.

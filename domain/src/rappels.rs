@@ -7,7 +7,7 @@
 
 use crate::fuseau::Fuseau;
 use crate::paris;
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A structure's choice: how long before a session its reminder goes.
@@ -343,6 +343,101 @@ pub fn texte_email(r: &RappelSeance) -> (String, String) {
     (sujet, corps)
 }
 
+// --- the conseiller's day
+
+/// The morning e-mail goes from 07:00 (wall clock of the structure's zone) …
+pub const HEURE_JOURNEE: u32 = 7;
+
+/// … and only on its own day, before the evening: a list of the day's sessions received at
+/// 21:00 or the next day serves nobody.
+pub fn jour_de_la_journee(fuseau: Fuseau, maintenant: DateTime<Utc>) -> Option<NaiveDate> {
+    let local = fuseau.to_local(maintenant);
+    (HEURE_JOURNEE..HEURE_FIN_ENVOIS).contains(&local.hour()).then_some(local.date())
+}
+
+/// The template of the morning e-mail (the delivery log keeps no body).
+pub const MODELE_JOURNEE: &str = "journee-conseiller-email";
+
+/// One session of the conseiller's day: who, when, where, and what it needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeanceJournee {
+    pub seance_id: i64,
+    pub parcours_id: i64,
+    pub prenom: String,
+    /// Wall-clock times in the structure's zone.
+    pub debut: NaiveDateTime,
+    pub fin: NaiveDateTime,
+    /// « Médiathèque des Capucins », « Chez la personne », « À distance ».
+    pub lieu: String,
+    /// « Séance 2 sur 5 » (may be empty).
+    pub numero: String,
+    /// The planned content: the theme of its place in the plan, and its competences.
+    pub theme: Option<String>,
+    pub competences: Vec<String>,
+    /// What to have at hand: the carnet (a pass is validated), the device of the last sessions.
+    pub apporter: Vec<String>,
+    /// « prevue » or « tenue ».
+    pub statut: String,
+}
+
+/// `GET /api/v1/journee`: a conseiller's sessions of one day, printable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Journee {
+    pub jour: NaiveDate,
+    pub conseiller: String,
+    pub structure: String,
+    pub seances: Vec<SeanceJournee>,
+}
+
+/// `GET` and `PUT /api/v1/compte/journee`: whether the conseiller receives the morning e-mail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreferenceJournee {
+    pub email_du_matin: bool,
+}
+
+/// « 9h00 – 10h00 ».
+pub fn heures(s: &SeanceJournee) -> String {
+    format!("{} – {}", heure(s.debut), heure(s.fin))
+}
+
+/// « Séance 2 sur 5 : Naviguer sur internet », or what there is of it.
+pub fn quoi(s: &SeanceJournee) -> String {
+    match (&s.theme, s.numero.is_empty()) {
+        (Some(t), false) => format!("{} : {t}", s.numero),
+        (Some(t), true) => t.clone(),
+        (None, false) => s.numero.clone(),
+        (None, true) => "Séance".into(),
+    }
+}
+
+/// The morning e-mail: subject and plain text (`lien`: the printable list in the app).
+pub fn texte_journee(j: &Journee, lien: &str) -> (String, String) {
+    let jour = paris::date_longue(j.jour);
+    let n = j.seances.len();
+    let sujet = format!("Vos séances du {jour} : {n} rendez-vous");
+    let mut corps = format!("Bonjour {},\n\n", j.conseiller.trim());
+    corps.push_str(&format!(
+        "Votre journée du {jour} ({}) : {n} séance{}.\n",
+        j.structure.trim(),
+        if n > 1 { "s" } else { "" }
+    ));
+    for s in &j.seances {
+        corps.push_str(&format!("\n{} : {}\n", heures(s), s.prenom.trim()));
+        corps.push_str(&format!("  Où : {}\n", s.lieu.trim()));
+        corps.push_str(&format!("  Quoi : {}\n", quoi(s)));
+        if !s.competences.is_empty() {
+            corps.push_str(&format!("  Compétences : {}\n", s.competences.join(" ; ")));
+        }
+        if !s.apporter.is_empty() {
+            corps.push_str(&format!("  À prévoir : {}\n", s.apporter.join(", ")));
+        }
+    }
+    corps.push_str(&format!("\nLa liste à imprimer : {lien}\n\n"));
+    corps.push_str("Vous recevez cet e-mail chaque matin parce que vous l'avez demandé dans « Mon compte » ; vous pouvez l'y arrêter.\n");
+    (sujet, corps)
+}
+
 // --- what the pages show
 
 /// `GET /api/v1/parcours/{id}/rappels`: the reminder of each session and channel, for the
@@ -629,6 +724,63 @@ mod tests {
         assert!(corps.contains("- Votre carnet de Pass numérique"));
         assert!(corps.contains("« Je ne pourrai pas venir »"));
         assert!(corps.contains("https://carnet.exemple.fr/espace/#"));
+    }
+
+    #[test]
+    fn the_morning_list_goes_from_7_until_21_on_its_own_day() {
+        assert_eq!(jour_de_la_journee(P, paris("2026-12-09 06:59")), None);
+        assert_eq!(
+            jour_de_la_journee(P, paris("2026-12-09 07:00")),
+            Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap())
+        );
+        assert_eq!(
+            jour_de_la_journee(P, paris("2026-12-09 20:59")),
+            Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap())
+        );
+        assert_eq!(jour_de_la_journee(P, paris("2026-12-09 21:00")), None);
+        assert_eq!(jour_de_la_journee(P, paris("2026-12-10 00:30")), None, "never for the day gone by");
+        // 07:00 in La Réunion is 03:00 UTC, the middle of the night in Paris.
+        let r = Fuseau::Reunion;
+        assert_eq!(
+            jour_de_la_journee(r, utc("2026-12-09T03:00:00Z")),
+            Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap())
+        );
+        assert_eq!(jour_de_la_journee(P, utc("2026-12-09T03:00:00Z")), None);
+    }
+
+    #[test]
+    fn the_morning_email_lists_each_session() {
+        let debut = NaiveDateTime::parse_from_str("2026-12-10 09:30", "%Y-%m-%d %H:%M").unwrap();
+        let s = SeanceJournee {
+            seance_id: 1,
+            parcours_id: 2,
+            prenom: "Zoé".into(),
+            debut,
+            fin: debut + Duration::hours(1),
+            lieu: "Médiathèque des Capucins".into(),
+            numero: "Séance 2 sur 5".into(),
+            theme: Some("Naviguer sur internet".into()),
+            competences: vec!["1.1 Mener une recherche et une veille d'information".into()],
+            apporter: vec!["carnet de Pass numérique".into(), "téléphone portable".into()],
+            statut: "prevue".into(),
+        };
+        let j = Journee {
+            jour: debut.date(),
+            conseiller: "Camille".into(),
+            structure: "Médiathèque des Capucins".into(),
+            seances: vec![s],
+        };
+        let (sujet, corps) = texte_journee(&j, "https://carnet.exemple.fr/journee");
+        assert_eq!(sujet, "Vos séances du jeudi 10 décembre 2026 : 1 rendez-vous");
+        assert!(corps.starts_with("Bonjour Camille,"), "{corps}");
+        assert!(
+            corps.contains(
+                "9h30 – 10h30 : Zoé\n  Où : Médiathèque des Capucins\n  Quoi : Séance 2 sur 5 : Naviguer sur internet"
+            ),
+            "{corps}"
+        );
+        assert!(corps.contains("À prévoir : carnet de Pass numérique, téléphone portable"), "{corps}");
+        assert!(corps.contains("https://carnet.exemple.fr/journee"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub enum Lecture {
     TableauDeBord,
     Calendrier,
     Orientation,
+    Journee,
 }
 
 impl Lecture {
@@ -36,6 +37,7 @@ impl Lecture {
             Lecture::TableauDeBord => "tableau_de_bord",
             Lecture::Calendrier => "calendrier",
             Lecture::Orientation => "orientation",
+            Lecture::Journee => "journee",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod export_html;
 pub mod journal;
+pub mod journee;
 pub mod ledger_jobs;
 pub mod lieux;
 pub mod mail;

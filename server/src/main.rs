@@ -538,7 +538,10 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
             let canaux =
                 carnet_server::rappels::Canaux { mailer: envoi.mailer(&public_url)?, sms: envoi.sms()?, public_url };
             let b = carnet_server::rappels::run_once(&db, &canaux, now).await?;
-            println!("{} rappel(s) envoyé(s), {} échec(s), {} retiré(s)", b.envoyes, b.echecs, b.retires);
+            println!(
+                "{} rappel(s) envoyé(s), {} échec(s), {} retiré(s), {} liste(s) du jour envoyée(s)",
+                b.envoyes, b.echecs, b.retires, b.journees
+            );
         }
         AdminCommand::LedgerJobs => {
             carnet_server::ledger_jobs::run(&db, now).await;

@@ -71,6 +71,8 @@ pub struct Bilan {
     pub envoyes: usize,
     pub echecs: usize,
     pub retires: usize,
+    /// Conseillers' morning e-mails (`crate::journee`) sent.
+    pub journees: usize,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -388,7 +390,8 @@ async fn un_envoi(
     Ok(Some(conclure(db, envoi_id, tentative, c, resultat, definitif, now).await?))
 }
 
-/// One run at `now`: withdraws what no longer applies, then sends every reminder due.
+/// One run at `now`: withdraws what no longer applies, sends every reminder due, then the
+/// conseillers' morning e-mails (`crate::journee`).
 pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::Result<Bilan> {
     let mut bilan = Bilan::default();
     {
@@ -433,8 +436,21 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
             Err(e) => erreur = Some(e),
         }
     }
+    if erreur.is_none() {
+        // The conseillers' morning e-mails, after the reminders: a failure of theirs is the run's.
+        match crate::journee::run_once(db, canaux, now).await {
+            Ok(n) => bilan.journees = n,
+            Err(e) => erreur = Some(e),
+        }
+    }
     if bilan != Bilan::default() {
-        tracing::info!(envoyes = bilan.envoyes, echecs = bilan.echecs, retires = bilan.retires, "rappels de séances");
+        tracing::info!(
+            envoyes = bilan.envoyes,
+            echecs = bilan.echecs,
+            retires = bilan.retires,
+            journees = bilan.journees,
+            "rappels de séances"
+        );
     }
     match erreur {
         Some(e) => Err(e),

@@ -187,11 +187,23 @@ async fn monde() -> Monde {
 /// A parcours of 5 sessions whose person agreed to reminders with this telephone and e-mail;
 /// its sessions are in the past except those `placer` puts ahead. Returns the session ids.
 async fn personne(m: &Monde, prenom: &str, seed: u8, telephone: &str, email: &str) -> (i64, Vec<i64>) {
+    personne_de(m, "camille@exemple.fr", prenom, seed, telephone, email).await
+}
+
+/// The same, followed by another conseiller of the structure.
+async fn personne_de(
+    m: &Monde,
+    conseiller: &str,
+    prenom: &str,
+    seed: u8,
+    telephone: &str,
+    email: &str,
+) -> (i64, Vec<i64>) {
     let mut body = wizard::intake_passe(prenom, seed, 5);
     body["information"] = json!({ "notice_id": 1, "notice_remise": true, "rappels": true,
                                   "telephone": telephone, "email": email });
     // Logged in again: the tests move the clock by hours.
-    let cookie = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
+    let cookie = m.app.login(conseiller, "mot-de-passe-de-test").await;
     let id = m.app.intake(&cookie, body).await;
     wizard::diagnostic(&m.app, &cookie, id).await;
     wizard::objectifs(&m.app, &cookie, id, 5).await;
@@ -829,4 +841,268 @@ async fn a_session_moved_after_its_reminder_went_gets_one_fresh_reminder_for_its
     );
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(&m.app.db).await.unwrap();
     assert_eq!(n, 6);
+}
+
+// --- the conseiller's day
+
+/// The text of a single-part message (lettre writes it quoted-printable or base64).
+fn texte_simple(message: &str) -> (String, String) {
+    let (head, body) = message.split_once("\r\n\r\n").unwrap();
+    let texte = match header(head, "Content-Transfer-Encoding").to_ascii_lowercase().as_str() {
+        "base64" => {
+            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).unwrap()).unwrap()
+        }
+        "quoted-printable" => {
+            let joined = body.replace("=\r\n", "");
+            let b = joined.as_bytes();
+            let mut bytes = Vec::new();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == b'=' && i + 2 < b.len() {
+                    bytes.push(u8::from_str_radix(&joined[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                } else {
+                    bytes.push(b[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8(bytes).unwrap()
+        }
+        _ => body.to_string(),
+    };
+    (head.to_string(), texte.replace("\r\n", "\n"))
+}
+
+async fn user_id(m: &Monde, email: &str) -> i64 {
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&m.app.db).await.unwrap();
+    id
+}
+
+/// The conseillère asks for the morning e-mail (or stops it) in « Mon compte ».
+async fn email_du_matin(m: &Monde, email: &str, oui: bool) {
+    let cookie = m.app.login(email, "mot-de-passe-de-test").await;
+    let r = m
+        .app
+        .request(
+            axum::http::Method::PUT,
+            "/api/v1/compte/journee",
+            Some(json!({ "email_du_matin": oui })),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(m.app.get("/api/v1/compte/journee", &cookie).await.body["email_du_matin"], oui);
+}
+
+/// A world where only the morning e-mail goes (no session reminders in the sink).
+async fn monde_journee() -> Monde {
+    let mut m = monde().await;
+    m.canaux.sms = None;
+    sqlx::query("UPDATE structures SET rappel_delai = 'aucun'").execute(&m.app.db).await.unwrap();
+    m
+}
+
+async fn journees(m: &Monde) -> usize {
+    passer(m).await.journees
+}
+
+#[tokio::test]
+async fn the_morning_email_lists_the_day_once_from_7() {
+    let m = monde_journee().await;
+    let (_, zoe) = personne(&m, "Zoé", 40, "", "zoe@exemple.fr").await;
+    let (_, yann) = personne(&m, "Yann", 41, "", "yann@exemple.fr").await;
+    placer(&m, zoe[3], paris(1, "09:30")).await;
+    placer(&m, yann[3], paris(1, "14:00")).await;
+    placer(&m, zoe[4], paris(2, "10:00")).await;
+    email_du_matin(&m, "camille@exemple.fr", true).await;
+    // Nothing before 07:00 in the structure's zone.
+    aller_a(&m.app, paris(1, "06:59"));
+    assert_eq!(journees(&m).await, 0);
+    assert!(m.smtp.recus().is_empty());
+    aller_a(&m.app, paris(1, "07:00"));
+    assert_eq!(journees(&m).await, 1);
+    let recus = m.smtp.recus();
+    assert_eq!(recus.len(), 1);
+    let (head, texte) = texte_simple(&recus[0]);
+    assert_eq!(header(&head, "To"), "camille@exemple.fr");
+    let jour = carnet_domain::paris::date_longue(today() + Duration::days(1));
+    assert_eq!(decode_words(&header(&head, "Subject")), format!("Vos séances du {jour} : 2 rendez-vous"));
+    assert!(texte.starts_with("Bonjour Test,"), "{texte}");
+    assert!(texte.contains("9h30 – 10h30 : Zoé\n  Où : Médiathèque des Capucins\n  Quoi : Séance "), "{texte}");
+    assert!(texte.contains("14h00 – 15h00 : Yann"), "{texte}");
+    assert!(texte.contains("À prévoir : carnet de Pass numérique"), "{texte}");
+    assert!(texte.contains("https://carnet.exemple.fr/journee"), "{texte}");
+    assert!(texte.find("Zoé").unwrap() < texte.find("Yann").unwrap(), "in the day's order");
+    assert!(!texte.contains("10h00 – 11h00"), "not the next day's session: {texte}");
+    // Once: the day's later runs send nothing more.
+    for hm in ["07:01", "12:00", "20:59"] {
+        aller_a(&m.app, paris(1, hm));
+        assert_eq!(journees(&m).await, 0);
+    }
+    // Three servers at 07:00 the next day: one e-mail.
+    aller_a(&m.app, paris(2, "07:00"));
+    let now = m.app.clock.now();
+    let (a, b, c) = tokio::join!(
+        rappels::run_once(&m.app.db, &m.canaux, now),
+        rappels::run_once(&m.app.db, &m.canaux, now),
+        rappels::run_once(&m.app.db, &m.canaux, now)
+    );
+    assert_eq!(a.unwrap().journees + b.unwrap().journees + c.unwrap().journees, 1);
+    assert_eq!(m.smtp.recus().len(), 2);
+    let (head, texte) = texte_simple(&m.smtp.recus()[1]);
+    assert!(decode_words(&header(&head, "Subject")).ends_with(": 1 rendez-vous"));
+    assert!(texte.contains("10h00 – 11h00 : Zoé"), "{texte}");
+    // A server down all day, back at 21:00: that day's list never goes, nor the next morning.
+    placer(&m, zoe[2], paris(3, "15:00")).await;
+    aller_a(&m.app, paris(3, "21:00"));
+    assert_eq!(journees(&m).await, 0);
+    aller_a(&m.app, paris(4, "07:30"));
+    assert_eq!(journees(&m).await, 0, "day 4 has no session");
+    assert_eq!(m.smtp.recus().len(), 2);
+    let jours: Vec<(String, String)> =
+        sqlx::query_as("SELECT jour, etat FROM envois_journee ORDER BY jour").fetch_all(&m.app.db).await.unwrap();
+    let d = |k: i64| (today() + Duration::days(k)).format("%Y-%m-%d").to_string();
+    assert_eq!(
+        jours,
+        [(d(1), "envoye".into()), (d(2), "envoye".into()), (d(4), "sans_seance".into())],
+        "day 3 was gone by"
+    );
+}
+
+#[tokio::test]
+async fn no_morning_email_without_asking_or_once_stopped() {
+    let m = monde_journee().await;
+    let (_, zoe) = personne(&m, "Zoé", 42, "", "zoe@exemple.fr").await;
+    placer(&m, zoe[3], paris(1, "09:30")).await;
+    placer(&m, zoe[4], paris(2, "09:30")).await;
+    // Off by default.
+    let cookie = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
+    assert_eq!(m.app.get("/api/v1/compte/journee", &cookie).await.body["email_du_matin"], false);
+    aller_a(&m.app, paris(1, "07:00"));
+    assert_eq!(journees(&m).await, 0);
+    // Asked for, then stopped before the next morning.
+    email_du_matin(&m, "camille@exemple.fr", true).await;
+    email_du_matin(&m, "camille@exemple.fr", false).await;
+    aller_a(&m.app, paris(2, "07:00"));
+    assert_eq!(journees(&m).await, 0);
+    assert!(m.smtp.recus().is_empty());
+    assert_eq!(m.app.count("envois_journee").await, 0);
+    // Staff without sessions (a hub) cannot ask for it.
+    m.app.create_user(None, "hub@exemple.fr", "mot-de-passe-de-test", carnet_domain::api::Role::Hub).await;
+    let hub = m.app.login("hub@exemple.fr", "mot-de-passe-de-test").await;
+    let r = m
+        .app
+        .request(axum::http::Method::PUT, "/api/v1/compte/journee", Some(json!({ "email_du_matin": true })), Some(&hub))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn each_conseiller_sees_their_own_day_list() {
+    let m = monde_journee().await;
+    m.app
+        .create_user(
+            Some(m.structure),
+            "dominique@exemple.fr",
+            "mot-de-passe-de-test",
+            carnet_domain::api::Role::Conseiller,
+        )
+        .await;
+    m.app
+        .create_user(
+            Some(m.structure),
+            "coord@exemple.fr",
+            "mot-de-passe-de-test",
+            carnet_domain::api::Role::Coordinateur,
+        )
+        .await;
+    let (_, zoe) = personne(&m, "Zoé", 43, "", "zoe@exemple.fr").await;
+    let (_, lea) = personne_de(&m, "dominique@exemple.fr", "Léa", 44, "", "lea@exemple.fr").await;
+    placer(&m, zoe[3], paris(1, "09:30")).await;
+    placer(&m, lea[3], paris(1, "11:00")).await;
+    let jour = (today() + Duration::days(1)).format("%Y-%m-%d").to_string();
+    let camille = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
+    let dominique = m.app.login("dominique@exemple.fr", "mot-de-passe-de-test").await;
+    let prenoms = |r: &Resp| -> Vec<String> {
+        r.body["seances"].as_array().unwrap().iter().map(|s| s["prenom"].as_str().unwrap().to_string()).collect()
+    };
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}"), &camille).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(prenoms(&r), ["Zoé"]);
+    let s = &r.body["seances"][0];
+    assert_eq!(s["lieu"], "Médiathèque des Capucins");
+    assert!(s["numero"].as_str().unwrap().starts_with("Séance "), "{s}");
+    assert_eq!(s["apporter"][0], "carnet de Pass numérique");
+    assert_eq!(prenoms(&m.app.get(&format!("/api/v1/journee?jour={jour}"), &dominique).await), ["Léa"]);
+    // Today (the structure's), when no day is given: nothing planned.
+    let r = m.app.get("/api/v1/journee", &camille).await;
+    assert_eq!(
+        (r.status, r.body["jour"].as_str().unwrap()),
+        (StatusCode::OK, today().format("%Y-%m-%d").to_string().as_str())
+    );
+    // A conseiller cannot read a colleague's day; the coordinatrice can.
+    let dominique_id = user_id(&m, "dominique@exemple.fr").await;
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}&conseiller={dominique_id}"), &camille).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let coord = m.app.login("coord@exemple.fr", "mot-de-passe-de-test").await;
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}&conseiller={dominique_id}"), &coord).await;
+    assert_eq!(prenoms(&r), ["Léa"]);
+    // Another structure: its coordinatrice does not find ours, its conseillère is refused.
+    let (autre, ailleurs) = m.app.conseiller("Maison France Services", "ailleurs@exemple.fr").await;
+    m.app
+        .create_user(Some(autre), "coord2@exemple.fr", "mot-de-passe-de-test", carnet_domain::api::Role::Coordinateur)
+        .await;
+    let coord2 = m.app.login("coord2@exemple.fr", "mot-de-passe-de-test").await;
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}&conseiller={dominique_id}"), &coord2).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}&conseiller={dominique_id}"), &ailleurs).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = m.app.get(&format!("/api/v1/journee?jour={jour}"), &ailleurs).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(prenoms(&r).is_empty());
+    // A day that is not one: the field is named.
+    let r = m.app.get("/api/v1/journee?jour=demain", &camille).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["fields"]["jour"].as_str().unwrap().starts_with("Jour"), "{}", r.text);
+}
+
+/// The job's rate over 500 reminders to the local SMTP sink, 100 people followed by 13
+/// conseillers (printed; `cargo test -p carnet-server --test rappels -- --ignored --nocapture`).
+#[tokio::test]
+#[ignore]
+async fn messages_per_second_over_500_reminders() {
+    let mut m = monde().await;
+    m.canaux.sms = None;
+    for k in 0..13 {
+        m.app
+            .create_user(
+                Some(m.structure),
+                &format!("c{k}@exemple.fr"),
+                "mot-de-passe-de-test",
+                carnet_domain::api::Role::Conseiller,
+            )
+            .await;
+    }
+    let mut seances = Vec::new();
+    for i in 0..100u8 {
+        let conseiller = format!("c{}@exemple.fr", i / 8);
+        let (_, s) = personne_de(&m, &conseiller, "Zoé", 100 + i, "", &format!("p{i}@exemple.fr")).await;
+        seances.extend(s);
+    }
+    aller_a(&m.app, paris(0, "10:00"));
+    for (i, id) in seances.iter().enumerate() {
+        placer(&m, *id, paris(1, "09:00") + Duration::minutes(2 * i as i64)).await;
+    }
+    let t = std::time::Instant::now();
+    let b = passer(&m).await;
+    let dt = t.elapsed();
+    assert_eq!(b.envoyes, 500);
+    assert_eq!(m.smtp.recus().len(), 500);
+    println!(
+        "rappels : 500 e-mails envoyés au puits SMTP local en {:.0} ms, soit {:.0} messages/s",
+        dt.as_secs_f64() * 1000.0,
+        500.0 / dt.as_secs_f64()
+    );
 }

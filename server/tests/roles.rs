@@ -208,6 +208,11 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/parcours/{id}/rappels",               Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/rappels/echecs",                      Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         row(M::GET,  "/structure/rappels",                   Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        // The conseiller's day: the printable list, and the morning e-mail asked for in « Mon compte ».
+        row(M::GET,  "/journee",                             Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::GET,  "/compte/journee",                      Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
+        row(M::PUT,  "/compte/journee",                      Id::None, "", |_| Some(json!({"email_du_matin": true})),
+                                                                                            [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         row(M::GET,  "/structure/coordonnees",               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         row(M::PUT,  "/structure/coordonnees",               Id::None, "", |_| Some(json!({"telephone": "02 98 00 89 30", "adresse": "25 rue de Pierre Loti, 29200 Brest"})),
                                                                                             [401, 403, 200, 403, 403, 403, 403, 403, 401]),

@@ -1,11 +1,14 @@
-//! `/compte`: my account — who I am, and changing my password (every other session ends).
+//! `/compte`: my account — who I am, the morning e-mail of my day's sessions (conseillers), and
+//! changing my password (every other session ends).
 
 use crate::api::{self, ApiError};
 use crate::app::use_auth;
 use crate::components::form::{ErrorSummary, TextField};
 use crate::components::page::{focus_plus_tard, Titre};
-use carnet_domain::api::FieldErrors;
+use crate::components::Loading;
+use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::comptes::{verifier_nouveau, ChangementMotDePasse, MOT_DE_PASSE_MIN};
+use carnet_domain::rappels::PreferenceJournee;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -89,6 +92,7 @@ pub fn ComptePage() -> impl IntoView {
                 </dl>
             </section>
         })}
+        {move || me().filter(|m| matches!(m.role, Role::Conseiller | Role::Coordinateur)).map(|_| view! { <EmailDuMatin/> })}
         <section class="panel form-narrow" aria-labelledby="mdp-title">
             <h2 id="mdp-title">"Changer mon mot de passe"</h2>
             <p class="hint">{format!("{MOT_DE_PASSE_MIN} caractères au moins. Une phrase de quelques mots est à la fois sûre et facile à retenir. \
@@ -109,6 +113,50 @@ pub fn ComptePage() -> impl IntoView {
                     {move || if pending.get() { "Enregistrement…" } else { "Changer le mot de passe" }}
                 </button>
             </form>
+        </section>
+    }
+}
+
+/// The morning e-mail of the day's sessions: asked for or stopped in one click, saved at once.
+#[component]
+fn EmailDuMatin() -> impl IntoView {
+    let actuel = LocalResource::new(|| async { api::get::<PreferenceJournee>("/compte/journee").await });
+    let statut = RwSignal::new(None::<&'static str>);
+    let erreur = RwSignal::new(None::<String>);
+    let choisir = move |oui: bool| {
+        spawn_local(async move {
+            match api::put::<_, PreferenceJournee>("/compte/journee", &PreferenceJournee { email_du_matin: oui }).await
+            {
+                Ok(p) => {
+                    erreur.set(None);
+                    statut.set(Some(if p.email_du_matin {
+                        "Enregistré : vous recevrez la liste de vos séances chaque matin."
+                    } else {
+                        "Enregistré : vous ne recevrez plus la liste de vos séances."
+                    }));
+                }
+                Err(e) => erreur.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="matin-title">
+            <h2 id="matin-title">"Ma journée par e-mail"</h2>
+            <p class="hint">"Chaque matin à 7 h, les séances du jour : prénoms, heures, lieux et ce qu'il faut prévoir. Rien n'est envoyé un jour sans séance. "
+                <a href="/journee">"Voir la liste du jour"</a></p>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    let oui = actuel.await.map(|p| p.email_du_matin).unwrap_or_default();
+                    view! {
+                        <label class="checkbox">
+                            <input type="checkbox" checked=oui on:change=move |ev| choisir(event_target_checked(&ev))/>
+                            "Recevoir chaque matin la liste de mes séances du jour"
+                        </label>
+                    }
+                })}
+            </Transition>
+            <p class="notice notice--success" role="status" class:hidden=move || statut.get().is_none()>{move || statut.get()}</p>
+            {move || erreur.get().map(|m| view! { <p class="notice notice--error" role="alert">{m}</p> })}
         </section>
     }
 }

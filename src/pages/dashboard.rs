@@ -181,6 +181,7 @@ fn Agenda(t: TableauDeBord) -> impl IntoView {
         <div class="grid-2">
             <section class="panel" aria-labelledby="jour-title">
                 <h2 id="jour-title">{format!("Aujourd'hui, {jour}")}</h2>
+                <p><A href="/journee">"Liste du jour à imprimer"</A></p>
                 {if t.seances_du_jour.is_empty() {
                     view! { <p class="empty">"Pas de séance aujourd'hui."</p> }.into_any()
                 } else {

@@ -12,6 +12,7 @@ pub mod home;
 pub mod hub;
 pub mod intake;
 pub mod journal;
+pub mod journee;
 pub mod ledger;
 pub mod lien;
 pub mod lieux;

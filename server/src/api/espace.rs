@@ -245,18 +245,21 @@ pub(crate) fn numero(d: &Dossier, s: &SeanceView) -> String {
     s.numero.map(|k| format!("Séance {k} sur {}", d.carnet.nb_passes)).unwrap_or_default()
 }
 
-/// What to bring: the carnet (a pass is given at each session) and the device used so far.
-pub(crate) fn apporter(d: &Dossier) -> Vec<String> {
-    let mut out = vec!["Votre carnet de Pass numérique".to_string()];
-    let materiel = d
-        .seances
+/// The devices of the last session whose report names some (codes of the Coop's vocabulary).
+pub(crate) fn materiel(d: &Dossier) -> Vec<String> {
+    d.seances
         .iter()
         .rev()
         .filter_map(|s| s.compte_rendu.as_ref())
         .find(|cr| !cr.materiel.is_empty())
         .map(|cr| cr.materiel.clone())
-        .unwrap_or_default();
-    for m in materiel {
+        .unwrap_or_default()
+}
+
+/// What to bring: the carnet (a pass is given at each session) and the device used so far.
+pub(crate) fn apporter(d: &Dossier) -> Vec<String> {
+    let mut out = vec!["Votre carnet de Pass numérique".to_string()];
+    for m in materiel(d) {
         match m.as_str() {
             "telephone" => out.push("Votre téléphone portable, chargé".into()),
             "ordinateur" => out.push("Votre ordinateur portable, si vous en avez un".into()),

@@ -14,6 +14,7 @@ pub(crate) mod espace;
 mod etapes;
 mod fuseaux;
 mod health;
+mod journee;
 mod ledger;
 pub mod lieux;
 pub mod orientation;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(etapes::router())
         .merge(seances::router())
         .merge(tableau_de_bord::router())
+        .merge(journee::router())
         .merge(rappels::router())
         .merge(structure::router())
         .merge(lieux::router())
