@@ -1,8 +1,10 @@
 // Session reminders in the app: the coordinatrice chooses when they go and reads the failures;
-// Monique, who agreed to reminders (her landline flagged: no SMS), stops them from her space on her phone in one click.
+// Monique, who agreed to reminders (her landline flagged: no SMS), stops them from her space on her phone in one click;
+// the conseillère opens the printable list of her day.
 import { test, expect } from './fixtures';
 import { devices, Page } from '@playwright/test';
 import { login, expectAccessible, COORD_EMAIL } from './helpers';
+import { HORLOGE, serverDate } from '../horloge';
 
 const phone = {
   viewport: devices['Pixel 5'].viewport,
@@ -78,4 +80,51 @@ test('Monique stops her reminders from her space in one click', async ({ page, b
   await page.goto(`/parcours/${id}/seances`);
   await expect(page.locator('.seance').first()).toBeVisible();
   await expectAccessible(page, 'the sessions page with reminders');
+});
+
+/** « lundi 15 mars 2027 »: the server's day (horloge.ts) as the app writes it. */
+function dateLongue(offsetDays = 0): string {
+  const d = new Date(Date.parse(HORLOGE) + offsetDays * 86_400_000);
+  const texte = new Intl.DateTimeFormat('fr-FR', {
+    weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris',
+  }).format(d);
+  return texte.replace(/ 1 /, ' 1er ');
+}
+
+test('the conseillère opens the printable list of her day and asks for it each morning', async ({ page }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Liste du jour à imprimer' }).click();
+  await expect(page).toHaveURL(/\/journee$/);
+  await expect(page.getByRole('heading', { level: 1, name: `Séances du ${dateLongue(0)}` })).toBeVisible();
+  // Monique's third session is today (unless an earlier journey moved it): her row, or the empty state.
+  const monique = page.getByRole('row', { name: /Monique/ });
+  await expect(monique.or(page.getByText('Aucune séance aujourd\'hui'))).toBeVisible();
+  if (await monique.isVisible()) {
+    await expect(monique).toContainText(/\d+h\d\d – \d+h\d\d/);
+    await expect(monique).toContainText('carnet de Pass numérique');
+  }
+  await expect(page.getByRole('button', { name: 'Imprimer' })).toBeVisible();
+  await expectAccessible(page, 'the day list');
+  if (process.env.E2E_CAPTURE) {
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: `${process.env.E2E_CAPTURE}/journee-print.png`, fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+  }
+  // The next day, by its link; a day of last year, before any parcours: the empty state.
+  await page.getByRole('link', { name: 'Jour suivant' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Séances du ${dateLongue(1)}` })).toBeVisible();
+  await page.goto(`/journee?jour=${serverDate(-365)}`);
+  await expect(page.getByRole('heading', { level: 1, name: `Séances du ${dateLongue(-365)}` })).toBeVisible();
+  await expect(page.getByText('Aucune séance ce jour-là')).toBeVisible();
+  // The morning e-mail: off by default, asked for in one click from « Mon compte », then stopped.
+  await page.goto('/compte');
+  const matin = page.getByLabel('Recevoir chaque matin la liste de mes séances du jour');
+  await expect(matin).not.toBeChecked();
+  await matin.check();
+  await expect(page.getByRole('status').filter({ hasText: 'vous recevrez la liste de vos séances chaque matin' })).toBeVisible();
+  await page.reload();
+  await expect(matin).toBeChecked();
+  await expectAccessible(page, 'the account page with the morning e-mail');
+  await matin.uncheck();
+  await expect(page.getByRole('status').filter({ hasText: 'vous ne recevrez plus' })).toBeVisible();
 });
