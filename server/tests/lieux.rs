@@ -472,6 +472,35 @@ async fn the_map_answers_for_30000_venues_within_its_size_budget() {
             + r.body["grappes"].as_array().unwrap().len()
             + r.body["points"].as_array().unwrap().len();
         assert!(shapes <= 1500, "{what}: {shapes} shapes");
+        // No count bubble covers another one's number, at any level.
+        let zoom: i32 = q.split('&').find_map(|p| p.strip_prefix("zoom=")).unwrap().parse().unwrap();
+        let echelle = 256.0 * 2f64.powi(zoom);
+        let px = |lat: f64, lon: f64| {
+            let s = lat.to_radians().sin();
+            let y = (0.5 - ((1.0 + s) / (1.0 - s)).ln() / (4.0 * std::f64::consts::PI)) * echelle;
+            ((lon + 180.0) / 360.0 * echelle, y)
+        };
+        let f = |v: &Value| v.as_f64().unwrap();
+        let bulles: Vec<(String, (f64, f64), f64)> = r.body["zones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|z| (z["nom"].to_string(), (f(&z["lat"]), f(&z["lon"])), f(&z["n"])))
+            .chain(
+                r.body["grappes"].as_array().unwrap().iter().map(|g| (g[4].to_string(), (f(&g[0]), f(&g[1])), f(&g[2]))),
+            )
+            .map(|(nom, (lat, lon), n)| (nom, px(lat, lon), carnet_domain::lieux::api::diametre_bulle(n as u32) / 2.0))
+            .collect();
+        for (i, a) in bulles.iter().enumerate() {
+            for b in &bulles[i + 1..] {
+                let d = (b.1 .0 - a.1 .0).hypot(b.1 .1 - a.1 .1);
+                assert!(d >= a.2 + b.2 - 0.5, "{what}: {} and {} overlap ({d:.1} px apart)", a.0, b.0);
+            }
+        }
+        if r.body["niveau"] == "grappes" {
+            let g = &r.body["grappes"][0];
+            assert!(!g[4].as_str().unwrap().is_empty(), "{what}: a cluster is named by its commune: {g}");
+        }
     }
     // The list beside the map: paginated, in name order.
     let r = app.get("/api/v1/lieux?pass=true&page=2", &cookie).await;

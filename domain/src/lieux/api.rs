@@ -82,9 +82,16 @@ pub struct ZoneCarte {
     pub pass: u32,
 }
 
-/// A cluster of nearby venues: `[lat, lon, count, accepting the Pass]`.
+/// A cluster of nearby venues: `[lat, lon, count, accepting the Pass, commune most of them are in]`.
+/// The commune names the cluster for people who cannot see where it sits (« 66 lieux autour de Lyon »).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Grappe(pub f32, pub f32, pub u32, pub u32);
+pub struct Grappe(pub f32, pub f32, pub u32, pub u32, pub String);
+
+/// Diameter in screen pixels of the bubble that shows a count on the map. The app draws it; the
+/// server uses the same size to keep two bubbles from covering each other's numbers.
+pub fn diametre_bulle(n: u32) -> f64 {
+    (28.0 + (n.max(1) as f64).log10() * 10.0).round()
+}
 
 /// One venue on the map: `[id, lat, lon, accepts the Pass (0/1), name]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

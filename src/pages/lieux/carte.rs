@@ -346,7 +346,7 @@ fn Carte(
 /// A count bubble. Leaflet makes it a button reachable with Tab (Enter zooms in, as a click does);
 /// `nom` is what a screen reader says for it (« Bretagne : 66 lieux, dont 12 acceptant le Pass »).
 fn bulle(n: u32, pass: u32, classe: &str, nom: &str) -> JsValue {
-    let taille = (28.0 + (n as f64).log10() * 10.0).round();
+    let taille = carnet_domain::lieux::api::diametre_bulle(n);
     let nom = nom.replace('&', "&amp;").replace('<', "&lt;");
     l::div_icon(&obj(&[
         ("className", format!("carte-compte {classe}{}", if pass > 0 { " carte-compte--pass" } else { "" }).into()),
@@ -393,11 +393,16 @@ fn dessiner(
         groupe.add_layer(&m);
     }
     for g in &rep.grappes {
-        let texte = format!("{}, dont {} acceptant le Pass", pluriel(g.2 as i64, "lieu", "lieux"), nombre(g.3 as i64));
+        let texte = format!(
+            "{} autour de {}, dont {} acceptant le Pass",
+            pluriel(g.2 as i64, "lieu", "lieux"),
+            g.4,
+            nombre(g.3 as i64)
+        );
         let m = l::marker(
             &l::latlng(g.0 as f64, g.1 as f64),
             &obj(&[
-                ("icon", bulle(g.2, g.3, "carte-compte--grappe", &format!("Groupe de {texte}"))),
+                ("icon", bulle(g.2, g.3, "carte-compte--grappe", &texte)),
                 ("keyboard", true.into()),
             ]),
         );
