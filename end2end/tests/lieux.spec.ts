@@ -41,6 +41,24 @@ test('a hub imports a file, sees it on the map and in the list, filters on the P
   await expect(listeLieux(page).filter({ hasText: 'Tiers-lieu e2e de Douarnenez' })).toBeVisible();
   await expect(listeLieux(page).filter({ hasText: 'Atelier e2e de Fougères' })).toBeVisible();
   await expectAccessible(page, 'map and list');
+  // A count bubble is a button of the keyboard, named for a screen reader; Enter zooms in on it.
+  const bulle = page.locator('.carte .carte-compte').first();
+  await bulle.focus();
+  await expect(bulle).toBeFocused();
+  await expect(bulle).toHaveAccessibleName(/\d+ lieux?(,| autour de ).*acceptant le Pass/);
+  const zoomAvant = await page.evaluate(() => {
+    const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/lieux/carte'));
+    return Number(new URL(urls[urls.length - 1]).searchParams.get('zoom'));
+  });
+  const plusPres = page.waitForResponse(
+    (r) => r.url().includes('/lieux/carte') && Number(new URL(r.url()).searchParams.get('zoom')) > zoomAvant,
+  );
+  await page.keyboard.press('Enter');
+  await plusPres;
+  // Back to the hub's first view (the map keeps its view for the tab).
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto('/lieux');
+  await expect(page.getByRole('status').filter({ hasText: /14 lieux correspondent aux filtres/ })).toBeVisible();
 
   await page.getByLabel('Accepte le Pass numérique').check();
   await expect(page.getByRole('status').filter({ hasText: /7 lieux correspondent aux filtres/ })).toBeVisible();

@@ -487,7 +487,11 @@ async fn the_map_answers_for_30000_venues_within_its_size_budget() {
             .iter()
             .map(|z| (z["nom"].to_string(), (f(&z["lat"]), f(&z["lon"])), f(&z["n"])))
             .chain(
-                r.body["grappes"].as_array().unwrap().iter().map(|g| (g[4].to_string(), (f(&g[0]), f(&g[1])), f(&g[2]))),
+                r.body["grappes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| (g[4].to_string(), (f(&g[0]), f(&g[1])), f(&g[2]))),
             )
             .map(|(nom, (lat, lon), n)| (nom, px(lat, lon), carnet_domain::lieux::api::diametre_bulle(n as u32) / 2.0))
             .collect();

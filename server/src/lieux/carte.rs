@@ -265,11 +265,7 @@ fn commune_principale(ix: &Index, membres: &[usize]) -> String {
     for &i in membres {
         *compte.entry(ix.entrees[i].commune.as_str()).or_default() += 1;
     }
-    compte
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map(|(c, _)| c.to_string())
-        .unwrap_or_default()
+    compte.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_string()).unwrap_or_default()
 }
 
 /// Grid clusters in Web Mercator pixels, then merged where bubbles would overlap; a cluster of
@@ -355,7 +351,8 @@ mod tests {
     fn merging_goes_on_until_no_bubble_covers_another() {
         // A chain: each merge makes a larger bubble that then reaches the next one.
         let z = 10;
-        let chaine: Vec<Amas> = (0..12).map(|k| amas(46.0, 3.0 + k as f64 * 0.04, 3 + k, 100 * k as usize, z)).collect();
+        let chaine: Vec<Amas> =
+            (0..12).map(|k| amas(46.0, 3.0 + k as f64 * 0.04, 3 + k, 100 * k as usize, z)).collect();
         let apres = sans_chevauchement(chaine);
         for (i, a) in apres.iter().enumerate() {
             for b in &apres[i + 1..] {

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 const CLE_FILTRES: &str = "carnet.carte.filtres";
 const CLE_VUE: &str = "carnet.carte.vue";
@@ -362,6 +362,27 @@ fn bulle(n: u32, pass: u32, classe: &str, nom: &str) -> JsValue {
     ]))
 }
 
+/// A bubble acts on a click and, being a button of the keyboard, on Enter or Space: Leaflet's own
+/// Enter on a marker only opens a popup, which bubbles do not have.
+fn au_clic_et_au_clavier(m: &l::Layer, action: impl Fn() + Clone + 'static) {
+    let clic = action.clone();
+    m.on("click", &l::callback(move |_| clic()));
+    m.on(
+        "keypress",
+        &l::callback(move |ev| {
+            let touche = js_sys::Reflect::get(&ev, &"originalEvent".into())
+                .ok()
+                .and_then(|o| o.dyn_into::<web_sys::KeyboardEvent>().ok());
+            if let Some(t) = touche {
+                if t.key() == "Enter" || t.key() == " " {
+                    t.prevent_default();
+                    action();
+                }
+            }
+        }),
+    );
+}
+
 fn dessiner(
     map: &l::Map,
     groupe: &l::Layer,
@@ -372,9 +393,9 @@ fn dessiner(
     let zoom = map.get_zoom();
     let zoom_sur = |lat: f64, lon: f64, vers: f64| {
         let m = map.clone();
-        l::callback(move |_| {
+        move || {
             m.set_view(&l::latlng(lat, lon), vers);
-        })
+        }
     };
     for z in &rep.zones {
         let nom = format!(
@@ -389,7 +410,7 @@ fn dessiner(
         );
         m.bind_tooltip(&nom);
         let vers = if rep.niveau == "regions" { 7.0 } else { 9.0 };
-        m.on("click", &zoom_sur(z.lat as f64, z.lon as f64, vers));
+        au_clic_et_au_clavier(&m, zoom_sur(z.lat as f64, z.lon as f64, vers));
         groupe.add_layer(&m);
     }
     for g in &rep.grappes {
@@ -401,13 +422,10 @@ fn dessiner(
         );
         let m = l::marker(
             &l::latlng(g.0 as f64, g.1 as f64),
-            &obj(&[
-                ("icon", bulle(g.2, g.3, "carte-compte--grappe", &texte)),
-                ("keyboard", true.into()),
-            ]),
+            &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe", &texte)), ("keyboard", true.into())]),
         );
         m.bind_tooltip(&texte);
-        m.on("click", &zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
+        au_clic_et_au_clavier(&m, zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
         groupe.add_layer(&m);
     }
     for p in &rep.points {
