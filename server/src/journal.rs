@@ -8,6 +8,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::store;
+use crate::store::conn::on;
 use crate::AppState;
 
 /// What kind of read it was (the journal page's « Quoi »).
@@ -65,11 +66,11 @@ pub async fn beneficiaires_des_parcours(state: &AppState, parcours: &[i64]) -> A
         return Ok(Vec::new());
     }
     let ids: Vec<String> = parcours.iter().map(i64::to_string).collect();
-    let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(&format!(
         "SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1",
         ids.join(",")
     ))
-    .fetch_all(&state.db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }

@@ -12,12 +12,12 @@
 
 use crate::db::{begin_write, Db};
 use crate::rappels::Canaux;
+use crate::store::conn::{on, Conn};
 use crate::store::dossier;
 use carnet_domain::fuseau::Calendrier;
 use carnet_domain::parcours::competences;
 use carnet_domain::rappels::{self as regles, Journee, SeanceJournee};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use sqlx::SqliteConnection;
 
 /// A claim lapses after this long without a result (the server died mid-send).
 const BAIL: i64 = 5;
@@ -40,15 +40,15 @@ pub async fn journee(
     let minuit = |d: NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
     let (qui, lignes) = {
         let mut conn = db.acquire().await?;
-        let qui: Option<(String, String, String)> = sqlx::query_as(
+        let qui: Option<(String, String, String)> = on!(conn, |cx| sqlx::query_as(
             "SELECT u.prenom, u.nom, s.nom FROM users u JOIN structures s ON s.id = u.structure_id
              WHERE u.id = $1 AND u.structure_id = $2",
         )
         .bind(conseiller_id)
         .bind(structure_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let lignes: Vec<SeanceDuJour> = sqlx::query_as(
+        .fetch_optional(cx)
+        .await)?;
+        let lignes: Vec<SeanceDuJour> = on!(conn, |cx| sqlx::query_as(
             "SELECT s.id, s.parcours_id FROM seances s JOIN parcours p ON p.id = s.parcours_id
              WHERE s.conseiller_id = $1 AND p.structure_id = $2 AND s.debut >= $3 AND s.debut < $4
                AND s.statut IN ('prevue', 'tenue')
@@ -58,8 +58,8 @@ pub async fn journee(
         .bind(structure_id)
         .bind(minuit(jour))
         .bind(minuit(jour + Duration::days(1)))
-        .fetch_all(&mut *conn)
-        .await?;
+        .fetch_all(cx)
+        .await)?;
         (qui, lignes)
     };
     let Some((prenom, nom, structure)) = qui else { return Ok(None) };
@@ -120,12 +120,13 @@ struct Abonne {
 /// waiting and its retry time has come, or if another server's claim lapsed. Returns the row id
 /// and the number of this try.
 async fn reclamer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     user_id: i64,
     jour: NaiveDate,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO envois_journee (user_id, jour, etat, tentatives, prochain_essai, modele, version_modele, created_at, updated_at)
          VALUES ($1, $2, 'en_attente', 0, $3, $4, $5, $3, $3)
          ON CONFLICT (user_id, jour) DO NOTHING",
@@ -135,9 +136,10 @@ async fn reclamer(
     .bind(now)
     .bind(regles::MODELE_JOURNEE)
     .bind(regles::VERSION_MODELES)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_as(
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
+    on!(conn, |cx| sqlx::query_as(
         "UPDATE envois_journee SET etat = 'en_cours', bail = $4, tentatives = tentatives + 1, updated_at = $3
          WHERE user_id = $1 AND jour = $2
            AND ((etat = 'en_attente' AND prochain_essai <= $3) OR (etat = 'en_cours' AND bail < $3))
@@ -147,8 +149,8 @@ async fn reclamer(
     .bind(jour)
     .bind(now)
     .bind(now + Duration::minutes(BAIL))
-    .fetch_optional(&mut *conn)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Writes the result of a try: `None` for a day without sessions.
@@ -172,7 +174,7 @@ async fn conclure(
         }
     };
     let mut tx = begin_write(db).await?;
-    sqlx::query(
+    on!(tx, |cx| sqlx::query(
         "UPDATE envois_journee SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
                 envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
          WHERE id = $1 AND etat = 'en_cours'",
@@ -182,24 +184,25 @@ async fn conclure(
     .bind(reponse)
     .bind(prochain)
     .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
 /// One run at `now`: the morning e-mail of each conseiller who asked for it and whose day, in
 /// their structure's zone, has reached 07:00. Returns how many went.
 pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let abonnes: Vec<Abonne> = sqlx::query_as(
+    let abonnes: Vec<Abonne> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT u.id, u.email, u.prenom, u.structure_id, st.commune_insee, st.fuseau,
                 (SELECT MAX(e.jour) FROM envois_journee e
                  WHERE e.user_id = u.id AND e.etat IN ('envoye', 'echec', 'sans_seance')) AS dernier_jour
          FROM users u JOIN structures st ON st.id = u.structure_id
-         WHERE u.journee_par_email = 1 AND u.active = 1 AND u.role IN ('conseiller', 'coordinateur')
+         WHERE u.journee_par_email = TRUE AND u.active = TRUE AND u.role IN ('conseiller', 'coordinateur')
          ORDER BY u.id",
     )
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let mut envoyes = 0;
     for a in abonnes {
         let cal = crate::store::fuseaux::calendrier(a.commune_insee.as_deref(), a.fuseau.as_deref());

@@ -515,7 +515,7 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
             anyhow::ensure!(!nom.is_empty(), "--nom : le nom de la structure est obligatoire");
             if let Some(code) = &commune_insee {
                 anyhow::ensure!(
-                    carnet_server::store::communes::get(&db, code).await?.is_some(),
+                    carnet_server::store::communes::get(&mut *db.acquire().await?, code).await?.is_some(),
                     "--commune-insee : {code} n'est pas dans la liste officielle des communes"
                 );
             }

@@ -21,11 +21,11 @@
 use crate::db::{begin_write, Db};
 use crate::mail::{Mail, Mailer, PieceJointe};
 use crate::sms::FournisseurSms;
+use crate::store::conn::{on, Conn};
 use crate::store::{dossier, seances};
 use carnet_domain::parcours::ics;
 use carnet_domain::rappels::{self as regles, DelaiRappel, RappelSeance};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 use std::sync::Arc;
 
 /// A claim lapses after this long without a result (the server died mid-send).
@@ -99,7 +99,7 @@ impl Candidat {
 /// Planned sessions ahead (within the longest delay) of people who agreed to reminders and left
 /// a contact, in structures that send them.
 async fn candidats(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<Candidat>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT s.id AS seance_id, s.parcours_id, p.structure_id, s.debut, s.updated_at, st.rappel_delai,
                 c.email, c.telephone, st.commune_insee AS structure_commune, st.fuseau AS structure_fuseau
          FROM seances s
@@ -110,19 +110,19 @@ async fn candidats(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<Candidat>> {
          WHERE s.statut = 'prevue' AND s.debut > $1 AND s.debut <= $2
            AND st.rappel_delai <> 'aucun' AND b.anonymise_at IS NULL
            AND (SELECT k.accorde FROM consentements k WHERE k.beneficiaire_id = b.id AND k.objet = 'rappels'
-                ORDER BY k.id DESC LIMIT 1) = 1
+                ORDER BY k.id DESC LIMIT 1) = TRUE
          ORDER BY s.debut, s.id",
     )
     .bind(now)
     .bind(now + Duration::hours(49))
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }
 
 /// Pending reminders of sessions no longer planned are withdrawn; those whose session started
 /// before they could go are failures.
-async fn retirer(conn: &mut SqliteConnection, now: DateTime<Utc>) -> sqlx::Result<usize> {
-    let r = sqlx::query(
+async fn retirer(conn: &mut dyn Conn, now: DateTime<Utc>) -> sqlx::Result<usize> {
+    let r = on!(conn, |cx| sqlx::query(
         "UPDATE envois SET etat = 'retire', bail = NULL, updated_at = $1
          WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
            AND EXISTS (SELECT 1 FROM seances s JOIN parcours p ON p.id = s.parcours_id
@@ -132,32 +132,34 @@ async fn retirer(conn: &mut SqliteConnection, now: DateTime<Utc>) -> sqlx::Resul
                                              WHERE c.beneficiaire_id = p.beneficiaire_id)))",
     )
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on!(conn, |cx| sqlx::query(
         "UPDATE envois SET etat = 'echec', bail = NULL, updated_at = $1,
                 reponse = COALESCE(reponse || ' ; ', '') || 'séance commencée avant l''envoi'
          WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
            AND EXISTS (SELECT 1 FROM seances s WHERE s.id = envois.seance_id AND s.debut <= $1)",
     )
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(r.rows_affected() as usize)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r as usize)
 }
 
 /// Claims the (session, channel) reminder for this server: creates its row if it is the first
 /// try, then takes it if it is waiting and its retry time has come, or if another server's claim
 /// lapsed. Returns the row id and the number of this try, or `None` if it is not ours to send.
 async fn reclamer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     seance_id: i64,
     canal: Canal,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<(i64, i64)>> {
     // Moved since its reminder went or failed for good: a fresh reminder for the new start (one
     // guarded UPDATE: of several servers, one resets the row, then one claims it below).
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "UPDATE envois SET etat = 'en_attente', tentatives = 0, prochain_essai = $3, reponse = NULL, envoye_at = NULL,
                 updated_at = $3
          WHERE seance_id = $1 AND canal = $2 AND etat IN ('envoye', 'echec') AND debut_seance IS NOT NULL
@@ -166,9 +168,11 @@ async fn reclamer(
     .bind(seance_id)
     .bind(canal.code())
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO envois (seance_id, canal, etat, tentatives, prochain_essai, modele, version_modele, created_at, updated_at)
          VALUES ($1, $2, 'en_attente', 0, $3, $4, $5, $3, $3)
          ON CONFLICT (seance_id, canal) DO NOTHING",
@@ -178,9 +182,10 @@ async fn reclamer(
     .bind(now)
     .bind(canal.modele())
     .bind(regles::VERSION_MODELES)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_as(
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
+    on!(conn, |cx| sqlx::query_as(
         "UPDATE envois SET etat = 'en_cours', bail = $4, tentatives = tentatives + 1, updated_at = $3,
                 modele = $5, version_modele = $6, debut_seance = (SELECT s.debut FROM seances s WHERE s.id = $1)
          WHERE seance_id = $1 AND canal = $2
@@ -193,8 +198,8 @@ async fn reclamer(
     .bind(now + Duration::minutes(BAIL))
     .bind(canal.modele())
     .bind(regles::VERSION_MODELES)
-    .fetch_optional(&mut *conn)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Writes the result of a try; a failure is retried later while the session is ahead, or
@@ -220,7 +225,7 @@ async fn conclure(
             (if prochain.is_some() { "en_attente" } else { "echec" }, e.clone(), prochain)
         }
     };
-    sqlx::query(
+    on!(tx, |cx| sqlx::query(
         "UPDATE envois SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
                 envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
          WHERE id = $1 AND etat = 'en_cours'",
@@ -230,52 +235,48 @@ async fn conclure(
     .bind(&reponse)
     .bind(prochain)
     .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, $3, $4)")
-        .bind(envoi_id)
-        .bind(now)
-        .bind(if resultat.is_ok() { "envoye" } else { "echec" })
-        .bind(&reponse)
-        .execute(&mut *tx)
-        .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on!(tx, |cx| sqlx::query(
+        "INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(envoi_id)
+    .bind(now)
+    .bind(if resultat.is_ok() { "envoye" } else { "echec" })
+    .bind(&reponse)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(resultat.is_ok())
 }
 
 /// A link that opens the person's space (a token of its own), or the page where the short code
 /// is typed when the conseiller never gave them one.
-async fn lien(
-    conn: &mut SqliteConnection,
-    parcours_id: i64,
-    public_url: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<String> {
-    let actif: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM liens_personnels WHERE parcours_id = $1 AND revoked_at IS NULL")
-            .bind(parcours_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+async fn lien(conn: &mut dyn Conn, parcours_id: i64, public_url: &str, now: DateTime<Utc>) -> sqlx::Result<String> {
+    let actif: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT id FROM liens_personnels WHERE parcours_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(parcours_id)
+    .fetch_optional(cx)
+    .await)?;
     let Some((lien_id,)) = actif else { return Ok(format!("{public_url}/espace/")) };
     // 16 random bytes: short enough for an SMS, far beyond guessing.
     let mut bytes = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
     let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-    sqlx::query("INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, 'rappel', $3)")
-        .bind(crate::auth::token_hash(&token))
-        .bind(lien_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "DELETE FROM liens_jetons WHERE lien_id = $1 AND origine = 'rappel' AND token_hash NOT IN
-           (SELECT token_hash FROM liens_jetons WHERE lien_id = $1 AND origine = 'rappel'
-            ORDER BY created_at DESC, rowid DESC LIMIT $2)",
+    on!(conn, |cx| sqlx::query(
+        "INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, 'rappel', $3)"
     )
+    .bind(crate::auth::token_hash(&token))
     .bind(lien_id)
-    .bind(JETONS_RAPPEL_MAX)
-    .execute(&mut *conn)
-    .await?;
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    crate::store::espace::elaguer_jetons(conn, lien_id, "rappel", &crate::auth::token_hash(&token), JETONS_RAPPEL_MAX)
+        .await?;
     Ok(format!("{public_url}/espace/#{token}"))
 }
 
@@ -472,14 +473,14 @@ pub async fn schedule(db: Db, canaux: Canaux, clock: crate::Clock) {
 
 /// Deletes the delivery log of a person's sessions (anonymisation), inside the caller's
 /// transaction.
-pub async fn purger_beneficiaire(conn: &mut SqliteConnection, beneficiaire_id: i64) -> sqlx::Result<()> {
+pub async fn purger_beneficiaire(conn: &mut dyn Conn, beneficiaire_id: i64) -> sqlx::Result<()> {
     for sql in [
         "DELETE FROM envois_tentatives WHERE envoi_id IN (SELECT e.id FROM envois e JOIN seances s ON s.id = e.seance_id
             JOIN parcours p ON p.id = s.parcours_id WHERE p.beneficiaire_id = $1)",
         "DELETE FROM envois WHERE seance_id IN (SELECT s.id FROM seances s JOIN parcours p ON p.id = s.parcours_id
             WHERE p.beneficiaire_id = $1)",
     ] {
-        sqlx::query(sql).bind(beneficiaire_id).execute(&mut *conn).await?;
+        on!(conn, |cx| sqlx::query(sql).bind(beneficiaire_id).execute(cx).await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }

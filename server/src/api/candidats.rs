@@ -59,7 +59,7 @@ async fn create(
     }
     let valid = candidat::valider(&req).map_err(AppError::Validation)?;
     let mut errors = FieldErrors::new();
-    let commune = communes::get(&state.db, &valid.commune_insee).await?;
+    let commune = communes::get(&mut *state.db.acquire().await?, &valid.commune_insee).await?;
     match &commune {
         None => {
             errors.insert(

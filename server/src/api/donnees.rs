@@ -83,7 +83,7 @@ async fn publish_notice(
         }
         Err(e) => return Err(e.into()),
     };
-    let row = donnees::notice(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let row = donnees::notice(&mut *state.db.acquire().await?, id).await?.ok_or(AppError::NotFound)?;
     tracing::info!(notice_id = id, version = %row.version, "nouvelle notice d'information publiée");
     let t = row.texte.clone();
     Ok((axum::http::StatusCode::CREATED, Json(notice_view(row, t))))
@@ -179,7 +179,7 @@ async fn rectify(
     let now = state.clock.now();
     let valid = valider_rectification(&req, user.calendrier.today(now)).map_err(AppError::Validation)?;
     if let Some(code) = &valid.commune_insee {
-        if communes::get(&state.db, code).await?.is_none() {
+        if communes::get(&mut *state.db.acquire().await?, code).await?.is_none() {
             return Err(AppError::field(
                 "commune_insee",
                 "Commune de résidence : ce code n'est pas dans la liste officielle des communes.",

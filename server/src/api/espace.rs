@@ -14,6 +14,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::on;
 use crate::store::dossier::{self, Entete};
 use crate::store::espace::{self, Titulaire};
 use crate::store::{seances, users};
@@ -110,10 +111,11 @@ async fn ouvrir(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ente
 
 async fn etat(state: &AppState, parcours_id: i64, fuseau: Fuseau) -> AppResult<LienEtat> {
     let active = espace::active(&state.db, parcours_id).await?;
-    let (beneficiaire_id,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(parcours_id)
-        .fetch_one(&state.db)
-        .await?;
+    let (beneficiaire_id,): (i64,) =
+        on!(state.db.acquire().await?, |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+            .bind(parcours_id)
+            .fetch_one(cx)
+            .await)?;
     Ok(LienEtat {
         actif: active.is_some(),
         cree: active.map(|(at, par)| match par {
@@ -159,11 +161,12 @@ async fn issue(
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let e = dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    let (anonymised,): (bool,) =
+    let (anonymised,): (bool,) = on!(tx, |cx| {
         sqlx::query_as("SELECT b.anonymise_at IS NOT NULL FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1")
             .bind(e.id)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(cx)
+            .await
+    })?;
     if anonymised {
         return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
     }

@@ -6,6 +6,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::Conn;
 use crate::store::dossier::{self, Entete};
 use crate::store::seances::{self, Sauf, SeanceRow};
 use crate::store::{etapes, packs};
@@ -27,7 +28,6 @@ use carnet_domain::parcours::PropositionPlanning;
 use carnet_domain::paris;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The parcours of the user's structure (404 otherwise) and its facts, inside `conn`'s transaction.
-pub(super) async fn ouvrir(conn: &mut SqliteConnection, user: &CurrentUser, id: i64) -> AppResult<(Entete, Faits)> {
+pub(super) async fn ouvrir(conn: &mut dyn Conn, user: &CurrentUser, id: i64) -> AppResult<(Entete, Faits)> {
     let structure_id = user.structure_for_beneficiaires()?;
     let e = dossier::entete(conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
     let f = dossier::faits(conn, id).await?;
@@ -106,14 +106,14 @@ impl Ecriture {
 }
 
 impl std::ops::Deref for Ecriture {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = dyn Conn;
+    fn deref(&self) -> &(dyn Conn + 'static) {
         &self.tx
     }
 }
 
 impl std::ops::DerefMut for Ecriture {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut (dyn Conn + 'static) {
         &mut self.tx
     }
 }
@@ -131,7 +131,7 @@ pub(super) fn bornes(e: &Entete, aujourdhui: NaiveDate) -> Bornes {
 
 /// The conseiller's busy times around `dates` (the structure's wall-clock time), except `sauf`.
 pub(super) async fn occupations_autour(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     e: &Entete,
     dates: &[NaiveDateTime],
     sauf: Sauf,

@@ -1,4 +1,5 @@
 use crate::error::AppResult;
+use crate::store::conn::on;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -11,6 +12,6 @@ pub fn router() -> Router<AppState> {
 
 /// Up and able to reach its database.
 async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    sqlx::query("SELECT 1").execute(&state.db).await?;
+    on!(state.db.acquire().await?, |cx| sqlx::query("SELECT 1").execute(cx).await.map(|r| r.rows_affected()))?;
     Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
 }

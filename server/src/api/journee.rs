@@ -9,6 +9,7 @@ use crate::db::begin_write;
 use crate::error::{ApiJson, ApiQuery, AppError, AppResult};
 use crate::journal::{self, Lecture};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::on;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -63,7 +64,10 @@ async fn journee(
 async fn preference(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<PreferenceJournee>> {
     user.structure_for_beneficiaires()?;
     let (email_du_matin,): (bool,) =
-        sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1").bind(user.id).fetch_one(&state.db).await?;
+        on!(state.db.acquire().await?, |cx| sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(cx)
+            .await)?;
     Ok(Json(PreferenceJournee { email_du_matin }))
 }
 
@@ -75,13 +79,16 @@ async fn choisir(
     user.structure_for_beneficiaires()?;
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let (avant,): (bool,) =
-        sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1").bind(user.id).fetch_one(&mut *tx).await?;
-    sqlx::query("UPDATE users SET journee_par_email = $2 WHERE id = $1")
+    let (avant,): (bool,) = on!(tx, |cx| sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(cx)
+        .await)?;
+    on!(tx, |cx| sqlx::query("UPDATE users SET journee_par_email = $2 WHERE id = $1")
         .bind(user.id)
         .bind(req.email_du_matin)
-        .execute(&mut *tx)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     if avant != req.email_du_matin {
         Audit::par(Some(user.id), Entite::User(user.id), "journee_par_email")
             .avant(json!({ "email_du_matin": avant }))

@@ -4,6 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiPath, AppError, AppResult};
 use crate::lieux::index;
+use crate::store::conn::on;
 use crate::store::{communes, lieux as store_lieux, parcours};
 use crate::AppState;
 use axum::extract::State;
@@ -51,13 +52,13 @@ pub async fn proches(
     carnet_id: i64,
     n: usize,
 ) -> AppResult<(Option<carnet_domain::api::Commune>, &'static str, Vec<LieuProche>)> {
-    let territoire: Vec<(String, String)> = sqlx::query_as(
+    let territoire: Vec<(String, String)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
         "SELECT t.kind, t.code FROM carnets ca JOIN commande_territoires t ON t.commande_id = ca.commande_id
          WHERE ca.id = $1",
     )
     .bind(carnet_id)
-    .fetch_all(&state.db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let dedans = |e: &index::Entree| {
         territoire.is_empty()
             || territoire.iter().any(|(kind, code)| match kind.as_str() {
@@ -66,15 +67,17 @@ pub async fn proches(
             })
     };
     let (commune, origine) = match commune {
-        Some(code) => (communes::get(&state.db, code).await?, "commune de la personne"),
+        Some(code) => (communes::get(&mut *state.db.acquire().await?, code).await?, "commune de la personne"),
         None => {
-            let s: Option<(Option<String>,)> = sqlx::query_as("SELECT commune_insee FROM structures WHERE id = $1")
-                .bind(structure_id)
-                .fetch_optional(&state.db)
-                .await?;
+            let s: Option<(Option<String>,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
+                "SELECT commune_insee FROM structures WHERE id = $1"
+            )
+            .bind(structure_id)
+            .fetch_optional(cx)
+            .await)?;
             match s.and_then(|(c,)| c) {
                 Some(code) => (
-                    communes::get(&state.db, &code).await?,
+                    communes::get(&mut *state.db.acquire().await?, &code).await?,
                     "commune de votre structure (la personne n'a pas indiqué la sienne)",
                 ),
                 None => (None, ""),

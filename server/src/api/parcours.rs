@@ -37,14 +37,14 @@ async fn create(
     };
 
     let mut errors = FieldErrors::new();
-    if donnees::notice(&state.db, information.notice_id).await?.is_none() {
+    if donnees::notice(&mut *state.db.acquire().await?, information.notice_id).await?.is_none() {
         errors.insert(
             "notice_remise".into(),
             "Information de la personne : cette notice n'existe pas ; rechargez la page.".into(),
         );
     }
     if let Some(code) = &valid.commune_insee {
-        if communes::get(&state.db, code).await?.is_none() {
+        if communes::get(&mut *state.db.acquire().await?, code).await?.is_none() {
             errors.insert(
                 "commune_insee".into(),
                 "Commune de résidence : ce code n'est pas dans la liste officielle des communes.".into(),

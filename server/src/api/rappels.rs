@@ -7,6 +7,7 @@ use crate::auth::CurrentUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::on;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -57,21 +58,22 @@ async fn of_parcours(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<EtatRappel>>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let lignes: Vec<Ligne> = sqlx::query_as(
+    let lignes: Vec<Ligne> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
         "SELECT e.seance_id, e.canal, e.etat, e.tentatives, e.reponse, e.updated_at, e.envoye_at
          FROM envois e JOIN seances s ON s.id = e.seance_id JOIN parcours p ON p.id = s.parcours_id
          WHERE p.id = $1 AND p.structure_id = $2 ORDER BY s.debut, e.canal",
     )
     .bind(id)
     .bind(structure_id)
-    .fetch_all(&state.db)
-    .await?;
-    let (existe,): (bool,) =
-        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM parcours WHERE id = $1 AND structure_id = $2)")
-            .bind(id)
-            .bind(structure_id)
-            .fetch_one(&state.db)
-            .await?;
+    .fetch_all(cx)
+    .await)?;
+    let (existe,): (bool,) = on!(state.db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM parcours WHERE id = $1 AND structure_id = $2)"
+    )
+    .bind(id)
+    .bind(structure_id)
+    .fetch_one(cx)
+    .await)?;
     if !existe {
         return Err(AppError::NotFound);
     }
@@ -117,7 +119,7 @@ struct Echec {
 async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<EchecRappel>>> {
     let structure_id = coordinateur(&user)?;
     let depuis = state.clock.now() - chrono::Duration::days(30);
-    let rows: Vec<Echec> = sqlx::query_as(
+    let rows: Vec<Echec> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
         "SELECT e.seance_id, s.parcours_id, s.debut, e.canal, e.tentatives, e.reponse, e.updated_at
          FROM envois e JOIN seances s ON s.id = e.seance_id JOIN parcours p ON p.id = s.parcours_id
          WHERE p.structure_id = $1 AND e.etat = 'echec' AND e.updated_at >= $2
@@ -125,8 +127,8 @@ async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<J
     )
     .bind(structure_id)
     .bind(depuis)
-    .fetch_all(&state.db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(Json(
         rows.into_iter()
             .map(|r| EchecRappel {
@@ -144,10 +146,11 @@ async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<J
 
 async fn reglage(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<ReglageRappels>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let (code,): (String,) = sqlx::query_as("SELECT rappel_delai FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(&state.db)
-        .await?;
+    let (code,): (String,) =
+        on!(state.db.acquire().await?, |cx| sqlx::query_as("SELECT rappel_delai FROM structures WHERE id = $1")
+            .bind(structure_id)
+            .fetch_one(cx)
+            .await)?;
     Ok(Json(ReglageRappels { delai: DelaiRappel::parse(&code).unwrap_or_default() }))
 }
 
@@ -160,15 +163,16 @@ async fn regler(
     let r = valider_reglage(&req).map_err(AppError::Validation)?;
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let (avant,): (String,) = sqlx::query_as("SELECT rappel_delai FROM structures WHERE id = $1")
+    let (avant,): (String,) = on!(tx, |cx| sqlx::query_as("SELECT rappel_delai FROM structures WHERE id = $1")
         .bind(structure_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE structures SET rappel_delai = $2 WHERE id = $1")
+        .fetch_one(cx)
+        .await)?;
+    on!(tx, |cx| sqlx::query("UPDATE structures SET rappel_delai = $2 WHERE id = $1")
         .bind(structure_id)
         .bind(r.delai.code())
-        .execute(&mut *tx)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Audit::par(Some(user.id), Entite::Structure(structure_id), "rappels_regles")
         .avant(json!({ "delai": avant }))
         .apres(json!({ "delai": r.delai.code() }))

@@ -6,6 +6,7 @@ use super::etapes::{bornes, exiger, occupations_autour, ouvrir, Ecriture};
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::Conn;
 use crate::store::dossier::{self, Entete};
 use crate::store::seances::{self, Nouvelle, Sauf, SeanceRow};
 use crate::store::{etapes, passes};
@@ -31,7 +32,6 @@ use carnet_domain::paris;
 use carnet_domain::pass::{CarnetId, SeanceId};
 use chrono::Duration;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -135,7 +135,7 @@ async fn hold_unplanned(
 /// Refuses an hour at which the conseiller is already busy. A held session has begun: the free
 /// slot is offered only when it has begun too.
 async fn refuser_heure_occupee(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     e: &Entete,
     debut: chrono::NaiveDateTime,
     duree: u32,
@@ -232,7 +232,7 @@ async fn report(
 
 /// The next slot after the parcours' last session, at its rhythm (skipping holidays and busy
 /// times), or why there is none.
-async fn proposer_remplacement(conn: &mut SqliteConnection, e: &Entete) -> AppResult<PropositionRemplacement> {
+async fn proposer_remplacement(conn: &mut dyn Conn, e: &Entete) -> AppResult<PropositionRemplacement> {
     let (frequence, duree, _) = etapes::planning(conn, e.id).await?.ok_or_else(|| {
         AppError::Conflict("Établissez d'abord le planning des séances (étape 4 « Planning »).".into())
     })?;
@@ -328,7 +328,7 @@ async fn absence(
 
 /// Checks a date typed for one session and refuses an overlap with the next free slot.
 async fn verifier_date(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     e: &Entete,
     req: &DateHeure,
     duree: u32,

@@ -6,6 +6,7 @@
 use super::geocodage::{Adresse, Geocodeur};
 use crate::db::{begin_write, Db};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::Conn;
 use crate::store::lieux as store;
 use carnet_domain::lieux::api::{EtatImport, Rejet};
 use carnet_domain::lieux::identifiants::{departement_of_code_postal, departement_of_insee};
@@ -296,7 +297,7 @@ async fn run(db: &Db, import_id: i64, bytes: Vec<u8>, opts: &Options, started: I
 /// A file that says a venue accepts the Pass sets it (never the reverse: Carnet's accreditations
 /// are not undone by a file that says nothing). Returns whether it changed.
 async fn apply_file_pass(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     pass: &PassNumerique,
     user_id: Option<i64>,

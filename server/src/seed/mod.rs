@@ -7,6 +7,7 @@ pub mod parcours;
 
 use crate::auth::hash_password;
 use crate::db::Db;
+use crate::store::conn::on;
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
 use chrono::{DateTime, Utc};
@@ -20,7 +21,8 @@ pub const DEMO_PASSWORD: &str = "carnet-demo";
 /// Seeds the demo structure and conseillère if the database has no structure yet.
 /// Returns whether anything was written.
 pub async fn seed_demo_if_new(db: &Db, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM structures").fetch_one(db).await?;
+    let (count,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM structures").fetch_one(cx).await)?;
     if count > 0 {
         return Ok(false);
     }

@@ -3,6 +3,7 @@
 //! (`creer`) fills the benchmark database (`server/examples/bench_parcours.rs`).
 
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use crate::store::{dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
 use carnet_domain::fuseau::Calendrier;
@@ -19,7 +20,6 @@ use carnet_domain::PassCode;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use rand::Rng;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 /// What a parcours of the demo (or of the benchmark) looks like.
 pub struct Modele<'a> {
@@ -61,7 +61,7 @@ fn random_code(rng: &mut impl Rng) -> PassCode {
 /// transaction: intake, diagnostic, the pack's objectives and themes, a planning, the sessions
 /// held with their passes, an absence, and the bilan.
 pub async fn creer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     user_id: i64,
     m: &Modele<'_>,
@@ -91,7 +91,7 @@ pub async fn creer(
     let created = parcours::create_from_intake(conn, &intake, structure_id, user_id, t0).await?;
     let id = created.parcours_id;
     let (carnet_id,): (i64,) =
-        sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+        on!(conn, |cx| sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(cx).await)?;
 
     let diag = |niveaux: &[(&str, Niveau)], obs: &str, resultats: Vec<ResultatExterne>| ValidDiagnostic {
         niveaux: niveaux.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
@@ -252,11 +252,12 @@ pub async fn creer(
         dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions"))).await?;
     }
     // Parcours timestamps follow the story, not the moment the demo was seeded.
-    sqlx::query("UPDATE parcours SET updated_at = $1 WHERE id = $2")
+    on!(conn, |cx| sqlx::query("UPDATE parcours SET updated_at = $1 WHERE id = $2")
         .bind(at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions")))
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
 
     let prevues = ids.iter().zip(&dates).skip(m.tenues).map(|(i, d)| (*i, *d)).collect();
     Ok(Cree { parcours_id: id, carnet_id, prevues, codes_libres: codes[m.tenues..].to_vec() })
@@ -282,12 +283,7 @@ pub fn jour_ouvre_apres(mut d: NaiveDate) -> NaiveDate {
     d
 }
 
-pub async fn seed_demo(
-    conn: &mut SqliteConnection,
-    structure_id: i64,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn seed_demo(conn: &mut dyn Conn, structure_id: i64, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
     use Niveau::*;
     let packs = packs::list(conn).await?;
     let mut rng = rand::thread_rng();

@@ -1,6 +1,7 @@
 //! Beneficiaries: always read through their structure, so one structure never sees another's.
 
 use crate::db::Db;
+use crate::store::conn::on;
 use carnet_domain::api::{BeneficiaireSummary, BeneficiaireView, Commune, ParcoursSummary};
 use carnet_domain::text::normalise;
 use chrono::{DateTime, Utc};
@@ -33,15 +34,15 @@ pub async fn list(
     per_page: u32,
 ) -> sqlx::Result<(Vec<BeneficiaireSummary>, i64)> {
     let pattern = like_contains(&normalise(query));
-    let (total,): (i64,) = sqlx::query_as(
+    let (total,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT COUNT(*) FROM beneficiaires b
          WHERE b.structure_id = $1 AND b.prenom_normalise LIKE $2 ESCAPE '\\'",
     )
     .bind(structure_id)
     .bind(&pattern)
-    .fetch_one(db)
-    .await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(
+    .fetch_one(cx)
+    .await)?;
+    let rows: Vec<SummaryRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT b.id, b.prenom, b.annee_naissance, c.nom AS commune,
                 p.id AS parcours_id, p.etat AS parcours_etat,
                 COALESCE(ca.nb_passes, 0) AS passes_total,
@@ -60,8 +61,8 @@ pub async fn list(
     .bind(&pattern)
     .bind(per_page as i64)
     .bind(((page.max(1) - 1) * per_page) as i64)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let items = rows
         .into_iter()
         .map(|r| BeneficiaireSummary {
@@ -97,7 +98,7 @@ struct ViewRow {
 /// One beneficiary of this structure, or `None` (which the API answers as 404, whether the
 /// person does not exist or belongs to another structure).
 pub async fn get(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<BeneficiaireView>> {
-    let row: Option<ViewRow> = sqlx::query_as(
+    let row: Option<ViewRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT b.id, b.prenom, b.annee_naissance, b.commune_insee,
                 c.nom AS commune_nom, c.departement AS commune_departement,
                 c.codes_postaux AS commune_codes_postaux,
@@ -108,8 +109,8 @@ pub async fn get(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Ben
     )
     .bind(id)
     .bind(structure_id)
-    .fetch_optional(db)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     Ok(row.map(|r| BeneficiaireView {
         id: r.id,
         prenom: r.prenom,
@@ -148,7 +149,7 @@ struct ParcoursSummaryRow {
 }
 
 pub async fn parcours_of(db: &Db, beneficiaire_id: i64, structure_id: i64) -> sqlx::Result<Vec<ParcoursSummary>> {
-    let rows: Vec<ParcoursSummaryRow> = sqlx::query_as(
+    let rows: Vec<ParcoursSummaryRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT p.id, p.etat, p.etape, ca.numero AS carnet_numero, ca.nb_passes,
                 (SELECT COUNT(*) FROM passes pa WHERE pa.carnet_id = ca.id AND pa.etat = 'valide') AS passes_utilises,
                 p.created_at
@@ -158,8 +159,8 @@ pub async fn parcours_of(db: &Db, beneficiaire_id: i64, structure_id: i64) -> sq
     )
     .bind(beneficiaire_id)
     .bind(structure_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|r| ParcoursSummary {

@@ -3,12 +3,12 @@
 
 use crate::db::Db;
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use crate::store::lieux;
 use carnet_domain::lieux::candidat::{CandidatResume, CandidatValide, EtapeCandidat, StatutCandidat, TransitionValide};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CandidatRow {
@@ -64,7 +64,10 @@ const SELECT: &str = "SELECT c.id, c.nom, c.adresse, c.code_postal, c.commune_in
     LEFT JOIN structures s ON s.id = c.structure_id";
 
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<CandidatRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE c.id = $1")).bind(id).fetch_optional(db).await
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(cx)
+        .await)
 }
 
 /// Who sees which candidates.
@@ -77,14 +80,16 @@ pub enum Visibles<'a> {
 pub async fn list(db: &Db, v: Visibles<'_>) -> sqlx::Result<Vec<CandidatRow>> {
     let rows: Vec<CandidatRow> = match v {
         Visibles::Tous | Visibles::Departements(_) => {
-            sqlx::query_as(&format!("{SELECT} ORDER BY c.updated_at DESC, c.id DESC")).fetch_all(db).await?
+            on!(db.acquire().await?, |cx| sqlx::query_as(&format!("{SELECT} ORDER BY c.updated_at DESC, c.id DESC"))
+                .fetch_all(cx)
+                .await)?
         }
-        Visibles::Structure(s) => {
-            sqlx::query_as(&format!("{SELECT} WHERE c.structure_id = $1 ORDER BY c.updated_at DESC, c.id DESC"))
-                .bind(s)
-                .fetch_all(db)
-                .await?
-        }
+        Visibles::Structure(s) => on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
+            "{SELECT} WHERE c.structure_id = $1 ORDER BY c.updated_at DESC, c.id DESC"
+        ))
+        .bind(s)
+        .fetch_all(cx)
+        .await)?,
     };
     Ok(match v {
         Visibles::Departements(d) => rows.into_iter().filter(|r| d.contains(&r.departement)).collect(),
@@ -94,10 +99,12 @@ pub async fn list(db: &Db, v: Visibles<'_>) -> sqlx::Result<Vec<CandidatRow>> {
 
 /// The open candidate of a venue, if any.
 pub async fn of_lieu(db: &Db, lieu_id: i64) -> sqlx::Result<Option<i64>> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM candidats WHERE lieu_id = $1 ORDER BY id DESC LIMIT 1")
-        .bind(lieu_id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(i64,)> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT id FROM candidats WHERE lieu_id = $1 ORDER BY id DESC LIMIT 1"
+    )
+    .bind(lieu_id)
+    .fetch_optional(cx)
+    .await)?;
     Ok(row.map(|(id,)| id))
 }
 
@@ -110,9 +117,9 @@ pub struct Nouveau<'a> {
     pub today: NaiveDate,
 }
 
-pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+pub async fn create(conn: &mut dyn Conn, n: &Nouveau<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
     let c = n.c;
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO candidats (nom, adresse, code_postal, commune_insee, departement, motif, contact_nom,
             contact_telephone, contact_courriel, pivot, statut, signale_le, signale_par, structure_id, lieu_id,
             latitude, longitude, created_at, updated_at)
@@ -136,9 +143,9 @@ pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<
     .bind(n.position.map(|p| p.0))
     .bind(n.position.map(|p| p.1))
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
+    .fetch_one(cx)
+    .await)?;
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO candidats_etapes (candidat_id, de, vers, date_effet, note, user_id, at)
          VALUES ($1, NULL, 'signale', $2, $3, $4, $5)",
     )
@@ -147,8 +154,9 @@ pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<
     .bind(&c.motif)
     .bind(n.user_id)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Audit::par(Some(n.user_id), Entite::Candidat(id), "signale")
         .apres(json!({
             "nom": c.nom, "commune_insee": c.commune_insee, "departement": n.departement, "lieu_id": c.lieu_id,
@@ -159,14 +167,15 @@ pub async fn create(conn: &mut SqliteConnection, n: &Nouveau<'_>, now: DateTime<
 }
 
 pub async fn etapes(db: &Db, id: i64) -> sqlx::Result<Vec<EtapeCandidat>> {
-    let rows: Vec<(DateTime<Utc>, NaiveDate, Option<String>, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT e.at, e.date_effet, e.de, e.vers, e.note, u.prenom || ' ' || u.nom
+    let rows: Vec<(DateTime<Utc>, NaiveDate, Option<String>, String, Option<String>, String)> =
+        on!(db.acquire().await?, |cx| sqlx::query_as(
+            "SELECT e.at, e.date_effet, e.de, e.vers, e.note, u.prenom || ' ' || u.nom
          FROM candidats_etapes e JOIN users u ON u.id = e.user_id
          WHERE e.candidat_id = $1 ORDER BY e.id",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
+        )
+        .bind(id)
+        .fetch_all(cx)
+        .await)?;
     Ok(rows
         .into_iter()
         .map(|(at, date, de, vers, note, par)| EtapeCandidat { at, date, de, vers, note, par })
@@ -174,23 +183,24 @@ pub async fn etapes(db: &Db, id: i64) -> sqlx::Result<Vec<EtapeCandidat>> {
 }
 
 /// The current status, read inside the write transaction (two hubs moving the same candidate).
-pub async fn statut_for_update(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<String>> {
+pub async fn statut_for_update(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Option<String>> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT statut FROM candidats WHERE id = $1").bind(id).fetch_optional(conn).await?;
+        on!(conn, |cx| sqlx::query_as("SELECT statut FROM candidats WHERE id = $1").bind(id).fetch_optional(cx).await)?;
     Ok(row.map(|(s,)| s))
 }
 
 /// Moves a candidate; on « agréé », sets the Pass on its venue (creating it if needed).
 /// Returns the venue id when one was accredited.
 pub async fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     c: &CandidatRow,
     t: &TransitionValide,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     let from = c.statut.clone();
-    let r = sqlx::query(
+    let r = on!(conn, |cx| {
+        sqlx::query(
         "UPDATE candidats SET statut = $2, pivot = COALESCE($3, pivot), updated_at = $4 WHERE id = $1 AND statut = $5",
     )
     .bind(c.id)
@@ -198,12 +208,14 @@ pub async fn transition(
     .bind(&t.pivot)
     .bind(now)
     .bind(&from)
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() != 1 {
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
+    if r != 1 {
         return Err(sqlx::Error::RowNotFound);
     }
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO candidats_etapes (candidat_id, de, vers, date_effet, note, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(c.id)
@@ -213,8 +225,9 @@ pub async fn transition(
     .bind(&t.note)
     .bind(user_id)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
     Audit::par(Some(user_id), Entite::Candidat(c.id), t.vers.code())
         .avant(json!({ "statut": from }))
         .apres(json!({
@@ -273,11 +286,12 @@ pub async fn transition(
             let pass = PassNumerique { accepte: true, operateur: None };
             let emp = lieux::empreinte(&lieu, None);
             let id = lieux::insert(conn, &lieu, None, &c.departement, &pos, &pass, &emp, now).await?;
-            sqlx::query("UPDATE candidats SET lieu_id = $2 WHERE id = $1")
+            on!(conn, |cx| sqlx::query("UPDATE candidats SET lieu_id = $2 WHERE id = $1")
                 .bind(c.id)
                 .bind(id)
-                .execute(&mut *conn)
-                .await?;
+                .execute(cx)
+                .await
+                .map(|r| r.rows_affected()))?;
             id
         }
     };
@@ -302,12 +316,12 @@ pub async fn transition(
 
 /// Per département: candidates not yet decided.
 pub async fn open_by_departement(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT departement, COUNT(*) FROM candidats WHERE statut IN ('signale', 'contacte', 'dossier_en_cours')
          GROUP BY departement",
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }
 
 /// Passes in circulation per département: passes of carnets handed to beneficiaries
@@ -315,7 +329,7 @@ pub async fn open_by_departement(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
 /// département of the beneficiary's commune, or of the structure's commune when the person gave
 /// none. (Issue 4's ledger adds lots and orders; this count stays the passes in people's hands.)
 pub async fn passes_by_departement(db: &Db, today: NaiveDate) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT COALESCE(cb.departement, cs.departement) AS dep, COUNT(*)
          FROM passes p
          JOIN carnets ca ON ca.id = p.carnet_id
@@ -328,6 +342,6 @@ pub async fn passes_by_departement(db: &Db, today: NaiveDate) -> sqlx::Result<Ve
          HAVING dep IS NOT NULL",
     )
     .bind(today)
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }

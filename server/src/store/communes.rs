@@ -1,6 +1,7 @@
 //! The official list of communes (INSEE COG), embedded in the binary and loaded on first start.
 
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use anyhow::Context;
 use carnet_domain::api::Commune;
 use carnet_domain::text::{normalise, prefix_upper_bound};
@@ -10,7 +11,8 @@ static COMMUNES_TSV_GZ: &[u8] = include_bytes!("../../data/communes.tsv.gz");
 
 /// Loads the embedded list when the table is empty (a new database). One transaction.
 pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM communes").fetch_one(db).await?;
+    let (count,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM communes").fetch_one(cx).await)?;
     if count > 0 {
         return Ok(());
     }
@@ -24,7 +26,7 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
         let [code, nom, departement, postaux, population] = cols[..] else {
             anyhow::bail!("ligne de commune mal formée : {line}");
         };
-        sqlx::query(
+        on!(tx, |cx| sqlx::query(
             "INSERT INTO communes (code_insee, nom, nom_normalise, departement, codes_postaux, population)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -34,14 +36,16 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
         .bind(departement)
         .bind(postaux)
         .bind(population.parse::<i64>().unwrap_or(0))
-        .execute(&mut *tx)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
         for cp in postaux.split(',').filter(|c| !c.is_empty()) {
-            sqlx::query("INSERT INTO communes_codes_postaux (code_postal, code_insee) VALUES ($1, $2)")
+            on!(tx, |cx| sqlx::query("INSERT INTO communes_codes_postaux (code_postal, code_insee) VALUES ($1, $2)")
                 .bind(cp)
                 .bind(code)
-                .execute(&mut *tx)
-                .await?;
+                .execute(cx)
+                .await
+                .map(|r| r.rows_affected()))?;
         }
     }
     tx.commit().await?;
@@ -73,7 +77,7 @@ impl From<CommuneRow> for Commune {
 pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commune>> {
     let q = query.trim();
     let rows: Vec<CommuneRow> = if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit()) {
-        sqlx::query_as(
+        on!(db.acquire().await?, |cx| sqlx::query_as(
             "SELECT c.code_insee, c.nom, c.departement, c.codes_postaux
              FROM communes c
              WHERE c.code_insee IN (
@@ -85,14 +89,14 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commun
         .bind(q)
         .bind(prefix_upper_bound(q))
         .bind(limit)
-        .fetch_all(db)
-        .await?
+        .fetch_all(cx)
+        .await)?
     } else {
         let n = normalise(q);
         if n.is_empty() {
             return Ok(Vec::new());
         }
-        sqlx::query_as(
+        on!(db.acquire().await?, |cx| sqlx::query_as(
             "SELECT code_insee, nom, departement, codes_postaux FROM communes
              WHERE nom_normalise >= $1 AND nom_normalise < $2
              ORDER BY population DESC, nom
@@ -101,19 +105,20 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> sqlx::Result<Vec<Commun
         .bind(&n)
         .bind(prefix_upper_bound(&n))
         .bind(limit)
-        .fetch_all(db)
-        .await?
+        .fetch_all(cx)
+        .await)?
     };
     Ok(rows.into_iter().map(Commune::from).collect())
 }
 
 /// Takes the pool or a transaction's connection (a handler holding a write transaction must not
 /// wait for a second pool connection: under load that is a deadlock until the busy timeout).
-pub async fn get<'e>(db: impl sqlx::SqliteExecutor<'e>, code_insee: &str) -> sqlx::Result<Option<Commune>> {
-    let row: Option<CommuneRow> =
-        sqlx::query_as("SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1")
-            .bind(code_insee)
-            .fetch_optional(db)
-            .await?;
+pub async fn get(conn: &mut dyn Conn, code_insee: &str) -> sqlx::Result<Option<Commune>> {
+    let row: Option<CommuneRow> = on!(conn, |cx| sqlx::query_as(
+        "SELECT code_insee, nom, departement, codes_postaux FROM communes WHERE code_insee = $1"
+    )
+    .bind(code_insee)
+    .fetch_optional(cx)
+    .await)?;
     Ok(row.map(Commune::from))
 }

@@ -4,6 +4,7 @@
 
 use crate::db::Db;
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use carnet_domain::donnees::{
     ConsentementEtat, ConsentementEvenement, Contacts, ExportTable, InformationDonnee, NouvelleNotice, Valeur,
     ValidConsentement, ValidInformation, CONSENTEMENTS,
@@ -12,8 +13,9 @@ use carnet_domain::intake::ValidPersonne;
 use carnet_domain::text::normalise;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Column, Row, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::{Column, Row, TypeInfo, ValueRef};
 use std::collections::BTreeMap;
 
 // --- the information notice
@@ -31,29 +33,31 @@ const NOTICE_COLUMNS: &str = "id, version, titre, texte, publiee_at";
 
 /// The version in force: the last published.
 pub async fn current_notice(db: &Db) -> sqlx::Result<Option<NoticeRow>> {
-    sqlx::query_as(&format!(
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
         "SELECT {NOTICE_COLUMNS} FROM notices_information ORDER BY publiee_at DESC, id DESC LIMIT 1"
     ))
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Takes the pool or a transaction's connection (see `communes::get`).
-pub async fn notice<'e>(db: impl sqlx::SqliteExecutor<'e>, id: i64) -> sqlx::Result<Option<NoticeRow>> {
-    sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information WHERE id = $1"))
+pub async fn notice(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Option<NoticeRow>> {
+    on!(conn, |cx| sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information WHERE id = $1"))
         .bind(id)
-        .fetch_optional(db)
-        .await
+        .fetch_optional(cx)
+        .await)
 }
 
 pub async fn notices(db: &Db) -> sqlx::Result<Vec<NoticeRow>> {
-    sqlx::query_as(&format!("SELECT {NOTICE_COLUMNS} FROM notices_information ORDER BY publiee_at DESC, id DESC"))
-        .fetch_all(db)
-        .await
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices_information ORDER BY publiee_at DESC, id DESC"
+    ))
+    .fetch_all(cx)
+    .await)
 }
 
 pub async fn publish_notice(db: &Db, n: &NouvelleNotice, by: Option<i64>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
         "INSERT INTO notices_information (version, titre, texte, publiee_at, publiee_par)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -62,8 +66,8 @@ pub async fn publish_notice(db: &Db, n: &NouvelleNotice, by: Option<i64>, now: D
     .bind(&n.texte)
     .bind(now)
     .bind(by)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(id)
 }
 
@@ -72,21 +76,23 @@ pub async fn publish_notice(db: &Db, n: &NouvelleNotice, by: Option<i64>, now: D
 /// At intake, inside its transaction: the notice shown, both consent answers, and the contact
 /// details when reminders are agreed.
 pub async fn record_intake(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     info: &ValidInformation,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO informations_beneficiaires (beneficiaire_id, notice_id, shown_at, shown_by) VALUES ($1, $2, $3, $4)",
     )
     .bind(beneficiaire_id)
     .bind(info.notice_id)
     .bind(now)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
     for (objet, accorde) in [("rappels", info.rappels), ("agenda", info.agenda)] {
         append_consent(conn, beneficiaire_id, objet, accorde, Some(user_id), now).await?;
     }
@@ -97,14 +103,14 @@ pub async fn record_intake(
 }
 
 async fn append_consent(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     objet: &str,
     accorde: bool,
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO consentements (beneficiaire_id, objet, accorde, at, recorded_by) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(beneficiaire_id)
@@ -112,18 +118,14 @@ async fn append_consent(
     .bind(accorde)
     .bind(now)
     .bind(by)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-async fn set_contacts(
-    conn: &mut SqliteConnection,
-    beneficiaire_id: i64,
-    c: &Contacts,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query(
+async fn set_contacts(conn: &mut dyn Conn, beneficiaire_id: i64, c: &Contacts, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO beneficiaires_contacts (beneficiaire_id, telephone, email, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (beneficiaire_id) DO UPDATE SET telephone = excluded.telephone, email = excluded.email,
                                                      updated_at = excluded.updated_at",
@@ -132,16 +134,18 @@ async fn set_contacts(
     .bind(&c.telephone)
     .bind(&c.email)
     .bind(now)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-async fn delete_contacts(conn: &mut SqliteConnection, beneficiaire_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM beneficiaires_contacts WHERE beneficiaire_id = $1")
+async fn delete_contacts(conn: &mut dyn Conn, beneficiaire_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM beneficiaires_contacts WHERE beneficiaire_id = $1")
         .bind(beneficiaire_id)
-        .execute(conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -149,16 +153,17 @@ async fn delete_contacts(conn: &mut SqliteConnection, beneficiaire_id: i64) -> s
 /// A change asked by the person counts as activity. Returns false (and writes nothing) if the
 /// person was anonymised: checked inside the caller's write transaction.
 pub async fn set_consent(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     c: &ValidConsentement,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let (anonymised,): (bool,) = sqlx::query_as("SELECT anonymise_at IS NOT NULL FROM beneficiaires WHERE id = $1")
-        .bind(beneficiaire_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (anonymised,): (bool,) =
+        on!(conn, |cx| sqlx::query_as("SELECT anonymise_at IS NOT NULL FROM beneficiaires WHERE id = $1")
+            .bind(beneficiaire_id)
+            .fetch_one(cx)
+            .await)?;
     if anonymised {
         return Ok(false);
     }
@@ -184,14 +189,14 @@ pub async fn set_consent(
 
 /// Whether reminders go to this person: the « rappels » consent stands and a contact is kept.
 pub async fn rappels_actifs(db: &Db, beneficiaire_id: i64) -> sqlx::Result<bool> {
-    let (actifs,): (bool,) = sqlx::query_as(
+    let (actifs,): (bool,) = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT COALESCE((SELECT accorde FROM consentements WHERE beneficiaire_id = $1 AND objet = 'rappels'
-                          ORDER BY id DESC LIMIT 1), 0) = 1
+                          ORDER BY id DESC LIMIT 1), FALSE)
                 AND EXISTS (SELECT 1 FROM beneficiaires_contacts WHERE beneficiaire_id = $1)",
     )
     .bind(beneficiaire_id)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(actifs)
 }
 
@@ -199,17 +204,17 @@ pub async fn rappels_actifs(db: &Db, beneficiaire_id: i64) -> sqlx::Result<bool>
 /// on the staff), contact details erased, an audit line that says who. Doing it twice changes
 /// nothing more.
 pub async fn retirer_rappels_par_la_personne(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let (accorde,): (bool,) = sqlx::query_as(
+    let (accorde,): (bool,) = on!(conn, |cx| sqlx::query_as(
         "SELECT COALESCE((SELECT accorde FROM consentements WHERE beneficiaire_id = $1 AND objet = 'rappels'
-                          ORDER BY id DESC LIMIT 1), 0) = 1",
+                          ORDER BY id DESC LIMIT 1), FALSE)",
     )
     .bind(beneficiaire_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     delete_contacts(conn, beneficiaire_id).await?;
     if !accorde {
         return Ok(());
@@ -223,12 +228,13 @@ pub async fn retirer_rappels_par_la_personne(
     Ok(())
 }
 
-async fn touch(conn: &mut SqliteConnection, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1")
+async fn touch(conn: &mut dyn Conn, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("UPDATE beneficiaires SET updated_at = $2 WHERE id = $1")
         .bind(beneficiaire_id)
         .bind(now)
-        .execute(conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -242,15 +248,17 @@ struct ConsentRow {
 
 /// Every consent answer, oldest first.
 pub async fn consent_history(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<ConsentementEvenement>> {
-    let rows: Vec<ConsentRow> = sqlx::query_as(
+    let rows: Vec<ConsentRow> = on!(db.acquire().await?, |cx| {
+        sqlx::query_as(
         "SELECT c.objet, c.accorde, c.at,
                 COALESCE(u.prenom || ' ' || u.nom, CASE WHEN b.anonymise_at IS NULL THEN 'la personne, depuis son espace' END) AS par
          FROM consentements c LEFT JOIN users u ON u.id = c.recorded_by JOIN beneficiaires b ON b.id = c.beneficiaire_id
          WHERE c.beneficiaire_id = $1 ORDER BY c.id",
     )
     .bind(beneficiaire_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| ConsentementEvenement { consentement: r.objet, accorde: r.accorde, at: r.at, par: r.par })
@@ -274,16 +282,17 @@ pub fn consent_states(history: &[ConsentementEvenement]) -> Vec<ConsentementEtat
 }
 
 pub async fn contacts(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Contacts> {
-    let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT telephone, email FROM beneficiaires_contacts WHERE beneficiaire_id = $1")
-            .bind(beneficiaire_id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(Option<String>, Option<String>)> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT telephone, email FROM beneficiaires_contacts WHERE beneficiaire_id = $1"
+    )
+    .bind(beneficiaire_id)
+    .fetch_optional(cx)
+    .await)?;
     Ok(row.map(|(telephone, email)| Contacts { telephone, email }).unwrap_or_default())
 }
 
 pub async fn informations(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<InformationDonnee>> {
-    let rows: Vec<(i64, String, DateTime<Utc>, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, DateTime<Utc>, String)> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT i.notice_id, n.version, i.shown_at, u.prenom || ' ' || u.nom
          FROM informations_beneficiaires i
          JOIN notices_information n ON n.id = i.notice_id
@@ -291,8 +300,8 @@ pub async fn informations(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<Inf
          WHERE i.beneficiaire_id = $1 ORDER BY i.id",
     )
     .bind(beneficiaire_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(notice_id, version, at, par)| InformationDonnee { notice_id, version, at, par })
@@ -320,43 +329,39 @@ const ACTIVITY: &[ActivitySource] = &[
     // clock starts after the last session date, not before it.
     ActivitySource {
         from_where: "FROM seances x JOIN parcours p ON p.id = x.parcours_id WHERE p.beneficiaire_id = b.id",
-        column: "MAX(x.updated_at, x.debut)",
+        column: "x.updated_at",
+    },
+    ActivitySource {
+        from_where: "FROM seances x JOIN parcours p ON p.id = x.parcours_id WHERE p.beneficiaire_id = b.id",
+        column: "x.debut",
     },
 ];
 
 /// The last activity of one beneficiary (`None` if they do not exist).
 pub async fn last_activity(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
-    let columns: Vec<String> = ACTIVITY
+    let sources: Vec<String> = ACTIVITY
         .iter()
-        .enumerate()
-        .map(|(i, s)| format!("(SELECT MAX({}) {}) AS a{i}", s.column, s.from_where))
+        .map(|s| {
+            format!("SELECT (SELECT MAX({}) {}) AS a FROM beneficiaires b WHERE b.id = $1", s.column, s.from_where)
+        })
         .collect();
-    let row: Option<SqliteRow> =
-        sqlx::query(&format!("SELECT {} FROM beneficiaires b WHERE b.id = $1", columns.join(", ")))
-            .bind(beneficiaire_id)
-            .fetch_optional(db)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut last: Option<DateTime<Utc>> = None;
-    for i in 0..ACTIVITY.len() {
-        if let Some(at) = row.try_get::<Option<DateTime<Utc>>, _>(i)? {
-            last = Some(last.map_or(at, |l| l.max(at)));
-        }
-    }
+    let sql = format!("SELECT MAX(a) FROM ({}) t", sources.join(" UNION ALL "));
+    let (last,): (Option<DateTime<Utc>>,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as(&sql).bind(beneficiaire_id).fetch_one(cx).await)?;
     Ok(last)
 }
 
 /// Beneficiaries not yet anonymised with no activity since `cutoff`.
-pub async fn expired(conn: &mut SqliteConnection, cutoff: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+pub async fn expired(conn: &mut dyn Conn, cutoff: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
     let none_since: Vec<String> =
         ACTIVITY.iter().map(|s| format!("NOT EXISTS (SELECT 1 {} AND {} >= $1)", s.from_where, s.column)).collect();
-    let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(&format!(
         "SELECT b.id FROM beneficiaires b WHERE b.anonymise_at IS NULL AND {} ORDER BY b.id",
         none_since.join(" AND ")
     ))
     .bind(cutoff)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
@@ -389,13 +394,13 @@ impl Motif {
 ///
 /// Their personal links (beneficiary space) stop working too.
 pub async fn anonymise(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     now: DateTime<Utc>,
     motif: Motif,
     by: Option<i64>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let r = on!(conn, |cx| sqlx::query(
         "UPDATE beneficiaires SET prenom = $2, prenom_normalise = $3, annee_naissance = NULL, commune_insee = NULL,
                                   anonymise_at = $4, anonymise_motif = $5
          WHERE id = $1 AND anonymise_at IS NULL",
@@ -405,9 +410,10 @@ pub async fn anonymise(
     .bind(normalise(PRENOM_ANONYME))
     .bind(now)
     .bind(motif.as_str())
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() == 0 {
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if r == 0 {
         return Ok(false);
     }
     delete_contacts(conn, beneficiaire_id).await?;
@@ -420,16 +426,18 @@ pub async fn anonymise(
         "UPDATE seances SET cr_notes = NULL WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
         "UPDATE bilans SET recommandations = '' WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
     ] {
-        sqlx::query(sql).bind(beneficiaire_id).execute(&mut *conn).await?;
+        on!(conn, |cx| sqlx::query(sql).bind(beneficiaire_id).execute(cx).await.map(|r| r.rows_affected()))?;
     }
-    let granted: Vec<(String,)> = sqlx::query_as(
+    let granted: Vec<(String,)> = on!(conn, |cx| {
+        sqlx::query_as(
         "SELECT c.objet FROM consentements c
-         WHERE c.beneficiaire_id = $1 AND c.accorde = 1
+         WHERE c.beneficiaire_id = $1 AND c.accorde = TRUE
            AND c.id = (SELECT MAX(c2.id) FROM consentements c2 WHERE c2.beneficiaire_id = c.beneficiaire_id AND c2.objet = c.objet)",
     )
     .bind(beneficiaire_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await
+    })?;
     for (objet,) in granted {
         append_consent(conn, beneficiaire_id, &objet, false, None, now).await?;
     }
@@ -441,10 +449,11 @@ pub async fn anonymise(
 }
 
 pub async fn anonymised_at(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
-    let row: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1")
-        .bind(beneficiaire_id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(Option<DateTime<Utc>>,)> =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1")
+            .bind(beneficiaire_id)
+            .fetch_optional(cx)
+            .await)?;
     Ok(row.and_then(|r| r.0))
 }
 
@@ -471,21 +480,21 @@ pub enum Rectification {
 /// Rewrites the person's fields, inside the caller's transaction. The audit line names the
 /// fields changed, never their values: the audit log is append-only and must hold no identity.
 pub async fn rectify(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     structure_id: i64,
     p: &ValidPersonne,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Rectification> {
-    let before: Option<IdentityRow> = sqlx::query_as(
+    let before: Option<IdentityRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT prenom, annee_naissance, commune_insee, genre, tranche_age, statut_social, anonymise_at
          FROM beneficiaires WHERE id = $1 AND structure_id = $2",
     )
     .bind(beneficiaire_id)
     .bind(structure_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     let Some(before) = before else { return Ok(Rectification::NotFound) };
     if before.anonymise_at.is_some() {
         return Ok(Rectification::Anonymised);
@@ -512,7 +521,7 @@ pub async fn rectify(
     if changed.is_empty() {
         return Ok(Rectification::Done(changed));
     }
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "UPDATE beneficiaires SET prenom = $2, prenom_normalise = $3, annee_naissance = $4, commune_insee = $5,
                                   genre = $6, tranche_age = $7, statut_social = $8, updated_at = $9
          WHERE id = $1",
@@ -526,8 +535,9 @@ pub async fn rectify(
     .bind(&p.tranche_age)
     .bind(&p.statut_social)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Audit::par(Some(user_id), Entite::Beneficiaire(beneficiaire_id), "rectifie")
         .apres(json!({ "champs": changed }))
         .ecrire(conn, now)
@@ -619,40 +629,80 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
 pub const NOT_EXPORTED: &[(&str, &str)] =
     &[("journal_acces_beneficiaires", "links only: its lines are exported through journal_acces")];
 
-fn valeurs(row: &SqliteRow) -> sqlx::Result<BTreeMap<String, Valeur>> {
-    let mut out = BTreeMap::new();
-    for (i, col) in row.columns().iter().enumerate() {
-        let raw = row.try_get_raw(i)?;
-        let v = if raw.is_null() {
-            Valeur::Nul
-        } else {
-            match raw.type_info().name() {
-                "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
-                "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
-                "BLOB" => {
-                    let bytes: Vec<u8> = row.try_get_unchecked(i)?;
-                    Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
+/// A row of any table, as the export shows it: each backend reads its own column types.
+trait Ligne {
+    fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>>;
+}
+
+impl Ligne for SqliteRow {
+    fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>> {
+        let row = self;
+        let mut out = BTreeMap::new();
+        for (i, col) in row.columns().iter().enumerate() {
+            let raw = row.try_get_raw(i)?;
+            let v = if raw.is_null() {
+                Valeur::Nul
+            } else {
+                match raw.type_info().name() {
+                    "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
+                    "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
+                    "BLOB" => {
+                        let bytes: Vec<u8> = row.try_get_unchecked(i)?;
+                        Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
+                    }
+                    _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
                 }
-                _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
-            }
-        };
-        out.insert(col.name().to_string(), v);
+            };
+            out.insert(col.name().to_string(), v);
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+/// PostgreSQL's typed columns shown as SQLite stores them: flags as 0/1, instants in RFC 3339.
+impl Ligne for PgRow {
+    fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>> {
+        let row = self;
+        let mut out = BTreeMap::new();
+        for (i, col) in row.columns().iter().enumerate() {
+            let raw = row.try_get_raw(i)?;
+            let v = if raw.is_null() {
+                Valeur::Nul
+            } else {
+                match raw.type_info().name() {
+                    "INT8" => Valeur::Entier(row.try_get::<i64, _>(i)?),
+                    "INT4" => Valeur::Entier(row.try_get::<i32, _>(i)?.into()),
+                    "INT2" => Valeur::Entier(row.try_get::<i16, _>(i)?.into()),
+                    "BOOL" => Valeur::Entier(row.try_get::<bool, _>(i)?.into()),
+                    "FLOAT8" => Valeur::Texte(row.try_get::<f64, _>(i)?.to_string()),
+                    "FLOAT4" => Valeur::Texte(row.try_get::<f32, _>(i)?.to_string()),
+                    "TIMESTAMPTZ" => Valeur::Texte(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
+                    "DATE" => Valeur::Texte(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
+                    "BYTEA" => {
+                        let bytes: Vec<u8> = row.try_get(i)?;
+                        Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
+                    }
+                    _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
+                }
+            };
+            out.insert(col.name().to_string(), v);
+        }
+        Ok(out)
+    }
 }
 
 pub async fn export(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Vec<ExportTable>> {
     let mut tables = Vec::new();
     for s in EXPORT_SOURCES {
-        let rows = sqlx::query(&format!("SELECT * FROM {} WHERE {} ORDER BY 1", s.table, s.filtre))
+        let sql = format!("SELECT * FROM {} WHERE {} ORDER BY 1", s.table, s.filtre);
+        let lignes = on!(db.acquire().await?, |cx| sqlx::query(&sql)
             .bind(beneficiaire_id)
-            .fetch_all(db)
-            .await?;
-        tables.push(ExportTable {
-            table: s.table.to_string(),
-            titre: s.titre.to_string(),
-            lignes: rows.iter().map(valeurs).collect::<sqlx::Result<_>>()?,
-        });
+            .fetch_all(cx)
+            .await?
+            .iter()
+            .map(Ligne::valeurs)
+            .collect::<sqlx::Result<Vec<_>>>())?;
+        tables.push(ExportTable { table: s.table.to_string(), titre: s.titre.to_string(), lignes });
     }
     Ok(tables)
 }

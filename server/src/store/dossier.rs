@@ -2,6 +2,7 @@
 //! decide which steps may open, and the whole `Dossier` a page loads in one request.
 
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use crate::store::{packs::split_list, parcours, seances};
 use carnet_domain::parcours::cloture::{ClotureView, MotifCloture};
 use carnet_domain::parcours::competences::Niveau;
@@ -11,7 +12,6 @@ use carnet_domain::parcours::planning::Frequence;
 use carnet_domain::parcours::{BilanView, DiagnosticView, Dossier, ObjectifView, PackRef, PlanningView, ThemeView};
 use carnet_domain::structure::Coordonnees;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 /// What the rules need to know about a parcours, read inside the writing transaction.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -50,17 +50,18 @@ const ENTETE: &str = "SELECT p.id, p.etat, p.structure_id, p.conseiller_id, p.ca
     JOIN structures s ON s.id = p.structure_id";
 
 /// A parcours of this structure, or `None` (answered 404 either way).
-pub async fn entete(conn: &mut SqliteConnection, id: i64, structure_id: i64) -> sqlx::Result<Option<Entete>> {
-    sqlx::query_as(&format!("{ENTETE} WHERE p.id = $1 AND p.structure_id = $2"))
+pub async fn entete(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<Entete>> {
+    on!(conn, |cx| sqlx::query_as(&format!("{ENTETE} WHERE p.id = $1 AND p.structure_id = $2"))
         .bind(id)
         .bind(structure_id)
-        .fetch_optional(conn)
-        .await
+        .fetch_optional(cx)
+        .await)
 }
 
-pub async fn faits(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Faits> {
-    let (etat, di, df, obj, pl, prevues, tenues): (String, bool, bool, bool, bool, i64, i64) = sqlx::query_as(
-        "SELECT p.etat,
+pub async fn faits(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Faits> {
+    let (etat, di, df, obj, pl, prevues, tenues): (String, bool, bool, bool, bool, i64, i64) =
+        on!(conn, |cx| sqlx::query_as(
+            "SELECT p.etat,
             EXISTS (SELECT 1 FROM diagnostics d WHERE d.parcours_id = p.id AND d.moment = 'initial'),
             EXISTS (SELECT 1 FROM diagnostics d WHERE d.parcours_id = p.id AND d.moment = 'final'),
             EXISTS (SELECT 1 FROM objectifs o WHERE o.parcours_id = p.id),
@@ -68,10 +69,10 @@ pub async fn faits(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Faits> 
             (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'prevue'),
             (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue')
          FROM parcours p WHERE p.id = $1",
-    )
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
+        )
+        .bind(id)
+        .fetch_one(cx)
+        .await)?;
     Ok(Faits {
         termine: etat == "termine",
         abandonne: etat == "abandonne",
@@ -85,14 +86,15 @@ pub async fn faits(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Faits> 
 }
 
 /// Records the step the parcours has reached (derived from its facts) after a change.
-pub async fn touch(conn: &mut SqliteConnection, id: i64, now: DateTime<Utc>) -> sqlx::Result<Faits> {
+pub async fn touch(conn: &mut dyn Conn, id: i64, now: DateTime<Utc>) -> sqlx::Result<Faits> {
     let f = faits(conn, id).await?;
-    sqlx::query("UPDATE parcours SET etape = $1, updated_at = $2 WHERE id = $3")
+    on!(conn, |cx| sqlx::query("UPDATE parcours SET etape = $1, updated_at = $2 WHERE id = $3")
         .bind(etape_courante(&f).code())
         .bind(now)
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(f)
 }
 
@@ -125,7 +127,7 @@ struct DiagRow {
 pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Dossier>> {
     let Some(detail) = parcours::detail(db, id, structure_id).await? else { return Ok(None) };
     let mut conn = db.acquire().await?;
-    let x: ExtraRow = sqlx::query_as(
+    let x: ExtraRow = on!(conn, |cx| sqlx::query_as(
         "SELECT s.nom AS structure_nom, pk.code AS pack_code, pk.nom AS pack_nom,
                 pl.frequence, pl.duree_minutes, pl.type_lieu,
                 bi.orientation, bi.recommandations, bi.updated_at AS bilan_updated_at, p.closed_at,
@@ -138,25 +140,27 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
          WHERE p.id = $1",
     )
     .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
 
-    let diags: Vec<DiagRow> =
-        sqlx::query_as("SELECT moment, observations, updated_at FROM diagnostics WHERE parcours_id = $1")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let niveaux: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT moment, competence, niveau FROM diagnostic_niveaux WHERE parcours_id = $1")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let resultats: Vec<(String, String, String)> = sqlx::query_as(
+    let diags: Vec<DiagRow> = on!(conn, |cx| sqlx::query_as(
+        "SELECT moment, observations, updated_at FROM diagnostics WHERE parcours_id = $1"
+    )
+    .bind(id)
+    .fetch_all(cx)
+    .await)?;
+    let niveaux: Vec<(String, String, String)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT moment, competence, niveau FROM diagnostic_niveaux WHERE parcours_id = $1"
+    )
+    .bind(id)
+    .fetch_all(cx)
+    .await)?;
+    let resultats: Vec<(String, String, String)> = on!(conn, |cx| sqlx::query_as(
         "SELECT moment, outil, score FROM diagnostic_resultats WHERE parcours_id = $1 ORDER BY moment, rang",
     )
     .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let diagnostic = |moment: &str| {
         diags.iter().find(|d| d.moment == moment).map(|d| DiagnosticView {
             niveaux: niveaux
@@ -174,11 +178,12 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
         })
     };
 
-    let objectifs: Vec<(String, String, Option<bool>)> =
-        sqlx::query_as("SELECT competence, niveau_cible, atteint FROM objectifs WHERE parcours_id = $1 ORDER BY rang")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let objectifs: Vec<(String, String, Option<bool>)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT competence, niveau_cible, atteint FROM objectifs WHERE parcours_id = $1 ORDER BY rang"
+    )
+    .bind(id)
+    .fetch_all(cx)
+    .await)?;
     let themes = themes(&mut conn, id).await?;
     let cal = crate::store::fuseaux::de_structure(&mut conn, structure_id).await?;
     let seances = seances::views(&mut conn, id, &themes, cal).await?;
@@ -220,13 +225,13 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
     }))
 }
 
-pub async fn themes(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<ThemeView>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+pub async fn themes(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Vec<ThemeView>> {
+    let rows: Vec<(i64, String, String, String)> = on!(conn, |cx| sqlx::query_as(
         "SELECT rang, titre, thematiques, competences FROM parcours_themes WHERE parcours_id = $1 ORDER BY rang",
     )
     .bind(id)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(rang, titre, th, co)| ThemeView {

@@ -3,10 +3,10 @@
 
 use crate::auth::{new_token, token_hash};
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use carnet_domain::pass_code::ALPHABET;
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use sqlx::SqliteConnection;
 
 /// A new short code, uniform over the pass alphabet (8 characters: about 39 bits; guessing is
 /// throttled, and a code only ever gives a link that the conseiller can revoke).
@@ -22,74 +22,79 @@ pub struct Emis {
 }
 
 /// Revokes the parcours' working link, if any. True if there was one.
-pub async fn revoke(conn: &mut SqliteConnection, parcours_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE liens_personnels SET revoked_at = $2 WHERE parcours_id = $1 AND revoked_at IS NULL")
-        .bind(parcours_id)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() > 0)
+pub async fn revoke(conn: &mut dyn Conn, parcours_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let r = on!(conn, |cx| sqlx::query(
+        "UPDATE liens_personnels SET revoked_at = $2 WHERE parcours_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(parcours_id)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r > 0)
 }
 
 /// Revokes every link of a person's parcours (anonymisation).
 pub async fn revoke_for_beneficiaire(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let r = sqlx::query(
+    let r = on!(conn, |cx| sqlx::query(
         "UPDATE liens_personnels SET revoked_at = $2
          WHERE revoked_at IS NULL AND parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
     )
     .bind(beneficiaire_id)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected())
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r)
 }
 
 /// Issues a new link for the parcours, inside the caller's transaction; the previous one stops
 /// working.
-pub async fn issue(conn: &mut SqliteConnection, parcours_id: i64, by: i64, now: DateTime<Utc>) -> sqlx::Result<Emis> {
+pub async fn issue(conn: &mut dyn Conn, parcours_id: i64, by: i64, now: DateTime<Utc>) -> sqlx::Result<Emis> {
     revoke(conn, parcours_id, now).await?;
     // A code already used by any link (even revoked) is drawn again: a code names one link ever.
     let code = loop {
         let c = new_code();
-        let (taken,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM liens_personnels WHERE code_hash = $1)")
-            .bind(token_hash(&c))
-            .fetch_one(&mut *conn)
-            .await?;
+        let (taken,): (bool,) =
+            on!(conn, |cx| sqlx::query_as("SELECT EXISTS (SELECT 1 FROM liens_personnels WHERE code_hash = $1)")
+                .bind(token_hash(&c))
+                .fetch_one(cx)
+                .await)?;
         if !taken {
             break c;
         }
     };
-    let (lien_id,): (i64,) = sqlx::query_as(
+    let (lien_id,): (i64,) = on!(conn, |cx| {
+        sqlx::query_as(
         "INSERT INTO liens_personnels (parcours_id, code_hash, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(parcours_id)
     .bind(token_hash(&code))
     .bind(now)
     .bind(by)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await
+    })?;
     let token = add_token(conn, lien_id, "lien", now).await?;
     Ok(Emis { token, code })
 }
 
-async fn add_token(
-    conn: &mut SqliteConnection,
-    lien_id: i64,
-    origine: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<String> {
+async fn add_token(conn: &mut dyn Conn, lien_id: i64, origine: &str, now: DateTime<Utc>) -> sqlx::Result<String> {
     let (token, hash) = new_token();
-    sqlx::query("INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash)
-        .bind(lien_id)
-        .bind(origine)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    on!(conn, |cx| sqlx::query(
+        "INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(hash)
+    .bind(lien_id)
+    .bind(origine)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(token)
 }
 
@@ -98,31 +103,45 @@ async fn add_token(
 const JETONS_CODE_MAX: i64 = 10;
 
 /// The short code typed on the home page: a new token for its working link, or `None`.
-pub async fn exchange_code(
-    conn: &mut SqliteConnection,
-    code: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<String>> {
-    let found: Option<(i64,)> = sqlx::query_as(
+pub async fn exchange_code(conn: &mut dyn Conn, code: &str, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
+    let found: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
         "SELECT l.id FROM liens_personnels l
          JOIN parcours p ON p.id = l.parcours_id
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
          WHERE l.code_hash = $1 AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
     )
     .bind(token_hash(code))
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     let Some((lien_id,)) = found else { return Ok(None) };
     let token = add_token(conn, lien_id, "code", now).await?;
-    sqlx::query(
-        "DELETE FROM liens_jetons WHERE lien_id = $1 AND origine = 'code' AND token_hash NOT IN
-           (SELECT token_hash FROM liens_jetons WHERE lien_id = $1 AND origine = 'code' ORDER BY created_at DESC, rowid DESC LIMIT $2)",
+    elaguer_jetons(conn, lien_id, "code", &token_hash(&token), JETONS_CODE_MAX).await?;
+    Ok(Some(token))
+}
+
+/// Keeps at most `max` tokens of one origin for a link: the one just minted (its hash
+/// `nouveau`) and the most recent others. Tokens minted in the same instant are told apart by
+/// their hash: the table keeps no insertion order on PostgreSQL.
+pub async fn elaguer_jetons(
+    conn: &mut dyn Conn,
+    lien_id: i64,
+    origine: &str,
+    nouveau: &str,
+    max: i64,
+) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
+        "DELETE FROM liens_jetons WHERE lien_id = $1 AND origine = $2 AND token_hash <> $3 AND token_hash NOT IN
+           (SELECT token_hash FROM liens_jetons WHERE lien_id = $1 AND origine = $2 AND token_hash <> $3
+            ORDER BY created_at DESC, token_hash DESC LIMIT $4)",
     )
     .bind(lien_id)
-    .bind(JETONS_CODE_MAX)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Some(token))
+    .bind(origine)
+    .bind(nouveau)
+    .bind(max - 1)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// Whose space a token opens.
@@ -135,7 +154,7 @@ pub struct Titulaire {
 
 /// The parcours a token opens: only a working link of a person not anonymised.
 pub async fn find(db: &Db, token: &str) -> sqlx::Result<Option<Titulaire>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT p.id AS parcours_id, p.beneficiaire_id, p.structure_id
          FROM liens_jetons j
          JOIN liens_personnels l ON l.id = j.lien_id
@@ -144,41 +163,38 @@ pub async fn find(db: &Db, token: &str) -> sqlx::Result<Option<Titulaire>> {
          WHERE j.token_hash = $1 AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
     )
     .bind(token_hash(token))
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// The working link of a parcours: when and by whom it was issued.
 pub async fn active(db: &Db, parcours_id: i64) -> sqlx::Result<Option<(DateTime<Utc>, Option<String>)>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT l.created_at, u.prenom || ' ' || u.nom FROM liens_personnels l LEFT JOIN users u ON u.id = l.created_by
          WHERE l.parcours_id = $1 AND l.revoked_at IS NULL",
     )
     .bind(parcours_id)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Whether the person agreed to the calendar feed (their latest « agenda » answer).
 pub async fn agenda_consent(db: &Db, beneficiaire_id: i64) -> sqlx::Result<bool> {
-    let row: Option<(bool,)> = sqlx::query_as(
+    let row: Option<(bool,)> = on!(db.acquire().await?, |cx| {
+        sqlx::query_as(
         "SELECT accorde FROM consentements WHERE beneficiaire_id = $1 AND objet = 'agenda' ORDER BY id DESC LIMIT 1",
     )
     .bind(beneficiaire_id)
-    .fetch_optional(db)
-    .await?;
+    .fetch_optional(cx)
+    .await
+    })?;
     Ok(row.is_some_and(|r| r.0))
 }
 
 /// « Je ne pourrai pas venir »: a planned session of this parcours starting after `now` becomes
 /// excused, marked as told by the person. False (nothing written) otherwise.
-pub async fn excuse(
-    conn: &mut SqliteConnection,
-    parcours_id: i64,
-    seance_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+pub async fn excuse(conn: &mut dyn Conn, parcours_id: i64, seance_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let r = on!(conn, |cx| sqlx::query(
         "UPDATE seances SET statut = 'absente_excusee', sequence = sequence + 1, updated_at = $3,
                 prevenu_par_personne_at = $3
          WHERE id = $1 AND parcours_id = $2 AND statut = 'prevue' AND debut > $3",
@@ -186,7 +202,8 @@ pub async fn excuse(
     .bind(seance_id)
     .bind(parcours_id)
     .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r == 1)
 }

@@ -1,6 +1,7 @@
 //! Writes of the wizard's steps: diagnostics, objectives and themes, the planning's settings,
 //! the bilan and the closing. Each runs in the caller's transaction; the caller records the audit.
 
+use crate::store::conn::{on, Conn};
 use crate::store::packs::join_list;
 use carnet_domain::parcours::bilan::ValidBilan;
 use carnet_domain::parcours::cloture::ClotureAnticipee;
@@ -9,18 +10,18 @@ use carnet_domain::parcours::objectifs::ValidObjectifs;
 use carnet_domain::parcours::planning::Frequence;
 use carnet_domain::parcours::ParcoursSuivi;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 /// `initial` or `final`.
 pub async fn save_diagnostic(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     moment: &str,
     d: &ValidDiagnostic,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO diagnostics (parcours_id, moment, observations, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (parcours_id, moment) DO UPDATE SET observations = excluded.observations, updated_at = excluded.updated_at",
@@ -30,29 +31,35 @@ pub async fn save_diagnostic(
     .bind(&d.observations)
     .bind(user_id)
     .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM diagnostic_niveaux WHERE parcours_id = $1 AND moment = $2")
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
+    on!(conn, |cx| sqlx::query("DELETE FROM diagnostic_niveaux WHERE parcours_id = $1 AND moment = $2")
         .bind(parcours_id)
         .bind(moment)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     for (competence, niveau) in &d.niveaux {
-        sqlx::query("INSERT INTO diagnostic_niveaux (parcours_id, moment, competence, niveau) VALUES ($1, $2, $3, $4)")
-            .bind(parcours_id)
-            .bind(moment)
-            .bind(competence)
-            .bind(niveau.code())
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query("DELETE FROM diagnostic_resultats WHERE parcours_id = $1 AND moment = $2")
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO diagnostic_niveaux (parcours_id, moment, competence, niveau) VALUES ($1, $2, $3, $4)"
+        )
         .bind(parcours_id)
         .bind(moment)
-        .execute(&mut *conn)
-        .await?;
+        .bind(competence)
+        .bind(niveau.code())
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    on!(conn, |cx| sqlx::query("DELETE FROM diagnostic_resultats WHERE parcours_id = $1 AND moment = $2")
+        .bind(parcours_id)
+        .bind(moment)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     for (i, r) in d.resultats.iter().enumerate() {
-        sqlx::query(
+        on!(conn, |cx| sqlx::query(
             "INSERT INTO diagnostic_resultats (parcours_id, moment, rang, outil, score) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(parcours_id)
@@ -60,63 +67,78 @@ pub async fn save_diagnostic(
         .bind(i as i64 + 1)
         .bind(&r.outil)
         .bind(&r.score)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
 /// The quick diagnostic's pack (or none), while no objectives are set; false otherwise.
-pub async fn envisager_pack(conn: &mut SqliteConnection, parcours_id: i64, pack_id: Option<i64>) -> sqlx::Result<bool> {
-    let n = sqlx::query(
+pub async fn envisager_pack(conn: &mut dyn Conn, parcours_id: i64, pack_id: Option<i64>) -> sqlx::Result<bool> {
+    let n = on!(conn, |cx| sqlx::query(
         "UPDATE parcours SET pack_id = $1 WHERE id = $2
            AND NOT EXISTS (SELECT 1 FROM objectifs o WHERE o.parcours_id = $2)",
     )
     .bind(pack_id)
     .bind(parcours_id)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
 /// Sets the pack only if none is chosen yet (the quick diagnostic's pack is a suggestion).
-pub async fn suggest_pack(conn: &mut SqliteConnection, parcours_id: i64, pack_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
+pub async fn suggest_pack(conn: &mut dyn Conn, parcours_id: i64, pack_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
         "UPDATE parcours SET pack_id = $1 WHERE id = $2
            AND NOT EXISTS (SELECT 1 FROM objectifs o WHERE o.parcours_id = $2)",
     )
     .bind(pack_id)
     .bind(parcours_id)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn save_objectifs(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     pack_id: i64,
     o: &ValidObjectifs,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE parcours SET pack_id = $1 WHERE id = $2")
+    on!(conn, |cx| sqlx::query("UPDATE parcours SET pack_id = $1 WHERE id = $2")
         .bind(pack_id)
         .bind(parcours_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM objectifs WHERE parcours_id = $1").bind(parcours_id).execute(&mut *conn).await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    on!(conn, |cx| sqlx::query("DELETE FROM objectifs WHERE parcours_id = $1")
+        .bind(parcours_id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     for (i, (competence, niveau)) in o.objectifs.iter().enumerate() {
-        sqlx::query("INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible) VALUES ($1, $2, $3, $4)")
-            .bind(parcours_id)
-            .bind(i as i64 + 1)
-            .bind(competence)
-            .bind(niveau.code())
-            .execute(&mut *conn)
-            .await?;
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(parcours_id)
+        .bind(i as i64 + 1)
+        .bind(competence)
+        .bind(niveau.code())
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
-    sqlx::query("DELETE FROM parcours_themes WHERE parcours_id = $1").bind(parcours_id).execute(&mut *conn).await?;
+    on!(conn, |cx| sqlx::query("DELETE FROM parcours_themes WHERE parcours_id = $1")
+        .bind(parcours_id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     for (i, t) in o.themes.iter().enumerate() {
-        sqlx::query(
+        on!(conn, |cx| {
+            sqlx::query(
             "INSERT INTO parcours_themes (parcours_id, rang, titre, thematiques, competences) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(parcours_id)
@@ -124,21 +146,22 @@ pub async fn save_objectifs(
         .bind(&t.titre)
         .bind(join_list(&t.thematiques))
         .bind(join_list(&t.competences))
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected())
+        })?;
     }
     Ok(())
 }
 
 pub async fn save_planning(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     frequence: Frequence,
     duree_minutes: u32,
     type_lieu: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO plannings (parcours_id, frequence, duree_minutes, type_lieu, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (parcours_id) DO UPDATE SET frequence = excluded.frequence, duree_minutes = excluded.duree_minutes,
@@ -149,46 +172,50 @@ pub async fn save_planning(
     .bind(duree_minutes as i64)
     .bind(type_lieu)
     .bind(now)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// The planning's settings: (rhythm, duration, place).
-pub async fn planning(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Option<(Frequence, u32, String)>> {
-    let row: Option<(String, i64, String)> =
-        sqlx::query_as("SELECT frequence, duree_minutes, type_lieu FROM plannings WHERE parcours_id = $1")
-            .bind(parcours_id)
-            .fetch_optional(conn)
-            .await?;
+pub async fn planning(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Option<(Frequence, u32, String)>> {
+    let row: Option<(String, i64, String)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT frequence, duree_minutes, type_lieu FROM plannings WHERE parcours_id = $1"
+    )
+    .bind(parcours_id)
+    .fetch_optional(cx)
+    .await)?;
     Ok(row.and_then(|(f, d, t)| Some((Frequence::parse(&f)?, d as u32, t))))
 }
 
 /// The competences of the parcours' objectives, in order.
-pub async fn objectif_codes(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT competence FROM objectifs WHERE parcours_id = $1 ORDER BY rang")
-        .bind(parcours_id)
-        .fetch_all(conn)
-        .await?;
+pub async fn objectif_codes(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT competence FROM objectifs WHERE parcours_id = $1 ORDER BY rang")
+            .bind(parcours_id)
+            .fetch_all(cx)
+            .await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 pub async fn save_bilan(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     b: &ValidBilan,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     for (competence, atteint) in &b.objectifs_atteints {
-        sqlx::query("UPDATE objectifs SET atteint = $1 WHERE parcours_id = $2 AND competence = $3")
+        on!(conn, |cx| sqlx::query("UPDATE objectifs SET atteint = $1 WHERE parcours_id = $2 AND competence = $3")
             .bind(*atteint)
             .bind(parcours_id)
             .bind(competence)
-            .execute(&mut *conn)
-            .await?;
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO bilans (parcours_id, orientation, recommandations, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (parcours_id) DO UPDATE SET orientation = excluded.orientation,
@@ -199,41 +226,43 @@ pub async fn save_bilan(
     .bind(&b.recommandations)
     .bind(user_id)
     .bind(now)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn has_bilan(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<bool> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT parcours_id FROM bilans WHERE parcours_id = $1")
+pub async fn has_bilan(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<bool> {
+    let row: Option<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT parcours_id FROM bilans WHERE parcours_id = $1")
         .bind(parcours_id)
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(cx)
+        .await)?;
     Ok(row.is_some())
 }
 
 /// Closes an open parcours; false if it was not open.
-pub async fn close(conn: &mut SqliteConnection, parcours_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    let n = sqlx::query(
+pub async fn close(conn: &mut dyn Conn, parcours_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let n = on!(conn, |cx| {
+        sqlx::query(
         "UPDATE parcours SET etat = 'termine', etape = 'bilan', closed_at = $1, updated_at = $1 WHERE id = $2 AND etat = 'en_cours'",
     )
     .bind(now)
     .bind(parcours_id)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(n == 1)
 }
 
 /// Closes a parcours still in progress before its end, with its reason. False when it was not
 /// in progress (closed meanwhile).
 pub async fn close_early(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     cloture: &ClotureAnticipee,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let n = sqlx::query(
+    let n = on!(conn, |cx| sqlx::query(
         "UPDATE parcours SET etat = 'abandonne', cloture_motif = $1, cloture_precision = $2, closed_at = $3,
                 updated_at = $3
          WHERE id = $4 AND etat = 'en_cours'",
@@ -242,9 +271,9 @@ pub async fn close_early(
     .bind(&cloture.precision)
     .bind(now)
     .bind(parcours_id)
-    .execute(conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -265,18 +294,18 @@ struct SuiviRow {
 /// The dashboard's parcours: open ones first (by next session), then the `fermes` closed last.
 /// A conseiller sees their own; a coordinateur, the whole structure's.
 pub async fn suivis(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     conseiller_id: Option<i64>,
     fermes: i64,
     limit: i64,
     cal: carnet_domain::fuseau::Calendrier,
 ) -> sqlx::Result<Vec<ParcoursSuivi>> {
-    let rows: Vec<SuiviRow> = sqlx::query_as(
+    let rows: Vec<SuiviRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT p.id, b.prenom, p.etat, p.etape, ca.nb_passes,
             (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue') AS tenues,
             (SELECT MIN(s.debut) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'prevue') AS prochaine,
-            (SELECT COUNT(*) FROM objectifs o WHERE o.parcours_id = p.id AND o.atteint = 1) AS atteints,
+            (SELECT COUNT(*) FROM objectifs o WHERE o.parcours_id = p.id AND o.atteint = TRUE) AS atteints,
             (SELECT COUNT(*) FROM objectifs o WHERE o.parcours_id = p.id) AS total,
             p.updated_at
          FROM parcours p
@@ -294,8 +323,8 @@ pub async fn suivis(
     .bind(conseiller_id)
     .bind(fermes)
     .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|r| ParcoursSuivi {

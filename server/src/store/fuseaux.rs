@@ -1,7 +1,7 @@
 //! A structure's calendar: its zone (chosen, or its commune's) and its holidays (its commune's).
 
+use crate::store::conn::{on, Conn};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
-use sqlx::SqliteConnection;
 
 /// The calendar of a structure from its stored columns; an unknown stored zone (written by hand)
 /// falls back to the commune's.
@@ -10,12 +10,12 @@ pub fn calendrier(commune_insee: Option<&str>, fuseau: Option<&str>) -> Calendri
 }
 
 /// The calendar of a structure; metropolitan France for an unknown one.
-pub async fn de_structure(conn: &mut SqliteConnection, structure_id: i64) -> sqlx::Result<Calendrier> {
+pub async fn de_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<Calendrier> {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT commune_insee, fuseau FROM structures WHERE id = $1")
+        on!(conn, |cx| sqlx::query_as("SELECT commune_insee, fuseau FROM structures WHERE id = $1")
             .bind(structure_id)
-            .fetch_optional(conn)
-            .await?;
+            .fetch_optional(cx)
+            .await)?;
     Ok(row.map(|(c, f)| calendrier(c.as_deref(), f.as_deref())).unwrap_or(Calendrier::METROPOLE))
 }
 
@@ -28,16 +28,19 @@ pub struct LigneFuseau {
     pub fuseau: Option<String>,
 }
 
-pub async fn liste(conn: &mut SqliteConnection) -> sqlx::Result<Vec<LigneFuseau>> {
-    sqlx::query_as("SELECT id, nom, commune_insee, fuseau FROM structures ORDER BY nom, id").fetch_all(conn).await
+pub async fn liste(conn: &mut dyn Conn) -> sqlx::Result<Vec<LigneFuseau>> {
+    on!(conn, |cx| sqlx::query_as("SELECT id, nom, commune_insee, fuseau FROM structures ORDER BY nom, id")
+        .fetch_all(cx)
+        .await)
 }
 
 /// Sets the zone an administrator chose (`None`: back to the commune's). False if no such structure.
-pub async fn choisir(conn: &mut SqliteConnection, structure_id: i64, fuseau: Option<Fuseau>) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE structures SET fuseau = $2 WHERE id = $1")
+pub async fn choisir(conn: &mut dyn Conn, structure_id: i64, fuseau: Option<Fuseau>) -> sqlx::Result<bool> {
+    let r = on!(conn, |cx| sqlx::query("UPDATE structures SET fuseau = $2 WHERE id = $1")
         .bind(structure_id)
         .bind(fuseau.map(|f| f.iana()))
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(r == 1)
 }

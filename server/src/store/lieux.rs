@@ -2,9 +2,9 @@
 //! communes, and the version number that tells each server instance its map index is stale.
 
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -12,7 +12,8 @@ static COORDS_TSV_GZ: &[u8] = include_bytes!("../../data/communes-coords.tsv.gz"
 
 /// Loads the embedded commune points when the table is empty (a new database). One transaction.
 pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM communes_coords").fetch_one(db).await?;
+    let (count,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM communes_coords").fetch_one(cx).await)?;
     if count > 0 {
         return Ok(());
     }
@@ -24,12 +25,13 @@ pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
         let (Some(code), Some(lat), Some(lon)) = (cols.next(), cols.next(), cols.next()) else {
             anyhow::bail!("ligne de coordonnées mal formée : {line}");
         };
-        sqlx::query("INSERT INTO communes_coords (code_insee, latitude, longitude) VALUES ($1, $2, $3)")
+        on!(tx, |cx| sqlx::query("INSERT INTO communes_coords (code_insee, latitude, longitude) VALUES ($1, $2, $3)")
             .bind(code)
             .bind(lat.parse::<f64>()?)
             .bind(lon.parse::<f64>()?)
-            .execute(&mut *tx)
-            .await?;
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     tx.commit().await?;
     tracing::info!("positions des communes chargées");
@@ -39,32 +41,46 @@ pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
 /// Every commune's point: code INSEE → (latitude, longitude).
 pub async fn commune_points(db: &Db) -> sqlx::Result<HashMap<String, (f64, f64)>> {
     let rows: Vec<(String, f64, f64)> =
-        sqlx::query_as("SELECT code_insee, latitude, longitude FROM communes_coords").fetch_all(db).await?;
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT code_insee, latitude, longitude FROM communes_coords")
+            .fetch_all(cx)
+            .await)?;
     Ok(rows.into_iter().map(|(c, la, lo)| (c, (la, lo))).collect())
 }
 
 pub async fn commune_point(db: &Db, code: &str) -> sqlx::Result<Option<(f64, f64)>> {
-    sqlx::query_as("SELECT latitude, longitude FROM communes_coords WHERE code_insee = $1")
-        .bind(code)
-        .fetch_optional(db)
-        .await
+    on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT latitude, longitude FROM communes_coords WHERE code_insee = $1"
+    )
+    .bind(code)
+    .fetch_optional(cx)
+    .await)
 }
 
 /// (code INSEE, département) of every commune, and the communes by postcode and name.
 pub async fn communes_departements(db: &Db) -> sqlx::Result<Vec<(String, String, String, String)>> {
-    sqlx::query_as("SELECT code_insee, departement, nom_normalise, codes_postaux FROM communes").fetch_all(db).await
+    on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT code_insee, departement, nom_normalise, codes_postaux FROM communes"
+    )
+    .fetch_all(cx)
+    .await)
 }
 
 // ------------------------------------------------------------------------ version
 
 pub async fn version(db: &Db) -> sqlx::Result<i64> {
-    let (v,): (i64,) = sqlx::query_as("SELECT version FROM lieux_version WHERE singleton = 1").fetch_one(db).await?;
+    let (v,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT version FROM lieux_version WHERE singleton = 1")
+            .fetch_one(cx)
+            .await)?;
     Ok(v)
 }
 
 /// Inside the transaction that changed venues.
-pub async fn bump_version(conn: &mut SqliteConnection) -> sqlx::Result<()> {
-    sqlx::query("UPDATE lieux_version SET version = version + 1 WHERE singleton = 1").execute(conn).await?;
+pub async fn bump_version(conn: &mut dyn Conn) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("UPDATE lieux_version SET version = version + 1 WHERE singleton = 1")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -85,7 +101,9 @@ pub fn empreinte(l: &LieuStandard, pass: Option<&PassNumerique>) -> String {
 /// Existing venues by (source key, id of the standard): (our id, fingerprint).
 pub async fn existing_keys(db: &Db) -> sqlx::Result<HashMap<(String, String), (i64, String)>> {
     let rows: Vec<(String, String, i64, String)> =
-        sqlx::query_as("SELECT source_cle, ext_id, id, empreinte FROM lieux").fetch_all(db).await?;
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT source_cle, ext_id, id, empreinte FROM lieux")
+            .fetch_all(cx)
+            .await)?;
     Ok(rows.into_iter().map(|(s, e, id, emp)| ((s, e), (id, emp))).collect())
 }
 
@@ -104,7 +122,7 @@ fn join(v: &[String]) -> String {
 /// Inserts a venue; returns its id.
 #[allow(clippy::too_many_arguments)] // the venue's columns, bound one by one
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     l: &LieuStandard,
     cle_ban: Option<&str>,
     departement: &str,
@@ -113,7 +131,8 @@ pub async fn insert(
     empreinte: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(conn, |cx| {
+        sqlx::query_as(
         "INSERT INTO lieux (source_cle, ext_id, pivot, nom, commune, code_postal, code_insee, adresse, complement_adresse,
             latitude, longitude, typologie, telephone, courriels, site_web, horaires, presentation_resume,
             presentation_detail, source, itinerance, structure_parente, date_maj, services,
@@ -165,15 +184,16 @@ pub async fn insert(
     .bind(&pass.operateur)
     .bind(empreinte)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await
+    })?;
     Ok(id)
 }
 
 /// Replaces the standard fields of a venue (not our Pass and accreditation fields).
 #[allow(clippy::too_many_arguments)] // the venue's columns, bound one by one
 pub async fn update_standard(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     l: &LieuStandard,
     cle_ban: Option<&str>,
@@ -182,7 +202,7 @@ pub async fn update_standard(
     empreinte: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "UPDATE lieux SET pivot = $2, nom = $3, commune = $4, code_postal = $5, code_insee = $6, adresse = $7,
             complement_adresse = $8, latitude = $9, longitude = $10, typologie = $11, telephone = $12, courriels = $13,
             site_web = $14, horaires = $15, presentation_resume = $16, presentation_detail = $17, source = $18,
@@ -230,8 +250,9 @@ pub async fn update_standard(
     .bind(pos.geocodage)
     .bind(empreinte)
     .bind(now)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -244,15 +265,17 @@ pub struct PassRow {
     pub agree_le: Option<NaiveDate>,
 }
 
-pub async fn pass_of(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<PassRow>> {
-    sqlx::query_as("SELECT accepte_pass, pass_operateur, statut_agrement, agree_le FROM lieux WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn pass_of(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Option<PassRow>> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT accepte_pass, pass_operateur, statut_agrement, agree_le FROM lieux WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(cx)
+    .await)
 }
 
-pub async fn set_pass(conn: &mut SqliteConnection, id: i64, p: &PassRow, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query(
+pub async fn set_pass(conn: &mut dyn Conn, id: i64, p: &PassRow, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
         "UPDATE lieux SET accepte_pass = $2, pass_operateur = $3, statut_agrement = $4, agree_le = $5, updated_at = $6
          WHERE id = $1",
     )
@@ -262,8 +285,9 @@ pub async fn set_pass(conn: &mut SqliteConnection, id: i64, p: &PassRow, now: Da
     .bind(&p.statut_agrement)
     .bind(p.agree_le)
     .bind(now)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -369,7 +393,10 @@ const COLUMNS: &str = "id, ext_id, pivot, nom, commune, code_postal, code_insee,
     statut_agrement, agree_le, updated_at";
 
 pub async fn get(db: &Db, id: i64) -> sqlx::Result<Option<LieuRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM lieux WHERE id = $1")).bind(id).fetch_optional(db).await
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!("SELECT {COLUMNS} FROM lieux WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(cx)
+        .await)
 }
 
 pub async fn get_many(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<LieuRow>> {
@@ -384,8 +411,11 @@ pub async fn get_many(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<LieuRow>> {
 
 /// Every venue (or those of some départements), ordered by département then name.
 pub async fn all(db: &Db, departements: Option<&[String]>) -> sqlx::Result<Vec<LieuRow>> {
-    let rows: Vec<LieuRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM lieux ORDER BY departement, nom, id")).fetch_all(db).await?;
+    let rows: Vec<LieuRow> = on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM lieux ORDER BY departement, nom, id"
+    ))
+    .fetch_all(cx)
+    .await)?;
     Ok(match departements {
         None => rows,
         Some(d) => rows.into_iter().filter(|r| d.contains(&r.departement)).collect(),
@@ -413,36 +443,40 @@ pub struct IndexRow {
 }
 
 pub async fn index_rows(db: &Db) -> sqlx::Result<Vec<IndexRow>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT id, nom, adresse, commune, code_postal, departement, code_insee, latitude, longitude, services,
                 dispositif_programmes_nationaux, publics_specifiquement_adresses, prise_en_charge_specifique,
                 accepte_pass, horaires
          FROM lieux",
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }
 
 /// Per département: (venues, venues accepting the Pass).
 pub async fn counts_by_departement(db: &Db) -> sqlx::Result<Vec<(String, i64, i64)>> {
-    sqlx::query_as(
-        "SELECT departement, COUNT(*), SUM(CASE WHEN accepte_pass THEN 1 ELSE 0 END) FROM lieux GROUP BY departement",
+    on!(db.acquire().await?, |cx| {
+        sqlx::query_as(
+        "SELECT departement, COUNT(*), CAST(SUM(CASE WHEN accepte_pass THEN 1 ELSE 0 END) AS BIGINT) FROM lieux GROUP BY departement",
     )
-    .fetch_all(db)
+    .fetch_all(cx)
     .await
+    })
 }
 
 // ------------------------------------------------------------------------ imports
 
 pub async fn create_import(db: &Db, user_id: Option<i64>, fichier: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(db.acquire().await?, |cx| {
+        sqlx::query_as(
         "INSERT INTO lieux_imports (user_id, fichier, etat, created_at) VALUES ($1, $2, 'en_cours', $3) RETURNING id",
     )
     .bind(user_id)
     .bind(fichier)
     .bind(now)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await
+    })?;
     Ok(id)
 }
 
@@ -458,22 +492,23 @@ pub struct Progression {
     pub lignes_rejetees: u32,
 }
 
-pub async fn progress_import(conn: &mut SqliteConnection, id: i64, p: &Progression) -> sqlx::Result<()> {
-    sqlx::query(
+pub async fn progress_import(conn: &mut dyn Conn, id: i64, p: &Progression) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
         "UPDATE lieux_imports SET format = $2, version = $3, total = $4, traites = $5, crees = $6, mis_a_jour = $7,
             inchanges = $8, lignes_rejetees = $9 WHERE id = $1",
     )
     .bind(id)
     .bind(&p.format)
     .bind(&p.version)
-    .bind(p.total)
-    .bind(p.traites)
-    .bind(p.crees)
-    .bind(p.mis_a_jour)
-    .bind(p.inchanges)
-    .bind(p.lignes_rejetees)
-    .execute(conn)
-    .await?;
+    .bind(i64::from(p.total))
+    .bind(i64::from(p.traites))
+    .bind(i64::from(p.crees))
+    .bind(i64::from(p.mis_a_jour))
+    .bind(i64::from(p.inchanges))
+    .bind(i64::from(p.lignes_rejetees))
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -486,7 +521,8 @@ pub async fn finish_import(
     duree_ms: u64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(db.acquire().await?, |cx| {
+        sqlx::query(
         "UPDATE lieux_imports SET etat = $2, rapport_json = $3, erreur = $4, duree_ms = $5, finished_at = $6 WHERE id = $1",
     )
     .bind(id)
@@ -495,8 +531,9 @@ pub async fn finish_import(
     .bind(erreur)
     .bind(duree_ms as i64)
     .bind(now)
-    .execute(db)
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -520,38 +557,40 @@ pub struct ImportRow {
 }
 
 pub async fn get_import(db: &Db, id: i64) -> sqlx::Result<Option<ImportRow>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT id, user_id, fichier, format, version, etat, total, traites, crees, mis_a_jour, inchanges,
                 lignes_rejetees, rapport_json, erreur, duree_ms
          FROM lieux_imports WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Imports left « en cours » by a server that stopped: they will never finish.
 pub async fn fail_interrupted_imports(db: &Db, now: DateTime<Utc>) -> sqlx::Result<u64> {
-    let r = sqlx::query(
+    let r = on!(db.acquire().await?, |cx| {
+        sqlx::query(
         "UPDATE lieux_imports SET etat = 'echoue', erreur = 'Import interrompu par un arrêt du serveur : relancez-le (les lignes déjà importées sont à jour).', finished_at = $1
          WHERE etat = 'en_cours'",
     )
     .bind(now)
-    .execute(db)
-    .await?;
-    Ok(r.rows_affected())
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
+    Ok(r)
 }
 
 // ------------------------------------------------------------------------ story
 
 /// Audit entries of a venue, oldest first: (at, who, action, after).
 pub async fn audit_of(db: &Db, id: i64) -> sqlx::Result<Vec<(DateTime<Utc>, Option<String>, String, Option<String>)>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT a.at, u.prenom || ' ' || u.nom, a.action, a.after_json
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
          WHERE a.entity = 'lieu' AND a.entity_id = $1 ORDER BY a.id",
     )
     .bind(id)
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }

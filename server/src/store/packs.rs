@@ -1,9 +1,9 @@
 //! Packs: ready-made parcours stored as data (themes per session for 5- and 10-pass carnets,
 //! target levels), read by the objectives step.
 
+use crate::store::conn::{on, Conn};
 use carnet_domain::parcours::competences::Niveau;
 use carnet_domain::parcours::objectifs::{CibleModele, PackView, ThemeModele};
-use sqlx::SqliteConnection;
 
 /// A '|'-separated list of codes, as stored.
 pub fn split_list(s: &str) -> Vec<String> {
@@ -41,25 +41,26 @@ struct CibleRow {
 }
 
 /// The active packs, in their order, with their themes and targets.
-pub async fn list(conn: &mut SqliteConnection) -> sqlx::Result<Vec<PackView>> {
-    let packs: Vec<PackRow> =
-        sqlx::query_as("SELECT id, code, nom, description FROM packs WHERE actif = 1 ORDER BY ordre, id")
-            .fetch_all(&mut *conn)
-            .await?;
-    let themes: Vec<ThemeRow> = sqlx::query_as(
+pub async fn list(conn: &mut dyn Conn) -> sqlx::Result<Vec<PackView>> {
+    let packs: Vec<PackRow> = on!(conn, |cx| sqlx::query_as(
+        "SELECT id, code, nom, description FROM packs WHERE actif = TRUE ORDER BY ordre, id"
+    )
+    .fetch_all(cx)
+    .await)?;
+    let themes: Vec<ThemeRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT t.pack_id, t.nb_passes, t.rang, t.titre, t.thematiques, t.competences
-         FROM pack_themes t JOIN packs p ON p.id = t.pack_id WHERE p.actif = 1
+         FROM pack_themes t JOIN packs p ON p.id = t.pack_id WHERE p.actif = TRUE
          ORDER BY t.pack_id, t.nb_passes, t.rang",
     )
-    .fetch_all(&mut *conn)
-    .await?;
-    let cibles: Vec<CibleRow> = sqlx::query_as(
+    .fetch_all(cx)
+    .await)?;
+    let cibles: Vec<CibleRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT c.pack_id, c.nb_passes, c.competence, c.niveau
-         FROM pack_cibles c JOIN packs p ON p.id = c.pack_id WHERE p.actif = 1
+         FROM pack_cibles c JOIN packs p ON p.id = c.pack_id WHERE p.actif = TRUE
          ORDER BY c.pack_id, c.nb_passes, c.competence",
     )
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(packs
         .into_iter()
         .map(|p| PackView {
@@ -93,8 +94,10 @@ pub async fn list(conn: &mut SqliteConnection) -> sqlx::Result<Vec<PackView>> {
 }
 
 /// The id of an active pack by its code.
-pub async fn id_of(conn: &mut SqliteConnection, code: &str) -> sqlx::Result<Option<i64>> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM packs WHERE code = $1 AND actif = 1").bind(code).fetch_optional(conn).await?;
+pub async fn id_of(conn: &mut dyn Conn, code: &str) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT id FROM packs WHERE code = $1 AND actif = TRUE")
+        .bind(code)
+        .fetch_optional(cx)
+        .await)?;
     Ok(row.map(|r| r.0))
 }

@@ -3,6 +3,7 @@
 use crate::db::Db;
 use crate::store::audit::{Audit, Entite};
 use crate::store::beneficiaires;
+use crate::store::conn::{on, Conn};
 use carnet_domain::api::{CarnetView, ParcoursDetail, PassView};
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::pass::PassId;
@@ -17,13 +18,13 @@ pub struct Created {
 }
 
 /// The pass codes among `codes` that the database already holds.
-pub async fn existing_codes(conn: &mut sqlx::SqliteConnection, codes: &[PassCode]) -> sqlx::Result<Vec<PassCode>> {
+pub async fn existing_codes(conn: &mut dyn Conn, codes: &[PassCode]) -> sqlx::Result<Vec<PassCode>> {
     let mut found = Vec::new();
     for code in codes {
-        let row: Option<(String,)> = sqlx::query_as("SELECT code FROM passes WHERE code = $1")
+        let row: Option<(String,)> = on!(conn, |cx| sqlx::query_as("SELECT code FROM passes WHERE code = $1")
             .bind(code.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+            .fetch_optional(cx)
+            .await)?;
         if row.is_some() {
             found.push(code.clone());
         }
@@ -34,7 +35,7 @@ pub async fn existing_codes(conn: &mut sqlx::SqliteConnection, codes: &[PassCode
 /// Writes the beneficiary, the carnet (state « distribué »), its passes and an open parcours, with
 /// their audit entries, inside the caller's transaction.
 pub async fn create_from_intake(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn Conn,
     intake: &ValidIntake,
     structure_id: i64,
     user_id: i64,
@@ -42,7 +43,7 @@ pub async fn create_from_intake(
 ) -> sqlx::Result<Created> {
     let beneficiaire_id = insert_beneficiaire(conn, intake, structure_id, user_id, now).await?;
 
-    let (carnet_id,): (i64,) = sqlx::query_as(
+    let (carnet_id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO carnets (numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, beneficiaire_id,
                               structure_id, commanditaire_nom, canal_reception, date_reception, created_at)
          VALUES ($1, $2, $3, $4, 'distribue', $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -57,11 +58,11 @@ pub async fn create_from_intake(
     .bind(&intake.canal)
     .bind(intake.date_reception)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
 
     for (i, code) in intake.codes.iter().enumerate() {
-        let (pass_id,): (i64,) = sqlx::query_as(
+        let (pass_id,): (i64,) = on!(conn, |cx| sqlx::query_as(
             "INSERT INTO passes (carnet_id, rang, code, etat, valeur_centimes)
              VALUES ($1, $2, $3, 'distribue', $4) RETURNING id",
         )
@@ -69,8 +70,8 @@ pub async fn create_from_intake(
         .bind(i as i64 + 1)
         .bind(code.as_str())
         .bind(intake.valeur_faciale_centimes)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_one(cx)
+        .await)?;
         Audit::par(Some(user_id), Entite::Pass(PassId(pass_id)), "saisi_a_l_accueil")
             .apres(json!({ "etat": "distribue", "carnet_id": carnet_id, "rang": i + 1 }))
             .ecrire(conn, now)
@@ -90,13 +91,13 @@ pub async fn create_from_intake(
 /// Writes the person of an intake (the carnet's fields are not used), inside the caller's
 /// transaction. Shared by the intake with a typed carnet and the distribution of an order's carnet.
 pub async fn insert_beneficiaire(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn Conn,
     personne: &ValidIntake,
     structure_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO beneficiaires (structure_id, prenom, prenom_normalise, annee_naissance, commune_insee,
                                     genre, tranche_age, statut_social, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -111,22 +112,23 @@ pub async fn insert_beneficiaire(
     .bind(&personne.statut_social)
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(id)
 }
 
 /// Opens the parcours of a person with their carnet (step « diagnostic »), audited, inside the
 /// caller's transaction.
 pub async fn open(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut dyn Conn,
     beneficiaire_id: i64,
     carnet_id: i64,
     structure_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    let (parcours_id,): (i64,) = sqlx::query_as(
+    let (parcours_id,): (i64,) = on!(conn, |cx| {
+        sqlx::query_as(
         "INSERT INTO parcours (beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at)
          VALUES ($1, $2, $3, $4, 'en_cours', 'diagnostic', $5, $5) RETURNING id",
     )
@@ -135,8 +137,9 @@ pub async fn open(
     .bind(structure_id)
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await
+    })?;
     Audit::par(Some(user_id), Entite::Parcours(parcours_id), "ouvert")
         .apres(json!({ "etat": "en_cours", "etape": "diagnostic", "carnet_id": carnet_id }))
         .ecrire(conn, now)
@@ -175,7 +178,7 @@ struct PassRow {
 /// A parcours of this structure with its beneficiary and carnet; `None` if it does not exist or
 /// belongs to another structure.
 pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<ParcoursDetail>> {
-    let header: Option<HeaderRow> = sqlx::query_as(
+    let header: Option<HeaderRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT p.id, p.etat, p.etape, p.created_at, p.beneficiaire_id,
                 u.prenom || ' ' || u.nom AS conseiller,
                 ca.id AS carnet_id, ca.numero, ca.nb_passes, ca.valeur_faciale_centimes, ca.fin_validite,
@@ -187,18 +190,18 @@ pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<
     )
     .bind(id)
     .bind(structure_id)
-    .fetch_optional(db)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     let Some(h) = header else { return Ok(None) };
     let Some(beneficiaire) = beneficiaires::get(db, h.beneficiaire_id, structure_id).await? else {
         return Ok(None);
     };
-    let passes: Vec<PassRow> = sqlx::query_as(
+    let passes: Vec<PassRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT rang, code, etat, valeur_centimes, validated_at FROM passes WHERE carnet_id = $1 ORDER BY rang",
     )
     .bind(h.carnet_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(Some(ParcoursDetail {
         id: h.id,
         etat: h.etat,

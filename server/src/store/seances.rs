@@ -1,6 +1,7 @@
 //! Sessions: the schedule of each parcours, the conseiller's busy times (for the overlap rule),
 //! the session report, and the agenda of the dashboard.
 
+use crate::store::conn::{on, Conn};
 use crate::store::packs::{join_list, split_list};
 use carnet_domain::fuseau::Calendrier;
 use carnet_domain::parcours::planning::{self, Occupation};
@@ -11,7 +12,6 @@ use carnet_domain::parcours::{
 use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::RngCore;
-use sqlx::SqliteConnection;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SeanceRow {
@@ -69,20 +69,22 @@ const SELECT: &str = "SELECT s.id, s.parcours_id, s.conseiller_id, s.uid, s.sequ
     LEFT JOIN structures cs ON cs.id = pa.credited_structure_id
     LEFT JOIN carnets pc ON pc.id = pa.carnet_id";
 
-pub async fn of_parcours(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<SeanceRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE s.parcours_id = $1 ORDER BY s.debut, s.id"))
+pub async fn of_parcours(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Vec<SeanceRow>> {
+    on!(conn, |cx| sqlx::query_as(&format!("{SELECT} WHERE s.parcours_id = $1 ORDER BY s.debut, s.id"))
         .bind(parcours_id)
-        .fetch_all(conn)
-        .await
+        .fetch_all(cx)
+        .await)
 }
 
 /// A session and the id of its parcours, if the parcours belongs to this structure.
-pub async fn get(conn: &mut SqliteConnection, id: i64, structure_id: i64) -> sqlx::Result<Option<SeanceRow>> {
-    sqlx::query_as(&format!("{SELECT} JOIN parcours p ON p.id = s.parcours_id WHERE s.id = $1 AND p.structure_id = $2"))
-        .bind(id)
-        .bind(structure_id)
-        .fetch_optional(conn)
-        .await
+pub async fn get(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<SeanceRow>> {
+    on!(conn, |cx| sqlx::query_as(&format!(
+        "{SELECT} JOIN parcours p ON p.id = s.parcours_id WHERE s.id = $1 AND p.structure_id = $2"
+    ))
+    .bind(id)
+    .bind(structure_id)
+    .fetch_optional(cx)
+    .await)
 }
 
 /// Each session's number, rows in date order: an absence has none; a held session keeps the number
@@ -141,7 +143,7 @@ pub fn numeroter(rows: &[SeanceRow], themes: &[ThemeView], cal: Calendrier) -> V
 }
 
 pub async fn views(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     parcours_id: i64,
     themes: &[ThemeView],
     cal: Calendrier,
@@ -159,14 +161,14 @@ pub struct Sauf {
 
 /// The conseiller's sessions (planned or held) that end after `from` and start before `to`.
 pub async fn occupations(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     conseiller_id: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     parcours_courant: i64,
     sauf: Sauf,
 ) -> sqlx::Result<Vec<Occupation>> {
-    let rows: Vec<(DateTime<Utc>, DateTime<Utc>, String, i64)> = sqlx::query_as(
+    let rows: Vec<(DateTime<Utc>, DateTime<Utc>, String, i64)> = on!(conn, |cx| sqlx::query_as(
         "SELECT s.debut, s.fin, b.prenom, s.parcours_id
          FROM seances s
          JOIN parcours p ON p.id = s.parcours_id
@@ -180,8 +182,8 @@ pub async fn occupations(
     .bind(to)
     .bind(sauf.parcours_id.unwrap_or(-1))
     .bind(sauf.seance_id.unwrap_or(-1))
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(debut, fin, prenom, p)| Occupation {
@@ -216,9 +218,9 @@ pub struct Nouvelle<'a> {
     pub calendrier: Calendrier,
 }
 
-pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+pub async fn insert(conn: &mut dyn Conn, s: &Nouvelle<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
     let (debut, fin) = planning::intervalle(s.calendrier, s.debut, s.duree_minutes);
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
                               remplace_seance_id, created_at, updated_at)
          VALUES ($1, $2, $3, 0, $4, $5, $6, 'prevue', $7, $8, $8) RETURNING id",
@@ -231,15 +233,15 @@ pub async fn insert(conn: &mut SqliteConnection, s: &Nouvelle<'_>, now: DateTime
     .bind(s.type_lieu)
     .bind(s.remplace)
     .bind(now)
-    .fetch_one(conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(id)
 }
 
 /// Moves a session (wall-clock start in `cal`'s zone); the calendar sequence grows when the time changes.
 #[allow(clippy::too_many_arguments)]
 pub async fn set_dates(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     cal: Calendrier,
     id: i64,
     debut: NaiveDateTime,
@@ -248,7 +250,8 @@ pub async fn set_dates(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let (d, f) = planning::intervalle(cal, debut, duree_minutes);
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "UPDATE seances SET sequence = sequence + CASE WHEN debut = $1 AND fin = $2 AND type_lieu = $3 THEN 0 ELSE 1 END,
                 debut = $1, fin = $2, type_lieu = $3, updated_at = $4
          WHERE id = $5",
@@ -258,21 +261,22 @@ pub async fn set_dates(
     .bind(type_lieu)
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
 /// Changes the state of a session if it is still in `from`; false if someone changed it first.
 pub async fn set_statut(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     from: StatutSeance,
     to: StatutSeance,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     // Held: the number the session shows now is frozen ([`numeros`]); no longer held: freed.
-    let n = sqlx::query(
+    let n = on!(conn, |cx| sqlx::query(
         "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2, numero = NULL
          WHERE id = $3 AND statut = $4",
     )
@@ -280,26 +284,33 @@ pub async fn set_statut(
     .bind(now)
     .bind(id)
     .bind(from.code())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     if n == 1 && to == StatutSeance::Tenue {
-        let parcours_id: i64 =
-            sqlx::query_scalar("SELECT parcours_id FROM seances WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+        let parcours_id: i64 = on!(conn, |cx| sqlx::query_scalar("SELECT parcours_id FROM seances WHERE id = $1")
+            .bind(id)
+            .fetch_one(cx)
+            .await)?;
         let rows = of_parcours(conn, parcours_id).await?;
         let numero = rows.iter().zip(numeros(&rows)).find(|(r, _)| r.id == id).and_then(|(_, k)| k);
-        sqlx::query("UPDATE seances SET numero = $1 WHERE id = $2").bind(numero).bind(id).execute(&mut *conn).await?;
+        on!(conn, |cx| sqlx::query("UPDATE seances SET numero = $1 WHERE id = $2")
+            .bind(numero)
+            .bind(id)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     Ok(n == 1)
 }
 
 pub async fn set_compte_rendu(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     cr: Option<&ValidCompteRendu>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    on!(conn, |cx| sqlx::query(
         "UPDATE seances SET cr_thematiques = $1, cr_duree_minutes = $2, cr_materiel = $3, cr_autonomie = $4,
                 cr_notes = $5, updated_at = $6
          WHERE id = $7",
@@ -311,62 +322,72 @@ pub async fn set_compte_rendu(
     .bind(cr.map(|c| c.notes.clone()))
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Whether a session replacing `id` exists.
-pub async fn remplacee(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM seances WHERE remplace_seance_id = $1")
+pub async fn remplacee(conn: &mut dyn Conn, id: i64) -> sqlx::Result<bool> {
+    let n: i64 = on!(conn, |cx| sqlx::query_scalar("SELECT COUNT(*) FROM seances WHERE remplace_seance_id = $1")
         .bind(id)
-        .fetch_one(conn)
-        .await?;
+        .fetch_one(cx)
+        .await)?;
     Ok(n > 0)
 }
 
 /// Withdraws planned sessions, with the log of their reminders (a reminder already sent is about
 /// a date that no longer exists; the log would otherwise hold the session).
-pub async fn delete_planned(conn: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<()> {
+pub async fn delete_planned(conn: &mut dyn Conn, ids: &[i64]) -> sqlx::Result<()> {
     for id in ids {
-        sqlx::query(
+        on!(conn, |cx| {
+            sqlx::query(
             "DELETE FROM envois_tentatives WHERE envoi_id IN
                (SELECT e.id FROM envois e JOIN seances s ON s.id = e.seance_id WHERE s.id = $1 AND s.statut = 'prevue')",
         )
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
+        .execute(cx)
+        .await.map(|r| r.rows_affected())
+        })?;
+        on!(conn, |cx| sqlx::query(
             "DELETE FROM envois WHERE seance_id IN (SELECT id FROM seances WHERE id = $1 AND statut = 'prevue')",
         )
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("DELETE FROM seances WHERE id = $1 AND statut = 'prevue'").bind(id).execute(&mut *conn).await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on!(conn, |cx| sqlx::query("DELETE FROM seances WHERE id = $1 AND statut = 'prevue'")
+            .bind(id)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
 /// The planned sessions of a parcours.
-pub async fn planned_ids(conn: &mut SqliteConnection, parcours_id: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT id FROM seances WHERE parcours_id = $1 AND statut = 'prevue' ORDER BY debut")
-        .bind(parcours_id)
-        .fetch_all(conn)
-        .await
+pub async fn planned_ids(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Vec<i64>> {
+    on!(conn, |cx| sqlx::query_scalar(
+        "SELECT id FROM seances WHERE parcours_id = $1 AND statut = 'prevue' ORDER BY debut"
+    )
+    .bind(parcours_id)
+    .fetch_all(cx)
+    .await)
 }
 
 /// The « À traiter » list: sessions of parcours in progress (of the conseiller, or of the whole
 /// structure for `conseiller_id` None) excused by the person with no replacement, over and still
 /// planned, or held without a report; oldest first.
 pub async fn a_traiter(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     conseiller_id: Option<i64>,
     now: DateTime<Utc>,
     limit: i64,
     cal: Calendrier,
 ) -> sqlx::Result<Vec<ATraiter>> {
-    let rows: Vec<(i64, i64, String, DateTime<Utc>, String)> = sqlx::query_as(
+    let rows: Vec<(i64, i64, String, DateTime<Utc>, String)> = on!(conn, |cx| sqlx::query_as(
         "SELECT s.id, s.parcours_id, b.prenom, s.debut, s.statut
          FROM seances s
          JOIN parcours p ON p.id = s.parcours_id
@@ -383,8 +404,8 @@ pub async fn a_traiter(
     .bind(conseiller_id)
     .bind(now)
     .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(seance_id, parcours_id, prenom, debut, statut)| ATraiter {
@@ -417,14 +438,15 @@ struct AgendaRow {
 
 /// The conseiller's sessions starting in [from, to), with their position and theme.
 pub async fn agenda(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     conseiller_id: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: i64,
     cal: Calendrier,
 ) -> sqlx::Result<Vec<SeanceAgenda>> {
-    let rows: Vec<AgendaRow> = sqlx::query_as(
+    let rows: Vec<AgendaRow> = on!(conn, |cx| {
+        sqlx::query_as(
         "SELECT x.*, (SELECT t.titre FROM parcours_themes t WHERE t.parcours_id = x.parcours_id AND t.rang = x.numero) AS theme
          FROM (
            SELECT s.id, s.parcours_id, b.prenom, s.debut, s.fin, s.statut, ca.nb_passes,
@@ -448,8 +470,9 @@ pub async fn agenda(
     .bind(from)
     .bind(to)
     .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| SeanceAgenda {

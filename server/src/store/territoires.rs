@@ -1,26 +1,33 @@
 //! The départements of hub users.
 
 use crate::db::Db;
+use crate::store::conn::on;
 
 pub async fn of_user(db: &Db, user_id: i64) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT departement FROM hub_territoires WHERE user_id = $1 ORDER BY departement")
-            .bind(user_id)
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(String,)> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT departement FROM hub_territoires WHERE user_id = $1 ORDER BY departement"
+    )
+    .bind(user_id)
+    .fetch_all(cx)
+    .await)?;
     Ok(rows.into_iter().map(|(d,)| d).collect())
 }
 
 /// Replaces a user's territory.
 pub async fn set(db: &Db, user_id: i64, departements: &[String]) -> sqlx::Result<()> {
     let mut tx = crate::db::begin_write(db).await?;
-    sqlx::query("DELETE FROM hub_territoires WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    on!(tx, |cx| sqlx::query("DELETE FROM hub_territoires WHERE user_id = $1")
+        .bind(user_id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     for d in departements {
-        sqlx::query("INSERT INTO hub_territoires (user_id, departement) VALUES ($1, $2)")
+        on!(tx, |cx| sqlx::query("INSERT INTO hub_territoires (user_id, departement) VALUES ($1, $2)")
             .bind(user_id)
             .bind(d)
-            .execute(&mut *tx)
-            .await?;
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     tx.commit().await?;
     Ok(())
@@ -28,11 +35,11 @@ pub async fn set(db: &Db, user_id: i64, departements: &[String]) -> sqlx::Result
 
 /// Hub users whose territory holds this département: (id, e-mail).
 pub async fn hubs_of(db: &Db, departement: &str) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
+    on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT u.id, u.email FROM hub_territoires t JOIN users u ON u.id = t.user_id
-         WHERE t.departement = $1 AND u.active = 1 ORDER BY u.id",
+         WHERE t.departement = $1 AND u.active = TRUE ORDER BY u.id",
     )
     .bind(departement)
-    .fetch_all(db)
-    .await
+    .fetch_all(cx)
+    .await)
 }

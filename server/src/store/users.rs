@@ -1,6 +1,7 @@
 //! Structures, user accounts, sessions and failed-login counters.
 
 use crate::db::Db;
+use crate::store::conn::on;
 use carnet_domain::api::Role;
 use chrono::{DateTime, Utc};
 
@@ -40,21 +41,23 @@ pub async fn create_structure(
     commune_insee: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
         "INSERT INTO structures (nom, siret, commune_insee, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(nom)
     .bind(siret)
     .bind(commune_insee)
     .bind(now)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(id)
 }
 
 pub async fn structure_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM structures WHERE id = $1").bind(id).fetch_optional(db).await?;
+    let row: Option<(i64,)> = on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures WHERE id = $1")
+        .bind(id)
+        .fetch_optional(cx)
+        .await)?;
     Ok(row.is_some())
 }
 
@@ -68,7 +71,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create_user(db: &Db, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
         "INSERT INTO users (email, password_hash, prenom, nom, role, structure_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -79,30 +82,33 @@ pub async fn create_user(db: &Db, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::
     .bind(u.role.as_str())
     .bind(u.structure_id)
     .bind(now)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     Ok(id)
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!(
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u LEFT JOIN structures s ON s.id = u.structure_id
          WHERE u.email = $1"
     ))
     .bind(email.trim().to_lowercase())
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 // --- sessions
 
 pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now)
-        .execute(db)
-        .await?;
+    on!(db.acquire().await?, |cx| sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)"
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -115,7 +121,7 @@ pub struct SessionUser {
 }
 
 pub async fn find_session(db: &Db, token_hash: &str) -> sqlx::Result<Option<SessionUser>> {
-    sqlx::query_as(&format!(
+    on!(db.acquire().await?, |cx| sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS}, se.created_at, se.last_seen_at
          FROM sessions se
          JOIN users u ON u.id = se.user_id
@@ -123,60 +129,78 @@ pub async fn find_session(db: &Db, token_hash: &str) -> sqlx::Result<Option<Sess
          WHERE se.token_hash = $1"
     ))
     .bind(token_hash)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(cx)
+    .await)
 }
 
 pub async fn touch_session(db: &Db, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+    on!(db.acquire().await?, |cx| sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(now)
-        .execute(db)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(db).await?;
+    on!(db.acquire().await?, |cx| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Removes sessions idle since `idle_before` or older than `created_before`.
 pub async fn purge_sessions(db: &Db, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> sqlx::Result<u64> {
-    let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(idle_before)
-        .bind(created_before)
-        .execute(db)
-        .await?;
-    Ok(r.rows_affected())
+    let r =
+        on!(db.acquire().await?, |cx| sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(created_before)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
+    Ok(r)
 }
 
 // --- failed logins
 
 pub async fn count_failures(db: &Db, key: &str, since: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at >= $2")
-        .bind(key)
-        .bind(since)
-        .fetch_one(db)
-        .await?;
+    let (n,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at >= $2"
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_one(cx)
+    .await)?;
     Ok(n)
 }
 
 pub async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+    on!(db.acquire().await?, |cx| sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
         .bind(key)
         .bind(now)
-        .execute(db)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key).execute(db).await?;
+    on!(db.acquire().await?, |cx| sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+        .bind(key)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn purge_failures(db: &Db, before: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(db).await?;
+    on!(db.acquire().await?, |cx| sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(before)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }

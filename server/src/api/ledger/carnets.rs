@@ -5,6 +5,7 @@ use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::store::communes;
+use crate::store::conn::on;
 use crate::store::ledger::{distribution, lots};
 use crate::AppState;
 use axum::extract::State;
@@ -106,12 +107,10 @@ async fn distribuer(
     let carnet = distribution::carnet_du_lot(&mut tx, req.carnet_id, u.id(), today).await;
     // The person is checked by the intake's own rules; the carnet's fields come from our ledger.
     let codes: Vec<(String,)> = match &carnet {
-        Ok((c, _)) => {
-            sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
-                .bind(c.id)
-                .fetch_all(&mut *tx)
-                .await?
-        }
+        Ok((c, _)) => on!(tx, |cx| sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
+            .bind(c.id)
+            .fetch_all(cx)
+            .await)?,
         Err(_) => Vec::new(),
     };
     let personne_req = match &carnet {

@@ -4,6 +4,7 @@
 use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
+use crate::store::conn::on;
 use crate::store::ledger::commandes;
 use crate::store::ledger::lots::{self, LotStructure};
 use crate::store::ledger::orgs;
@@ -50,11 +51,13 @@ async fn structures_choix(
 ) -> AppResult<Json<Vec<StructureChoix>>> {
     let commanditaire_id = u.commanditaire()?;
     if let Some(id) = q.commande {
-        let mine: Option<(i64,)> = sqlx::query_as("SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2")
-            .bind(id)
-            .bind(commanditaire_id)
-            .fetch_optional(&state.db)
-            .await?;
+        let mine: Option<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
+            "SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2"
+        )
+        .bind(id)
+        .bind(commanditaire_id)
+        .fetch_optional(cx)
+        .await)?;
         mine.ok_or(AppError::NotFound)?;
     }
     Ok(Json(orgs::structures_choix(&state.db, q.commande).await?))
@@ -84,17 +87,19 @@ async fn create(
         errors.insert("operateur_id".into(), "Opérateur : choisissez un opérateur de la liste.".into());
     }
     for d in &valid.departements {
-        let found: Option<(String,)> = sqlx::query_as("SELECT code FROM departements_centres WHERE code = $1")
-            .bind(d)
-            .fetch_optional(&state.db)
-            .await?;
+        let found: Option<(String,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
+            "SELECT code FROM departements_centres WHERE code = $1"
+        )
+        .bind(d)
+        .fetch_optional(cx)
+        .await)?;
         if found.is_none() {
             errors.insert("departements".into(), format!("Départements : le département « {d} » n'existe pas."));
             break;
         }
     }
     for c in &valid.communes {
-        if crate::store::communes::get(&state.db, c).await?.is_none() {
+        if crate::store::communes::get(&mut *state.db.acquire().await?, c).await?.is_none() {
             errors.insert(
                 "communes".into(),
                 format!("Communes : « {c} » n'est pas dans la liste officielle des communes."),

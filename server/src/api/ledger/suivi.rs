@@ -4,6 +4,7 @@
 use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
+use crate::store::conn::on;
 use crate::store::ledger::{journal, orgs, tableaux};
 use crate::AppState;
 use axum::extract::State;
@@ -39,11 +40,13 @@ async fn tableau(
 ) -> AppResult<Json<TableauCommanditaire>> {
     let commanditaire_id = u.commanditaire()?;
     if let Some(id) = q.commande {
-        let own: Option<(i64,)> = sqlx::query_as("SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2")
-            .bind(id)
-            .bind(commanditaire_id)
-            .fetch_optional(&state.db)
-            .await?;
+        let own: Option<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
+            "SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2"
+        )
+        .bind(id)
+        .bind(commanditaire_id)
+        .fetch_optional(cx)
+        .await)?;
         if own.is_none() {
             return Err(AppError::NotFound);
         }
