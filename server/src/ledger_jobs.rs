@@ -1,6 +1,7 @@
 //! The ledger's scheduled work, run by the server's housekeeping loop (at start, then every few
 //! minutes): expire what is past validity plus grace, and issue last month's statements. Both are
-//! idempotent, so running them often, twice, or from two servers at once is safe.
+//! idempotent, so running them often or twice is safe; with several servers on one database, one
+//! instance runs each job at a time and the others skip that tick (`store::verrous`).
 
 use crate::db::Db;
 use crate::store::ledger::{expiration, releves};

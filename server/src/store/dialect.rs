@@ -13,6 +13,14 @@ pub mod sqlite {
     /// Locks a held session before its pass is validated: nothing to lock, and a read before the
     /// first write of a deferred transaction could even make two writers wait for each other.
     pub const VERROU_SEANCE: Option<&str> = None;
+    /// Waits for a named lock held until the transaction ends (`store::verrous`): nothing to
+    /// take, the write transaction already excludes every other writer.
+    pub const VERROU: Option<&str> = None;
+    /// Tries a named lock held until the transaction ends, without waiting: nobody else can be
+    /// writing, so it is always free.
+    pub const ESSAI_VERROU: Option<&str> = None;
+    /// The backend, for the statements built piece by piece (`QueryBuilder<Backend>`).
+    pub type Backend = sqlx::Sqlite;
 }
 
 /// PostgreSQL: concurrent writers, READ COMMITTED; a rule that spans rows locks them.
@@ -21,4 +29,9 @@ pub mod postgres {
     /// Row locks: a second transaction waits for the first to commit, then reads what it wrote.
     pub const FOR_UPDATE: &str = " FOR UPDATE";
     pub const VERROU_SEANCE: Option<&str> = Some("SELECT id FROM seances WHERE id = $1 FOR UPDATE");
+    /// Advisory locks named by a text (hashed to the 64-bit key), released at COMMIT or ROLLBACK,
+    /// or when the connection dies: a crashed instance never leaves one behind.
+    pub const VERROU: Option<&str> = Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
+    pub const ESSAI_VERROU: Option<&str> = Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))");
+    pub type Backend = sqlx::Postgres;
 }

@@ -17,9 +17,9 @@
 //!   `on!` brings in as `store::dialect::sqlite` or `::postgres` (`dialect.rs`): one named place
 //!   per backend, never `if postgres` in a handler.
 //!
-//! Written so: `passes`, `structures`, `audit` and `ledger::audit_bulk` (`tests/store_backends.rs`
-//! runs them on both backends). A module whose functions still take `&mut SqliteConnection` runs
-//! on SQLite only; it moves over statement by statement, its callers unchanged.
+//! Written so: every store module, the ledger's included (`tests/store_backends.rs` and
+//! `tests/ledger_backends.rs` run them on both backends, several instances at once for the
+//! ledger's money rules).
 //!
 //! Why this way. It was chosen after converting `passes` (the guarded validation that protects
 //! money) and `structures` three ways and measuring them:
@@ -54,6 +54,9 @@
 //!   read whose answer decides a write of the same transaction either becomes the write's own
 //!   condition (`UPDATE … WHERE etat = … RETURNING`) or locks what it read
 //!   (`dialect::FOR_UPDATE`); a uniqueness that protects money stays a constraint of the schema.
+//!   A rule over rows that no row lock covers (one statement per structure and month) takes a
+//!   named lock (`verrous::attendre`); a background job takes its turn with
+//!   `verrous::prendre_tache` and does its work in one transaction per unit.
 //! - Each migration in `migrations/` has its PostgreSQL twin in `migrations-pg/` (same number and
 //!   name); `tests/schema_pg.rs` fails until both describe the same schema.
 
@@ -80,3 +83,4 @@ pub mod seances;
 pub mod structures;
 pub mod territoires;
 pub mod users;
+pub mod verrous;

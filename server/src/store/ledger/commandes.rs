@@ -5,6 +5,7 @@ use super::{audit_bulk, Scope, CHUNK};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{
     AvoirView, CommandeDetail, CommandeSummary, CritereView, Entonnoir, Plage, Ref, TerritoireView,
 };
@@ -15,7 +16,7 @@ use carnet_domain::pass::PassEtat;
 use carnet_domain::PassCode;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// How many carnets one generation transaction writes (with their passes and audit lines): small
@@ -25,7 +26,7 @@ pub const CARNETS_PAR_TRANSACTION: i64 = 50;
 /// Creates the order « en cours de génération », with its territory and criteria and its audit
 /// entry, inside the caller's transaction. Its carnets and passes come next, from `generer`.
 pub async fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     c: &ValidCommande,
     commanditaire_id: i64,
     user_id: i64,
@@ -34,10 +35,11 @@ pub async fn create(
 ) -> AppResult<(i64, String)> {
     // The reference needs the id: insert with a unique placeholder, then set it.
     let placeholder = format!("tmp-{}-{}", now.timestamp_nanos_opt().unwrap_or_default(), user_id);
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (i64,) = on!(conn, |cx| {
+        sqlx::query_as(
         "INSERT INTO commandes (reference, commanditaire_id, operateur_id, etat, en_generation, nb_carnets, nb_passes,
                                 valeur_faciale_centimes, fin_validite, jours_grace, date_limite, created_by, created_at)
-         VALUES ($1, $2, $3, 'attente_paiement', 1, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, 'attente_paiement', TRUE, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&placeholder)
     .bind(commanditaire_id)
@@ -50,37 +52,47 @@ pub async fn create(
     .bind(c.date_limite())
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx).await
+    })?;
     let reference = reference_commande(today.year(), id);
-    sqlx::query("UPDATE commandes SET reference = $2 WHERE id = $1")
+    on!(conn, |cx| sqlx::query("UPDATE commandes SET reference = $2 WHERE id = $1")
         .bind(id)
         .bind(&reference)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
 
     for d in &c.departements {
-        sqlx::query("INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'departement', $2)")
-            .bind(id)
-            .bind(d)
-            .execute(&mut *conn)
-            .await?;
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'departement', $2)"
+        )
+        .bind(id)
+        .bind(d)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     for code in &c.communes {
-        sqlx::query("INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'commune', $2)")
-            .bind(id)
-            .bind(code)
-            .execute(&mut *conn)
-            .await?;
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO commande_territoires (commande_id, kind, code) VALUES ($1, 'commune', $2)"
+        )
+        .bind(id)
+        .bind(code)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     for (rang, critere) in c.criteres.iter().enumerate() {
-        sqlx::query("INSERT INTO commande_criteres (commande_id, code, libelle, rang) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(&critere.code)
-            .bind(&critere.libelle)
-            .bind(rang as i64 + 1)
-            .execute(&mut *conn)
-            .await?;
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO commande_criteres (commande_id, code, libelle, rang) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(id)
+        .bind(&critere.code)
+        .bind(&critere.libelle)
+        .bind(rang as i64 + 1)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Audit::par(Some(user_id), Entite::Commande(id), "creee")
         .apres(json!({
@@ -100,7 +112,7 @@ pub async fn create(
 /// lines, inside the caller's transaction. Each carnet commits with all its passes. When the last
 /// carnet is there, the order leaves « en cours de génération ». Returns whether it is complete.
 pub async fn generer_lot(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     max: i64,
     user_id: Option<i64>,
@@ -118,15 +130,22 @@ pub async fn generer_lot(
         en_generation: bool,
         faits: i64,
     }
-    let c: Commande = sqlx::query_as(
+    // Two instances resuming the same order take turns: the second reads the carnets the first
+    // committed (each statement reads what is committed when it starts) and goes on after them.
+    on!(conn, |cx| sqlx::query(&format!("SELECT id FROM commandes WHERE id = $1{}", dialect::FOR_UPDATE))
+        .bind(id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    let c: Commande = on!(conn, |cx| sqlx::query_as(
         "SELECT co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes, co.fin_validite, cm.nom AS commanditaire,
                 co.created_at, co.en_generation,
                 (SELECT COALESCE(MAX(rang_commande), 0) FROM carnets WHERE commande_id = co.id) AS faits
          FROM commandes co JOIN commanditaires cm ON cm.id = co.commanditaire_id WHERE co.id = $1",
     )
     .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     if !c.en_generation {
         return Ok(true);
     }
@@ -136,33 +155,35 @@ pub async fn generer_lot(
     // Carnets, many rows per statement.
     let ranks: Vec<i64> = (premier..=dernier).collect();
     for chunk in ranks.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        on!(conn, |cx| {
+            let mut qb: QueryBuilder<dialect::Backend> = QueryBuilder::new(
             "INSERT INTO carnets (numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, commanditaire_nom,
                                   canal_reception, date_reception, created_at, commande_id, rang_commande) ",
         );
-        qb.push_values(chunk, |mut b, rang| {
-            b.push_bind(numero_carnet(id, *rang))
-                .push_bind(c.nb_passes)
-                .push_bind(c.valeur_faciale_centimes)
-                .push_bind(c.fin_validite)
-                .push_bind("emis")
-                .push_bind(&c.commanditaire)
-                .push_bind("")
-                .push_bind(jour)
-                .push_bind(c.created_at)
-                .push_bind(id)
-                .push_bind(*rang);
-        });
-        qb.build().execute(&mut *conn).await?;
+            qb.push_values(chunk, |mut b, rang| {
+                b.push_bind(numero_carnet(id, *rang))
+                    .push_bind(c.nb_passes)
+                    .push_bind(c.valeur_faciale_centimes)
+                    .push_bind(c.fin_validite)
+                    .push_bind("emis")
+                    .push_bind(&c.commanditaire)
+                    .push_bind("")
+                    .push_bind(jour)
+                    .push_bind(c.created_at)
+                    .push_bind(id)
+                    .push_bind(*rang);
+            });
+            qb.build().execute(cx).await.map(|r| r.rows_affected())
+        })?;
     }
-    let carnet_ids: Vec<(i64,)> = sqlx::query_as(
+    let carnet_ids: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(
         "SELECT id FROM carnets WHERE commande_id = $1 AND rang_commande BETWEEN $2 AND $3 ORDER BY rang_commande",
     )
     .bind(id)
     .bind(premier)
     .bind(dernier)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
 
     // Passes: every (carnet, rank) needs a code no other pass has. `ON CONFLICT DO NOTHING`
     // skips a colliding row (with the database or within the batch); it is drawn again.
@@ -180,17 +201,19 @@ pub async fn generer_lot(
         }
         let mut retry = Vec::new();
         for chunk in pending.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT INTO passes (carnet_id, rang, code, etat, valeur_centimes) ");
-            qb.push_values(chunk, |mut b, (carnet_id, rang, code)| {
-                b.push_bind(*carnet_id)
-                    .push_bind(*rang)
-                    .push_bind(code.as_str().to_string())
-                    .push_bind(PassEtat::Emis.as_str())
-                    .push_bind(c.valeur_faciale_centimes);
-            });
-            qb.push(" ON CONFLICT (code) DO NOTHING RETURNING carnet_id, rang");
-            let inserted: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+            let inserted: Vec<(i64, i64)> = on!(conn, |cx| {
+                let mut qb: QueryBuilder<dialect::Backend> =
+                    QueryBuilder::new("INSERT INTO passes (carnet_id, rang, code, etat, valeur_centimes) ");
+                qb.push_values(chunk, |mut b, (carnet_id, rang, code)| {
+                    b.push_bind(*carnet_id)
+                        .push_bind(*rang)
+                        .push_bind(code.as_str().to_string())
+                        .push_bind(PassEtat::Emis.as_str())
+                        .push_bind(c.valeur_faciale_centimes);
+                });
+                qb.push(" ON CONFLICT (code) DO NOTHING RETURNING carnet_id, rang");
+                qb.build_query_as().fetch_all(cx).await
+            })?;
             if inserted.len() < chunk.len() {
                 let done: std::collections::HashSet<(i64, i64)> = inserted.into_iter().collect();
                 for (carnet_id, rang, _) in chunk {
@@ -237,7 +260,11 @@ pub async fn generer_lot(
     let apres = CommandeEtat::EnGeneration
         .suivant(CommandeEvenement::TerminerGeneration)
         .map_err(|r| AppError::Conflict(r.raison))?;
-    sqlx::query("UPDATE commandes SET en_generation = 0 WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    on!(conn, |cx| sqlx::query("UPDATE commandes SET en_generation = FALSE WHERE id = $1")
+        .bind(id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Audit::par(user_id, Entite::Commande(id), "generee")
         .avant(json!({ "etat": CommandeEtat::EnGeneration }))
         .apres(json!({ "etat": apres, "nb_carnets": c.nb_carnets }))
@@ -269,30 +296,49 @@ pub async fn generer(db: &Db, id: i64, user_id: Option<i64>, now: DateTime<Utc>)
 /// At start: the orders a stopped server left « en cours de génération » are completed (each
 /// transaction commits whole carnets, so generation resumes after the last one). Returns how many.
 pub async fn reprendre_generations(db: &Db, now: DateTime<Utc>) -> AppResult<usize> {
-    let ids: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM commandes WHERE en_generation = 1 ORDER BY id").fetch_all(db).await?;
+    // Instances starting together: one resumes, the others leave it the work (the claim lasts as
+    // long as this transaction, which writes nothing).
+    let mut tache = db.begin().await?;
+    if !crate::store::verrous::prendre_tache(&mut tache, "reprise_generations").await? {
+        return Ok(0);
+    }
+    let ids: Vec<(i64,)> = {
+        let conn: &mut dyn Conn = &mut db.acquire().await?;
+        on!(conn, |cx| sqlx::query_as("SELECT id FROM commandes WHERE en_generation = TRUE ORDER BY id")
+            .fetch_all(cx)
+            .await)?
+    };
     for (id,) in &ids {
         tracing::info!(commande_id = id, "génération de commande reprise");
         generer(db, *id, None, now).await?;
     }
+    tache.commit().await?;
     Ok(ids.len())
 }
 
 /// The order's state and opérateur, if this opérateur may act on it.
-async fn etat_pour_operateur(conn: &mut SqliteConnection, id: i64, operateur_id: i64) -> AppResult<CommandeEtat> {
-    let row: Option<(String,)> =
-        sqlx::query_as(&format!("SELECT {ETAT} FROM commandes co WHERE id = $1 AND operateur_id = $2"))
-            .bind(id)
-            .bind(operateur_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+async fn etat_pour_operateur(conn: &mut dyn Conn, id: i64, operateur_id: i64) -> AppResult<CommandeEtat> {
+    let row: Option<(String,)> = on!(conn, |cx| sqlx::query_as(&format!(
+        "SELECT {ETAT} FROM commandes co WHERE id = $1 AND operateur_id = $2{}",
+        dialect::FOR_UPDATE
+    ))
+    .bind(id)
+    .bind(operateur_id)
+    .fetch_optional(cx)
+    .await)?;
     let (etat,) = row.ok_or(AppError::NotFound)?;
     CommandeEtat::parse(&etat).ok_or_else(|| AppError::Internal(anyhow::anyhow!("état de commande inconnu : {etat}")))
 }
 
+/// A transition whose starting state another transaction changed in between: refused, never
+/// applied on top (the order's row is locked first, so this is the last line of defence).
+fn modifiee_par_ailleurs() -> AppError {
+    AppError::Conflict("Cette commande vient d'être modifiée par ailleurs : rechargez la page.".into())
+}
+
 /// The opérateur records the buyer's payment.
 pub async fn enregistrer_paiement(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     operateur_id: i64,
     reference: &str,
@@ -302,9 +348,10 @@ pub async fn enregistrer_paiement(
 ) -> AppResult<()> {
     let etat = etat_pour_operateur(conn, id, operateur_id).await?;
     let next = etat.suivant(CommandeEvenement::EnregistrerPaiement).map_err(|r| AppError::Conflict(r.raison))?;
-    sqlx::query(
+    let changed = on!(conn, |cx| {
+        sqlx::query(
         "UPDATE commandes SET etat = $2, paiement_reference = $3, paiement_date = $4, paiement_at = $5, paiement_by = $6
-         WHERE id = $1",
+         WHERE id = $1 AND etat = $7 AND en_generation = FALSE",
     )
     .bind(id)
     .bind(next.as_str())
@@ -312,8 +359,14 @@ pub async fn enregistrer_paiement(
     .bind(date)
     .bind(now)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    .bind(etat.as_str())
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if changed != 1 {
+        return Err(modifiee_par_ailleurs());
+    }
     Audit::par(Some(user_id), Entite::Commande(id), "paiement_enregistre")
         .avant(json!({ "etat": etat.as_str() }))
         .apres(json!({ "etat": next.as_str(), "paiement_reference": reference, "paiement_date": date }))
@@ -324,7 +377,7 @@ pub async fn enregistrer_paiement(
 
 /// The opérateur activates a paid order: its carnets and passes become usable.
 pub async fn activer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     operateur_id: i64,
     user_id: i64,
@@ -332,13 +385,21 @@ pub async fn activer(
 ) -> AppResult<i64> {
     let etat = etat_pour_operateur(conn, id, operateur_id).await?;
     let next = etat.suivant(CommandeEvenement::Activer).map_err(|r| AppError::Conflict(r.raison))?;
-    sqlx::query("UPDATE commandes SET etat = $2, activated_at = $3, activated_by = $4 WHERE id = $1")
-        .bind(id)
-        .bind(next.as_str())
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    let changed = on!(conn, |cx| sqlx::query(
+        "UPDATE commandes SET etat = $2, activated_at = $3, activated_by = $4
+         WHERE id = $1 AND etat = $5 AND en_generation = FALSE"
+    )
+    .bind(id)
+    .bind(next.as_str())
+    .bind(now)
+    .bind(user_id)
+    .bind(etat.as_str())
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed != 1 {
+        return Err(modifiee_par_ailleurs());
+    }
     Audit::par(Some(user_id), Entite::Commande(id), "activee")
         .avant(json!({ "etat": etat.as_str() }))
         .apres(json!({ "etat": next.as_str() }))
@@ -356,11 +417,12 @@ pub async fn activer(
         &[id],
     )
     .await?;
-    let carnets = sqlx::query("UPDATE carnets SET etat = 'disponible' WHERE commande_id = $1 AND etat = 'emis'")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let carnets =
+        on!(conn, |cx| sqlx::query("UPDATE carnets SET etat = 'disponible' WHERE commande_id = $1 AND etat = 'emis'")
+            .bind(id)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     crate::store::passes::activate_order(conn, id, user_id, now).await?;
     Ok(carnets as i64)
 }
@@ -410,10 +472,10 @@ impl SummaryRow {
 }
 
 /// An order's state as people see it: « en cours de génération » until its last carnet is there.
-const ETAT: &str = "CASE WHEN co.en_generation = 1 THEN 'en_generation' ELSE co.etat END AS etat";
+const ETAT: &str = "CASE WHEN co.en_generation THEN 'en_generation' ELSE co.etat END AS etat";
 
 const SUMMARY_SELECT: &str = "SELECT co.id, co.reference, co.commanditaire_id, cm.nom AS commanditaire,
-        co.operateur_id, op.nom AS operateur, CASE WHEN co.en_generation = 1 THEN 'en_generation' ELSE co.etat END AS etat, co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes,
+        co.operateur_id, op.nom AS operateur, CASE WHEN co.en_generation THEN 'en_generation' ELSE co.etat END AS etat, co.nb_carnets, co.nb_passes, co.valeur_faciale_centimes,
         co.fin_validite, co.jours_grace, co.date_limite, co.created_at, co.paiement_at, co.activated_at,
         co.paiement_reference, co.paiement_date
     FROM commandes co
@@ -430,16 +492,19 @@ fn scope_filter(scope: Scope) -> Option<(&'static str, i64)> {
 }
 
 pub async fn list(db: &Db, scope: Scope) -> sqlx::Result<Vec<CommandeSummary>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let Some((column, value)) = scope_filter(scope) else { return Ok(Vec::new()) };
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE {column} = $1 ORDER BY co.id DESC"))
-        .bind(value)
-        .fetch_all(db)
-        .await?;
+    let rows: Vec<SummaryRow> =
+        on!(conn, |cx| sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE {column} = $1 ORDER BY co.id DESC"))
+            .bind(value)
+            .fetch_all(cx)
+            .await)?;
     Ok(rows.iter().map(SummaryRow::summary).collect())
 }
 
 /// The carnet funnel of the orders matching `where_sql` (on `co`), with `binds`.
 pub async fn entonnoir(db: &Db, where_sql: &str, binds: &[i64]) -> sqlx::Result<Entonnoir> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let sql = format!(
         "SELECT COUNT(*),
                 COALESCE(SUM(CASE WHEN c.structure_id IS NOT NULL THEN 1 ELSE 0 END), 0),
@@ -451,11 +516,13 @@ pub async fn entonnoir(db: &Db, where_sql: &str, binds: &[i64]) -> sqlx::Result<
          FROM carnets c JOIN commandes co ON co.id = c.commande_id
          WHERE {where_sql}"
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    let (emis, confies, distribues, entames, epuises, expires) = q.fetch_one(db).await?;
+    let (emis, confies, distribues, entames, epuises, expires) = on!(conn, |cx| {
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(&sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_one(cx).await
+    })?;
     Ok(Entonnoir { emis, confies, distribues, entames, epuises, expires })
 }
 
@@ -472,15 +539,17 @@ pub fn plages(ranks: &[i64]) -> Vec<Plage> {
 }
 
 pub async fn detail(db: &Db, id: i64, scope: Scope) -> sqlx::Result<Option<CommandeDetail>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let Some((column, value)) = scope_filter(scope) else { return Ok(None) };
-    let row: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE co.id = $1 AND {column} = $2"))
-        .bind(id)
-        .bind(value)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<SummaryRow> =
+        on!(conn, |cx| sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE co.id = $1 AND {column} = $2"))
+            .bind(id)
+            .bind(value)
+            .fetch_optional(cx)
+            .await)?;
     let Some(row) = row else { return Ok(None) };
 
-    let territoire: Vec<(String, String, Option<String>)> = sqlx::query_as(
+    let territoire: Vec<(String, String, Option<String>)> = on!(conn, |cx| sqlx::query_as(
         "SELECT t.kind, t.code, COALESCE(c.nom, d.nom)
          FROM commande_territoires t
          LEFT JOIN communes c ON t.kind = 'commune' AND c.code_insee = t.code
@@ -488,30 +557,30 @@ pub async fn detail(db: &Db, id: i64, scope: Scope) -> sqlx::Result<Option<Comma
          WHERE t.commande_id = $1 ORDER BY t.kind DESC, t.code",
     )
     .bind(id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let criteres = criteres_of(db, id).await?;
     let entonnoir = entonnoir(db, "co.id = $1", &[id]).await?;
-    let (passes_valides, valeur): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(valeur_centimes), 0) FROM pass_validations
+    let (passes_valides, valeur): (i64, i64) = on!(conn, |cx| sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(valeur_centimes), 0) AS BIGINT) FROM pass_validations
          WHERE commande_id = $1 AND annulee_at IS NULL",
     )
     .bind(id)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     let lots = super::lots::list(db, "l.commande_id = $1 AND l.kind = 'structure'", &[id]).await?;
-    let avoirs: Vec<(i64, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+    let avoirs: Vec<(i64, i64, i64, DateTime<Utc>)> = on!(conn, |cx| sqlx::query_as(
         "SELECT id, nb_passes, montant_centimes, created_at FROM avoirs WHERE commande_id = $1 ORDER BY id",
     )
     .bind(id)
-    .fetch_all(db)
-    .await?;
-    let ranks: Vec<(i64,)> = sqlx::query_as(
+    .fetch_all(cx)
+    .await)?;
+    let ranks: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(
         "SELECT rang_commande FROM carnets WHERE commande_id = $1 AND etat = 'disponible' ORDER BY rang_commande",
     )
     .bind(id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let ranks: Vec<i64> = ranks.into_iter().map(|r| r.0).collect();
     Ok(Some(CommandeDetail {
         commande: row.summary(),
@@ -540,11 +609,13 @@ pub async fn detail(db: &Db, id: i64, scope: Scope) -> sqlx::Result<Option<Comma
 }
 
 pub async fn criteres_of(db: &Db, commande_id: i64) -> sqlx::Result<Vec<CritereView>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT code, libelle FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
-            .bind(commande_id)
-            .fetch_all(db)
-            .await?;
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let rows: Vec<(String, String)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT code, libelle FROM commande_criteres WHERE commande_id = $1 ORDER BY rang"
+    )
+    .bind(commande_id)
+    .fetch_all(cx)
+    .await)?;
     Ok(rows.into_iter().map(|(code, libelle)| CritereView { code, libelle }).collect())
 }
 
@@ -561,20 +632,21 @@ pub async fn criteres_by_commande(db: &Db, ids: &[i64]) -> sqlx::Result<HashMap<
 
 /// The codes to print on the carnets, for the opérateur: CSV (UTF-8 with BOM, `;`).
 pub async fn codes_csv(db: &Db, id: i64, operateur_id: i64) -> sqlx::Result<Option<(String, String)>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let reference: Option<(String,)> =
-        sqlx::query_as("SELECT reference FROM commandes WHERE id = $1 AND operateur_id = $2")
+        on!(conn, |cx| sqlx::query_as("SELECT reference FROM commandes WHERE id = $1 AND operateur_id = $2")
             .bind(id)
             .bind(operateur_id)
-            .fetch_optional(db)
-            .await?;
+            .fetch_optional(cx)
+            .await)?;
     let Some((reference,)) = reference else { return Ok(None) };
-    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+    let rows: Vec<(String, i64, String)> = on!(conn, |cx| sqlx::query_as(
         "SELECT c.numero, p.rang, p.code FROM passes p JOIN carnets c ON c.id = p.carnet_id
          WHERE c.commande_id = $1 ORDER BY c.rang_commande, p.rang",
     )
     .bind(id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let mut csv = String::from("\u{feff}Carnet;Pass;Code\r\n");
     for (numero, rang, code) in rows {
         let shown = PassCode::parse(&code).map(|c| c.display()).unwrap_or(code);

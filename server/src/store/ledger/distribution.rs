@@ -4,11 +4,11 @@
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use carnet_domain::intake::ValidIntake;
 use carnet_domain::pass::CarnetId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 /// A carnet of the user's lot that can be handed out on `today`.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -25,52 +25,54 @@ pub struct CarnetDistribuable {
 /// The carnet if it is in this conseiller's lot and its order is usable on `today`; a field error
 /// otherwise.
 pub async fn carnet_du_lot(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     carnet_id: i64,
     conseiller_id: i64,
     today: NaiveDate,
 ) -> AppResult<(CarnetDistribuable, Vec<String>)> {
-    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> =
-        sqlx::query_as::<_, (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>)>(
-            "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
+    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> = on!(conn, |cx| sqlx::query_as::<
+        _,
+        (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>),
+    >(
+        "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
                 co.etat, co.date_limite, c.etat, c.conseiller_id
          FROM carnets c JOIN commandes co ON co.id = c.commande_id JOIN commanditaires cm ON cm.id = co.commanditaire_id
          WHERE c.id = $1",
-        )
-        .bind(carnet_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(
-            |(
-                id,
-                numero,
-                nb_passes,
-                valeur_faciale_centimes,
-                fin_validite,
-                commande_id,
-                commanditaire,
+    )
+    .bind(carnet_id)
+    .fetch_optional(cx)
+    .await)?
+    .map(
+        |(
+            id,
+            numero,
+            nb_passes,
+            valeur_faciale_centimes,
+            fin_validite,
+            commande_id,
+            commanditaire,
+            etat_commande,
+            date_limite,
+            etat,
+            holder,
+        )| {
+            (
+                CarnetDistribuable {
+                    id,
+                    numero,
+                    nb_passes,
+                    valeur_faciale_centimes,
+                    fin_validite,
+                    commande_id,
+                    commanditaire,
+                },
                 etat_commande,
                 date_limite,
                 etat,
                 holder,
-            )| {
-                (
-                    CarnetDistribuable {
-                        id,
-                        numero,
-                        nb_passes,
-                        valeur_faciale_centimes,
-                        fin_validite,
-                        commande_id,
-                        commanditaire,
-                    },
-                    etat_commande,
-                    date_limite,
-                    etat,
-                    holder,
-                )
-            },
-        );
+            )
+        },
+    );
     let field = |m: &str| AppError::field("carnet_id", format!("Carnet : {m}"));
     let Some((carnet, etat_commande, date_limite, etat, holder)) = row else {
         return Err(field("choisissez un carnet de votre lot."));
@@ -85,10 +87,10 @@ pub async fn carnet_du_lot(
         return Err(field("ce carnet n'est plus utilisable (commande expirée)."));
     }
     let criteres: Vec<(String,)> =
-        sqlx::query_as("SELECT code FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
+        on!(conn, |cx| sqlx::query_as("SELECT code FROM commande_criteres WHERE commande_id = $1 ORDER BY rang")
             .bind(carnet.commande_id)
-            .fetch_all(&mut *conn)
-            .await?;
+            .fetch_all(cx)
+            .await)?;
     Ok((carnet, criteres.into_iter().map(|c| c.0).collect()))
 }
 
@@ -102,7 +104,7 @@ pub struct Distribue {
 /// usable) and keeps the criteria codes; audited.
 #[allow(clippy::too_many_arguments)]
 pub async fn distribuer(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     personne: &ValidIntake,
     carnet: &CarnetDistribuable,
     criteres: &[String],
@@ -114,7 +116,7 @@ pub async fn distribuer(
     let beneficiaire_id =
         crate::store::parcours::insert_beneficiaire(conn, personne, structure_id, user_id, now).await?;
 
-    let moved = sqlx::query(
+    let moved = on!(conn, |cx| sqlx::query(
         "UPDATE carnets SET etat = 'distribue', beneficiaire_id = $2, structure_id = $3,
                 canal_reception = 'conseiller_numerique', date_reception = $4
          WHERE id = $1 AND etat = 'confie_conseiller' AND conseiller_id = $5",
@@ -124,19 +126,20 @@ pub async fn distribuer(
     .bind(structure_id)
     .bind(today)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     if moved != 1 {
         return Err(AppError::field("carnet_id", "Carnet : ce carnet vient d'être remis par ailleurs."));
     }
     crate::store::passes::distribute_carnet(conn, CarnetId(carnet.id), user_id, now).await?;
     for code in criteres {
-        sqlx::query("INSERT INTO distribution_criteres (carnet_id, critere_code) VALUES ($1, $2)")
+        on!(conn, |cx| sqlx::query("INSERT INTO distribution_criteres (carnet_id, critere_code) VALUES ($1, $2)")
             .bind(carnet.id)
             .bind(code)
-            .execute(&mut *conn)
-            .await?;
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
 
     Audit::par(Some(user_id), Entite::Carnet(carnet.id), "distribue")
@@ -152,6 +155,7 @@ pub async fn distribuer(
 /// Whether the structure may hold this order's passes: accredited by its opérateur and inside its
 /// territory (the rule that also picks the structures a lot may go to).
 pub async fn structure_acceptee(db: &Db, commande_id: i64, structure_id: i64) -> sqlx::Result<bool> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     use crate::store::ledger::orgs::{AGREEE_PAR_L_OPERATEUR, DANS_LE_TERRITOIRE};
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM structures s
@@ -159,5 +163,5 @@ pub async fn structure_acceptee(db: &Db, commande_id: i64, structure_id: i64) ->
              JOIN commandes co ON co.id = $1
              WHERE s.id = $2 AND {AGREEE_PAR_L_OPERATEUR} AND {DANS_LE_TERRITOIRE})"
     );
-    sqlx::query_scalar(&sql).bind(commande_id).bind(structure_id).fetch_one(db).await
+    on!(conn, |cx| sqlx::query_scalar(&sql).bind(commande_id).bind(structure_id).fetch_one(cx).await)
 }

@@ -6,6 +6,7 @@
 
 use super::Scope;
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{JournalEntry, JournalPage};
 use chrono::{DateTime, Utc};
 
@@ -152,6 +153,7 @@ pub async fn page(
     entity_id: Option<i64>,
     page: u32,
 ) -> sqlx::Result<JournalPage> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let (cond, redacted) = scope_sql(scope);
     let (a, b) = match scope {
         Scope::Operateur(id) | Scope::Commanditaire(id) | Scope::Structure(id) => (id, 0),
@@ -166,15 +168,15 @@ pub async fn page(
          WHERE ($3 IS NULL OR a.entity = $3) AND ($4 IS NULL OR a.entity_id = $4) AND ({cond})
          ORDER BY a.id DESC LIMIT $5 OFFSET $6"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
+    let rows: Vec<Row> = on!(conn, |cx| sqlx::query_as(&sql)
         .bind(a)
         .bind(b)
         .bind(entity)
         .bind(entity_id)
         .bind(PER_PAGE as i64 + 1)
         .bind(((page - 1) * PER_PAGE) as i64)
-        .fetch_all(db)
-        .await?;
+        .fetch_all(cx)
+        .await)?;
     let has_more = rows.len() > PER_PAGE as usize;
     Ok(JournalPage {
         items: rows
@@ -200,7 +202,8 @@ pub async fn page(
 
 /// The id of the pass with this code, for looking its history up.
 pub async fn pass_id(db: &Db, code: &str) -> sqlx::Result<Option<i64>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let row: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM passes WHERE code = $1").bind(code).fetch_optional(db).await?;
+        on!(conn, |cx| sqlx::query_as("SELECT id FROM passes WHERE code = $1").bind(code).fetch_optional(cx).await)?;
     Ok(row.map(|r| r.0))
 }

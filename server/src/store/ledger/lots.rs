@@ -6,10 +6,10 @@ use super::audit_bulk;
 use super::orgs::{AGREEE_PAR_L_OPERATEUR, DANS_LE_TERRITOIRE};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{CarnetDuLot, CarnetsStructure, LotView, Ref, StockCommande, StockConseiller};
 use carnet_domain::ledger::commande::numero_carnet;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 #[derive(sqlx::FromRow)]
 struct LotRow {
@@ -31,6 +31,7 @@ struct LotRow {
 
 /// Lots matching `where_sql` (on `l`), newest first.
 pub async fn list(db: &Db, where_sql: &str, binds: &[i64]) -> sqlx::Result<Vec<LotView>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let sql = format!(
         "SELECT l.id, l.kind, l.commande_id, co.reference AS commande, cm.nom AS commanditaire, s.nom AS structure,
                 cu.prenom || ' ' || cu.nom AS conseiller, l.nb_carnets, l.premier_rang, l.dernier_rang,
@@ -44,11 +45,13 @@ pub async fn list(db: &Db, where_sql: &str, binds: &[i64]) -> sqlx::Result<Vec<L
          WHERE {where_sql}
          ORDER BY l.id DESC"
     );
-    let mut q = sqlx::query_as::<_, LotRow>(&sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    let rows = q.fetch_all(db).await?;
+    let rows: Vec<LotRow> = on!(conn, |cx| {
+        let mut q = sqlx::query_as(&sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_all(cx).await
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -88,18 +91,19 @@ pub struct LotStructure {
 
 /// Commanditaire → structure: every carnet of the run must still be with the commanditaire.
 pub async fn confier_structure(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     commanditaire_id: i64,
     lot: &LotStructure,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<(i64, i64)> {
-    let order: Option<(String, i64)> =
-        sqlx::query_as("SELECT etat, nb_carnets FROM commandes WHERE id = $1 AND commanditaire_id = $2")
-            .bind(lot.commande_id)
-            .bind(commanditaire_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let order: Option<(String, i64)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT etat, nb_carnets FROM commandes WHERE id = $1 AND commanditaire_id = $2"
+    )
+    .bind(lot.commande_id)
+    .bind(commanditaire_id)
+    .fetch_optional(cx)
+    .await)?;
     let (etat, nb_carnets) = order.ok_or(AppError::NotFound)?;
     if etat != "active" {
         return Err(AppError::Conflict(
@@ -107,7 +111,7 @@ pub async fn confier_structure(
                 .into(),
         ));
     }
-    let structure: Option<(String, bool, bool)> = sqlx::query_as(&format!(
+    let structure: Option<(String, bool, bool)> = on!(conn, |cx| sqlx::query_as(&format!(
         "SELECT s.nom, {AGREEE_PAR_L_OPERATEUR}, {DANS_LE_TERRITOIRE}
          FROM structures s
          LEFT JOIN communes c ON c.code_insee = s.commune_insee
@@ -116,8 +120,8 @@ pub async fn confier_structure(
     ))
     .bind(lot.structure_id)
     .bind(lot.commande_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
     match structure {
         None => return Err(AppError::field("structure_id", "Structure : choisissez une structure de la liste.")),
         Some((nom, false, _)) => {
@@ -141,14 +145,18 @@ pub async fn confier_structure(
         ));
     }
     let count = lot.dernier - lot.premier + 1;
-    let (held,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM carnets WHERE commande_id = $1 AND rang_commande BETWEEN $2 AND $3 AND etat = 'disponible'",
-    )
+    // The run's carnets still with the commanditaire, locked: a lot entrusted at the same moment
+    // with an overlapping run waits, then finds them gone and is refused.
+    let held: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(&format!(
+        "SELECT id FROM carnets WHERE commande_id = $1 AND rang_commande BETWEEN $2 AND $3 AND etat = 'disponible'{}",
+        dialect::FOR_UPDATE
+    ))
     .bind(lot.commande_id)
     .bind(lot.premier)
     .bind(lot.dernier)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
+    let held = held.len() as i64;
     if held != count {
         return Err(AppError::field(
             "premier",
@@ -160,7 +168,7 @@ pub async fn confier_structure(
             ),
         ));
     }
-    let (lot_id,): (i64,) = sqlx::query_as(
+    let (lot_id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO lots (kind, commande_id, structure_id, conseiller_id, nb_carnets, premier_rang, dernier_rang,
                            accord_reference, accord_date, created_by, created_at)
          VALUES ('structure', $1, $2, NULL, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -174,9 +182,9 @@ pub async fn confier_structure(
     .bind(lot.accord_date)
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
+    .fetch_one(cx)
+    .await)?;
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO lot_carnets (lot_id, carnet_id)
          SELECT $1, id FROM carnets WHERE commande_id = $2 AND rang_commande BETWEEN $3 AND $4",
     )
@@ -184,8 +192,9 @@ pub async fn confier_structure(
     .bind(lot.commande_id)
     .bind(lot.premier)
     .bind(lot.dernier)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
     audit_bulk(
         conn,
         now,
@@ -198,15 +207,15 @@ pub async fn confier_structure(
         &[lot_id, lot.structure_id],
     )
     .await?;
-    let moved = sqlx::query(
+    let moved = on!(conn, |cx| sqlx::query(
         "UPDATE carnets SET etat = 'confie_structure', structure_id = $2
          WHERE id IN (SELECT carnet_id FROM lot_carnets WHERE lot_id = $1) AND etat = 'disponible'",
     )
     .bind(lot_id)
     .bind(lot.structure_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected() as i64;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))? as i64;
     if moved != count {
         return Err(AppError::Internal(anyhow::anyhow!("lot {lot_id} : {moved} carnets déplacés sur {count}")));
     }
@@ -215,7 +224,7 @@ pub async fn confier_structure(
 
 /// Structure → conseiller: the `nombre` lowest-numbered carnets of the order the structure holds.
 pub async fn confier_conseiller(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     commande_id: i64,
     conseiller_id: i64,
@@ -223,26 +232,30 @@ pub async fn confier_conseiller(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<(i64, i64)> {
-    let conseiller: Option<(String,)> = sqlx::query_as(
-        "SELECT role FROM users WHERE id = $1 AND structure_id = $2 AND active = 1 AND role IN ('conseiller', 'coordinateur')",
+    let conseiller: Option<(String,)> = on!(conn, |cx| {
+        sqlx::query_as(
+        "SELECT role FROM users WHERE id = $1 AND structure_id = $2 AND active = TRUE AND role IN ('conseiller', 'coordinateur')",
     )
     .bind(conseiller_id)
     .bind(structure_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(cx).await
+    })?;
     if conseiller.is_none() {
         return Err(AppError::field("conseiller_id", "Conseiller : choisissez un conseiller de votre structure."));
     }
-    let ids: Vec<(i64, i64)> = sqlx::query_as(
+    // Locked: two lots made at once for the same stock do not pick the same carnets (the second
+    // waits, and gets only what the first left, or a refusal).
+    let ids: Vec<(i64, i64)> = on!(conn, |cx| sqlx::query_as(&format!(
         "SELECT id, rang_commande FROM carnets
          WHERE structure_id = $1 AND commande_id = $2 AND etat = 'confie_structure' AND conseiller_id IS NULL
-         ORDER BY rang_commande LIMIT $3",
-    )
+         ORDER BY rang_commande LIMIT $3{}",
+        dialect::FOR_UPDATE
+    ))
     .bind(structure_id)
     .bind(commande_id)
     .bind(nombre)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     if ids.is_empty() {
         return Err(AppError::field(
             "commande_id",
@@ -257,7 +270,7 @@ pub async fn confier_conseiller(
     }
     let premier = ids.first().map(|r| r.1).unwrap_or(0);
     let dernier = ids.last().map(|r| r.1).unwrap_or(0);
-    let (lot_id,): (i64,) = sqlx::query_as(
+    let (lot_id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO lots (kind, commande_id, structure_id, conseiller_id, nb_carnets, premier_rang, dernier_rang,
                            created_by, created_at)
          VALUES ('conseiller', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -270,14 +283,15 @@ pub async fn confier_conseiller(
     .bind(dernier)
     .bind(user_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
     for (carnet_id, _) in &ids {
-        sqlx::query("INSERT INTO lot_carnets (lot_id, carnet_id) VALUES ($1, $2)")
+        on!(conn, |cx| sqlx::query("INSERT INTO lot_carnets (lot_id, carnet_id) VALUES ($1, $2)")
             .bind(lot_id)
             .bind(carnet_id)
-            .execute(&mut *conn)
-            .await?;
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     audit_bulk(
         conn,
@@ -291,20 +305,25 @@ pub async fn confier_conseiller(
         &[lot_id, conseiller_id],
     )
     .await?;
-    sqlx::query(
+    let moved = on!(conn, |cx| sqlx::query(
         "UPDATE carnets SET etat = 'confie_conseiller', conseiller_id = $2
-         WHERE id IN (SELECT carnet_id FROM lot_carnets WHERE lot_id = $1)",
+         WHERE id IN (SELECT carnet_id FROM lot_carnets WHERE lot_id = $1)
+           AND etat = 'confie_structure' AND conseiller_id IS NULL",
     )
     .bind(lot_id)
     .bind(conseiller_id)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if moved as i64 != nombre {
+        return Err(AppError::Conflict("Ces carnets viennent d'être confiés par ailleurs : rechargez la page.".into()));
+    }
     Ok((lot_id, nombre))
 }
 
 /// Conseiller → structure: carnets not handed out yet come back to the structure.
 pub async fn reprendre(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     carnet_ids: &[i64],
     user_id: i64,
@@ -316,14 +335,15 @@ pub async fn reprendre(
     // Group by (order, conseiller): one lot per group.
     let mut groups: std::collections::BTreeMap<(i64, i64), Vec<(i64, i64)>> = Default::default();
     for id in carnet_ids {
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        let row: Option<(i64, i64, i64)> = on!(conn, |cx| sqlx::query_as(&format!(
             "SELECT commande_id, conseiller_id, rang_commande FROM carnets
-             WHERE id = $1 AND structure_id = $2 AND etat = 'confie_conseiller'",
-        )
+             WHERE id = $1 AND structure_id = $2 AND etat = 'confie_conseiller'{}",
+            dialect::FOR_UPDATE
+        ))
         .bind(id)
         .bind(structure_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(cx)
+        .await)?;
         let (commande_id, conseiller_id, rang) = row.ok_or_else(|| {
             AppError::field(
                 "carnet_ids",
@@ -336,7 +356,8 @@ pub async fn reprendre(
     for ((commande_id, conseiller_id), carnets) in groups {
         let premier = carnets.iter().map(|c| c.1).min().unwrap_or(0);
         let dernier = carnets.iter().map(|c| c.1).max().unwrap_or(0);
-        let (lot_id,): (i64,) = sqlx::query_as(
+        let (lot_id,): (i64,) = on!(conn, |cx| {
+            sqlx::query_as(
             "INSERT INTO lots (kind, commande_id, structure_id, conseiller_id, nb_carnets, premier_rang, dernier_rang,
                                created_by, created_at)
              VALUES ('reprise', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -349,14 +370,15 @@ pub async fn reprendre(
         .bind(dernier)
         .bind(user_id)
         .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_one(cx).await
+        })?;
         for (carnet_id, _) in &carnets {
-            sqlx::query("INSERT INTO lot_carnets (lot_id, carnet_id) VALUES ($1, $2)")
+            on!(conn, |cx| sqlx::query("INSERT INTO lot_carnets (lot_id, carnet_id) VALUES ($1, $2)")
                 .bind(lot_id)
                 .bind(carnet_id)
-                .execute(&mut *conn)
-                .await?;
+                .execute(cx)
+                .await
+                .map(|r| r.rows_affected()))?;
         }
         audit_bulk(
             conn,
@@ -370,13 +392,19 @@ pub async fn reprendre(
             &[lot_id],
         )
         .await?;
-        sqlx::query(
+        let moved = on!(conn, |cx| sqlx::query(
             "UPDATE carnets SET etat = 'confie_structure', conseiller_id = NULL
-             WHERE id IN (SELECT carnet_id FROM lot_carnets WHERE lot_id = $1)",
+             WHERE id IN (SELECT carnet_id FROM lot_carnets WHERE lot_id = $1) AND etat = 'confie_conseiller'",
         )
         .bind(lot_id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if moved as usize != carnets.len() {
+            return Err(AppError::Conflict(
+                "Un des carnets cochés vient d'être remis ou repris par ailleurs : rechargez la page.".into(),
+            ));
+        }
         total += carnets.len() as i64;
     }
     Ok(total)
@@ -399,6 +427,7 @@ struct CarnetRow {
 /// Carnets held by conseillers, not handed out yet, matching `where_sql` (on `c`), of orders still
 /// usable on `today`.
 pub async fn carnets_en_main(db: &Db, where_sql: &str, id: i64, today: NaiveDate) -> sqlx::Result<Vec<CarnetDuLot>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let sql = format!(
         "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.date_limite,
                 cm.nom AS commanditaire, co.reference AS commande, co.id AS commande_id,
@@ -411,7 +440,7 @@ pub async fn carnets_en_main(db: &Db, where_sql: &str, id: i64, today: NaiveDate
          ORDER BY co.date_limite, c.commande_id, c.rang_commande
          LIMIT 500"
     );
-    let rows: Vec<CarnetRow> = sqlx::query_as(&sql).bind(id).bind(today).fetch_all(db).await?;
+    let rows: Vec<CarnetRow> = on!(conn, |cx| sqlx::query_as(&sql).bind(id).bind(today).fetch_all(cx).await)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.commande_id).collect();
     let criteres = super::commandes::criteres_by_commande(db, &ids).await?;
     Ok(rows
@@ -433,19 +462,21 @@ pub async fn carnets_en_main(db: &Db, where_sql: &str, id: i64, today: NaiveDate
 
 /// The coordinateur's view: lots, stock per conseiller and per order, conseillers.
 pub async fn carnets_structure(db: &Db, structure_id: i64, today: NaiveDate) -> sqlx::Result<CarnetsStructure> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let lots = list(db, "l.structure_id = $1", &[structure_id]).await?;
-    let par_conseiller: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+    let par_conseiller: Vec<(i64, String, i64, i64)> = on!(conn, |cx| {
+        sqlx::query_as(
         "SELECT u.id, u.prenom || ' ' || u.nom,
                 (SELECT COUNT(*) FROM carnets c WHERE c.conseiller_id = u.id AND c.structure_id = $1 AND c.etat = 'confie_conseiller'),
                 (SELECT COUNT(*) FROM carnets c WHERE c.conseiller_id = u.id AND c.structure_id = $1 AND c.beneficiaire_id IS NOT NULL)
          FROM users u
-         WHERE u.structure_id = $1 AND u.role IN ('conseiller', 'coordinateur') AND u.active = 1
+         WHERE u.structure_id = $1 AND u.role IN ('conseiller', 'coordinateur') AND u.active = TRUE
          ORDER BY u.nom, u.prenom",
     )
     .bind(structure_id)
-    .fetch_all(db)
-    .await?;
-    let stock: Vec<(i64, String, String, i64, NaiveDate)> = sqlx::query_as(
+    .fetch_all(cx).await
+    })?;
+    let stock: Vec<(i64, String, String, i64, NaiveDate)> = on!(conn, |cx| sqlx::query_as(
         "SELECT co.id, co.reference, cm.nom, COUNT(*), co.date_limite
          FROM carnets c
          JOIN commandes co ON co.id = c.commande_id
@@ -455,8 +486,8 @@ pub async fn carnets_structure(db: &Db, structure_id: i64, today: NaiveDate) -> 
          ORDER BY co.date_limite, co.id",
     )
     .bind(structure_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let carnets_en_main = carnets_en_main(db, "c.structure_id = $1", structure_id, today).await?;
     Ok(CarnetsStructure {
         lots,

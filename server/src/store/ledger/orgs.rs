@@ -4,43 +4,49 @@
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{Organisation, Ref, StructureAgrement, StructureChoix};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 pub async fn create_operateur(db: &Db, nom: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as("INSERT INTO operateurs (nom, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(nom)
-        .bind(now)
-        .fetch_one(db)
-        .await?;
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let (id,): (i64,) =
+        on!(conn, |cx| sqlx::query_as("INSERT INTO operateurs (nom, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(nom)
+            .bind(now)
+            .fetch_one(cx)
+            .await)?;
     Ok(id)
 }
 
 pub async fn create_commanditaire(db: &Db, nom: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
-    let (id,): (i64,) = sqlx::query_as("INSERT INTO commanditaires (nom, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(nom)
-        .bind(now)
-        .fetch_one(db)
-        .await?;
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let (id,): (i64,) =
+        on!(conn, |cx| sqlx::query_as("INSERT INTO commanditaires (nom, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(nom)
+            .bind(now)
+            .fetch_one(cx)
+            .await)?;
     Ok(id)
 }
 
 pub async fn operateur_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM operateurs WHERE id = $1")
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    Ok(on!(conn, |cx| sqlx::query_as::<_, (i64,)>("SELECT id FROM operateurs WHERE id = $1")
         .bind(id)
-        .fetch_optional(db)
-        .await?
-        .is_some())
+        .fetch_optional(cx)
+        .await)?
+    .is_some())
 }
 
 pub async fn commanditaire_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_as::<_, (i64,)>("SELECT id FROM commanditaires WHERE id = $1")
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    Ok(on!(conn, |cx| sqlx::query_as::<_, (i64,)>("SELECT id FROM commanditaires WHERE id = $1")
         .bind(id)
-        .fetch_optional(db)
-        .await?
-        .is_some())
+        .fetch_optional(cx)
+        .await)?
+    .is_some())
 }
 
 /// Attaches a user to its organisation (one of the two).
@@ -50,22 +56,25 @@ pub async fn set_user_organisation(
     commanditaire_id: Option<i64>,
     operateur_id: Option<i64>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET commanditaire_id = $2, operateur_id = $3 WHERE id = $1")
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    on!(conn, |cx| sqlx::query("UPDATE users SET commanditaire_id = $2, operateur_id = $3 WHERE id = $1")
         .bind(user_id)
         .bind(commanditaire_id)
         .bind(operateur_id)
-        .execute(db)
-        .await?;
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// The organisations of a user: (commanditaire, opérateur).
 pub async fn user_organisations(db: &Db, user_id: i64) -> sqlx::Result<(Option<i64>, Option<i64>)> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let row: Option<(Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT commanditaire_id, operateur_id FROM users WHERE id = $1")
+        on!(conn, |cx| sqlx::query_as("SELECT commanditaire_id, operateur_id FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(db)
-            .await?;
+            .fetch_optional(cx)
+            .await)?;
     Ok(row.unwrap_or((None, None)))
 }
 
@@ -75,28 +84,35 @@ pub async fn organisation(
     operateur_id: Option<i64>,
     structure_id: Option<i64>,
 ) -> sqlx::Result<Organisation> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let commanditaire: Option<(i64, String)> = match commanditaire_id {
-        Some(id) => {
-            sqlx::query_as("SELECT id, nom FROM commanditaires WHERE id = $1").bind(id).fetch_optional(db).await?
-        }
+        Some(id) => on!(conn, |cx| sqlx::query_as("SELECT id, nom FROM commanditaires WHERE id = $1")
+            .bind(id)
+            .fetch_optional(cx)
+            .await)?,
         None => None,
     };
     let operateur: Option<(i64, String)> = match operateur_id {
-        Some(id) => sqlx::query_as("SELECT id, nom FROM operateurs WHERE id = $1").bind(id).fetch_optional(db).await?,
+        Some(id) => on!(conn, |cx| sqlx::query_as("SELECT id, nom FROM operateurs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(cx)
+            .await)?,
         None => None,
     };
     let structure: Option<(i64, String)> = match structure_id {
-        Some(id) => sqlx::query_as("SELECT id, nom FROM structures WHERE id = $1").bind(id).fetch_optional(db).await?,
+        Some(id) => on!(conn, |cx| sqlx::query_as("SELECT id, nom FROM structures WHERE id = $1")
+            .bind(id)
+            .fetch_optional(cx)
+            .await)?,
         None => None,
     };
     let structure_agreee = match structure_id {
-        Some(id) => sqlx::query_as::<_, (i64,)>(
-            "SELECT 1 FROM structure_agrements WHERE structure_id = $1 AND etat = 'actif' LIMIT 1",
+        Some(id) => on!(conn, |cx| sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM structure_agrements WHERE structure_id = $1 AND etat = 'actif')",
         )
         .bind(id)
-        .fetch_optional(db)
-        .await?
-        .is_some(),
+        .fetch_one(cx)
+        .await)?,
         None => false,
     };
     let to_ref = |r: Option<(i64, String)>| r.map(|(id, nom)| Ref { id, nom });
@@ -109,7 +125,9 @@ pub async fn organisation(
 }
 
 pub async fn list_operateurs(db: &Db) -> sqlx::Result<Vec<Ref>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, nom FROM operateurs ORDER BY nom").fetch_all(db).await?;
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let rows: Vec<(i64, String)> =
+        on!(conn, |cx| sqlx::query_as("SELECT id, nom FROM operateurs ORDER BY nom").fetch_all(cx).await)?;
     Ok(rows.into_iter().map(|(id, nom)| Ref { id, nom }).collect())
 }
 
@@ -125,6 +143,7 @@ pub const DANS_LE_TERRITOIRE: &str = "(NOT EXISTS (SELECT 1 FROM commande_territ
 /// The structures a commanditaire may entrust a lot of this order to (every structure when no
 /// order is named).
 pub async fn structures_choix(db: &Db, commande_id: Option<i64>) -> sqlx::Result<Vec<StructureChoix>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let sql = match commande_id {
         None => "SELECT s.id, s.nom, c.nom, c.departement FROM structures s
                  LEFT JOIN communes c ON c.code_insee = s.commune_insee ORDER BY s.nom, s.id"
@@ -138,7 +157,7 @@ pub async fn structures_choix(db: &Db, commande_id: Option<i64>) -> sqlx::Result
         ),
     };
     let rows: Vec<(i64, String, Option<String>, Option<String>)> =
-        sqlx::query_as(&sql).bind(commande_id.unwrap_or(0)).fetch_all(db).await?;
+        on!(conn, |cx| sqlx::query_as(&sql).bind(commande_id.unwrap_or(0)).fetch_all(cx).await)?;
     Ok(rows
         .into_iter()
         .map(|(id, nom, commune, departement)| StructureChoix { id, nom, commune, departement })
@@ -158,7 +177,8 @@ struct AgrementRow {
 
 /// Every structure with its accreditation by this opérateur.
 pub async fn agrements(db: &Db, operateur_id: i64) -> sqlx::Result<Vec<StructureAgrement>> {
-    let rows: Vec<AgrementRow> = sqlx::query_as(
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let rows: Vec<AgrementRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT s.id, s.nom, c.nom AS commune, c.departement, a.etat, a.decided_at, a.motif
          FROM structures s
          LEFT JOIN communes c ON c.code_insee = s.commune_insee
@@ -166,8 +186,8 @@ pub async fn agrements(db: &Db, operateur_id: i64) -> sqlx::Result<Vec<Structure
          ORDER BY s.nom, s.id",
     )
     .bind(operateur_id)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|r| StructureAgrement {
@@ -184,7 +204,7 @@ pub async fn agrements(db: &Db, operateur_id: i64) -> sqlx::Result<Vec<Structure
 
 /// Accredits (or suspends) a structure for this opérateur's passes; audited.
 pub async fn set_agrement(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     structure_id: i64,
     operateur_id: i64,
     actif: bool,
@@ -192,17 +212,20 @@ pub async fn set_agrement(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let exists: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM structures WHERE id = $1").bind(structure_id).fetch_optional(&mut *conn).await?;
+    let exists: Option<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT id FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_optional(cx)
+        .await)?;
     if exists.is_none() {
         return Err(AppError::NotFound);
     }
-    let before: Option<(String,)> =
-        sqlx::query_as("SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2")
-            .bind(structure_id)
-            .bind(operateur_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let before: Option<(String,)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2"
+    )
+    .bind(structure_id)
+    .bind(operateur_id)
+    .fetch_optional(cx)
+    .await)?;
     let etat = if actif { "actif" } else { "suspendu" };
     if before.as_ref().map(|b| b.0.as_str()) == Some(etat) {
         return Err(AppError::Conflict(if actif {
@@ -214,7 +237,8 @@ pub async fn set_agrement(
     if before.is_none() && !actif {
         return Err(AppError::Conflict("Cette structure n'est pas agréée : il n'y a rien à suspendre.".into()));
     }
-    sqlx::query(
+    on!(conn, |cx| {
+        sqlx::query(
         "INSERT INTO structure_agrements (structure_id, operateur_id, etat, motif, decided_at, decided_by)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (structure_id, operateur_id) DO UPDATE SET etat = $3, motif = $4, decided_at = $5, decided_by = $6",
@@ -225,8 +249,8 @@ pub async fn set_agrement(
     .bind(motif)
     .bind(now)
     .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    .execute(cx).await.map(|r| r.rows_affected())
+    })?;
     Audit::par(
         Some(user_id),
         Entite::Agrement { structure_id },

@@ -6,6 +6,7 @@ use super::{Scope, CHUNK};
 use crate::db::{begin_write, Db};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{EmissionResult, PassAReclamer, Ref, ReleveDetail, ReleveSummary};
 use carnet_domain::ledger::etats::{ReleveEtat, ReleveEvenement};
 use carnet_domain::ledger::releve::{composer, numero, selectionner, ContenuReleve, Mois, ValidationCandidate};
@@ -13,7 +14,6 @@ use carnet_domain::PassCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 
 /// SHA-256 (hex) of a statement's canonical text.
 pub fn empreinte(contenu: &ContenuReleve) -> String {
@@ -38,11 +38,11 @@ struct CandidateRow {
 
 /// The validations of an opérateur's passes at a structure that a statement may still list.
 async fn candidates(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     operateur_id: i64,
     structure_id: i64,
 ) -> sqlx::Result<Vec<ValidationCandidate>> {
-    let rows: Vec<CandidateRow> = sqlx::query_as(
+    let rows: Vec<CandidateRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT v.id, v.mois, v.valeur_centimes, v.releve_id, v.annulee_le, v.releve_annulation_id,
                 v.commanditaire_id, cm.nom AS commanditaire, co.reference AS commande, c.numero AS carnet,
                 p.code, v.jour
@@ -57,8 +57,8 @@ async fn candidates(
     )
     .bind(operateur_id)
     .bind(structure_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -80,11 +80,15 @@ async fn candidates(
         .collect())
 }
 
-async fn noms(conn: &mut SqliteConnection, operateur_id: i64, structure_id: i64) -> sqlx::Result<(String, String)> {
-    let (operateur,): (String,) =
-        sqlx::query_as("SELECT nom FROM operateurs WHERE id = $1").bind(operateur_id).fetch_one(&mut *conn).await?;
-    let (structure,): (String,) =
-        sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(structure_id).fetch_one(&mut *conn).await?;
+async fn noms(conn: &mut dyn Conn, operateur_id: i64, structure_id: i64) -> sqlx::Result<(String, String)> {
+    let (operateur,): (String,) = on!(conn, |cx| sqlx::query_as("SELECT nom FROM operateurs WHERE id = $1")
+        .bind(operateur_id)
+        .fetch_one(cx)
+        .await)?;
+    let (structure,): (String,) = on!(conn, |cx| sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
+        .bind(structure_id)
+        .fetch_one(cx)
+        .await)?;
     Ok((operateur, structure))
 }
 
@@ -97,21 +101,29 @@ pub enum Emission {
 }
 
 /// Issues the statement of `mois` for one structure, inside the caller's transaction.
+///
+/// Two instances issuing the same month at once: the statements of one (opérateur, structure)
+/// are issued one after the other (a lock held until the transaction ends), so the second reads
+/// the first one's statement and the validations it listed, and answers `DejaEmis`. The table's
+/// unique key (opérateur, structure, month) stays the last word: an insert that meets it changes
+/// nothing and answers `DejaEmis` too, never an error.
 pub async fn emettre(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     operateur_id: i64,
     structure_id: i64,
     mois: Mois,
     user_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<Emission> {
-    let existing: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM releves WHERE operateur_id = $1 AND structure_id = $2 AND mois = $3")
-            .bind(operateur_id)
-            .bind(structure_id)
-            .bind(mois.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+    crate::store::verrous::attendre(conn, &format!("releve:{operateur_id}:{structure_id}")).await?;
+    let existing: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT id FROM releves WHERE operateur_id = $1 AND structure_id = $2 AND mois = $3"
+    )
+    .bind(operateur_id)
+    .bind(structure_id)
+    .bind(mois.to_string())
+    .fetch_optional(cx)
+    .await)?;
     if existing.is_some() {
         return Ok(Emission::DejaEmis);
     }
@@ -125,10 +137,12 @@ pub async fn emettre(
     let contenu = composer(numero(mois, structure_id, operateur_id), operateur, structure, mois, selection.lignes);
     let hash = empreinte(&contenu);
     let contenu_json = serde_json::to_string(&contenu).map_err(|e| AppError::Internal(e.into()))?;
-    let (id,): (i64,) = sqlx::query_as(
+    let inserted: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO releves (numero, operateur_id, structure_id, mois, etat, nb_validations, nb_annulations,
                               total_centimes, contenu_json, hash, emis_at, emis_by)
-         VALUES ($1, $2, $3, $4, 'emis', $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, $4, 'emis', $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (operateur_id, structure_id, mois) DO NOTHING
+         RETURNING id",
     )
     .bind(&contenu.numero)
     .bind(operateur_id)
@@ -141,23 +155,28 @@ pub async fn emettre(
     .bind(&hash)
     .bind(now)
     .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_optional(cx)
+    .await)?;
+    let Some((id,)) = inserted else { return Ok(Emission::DejaEmis) };
     for chunk in selection.validations.chunks(CHUNK) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        sqlx::query(&format!("UPDATE pass_validations SET releve_id = $1 WHERE id IN ({list}) AND releve_id IS NULL"))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        on!(conn, |cx| sqlx::query(&format!(
+            "UPDATE pass_validations SET releve_id = $1 WHERE id IN ({list}) AND releve_id IS NULL"
+        ))
+        .bind(id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     for chunk in selection.annulations.chunks(CHUNK) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        sqlx::query(&format!(
+        on!(conn, |cx| {
+            sqlx::query(&format!(
             "UPDATE pass_validations SET releve_annulation_id = $1 WHERE id IN ({list}) AND releve_annulation_id IS NULL"
         ))
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx).await.map(|r| r.rows_affected())
+        })?;
     }
     Audit::par(user_id, Entite::Releve(id), "emis").apres(json!({ "etat": "emis", "numero": contenu.numero, "mois": mois, "total_centimes": contenu.total_centimes,
                       "nb_validations": contenu.nb_validations, "nb_annulations": contenu.nb_annulations, "hash": hash })).ecrire(conn, now)
@@ -182,16 +201,12 @@ pub async fn emettre_mois(
             format!("Mois : les relevés de {} seront émis une fois le mois terminé.", mois.libelle()),
         ));
     }
-    let structures: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT structure_id FROM pass_validations
-         WHERE operateur_id = $1 AND (releve_id IS NULL OR (annulee_at IS NOT NULL AND releve_annulation_id IS NULL))
-         ORDER BY structure_id",
-    )
-    .bind(operateur_id)
-    .fetch_all(db)
-    .await?;
+    let structures = {
+        let conn: &mut dyn Conn = &mut db.acquire().await?;
+        a_emettre(conn, operateur_id).await?
+    };
     let (mut emis, mut deja, mut lignes) = (0, 0, 0);
-    for (structure_id,) in structures {
+    for structure_id in structures {
         let mut tx = begin_write(db).await?;
         match emettre(&mut tx, operateur_id, structure_id, mois, user_id, now).await? {
             Emission::Emis { lignes: n, .. } => {
@@ -206,15 +221,37 @@ pub async fn emettre_mois(
     Ok(EmissionResult { mois, releves_emis: emis, deja_emis: deja, lignes })
 }
 
-/// The scheduled job: issues last month's statements for every opérateur (no-op when done).
+/// The structures with validations of this opérateur that a statement may still list.
+pub async fn a_emettre(conn: &mut dyn Conn, operateur_id: i64) -> sqlx::Result<Vec<i64>> {
+    on!(conn, |cx| sqlx::query_scalar(
+        "SELECT DISTINCT structure_id FROM pass_validations
+         WHERE operateur_id = $1 AND (releve_id IS NULL OR (annulee_at IS NOT NULL AND releve_annulation_id IS NULL))
+         ORDER BY structure_id",
+    )
+    .bind(operateur_id)
+    .fetch_all(cx)
+    .await)
+}
+
+/// The scheduled job: issues last month's statements for every opérateur (no-op when done). Run
+/// by one instance at a time (the others skip the tick, answering 0); each structure's statement
+/// commits on its own, so a run cut short leaves whole statements, and the next run goes on.
 pub async fn emettre_mois_precedent(db: &Db, now: DateTime<Utc>) -> AppResult<i64> {
+    let mut tache = db.begin().await?;
+    if !crate::store::verrous::prendre_tache(&mut tache, "releves").await? {
+        return Ok(0);
+    }
     let today = carnet_domain::paris::today(now);
     let mois = Mois::of(today).precedent();
-    let operateurs: Vec<(i64,)> = sqlx::query_as("SELECT id FROM operateurs ORDER BY id").fetch_all(db).await?;
+    let operateurs: Vec<i64> = {
+        let conn: &mut dyn Conn = &mut db.acquire().await?;
+        on!(conn, |cx| sqlx::query_scalar("SELECT id FROM operateurs ORDER BY id").fetch_all(cx).await)?
+    };
     let mut total = 0;
-    for (id,) in operateurs {
+    for id in operateurs {
         total += emettre_mois(db, id, mois, today, None, now).await?.releves_emis;
     }
+    tache.commit().await?;
     Ok(total)
 }
 
@@ -271,54 +308,81 @@ fn scope_filter(scope: Scope) -> Option<(&'static str, i64)> {
 }
 
 pub async fn list(db: &Db, scope: Scope, mois: Option<Mois>) -> sqlx::Result<Vec<ReleveSummary>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let Some((column, value)) = scope_filter(scope) else { return Ok(Vec::new()) };
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+    let rows: Vec<SummaryRow> = on!(conn, |cx| {
+        sqlx::query_as(&format!(
         "{SUMMARY_SELECT} WHERE {column} = $1 AND ($2 IS NULL OR r.mois = $2) ORDER BY r.mois DESC, s.nom, r.id LIMIT 1000"
     ))
     .bind(value)
     .bind(mois.map(|m| m.to_string()))
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx).await
+    })?;
     Ok(rows.into_iter().filter_map(SummaryRow::summary).collect())
 }
 
 pub async fn get(db: &Db, id: i64, scope: Scope) -> AppResult<Option<ReleveDetail>> {
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
     let Some((column, value)) = scope_filter(scope) else { return Ok(None) };
-    let row: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE r.id = $1 AND {column} = $2"))
-        .bind(id)
-        .bind(value)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<SummaryRow> =
+        on!(conn, |cx| sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE r.id = $1 AND {column} = $2"))
+            .bind(id)
+            .bind(value)
+            .fetch_optional(cx)
+            .await)?;
     let Some(row) = row else { return Ok(None) };
     let (json,): (String,) =
-        sqlx::query_as("SELECT contenu_json FROM releves WHERE id = $1").bind(id).fetch_one(db).await?;
+        on!(conn, |cx| sqlx::query_as("SELECT contenu_json FROM releves WHERE id = $1").bind(id).fetch_one(cx).await)?;
     let contenu: ContenuReleve = serde_json::from_str(&json).map_err(|e| AppError::Internal(e.into()))?;
     Ok(row.summary().map(|releve| ReleveDetail { releve, contenu }))
 }
 
 /// The opérateur sends a statement to its structure, or marks it paid; audited.
 pub async fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut dyn Conn,
     id: i64,
     operateur_id: i64,
     evenement: ReleveEvenement,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<ReleveEtat> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT etat FROM releves WHERE id = $1 AND operateur_id = $2")
-        .bind(id)
-        .bind(operateur_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT etat FROM releves WHERE id = $1 AND operateur_id = $2")
+            .bind(id)
+            .bind(operateur_id)
+            .fetch_optional(cx)
+            .await)?;
     let (etat,) = row.ok_or(AppError::NotFound)?;
     let before =
         ReleveEtat::parse(&etat).ok_or_else(|| AppError::Internal(anyhow::anyhow!("état de relevé inconnu")))?;
     let after = before.suivant(evenement).map_err(|r| AppError::Conflict(r.raison))?;
+    // The state read above is the update's condition: of two transitions at once (two tabs, two
+    // instances), the second finds the statement moved on and is refused as it would be after.
     let sql = match evenement {
-        ReleveEvenement::Envoyer => "UPDATE releves SET etat = $2, envoye_at = $3, envoye_by = $4 WHERE id = $1",
-        ReleveEvenement::MarquerPaye => "UPDATE releves SET etat = $2, paye_at = $3, paye_by = $4 WHERE id = $1",
+        ReleveEvenement::Envoyer => {
+            "UPDATE releves SET etat = $2, envoye_at = $3, envoye_by = $4 WHERE id = $1 AND etat = $5 RETURNING etat"
+        }
+        ReleveEvenement::MarquerPaye => {
+            "UPDATE releves SET etat = $2, paye_at = $3, paye_by = $4 WHERE id = $1 AND etat = $5 RETURNING etat"
+        }
     };
-    sqlx::query(sql).bind(id).bind(after.as_str()).bind(now).bind(user_id).execute(&mut *conn).await?;
+    let done: Option<(String,)> = on!(conn, |cx| sqlx::query_as(sql)
+        .bind(id)
+        .bind(after.as_str())
+        .bind(now)
+        .bind(user_id)
+        .bind(before.as_str())
+        .fetch_optional(cx)
+        .await)?;
+    if done.is_none() {
+        let (etat,): (String,) =
+            on!(conn, |cx| sqlx::query_as("SELECT etat FROM releves WHERE id = $1").bind(id).fetch_one(cx).await)?;
+        let raison = ReleveEtat::parse(&etat)
+            .and_then(|e| e.suivant(evenement).err())
+            .map(|r| r.raison)
+            .unwrap_or_else(|| "Ce relevé vient d'être modifié par ailleurs : rechargez la page.".into());
+        return Err(AppError::Conflict(raison));
+    }
     Audit::par(Some(user_id), Entite::Releve(id), evenement.as_str())
         .avant(json!({ "etat": before.as_str() }))
         .apres(json!({ "etat": after.as_str() }))
@@ -330,12 +394,8 @@ pub async fn transition(
 /// What the statements of `mois` would hold if issued now, per opérateur (nothing is written).
 /// The month's validations, not cancelled, of passes from carnets outside any order (received from
 /// another issuer): the structure claims them from that issuer.
-pub async fn hors_releve(
-    conn: &mut SqliteConnection,
-    structure_id: i64,
-    mois: Mois,
-) -> sqlx::Result<Vec<PassAReclamer>> {
-    let rows: Vec<(chrono::NaiveDate, String, String, String, i64)> = sqlx::query_as(
+pub async fn hors_releve(conn: &mut dyn Conn, structure_id: i64, mois: Mois) -> sqlx::Result<Vec<PassAReclamer>> {
+    let rows: Vec<(chrono::NaiveDate, String, String, String, i64)> = on!(conn, |cx| sqlx::query_as(
         "SELECT v.jour, c.commanditaire_nom, c.numero, p.code, v.valeur_centimes
          FROM pass_validations v
          JOIN carnets c ON c.id = v.carnet_id
@@ -345,8 +405,8 @@ pub async fn hors_releve(
     )
     .bind(structure_id)
     .bind(mois.to_string())
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(jour, emetteur, carnet, code, valeur_centimes)| PassAReclamer {
@@ -360,24 +420,24 @@ pub async fn hors_releve(
 }
 
 pub async fn provisoire(db: &Db, structure_id: i64, mois: Mois) -> AppResult<Vec<ContenuReleve>> {
-    let mut conn = db.acquire().await?;
-    let operateurs: Vec<(i64,)> = sqlx::query_as(
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let operateurs: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(
         "SELECT DISTINCT operateur_id FROM pass_validations
          WHERE structure_id = $1 AND operateur_id IS NOT NULL
            AND (releve_id IS NULL OR (annulee_at IS NOT NULL AND releve_annulation_id IS NULL))
          ORDER BY operateur_id",
     )
     .bind(structure_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let mut out = Vec::new();
     for (operateur_id,) in operateurs {
-        let cands = candidates(&mut conn, operateur_id, structure_id).await?;
+        let cands = candidates(conn, operateur_id, structure_id).await?;
         let selection = selectionner(mois, &cands);
         if selection.lignes.is_empty() {
             continue;
         }
-        let (operateur, structure) = noms(&mut conn, operateur_id, structure_id).await?;
+        let (operateur, structure) = noms(conn, operateur_id, structure_id).await?;
         out.push(composer(numero(mois, structure_id, operateur_id), operateur, structure, mois, selection.lignes));
     }
     Ok(out)

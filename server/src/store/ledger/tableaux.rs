@@ -1,6 +1,7 @@
 //! The commanditaire's dashboard: aggregates over its orders, never a person.
 
 use crate::db::Db;
+use crate::store::conn::{on, Conn};
 use carnet_domain::ledger::api::{ParTerritoire, Ref, TableauCommanditaire, Valeurs, ValidationsStructureMois};
 use carnet_domain::ledger::releve::Mois;
 use std::collections::BTreeMap;
@@ -11,8 +12,11 @@ pub async fn commanditaire(
     commanditaire_id: i64,
     commande: Option<i64>,
 ) -> sqlx::Result<TableauCommanditaire> {
-    let (nom,): (String,) =
-        sqlx::query_as("SELECT nom FROM commanditaires WHERE id = $1").bind(commanditaire_id).fetch_one(db).await?;
+    let conn: &mut dyn Conn = &mut db.acquire().await?;
+    let (nom,): (String,) = on!(conn, |cx| sqlx::query_as("SELECT nom FROM commanditaires WHERE id = $1")
+        .bind(commanditaire_id)
+        .fetch_one(cx)
+        .await)?;
     let commandes = super::commandes::list(db, super::Scope::Commanditaire(commanditaire_id)).await?;
     // -1: every order.
     let filtre = commande.unwrap_or(-1);
@@ -23,53 +27,55 @@ pub async fn commanditaire(
     )
     .await?;
 
-    let par_structure_mois: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT s.nom, v.mois, COUNT(*), COALESCE(SUM(v.valeur_centimes), 0)
+    let par_structure_mois: Vec<(String, String, i64, i64)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT s.nom, v.mois, COUNT(*), CAST(COALESCE(SUM(v.valeur_centimes), 0) AS BIGINT)
          FROM pass_validations v JOIN structures s ON s.id = v.structure_id
          WHERE v.commanditaire_id = $1 AND ($2 = -1 OR v.commande_id = $2) AND v.annulee_at IS NULL
          GROUP BY s.nom, v.mois ORDER BY v.mois, s.nom",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
 
-    let (achetee,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(nb_carnets * nb_passes * valeur_faciale_centimes), 0) FROM commandes
+    let (achetee,): (i64,) = on!(conn, |cx| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(nb_carnets * nb_passes * valeur_faciale_centimes), 0) AS BIGINT) FROM commandes
          WHERE commanditaire_id = $1 AND ($2 = -1 OR id = $2) AND paiement_at IS NOT NULL",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_one(db)
-    .await?;
-    let (consommee,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(valeur_centimes), 0) FROM pass_validations
+    .fetch_one(cx)
+    .await)?;
+    let (consommee,): (i64,) = on!(conn, |cx| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(valeur_centimes), 0) AS BIGINT) FROM pass_validations
          WHERE commanditaire_id = $1 AND ($2 = -1 OR commande_id = $2) AND annulee_at IS NULL",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_one(db)
-    .await?;
-    let (avoir,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(montant_centimes), 0) FROM avoirs WHERE commanditaire_id = $1 AND ($2 = -1 OR commande_id = $2)",
+    .fetch_one(cx)
+    .await)?;
+    let (avoir,): (i64,) = on!(conn, |cx| {
+        sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(montant_centimes), 0) AS BIGINT) FROM avoirs WHERE commanditaire_id = $1 AND ($2 = -1 OR commande_id = $2)",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_one(db)
-    .await?;
-    let (en_circulation,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(p.valeur_centimes), 0) FROM passes p
+    .fetch_one(cx).await
+    })?;
+    let (en_circulation,): (i64,) = on!(conn, |cx| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(p.valeur_centimes), 0) AS BIGINT) FROM passes p
          JOIN carnets c ON c.id = p.carnet_id JOIN commandes co ON co.id = c.commande_id
          WHERE co.commanditaire_id = $1 AND ($2 = -1 OR co.id = $2) AND co.paiement_at IS NOT NULL
            AND p.etat IN ('emis', 'actif', 'distribue')",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_one(db)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
 
     // Per département of the structure: carnets entrusted and handed out there, passes validated there.
-    let carnets: Vec<(String, i64, i64)> = sqlx::query_as(
+    let carnets: Vec<(String, i64, i64)> = on!(conn, |cx| {
+        sqlx::query_as(
         "SELECT cm.departement, COUNT(*), COALESCE(SUM(CASE WHEN c.beneficiaire_id IS NOT NULL THEN 1 ELSE 0 END), 0)
          FROM carnets c JOIN commandes co ON co.id = c.commande_id
          JOIN structures s ON s.id = c.structure_id JOIN communes cm ON cm.code_insee = s.commune_insee
@@ -78,20 +84,21 @@ pub async fn commanditaire(
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_all(db)
-    .await?;
-    let passes: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT cm.departement, COUNT(*), COALESCE(SUM(v.valeur_centimes), 0)
+    .fetch_all(cx).await
+    })?;
+    let passes: Vec<(String, i64, i64)> = on!(conn, |cx| {
+        sqlx::query_as(
+        "SELECT cm.departement, COUNT(*), CAST(COALESCE(SUM(v.valeur_centimes), 0) AS BIGINT)
          FROM pass_validations v JOIN structures s ON s.id = v.structure_id JOIN communes cm ON cm.code_insee = s.commune_insee
          WHERE v.commanditaire_id = $1 AND ($2 = -1 OR v.commande_id = $2) AND v.annulee_at IS NULL
          GROUP BY cm.departement",
     )
     .bind(commanditaire_id)
     .bind(filtre)
-    .fetch_all(db)
-    .await?;
+    .fetch_all(cx).await
+    })?;
     let noms: Vec<(String, String)> =
-        sqlx::query_as("SELECT code, nom FROM departements_centres").fetch_all(db).await?;
+        on!(conn, |cx| sqlx::query_as("SELECT code, nom FROM departements_centres").fetch_all(cx).await)?;
     let noms: BTreeMap<String, String> = noms.into_iter().collect();
     let mut territoires: BTreeMap<String, ParTerritoire> = BTreeMap::new();
     for (dep, confies, distribues) in carnets {

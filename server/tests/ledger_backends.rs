@@ -1,0 +1,453 @@
+//! The ledger's money rules with several server instances on one database: each "instance" is a
+//! pool of its own on the same database (PostgreSQL: a fresh database per test; SQLite: one file
+//! shared by two pools), and they act at the same moment. What must hold on both backends: one
+//! statement per structure and month, one credit per expired pass, one of two transitions of a
+//! statement, and a background job run by one instance at a time.
+
+mod common;
+
+use carnet_domain::ledger::etats::{ReleveEtat, ReleveEvenement};
+use carnet_domain::ledger::releve::Mois;
+use carnet_server::error::AppError;
+use carnet_server::store::conn::{Conn, Split};
+use carnet_server::store::ledger::{expiration, releves};
+use carnet_server::store::verrous;
+use chrono::{DateTime, NaiveDate, Utc};
+use common::pg::PgTestDb;
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::time::{Duration, Instant};
+
+/// `n` structures, each with one carnet of an active, paid order of one opérateur: one pass of
+/// each carnet validated in October 2026, four left. The same SQL text on both backends.
+fn monde(n: usize) -> String {
+    let t = "'2026-09-01T09:00:00+00:00'";
+    let mut sql = format!(
+        "INSERT INTO structures (id, nom, created_at) VALUES (1, 'Structure 1', {t});
+         INSERT INTO users (id, email, password_hash, prenom, nom, role, structure_id, created_at)
+             VALUES (1, 'c@x.fr', '', 'Camille', 'Martin', 'conseiller', 1, {t});
+         INSERT INTO operateurs (id, nom, created_at) VALUES (1, 'Opérateur', {t});
+         INSERT INTO commanditaires (id, nom, created_at) VALUES (1, 'Département', {t});
+         INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, nb_carnets, nb_passes,
+                                valeur_faciale_centimes, fin_validite, jours_grace, date_limite, paiement_at,
+                                created_by, created_at)
+             VALUES (1, 'CMD-1', 1, 1, 'active', {n}, 5, 1000, '2026-10-31', 0, '2026-10-31', {t}, 1, {t});"
+    );
+    for s in 1..=n {
+        if s > 1 {
+            sql += &format!("INSERT INTO structures (id, nom, created_at) VALUES ({s}, 'Structure {s}', {t});");
+        }
+        sql += &format!(
+            "INSERT INTO carnets (id, numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, structure_id,
+                                  commanditaire_nom, canal_reception, date_reception, created_at, commande_id, rang_commande)
+                 VALUES ({s}, 'C-{s}', 5, 1000, '2026-10-31', 'entame', {s}, 'Département', 'conseiller_numerique',
+                         '2026-09-01', {t}, 1, {s});"
+        );
+        for r in 1..=5 {
+            let etat = if r == 1 { "valide" } else { "distribue" };
+            sql += &format!(
+                "INSERT INTO passes (id, carnet_id, rang, code, etat, valeur_centimes)
+                     VALUES ({}, {s}, {r}, 'P-{s}-{r}', '{etat}', 1000);",
+                (s - 1) * 5 + r
+            );
+        }
+        sql += &format!(
+            "INSERT INTO pass_validations (id, pass_id, carnet_id, commande_id, commanditaire_id, operateur_id,
+                                           structure_id, seance_cle, valeur_centimes, mois, jour, validated_at, validated_by)
+                 VALUES ({s}, {}, {s}, 1, 1, 1, {s}, 'seance:{s}', 1000, '2026-10', '2026-10-15',
+                         '2026-10-15T10:00:00+00:00', 1);",
+            (s - 1) * 5 + 1
+        );
+    }
+    sql
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-11-05T03:00:00Z".parse().unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 5).unwrap()
+}
+
+fn octobre() -> Mois {
+    Mois::of(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap())
+}
+
+/// One server instance: its own pool on the shared database.
+#[derive(Clone)]
+enum Instance {
+    Lite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// A transaction of one instance, as the server's handlers and jobs hold them.
+enum Tx {
+    Lite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+impl Conn for Tx {
+    fn split(&mut self) -> Split<'_> {
+        match self {
+            Tx::Lite(t) => t.split(),
+            Tx::Pg(t) => t.split(),
+        }
+    }
+}
+
+impl Tx {
+    async fn commit(self) {
+        match self {
+            Tx::Lite(t) => t.commit().await.unwrap(),
+            Tx::Pg(t) => t.commit().await.unwrap(),
+        }
+    }
+}
+
+impl Instance {
+    /// A write transaction, as `db::begin_write` opens them.
+    async fn ecrire(&self) -> Tx {
+        match self {
+            Instance::Lite(p) => Tx::Lite(p.begin_with("BEGIN IMMEDIATE").await.unwrap()),
+            Instance::Pg(p) => Tx::Pg(p.begin().await.unwrap()),
+        }
+    }
+
+    /// A transaction that writes nothing: a job's claim.
+    async fn temoin(&self) -> Tx {
+        match self {
+            Instance::Lite(p) => Tx::Lite(p.begin().await.unwrap()),
+            Instance::Pg(p) => Tx::Pg(p.begin().await.unwrap()),
+        }
+    }
+
+    async fn compter(&self, sql: &str) -> i64 {
+        match self {
+            Instance::Lite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Instance::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
+    }
+
+    /// What `releves::emettre_mois` does: the structures to list, then one transaction each.
+    /// Returns (issued, already issued).
+    async fn emettre_octobre(&self) -> (i64, i64) {
+        let structures = {
+            let mut tx = self.temoin().await;
+            let s = releves::a_emettre(&mut tx, 1).await.unwrap();
+            tx.commit().await;
+            s
+        };
+        let (mut emis, mut deja) = (0, 0);
+        for s in structures {
+            let mut tx = self.ecrire().await;
+            match releves::emettre(&mut tx, 1, s, octobre(), None, now()).await.unwrap() {
+                releves::Emission::Emis { .. } => emis += 1,
+                releves::Emission::DejaEmis => deja += 1,
+                releves::Emission::Rien => {}
+            }
+            tx.commit().await;
+        }
+        (emis, deja)
+    }
+
+    /// What `expiration::run` does, with the job's claim or without it.
+    async fn expirer(&self, avec_tache: bool) -> expiration::Rapport {
+        let mut tache = self.temoin().await;
+        if avec_tache && !verrous::prendre_tache(&mut tache, "expiration").await.unwrap() {
+            return expiration::Rapport::default();
+        }
+        let ids = {
+            let mut tx = self.temoin().await;
+            let ids = expiration::a_expirer(&mut tx, today()).await.unwrap();
+            tx.commit().await;
+            ids
+        };
+        let mut total = expiration::Rapport::default();
+        for id in ids {
+            let mut tx = self.ecrire().await;
+            let r = expiration::expirer(&mut tx, id, today(), now()).await.unwrap();
+            // Long enough for the other instance to reach the same order meanwhile.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tx.commit().await;
+            total.passes += r.passes;
+            total.avoirs += r.avoirs;
+            total.avoir_centimes += r.avoir_centimes;
+            total.commandes += r.commandes;
+            total.carnets += r.carnets;
+        }
+        tache.commit().await;
+        total
+    }
+}
+
+/// Two instances on a fresh PostgreSQL database.
+async fn pg(base: &PgTestDb, n: usize) -> (Instance, Instance) {
+    let a = base.pool().await;
+    carnet_server::db::MIGRATOR_PG.run(&a).await.unwrap();
+    sqlx::raw_sql(&monde(n)).execute(&a).await.unwrap();
+    (Instance::Pg(a), Instance::Pg(base.pool().await))
+}
+
+/// Two instances on one SQLite file, opened as the server opens it (WAL, busy timeout).
+async fn lite(dir: &tempfile::TempDir, n: usize) -> (Instance, Instance) {
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let a = carnet_server::db::connect(&url).await.unwrap();
+    sqlx::raw_sql(&monde(n)).execute(&a).await.unwrap();
+    let b = carnet_server::db::connect(&url).await.unwrap();
+    (Instance::Lite(a), Instance::Lite(b))
+}
+
+async fn one_statement_per_structure(a: Instance, b: Instance, n: i64) {
+    let (ra, rb) = tokio::join!(a.emettre_octobre(), b.emettre_octobre());
+    assert_eq!(ra.0 + rb.0, n, "each structure's statement issued once: {ra:?} {rb:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM releves").await, n);
+    assert_eq!(a.compter("SELECT COUNT(DISTINCT structure_id) FROM releves").await, n);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM pass_validations WHERE releve_id IS NULL").await, 0);
+    assert_eq!(a.compter("SELECT CAST(SUM(total_centimes) AS BIGINT) FROM releves").await, n * 1000);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'releve'").await, n);
+}
+
+#[tokio::test]
+async fn two_instances_issuing_the_same_month_on_postgresql_issue_one_statement_per_structure() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 20).await;
+    one_statement_per_structure(a, b, 20).await;
+}
+
+#[tokio::test]
+async fn two_instances_issuing_the_same_month_on_sqlite_issue_one_statement_per_structure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 20).await;
+    one_statement_per_structure(a, b, 20).await;
+}
+
+async fn one_credit(a: Instance, b: Instance, n: i64, avec_tache: bool) {
+    let (ra, rb) = tokio::join!(a.expirer(avec_tache), b.expirer(avec_tache));
+    assert_eq!(ra.passes + rb.passes, 4 * n, "{ra:?} {rb:?}");
+    assert_eq!(ra.avoirs + rb.avoirs, 1, "{ra:?} {rb:?}");
+    assert_eq!(ra.commandes + rb.commandes, 1, "{ra:?} {rb:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM avoirs").await, 1);
+    assert_eq!(a.compter("SELECT CAST(SUM(montant_centimes) AS BIGINT) FROM avoirs").await, 4 * n * 1000);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM passes WHERE etat = 'expire'").await, 4 * n);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM carnets WHERE etat = 'expire'").await, n);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'commande' AND action = 'expiree'").await, 1);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'pass' AND action = 'expire'").await, 4 * n);
+    // Run again: nothing left.
+    assert!(a.expirer(avec_tache).await.is_empty());
+}
+
+/// Without the job's claim (two instances whose ticks overlap anyway): the order's row lock and
+/// the guarded update of its passes give one credit.
+#[tokio::test]
+async fn two_expiries_at_once_on_postgresql_credit_once() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 10).await;
+    one_credit(a, b, 10, false).await;
+}
+
+#[tokio::test]
+async fn two_expiry_jobs_at_once_on_postgresql_run_once() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 10).await;
+    one_credit(a, b, 10, true).await;
+}
+
+#[tokio::test]
+async fn two_expiries_at_once_on_sqlite_credit_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 10).await;
+    one_credit(a.clone(), b.clone(), 10, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 10).await;
+    one_credit(a, b, 10, true).await;
+}
+
+async fn one_transition_wins(a: Instance, b: Instance) {
+    let (emis, _) = a.emettre_octobre().await;
+    assert_eq!(emis, 1);
+    let id = a.compter("SELECT id FROM releves").await;
+    let envoyer = |i: Instance| async move {
+        let mut tx = i.ecrire().await;
+        let r = releves::transition(&mut tx, id, 1, ReleveEvenement::Envoyer, 1, now()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await;
+        r
+    };
+    let (ra, rb) = tokio::join!(envoyer(a.clone()), envoyer(b));
+    let results = [ra, rb];
+    assert_eq!(results.iter().filter(|r| matches!(r, Ok(ReleveEtat::Envoye))).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Err(AppError::Conflict(_)))).count(), 1, "{results:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'releve' AND action = 'envoyer'").await, 1);
+}
+
+#[tokio::test]
+async fn two_sends_of_one_statement_at_once_on_postgresql_one_is_refused() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    one_transition_wins(a, b).await;
+}
+
+#[tokio::test]
+async fn two_sends_of_one_statement_at_once_on_sqlite_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    one_transition_wins(a, b).await;
+}
+
+/// A job's claim on PostgreSQL: one instance at a time; free again when the holder commits, and
+/// when its connection dies mid-job (a crashed instance never blocks the others).
+#[tokio::test]
+async fn a_job_is_claimed_by_one_instance_at_a_time_on_postgresql() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    let mut ta = a.temoin().await;
+    assert!(verrous::prendre_tache(&mut ta, "expiration").await.unwrap());
+    let mut tb = b.temoin().await;
+    assert!(!verrous::prendre_tache(&mut tb, "expiration").await.unwrap(), "held by the other instance");
+    assert!(verrous::prendre_tache(&mut tb, "releves").await.unwrap(), "another job is free");
+    tb.commit().await;
+    ta.commit().await;
+    let mut tb = b.temoin().await;
+    assert!(verrous::prendre_tache(&mut tb, "expiration").await.unwrap(), "free once committed");
+    tb.commit().await;
+
+    // An instance that dies holding the claim: its connection closes, the claim goes with it.
+    let mut mourant: sqlx::PgConnection = sqlx::Connection::connect(&base.url).await.unwrap();
+    let mut tx = sqlx::Connection::begin(&mut mourant).await.unwrap();
+    assert!(verrous::prendre_tache(&mut *tx, "expiration").await.unwrap());
+    std::mem::forget(tx);
+    drop(mourant);
+    let debut = Instant::now();
+    loop {
+        let mut tb = b.temoin().await;
+        let pris = verrous::prendre_tache(&mut tb, "expiration").await.unwrap();
+        tb.commit().await;
+        if pris {
+            break;
+        }
+        assert!(debut.elapsed() < Duration::from_secs(5), "the dead instance's claim was not released");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The server's own job functions (`expiration::run`, `releves::emettre_mois_precedent`) on SQLite,
+/// twice at once: the work is done once.
+#[tokio::test]
+async fn the_ledger_jobs_twice_at_once_on_sqlite_do_the_work_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (Instance::Lite(a), Instance::Lite(b)) = lite(&dir, 5).await else { unreachable!() };
+    let (ra, rb) = tokio::join!(releves::emettre_mois_precedent(&a, now()), releves::emettre_mois_precedent(&b, now()));
+    assert_eq!(ra.unwrap() + rb.unwrap(), 5);
+    let (ra, rb) = tokio::join!(expiration::run(&a, today(), now()), expiration::run(&b, today(), now()));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!((ra.avoirs + rb.avoirs, ra.passes + rb.passes), (1, 20));
+}
+
+/// Figures, not a timed test: `cargo test -p carnet-server --test ledger_backends -- --ignored
+/// --nocapture mesures`. Statement issuance for `n` structures (one transaction each), then the
+/// expiry of one order of `n` carnets (4 × `n` passes, one transaction), on each backend, by one
+/// instance and by two at once.
+#[tokio::test]
+#[ignore]
+async fn mesures() {
+    let n: usize = std::env::var("CARNET_MESURE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    async fn mesurer(nom: &str, a: Instance, b: Instance, deux: bool) {
+        let debut = Instant::now();
+        if deux {
+            tokio::join!(a.emettre_octobre(), b.emettre_octobre());
+        } else {
+            a.emettre_octobre().await;
+        }
+        let releves = debut.elapsed();
+        let debut = Instant::now();
+        if deux {
+            tokio::join!(a.expirer(true), b.expirer(true));
+        } else {
+            a.expirer(true).await;
+        }
+        // `expirer` waits 100 ms before each commit, to let the other instance meet it.
+        let expiration = debut.elapsed().saturating_sub(Duration::from_millis(100));
+        let instances = if deux { "2 instances" } else { "1 instance " };
+        println!(
+            "{nom:<10} {instances}: relevés de {} structures {:>7.0} ms ({:.2} ms/relevé) ; expiration de {} pass {:>6.0} ms",
+            a.compter("SELECT COUNT(*) FROM releves").await,
+            releves.as_secs_f64() * 1000.0,
+            releves.as_secs_f64() * 1000.0 / a.compter("SELECT COUNT(*) FROM releves").await as f64,
+            a.compter("SELECT COUNT(*) FROM passes WHERE etat = 'expire'").await,
+            expiration.as_secs_f64() * 1000.0
+        );
+    }
+    for deux in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = lite(&dir, n).await;
+        mesurer("SQLite", a, b, deux).await;
+        let base = PgTestDb::new().await;
+        let (a, b) = pg(&base, n).await;
+        mesurer("PostgreSQL", a, b, deux).await;
+    }
+}
+
+/// A second order of 10 carnets still with the commanditaire, whose opérateur accredited
+/// structure 1.
+const COMMANDE_2: &str = "
+    INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, nb_carnets, nb_passes,
+                           valeur_faciale_centimes, fin_validite, jours_grace, date_limite, paiement_at,
+                           created_by, created_at)
+        VALUES (2, 'CMD-2', 1, 1, 'active', 10, 5, 1000, '2027-10-31', 0, '2027-10-31', '2026-09-01T09:00:00+00:00',
+                1, '2026-09-01T09:00:00+00:00');
+    INSERT INTO structure_agrements (structure_id, operateur_id, etat, decided_at)
+        VALUES (1, 1, 'actif', '2026-09-01T09:00:00+00:00');";
+
+async fn overlapping_lots(a: Instance, b: Instance) {
+    let mut sql = COMMANDE_2.to_string();
+    for r in 1..=10 {
+        sql += &format!(
+            "INSERT INTO carnets (id, numero, nb_passes, valeur_faciale_centimes, fin_validite, etat,
+                                  commanditaire_nom, canal_reception, date_reception, created_at, commande_id, rang_commande)
+                 VALUES ({}, 'D-{r}', 5, 1000, '2027-10-31', 'disponible', 'Département', '', '2026-09-01',
+                         '2026-09-01T09:00:00+00:00', 2, {r});",
+            100 + r
+        );
+    }
+    match &a {
+        Instance::Lite(p) => sqlx::raw_sql(&sql).execute(p).await.map(|_| ()).unwrap(),
+        Instance::Pg(p) => sqlx::raw_sql(&sql).execute(p).await.map(|_| ()).unwrap(),
+    }
+    let confier = |i: Instance, premier: i64, dernier: i64| async move {
+        let lot = carnet_server::store::ledger::lots::LotStructure {
+            commande_id: 2,
+            structure_id: 1,
+            premier,
+            dernier,
+            accord_reference: "ACC".into(),
+            accord_date: today(),
+        };
+        let mut tx = i.ecrire().await;
+        let r = carnet_server::store::ledger::lots::confier_structure(&mut tx, 1, &lot, 1, now()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await;
+        r
+    };
+    let (ra, rb) = tokio::join!(confier(a.clone(), 1, 6), confier(b, 5, 10));
+    let results = [ra, rb];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Err(AppError::Validation(_)))).count(), 1, "{results:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM lots").await, 1);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM carnets WHERE commande_id = 2 AND etat = 'confie_structure'").await, 6);
+}
+
+/// Two lots of overlapping runs entrusted at once: one is made, the other is refused as runs
+/// already entrusted (a refusal the commanditaire reads, not a server error).
+#[tokio::test]
+async fn two_overlapping_lots_at_once_on_postgresql_one_is_refused() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    overlapping_lots(a, b).await;
+}
+
+#[tokio::test]
+async fn two_overlapping_lots_at_once_on_sqlite_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    overlapping_lots(a, b).await;
+}
