@@ -180,12 +180,44 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Runs test data SQL with explicit ids; on PostgreSQL, moves the identities past them (an
+    /// explicit id does not advance them, the next insert would take it again).
+    async fn semer(&self, sql: &str) {
+        match self {
+            Instance::Lite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()).unwrap(),
+            Instance::Pg(p) => {
+                sqlx::raw_sql(sql).execute(p).await.unwrap();
+                for table in [
+                    "structures",
+                    "users",
+                    "operateurs",
+                    "commanditaires",
+                    "commandes",
+                    "carnets",
+                    "passes",
+                    "pass_validations",
+                    "beneficiaires",
+                ] {
+                    sqlx::query(&format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, FALSE) FROM {table}"
+                    ))
+                    .execute(p)
+                    .await
+                    .unwrap();
+                }
+            }
+        }
+    }
+}
+
 /// Two instances on a fresh PostgreSQL database.
 async fn pg(base: &PgTestDb, n: usize) -> (Instance, Instance) {
     let a = base.pool().await;
     carnet_server::db::MIGRATOR_PG.run(&a).await.unwrap();
-    sqlx::raw_sql(&monde(n)).execute(&a).await.unwrap();
-    (Instance::Pg(a), Instance::Pg(base.pool().await))
+    let a = Instance::Pg(a);
+    a.semer(&monde(n)).await;
+    (a, Instance::Pg(base.pool().await))
 }
 
 /// Two instances on one SQLite file, opened as the server opens it (WAL, busy timeout).
@@ -409,10 +441,7 @@ async fn overlapping_lots(a: Instance, b: Instance) {
             100 + r
         );
     }
-    match &a {
-        Instance::Lite(p) => sqlx::raw_sql(&sql).execute(p).await.map(|_| ()).unwrap(),
-        Instance::Pg(p) => sqlx::raw_sql(&sql).execute(p).await.map(|_| ()).unwrap(),
-    }
+    a.semer(&sql).await;
     let confier = |i: Instance, premier: i64, dernier: i64| async move {
         let lot = carnet_server::store::ledger::lots::LotStructure {
             commande_id: 2,
@@ -450,4 +479,123 @@ async fn two_overlapping_lots_at_once_on_sqlite_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = lite(&dir, 1).await;
     overlapping_lots(a, b).await;
+}
+
+/// What `commandes::generer` does, by lots of 2 carnets per transaction, codes from `seed`.
+async fn generer(i: Instance, seed: u8) -> u32 {
+    let mut n = 0u32;
+    let mut next = move || {
+        n += 1;
+        let b = n.to_be_bytes();
+        carnet_domain::PassCode::from_random([seed, b[2] % 30, b[3] % 30, (b[3] / 30) % 30, 4, 5, 6, 7, 8, 9, 10])
+    };
+    let mut lots = 0;
+    loop {
+        let mut tx = i.ecrire().await;
+        let fini =
+            carnet_server::store::ledger::commandes::generer_lot(&mut tx, 3, 2, None, now(), &mut next).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        tx.commit().await;
+        lots += 1;
+        if fini {
+            return lots;
+        }
+    }
+}
+
+async fn generated_once(a: Instance, b: Instance) {
+    let sql = "INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, en_generation, nb_carnets,
+                                      nb_passes, valeur_faciale_centimes, fin_validite, jours_grace, date_limite,
+                                      created_by, created_at)
+                   VALUES (3, 'CMD-3', 1, 1, 'attente_paiement', TRUE, 9, 5, 1000, '2027-10-31', 0, '2027-10-31', 1,
+                           '2026-09-01T09:00:00+00:00')";
+    a.semer(sql).await;
+    tokio::join!(generer(a.clone(), 1), generer(b, 2));
+    assert_eq!(a.compter("SELECT COUNT(*) FROM carnets WHERE commande_id = 3").await, 9);
+    assert_eq!(a.compter("SELECT COUNT(DISTINCT rang_commande) FROM carnets WHERE commande_id = 3").await, 9);
+    assert_eq!(
+        a.compter("SELECT COUNT(*) FROM passes p JOIN carnets c ON c.id = p.carnet_id WHERE c.commande_id = 3").await,
+        45
+    );
+    assert_eq!(a.compter("SELECT COUNT(*) FROM commandes WHERE id = 3 AND en_generation = FALSE").await, 1);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'commande' AND action = 'generee'").await, 1);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE entity = 'carnet' AND action = 'emis'").await, 9);
+}
+
+/// Two instances resuming one order's generation at once (both started after a stop): they take
+/// turns, every carnet is made once, the order is completed once.
+#[tokio::test]
+async fn two_instances_resuming_one_generation_on_postgresql_make_each_carnet_once() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    generated_once(a, b).await;
+}
+
+#[tokio::test]
+async fn two_instances_resuming_one_generation_on_sqlite_make_each_carnet_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    generated_once(a, b).await;
+}
+
+/// What `retention::run_once` does: the job's turn, the people to anonymise, one transaction each.
+async fn conserver(i: Instance, avec_tache: bool) -> usize {
+    let mut tache = i.temoin().await;
+    if avec_tache && !verrous::prendre_tache(&mut tache, "conservation").await.unwrap() {
+        return 0;
+    }
+    let cutoff = carnet_server::retention::cutoff(now(), 12);
+    let ids = {
+        let mut tx = i.temoin().await;
+        let ids = carnet_server::store::donnees::expired(&mut tx, cutoff).await.unwrap();
+        tx.commit().await;
+        ids
+    };
+    let mut done = 0;
+    for id in ids {
+        let mut tx = i.ecrire().await;
+        let m = carnet_server::store::donnees::Motif::Conservation;
+        if carnet_server::store::donnees::anonymise(&mut tx, id, now(), m, None).await.unwrap() {
+            done += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        tx.commit().await;
+    }
+    tache.commit().await;
+    done
+}
+
+async fn anonymised_once(a: Instance, b: Instance, avec_tache: bool) {
+    let mut sql = String::new();
+    for id in 1..=20 {
+        sql += &format!(
+            "INSERT INTO beneficiaires (id, structure_id, prenom, prenom_normalise, created_by, created_at, updated_at)
+                 VALUES ({id}, 1, 'Lou', 'lou', 1, '2024-01-01T09:00:00+00:00', '2024-01-01T09:00:00+00:00');"
+        );
+    }
+    a.semer(&sql).await;
+    let (na, nb) = tokio::join!(conserver(a.clone(), avec_tache), conserver(b, avec_tache));
+    assert_eq!(na + nb, 20);
+    if avec_tache {
+        assert!(na == 0 || nb == 0, "one instance ran the job: {na} {nb}");
+    }
+    assert_eq!(a.compter("SELECT COUNT(*) FROM beneficiaires WHERE anonymise_at IS NOT NULL").await, 20);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'").await, 20);
+}
+
+#[tokio::test]
+async fn two_retention_runs_at_once_on_postgresql_anonymise_each_person_once() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    anonymised_once(a, b, true).await;
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    anonymised_once(a, b, false).await;
+}
+
+#[tokio::test]
+async fn two_retention_runs_at_once_on_sqlite_anonymise_each_person_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    anonymised_once(a, b, false).await;
 }
