@@ -599,3 +599,33 @@ async fn two_retention_runs_at_once_on_sqlite_anonymise_each_person_once() {
     let (a, b) = lite(&dir, 1).await;
     anonymised_once(a, b, false).await;
 }
+
+async fn one_accreditation(a: Instance, b: Instance) {
+    let agreer = |i: Instance| async move {
+        let mut tx = i.ecrire().await;
+        let r = carnet_server::store::ledger::orgs::set_agrement(&mut tx, 1, 1, true, None, 1, now()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await;
+        r
+    };
+    let (ra, rb) = tokio::join!(agreer(a.clone()), agreer(b));
+    let results = [ra, rb];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Err(AppError::Conflict(_)))).count(), 1, "{results:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE action = 'agrement_accorde'").await, 1);
+}
+
+/// An opérateur's two tabs accrediting one structure at once: one decision, one refusal.
+#[tokio::test]
+async fn two_accreditations_of_one_structure_at_once_on_postgresql_one_is_refused() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    one_accreditation(a, b).await;
+}
+
+#[tokio::test]
+async fn two_accreditations_of_one_structure_at_once_on_sqlite_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    one_accreditation(a, b).await;
+}

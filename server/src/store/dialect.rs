@@ -10,6 +10,8 @@ pub mod sqlite {
     /// Appended to a SELECT whose rows the transaction changes next. Nothing: the transaction
     /// already holds the database's only write lock.
     pub const FOR_UPDATE: &str = "";
+    /// The same, for a row whose key the transaction leaves alone (see PostgreSQL's).
+    pub const FOR_NO_KEY_UPDATE: &str = "";
     /// Locks a held session before its pass is validated: nothing to lock, and a read before the
     /// first write of a deferred transaction could even make two writers wait for each other.
     pub const VERROU_SEANCE: Option<&str> = None;
@@ -28,6 +30,10 @@ pub mod postgres {
     pub const BEGIN_WRITE: &str = "BEGIN";
     /// Row locks: a second transaction waits for the first to commit, then reads what it wrote.
     pub const FOR_UPDATE: &str = " FOR UPDATE";
+    /// A row lock that still lets other transactions insert rows referring to this one (their
+    /// foreign-key checks take KEY SHARE, which FOR UPDATE would make wait): for a parent row
+    /// (an order) whose state changes while its children keep being written.
+    pub const FOR_NO_KEY_UPDATE: &str = " FOR NO KEY UPDATE";
     pub const VERROU_SEANCE: Option<&str> = Some("SELECT id FROM seances WHERE id = $1 FOR UPDATE");
     /// Advisory locks named by a text (hashed to the 64-bit key), released at COMMIT or ROLLBACK,
     /// or when the connection dies: a crashed instance never leaves one behind.

@@ -132,7 +132,7 @@ pub async fn generer_lot(
     }
     // Two instances resuming the same order take turns: the second reads the carnets the first
     // committed (each statement reads what is committed when it starts) and goes on after them.
-    on!(conn, |cx| sqlx::query(&format!("SELECT id FROM commandes WHERE id = $1{}", dialect::FOR_UPDATE))
+    on!(conn, |cx| sqlx::query(&format!("SELECT id FROM commandes WHERE id = $1{}", dialect::FOR_NO_KEY_UPDATE))
         .bind(id)
         .execute(cx)
         .await
@@ -320,7 +320,7 @@ pub async fn reprendre_generations(db: &Db, now: DateTime<Utc>) -> AppResult<usi
 async fn etat_pour_operateur(conn: &mut dyn Conn, id: i64, operateur_id: i64) -> AppResult<CommandeEtat> {
     let row: Option<(String,)> = on!(conn, |cx| sqlx::query_as(&format!(
         "SELECT {ETAT} FROM commandes co WHERE id = $1 AND operateur_id = $2{}",
-        dialect::FOR_UPDATE
+        dialect::FOR_NO_KEY_UPDATE
     ))
     .bind(id)
     .bind(operateur_id)

@@ -78,11 +78,12 @@ pub async fn a_expirer(conn: &mut dyn Conn, today: NaiveDate) -> sqlx::Result<Ve
 /// expired. Nothing when the order is not (or no longer) due.
 pub async fn expirer(conn: &mut dyn Conn, id: i64, today: NaiveDate, now: DateTime<Utc>) -> sqlx::Result<Rapport> {
     let mut rapport = Rapport::default();
-    // Locked: a second expiry of this order waits here, then reads what the first committed.
+    // Locked: a second expiry of this order waits here, then reads what the first committed. (NO
+    // KEY: rows that refer to the order, as a validation's ledger line, are not held up by it.)
     let commande: Option<(String, i64, Option<DateTime<Utc>>, i64)> = on!(conn, |cx| sqlx::query_as(&format!(
         "SELECT etat, commanditaire_id, paiement_at, valeur_faciale_centimes FROM commandes
          WHERE id = $1 AND date_limite < $2 AND en_generation = FALSE{}",
-        dialect::FOR_UPDATE
+        dialect::FOR_NO_KEY_UPDATE
     ))
     .bind(id)
     .bind(today)

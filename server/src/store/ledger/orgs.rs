@@ -219,6 +219,9 @@ pub async fn set_agrement(
     if exists.is_none() {
         return Err(AppError::NotFound);
     }
+    // Two decisions at once on the same accreditation (two tabs, two instances): the second reads
+    // the first one's and is refused as already made, as it would be after it.
+    crate::store::verrous::attendre(conn, &format!("agrement:{structure_id}:{operateur_id}")).await?;
     let before: Option<(String,)> = on!(conn, |cx| sqlx::query_as(
         "SELECT etat FROM structure_agrements WHERE structure_id = $1 AND operateur_id = $2"
     )
