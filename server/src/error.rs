@@ -108,6 +108,24 @@ impl IntoResponse for AppError {
                 resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 return resp;
             }
+            AppError::Internal(e) if base_en_conflit(&e) => {
+                tracing::warn!(error = %e, "conflit entre transactions concurrentes");
+                (
+                    StatusCode::CONFLICT,
+                    "Une autre modification est passée au même moment ; rien n'a été enregistré. Rechargez la page puis réessayez."
+                        .to_string(),
+                    FieldErrors::new(),
+                )
+            }
+            AppError::Internal(e) if base_injoignable(&e) => {
+                tracing::error!(error = %e, "base de données injoignable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "La base de données est momentanément injoignable ; rien n'a été enregistré. Réessayez dans un instant."
+                        .to_string(),
+                    FieldErrors::new(),
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "erreur interne");
                 (
@@ -118,6 +136,34 @@ impl IntoResponse for AppError {
             }
         };
         (status, Json(ApiErrorBody { error, fields })).into_response()
+    }
+}
+
+/// The database error under `e`, wherever it was wrapped.
+fn erreur_sqlx(e: &anyhow::Error) -> Option<&sqlx::Error> {
+    e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>())
+}
+
+/// Two transactions met: PostgreSQL gave up one of them (a serialization failure, 40001, or a
+/// deadlock, 40P01), or a uniqueness the handler had checked was taken in between by a
+/// concurrent request (23505). Nothing was written; the same request may succeed again.
+fn base_en_conflit(e: &anyhow::Error) -> bool {
+    match erreur_sqlx(e) {
+        Some(sqlx::Error::Database(d)) => {
+            matches!(d.code().as_deref(), Some("40001") | Some("40P01")) || d.is_unique_violation()
+        }
+        _ => false,
+    }
+}
+
+/// The database cannot be reached (a restart, the network): a 503, and the request can be
+/// retried once it is back; the pool reconnects by itself.
+fn base_injoignable(e: &anyhow::Error) -> bool {
+    match erreur_sqlx(e) {
+        Some(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)) => true,
+        // PostgreSQL shutting down or restarting (admin_shutdown, crash_shutdown, cannot_connect_now).
+        Some(sqlx::Error::Database(d)) => matches!(d.code().as_deref(), Some("57P01") | Some("57P02") | Some("57P03")),
+        _ => false,
     }
 }
 

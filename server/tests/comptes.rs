@@ -3,6 +3,7 @@
 
 mod common;
 
+use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_server::mail::Mailer;
@@ -51,7 +52,7 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     let token = mails[0].token();
     // Only a hash of the token is stored.
     let (stored,): (String,) =
-        sqlx::query_as("SELECT token_hash FROM jetons_usage_unique").fetch_one(&app.db).await.unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM jetons_usage_unique").fetch_one(cx).await).unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored, carnet_server::auth::token_hash(&token));
 
@@ -126,10 +127,10 @@ async fn expired_links_are_refused_and_a_new_invitation_replaces_the_old_one() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(open(&app, Method::POST, "/api/v1/auth/jeton", json!({"jeton": second})).await.status, StatusCode::OK);
-    sqlx::query("UPDATE jetons_usage_unique SET expires_at = $1")
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE jetons_usage_unique SET expires_at = $1")
         .bind(app.clock.now() - chrono::Duration::minutes(1))
-        .execute(&app.db)
-        .await
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     let r = open(
         &app,
@@ -457,7 +458,7 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
     let other = app.create_structure("Autre").await;
     let stranger = app.create_user(Some(other), "x@exemple.fr", PW, Role::Conseiller).await;
     let (me,): (i64,) =
-        sqlx::query_as("SELECT id FROM users WHERE email = 'coord@exemple.fr'").fetch_one(&app.db).await.unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = 'coord@exemple.fr'").fetch_one(cx).await).unwrap();
 
     let r = app.post(&format!("/api/v1/comptes/{stranger}/desactivation"), json!({}), &coord).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -483,9 +484,9 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
     let admin = app.login("admin@exemple.fr", PW).await;
     let r = app.post(&format!("/api/v1/comptes/{stranger}/desactivation"), json!({}), &admin).await;
     assert_eq!(r.status, StatusCode::OK);
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'user' AND action = 'desactive'")
-        .fetch_one(&app.db)
-        .await
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'user' AND action = 'desactive'")
+        .fetch_one(cx)
+        .await)
         .unwrap();
     assert_eq!(n, 2);
 }

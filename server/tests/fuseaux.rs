@@ -5,6 +5,7 @@
 mod common;
 mod wizard;
 
+use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -19,11 +20,11 @@ fn utc(s: &str) -> DateTime<Utc> {
 /// A conseillère of a structure in `commune`: (structure id, cookie).
 async fn conseillere_a(app: &TestApp, commune: &str, email: &str) -> (i64, String) {
     let (s, _) = app.conseiller(&format!("Structure {commune}"), email).await;
-    sqlx::query("UPDATE structures SET commune_insee = $1 WHERE id = $2")
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE structures SET commune_insee = $1 WHERE id = $2")
         .bind(commune)
         .bind(s)
-        .execute(&app.db)
-        .await
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     // The session was opened before the commune changed: log in again to read it.
     (s, app.login(email, "mot-de-passe-de-test").await)
@@ -85,10 +86,10 @@ async fn reunion_plans_at_10_local_skips_20_december_and_its_calendar_says_06_ut
     assert_eq!(d["fuseau"], "Indian/Reunion");
     assert_eq!(d["seances"][1]["debut"], "2027-12-13T10:00:00");
     let (stored,): (DateTime<Utc>,) =
-        sqlx::query_as("SELECT debut FROM seances WHERE parcours_id = $1 ORDER BY debut LIMIT 1 OFFSET 1")
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT debut FROM seances WHERE parcours_id = $1 ORDER BY debut LIMIT 1 OFFSET 1")
             .bind(id)
-            .fetch_one(&app.db)
-            .await
+            .fetch_one(cx)
+            .await)
             .unwrap();
     assert_eq!(stored, utc("2027-12-13T06:00:00Z"));
 

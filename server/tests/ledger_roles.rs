@@ -5,6 +5,7 @@ mod common;
 mod ledger_world;
 mod wizard;
 
+use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use common::*;
 use ledger_world::{months_ago, World};
@@ -132,7 +133,7 @@ impl Ctx {
         .await
         .unwrap();
         assert_eq!(r.releves_emis, 1);
-        let (id,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM releves").fetch_one(&self.w.app.db).await.unwrap();
+        let (id,): (i64,) = on!(self.w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MAX(id) FROM releves").fetch_one(cx).await).unwrap();
         id
     }
 
@@ -278,7 +279,7 @@ async fn lists_of_another_organisation_leak_nothing() {
     let w = World::new().await;
     let c = w.order(1, 5).await;
     let (reference,): (String,) =
-        sqlx::query_as("SELECT reference FROM commandes WHERE id = $1").bind(c).fetch_one(&w.app.db).await.unwrap();
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT reference FROM commandes WHERE id = $1").bind(c).fetch_one(cx).await).unwrap();
     let mine = w.app.get("/api/v1/commandes", &w.commanditaire).await;
     assert!(mine.text.contains(&reference));
     for cookie in [&w.autre_commanditaire, &w.autre_operateur] {

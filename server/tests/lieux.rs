@@ -4,6 +4,7 @@
 
 mod common;
 
+use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
 use carnet_server::store::territoires;
@@ -69,17 +70,19 @@ async fn both_example_files_import() {
         .any(|e| e["quoi"].as_str().unwrap().contains("fichier importé")));
     // The audit log holds the Pass change and the imports.
     let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'")
-            .fetch_one(&app.db)
-            .await
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'")
+            .fetch_one(cx)
+            .await)
             .unwrap();
     assert_eq!(n, 1);
     assert_eq!(
-        sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieux_import'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
-            .0,
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as::<_, (i64,)>(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'lieux_import'"
+        )
+        .fetch_one(cx)
+        .await)
+        .unwrap()
+        .0,
         2
     );
 
@@ -384,10 +387,10 @@ async fn a_candidate_goes_through_accreditation_to_the_map() {
     assert_eq!(carte["points"][0][0].as_i64(), Some(lieu_id));
     assert_eq!(carte["points"][0][3], 1);
     // Audit: every step.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'candidat' AND entity_id = $1")
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'candidat' AND entity_id = $1")
         .bind(id)
-        .fetch_one(&app.db)
-        .await
+        .fetch_one(cx)
+        .await)
         .unwrap();
     assert_eq!(n, 4);
 }

@@ -4,6 +4,7 @@
 mod common;
 mod wizard;
 
+use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::coop;
 use carnet_domain::parcours::competences;
@@ -62,7 +63,7 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
         }
     }
     // Packs are the database's: a pack switched off disappears from the step.
-    sqlx::query("UPDATE packs SET actif = 0 WHERE code = 'numerique_en_famille'").execute(&app.db).await.unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE packs SET actif = 0 WHERE code = 'numerique_en_famille'").execute(cx).await.map(|r| r.rows_affected())).unwrap();
     assert_eq!(app.get("/api/v1/packs", &cookie).await.body.as_array().unwrap().len(), 4);
 }
 
@@ -305,20 +306,20 @@ async fn saving_the_planning_checks_every_date_and_keeps_calendar_ids() {
     assert_eq!(s[4]["theme"]["titre"], "Bilan du parcours");
     assert!(s.iter().all(|x| x["statut"] == "prevue"));
     let uids: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
             .bind(id)
-            .fetch_all(&app.db)
-            .await
+            .fetch_all(cx)
+            .await)
             .unwrap();
 
     // Saved again one hour later: same sessions (same calendar UIDs), sequence + 1.
     let r = put(&app, &url, planning_body(&dates, "15:00"), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let again: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
             .bind(id)
-            .fetch_all(&app.db)
-            .await
+            .fetch_all(cx)
+            .await)
             .unwrap();
     for (a, b) in uids.iter().zip(&again) {
         assert_eq!((a.0, &a.1), (b.0, &b.1));
@@ -449,21 +450,21 @@ async fn the_quick_mode_pack_is_kept_as_soon_as_chosen_before_any_level() {
 /// A planned session whose reminder already went out, as the reminder job leaves it.
 async fn rappel_envoye(app: &TestApp, seance_id: i64) {
     let now = app.clock.now();
-    let (envoi,): (i64,) = sqlx::query_as(
+    let (envoi,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "INSERT INTO envois (seance_id, canal, etat, tentatives, prochain_essai, modele, version_modele,
                              created_at, updated_at, envoye_at)
          VALUES ($1, 'email', 'envoye', 1, $2, 'rappel_seance', 1, $2, $2, $2) RETURNING id",
     )
     .bind(seance_id)
     .bind(now)
-    .fetch_one(&app.db)
-    .await
+    .fetch_one(cx)
+    .await)
     .unwrap();
-    sqlx::query("INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, 'envoye', '250 OK')")
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, 'envoye', '250 OK')")
         .bind(envoi)
         .bind(now)
-        .execute(&app.db)
-        .await
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
 }
 

@@ -13,6 +13,7 @@
 mod common;
 mod wizard;
 
+use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_domain::comptes::ObjetJeton;
@@ -352,21 +353,21 @@ impl Fixture {
         }
         fx.seance_future = seances[4]["id"].as_i64().unwrap();
         let debut = now + chrono::Duration::days(10);
-        sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
+        on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
             .bind(debut)
             .bind(debut + chrono::Duration::hours(1))
             .bind(fx.seance_future)
-            .execute(&fx.app.db)
-            .await
+            .execute(cx)
+            .await.map(|r| r.rows_affected()))
             .unwrap();
         let r = fx.app.post(&format!("/api/v1/parcours/{}/lien", fx.parcours), json!({}), &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         fx.token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
         fx.code = r.body["code"].as_str().unwrap().to_string();
-        let (bid,): (i64,) = sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        let (bid,): (i64,) = on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
             .bind(fx.parcours)
-            .fetch_one(&fx.app.db)
-            .await
+            .fetch_one(cx)
+            .await)
             .unwrap();
         fx.beneficiaire = bid;
         // An invited account of structure A, and its link.

@@ -4,6 +4,7 @@
 mod common;
 mod wizard;
 
+use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
 use carnet_server::seed;
@@ -129,9 +130,9 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
     assert!(d["objectifs"].as_array().unwrap().iter().all(|o| o["atteint"].is_boolean()));
     // The demo's passes went through the atomic validation, credited to the structure.
     let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL")
-            .fetch_one(&app.db)
-            .await
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL")
+            .fetch_one(cx)
+            .await)
             .unwrap();
     assert_eq!(n, 7);
 

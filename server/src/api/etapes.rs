@@ -62,7 +62,7 @@ pub(super) fn exiger(etape: Etape, f: &Faits) -> AppResult<()> {
 /// input and writes through it (it is the connection), then `terminer` records the audit entry,
 /// moves the parcours to the step it reached and commits. Dropped on an error, it writes nothing.
 pub(super) struct Ecriture {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: crate::db::Tx,
     parcours_id: i64,
     pub now: DateTime<Utc>,
 }

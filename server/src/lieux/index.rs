@@ -219,7 +219,7 @@ fn build_lock() -> &'static tokio::sync::Mutex<()> {
 }
 
 fn key(db: &Db) -> PathBuf {
-    db.connect_options().get_filename().to_path_buf()
+    PathBuf::from(db.identite())
 }
 
 /// The current index of this database, rebuilt if venues changed since it was built.

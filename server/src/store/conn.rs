@@ -59,7 +59,8 @@ impl Conn for PoolConnection<Postgres> {
 /// (`store::dialect::sqlite` or `::postgres`). The statement is written once and compiled for
 /// each backend: sqlx's types, binds and row decoding stay concrete, and a statement that does
 /// not build for one backend does not compile. (Closure syntax, so that rustfmt formats it; it is
-/// not a closure.)
+/// not a closure.) Exported so that tests write their own statements for both backends too.
+#[macro_export]
 macro_rules! on {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $crate::store::conn::Conn::split(&mut *$conn) {
@@ -76,4 +77,4 @@ macro_rules! on {
         }
     };
 }
-pub(crate) use on;
+pub use crate::on;

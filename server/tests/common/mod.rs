@@ -5,6 +5,7 @@
 pub mod mail;
 pub mod pg;
 
+use carnet_server::on;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -32,7 +33,8 @@ fn template() -> &'static Path {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
                 let pool = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+                let db::Db::Sqlite(sqlite) = &pool else { unreachable!("a sqlite:// URL") };
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(sqlite).await.unwrap();
                 pool.close().await;
             });
             path
@@ -157,7 +159,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.db).await.unwrap();
+        let (n,): (i64,) = on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(cx).await).unwrap();
         n
     }
 

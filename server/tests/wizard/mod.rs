@@ -1,6 +1,7 @@
 //! Helpers of the parcours-wizard tests: take a parcours through its steps over HTTP.
 #![allow(dead_code)]
 
+use carnet_server::on;
 use super::common::*;
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, NaiveDate};
@@ -133,19 +134,19 @@ pub async fn tenir(app: &TestApp, cookie: &str, seance: &Value, code: &str) -> R
 
 pub async fn pass_etat(app: &TestApp, code: &str) -> (String, Option<i64>, Option<i64>) {
     let compact: String = code.chars().filter(|c| *c != '-').collect();
-    sqlx::query_as("SELECT etat, credited_structure_id, seance_id FROM passes WHERE code = $1")
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT etat, credited_structure_id, seance_id FROM passes WHERE code = $1")
         .bind(compact)
-        .fetch_one(&app.db)
-        .await
+        .fetch_one(cx)
+        .await)
         .unwrap()
 }
 
 pub async fn audit_count(app: &TestApp, entity: &str, action: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
         .bind(entity)
         .bind(action)
-        .fetch_one(&app.db)
-        .await
+        .fetch_one(cx)
+        .await)
         .unwrap();
     n
 }
