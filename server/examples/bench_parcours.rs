@@ -228,7 +228,7 @@ async fn expliquer(db: &db::Db, quoi: &str, statements: &[String]) -> anyhow::Re
         for _ in 0..params {
             q = q.bind(None::<i64>);
         }
-        let rows = q.fetch_all(db).await?;
+        let rows = q.fetch_all(sqlite(db)).await?;
         let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         println!(
             "- {}",
@@ -394,14 +394,14 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let structures = serveur.block_on(remplir(&db, n))?;
     let (parcours, seances, passes): (i64, i64, i64) = serveur.block_on(
-        sqlx::query_as("SELECT (SELECT COUNT(*) FROM parcours), (SELECT COUNT(*) FROM seances), (SELECT COUNT(*) FROM passes WHERE etat = 'valide')").fetch_one(&db),
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM parcours), (SELECT COUNT(*) FROM seances), (SELECT COUNT(*) FROM passes WHERE etat = 'valide')").fetch_one(sqlite(&db)),
     )?;
     println!(
         "{parcours} parcours, {seances} séances, {passes} pass validés, écrits en {:.1} s ; base de {} Mo",
         t.elapsed().as_secs_f64(),
         std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) / 1_000_000
     );
-    serveur.block_on(sqlx::query("PRAGMA optimize").execute(&db))?;
+    serveur.block_on(sqlx::query("PRAGMA optimize").execute(sqlite(&db)))?;
 
     let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
     let listener = serveur.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -524,4 +524,12 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     Ok(())
+}
+
+/// The SQLite pool under `db`: this bench reads SQLite's query plans.
+fn sqlite(db: &db::Db) -> &sqlx::SqlitePool {
+    match db {
+        db::Db::Sqlite(p) => p,
+        db::Db::Pg(_) => panic!("ce banc d'essai mesure la base SQLite"),
+    }
 }

@@ -10,6 +10,7 @@
 //! the big order of phase 4, default 50000).
 
 use carnet_domain::api::Role;
+use carnet_server::on;
 use carnet_server::store::ledger::orgs;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::{app, auth, db, AppState, Config};
@@ -105,30 +106,34 @@ async fn seances_du_jour(
     let mut tx = db.begin().await?;
     let mut out = Vec::new();
     for p in parcours {
-        sqlx::query(
+        on!(tx, |cx| sqlx::query(
             "INSERT INTO diagnostics (parcours_id, moment, observations, created_by, created_at, updated_at)
              VALUES ($1, 'initial', '', $2, $3, $3)",
         )
         .bind(p)
         .bind(conseiller)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on!(tx, |cx| sqlx::query(
             "INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible) VALUES ($1, 1, '1.1', 'autonome')",
         )
         .bind(p)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        on!(tx, |cx| sqlx::query(
             "INSERT INTO plannings (parcours_id, frequence, duree_minutes, type_lieu, created_at, updated_at)
              VALUES ($1, 'hebdomadaire', 60, 'lieu_activite', $2, $2)",
         )
         .bind(p)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let (id,): (i64,) = sqlx::query_as(
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        let (id,): (i64,) = on!(tx, |cx| {
+            sqlx::query_as(
             "INSERT INTO seances (parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut, created_at, updated_at)
              VALUES ($1, $2, 'banc-' || $1, 0, $3, $4, 'lieu_activite', 'prevue', $5, $5) RETURNING id",
         )
@@ -137,8 +142,9 @@ async fn seances_du_jour(
         .bind(debut)
         .bind(debut + Duration::minutes(60))
         .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(cx)
+        .await
+        })?;
         out.push(id);
     }
     tx.commit().await?;
@@ -278,7 +284,8 @@ async fn main() -> anyhow::Result<()> {
     let created = cm_client.ok("POST", "/api/v1/commandes", Some(&order(10_000))).await;
     let generation = t.elapsed();
     let commande = created["id"].as_i64().unwrap();
-    let (passes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passes").fetch_one(&db).await?;
+    let (passes,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM passes").fetch_one(cx).await)?;
     println!(
         "1. Commande de 10 000 carnets de 10 pass : {:.2} s ({passes} codes uniques générés)",
         generation.as_secs_f64()
@@ -313,14 +320,14 @@ async fn main() -> anyhow::Result<()> {
             Some(&json!({"commande_id": commande.to_string(), "conseiller_id": cons.to_string(), "nombre": (2 * n_validations).to_string()})),
         )
         .await;
-    let carnets: Vec<(i64, String)> = sqlx::query_as(
+    let carnets: Vec<(i64, String)> = on!(db.acquire().await?, |cx| sqlx::query_as(
         "SELECT c.id, p.code FROM carnets c JOIN passes p ON p.carnet_id = c.id AND p.rang = 1
          WHERE c.commande_id = $1 AND c.conseiller_id = $2 ORDER BY c.rang_commande",
     )
     .bind(commande)
     .bind(cons)
-    .fetch_all(&db)
-    .await?;
+    .fetch_all(cx)
+    .await)?;
     let mut jobs = Vec::new();
     let chunk = carnets.len().div_ceil(concurrency);
     let t = Instant::now();
@@ -371,21 +378,25 @@ async fn main() -> anyhow::Result<()> {
     let day = last_month.premier_jour() + Duration::days(9);
     let at = day.and_hms_opt(10, 0, 0).unwrap().and_utc();
     let first_structure = structures[0];
-    sqlx::query("UPDATE commandes SET etat = 'active', paiement_at = $2, activated_at = $2 WHERE id = $1")
-        .bind(second)
-        .bind(at)
-        .execute(&db)
-        .await?;
-    sqlx::query(
+    on!(db.acquire().await?, |cx| sqlx::query(
+        "UPDATE commandes SET etat = 'active', paiement_at = $2, activated_at = $2 WHERE id = $1"
+    )
+    .bind(second)
+    .bind(at)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on!(db.acquire().await?, |cx| sqlx::query(
         "UPDATE passes SET etat = 'valide', validated_at = $2, validated_by = $3
          WHERE carnet_id IN (SELECT id FROM carnets WHERE commande_id = $1)",
     )
     .bind(second)
     .bind(at)
     .bind(cons)
-    .execute(&db)
-    .await?;
-    sqlx::query(
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on!(db.acquire().await?, |cx| sqlx::query(
         "INSERT INTO pass_validations (pass_id, carnet_id, commande_id, commanditaire_id, operateur_id, structure_id,
                                        seance_cle, valeur_centimes, mois, jour, validated_at, validated_by)
          SELECT p.id, c.id, $1, $2, $3, $4 + (c.rang_commande % $5), 'banc:' || p.id, p.valeur_centimes, $6, $7, $8, $9
@@ -400,12 +411,14 @@ async fn main() -> anyhow::Result<()> {
     .bind(day)
     .bind(at)
     .bind(cons)
-    .execute(&db)
-    .await?;
-    let (month_validations,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pass_validations WHERE mois = $1")
-        .bind(last_month.to_string())
-        .fetch_one(&db)
-        .await?;
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let (month_validations,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM pass_validations WHERE mois = $1")
+            .bind(last_month.to_string())
+            .fetch_one(cx)
+            .await)?;
     let t = Instant::now();
     let r = op_client.ok("POST", "/api/v1/releves/emission", Some(&json!({"mois": last_month.to_string()}))).await;
     println!(
@@ -437,7 +450,8 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let m = tenir_en_parallele(clients, pendant_la_commande, today).await?;
     let (status, text, secondes) = generation.await?;
-    let (carnets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM carnets").fetch_one(&db).await?;
+    let (carnets,): (i64,) =
+        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM carnets").fetch_one(cx).await)?;
     println!(
         "4. Pendant la génération d'une commande de {grosse} carnets ({status}, {secondes:.1} s{}; {carnets} carnets en base) : {}",
         if status == 201 { String::new() } else { format!(" : {text}") },

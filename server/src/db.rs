@@ -178,6 +178,12 @@ async fn connect_pg(url: &str) -> anyhow::Result<Db> {
         .map_err(|e| anyhow::anyhow!("adresse PostgreSQL invalide ({url}) : {}", cause(&e)))?;
     let serveur = format!("{}:{}", options.get_host(), options.get_port());
     let base = options.get_database().unwrap_or("postgres").to_string();
+    // One connection first, for its own error: the pool would retry until its timeout and then
+    // say only that.
+    let essai = sqlx::ConnectOptions::connect(&options)
+        .await
+        .map_err(|e| anyhow::anyhow!("base PostgreSQL « {base} » sur {serveur} injoignable : {}", cause(&e)))?;
+    sqlx::Connection::close(essai).await.ok();
     let pool = PgPoolOptions::new()
         .max_connections(pg_pool_size())
         .acquire_timeout(Duration::from_secs(10))

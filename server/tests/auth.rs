@@ -2,9 +2,9 @@
 
 mod common;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
+use carnet_server::on;
 use common::*;
 use serde_json::{json, Value};
 
@@ -51,7 +51,11 @@ async fn login_sets_a_strict_http_only_cookie_and_me_answers() {
     assert_eq!((s.status, &s.body["me"]), (StatusCode::OK, &Value::Null));
     // The database keeps only a hash of the token.
     let token = cookie.split('=').nth(1).unwrap();
-    let (stored,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM sessions").fetch_one(cx).await).unwrap();
+    let (stored,): (String,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM sessions")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored.len(), 64);
 }
@@ -185,7 +189,11 @@ async fn each_login_gets_a_new_session() {
 async fn a_deactivated_user_cannot_log_in_or_keep_a_session() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE users SET active = 0").execute(cx).await.map(|r| r.rows_affected())).unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE users SET active = 0")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::UNAUTHORIZED);
     let r = app
         .request(

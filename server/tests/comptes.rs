@@ -3,10 +3,10 @@
 
 mod common;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_server::mail::Mailer;
+use carnet_server::on;
 use carnet_server::Config;
 use common::mail::{app_with_mail, app_with_mail_config, sent, wait_for};
 use common::*;
@@ -52,7 +52,10 @@ async fn an_invitation_lets_the_person_choose_a_password_once_then_log_in() {
     let token = mails[0].token();
     // Only a hash of the token is stored.
     let (stored,): (String,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM jetons_usage_unique").fetch_one(cx).await).unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM jetons_usage_unique")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored, carnet_server::auth::token_hash(&token));
 
@@ -130,8 +133,9 @@ async fn expired_links_are_refused_and_a_new_invitation_replaces_the_old_one() {
     on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE jetons_usage_unique SET expires_at = $1")
         .bind(app.clock.now() - chrono::Duration::minutes(1))
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     let r = open(
         &app,
         Method::POST,
@@ -457,8 +461,12 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
     let alex_session = app.login("alex@exemple.fr", PW).await;
     let other = app.create_structure("Autre").await;
     let stranger = app.create_user(Some(other), "x@exemple.fr", PW, Role::Conseiller).await;
-    let (me,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = 'coord@exemple.fr'").fetch_one(cx).await).unwrap();
+    let (me,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT id FROM users WHERE email = 'coord@exemple.fr'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
 
     let r = app.post(&format!("/api/v1/comptes/{stranger}/desactivation"), json!({}), &coord).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -484,10 +492,12 @@ async fn a_coordinateur_deactivates_only_their_structure_and_never_themself() {
     let admin = app.login("admin@exemple.fr", PW).await;
     let r = app.post(&format!("/api/v1/comptes/{stranger}/desactivation"), json!({}), &admin).await;
     assert_eq!(r.status, StatusCode::OK);
-    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'user' AND action = 'desactive'")
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'user' AND action = 'desactive'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 2);
 }
 

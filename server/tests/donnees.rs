@@ -4,9 +4,9 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
+use carnet_server::on;
 use carnet_server::store::donnees::{EXPORT_SOURCES, NOT_EXPORTED};
 use carnet_server::{retention, Config};
 use chrono::{Duration, Utc};
@@ -27,10 +27,11 @@ fn intake_with_contacts(prenom: &str, seed: u8) -> Value {
 }
 
 async fn beneficiaire_of(app: &TestApp, parcours: i64) -> i64 {
-    let (b,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(parcours)
-        .fetch_one(cx)
-        .await)
+    let (b,): (i64,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+            .bind(parcours)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     b
 }
@@ -132,8 +133,16 @@ async fn consents_are_revocable_with_their_history_and_contacts_go_with_them() {
     assert_eq!(d.body["contacts"]["email"], "zoe@exemple.fr");
     assert!(d.body["contacts"]["telephone"].is_null());
     // History is append-only.
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE consentements SET accorde = 1").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM consentements").execute(cx).await.map(|r| r.rows_affected())).is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE consentements SET accorde = 1")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM consentements")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
 }
 
 async fn age(app: &TestApp, beneficiaire: i64, days: i64) {
@@ -142,22 +151,28 @@ async fn age(app: &TestApp, beneficiaire: i64, days: i64) {
         .bind(beneficiaire)
         .bind(then)
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE parcours SET updated_at = $2 WHERE beneficiaire_id = $1")
-        .bind(beneficiaire)
-        .bind(then)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE parcours SET updated_at = $2 WHERE beneficiaire_id = $1"
+    )
+    .bind(beneficiaire)
+    .bind(then)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
 }
 
 async fn anonymised(app: &TestApp, b: i64) -> bool {
-    let (at,): (Option<String>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT anonymise_at FROM beneficiaires WHERE id = $1")
-        .bind(b)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (at,): (Option<String>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT anonymise_at FROM beneficiaires WHERE id = $1"
+    )
+    .bind(b)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     at.is_some()
 }
 
@@ -177,8 +192,9 @@ async fn the_retention_job_anonymises_exactly_the_expired_and_is_idempotent() {
         .bind(parcours_active)
         .bind(app.clock.now() - Duration::days(10))
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
 
     let now = app.clock.now();
     assert_eq!(retention::run_once(&app.db, now, 12).await.unwrap(), 1);
@@ -189,8 +205,12 @@ async fn the_retention_job_anonymises_exactly_the_expired_and_is_idempotent() {
     assert_eq!(retention::run_once(&app.db, now, 12).await.unwrap(), 0);
     let (a, b) = tokio::join!(retention::run_once(&app.db, now, 12), retention::run_once(&app.db, now, 12));
     assert_eq!(a.unwrap() + b.unwrap(), 0);
-    let (n,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'").fetch_one(cx).await).unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 1);
     // A shorter retention reaches the 300-day-old one.
     assert_eq!(retention::run_once(&app.db, now, 9).await.unwrap(), 1);
@@ -232,20 +252,27 @@ async fn the_page_says_when_identity_will_be_erased() {
 
 /// Every text value in every table, to prove an identity is gone everywhere.
 async fn everything_stored(app: &TestApp) -> String {
+    let liste = if app.db.is_postgres() {
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'
+           AND table_name NOT LIKE '\\_sqlx%' AND table_name NOT LIKE 'communes%'"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'communes%'"
+    };
     let tables: Vec<(String,)> =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'communes%'")
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(liste).fetch_all(cx).await).unwrap();
     let mut all = String::new();
     for (t,) in tables {
-        for row in on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(&format!("SELECT * FROM {t}")).fetch_all(cx).await).unwrap() {
-            for i in 0..row.columns().len() {
-                if let Ok(Some(s)) = row.try_get::<Option<String>, _>(i) {
-                    all.push_str(&s);
-                    all.push('\n');
-                }
-            }
+        let textes: Vec<String> = on!(app.db.acquire().await.unwrap(), |cx| {
+            let rows = sqlx::query(&format!("SELECT * FROM {t}")).fetch_all(cx).await.unwrap();
+            rows.iter()
+                .flat_map(|row| {
+                    (0..row.columns().len()).filter_map(|i| row.try_get::<Option<String>, _>(i).ok().flatten())
+                })
+                .collect()
+        });
+        for s in textes {
+            all.push_str(&s);
+            all.push('\n');
         }
     }
     all
@@ -281,11 +308,13 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     for identity in ["Gwenaëlle-Unique", "gwenaelle-unique", "06 11 22 33 44", "zoe.unique@exemple.fr"] {
         assert!(!after.contains(identity), "{identity} is still stored");
     }
-    let (year,): (Option<i32>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT annee_naissance FROM beneficiaires WHERE id = $1")
-        .bind(b)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (year,): (Option<i32>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT annee_naissance FROM beneficiaires WHERE id = $1"
+    )
+    .bind(b)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(year, None);
     // The parcours page and the ledger still work, without a name.
     let page = app.get(&format!("/api/v1/parcours/{p}"), &cookie).await;
@@ -325,15 +354,23 @@ async fn rectification_uses_the_intake_rules_and_audits_field_names_only() {
     // A well-formed code that is not a commune.
     let r = app.post(&url, json!({"prenom": "Zoé", "commune_insee": "29999"}), &cookie).await;
     assert!(r.body["fields"]["commune_insee"].as_str().unwrap().contains("liste officielle"));
-    let (prenom,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT prenom FROM beneficiaires").fetch_one(cx).await).unwrap();
+    let (prenom,): (String,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT prenom FROM beneficiaires")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(prenom, "Zoé", "nothing written");
 
     let r = app.post(&url, json!({"prenom": "Zoé-Marie", "annee_naissance": "1958", "commune_insee": "35238", "genre": "feminin", "statut_social": "retraite"}), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["prenom"], "Zoé-Marie");
     assert_eq!(r.body["commune"]["nom"], "Rennes");
-    let (after,): (String,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT after_json FROM audit_log WHERE action = 'rectifie'").fetch_one(cx).await).unwrap();
+    let (after,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT after_json FROM audit_log WHERE action = 'rectifie'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(after, r#"{"champs":["prenom","commune_insee"]}"#);
     // Search finds the new name.
     let list = app.get("/api/v1/beneficiaires?q=zoe-marie", &cookie).await;
@@ -371,10 +408,13 @@ async fn the_export_holds_every_stored_field_of_the_person() {
         }
         assert!(!rows.is_empty(), "{} has rows for this person", source.table);
         // Every column of the table, as the database defines it.
-        let cols: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{}')", source.table))
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+        let cols: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
+            "SELECT name FROM pragma_table_info('{}')",
+            source.table
+        ))
+        .fetch_all(cx)
+        .await)
+        .unwrap();
         for (c,) in cols {
             assert!(rows[0].get(&c).is_some(), "{}.{c} missing from the export", source.table);
         }
@@ -422,15 +462,20 @@ async fn the_export_holds_every_stored_field_of_the_person() {
 #[tokio::test]
 async fn every_table_about_people_is_in_the_export() {
     let app = TestApp::new().await;
-    let tables: Vec<(String,)> =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+    let tables: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
     let mut missing = Vec::new();
     for (t,) in tables {
-        let cols: Vec<(String,)> =
-            on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{t}')")).fetch_all(cx).await).unwrap();
+        let cols: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
+            "SELECT name FROM pragma_table_info('{t}')"
+        ))
+        .fetch_all(cx)
+        .await)
+        .unwrap();
         let about_people =
             cols.iter().any(|(c,)| matches!(c.as_str(), "beneficiaire_id" | "parcours_id" | "carnet_id"));
         let covered = EXPORT_SOURCES.iter().any(|s| s.table == t) || NOT_EXPORTED.iter().any(|(n, _)| *n == t);
@@ -461,14 +506,19 @@ async fn the_access_journal_records_every_read_of_identity() {
         let before = journal_count(&app).await;
         assert_eq!(app.get(&path, &cookie).await.status, StatusCode::OK, "{path}");
         assert_eq!(journal_count(&app).await, before + 1, "{path}");
-        let (got_action, user): (String, i64) =
-            on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT action, user_id FROM journal_acces ORDER BY id DESC LIMIT 1")
-                .fetch_one(cx)
-                .await)
-                .unwrap();
+        let (got_action, user): (String, i64) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT action, user_id FROM journal_acces ORDER BY id DESC LIMIT 1"
+        )
+        .fetch_one(cx)
+        .await)
+        .unwrap();
         assert_eq!(got_action, action);
-        let (me,): (i64,) =
-            on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = 'a@exemple.fr'").fetch_one(cx).await).unwrap();
+        let (me,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT id FROM users WHERE email = 'a@exemple.fr'"
+        )
+        .fetch_one(cx)
+        .await)
+        .unwrap();
         assert_eq!(user, me);
         let ids: Vec<(i64,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
             "SELECT beneficiaire_id FROM journal_acces_beneficiaires WHERE journal_id = (SELECT MAX(id) FROM journal_acces) ORDER BY 1",
@@ -490,9 +540,21 @@ async fn the_access_journal_records_every_read_of_identity() {
     assert_eq!(journal_count(&app).await, before);
 
     // Append-only.
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE journal_acces SET action = 'rien'").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM journal_acces").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM journal_acces_beneficiaires").execute(cx).await.map(|r| r.rows_affected())).is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE journal_acces SET action = 'rien'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM journal_acces")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM journal_acces_beneficiaires")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
 
     // The coordinateur of the structure reads it, newest first, filtered by person or user.
     app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
@@ -536,6 +598,14 @@ async fn a_new_notice_version_is_published_as_data_and_old_ones_never_change() {
     // A person recorded now is recorded with version 2; people shown version 1 keep it.
     assert_eq!(app.get("/api/v1/notices", &admin).await.body.as_array().unwrap().len(), 2);
     assert_eq!(app.post("/api/v1/notices", json!({}), &cookie).await.status, StatusCode::FORBIDDEN);
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE notices_information SET texte = 'x'").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM notices_information").execute(cx).await.map(|r| r.rows_affected())).is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE notices_information SET texte = 'x'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM notices_information")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
 }

@@ -6,10 +6,10 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use carnet_server::auth::token_hash;
+use carnet_server::on;
 use carnet_server::Config;
 use chrono::Duration;
 use common::*;
@@ -47,11 +47,16 @@ async fn personne(app: &TestApp, cookie: &str, prenom: &str, seed: u8) -> Person
             .bind(debut + Duration::hours(1))
             .bind(ids[k])
             .execute(cx)
-            .await.map(|r| r.rows_affected()))
-            .unwrap();
+            .await
+            .map(|r| r.rows_affected()))
+        .unwrap();
     }
     let (beneficiaire,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1").bind(id).fetch_one(cx).await).unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+            .bind(id)
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     Personne { parcours: id, beneficiaire, seances: ids, codes }
 }
 
@@ -69,11 +74,13 @@ async fn anon(app: &TestApp, method: Method, path: &str, body: Option<Value>) ->
 }
 
 async fn statut(app: &TestApp, seance: i64) -> (String, Option<String>) {
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT statut, prevenu_par_personne_at FROM seances WHERE id = $1")
-        .bind(seance)
-        .fetch_one(cx)
-        .await)
-        .unwrap()
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT statut, prevenu_par_personne_at FROM seances WHERE id = $1"
+    )
+    .bind(seance)
+    .fetch_one(cx)
+    .await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -87,11 +94,19 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
 
     // Only hashes are stored.
     assert_eq!(app.count("liens_jetons").await, 2);
-    let (stored,): (String,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1").fetch_one(cx).await).unwrap();
+    let (stored,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(stored, token_hash(&token));
-    let (code_hash,): (String,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT code_hash FROM liens_personnels ORDER BY id LIMIT 1").fetch_one(cx).await).unwrap();
+    let (code_hash,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT code_hash FROM liens_personnels ORDER BY id LIMIT 1"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(code_hash, token_hash(&code.replace('-', "")));
     assert!(token.len() >= 43, "at least 256 bits in base64url: {token}");
 
@@ -194,10 +209,12 @@ async fn a_revoked_or_replaced_token_answers_404() {
     assert_eq!(anon(&app, Method::GET, &view(&t3), None).await.status, StatusCode::NOT_FOUND);
     let r = app.post(&format!("/api/v1/parcours/{}/lien", zoe.parcours), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL")
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -282,12 +299,14 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     let (st, prevenu) = statut(&app, zoe.seances[3]).await;
     assert_eq!(st, "absente_excusee");
     assert!(prevenu.is_some());
-    let (user, after): (Option<i64>, String) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+    let (user, after): (Option<i64>, String) = on!(app.db.acquire().await.unwrap(), |cx| {
+        sqlx::query_as(
         "SELECT user_id, after_json FROM audit_log WHERE entity = 'seance' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(zoe.seances[3])
     .fetch_one(cx)
-    .await)
+    .await
+    })
     .unwrap();
     assert_eq!(user, None);
     assert!(after.contains("\"par\":\"beneficiaire\""), "{after}");
@@ -420,7 +439,9 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
     // The demo data: venues in Brittany, some accepting the Pass; a parcours of a person in Brest.
     assert!(carnet_server::seed::seed_demo_if_new(&app.db, app.clock.now()).await.unwrap());
     let cookie = app.login(carnet_server::seed::DEMO_EMAIL, carnet_server::seed::DEMO_PASSWORD).await;
-    let (parcours,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MIN(id) FROM parcours").fetch_one(cx).await).unwrap();
+    let (parcours,): (i64,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MIN(id) FROM parcours").fetch_one(cx).await)
+            .unwrap();
     let (token, _) = lien(&app, &cookie, parcours).await;
     let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -428,7 +449,10 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
     assert!(!lieux.is_empty() && lieux.len() <= 3, "{}", r.text);
     // Only places that accept the Pass, nearest first.
     let (acceptent,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1").fetch_one(cx).await).unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert!(acceptent >= lieux.len() as i64);
     let km: Vec<f64> = lieux
         .iter()

@@ -5,9 +5,9 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
+use carnet_server::on;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use common::*;
 use serde_json::{json, Value};
@@ -24,8 +24,9 @@ async fn conseillere_a(app: &TestApp, commune: &str, email: &str) -> (i64, Strin
         .bind(commune)
         .bind(s)
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     // The session was opened before the commune changed: log in again to read it.
     (s, app.login(email, "mot-de-passe-de-test").await)
 }
@@ -85,12 +86,13 @@ async fn reunion_plans_at_10_local_skips_20_december_and_its_calendar_says_06_ut
     let d = dossier(&app, &cookie, id).await;
     assert_eq!(d["fuseau"], "Indian/Reunion");
     assert_eq!(d["seances"][1]["debut"], "2027-12-13T10:00:00");
-    let (stored,): (DateTime<Utc>,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT debut FROM seances WHERE parcours_id = $1 ORDER BY debut LIMIT 1 OFFSET 1")
-            .bind(id)
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (stored,): (DateTime<Utc>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT debut FROM seances WHERE parcours_id = $1 ORDER BY debut LIMIT 1 OFFSET 1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(stored, utc("2027-12-13T06:00:00Z"));
 
     let ics = app.get(&format!("/api/v1/parcours/{id}/seances.ics"), &cookie).await;

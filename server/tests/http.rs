@@ -2,9 +2,9 @@
 
 mod common;
 
-use carnet_server::on;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use carnet_server::on;
 use carnet_server::Config;
 use common::*;
 
@@ -79,7 +79,15 @@ async fn the_audit_log_cannot_be_edited_or_deleted() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
     app.intake(&cookie, intake_body("Zoé", 40, 5)).await;
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE audit_log SET action = 'x'").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM audit_log").execute(cx).await.map(|r| r.rows_affected())).is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE audit_log SET action = 'x'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM audit_log")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
     assert_eq!(app.count("audit_log").await, 7);
 }

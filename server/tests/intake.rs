@@ -3,8 +3,8 @@
 
 mod common;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
+use carnet_server::on;
 use common::*;
 use serde_json::{json, Value};
 
@@ -73,7 +73,10 @@ async fn codes_are_accepted_in_any_case_with_or_without_dashes() {
     body["codes"] = Value::Array(codes);
     app.intake(&cookie, body).await;
     let (stored,): (String,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT code FROM passes WHERE rang = 1").fetch_one(cx).await).unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT code FROM passes WHERE rang = 1")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(stored.len(), 12);
     assert_eq!(stored, stored.to_uppercase());
 }
@@ -200,7 +203,9 @@ async fn another_structure_gets_404_and_sees_nothing() {
     let (_, a) = app.conseiller("Structure A", "a@example.fr").await;
     let (_, b) = app.conseiller("Structure B", "b@example.fr").await;
     let parcours = app.intake(&a, intake_body("Zoé", 8, 5)).await;
-    let (beneficiaire,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM beneficiaires").fetch_one(cx).await).unwrap();
+    let (beneficiaire,): (i64,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM beneficiaires").fetch_one(cx).await)
+            .unwrap();
 
     assert_eq!(app.get(&format!("/api/v1/beneficiaires/{beneficiaire}"), &a).await.status, StatusCode::OK);
     let r = app.get(&format!("/api/v1/beneficiaires/{beneficiaire}"), &b).await;

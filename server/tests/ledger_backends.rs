@@ -223,9 +223,13 @@ async fn pg(base: &PgTestDb, n: usize) -> (Instance, Instance) {
 /// Two instances on one SQLite file, opened as the server opens it (WAL, busy timeout).
 async fn lite(dir: &tempfile::TempDir, n: usize) -> (Instance, Instance) {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let a = carnet_server::db::connect(&url).await.unwrap();
+    let sqlite = |db| match db {
+        carnet_server::Db::Sqlite(p) => p,
+        carnet_server::Db::Pg(_) => unreachable!("a sqlite:// URL"),
+    };
+    let a = sqlite(carnet_server::db::connect(&url).await.unwrap());
     sqlx::raw_sql(&monde(n)).execute(&a).await.unwrap();
-    let b = carnet_server::db::connect(&url).await.unwrap();
+    let b = sqlite(carnet_server::db::connect(&url).await.unwrap());
     (Instance::Lite(a), Instance::Lite(b))
 }
 
@@ -368,6 +372,7 @@ async fn a_job_is_claimed_by_one_instance_at_a_time_on_postgresql() {
 async fn the_ledger_jobs_twice_at_once_on_sqlite_do_the_work_once() {
     let dir = tempfile::tempdir().unwrap();
     let (Instance::Lite(a), Instance::Lite(b)) = lite(&dir, 5).await else { unreachable!() };
+    let (a, b) = (carnet_server::Db::Sqlite(a), carnet_server::Db::Sqlite(b));
     let (ra, rb) = tokio::join!(releves::emettre_mois_precedent(&a, now()), releves::emettre_mois_precedent(&b, now()));
     assert_eq!(ra.unwrap() + rb.unwrap(), 5);
     let (ra, rb) = tokio::join!(expiration::run(&a, today(), now()), expiration::run(&b, today(), now()));

@@ -6,10 +6,10 @@ mod common;
 mod ledger_world;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::pass::RefusValidation;
 use carnet_domain::PassCode;
+use carnet_server::on;
 use carnet_server::store::ledger::commandes;
 use carnet_server::store::users;
 use common::*;
@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 
 async fn etats(w: &World, sql: &str, id: i64) -> Vec<String> {
-    let rows: Vec<(String,)> = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(sql).bind(id).fetch_all(cx).await).unwrap();
+    let rows: Vec<(String,)> =
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(sql).bind(id).fetch_all(cx).await).unwrap();
     rows.into_iter().map(|r| r.0).collect()
 }
 
@@ -431,11 +432,14 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     // A second parcours, for the structure-level rules.
     let p2 = w.distribute(&w.conseiller, carnets[1], "Yann").await;
     w.au_stade_seances(&w.conseiller, p2).await;
-    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE structure_agrements SET etat = 'suspendu' WHERE structure_id = $1")
-        .bind(w.structure_id)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE structure_agrements SET etat = 'suspendu' WHERE structure_id = $1"
+    )
+    .bind(w.structure_id)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     refused(
         &w,
         w.validate(&w.conseiller, &c2[0], p2),
@@ -445,8 +449,9 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM structure_agrements WHERE structure_id = $1")
         .bind(w.structure_id)
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     refused(
         &w,
         w.validate(&w.conseiller, &c2[0], p2),
@@ -456,33 +461,40 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     w.accredit(w.structure_id).await;
 
     // Past validity plus grace.
-    let (fin, grace): (chrono::NaiveDate, i64) =
-        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT fin_validite, jours_grace FROM commandes WHERE id = $1")
-            .bind(commande)
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (fin, grace): (chrono::NaiveDate, i64) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT fin_validite, jours_grace FROM commandes WHERE id = $1"
+    )
+    .bind(commande)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     let yesterday = today() - chrono::Duration::days(1);
-    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = 0, date_limite = $2 WHERE id = $1")
-        .bind(commande)
-        .bind(yesterday)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE commandes SET fin_validite = $2, jours_grace = 0, date_limite = $2 WHERE id = $1"
+    )
+    .bind(commande)
+    .bind(yesterday)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     refused(
         &w,
         w.validate(&w.conseiller, &c2[0], p2),
         RefusValidation::HorsValidite { fin_validite: yesterday, jours_grace: 0 },
     )
     .await;
-    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE commandes SET fin_validite = $2, jours_grace = $3, date_limite = $4 WHERE id = $1")
-        .bind(commande)
-        .bind(fin)
-        .bind(grace)
-        .bind(fin + chrono::Duration::days(grace))
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE commandes SET fin_validite = $2, jours_grace = $3, date_limite = $4 WHERE id = $1"
+    )
+    .bind(commande)
+    .bind(fin)
+    .bind(grace)
+    .bind(fin + chrono::Duration::days(grace))
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
 
     // Outside the territory: the Rennes structure got carnet 4 of an order whose territory was
     // narrowed to Finistère afterwards (no lot goes outside an order's territory today).
@@ -494,11 +506,14 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
     w.pay(c).await;
     w.activate(c).await;
     w.entrust(c, w.autre_structure_id, 1, 1).await;
-    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM commande_territoires WHERE commande_id = $1 AND code = '35'")
-        .bind(c)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "DELETE FROM commande_territoires WHERE commande_id = $1 AND code = '35'"
+    )
+    .bind(c)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     w.give(&w.autre_coordinateur, c, w.autre_conseiller_id, 1).await;
     let carnet_rennes = w.carnets(c).await[0];
     let p3 = w.distribute(&w.autre_conseiller, carnet_rennes, "Lou").await;
@@ -520,8 +535,12 @@ async fn each_validation_refusal_has_its_reason_and_writes_nothing() {
 async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() {
     let w = World::new().await;
     let mut body = w.order_body(1, 5);
-    let (autre_op,): (i64,) =
-        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM operateurs WHERE nom = 'Autre opérateur'").fetch_one(cx).await).unwrap();
+    let (autre_op,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT id FROM operateurs WHERE nom = 'Autre opérateur'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     body["operateur_id"] = json!(autre_op.to_string());
     let r = w.app.post("/api/v1/commandes", body, &w.commanditaire).await;
     let c = r.body["id"].as_i64().unwrap();
@@ -551,8 +570,9 @@ async fn a_pass_of_another_operators_order_needs_that_operators_accreditation() 
     on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM structure_agrements WHERE operateur_id = $1")
         .bind(autre_op)
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     let r = w.validate(&w.conseiller, &w.codes(carnet).await[0], p).await;
     let reason = RefusValidation::StructureNonAgreee { operateur: "Autre opérateur".into() };
     assert_eq!(refus(&r), format!("Pass refusé : {}", reason.message()));
@@ -589,12 +609,15 @@ async fn at_once(w: &World, requests: Vec<(String, serde_json::Value)>) -> Vec<(
 /// held at its own time.
 async fn sessions_passees(w: &World, parcours: i64, n: i64) -> Vec<(i64, chrono::NaiveDateTime)> {
     use carnet_server::store::seances;
-    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE carnets SET date_reception = $2 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $1)")
-        .bind(parcours)
-        .bind(today() - chrono::Duration::days(n + 30))
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE carnets SET date_reception = $2 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $1)"
+    )
+    .bind(parcours)
+    .bind(today() - chrono::Duration::days(n + 30))
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let mut conn = w.app.db.acquire().await.unwrap();
     let mut out = Vec::new();
     for k in 1..=n {
@@ -638,10 +661,12 @@ async fn fifty_sessions_held_at_once_with_the_same_code_consume_it_once() {
     }
     assert_eq!(w.app.count("pass_validations").await, 1);
     assert_eq!(w.app.count("seances WHERE statut = 'tenue'").await, 1);
-    let (n,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'pass' AND action = 'valide'")
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (n,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'pass' AND action = 'valide'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -687,14 +712,35 @@ async fn undoing_a_validation_frees_the_pass_and_the_carnet_follows() {
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
     assert_eq!(w.app.count("pass_validations").await, 2);
     // The ledger keeps both entries, and the database refuses to rewrite or delete them.
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE pass_validations SET valeur_centimes = 1").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL")
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE pass_validations SET valeur_centimes = 1"
+    )
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL"
+    )
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM pass_validations")
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM pass_validations").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM audit_log").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE audit_log SET action = 'x'").execute(cx).await.map(|r| r.rows_affected())).is_err());
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM audit_log")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE audit_log SET action = 'x'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
 }
 
 #[tokio::test]
@@ -751,11 +797,13 @@ async fn the_commanditaire_sees_aggregates_and_never_a_person() {
 async fn the_export_of_a_person_holds_the_lots_and_criteria_of_their_carnet() {
     let w = World::new().await;
     let (_, _, parcours) = w.ready(1).await;
-    let (b,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(parcours)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (b,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT beneficiaire_id FROM parcours WHERE id = $1"
+    )
+    .bind(parcours)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     let r = w.app.get(&format!("/api/v1/beneficiaires/{b}/export"), &w.conseiller).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let tables = r.body["tables"].as_array().unwrap();
@@ -819,10 +867,11 @@ async fn buyers_read_only_whitelisted_fields_in_every_action_of_the_journal() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     w.accredit(w.structure_id).await;
     // The order expires: unused passes and carnets expire, a credit is issued.
-    let (limite,): (chrono::NaiveDate,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
-        .bind(commande)
-        .fetch_one(cx)
-        .await)
+    let (limite,): (chrono::NaiveDate,) =
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
+            .bind(commande)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     carnet_server::store::ledger::expiration::run(&w.app.db, limite + chrono::Duration::days(1), w.app.clock.now())
         .await

@@ -5,9 +5,9 @@ mod common;
 mod ledger_world;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::ledger::releve::{ContenuReleve, Mois};
+use carnet_server::on;
 use carnet_server::store::ledger::{expiration, releves};
 use common::*;
 use ledger_world::{months_ago, World};
@@ -65,10 +65,26 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
     let r = w.app.post("/api/v1/releves/emission", json!({"mois": last_month().to_string()}), &w.operateur).await;
     assert_eq!((r.body["releves_emis"].as_i64(), r.body["deja_emis"].as_i64()), (Some(0), Some(1)), "{}", r.text);
     // And the database itself refuses to rewrite or delete it.
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET total_centimes = 0").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET hash = 'x'").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM releves").execute(cx).await.map(|r| r.rows_affected())).is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE pass_validations SET releve_id = NULL").execute(cx).await.map(|r| r.rows_affected())).is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET total_centimes = 0")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET hash = 'x'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM releves")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
+    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE pass_validations SET releve_id = NULL")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .is_err());
 
     // The provisional statement of this month already shows the reversal.
     let prov = w.app.get("/api/v1/releves/provisoire", &w.coordinateur).await.body;
@@ -192,10 +208,11 @@ async fn the_expiry_job_twice_changes_nothing_the_second_time() {
     let codes = w.codes(carnets[0]).await;
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
     let unpaid = w.order(1, 5).await;
-    let (limite,): (chrono::NaiveDate,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
-        .bind(commande)
-        .fetch_one(cx)
-        .await)
+    let (limite,): (chrono::NaiveDate,) =
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
+            .bind(commande)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     let now = w.app.clock.now();
 
@@ -236,10 +253,11 @@ async fn the_expiry_job_twice_changes_nothing_the_second_time() {
 async fn two_expiry_jobs_at_once_do_the_work_once() {
     let w = World::new().await;
     let (commande, _, _) = w.ready(3).await;
-    let (limite,): (chrono::NaiveDate,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
-        .bind(commande)
-        .fetch_one(cx)
-        .await)
+    let (limite,): (chrono::NaiveDate,) =
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
+            .bind(commande)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     let after = limite + chrono::Duration::days(1);
     let now = w.app.clock.now();
@@ -257,10 +275,11 @@ async fn a_validation_undone_after_expiry_is_credited_at_the_next_run() {
     let (commande, carnets, parcours) = w.ready(1).await;
     let codes = w.codes(carnets[0]).await;
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
-    let (limite,): (chrono::NaiveDate,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
-        .bind(commande)
-        .fetch_one(cx)
-        .await)
+    let (limite,): (chrono::NaiveDate,) =
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT date_limite FROM commandes WHERE id = $1")
+            .bind(commande)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     let after = limite + chrono::Duration::days(1);
     let now = w.app.clock.now();

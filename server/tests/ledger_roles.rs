@@ -5,8 +5,8 @@ mod common;
 mod ledger_world;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
+use carnet_server::on;
 use common::*;
 use ledger_world::{months_ago, World};
 use serde_json::{json, Value};
@@ -133,7 +133,11 @@ impl Ctx {
         .await
         .unwrap();
         assert_eq!(r.releves_emis, 1);
-        let (id,): (i64,) = on!(self.w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MAX(id) FROM releves").fetch_one(cx).await).unwrap();
+        let (id,): (i64,) =
+            on!(self.w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MAX(id) FROM releves")
+                .fetch_one(cx)
+                .await)
+            .unwrap();
         id
     }
 
@@ -279,7 +283,11 @@ async fn lists_of_another_organisation_leak_nothing() {
     let w = World::new().await;
     let c = w.order(1, 5).await;
     let (reference,): (String,) =
-        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT reference FROM commandes WHERE id = $1").bind(c).fetch_one(cx).await).unwrap();
+        on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT reference FROM commandes WHERE id = $1")
+            .bind(c)
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     let mine = w.app.get("/api/v1/commandes", &w.commanditaire).await;
     assert!(mine.text.contains(&reference));
     for cookie in [&w.autre_commanditaire, &w.autre_operateur] {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
+use carnet_server::on;
 use carnet_server::store::territoires;
 use common::*;
 use serde_json::{json, Value};
@@ -69,11 +69,12 @@ async fn both_example_files_import() {
         .iter()
         .any(|e| e["quoi"].as_str().unwrap().contains("fichier importé")));
     // The audit log holds the Pass change and the imports.
-    let (n,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'")
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'lieu' AND action = 'pass_importe'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 1);
     assert_eq!(
         on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as::<_, (i64,)>(
@@ -387,11 +388,13 @@ async fn a_candidate_goes_through_accreditation_to_the_map() {
     assert_eq!(carte["points"][0][0].as_i64(), Some(lieu_id));
     assert_eq!(carte["points"][0][3], 1);
     // Audit: every step.
-    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = 'candidat' AND entity_id = $1")
-        .bind(id)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'candidat' AND entity_id = $1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 4);
 }
 

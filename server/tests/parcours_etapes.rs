@@ -4,10 +4,10 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::coop;
 use carnet_domain::parcours::competences;
+use carnet_server::on;
 use chrono::{Datelike, Duration, Weekday};
 use common::*;
 use serde_json::{json, Value};
@@ -63,7 +63,13 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
         }
     }
     // Packs are the database's: a pack switched off disappears from the step.
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE packs SET actif = 0 WHERE code = 'numerique_en_famille'").execute(cx).await.map(|r| r.rows_affected())).unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE packs SET actif = 0 WHERE code = 'numerique_en_famille'"
+    )
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     assert_eq!(app.get("/api/v1/packs", &cookie).await.body.as_array().unwrap().len(), 4);
 }
 
@@ -305,22 +311,24 @@ async fn saving_the_planning_checks_every_date_and_keeps_calendar_ids() {
     assert_eq!(s[0]["theme"]["titre"], "Accueil et diagnostic");
     assert_eq!(s[4]["theme"]["titre"], "Bilan du parcours");
     assert!(s.iter().all(|x| x["statut"] == "prevue"));
-    let uids: Vec<(i64, String, i64)> =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
-            .bind(id)
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+    let uids: Vec<(i64, String, i64)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut"
+    )
+    .bind(id)
+    .fetch_all(cx)
+    .await)
+    .unwrap();
 
     // Saved again one hour later: same sessions (same calendar UIDs), sequence + 1.
     let r = put(&app, &url, planning_body(&dates, "15:00"), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let again: Vec<(i64, String, i64)> =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut")
-            .bind(id)
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+    let again: Vec<(i64, String, i64)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT id, uid, sequence FROM seances WHERE parcours_id = $1 ORDER BY debut"
+    )
+    .bind(id)
+    .fetch_all(cx)
+    .await)
+    .unwrap();
     for (a, b) in uids.iter().zip(&again) {
         assert_eq!((a.0, &a.1), (b.0, &b.1));
         assert_eq!(b.2, a.2 + 1);
@@ -460,12 +468,15 @@ async fn rappel_envoye(app: &TestApp, seance_id: i64) {
     .fetch_one(cx)
     .await)
     .unwrap();
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, 'envoye', '250 OK')")
-        .bind(envoi)
-        .bind(now)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, 'envoye', '250 OK')"
+    )
+    .bind(envoi)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
 }
 
 /// The person moves after two sessions: the parcours closes with its reason, the three planned

@@ -8,13 +8,13 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use carnet_server::mail::Mailer;
+use carnet_server::on;
 use carnet_server::rappels::{self, Canaux};
 use carnet_server::sms::HttpSms;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -231,14 +231,17 @@ async fn personne_de(
 
 /// Moves a session to start at `debut`, as if planned (or moved) now.
 async fn placer(m: &Monde, seance: i64, debut: DateTime<Utc>) {
-    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE seances SET debut = $1, fin = $2, updated_at = $3, sequence = sequence + 1 WHERE id = $4")
-        .bind(debut)
-        .bind(debut + Duration::hours(1))
-        .bind(m.app.clock.now())
-        .bind(seance)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE seances SET debut = $1, fin = $2, updated_at = $3, sequence = sequence + 1 WHERE id = $4"
+    )
+    .bind(debut)
+    .bind(debut + Duration::hours(1))
+    .bind(m.app.clock.now())
+    .bind(seance)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
 }
 
 /// Paris wall-clock time on the day `jours` after the test's today.
@@ -258,11 +261,13 @@ async fn passer(m: &Monde) -> rappels::Bilan {
 }
 
 async fn envois(m: &Monde, seance: i64) -> Vec<(String, String, i64, Option<String>)> {
-    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT canal, etat, tentatives, reponse FROM envois WHERE seance_id = $1 ORDER BY canal")
-        .bind(seance)
-        .fetch_all(cx)
-        .await)
-        .unwrap()
+    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT canal, etat, tentatives, reponse FROM envois WHERE seance_id = $1 ORDER BY canal"
+    )
+    .bind(seance)
+    .fetch_all(cx)
+    .await)
+    .unwrap()
 }
 
 // --- reading a MIME message back
@@ -388,10 +393,11 @@ async fn an_email_reminder_through_a_real_smtp_conversation_once() {
     let ics = &parts[1];
     assert!(header(&ics.headers, "Content-Type").starts_with("text/calendar"));
     assert!(header(&ics.headers, "Content-Disposition").starts_with("attachment"));
-    let (uid, sequence): (String, i64) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT uid, sequence FROM seances WHERE id = $1")
-        .bind(s[3])
-        .fetch_one(cx)
-        .await)
+    let (uid, sequence): (String, i64) =
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT uid, sequence FROM seances WHERE id = $1")
+            .bind(s[3])
+            .fetch_one(cx)
+            .await)
         .unwrap();
     let lignes: Vec<&str> = ics.texte.split("\r\n").collect();
     assert!(lignes.contains(&format!("UID:{uid}").as_str()), "{}", ics.texte);
@@ -423,20 +429,22 @@ async fn an_email_reminder_through_a_real_smtp_conversation_once() {
         [("email", "envoye", 1), ("sms", "envoye", 1)]
     );
     // Nothing of the message is kept: only the template and its version.
-    let (modele, version): (String, i64) =
-        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT modele, version_modele FROM envois WHERE seance_id = $1 AND canal = 'email'")
-            .bind(s[3])
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (modele, version): (String, i64) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT modele, version_modele FROM envois WHERE seance_id = $1 AND canal = 'email'"
+    )
+    .bind(s[3])
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!((modele.as_str(), version), (carnet_domain::rappels::MODELE_EMAIL, 1));
 }
 
 async fn parcours_of(m: &Monde, seance: i64) -> i64 {
-    let (p,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT parcours_id FROM seances WHERE id = $1")
-        .bind(seance)
-        .fetch_one(cx)
-        .await)
+    let (p,): (i64,) =
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT parcours_id FROM seances WHERE id = $1")
+            .bind(seance)
+            .fetch_one(cx)
+            .await)
         .unwrap();
     p
 }
@@ -489,7 +497,11 @@ async fn failures_are_retried_with_backoff_then_marked() {
     assert_eq!(m.sms.requetes().len(), 2, "the failed try and the good one");
     let e = envois(&m, s[3]).await;
     assert_eq!((e[1].1.as_str(), e[1].2), ("envoye", 2));
-    let (n,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(cx).await).unwrap();
+    let (n,): (i64,) =
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(n, 4);
 
     // A provider down for good: after 5 tries, « échec ».
@@ -551,11 +563,14 @@ async fn a_moved_session_is_reminded_at_its_new_date_and_a_cancelled_one_is_with
     m.sms.statut.store(500, Ordering::SeqCst);
     m.smtp.refuser.store(true, Ordering::SeqCst);
     assert_eq!(passer(&m).await.echecs, 2);
-    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE seances SET statut = 'absente_excusee' WHERE id = $1")
-        .bind(s[4])
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE seances SET statut = 'absente_excusee' WHERE id = $1"
+    )
+    .bind(s[4])
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     m.sms.statut.store(201, Ordering::SeqCst);
     m.smtp.refuser.store(false, Ordering::SeqCst);
     m.app.clock.step(Duration::minutes(5));
@@ -589,11 +604,13 @@ async fn landlines_get_no_sms_and_no_consent_no_reminder() {
     assert!(e[0].3.as_deref().unwrap().contains("numéro refusé"), "{:?}", e[0].3);
     // Consent withdrawn: contact details erased, nothing sent.
     let (_, s2) = personne(&m, "Yann", 10, "06 98 76 54 32", "yann@exemple.fr").await;
-    let (b,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(parcours_of(&m, s2[0]).await)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (b,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT beneficiaire_id FROM parcours WHERE id = $1"
+    )
+    .bind(parcours_of(&m, s2[0]).await)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     let cookie = m.app.login("camille@exemple.fr", "mot-de-passe-de-test").await;
     let r = m
         .app
@@ -635,11 +652,13 @@ async fn the_person_stops_reminders_from_their_space_in_one_click() {
         .request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None)
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let (b,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-        .bind(parcours)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (b,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT beneficiaire_id FROM parcours WHERE id = $1"
+    )
+    .bind(parcours)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     let d = m.app.get(&format!("/api/v1/beneficiaires/{b}/donnees"), &cookie).await;
     let h = d.body["historique_consentements"].as_array().unwrap();
     let last = h.iter().rev().find(|e| e["consentement"] == "rappels").unwrap();
@@ -767,7 +786,11 @@ async fn an_sms_provider_that_never_answers_is_retried_then_failed_and_nothing_g
     m.canaux.sms = Some(Arc::new(HttpSms::new(&format!("http://127.0.0.1:{}", m.sms.port), "cle-de-test", "Carnet")));
     passer_n_fois(&m, 3).await;
     assert!(m.sms.requetes().is_empty());
-    let (n,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(cx).await).unwrap();
+    let (n,): (i64,) =
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(n, max);
 }
 
@@ -847,7 +870,11 @@ async fn a_session_moved_after_its_reminder_went_gets_one_fresh_reminder_for_its
         e.iter().map(|x| (x.0.as_str(), x.1.as_str(), x.2)).collect::<Vec<_>>(),
         [("email", "envoye", 1), ("sms", "envoye", 1)]
     );
-    let (n,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives").fetch_one(cx).await).unwrap();
+    let (n,): (i64,) =
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM envois_tentatives")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(n, 6);
 }
 
@@ -884,7 +911,11 @@ fn texte_simple(message: &str) -> (String, String) {
 
 async fn user_id(m: &Monde, email: &str) -> i64 {
     let (id,): (i64,) =
-        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(cx).await).unwrap();
+        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     id
 }
 
@@ -908,7 +939,11 @@ async fn email_du_matin(m: &Monde, email: &str, oui: bool) {
 async fn monde_journee() -> Monde {
     let mut m = monde().await;
     m.canaux.sms = None;
-    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE structures SET rappel_delai = 'aucun'").execute(cx).await.map(|r| r.rows_affected())).unwrap();
+    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE structures SET rappel_delai = 'aucun'")
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     m
 }
 
@@ -969,8 +1004,12 @@ async fn the_morning_email_lists_the_day_once_from_7() {
     aller_a(&m.app, paris(4, "07:30"));
     assert_eq!(journees(&m).await, 0, "day 4 has no session");
     assert_eq!(m.smtp.recus().len(), 2);
-    let jours: Vec<(String, String)> =
-        on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT jour, etat FROM envois_journee ORDER BY jour").fetch_all(cx).await).unwrap();
+    let jours: Vec<(String, String)> = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT jour, etat FROM envois_journee ORDER BY jour"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
     let d = |k: i64| (today() + Duration::days(k)).format("%Y-%m-%d").to_string();
     assert_eq!(
         jours,

@@ -13,10 +13,10 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
 use carnet_domain::comptes::ObjetJeton;
+use carnet_server::on;
 use carnet_server::store::{comptes, territoires, users};
 use carnet_server::{auth, Config};
 use common::*;
@@ -353,22 +353,27 @@ impl Fixture {
         }
         fx.seance_future = seances[4]["id"].as_i64().unwrap();
         let debut = now + chrono::Duration::days(10);
-        on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE seances SET debut = $1, fin = $2 WHERE id = $3")
-            .bind(debut)
-            .bind(debut + chrono::Duration::hours(1))
-            .bind(fx.seance_future)
-            .execute(cx)
-            .await.map(|r| r.rows_affected()))
-            .unwrap();
+        on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query(
+            "UPDATE seances SET debut = $1, fin = $2 WHERE id = $3"
+        )
+        .bind(debut)
+        .bind(debut + chrono::Duration::hours(1))
+        .bind(fx.seance_future)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+        .unwrap();
         let r = fx.app.post(&format!("/api/v1/parcours/{}/lien", fx.parcours), json!({}), &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         fx.token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
         fx.code = r.body["code"].as_str().unwrap().to_string();
-        let (bid,): (i64,) = on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-            .bind(fx.parcours)
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+        let (bid,): (i64,) = on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT beneficiaire_id FROM parcours WHERE id = $1"
+        )
+        .bind(fx.parcours)
+        .fetch_one(cx)
+        .await)
+        .unwrap();
         fx.beneficiaire = bid;
         // An invited account of structure A, and its link.
         let mut tx = fx.app.db.begin().await.unwrap();

@@ -6,10 +6,10 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::pass::{CarnetId, SeanceId};
 use carnet_domain::PassCode;
+use carnet_server::on;
 use carnet_server::store::passes;
 use chrono::Duration;
 use common::*;
@@ -100,12 +100,15 @@ async fn each_refused_pass_says_why_in_french_and_changes_nothing() {
         assert!(m.starts_with(message), "{m}");
     }
     // Expired: the carnet's validity ended yesterday.
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE carnets SET fin_validite = $1 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $2)")
-        .bind(today() - Duration::days(1))
-        .bind(id)
-        .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE carnets SET fin_validite = $1 WHERE id = (SELECT carnet_id FROM parcours WHERE id = $2)"
+    )
+    .bind(today() - Duration::days(1))
+    .bind(id)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
     let r = tenir(&app, &cookie, &s[1], &codes[1]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(
@@ -126,8 +129,9 @@ async fn each_refused_pass_says_why_in_french_and_changes_nothing() {
     on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE carnets SET fin_validite = $1")
         .bind(today() + Duration::days(100))
         .execute(cx)
-        .await.map(|r| r.rows_affected()))
-        .unwrap();
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
     let future = json!({ "code": codes[1], "date": iso(today() + Duration::days(1)), "heure": "10:00" });
     let r = app.post(&format!("/api/v1/seances/{}/tenue", s[1]["id"]), future, &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -156,10 +160,17 @@ async fn two_devices_validating_the_same_pass_at_once_exactly_one_succeeds() {
         assert!(refused.body["fields"]["code"].as_str().unwrap().contains("déjà été utilisé"), "{}", refused.text);
     }
     let (n,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide'").fetch_one(cx).await).unwrap();
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide'")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
     assert_eq!(n, 5);
-    let (held,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM seances WHERE statut = 'tenue'").fetch_one(cx).await).unwrap();
+    let (held,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM seances WHERE statut = 'tenue'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(held, 5);
     assert_eq!(audit_count(&app, "pass", "valide").await, 5);
 }
@@ -172,12 +183,13 @@ async fn the_atomic_statement_alone_lets_one_of_two_transactions_win() {
     let (structure, cookie) = app.conseiller("S", "a@example.fr").await;
     let (id, codes) = au_stade_seances(&app, &cookie, "Zoé", 5, 5, "10:00").await;
     let s = seances(&dossier(&app, &cookie, id).await);
-    let (carnet_id, user_id): (i64, i64) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT carnet_id, conseiller_id FROM parcours WHERE id = $1")
-            .bind(id)
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (carnet_id, user_id): (i64, i64) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT carnet_id, conseiller_id FROM parcours WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     let code = PassCode::parse(&codes[0]).unwrap();
     let attempt = |seance: i64| {
         let db = app.db.clone();
@@ -296,12 +308,13 @@ async fn cancelling_a_validation_frees_the_pass() {
     let line = |entity: &'static str| {
         let db = app.db.clone();
         async move {
-            let (after,): (String,) =
-                on!(db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT after_json FROM audit_log WHERE entity = $1 AND action = 'validation_annulee'")
-                    .bind(entity)
-                    .fetch_one(cx)
-                    .await)
-                    .unwrap();
+            let (after,): (String,) = on!(db.acquire().await.unwrap(), |cx| sqlx::query_as(
+                "SELECT after_json FROM audit_log WHERE entity = $1 AND action = 'validation_annulee'"
+            )
+            .bind(entity)
+            .fetch_one(cx)
+            .await)
+            .unwrap();
             after
         }
     };
@@ -494,15 +507,17 @@ async fn an_expired_carnet_a_closed_and_an_abandoned_parcours_each_say_why() {
             .bind(today() - Duration::days(1))
             .bind(id)
             .execute(cx)
-            .await.map(|r| r.rows_affected()))
+            .await
+            .map(|r| r.rows_affected()))
             .unwrap();
         } else {
             on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE parcours SET etat = $1 WHERE id = $2")
                 .bind(etat)
                 .bind(id)
                 .execute(cx)
-                .await.map(|r| r.rows_affected()))
-                .unwrap();
+                .await
+                .map(|r| r.rows_affected()))
+            .unwrap();
         }
         let before = (app.count("audit_log").await, app.count("passes WHERE etat = 'valide'").await);
         let s = seances(&dossier(&app, &cookie, id).await);

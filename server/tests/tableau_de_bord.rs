@@ -4,9 +4,9 @@
 mod common;
 mod wizard;
 
-use carnet_server::on;
 use axum::http::StatusCode;
 use carnet_domain::api::Role;
+use carnet_server::on;
 use carnet_server::seed;
 use chrono::Duration;
 use common::*;
@@ -129,11 +129,12 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
     assert_eq!(s.iter().filter(|x| x["statut"] == "absente_excusee").count(), 1);
     assert!(d["objectifs"].as_array().unwrap().iter().all(|o| o["atteint"].is_boolean()));
     // The demo's passes went through the atomic validation, credited to the structure.
-    let (n,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL")
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND credited_structure_id IS NOT NULL"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert_eq!(n, 7);
 
     // A newcomer can do an intake at once: the demo order's first carnets are in Camille's lot.

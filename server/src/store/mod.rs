@@ -13,6 +13,9 @@
 //!   one `conn` holds. sqlx keeps its concrete types: binds and rows are checked per backend at
 //!   compile time, chrono's `DateTime<Utc>` and `NaiveDate` are TIMESTAMPTZ and DATE on PostgreSQL,
 //!   and a statement one backend cannot build does not compile.
+//! - `db::Db` holds the pool of the backend `DATABASE_URL` names; its `acquire`, `begin` and
+//!   `db::begin_write` give a `DbConn` or a `Tx` that is a `Conn` (and derefs to `dyn Conn`), so
+//!   a handler's `&mut tx` or `&mut *tx` is what a store function takes, on either backend.
 //! - Where the dialects differ, the statement takes the differing part from `dialect`, which
 //!   `on!` brings in as `store::dialect::sqlite` or `::postgres` (`dialect.rs`): one named place
 //!   per backend, never `if postgres` in a handler.

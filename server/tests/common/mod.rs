@@ -5,12 +5,12 @@
 pub mod mail;
 pub mod pg;
 
-use carnet_server::on;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use carnet_domain::api::Role;
 use carnet_domain::PassCode;
+use carnet_server::on;
 use carnet_server::store::users::{self, NewUser};
 use carnet_server::{app, auth, db, AppState, Clock, Config, Db};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
@@ -50,6 +50,18 @@ pub struct TestApp {
     /// The app's clock: starts at `instant()` and runs on; `clock.step(…)` moves it.
     pub clock: Clock,
     pub dir: tempfile::TempDir,
+    /// On PostgreSQL, the test's own database, dropped with the app.
+    pub pg: Option<pg::PgTestDb>,
+}
+
+/// Whether the app's database is PostgreSQL (`CARNET_TEST_BACKEND=postgres`, on the server of
+/// `CARNET_TEST_PG`: `make test-server` runs the suite once per backend) rather than SQLite.
+pub fn sur_postgres() -> bool {
+    match std::env::var("CARNET_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("CARNET_TEST_BACKEND={other} : « sqlite » ou « postgres »"),
+    }
 }
 
 pub struct Resp {
@@ -87,12 +99,17 @@ impl TestApp {
     pub async fn with_config_in(config: impl FnOnce(&Path) -> Config) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let config = config(dir.path());
-        let path = dir.path().join("carnet.db");
-        std::fs::copy(template(), &path).unwrap();
-        let db = db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let (db, pg) = if sur_postgres() {
+            let base = pg::PgTestDb::carnet().await;
+            (db::connect(&base.url).await.unwrap(), Some(base))
+        } else {
+            let path = dir.path().join("carnet.db");
+            std::fs::copy(template(), &path).unwrap();
+            (db::connect(&format!("sqlite://{}", path.display())).await.unwrap(), None)
+        };
         let clock = Clock::starting_at(instant());
         let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
-        TestApp { router: app(state), db, clock, dir }
+        TestApp { router: app(state), db, clock, dir, pg }
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>, cookie: Option<&str>) -> Resp {
@@ -159,7 +176,11 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        let (n,): (i64,) = on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(cx).await).unwrap();
+        let (n,): (i64,) =
+            on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(cx)
+                .await)
+            .unwrap();
         n
     }
 

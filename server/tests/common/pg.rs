@@ -25,6 +25,16 @@ pub struct PgTestDb {
 impl PgTestDb {
     /// Creates an empty database with a name no other test (or test binary) uses.
     pub async fn new() -> PgTestDb {
+        Self::create("template0").await
+    }
+
+    /// A database copied from `modele_carnet()`: migrated, communes loaded.
+    pub async fn carnet() -> PgTestDb {
+        let modele = modele_carnet();
+        Self::create(modele).await
+    }
+
+    async fn create(template: &str) -> PgTestDb {
         static N: AtomicU32 = AtomicU32::new(0);
         let admin_url = admin_url();
         let admin = PgConnectOptions::from_str(&admin_url).expect("CARNET_TEST_PG : adresse PostgreSQL invalide");
@@ -37,7 +47,7 @@ impl PgTestDb {
             )
         });
         // template0 and the C collation: text sorts by bytes, as in SQLite, whatever the server's locale.
-        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"))
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"))
             .execute(&mut conn)
             .await
             .expect("CREATE DATABASE");
@@ -67,4 +77,72 @@ impl Drop for PgTestDb {
             eprintln!("base de test {} non supprimée : {dropped:?}", self.name);
         }
     }
+}
+
+/// A database migrated with Carnet's PostgreSQL migrations and the communes loaded, that each
+/// test's database is copied from (loading 35,000 communes per test would dominate the run). Its
+/// name carries the migrations' checksums: kept between runs, built again when they change;
+/// test binaries starting together build it once (an advisory lock).
+pub fn modele_carnet() -> &'static str {
+    static MODELE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MODELE.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                for m in carnet_server::db::MIGRATOR_PG.iter() {
+                    m.version.hash(&mut h);
+                    m.checksum.hash(&mut h);
+                }
+                let name = format!("carnet_modele_{:016x}", h.finish());
+                let admin_url = admin_url();
+                let admin =
+                    PgConnectOptions::from_str(&admin_url).expect("CARNET_TEST_PG : adresse PostgreSQL invalide");
+                let mut conn = admin.connect().await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL injoignable à {admin_url} ({e}). Lancez les tests par `make test-server` \
+                         (scripts/postgres.sh en démarre un), ou donnez l'adresse d'un serveur dans CARNET_TEST_PG."
+                    )
+                });
+                sqlx::query("SELECT pg_advisory_lock(74220512)").execute(&mut conn).await.unwrap();
+                let (exists,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                if !exists {
+                    let building = format!("{name}_construction");
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await
+                        .unwrap();
+                    sqlx::query(&format!(
+                        "CREATE DATABASE {building} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+                    ))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                    let url = admin.clone().database(&building).to_url_lossy().to_string();
+                    let db = carnet_server::db::connect(&url).await.expect("base modèle PostgreSQL");
+                    db.close().await;
+                    // Renamed once complete: a run stopped midway leaves no half-built model.
+                    // The server ends the closed pool's sessions a moment after they hang up.
+                    let mut essais = 0;
+                    while let Err(e) =
+                        sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut conn).await
+                    {
+                        essais += 1;
+                        assert!(essais < 50, "base modèle {building} : {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+                sqlx::query("SELECT pg_advisory_unlock(74220512)").execute(&mut conn).await.unwrap();
+                conn.close().await.ok();
+                name
+            })
+        })
+        .join()
+        .unwrap()
+    })
 }

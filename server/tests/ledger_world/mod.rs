@@ -3,11 +3,11 @@
 //! logged in; and the steps of the Pass journey, each through the real HTTP API.
 #![allow(dead_code)]
 
-use carnet_server::on;
 use crate::common::*;
 use crate::wizard;
 use axum::http::{Method, StatusCode};
 use carnet_domain::api::Role;
+use carnet_server::on;
 use carnet_server::store::ledger::orgs;
 use carnet_server::store::users;
 use serde_json::{json, Value};
@@ -179,21 +179,25 @@ impl World {
 
     /// The carnet ids of an order, by rank.
     pub async fn carnets(&self, commande: i64) -> Vec<i64> {
-        let rows: Vec<(i64,)> = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande")
-            .bind(commande)
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+        let rows: Vec<(i64,)> = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT id FROM carnets WHERE commande_id = $1 ORDER BY rang_commande"
+        )
+        .bind(commande)
+        .fetch_all(cx)
+        .await)
+        .unwrap();
         rows.into_iter().map(|r| r.0).collect()
     }
 
     /// The codes of a carnet, by rank, shown form.
     pub async fn codes(&self, carnet_id: i64) -> Vec<String> {
-        let rows: Vec<(String,)> = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
-            .bind(carnet_id)
-            .fetch_all(cx)
-            .await)
-            .unwrap();
+        let rows: Vec<(String,)> = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang"
+        )
+        .bind(carnet_id)
+        .fetch_all(cx)
+        .await)
+        .unwrap();
         rows.into_iter().map(|r| carnet_domain::PassCode::parse(&r.0).unwrap().display()).collect()
     }
 
@@ -273,11 +277,13 @@ impl World {
     /// The session a pass was validated for.
     pub async fn seance_of(&self, code: &str) -> i64 {
         let compact: String = code.chars().filter(|c| *c != '-').collect();
-        let (id,): (i64,) = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT seance_id FROM passes WHERE code = $1")
-            .bind(compact)
-            .fetch_one(cx)
-            .await)
-            .unwrap();
+        let (id,): (i64,) = on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT seance_id FROM passes WHERE code = $1"
+        )
+        .bind(compact)
+        .fetch_one(cx)
+        .await)
+        .unwrap();
         id
     }
 
@@ -298,7 +304,11 @@ impl World {
     /// The user id behind an e-mail.
     pub async fn user_id(&self, email: &str) -> i64 {
         let (id,): (i64,) =
-            on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(cx).await).unwrap();
+            on!(self.app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(cx)
+                .await)
+            .unwrap();
         id
     }
 

@@ -1,9 +1,9 @@
 //! Helpers of the parcours-wizard tests: take a parcours through its steps over HTTP.
 #![allow(dead_code)]
 
-use carnet_server::on;
 use super::common::*;
 use axum::http::{Method, StatusCode};
+use carnet_server::on;
 use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
@@ -134,20 +134,24 @@ pub async fn tenir(app: &TestApp, cookie: &str, seance: &Value, code: &str) -> R
 
 pub async fn pass_etat(app: &TestApp, code: &str) -> (String, Option<i64>, Option<i64>) {
     let compact: String = code.chars().filter(|c| *c != '-').collect();
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT etat, credited_structure_id, seance_id FROM passes WHERE code = $1")
-        .bind(compact)
-        .fetch_one(cx)
-        .await)
-        .unwrap()
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT etat, credited_structure_id, seance_id FROM passes WHERE code = $1"
+    )
+    .bind(compact)
+    .fetch_one(cx)
+    .await)
+    .unwrap()
 }
 
 pub async fn audit_count(app: &TestApp, entity: &str, action: &str) -> i64 {
-    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
-        .bind(entity)
-        .bind(action)
-        .fetch_one(cx)
-        .await)
-        .unwrap();
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2"
+    )
+    .bind(entity)
+    .bind(action)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     n
 }
 
