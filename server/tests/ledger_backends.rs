@@ -634,3 +634,50 @@ async fn two_accreditations_of_one_structure_at_once_on_sqlite_one_is_refused() 
     let (a, b) = lite(&dir, 1).await;
     one_accreditation(a, b).await;
 }
+
+/// The server's own jobs on two instances of one PostgreSQL database, each twice at once: the
+/// statements, the expiry (one credit), the retention and the resumption of a generation are
+/// done once, and a second run at once finds its turn taken or nothing left.
+#[tokio::test]
+async fn the_servers_jobs_twice_at_once_on_postgresql_do_the_work_once() {
+    let base = PgTestDb::new().await;
+    let (Instance::Pg(a), Instance::Pg(b)) = pg(&base, 5).await else { unreachable!() };
+    let (ia, ib) = (Instance::Pg(a.clone()), Instance::Pg(b.clone()));
+    let (a, b) = (carnet_server::Db::Pg(a), carnet_server::Db::Pg(b));
+
+    let (ra, rb) = tokio::join!(releves::emettre_mois_precedent(&a, now()), releves::emettre_mois_precedent(&b, now()));
+    assert_eq!(ra.unwrap() + rb.unwrap(), 5);
+    assert_eq!(ia.compter("SELECT COUNT(*) FROM releves").await, 5);
+
+    let (ra, rb) = tokio::join!(expiration::run(&a, today(), now()), expiration::run(&b, today(), now()));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!((ra.avoirs + rb.avoirs, ra.passes + rb.passes), (1, 20), "{ra:?} {rb:?}");
+    assert_eq!(ia.compter("SELECT CAST(SUM(montant_centimes) AS BIGINT) FROM avoirs").await, 20_000);
+
+    let mut sql = String::new();
+    for id in 1..=10 {
+        sql += &format!(
+            "INSERT INTO beneficiaires (id, structure_id, prenom, prenom_normalise, created_by, created_at, updated_at)
+                 VALUES ({id}, 1, 'Lou', 'lou', 1, '2024-01-01T09:00:00+00:00', '2024-01-01T09:00:00+00:00');"
+        );
+    }
+    sql += "INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, en_generation, nb_carnets,
+                                   nb_passes, valeur_faciale_centimes, fin_validite, jours_grace, date_limite,
+                                   created_by, created_at)
+                VALUES (3, 'CMD-3', 1, 1, 'attente_paiement', TRUE, 120, 5, 1000, '2027-10-31', 0, '2027-10-31', 1,
+                        '2026-09-01T09:00:00+00:00');";
+    ia.semer(&sql).await;
+    let (ra, rb) = tokio::join!(
+        carnet_server::retention::run_once(&a, now(), 12),
+        carnet_server::retention::run_once(&b, now(), 12)
+    );
+    assert_eq!(ra.unwrap() + rb.unwrap(), 10);
+    assert_eq!(ia.compter("SELECT COUNT(*) FROM audit_log WHERE action = 'anonymise'").await, 10);
+
+    use carnet_server::store::ledger::commandes::reprendre_generations;
+    let (ra, rb) = tokio::join!(reprendre_generations(&a, now()), reprendre_generations(&b, now()));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra + rb, 1, "one instance resumed the order: {ra} {rb}");
+    assert_eq!(ib.compter("SELECT COUNT(*) FROM carnets WHERE commande_id = 3").await, 120);
+    assert_eq!(ib.compter("SELECT COUNT(*) FROM commandes WHERE id = 3 AND en_generation = FALSE").await, 1);
+}
