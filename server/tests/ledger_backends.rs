@@ -381,46 +381,63 @@ async fn the_ledger_jobs_twice_at_once_on_sqlite_do_the_work_once() {
 }
 
 /// Figures, not a timed test: `cargo test -p carnet-server --test ledger_backends -- --ignored
-/// --nocapture mesures`. Statement issuance for `n` structures (one transaction each), then the
-/// expiry of one order of `n` carnets (4 × `n` passes, one transaction), on each backend, by one
-/// instance and by two at once.
+/// --nocapture mesures`. The statements of October for `n` structures (one transaction each),
+/// then the expiry of one order of `n` carnets (4 × `n` passes, one transaction), on each backend:
+/// by one instance; by two instances at once through the opérateur's path (no job turn: each
+/// structure waits for the other instance's statement, then finds it issued); by two instances
+/// at once through the server's jobs (`emettre_mois_precedent`, `expiration::run`: one runs them,
+/// the other skips).
 #[tokio::test]
 #[ignore]
 async fn mesures() {
     let n: usize = std::env::var("CARNET_MESURE_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
-    async fn mesurer(nom: &str, a: Instance, b: Instance, deux: bool) {
-        let debut = Instant::now();
-        if deux {
-            tokio::join!(a.emettre_octobre(), b.emettre_octobre());
-        } else {
-            a.emettre_octobre().await;
+    let db = |i: &Instance| match i {
+        Instance::Lite(p) => carnet_server::Db::Sqlite(p.clone()),
+        Instance::Pg(p) => carnet_server::Db::Pg(p.clone()),
+    };
+    for mode in ["1 instance", "2 instances, opérateur", "2 instances, tâches"] {
+        for backend in ["SQLite", "PostgreSQL"] {
+            let dir = tempfile::tempdir().unwrap();
+            let base = PgTestDb::new().await;
+            let (a, b) = if backend == "SQLite" { lite(&dir, n).await } else { pg(&base, n).await };
+            let (da, dbb) = (db(&a), db(&b));
+            let debut = Instant::now();
+            match mode {
+                "1 instance" => {
+                    a.emettre_octobre().await;
+                }
+                "2 instances, opérateur" => {
+                    tokio::join!(a.emettre_octobre(), b.emettre_octobre());
+                }
+                _ => {
+                    let (ra, rb) = tokio::join!(
+                        releves::emettre_mois_precedent(&da, now()),
+                        releves::emettre_mois_precedent(&dbb, now())
+                    );
+                    ra.unwrap();
+                    rb.unwrap();
+                }
+            }
+            let releves = debut.elapsed().as_secs_f64() * 1000.0;
+            let debut = Instant::now();
+            if mode == "1 instance" {
+                expiration::run(&da, today(), now()).await.unwrap();
+            } else {
+                let (ra, rb) =
+                    tokio::join!(expiration::run(&da, today(), now()), expiration::run(&dbb, today(), now()));
+                ra.unwrap();
+                rb.unwrap();
+            }
+            let expiration = debut.elapsed().as_secs_f64() * 1000.0;
+            let nb = a.compter("SELECT COUNT(*) FROM releves").await;
+            assert_eq!(nb, n as i64);
+            assert_eq!(a.compter("SELECT COUNT(*) FROM avoirs").await, 1);
+            println!(
+                "{backend:<10} {mode:<23}: {nb} relevés {releves:>7.0} ms ({:.2} ms/relevé) ; expiration de {} pass {expiration:>5.0} ms",
+                releves / nb as f64,
+                a.compter("SELECT COUNT(*) FROM passes WHERE etat = 'expire'").await,
+            );
         }
-        let releves = debut.elapsed();
-        let debut = Instant::now();
-        if deux {
-            tokio::join!(a.expirer(true), b.expirer(true));
-        } else {
-            a.expirer(true).await;
-        }
-        // `expirer` waits 100 ms before each commit, to let the other instance meet it.
-        let expiration = debut.elapsed().saturating_sub(Duration::from_millis(100));
-        let instances = if deux { "2 instances" } else { "1 instance " };
-        println!(
-            "{nom:<10} {instances}: relevés de {} structures {:>7.0} ms ({:.2} ms/relevé) ; expiration de {} pass {:>6.0} ms",
-            a.compter("SELECT COUNT(*) FROM releves").await,
-            releves.as_secs_f64() * 1000.0,
-            releves.as_secs_f64() * 1000.0 / a.compter("SELECT COUNT(*) FROM releves").await as f64,
-            a.compter("SELECT COUNT(*) FROM passes WHERE etat = 'expire'").await,
-            expiration.as_secs_f64() * 1000.0
-        );
-    }
-    for deux in [false, true] {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = lite(&dir, n).await;
-        mesurer("SQLite", a, b, deux).await;
-        let base = PgTestDb::new().await;
-        let (a, b) = pg(&base, n).await;
-        mesurer("PostgreSQL", a, b, deux).await;
     }
 }
 
