@@ -698,3 +698,61 @@ async fn the_servers_jobs_twice_at_once_on_postgresql_do_the_work_once() {
     assert_eq!(ib.compter("SELECT COUNT(*) FROM carnets WHERE commande_id = 3").await, 120);
     assert_eq!(ib.compter("SELECT COUNT(*) FROM commandes WHERE id = 3 AND en_generation = FALSE").await, 1);
 }
+
+async fn one_payment(a: Instance, b: Instance) {
+    a.semer(
+        "INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, nb_carnets, nb_passes,
+                                valeur_faciale_centimes, fin_validite, jours_grace, date_limite, created_by, created_at)
+             VALUES (4, 'CMD-4', 1, 1, 'attente_paiement', 1, 5, 1000, '2027-10-31', 0, '2027-10-31', 1,
+                     '2026-09-01T09:00:00+00:00')",
+    )
+    .await;
+    let payer = |i: Instance, reference: &'static str| async move {
+        let mut tx = i.ecrire().await;
+        let r =
+            carnet_server::store::ledger::commandes::enregistrer_paiement(&mut tx, 4, 1, reference, today(), 1, now())
+                .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await;
+        r
+    };
+    let (ra, rb) = tokio::join!(payer(a.clone(), "VIR-A"), payer(b, "VIR-B"));
+    let results = [ra, rb];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| matches!(r, Err(AppError::Conflict(_)))).count(), 1, "{results:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log WHERE action = 'paiement_enregistre'").await, 1);
+}
+
+/// One payment recorded twice at once (two tabs, two instances): one is recorded, the other is
+/// refused as an order already paid, never written over the first.
+#[tokio::test]
+async fn one_payment_recorded_twice_at_once_on_postgresql_is_recorded_once() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    one_payment(a, b).await;
+}
+
+#[tokio::test]
+async fn one_payment_recorded_twice_at_once_on_sqlite_is_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    one_payment(a, b).await;
+}
+
+/// An expiry cut short (its transaction never commits: the instance died) leaves the order as it
+/// was; the next run expires it whole, with one credit.
+#[tokio::test]
+async fn an_expiry_cut_short_on_postgresql_leaves_nothing_half_done() {
+    let base = PgTestDb::new().await;
+    let (a, _) = pg(&base, 10).await;
+    let mut tx = a.ecrire().await;
+    let r = expiration::expirer(&mut tx, 1, today(), now()).await.unwrap();
+    assert_eq!((r.passes, r.avoirs), (40, 1));
+    drop(tx);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM avoirs").await, 0);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM passes WHERE etat = 'expire'").await, 0);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM commandes WHERE etat = 'expiree'").await, 0);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM audit_log").await, 0);
+    let r = a.expirer(true).await;
+    assert_eq!((r.passes, r.avoirs, r.avoir_centimes, r.commandes), (40, 1, 40_000, 1));
+}
