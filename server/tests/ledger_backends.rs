@@ -756,3 +756,63 @@ async fn an_expiry_cut_short_on_postgresql_leaves_nothing_half_done() {
     let r = a.expirer(true).await;
     assert_eq!((r.passes, r.avoirs, r.avoir_centimes, r.commandes), (40, 1, 40_000, 1));
 }
+
+/// Everything the ledger's pages read, after October's statements, a send and the expiry: the
+/// same answers from SQLite and PostgreSQL (types, sums, orders, NULLs).
+async fn lectures(i: &Instance) -> Vec<String> {
+    use carnet_server::store::ledger::{commandes, distribution, journal, lots, orgs, tableaux, Scope};
+    i.emettre_octobre().await;
+    let mut tx = i.ecrire().await;
+    releves::transition(&mut tx, 1, 1, ReleveEvenement::Envoyer, 1, now()).await.unwrap();
+    tx.commit().await;
+    i.expirer(true).await;
+    i.semer(COMMANDE_2).await;
+    let db = match i {
+        Instance::Lite(p) => carnet_server::Db::Sqlite(p.clone()),
+        Instance::Pg(p) => carnet_server::Db::Pg(p.clone()),
+    };
+    let db = &db;
+    let mut out = vec![
+        format!("{:?}", commandes::list(db, Scope::Operateur(1)).await.unwrap()),
+        format!("{:?}", commandes::list(db, Scope::Commanditaire(1)).await.unwrap()),
+        format!("{:?}", commandes::detail(db, 1, Scope::Commanditaire(1)).await.unwrap()),
+        format!("{:?}", commandes::codes_csv(db, 1, 1).await.unwrap()),
+        format!("{:?}", lots::carnets_structure(db, 1, today()).await.unwrap()),
+        format!("{:?}", releves::list(db, Scope::Operateur(1), None).await.unwrap()),
+        format!("{:?}", releves::list(db, Scope::Structure(2), Some(octobre())).await.unwrap()),
+        format!("{:?}", releves::get(db, 1, Scope::Structure(1)).await.unwrap()),
+        format!("{:?}", releves::provisoire(db, 1, octobre()).await.unwrap()),
+        format!("{:?}", tableaux::commanditaire(db, 1, None).await.unwrap()),
+        format!("{:?}", tableaux::commanditaire(db, 1, Some(1)).await.unwrap()),
+        format!("{:?}", journal::page(db, Scope::Operateur(1), None, None, 1).await.unwrap()),
+        format!("{:?}", journal::page(db, Scope::Commanditaire(1), Some("pass"), None, 1).await.unwrap()),
+        format!("{:?}", journal::page(db, Scope::Structure(1), None, None, 1).await.unwrap()),
+        format!("{:?}", journal::pass_id(db, "P-1-2").await.unwrap()),
+        format!("{:?}", orgs::organisation(db, Some(1), Some(1), Some(1)).await.unwrap()),
+        format!("{:?}", orgs::agrements(db, 1).await.unwrap()),
+        format!("{:?}", orgs::structures_choix(db, Some(2)).await.unwrap()),
+        format!("{:?}", orgs::list_operateurs(db).await.unwrap()),
+        format!("{:?}", distribution::structure_acceptee(db, 2, 1).await.unwrap()),
+    ];
+    let mut tx = i.temoin().await;
+    out.push(format!("{:?}", releves::hors_releve(&mut tx, 1, octobre()).await.unwrap()));
+    tx.commit().await;
+    out
+}
+
+#[tokio::test]
+async fn the_ledgers_reads_answer_the_same_on_sqlite_and_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lite, _) = lite(&dir, 3).await;
+    let base = PgTestDb::new().await;
+    let (pg, _) = pg(&base, 3).await;
+    let (sur_sqlite, sur_pg) = (lectures(&lite).await, lectures(&pg).await);
+    for (l, p) in sur_sqlite.iter().zip(&sur_pg) {
+        assert_eq!(l, p);
+    }
+    assert!(sur_sqlite[5].contains("envoye"), "{}", sur_sqlite[5]);
+    assert!(sur_sqlite[9].contains("avoir_centimes: 12000"), "{}", sur_sqlite[9]);
+    assert!(sur_sqlite[9].contains("consommee_centimes: 3000"), "{}", sur_sqlite[9]);
+    assert!(sur_sqlite[11].contains("\"expiree\""), "{}", sur_sqlite[11]);
+    assert!(sur_sqlite[20].contains("[]"), "no carnet outside an order: {}", sur_sqlite[20]);
+}
