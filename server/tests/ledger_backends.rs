@@ -816,3 +816,46 @@ async fn the_ledgers_reads_answer_the_same_on_sqlite_and_postgresql() {
     assert!(sur_sqlite[11].contains("\"expiree\""), "{}", sur_sqlite[11]);
     assert!(sur_sqlite[20].contains("[]"), "no carnet outside an order: {}", sur_sqlite[20]);
 }
+
+async fn lots_to_conseillers(a: Instance, b: Instance) {
+    let mut sql = COMMANDE_2.to_string();
+    for r in 1..=10 {
+        sql += &format!(
+            "INSERT INTO carnets (id, numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, structure_id,
+                                  commanditaire_nom, canal_reception, date_reception, created_at, commande_id, rang_commande)
+                 VALUES ({}, 'D-{r}', 5, 1000, '2027-10-31', 'confie_structure', 1, 'Département', '', '2026-09-01',
+                         '2026-09-01T09:00:00+00:00', 2, {r});",
+            100 + r
+        );
+    }
+    a.semer(&sql).await;
+    let confier = |i: Instance| async move {
+        let mut tx = i.ecrire().await;
+        let r = carnet_server::store::ledger::lots::confier_conseiller(&mut tx, 1, 2, 1, 6, 1, now()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        tx.commit().await;
+        r
+    };
+    let (ra, rb) = tokio::join!(confier(a.clone()), confier(b));
+    let results = [ra, rb];
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(a.compter("SELECT COUNT(*) FROM lots").await, 1);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM lot_carnets").await, 6);
+    assert_eq!(a.compter("SELECT COUNT(*) FROM carnets WHERE commande_id = 2 AND etat = 'confie_conseiller'").await, 6);
+}
+
+/// Two coordinateurs entrusting carnets of the same stock at once: one lot; the other is refused
+/// (not enough left), and no carnet is in two lots.
+#[tokio::test]
+async fn two_lots_to_conseillers_from_one_stock_at_once_on_postgresql_make_one() {
+    let base = PgTestDb::new().await;
+    let (a, b) = pg(&base, 1).await;
+    lots_to_conseillers(a, b).await;
+}
+
+#[tokio::test]
+async fn two_lots_to_conseillers_from_one_stock_at_once_on_sqlite_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = lite(&dir, 1).await;
+    lots_to_conseillers(a, b).await;
+}
