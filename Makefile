@@ -45,10 +45,12 @@ build: tools
 test-domain:
 	cargo test -p carnet-domain
 
-## PostgreSQL comes from the machine (127.0.0.1:5432, or CARNET_TEST_PG), else from a throwaway
-## cluster that scripts/postgres.sh installs and starts, and stops after the tests.
+## The server suite twice: on SQLite, then every integration test again with the app on
+## PostgreSQL (CARNET_TEST_BACKEND=postgres, a database per test). PostgreSQL comes from the machine
+## (127.0.0.1:5432, or CARNET_TEST_PG), else from a throwaway cluster that scripts/postgres.sh
+## installs and starts, and stops after the tests.
 test-server:
-	./scripts/postgres.sh run -- cargo test -p carnet-server
+	./scripts/postgres.sh run -- sh -c 'cargo test -p carnet-server && CARNET_TEST_BACKEND=postgres cargo test -p carnet-server --test "*"'
 
 ## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database.
 test-e2e:

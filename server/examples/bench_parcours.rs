@@ -10,7 +10,9 @@
 //! Before the timed runs, every SQL statement of one request of each kind is captured and its
 //! `EXPLAIN QUERY PLAN` printed, with full table scans flagged.
 //!
-//! Run: `make bench-parcours` (`cargo run --release -p carnet-server --example bench_parcours`).
+//! Run: `make bench-parcours` (`cargo run --release -p carnet-server --example bench_parcours`);
+//! with `DATABASE_URL=postgres://…` (an empty database) it measures PostgreSQL instead of a
+//! SQLite file (without the query plans, which are SQLite's).
 //! Settings (environment): BENCH_PARCOURS (10000), BENCH_CLIENTS (8), BENCH_GETS (4000),
 //! BENCH_HOLDS (1000), BENCH_DB (a file to keep; default a temporary folder).
 
@@ -372,6 +374,8 @@ fn main() -> anyhow::Result<()> {
     let captured = Arc::new(Mutex::new(Vec::new()));
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Capture(captured.clone())))?;
 
+    // DATABASE_URL=postgres://… measures PostgreSQL (an empty database); else a SQLite file.
+    let pg_url = std::env::var("DATABASE_URL").ok().filter(|u| db::is_postgres_url(u));
     let _tmp;
     let path = match std::env::var("BENCH_DB") {
         Ok(p) => {
@@ -389,19 +393,25 @@ fn main() -> anyhow::Result<()> {
     };
     // The server has its own runtime (2 worker threads), the load generator another.
     let serveur = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let db = serveur.block_on(db::connect(&format!("sqlite://{path}")))?;
-    println!("Base : {path}");
+    let url = pg_url.clone().unwrap_or_else(|| format!("sqlite://{path}"));
+    let db = serveur.block_on(db::connect(&url))?;
+    println!("Base : {url}");
     let t = Instant::now();
     let structures = serveur.block_on(remplir(&db, n))?;
-    let (parcours, seances, passes): (i64, i64, i64) = serveur.block_on(
-        sqlx::query_as("SELECT (SELECT COUNT(*) FROM parcours), (SELECT COUNT(*) FROM seances), (SELECT COUNT(*) FROM passes WHERE etat = 'valide')").fetch_one(sqlite(&db)),
-    )?;
+    let (parcours, seances, passes): (i64, i64, i64) = serveur.block_on(async {
+        let mut conn = db.acquire().await?;
+        carnet_server::on!(conn, |cx| sqlx::query_as("SELECT (SELECT COUNT(*) FROM parcours), (SELECT COUNT(*) FROM seances), (SELECT COUNT(*) FROM passes WHERE etat = 'valide')").fetch_one(cx).await)
+    })?;
     println!(
         "{parcours} parcours, {seances} séances, {passes} pass validés, écrits en {:.1} s ; base de {} Mo",
         t.elapsed().as_secs_f64(),
         std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) / 1_000_000
     );
-    serveur.block_on(sqlx::query("PRAGMA optimize").execute(sqlite(&db)))?;
+    // Fresh statistics for the planner, as a deployment has.
+    match &db {
+        db::Db::Sqlite(p) => serveur.block_on(sqlx::query("PRAGMA optimize").execute(p)).map(|_| ())?,
+        db::Db::Pg(p) => serveur.block_on(sqlx::query("ANALYZE").execute(p)).map(|_| ())?,
+    }
 
     let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
     let listener = serveur.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -449,11 +459,17 @@ fn main() -> anyhow::Result<()> {
         CAPTURE.store(false, Ordering::Relaxed);
         anyhow::ensure!(s == 200, "GET tableau-de-bord : {s} {b}");
         let sql_tdb = std::mem::take(&mut *captured.lock().expect("capture"));
-        let mut scans = expliquer(&db, "GET /parcours/{id}", &sql_get).await?;
-        scans.extend(expliquer(&db, "POST /seances/{id}/tenue", &sql_hold).await?);
-        scans.extend(expliquer(&db, "GET /tableau-de-bord", &sql_tdb).await?);
+        // The plans are SQLite's (EXPLAIN QUERY PLAN).
+        let mut scans = Vec::new();
+        if !db.is_postgres() {
+            scans = expliquer(&db, "GET /parcours/{id}", &sql_get).await?;
+            scans.extend(expliquer(&db, "POST /seances/{id}/tenue", &sql_hold).await?);
+            scans.extend(expliquer(&db, "GET /tableau-de-bord", &sql_tdb).await?);
+        }
         println!();
-        if scans.is_empty() {
+        if db.is_postgres() {
+            println!("Plans de requête : ceux de SQLite seulement (EXPLAIN QUERY PLAN).");
+        } else if scans.is_empty() {
             println!("Aucun parcours complet de table : chaque requête passe par un index.");
         } else {
             println!("Parcours complets de table :");

@@ -189,7 +189,7 @@ async fn each_login_gets_a_new_session() {
 async fn a_deactivated_user_cannot_log_in_or_keep_a_session() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE users SET active = 0")
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE users SET active = FALSE")
         .execute(cx)
         .await
         .map(|r| r.rows_affected()))

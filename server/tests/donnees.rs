@@ -166,7 +166,7 @@ async fn age(app: &TestApp, beneficiaire: i64, days: i64) {
 }
 
 async fn anonymised(app: &TestApp, b: i64) -> bool {
-    let (at,): (Option<String>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+    let (at,): (Option<chrono::DateTime<Utc>>,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "SELECT anonymise_at FROM beneficiaires WHERE id = $1"
     )
     .bind(b)
@@ -408,14 +408,7 @@ async fn the_export_holds_every_stored_field_of_the_person() {
         }
         assert!(!rows.is_empty(), "{} has rows for this person", source.table);
         // Every column of the table, as the database defines it.
-        let cols: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
-            "SELECT name FROM pragma_table_info('{}')",
-            source.table
-        ))
-        .fetch_all(cx)
-        .await)
-        .unwrap();
-        for (c,) in cols {
+        for c in app.colonnes(source.table).await {
             assert!(rows[0].get(&c).is_some(), "{}.{c} missing from the export", source.table);
         }
     }
@@ -462,22 +455,10 @@ async fn the_export_holds_every_stored_field_of_the_person() {
 #[tokio::test]
 async fn every_table_about_people_is_in_the_export() {
     let app = TestApp::new().await;
-    let tables: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    .fetch_all(cx)
-    .await)
-    .unwrap();
     let mut missing = Vec::new();
-    for (t,) in tables {
-        let cols: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
-            "SELECT name FROM pragma_table_info('{t}')"
-        ))
-        .fetch_all(cx)
-        .await)
-        .unwrap();
-        let about_people =
-            cols.iter().any(|(c,)| matches!(c.as_str(), "beneficiaire_id" | "parcours_id" | "carnet_id"));
+    for t in app.tables().await {
+        let cols = app.colonnes(&t).await;
+        let about_people = cols.iter().any(|c| matches!(c.as_str(), "beneficiaire_id" | "parcours_id" | "carnet_id"));
         let covered = EXPORT_SOURCES.iter().any(|s| s.table == t) || NOT_EXPORTED.iter().any(|(n, _)| *n == t);
         if about_people && !covered {
             missing.push(t);

@@ -73,7 +73,7 @@ async fn anon(app: &TestApp, method: Method, path: &str, body: Option<Value>) ->
     app.request(method, path, body, None).await
 }
 
-async fn statut(app: &TestApp, seance: i64) -> (String, Option<String>) {
+async fn statut(app: &TestApp, seance: i64) -> (String, Option<chrono::DateTime<chrono::Utc>>) {
     on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "SELECT statut, prevenu_par_personne_at FROM seances WHERE id = $1"
     )
@@ -95,7 +95,7 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     // Only hashes are stored.
     assert_eq!(app.count("liens_jetons").await, 2);
     let (stored,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
-        "SELECT token_hash FROM liens_jetons ORDER BY rowid LIMIT 1"
+        "SELECT j.token_hash FROM liens_jetons j JOIN liens_personnels l ON l.id = j.lien_id ORDER BY l.id LIMIT 1"
     )
     .fetch_one(cx)
     .await)
@@ -448,11 +448,12 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
     let lieux = r.body["lieux"].as_array().unwrap();
     assert!(!lieux.is_empty() && lieux.len() <= 3, "{}", r.text);
     // Only places that accept the Pass, nearest first.
-    let (acceptent,): (i64,) =
-        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT COUNT(*) FROM lieux WHERE accepte_pass = 1")
-            .fetch_one(cx)
-            .await)
-        .unwrap();
+    let (acceptent,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM lieux WHERE accepte_pass = TRUE"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
     assert!(acceptent >= lieux.len() as i64);
     let km: Vec<f64> = lieux
         .iter()

@@ -266,7 +266,7 @@ async fn two_expiry_jobs_at_once_do_the_work_once() {
     assert!(a.is_empty() != b.is_empty(), "one did the work, the other found nothing: {a:?} {b:?}");
     assert_eq!(a.passes + b.passes, 30);
     assert_eq!(w.app.count("avoirs").await, 1);
-    assert_eq!(count(&w, "SELECT COALESCE(SUM(montant_centimes), 0) FROM avoirs").await, 30_000);
+    assert_eq!(count(&w, "SELECT CAST(COALESCE(SUM(montant_centimes), 0) AS BIGINT) FROM avoirs").await, 30_000);
 }
 
 #[tokio::test]
@@ -288,7 +288,7 @@ async fn a_validation_undone_after_expiry_is_credited_at_the_next_run() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = expiration::run(&w.app.db, after, now).await.unwrap();
     assert_eq!((r.passes, r.avoirs, r.avoir_centimes), (1, 1, 1000));
-    assert_eq!(count(&w, "SELECT COALESCE(SUM(montant_centimes), 0) FROM avoirs").await, 10_000);
+    assert_eq!(count(&w, "SELECT CAST(COALESCE(SUM(montant_centimes), 0) AS BIGINT) FROM avoirs").await, 10_000);
 }
 
 #[tokio::test]

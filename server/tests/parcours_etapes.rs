@@ -64,7 +64,7 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
     }
     // Packs are the database's: a pack switched off disappears from the step.
     on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
-        "UPDATE packs SET actif = 0 WHERE code = 'numerique_en_famille'"
+        "UPDATE packs SET actif = FALSE WHERE code = 'numerique_en_famille'"
     )
     .execute(cx)
     .await

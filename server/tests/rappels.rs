@@ -1005,7 +1005,7 @@ async fn the_morning_email_lists_the_day_once_from_7() {
     assert_eq!(journees(&m).await, 0, "day 4 has no session");
     assert_eq!(m.smtp.recus().len(), 2);
     let jours: Vec<(String, String)> = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
-        "SELECT jour, etat FROM envois_journee ORDER BY jour"
+        "SELECT CAST(jour AS TEXT), etat FROM envois_journee ORDER BY jour"
     )
     .fetch_all(cx)
     .await)

@@ -29,7 +29,7 @@ use carnet_domain::parcours::seance::{
 };
 use carnet_domain::parcours::{PassUtilise, PassValide, PropositionRemplacement};
 use carnet_domain::paris;
-use carnet_domain::pass::{CarnetId, SeanceId};
+use carnet_domain::pass::{CarnetId, RefusValidation, SeanceId};
 use chrono::Duration;
 use serde_json::json;
 
@@ -183,6 +183,14 @@ async fn tenir(
     };
     let pass = match passes::validate(tx, &valid.code, v).await? {
         Ok(p) => p,
+        // The session was still planned when read: another request held it since, and on
+        // PostgreSQL waited for it (`dialect::VERROU_SEANCE`). The same answer as on SQLite,
+        // whose writers queue before reading.
+        Err(RefusValidation::SeanceDejaValidee) => {
+            return Err(AppError::Conflict(
+                "Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into(),
+            ))
+        }
         Err(refus) => return Err(AppError::field("code", format!("Pass refusé : {}", refus.message()))),
     };
     if !seances::set_statut(tx, s.id, StatutSeance::Prevue, StatutSeance::Tenue, now).await? {

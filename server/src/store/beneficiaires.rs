@@ -16,7 +16,7 @@ fn like_contains(text: &str) -> String {
 struct SummaryRow {
     id: i64,
     prenom: String,
-    annee_naissance: Option<i32>,
+    annee_naissance: Option<i64>,
     commune: Option<String>,
     parcours_id: Option<i64>,
     parcours_etat: Option<String>,
@@ -68,7 +68,7 @@ pub async fn list(
         .map(|r| BeneficiaireSummary {
             id: r.id,
             prenom: r.prenom,
-            annee_naissance: r.annee_naissance,
+            annee_naissance: r.annee_naissance.and_then(|a| i32::try_from(a).ok()),
             commune: r.commune,
             parcours_id: r.parcours_id,
             parcours_etat: r.parcours_etat,
@@ -84,7 +84,7 @@ pub async fn list(
 struct ViewRow {
     id: i64,
     prenom: String,
-    annee_naissance: Option<i32>,
+    annee_naissance: Option<i64>,
     commune_insee: Option<String>,
     commune_nom: Option<String>,
     commune_departement: Option<String>,
@@ -114,7 +114,7 @@ pub async fn get(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Ben
     Ok(row.map(|r| BeneficiaireView {
         id: r.id,
         prenom: r.prenom,
-        annee_naissance: r.annee_naissance,
+        annee_naissance: r.annee_naissance.and_then(|a| i32::try_from(a).ok()),
         commune: match (r.commune_insee, r.commune_nom) {
             (Some(code), Some(nom)) => Some(Commune {
                 code_insee: code,

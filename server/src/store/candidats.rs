@@ -338,8 +338,8 @@ pub async fn passes_by_departement(db: &Db, today: NaiveDate) -> sqlx::Result<Ve
          LEFT JOIN structures s ON s.id = ca.structure_id
          LEFT JOIN communes cs ON cs.code_insee = s.commune_insee
          WHERE p.etat = 'distribue' AND ca.beneficiaire_id IS NOT NULL AND ca.fin_validite >= $1
-         GROUP BY dep
-         HAVING dep IS NOT NULL",
+         GROUP BY COALESCE(cb.departement, cs.departement)
+         HAVING COALESCE(cb.departement, cs.departement) IS NOT NULL",
     )
     .bind(today)
     .fetch_all(cx)

@@ -462,7 +462,7 @@ pub async fn anonymised_at(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option
 #[derive(sqlx::FromRow, PartialEq)]
 struct IdentityRow {
     prenom: String,
-    annee_naissance: Option<i32>,
+    annee_naissance: Option<i64>,
     commune_insee: Option<String>,
     genre: Option<String>,
     tranche_age: Option<String>,
@@ -503,7 +503,7 @@ pub async fn rectify(
     if before.prenom != p.prenom {
         changed.push("prenom");
     }
-    if before.annee_naissance != p.annee_naissance {
+    if before.annee_naissance != p.annee_naissance.map(i64::from) {
         changed.push("annee_naissance");
     }
     if before.commune_insee != p.commune_insee {

@@ -302,7 +302,9 @@ pub async fn suivis(
     cal: carnet_domain::fuseau::Calendrier,
 ) -> sqlx::Result<Vec<ParcoursSuivi>> {
     let rows: Vec<SuiviRow> = on!(conn, |cx| sqlx::query_as(
-        "SELECT p.id, b.prenom, p.etat, p.etape, ca.nb_passes,
+        // The order reads the computed `prochaine`: PostgreSQL lets ORDER BY name an output column
+        // only alone, not in an expression, hence the outer query.
+        "SELECT * FROM (SELECT p.id, b.prenom, p.etat, p.etape, ca.nb_passes,
             (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue') AS tenues,
             (SELECT MIN(s.debut) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'prevue') AS prochaine,
             (SELECT COUNT(*) FROM objectifs o WHERE o.parcours_id = p.id AND o.atteint = TRUE) AS atteints,
@@ -315,8 +317,8 @@ pub async fn suivis(
            AND (p.etat = 'en_cours' OR p.id IN (
                  SELECT p2.id FROM parcours p2
                  WHERE p2.structure_id = $1 AND ($2 IS NULL OR p2.conseiller_id = $2) AND p2.etat <> 'en_cours'
-                 ORDER BY p2.updated_at DESC LIMIT $3))
-         ORDER BY p.etat <> 'en_cours', prochaine IS NULL, prochaine, p.updated_at DESC
+                 ORDER BY p2.updated_at DESC LIMIT $3))) t
+         ORDER BY t.etat <> 'en_cours', t.prochaine IS NULL, t.prochaine, t.updated_at DESC
          LIMIT $4",
     )
     .bind(structure_id)

@@ -225,6 +225,10 @@ async fn enregistrer_validation(
     seance_cle: &str,
 ) -> AppResult<CarnetEtat> {
     let jour = paris::today(v.at);
+    // Before the inserts below: their foreign keys share-lock the carnet's row, and two
+    // validations of one carnet that each held that share lock and then asked for the row lock
+    // would deadlock on PostgreSQL.
+    verrouiller_carnet(conn, v.carnet_id).await?;
     let (valeur, commande_id, commanditaire_id, operateur_id): (i64, Option<i64>, Option<i64>, Option<i64>) =
         on!(conn, |cx| sqlx::query_as(
             "SELECT p.valeur_centimes, c.commande_id, co.commanditaire_id, co.operateur_id
@@ -261,7 +265,6 @@ async fn enregistrer_validation(
                       "seance_id": v.seance_id, "valeur_centimes": valeur }))
         .ecrire(conn, v.at)
         .await?;
-    verrouiller_carnet(conn, v.carnet_id).await?;
     let (restants,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "SELECT COUNT(*) FROM passes WHERE carnet_id = $1 AND etat IN ('emis', 'actif', 'distribue')"
     )

@@ -175,6 +175,31 @@ impl TestApp {
         (s, self.login(email, "mot-de-passe-de-test").await)
     }
 
+    /// The application's tables (not the migrations' own), on either backend.
+    pub async fn tables(&self) -> Vec<String> {
+        let sql = if self.db.is_postgres() {
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'"
+        } else {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'"
+        };
+        let rows: Vec<(String,)> =
+            on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(sql).fetch_all(cx).await).unwrap();
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
+    /// The columns of `table`, on either backend.
+    pub async fn colonnes(&self, table: &str) -> Vec<String> {
+        let sql = if self.db.is_postgres() {
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1"
+        } else {
+            "SELECT name FROM pragma_table_info($1)"
+        };
+        let rows: Vec<(String,)> =
+            on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(sql).bind(table).fetch_all(cx).await).unwrap();
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) =
             on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
