@@ -16,7 +16,7 @@ use carnet_domain::text::normalise;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// One venue as the map and the list need it.
 #[derive(Debug)]
@@ -134,7 +134,9 @@ impl Index {
     pub fn ouverts(&self, now: NaiveDateTime) -> Arc<Vec<bool>> {
         use chrono::Timelike;
         let minute = now.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
-        let mut cache = self.ouverts.lock().unwrap();
+        // A panic while computing (in the opening hours) leaves the cache as it was, whole: a
+        // poisoned lock is still good to use, and must not turn every later map request into a 500.
+        let mut cache = self.ouverts.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((at, v)) = cache.as_ref() {
             if *at == minute {
                 return v.clone();
@@ -205,6 +207,8 @@ impl Filtre {
     }
 }
 
+/// Only whole inserts and reads under the lock: still consistent after a panic elsewhere, so a
+/// poisoned lock is used as is.
 type Registry = Mutex<HashMap<PathBuf, Arc<Index>>>;
 
 fn registry() -> &'static Registry {
@@ -226,7 +230,7 @@ fn key(db: &Db) -> PathBuf {
 pub async fn get(db: &Db) -> sqlx::Result<Arc<Index>> {
     let version = store::version(db).await?;
     let k = key(db);
-    let cached = registry().lock().unwrap().get(&k).cloned();
+    let cached = registry().lock().unwrap_or_else(PoisonError::into_inner).get(&k).cloned();
     if let Some(ix) = &cached {
         if ix.version == version {
             return Ok(ix.clone());
@@ -234,7 +238,7 @@ pub async fn get(db: &Db) -> sqlx::Result<Arc<Index>> {
     }
     let _guard = build_lock().lock().await;
     // Someone may have built it while we waited.
-    if let Some(ix) = registry().lock().unwrap().get(&k) {
+    if let Some(ix) = registry().lock().unwrap_or_else(PoisonError::into_inner).get(&k) {
         if ix.version == version {
             return Ok(ix.clone());
         }
@@ -242,7 +246,7 @@ pub async fn get(db: &Db) -> sqlx::Result<Arc<Index>> {
     let started = std::time::Instant::now();
     let ix = Arc::new(Index::build(db, version, cached.map(|c| c.centres.clone())).await?);
     tracing::debug!(lieux = ix.entrees.len(), ms = started.elapsed().as_millis() as u64, "index des lieux construit");
-    let mut reg = registry().lock().unwrap();
+    let mut reg = registry().lock().unwrap_or_else(PoisonError::into_inner);
     // Bounded: one entry per database file; tests open many.
     if reg.len() >= 16 && !reg.contains_key(&k) {
         if let Some(old) = reg.keys().next().cloned() {
