@@ -122,7 +122,6 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(web::static_files(dist));
     }
     router
-        .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), req, next)))
         // Nothing we accept is big (2 MB, enforced by the extractors); the venue-file import
         // raises it on its own route. The outer limit bounds every request.
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
@@ -130,5 +129,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::AppError::Internal(anyhow::anyhow!("panic dans un traitement")).into_response()
         }))
+        // Outside the body limit and the panic catcher: their answers get the headers too.
+        .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), req, next)))
         .layer(TraceLayer::new_for_http())
 }

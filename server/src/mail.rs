@@ -1,5 +1,6 @@
-//! Outgoing e-mail (invitations, password resets): through SMTP when configured, otherwise the
-//! message — and so its one-time link — goes to the server log, where an administrator finds it.
+//! Outgoing e-mail (invitations, password resets): through SMTP when configured. Without it, in
+//! demo mode only, the message — and so its one-time link — goes to the server log; outside demo
+//! mode nothing is sent and the link never reaches the log.
 //! A folder can also receive each message as a text file (development, end-to-end tests).
 
 use lettre::message::header::{ContentDisposition, ContentTransferEncoding, ContentType};
@@ -28,8 +29,10 @@ pub struct PieceJointe {
 
 #[derive(Clone)]
 pub enum Mailer {
-    /// No SMTP: the message goes to the server log.
+    /// No SMTP, demo mode: the message goes to the server log.
     Log,
+    /// No SMTP outside demo mode: nothing is sent; the log says so, without the message.
+    Aucun,
     /// Each message written as a text file in this folder.
     Dir(PathBuf),
     Smtp {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Mailer::Log => f.write_str("Mailer::Log"),
+            Mailer::Aucun => f.write_str("Mailer::Aucun"),
             Mailer::Dir(d) => write!(f, "Mailer::Dir({})", d.display()),
             // Never print the URL: it may hold the SMTP password.
             Mailer::Smtp { from, .. } => write!(f, "Mailer::Smtp(from {from})"),
@@ -62,6 +66,11 @@ impl Mailer {
             .timeout(Some(Duration::from_secs(15)))
             .build();
         Ok(Mailer::Smtp { transport: Box::new(transport), from })
+    }
+
+    /// Whether anything can be sent at all.
+    pub fn envoie(&self) -> bool {
+        !matches!(self, Mailer::Aucun)
     }
 
     pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
@@ -87,6 +96,14 @@ impl Mailer {
                     mail.body
                 );
                 Ok(())
+            }
+            Mailer::Aucun => {
+                tracing::warn!(
+                    to = %mail.to,
+                    subject = %mail.subject,
+                    "e-mail non envoyé : aucun serveur SMTP configuré (CARNET_SMTP_URL)"
+                );
+                Err(anyhow::anyhow!("aucun serveur SMTP configuré (CARNET_SMTP_URL)"))
             }
             Mailer::Dir(dir) => {
                 tokio::fs::create_dir_all(dir).await?;

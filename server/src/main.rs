@@ -126,7 +126,7 @@ struct EnvoiArgs {
     public_url: Option<String>,
     /// SMTP server for e-mails, e.g. smtps://user:password@smtp.example.fr:465 (set it in the
     /// environment: a command line is visible to other users). Without it, e-mails (and their
-    /// one-time links) are written to the server log.
+    /// one-time links) are written to the server log in demo mode, and not sent at all otherwise.
     #[arg(long, env = "CARNET_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// Sender of e-mails, e.g. "Carnet <ne-pas-repondre@exemple.fr>".
@@ -152,7 +152,9 @@ impl EnvoiArgs {
         self.public_url.clone().unwrap_or_else(|| format!("http://{listen}")).trim_end_matches('/').to_string()
     }
 
-    fn mailer(&self, public_url: &str) -> anyhow::Result<Mailer> {
+    /// Without SMTP, messages go to the log only in demo mode: elsewhere their one-time links
+    /// would let whoever reads the log take over accounts.
+    fn mailer(&self, public_url: &str, demo: bool) -> anyhow::Result<Mailer> {
         Ok(match (&self.mail_dir, &self.smtp_url) {
             (Some(dir), _) => Mailer::Dir(dir.clone()),
             (None, Some(url)) => {
@@ -165,9 +167,13 @@ impl EnvoiArgs {
                     .unwrap_or("localhost");
                 Mailer::smtp(url, &self.mail_from, host)?
             }
-            (None, None) => {
-                tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL) : les e-mails (invitations, réinitialisations, rappels) seront écrits dans ce journal");
+            (None, None) if demo => {
+                tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL), mode démonstration : les e-mails (invitations, réinitialisations, rappels) seront écrits dans ce journal");
                 Mailer::Log
+            }
+            (None, None) => {
+                tracing::warn!("aucun serveur SMTP (CARNET_SMTP_URL) : aucun e-mail ne partira (invitations, réinitialisations, rappels)");
+                Mailer::Aucun
             }
         })
     }
@@ -328,6 +334,13 @@ async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Result<()> {
+    let public_url = args.envoi.public_url(&args.listen);
+    // The demo admin's password is public: an https address means a real deployment.
+    anyhow::ensure!(
+        !(args.demo && public_url.to_ascii_lowercase().starts_with("https://")),
+        "--demo refusé : l'adresse publique ({public_url}) est en https, c'est donc un vrai déploiement, \
+         et le compte de démonstration a un mot de passe connu de tous. Retirez --demo (CARNET_DEMO)."
+    );
     let db = db::connect(database_url).await?;
     if args.demo {
         seed::seed_demo_if_new(&db, clock.now()).await?;
@@ -336,8 +349,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     if dist.is_none() {
         tracing::warn!(dist = %args.dist.display(), "application non construite : seule l'API est servie");
     }
-    let public_url = args.envoi.public_url(&args.listen);
-    let mailer = args.envoi.mailer(&public_url)?;
+    let mailer = args.envoi.mailer(&public_url, args.demo)?;
     let sms = args.envoi.sms()?;
     let interrupted = carnet_server::store::lieux::fail_interrupted_imports(&db, clock.now()).await?;
     if interrupted > 0 {
@@ -553,8 +565,11 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
         AdminCommand::Rappels { maintenant, envoi } => {
             anyhow::ensure!(maintenant, "--maintenant : dites que l'envoi est pour maintenant");
             let public_url = envoi.public_url("127.0.0.1:8080");
-            let canaux =
-                carnet_server::rappels::Canaux { mailer: envoi.mailer(&public_url)?, sms: envoi.sms()?, public_url };
+            let canaux = carnet_server::rappels::Canaux {
+                mailer: envoi.mailer(&public_url, false)?,
+                sms: envoi.sms()?,
+                public_url,
+            };
             let b = carnet_server::rappels::run_once(&db, &canaux, now).await?;
             println!(
                 "{} rappel(s) envoyé(s), {} échec(s), {} retiré(s), {} liste(s) du jour envoyée(s)",

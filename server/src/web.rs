@@ -96,10 +96,15 @@ fn inline_scripts(html: &str) -> Vec<String> {
     out
 }
 
-/// Adds the security headers that are not already set.
+/// Adds the security headers that are not already set; API answers, which carry personal data,
+/// are not kept by any cache unless their handler says otherwise.
 pub async fn security_headers(csp: HeaderValue, req: Request<Body>, next: Next) -> Response<Body> {
+    let api = req.uri().path().starts_with("/api/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if api {
+        h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));

@@ -159,6 +159,11 @@ async fn request_reset(
     ApiJson(req): ApiJson<DemandeReinitialisation>,
 ) -> AppResult<(StatusCode, Json<Message>)> {
     let email = valider_email("Adresse e-mail", &req.email).map_err(|m| AppError::field("email", m))?;
+    // Refused for every address alike: the answer still says nothing about the account.
+    if !state.config.mailer.envoie() {
+        tracing::warn!("réinitialisation refusée : aucun serveur SMTP configuré (CARNET_SMTP_URL)");
+        return Err(AppError::Unprocessable(SANS_EMAIL_REINITIALISATION.into()));
+    }
     let email_key = format!("reinitialisation:email:{email}");
     let ip_key = format!("reinitialisation:ip:{ip}");
     throttled(
@@ -189,6 +194,10 @@ async fn request_reset(
         }),
     ))
 }
+
+const SANS_EMAIL_REINITIALISATION: &str =
+    "La réinitialisation du mot de passe n'est pas possible : aucun serveur d'e-mail n'est configuré sur ce Carnet. \
+     Demandez à votre coordinateur ou à l'administrateur.";
 
 async fn send_reset(state: &AppState, email: &str) -> anyhow::Result<()> {
     let Some(user) = users::find_by_email(&state.db, email).await? else { return Ok(()) };
@@ -386,6 +395,15 @@ async fn send_invitation(state: &AppState, by: &CurrentUser, compte: &CompteView
             compte: compte.clone(),
             email_envoye: true,
             message: format!("Invitation envoyée à {} : le lien est valable jusqu'au {expire}.", compte.email),
+        },
+        Err(_) if !state.config.mailer.envoie() => InvitationEnvoyee {
+            compte: compte.clone(),
+            email_envoye: false,
+            message: format!(
+                "Le compte de {} est créé, mais l'invitation n'est pas partie : aucun serveur d'e-mail n'est configuré \
+                 sur ce Carnet. L'administrateur doit en configurer un (CARNET_SMTP_URL), puis « Renvoyer l'invitation ».",
+                compte.email
+            ),
         },
         Err(e) => {
             tracing::error!(error = ?e, to = %compte.email, "invitation : l'e-mail n'a pas pu partir");

@@ -1,0 +1,143 @@
+//! Deployment hardening: what the server refuses to do once it faces the open internet.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use carnet_domain::api::Role;
+use carnet_server::mail::Mailer;
+use carnet_server::Config;
+use common::*;
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PW: &str = "mot de passe solide 2026";
+
+#[test]
+fn demo_mode_is_refused_when_the_public_url_is_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("carnet.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carnet-server"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(["--database-url", &format!("sqlite://{}?mode=rwc", db.display())])
+        .args(["--listen", "127.0.0.1:0", "--demo", "--public-url", "https://carnet.exemple.fr"])
+        .arg("--dist")
+        .arg(dir.path().join("dist"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the server started in demo mode behind https");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(stderr.contains("--demo") && stderr.contains("https"), "{stderr}");
+    // Refused before anything was written: no demo admin with its public password.
+    assert!(!db.exists());
+}
+
+/// Everything the server logs while `f` runs (this thread: the tests run on a current-thread runtime).
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+}
+
+#[tokio::test]
+async fn without_smtp_outside_demo_invitations_and_resets_are_refused_and_no_link_is_logged() {
+    let log = Capture::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::with_config(Config { mailer: Mailer::Aucun, ..Default::default() }).await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
+    let coord = app.login("coord@exemple.fr", PW).await;
+    let r = app
+        .post(
+            "/api/v1/comptes",
+            json!({"prenom": "Alex", "nom": "Martin", "email": "alex@exemple.fr", "role": "conseiller"}),
+            &coord,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["email_envoye"], false);
+    let message = r.body["message"].as_str().unwrap();
+    assert!(message.contains("aucun serveur d'e-mail"), "{message}");
+
+    // Asking a reset for an existing account: refused, whoever asks (the answer does not depend
+    // on the account).
+    for email in ["coord@exemple.fr", "personne@exemple.fr"] {
+        let r = app.request(Method::POST, "/api/v1/auth/reinitialisation", Some(json!({"email": email})), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.body["error"].as_str().unwrap().contains("aucun serveur d'e-mail"), "{}", r.text);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let logged = log.text();
+    assert!(logged.contains("aucun serveur SMTP"), "{logged}");
+    assert!(!logged.contains("jeton="), "{logged}");
+    assert!(!logged.contains("mot-de-passe/choisir"), "{logged}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_with_the_security_headers() {
+    let app = TestApp::new().await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, (carnet_server::lieux::import::TAILLE_MAX + 1).to_string())
+        .body(Body::from("{}"))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.headers.get("content-security-policy").is_some());
+    assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
+}
+
+#[tokio::test]
+async fn api_answers_are_not_cached() {
+    let app = TestApp::new().await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
+    let coord = app.login("coord@exemple.fr", PW).await;
+    for path in ["/api/v1/auth/me", "/api/v1/comptes"] {
+        let r = app.get(path, &coord).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        assert_eq!(r.headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+}
