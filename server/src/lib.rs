@@ -115,7 +115,7 @@ pub fn today_in_paris(now: DateTime<Utc>) -> NaiveDate {
 
 /// The whole HTTP service.
 pub fn app(state: AppState) -> Router {
-    let csp = web::content_security_policy(state.config.dist_dir.as_deref());
+    let csp = web::content_security_policy(state.config.dist_dir.as_deref(), state.config.tuiles_url.as_deref());
     let csp = HeaderValue::from_str(&csp).expect("CSP is ASCII");
     let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
     if let Some(dist) = &state.config.dist_dir {

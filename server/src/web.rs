@@ -60,8 +60,9 @@ pub fn static_files(dist: &Path) -> Router {
 }
 
 /// The Content-Security-Policy. Trunk loads the wasm from an inline module script: rather than
-/// allowing every inline script, allow exactly that one by its hash.
-pub fn content_security_policy(dist: Option<&Path>) -> String {
+/// allowing every inline script, allow exactly that one by its hash. The map's tile server, when
+/// one is configured, is allowed for images only.
+pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) -> String {
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist.map(|d| vec![d.join("index.html"), d.join(ESPACE_DIR).join("index.html")]).unwrap_or_default();
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
@@ -70,12 +71,36 @@ pub fn content_security_policy(dist: Option<&Path>) -> String {
             script_src.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
     }
+    let mut img_src = "'self' data: blob:".to_string();
+    if let Some(source) = tuiles_url.and_then(source_tuiles) {
+        img_src.push(' ');
+        img_src.push_str(&source);
+    }
     format!(
-        "default-src 'self'; script-src {}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+        "default-src 'self'; script-src {}; style-src 'self' 'unsafe-inline'; img-src {img_src}; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'",
         script_src.join(" ")
     )
+}
+
+/// The CSP source of a tile URL template (`https://{s}.tile.exemple.fr/{z}/{x}/{y}.png` gives
+/// `https://*.tile.exemple.fr`); `None` when it is not a plain http(s) host, so that nothing
+/// else can slip into the policy.
+fn source_tuiles(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = match host.strip_prefix("{s}.") {
+        Some(h) => format!("*.{h}"),
+        None => host.to_string(),
+    };
+    let bare = host.strip_prefix("*.").unwrap_or(&host);
+    let ok = !bare.is_empty() && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':');
+    ok.then(|| format!("{scheme}://{host}"))
 }
 
 /// The contents of the `<script>` elements without a `src` attribute.

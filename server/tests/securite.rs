@@ -141,3 +141,31 @@ async fn api_answers_are_not_cached() {
         assert_eq!(r.headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
     }
 }
+
+fn img_src(r: &Resp) -> String {
+    let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    csp.split(';').map(str::trim).find(|d| d.starts_with("img-src")).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_csp_lets_the_map_load_tiles_from_the_configured_server_only() {
+    let app = TestApp::new().await;
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(img_src(&r), "img-src 'self' data: blob:");
+
+    let tuiles = |url: &str| Config { tuiles_url: Some(url.into()), ..Default::default() };
+    let app = TestApp::with_config(tuiles("https://{s}.tuiles.exemple.fr/{z}/{x}/{y}.png")).await;
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(img_src(&r), "img-src 'self' data: blob: https://*.tuiles.exemple.fr");
+
+    let app = TestApp::with_config(tuiles("https://tuiles.exemple.fr:8443/osm/{z}/{x}/{y}.png")).await;
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(img_src(&r), "img-src 'self' data: blob: https://tuiles.exemple.fr:8443");
+
+    // Nothing else slips into the policy.
+    let app = TestApp::with_config(tuiles("https://x.fr; script-src *;/{z}/{x}/{y}.png")).await;
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(img_src(&r), "img-src 'self' data: blob:");
+    let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(!csp.contains("script-src *"), "{csp}");
+}
