@@ -8,6 +8,7 @@ use carnet_domain::api::Role;
 use carnet_server::mail::Mailer;
 use carnet_server::Config;
 use common::*;
+use futures_util::StreamExt;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -168,4 +169,25 @@ async fn the_csp_lets_the_map_load_tiles_from_the_configured_server_only() {
     assert_eq!(img_src(&r), "img-src 'self' data: blob:");
     let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(!csp.contains("script-src *"), "{csp}");
+}
+
+#[tokio::test]
+async fn a_venue_import_by_someone_not_allowed_is_refused_before_its_body_is_read() {
+    let app = TestApp::new().await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
+    let coord = app.login("coord@exemple.fr", PW).await;
+    // A body that never ends: reading it first would hang.
+    let chunks =
+        futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"id,nom\n")) })
+            .chain(futures_util::stream::pending());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/lieux/imports?fichier=lieux.csv")
+        .header(header::COOKIE, &coord)
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(10), app.send(req)).await.expect("the body was read first");
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -9,7 +9,6 @@ use crate::store::audit::{Audit, Entite};
 use crate::store::conn::on;
 use crate::store::{candidats, lieux as store, territoires as store_territoires};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -372,12 +371,22 @@ async fn start_import(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ImportQuery>,
-    body: Bytes,
+    // The raw body, read only once the role is checked: no one else makes the server take in
+    // a file of up to 64 MB.
+    body: axum::body::Body,
 ) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
     let p = portee(&state, &user).await?;
     if p == Portee::Aucune {
         return Err(AppError::Forbidden);
     }
+    let body = match axum::body::to_bytes(body, import::TAILLE_MAX).await {
+        Ok(b) => b,
+        Err(e) if trop_gros(&e) => {
+            let message = format!("Fichier trop gros : {} Mo au plus.", import::TAILLE_MAX / (1024 * 1024));
+            return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({ "error": message }))));
+        }
+        Err(_) => return Err(AppError::BadRequest("Le fichier n'a pas pu être reçu en entier.".into())),
+    };
     if body.is_empty() {
         return Err(AppError::field("fichier", "Fichier : choisissez un fichier CSV ou JSON de lieux."));
     }
@@ -392,12 +401,24 @@ async fn start_import(
         progres: None,
         clock: state.clock.clone(),
     };
-    let bytes = body.to_vec();
+    let bytes = Vec::from(body);
     tokio::spawn(async move {
         let r = import::executer(&db, id, bytes, opts).await;
         tracing::info!(import_id = id, etat = %r.etat, crees = r.crees, mis_a_jour = r.mis_a_jour, rejetees = r.lignes_rejetees, "import de lieux");
     });
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))))
+}
+
+/// Whether reading a body failed on its size (ours or the server's outer limit).
+fn trop_gros(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 async fn import_state(
