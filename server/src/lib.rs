@@ -64,6 +64,9 @@ pub struct Config {
     pub geocodeur: Option<Arc<dyn lieux::geocodage::Geocodeur>>,
     /// SMS reminders; `None`: reminders go by e-mail only.
     pub sms: Option<Arc<dyn sms::FournisseurSms>>,
+    /// One venue import at a time (each holds its whole file in memory): the permit lives as long
+    /// as the import runs.
+    pub imports_lieux: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             tuiles_attribution: None,
             geocodeur: None,
             sms: None,
+            imports_lieux: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }

@@ -191,3 +191,28 @@ async fn a_venue_import_by_someone_not_allowed_is_refused_before_its_body_is_rea
     let r = tokio::time::timeout(Duration::from_secs(10), app.send(req)).await.expect("the body was read first");
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn one_venue_import_at_a_time() {
+    let imports = Arc::new(tokio::sync::Semaphore::new(1));
+    let app = TestApp::with_config(Config { imports_lieux: imports.clone(), ..Default::default() }).await;
+    app.create_user(None, "admin@exemple.fr", PW, Role::Admin).await;
+    let admin = app.login("admin@exemple.fr", PW).await;
+    let importer = || {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/lieux/imports?fichier=lieux.csv")
+            .header(header::COOKIE, &admin)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from("id,nom\n"))
+            .unwrap()
+    };
+    // An import under way holds the permit.
+    let en_cours = imports.clone().try_acquire_owned().unwrap();
+    let r = app.send(importer()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.body["error"].as_str().unwrap().contains("déjà en cours"), "{}", r.text);
+    drop(en_cours);
+    let r = app.send(importer()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+}

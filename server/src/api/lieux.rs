@@ -379,6 +379,16 @@ async fn start_import(
     if p == Portee::Aucune {
         return Err(AppError::Forbidden);
     }
+    // An import that has just written its result may still hold the permit a moment: wait a
+    // little before refusing.
+    let permis =
+        tokio::time::timeout(std::time::Duration::from_secs(3), state.config.imports_lieux.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                AppError::Conflict("Un import de lieux est déjà en cours : réessayez quand il sera terminé.".into())
+            })?;
     let body = match axum::body::to_bytes(body, import::TAILLE_MAX).await {
         Ok(b) => b,
         Err(e) if trop_gros(&e) => {
@@ -404,6 +414,7 @@ async fn start_import(
     let bytes = Vec::from(body);
     tokio::spawn(async move {
         let r = import::executer(&db, id, bytes, opts).await;
+        drop(permis);
         tracing::info!(import_id = id, etat = %r.etat, crees = r.crees, mis_a_jour = r.mis_a_jour, rejetees = r.lignes_rejetees, "import de lieux");
     });
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))))
