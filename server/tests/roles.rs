@@ -422,7 +422,9 @@ impl Fixture {
     async fn cookie(&self, who: Who) -> Option<String> {
         let (_, user) = self.users.iter().find(|(w, _)| *w == who)?;
         let (token, hash) = auth::new_token();
-        users::create_session(&self.app.db, &hash, *user, self.app.clock.now()).await.unwrap();
+        users::create_session(&mut self.app.db.acquire().await.unwrap(), &hash, *user, self.app.clock.now())
+            .await
+            .unwrap();
         Some(format!("{}={token}", auth::COOKIE_NAME))
     }
 

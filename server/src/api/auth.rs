@@ -83,7 +83,7 @@ async fn login(
         users::delete_session(&state.db, &auth::token_hash(&old)).await?;
     }
     let (token, token_hash) = auth::new_token();
-    users::create_session(&state.db, &token_hash, user.id, now).await?;
+    users::create_session(&mut state.db.acquire().await?, &token_hash, user.id, now).await?;
     crate::store::comptes::record_login(&state.db, user.id, now).await?;
     tracing::info!(user_id = user.id, "connexion");
     let me = Me {

@@ -138,7 +138,7 @@ async fn change_password(
     comptes::revoke_tokens(&mut tx, user.id, now).await?;
     // This browser stays signed in, with a new session; every other one is signed out.
     let (token, token_hash) = auth::new_token();
-    comptes::create_session(&mut tx, &token_hash, user.id, now).await?;
+    users::create_session(&mut tx, &token_hash, user.id, now).await?;
     Audit::par(Some(user.id), Entite::User(user.id), "mot_de_passe_change").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, sessions_fermees = ended, "mot de passe changé");

@@ -115,25 +115,6 @@ pub async fn revoke_sessions(conn: &mut dyn Conn, user_id: i64) -> sqlx::Result<
     Ok(r)
 }
 
-/// A session inside a transaction (the one kept after a password change).
-pub async fn create_session(
-    conn: &mut dyn Conn,
-    token_hash: &str,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    on!(conn, |cx| sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)"
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 pub async fn set_active(conn: &mut dyn Conn, user_id: i64, active: bool) -> sqlx::Result<()> {
     on!(conn, |cx| sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
         .bind(user_id)

@@ -1,7 +1,7 @@
 //! Structures, user accounts, sessions and failed-login counters.
 
 use crate::db::Db;
-use crate::store::conn::on;
+use crate::store::conn::{on, Conn};
 use carnet_domain::api::Role;
 use chrono::{DateTime, Utc};
 
@@ -99,8 +99,15 @@ pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<UserRow>
 
 // --- sessions
 
-pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    on!(db.acquire().await?, |cx| sqlx::query(
+/// A new session: at login (on a pooled connection), or inside the transaction that changes a
+/// password (the session kept by the browser that changed it).
+pub async fn create_session(
+    conn: &mut dyn Conn,
+    token_hash: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)"
     )
     .bind(token_hash)
