@@ -634,60 +634,58 @@ trait Ligne {
     fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>>;
 }
 
+/// The walk over a row's columns both backends share: NULL is `Nul`, any other cell is read by
+/// `cellule` from its column's type name.
+fn valeurs<R: Row>(
+    row: &R,
+    cellule: impl Fn(&R, usize, &str) -> sqlx::Result<Valeur>,
+) -> sqlx::Result<BTreeMap<String, Valeur>>
+where
+    usize: sqlx::ColumnIndex<R>,
+{
+    let mut out = BTreeMap::new();
+    for (i, col) in row.columns().iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        let v = if raw.is_null() { Valeur::Nul } else { cellule(row, i, raw.type_info().name())? };
+        out.insert(col.name().to_string(), v);
+    }
+    Ok(out)
+}
+
+fn hexa(bytes: &[u8]) -> Valeur {
+    Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 impl Ligne for SqliteRow {
     fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>> {
-        let row = self;
-        let mut out = BTreeMap::new();
-        for (i, col) in row.columns().iter().enumerate() {
-            let raw = row.try_get_raw(i)?;
-            let v = if raw.is_null() {
-                Valeur::Nul
-            } else {
-                match raw.type_info().name() {
-                    "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
-                    "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
-                    "BLOB" => {
-                        let bytes: Vec<u8> = row.try_get_unchecked(i)?;
-                        Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
-                    }
-                    _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
-                }
-            };
-            out.insert(col.name().to_string(), v);
-        }
-        Ok(out)
+        valeurs(self, |row, i, type_colonne| {
+            Ok(match type_colonne {
+                "INTEGER" => Valeur::Entier(row.try_get_unchecked::<i64, _>(i)?),
+                "REAL" => Valeur::Texte(row.try_get_unchecked::<f64, _>(i)?.to_string()),
+                "BLOB" => hexa(&row.try_get_unchecked::<Vec<u8>, _>(i)?),
+                _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
+            })
+        })
     }
 }
 
 /// PostgreSQL's typed columns shown as SQLite stores them: flags as 0/1, instants in RFC 3339.
 impl Ligne for PgRow {
     fn valeurs(&self) -> sqlx::Result<BTreeMap<String, Valeur>> {
-        let row = self;
-        let mut out = BTreeMap::new();
-        for (i, col) in row.columns().iter().enumerate() {
-            let raw = row.try_get_raw(i)?;
-            let v = if raw.is_null() {
-                Valeur::Nul
-            } else {
-                match raw.type_info().name() {
-                    "INT8" => Valeur::Entier(row.try_get::<i64, _>(i)?),
-                    "INT4" => Valeur::Entier(row.try_get::<i32, _>(i)?.into()),
-                    "INT2" => Valeur::Entier(row.try_get::<i16, _>(i)?.into()),
-                    "BOOL" => Valeur::Entier(row.try_get::<bool, _>(i)?.into()),
-                    "FLOAT8" => Valeur::Texte(row.try_get::<f64, _>(i)?.to_string()),
-                    "FLOAT4" => Valeur::Texte(row.try_get::<f32, _>(i)?.to_string()),
-                    "TIMESTAMPTZ" => Valeur::Texte(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
-                    "DATE" => Valeur::Texte(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
-                    "BYTEA" => {
-                        let bytes: Vec<u8> = row.try_get(i)?;
-                        Valeur::Texte(bytes.iter().map(|b| format!("{b:02x}")).collect())
-                    }
-                    _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
-                }
-            };
-            out.insert(col.name().to_string(), v);
-        }
-        Ok(out)
+        valeurs(self, |row, i, type_colonne| {
+            Ok(match type_colonne {
+                "INT8" => Valeur::Entier(row.try_get::<i64, _>(i)?),
+                "INT4" => Valeur::Entier(row.try_get::<i32, _>(i)?.into()),
+                "INT2" => Valeur::Entier(row.try_get::<i16, _>(i)?.into()),
+                "BOOL" => Valeur::Entier(row.try_get::<bool, _>(i)?.into()),
+                "FLOAT8" => Valeur::Texte(row.try_get::<f64, _>(i)?.to_string()),
+                "FLOAT4" => Valeur::Texte(row.try_get::<f32, _>(i)?.to_string()),
+                "TIMESTAMPTZ" => Valeur::Texte(row.try_get::<DateTime<Utc>, _>(i)?.to_rfc3339()),
+                "DATE" => Valeur::Texte(row.try_get::<chrono::NaiveDate, _>(i)?.to_string()),
+                "BYTEA" => hexa(&row.try_get::<Vec<u8>, _>(i)?),
+                _ => Valeur::Texte(row.try_get_unchecked::<String, _>(i)?),
+            })
+        })
     }
 }
 
