@@ -189,11 +189,7 @@ async fn each_login_gets_a_new_session() {
 async fn a_deactivated_user_cannot_log_in_or_keep_a_session() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE users SET active = FALSE")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .unwrap();
+    app.executer("UPDATE users SET active = FALSE").await.unwrap();
     assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::UNAUTHORIZED);
     let r = app
         .request(

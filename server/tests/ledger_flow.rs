@@ -712,35 +712,15 @@ async fn undoing_a_validation_frees_the_pass_and_the_carnet_follows() {
     assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
     assert_eq!(w.app.count("pass_validations").await, 2);
     // The ledger keeps both entries, and the database refuses to rewrite or delete them.
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
-        "UPDATE pass_validations SET valeur_centimes = 1"
-    )
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query(
-        "UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL"
-    )
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM pass_validations")
-        .execute(cx)
+    assert!(w.app.executer("UPDATE pass_validations SET valeur_centimes = 1").await.is_err());
+    assert!(w
+        .app
+        .executer("UPDATE pass_validations SET annulee_at = NULL WHERE annulee_at IS NOT NULL")
         .await
-        .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM audit_log")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE audit_log SET action = 'x'")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
+        .is_err());
+    assert!(w.app.executer("DELETE FROM pass_validations").await.is_err());
+    assert!(w.app.executer("DELETE FROM audit_log").await.is_err());
+    assert!(w.app.executer("UPDATE audit_log SET action = 'x'").await.is_err());
 }
 
 #[tokio::test]

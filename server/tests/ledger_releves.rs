@@ -65,26 +65,10 @@ async fn a_statement_never_changes_and_later_cancellations_become_reversal_lines
     let r = w.app.post("/api/v1/releves/emission", json!({"mois": last_month().to_string()}), &w.operateur).await;
     assert_eq!((r.body["releves_emis"].as_i64(), r.body["deja_emis"].as_i64()), (Some(0), Some(1)), "{}", r.text);
     // And the database itself refuses to rewrite or delete it.
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET total_centimes = 0")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE releves SET hash = 'x'")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("DELETE FROM releves")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
-    assert!(on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE pass_validations SET releve_id = NULL")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .is_err());
+    assert!(w.app.executer("UPDATE releves SET total_centimes = 0").await.is_err());
+    assert!(w.app.executer("UPDATE releves SET hash = 'x'").await.is_err());
+    assert!(w.app.executer("DELETE FROM releves").await.is_err());
+    assert!(w.app.executer("UPDATE pass_validations SET releve_id = NULL").await.is_err());
 
     // The provisional statement of this month already shows the reversal.
     let prov = w.app.get("/api/v1/releves/provisoire", &w.coordinateur).await.body;

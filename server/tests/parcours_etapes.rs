@@ -63,13 +63,7 @@ async fn packs_are_data_with_a_theme_per_session_and_valid_vocabulary() {
         }
     }
     // Packs are the database's: a pack switched off disappears from the step.
-    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
-        "UPDATE packs SET actif = FALSE WHERE code = 'numerique_en_famille'"
-    )
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))
-    .unwrap();
+    app.executer("UPDATE packs SET actif = FALSE WHERE code = 'numerique_en_famille'").await.unwrap();
     assert_eq!(app.get("/api/v1/packs", &cookie).await.body.as_array().unwrap().len(), 4);
 }
 

@@ -939,11 +939,7 @@ async fn email_du_matin(m: &Monde, email: &str, oui: bool) {
 async fn monde_journee() -> Monde {
     let mut m = monde().await;
     m.canaux.sms = None;
-    on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE structures SET rappel_delai = 'aucun'")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))
-    .unwrap();
+    m.app.executer("UPDATE structures SET rappel_delai = 'aucun'").await.unwrap();
     m
 }
 

@@ -200,6 +200,12 @@ impl TestApp {
         rows.into_iter().map(|r| r.0).collect()
     }
 
+    /// Runs one statement without parameters behind the API's back (a test's own change, or an
+    /// append-only table's refusal): the rows it changed, or the database's error.
+    pub async fn executer(&self, sql: &str) -> sqlx::Result<u64> {
+        on!(self.db.acquire().await?, |cx| sqlx::query(sql).execute(cx).await.map(|r| r.rows_affected()))
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) =
             on!(self.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
