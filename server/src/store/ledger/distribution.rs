@@ -22,6 +22,17 @@ pub struct CarnetDistribuable {
     pub commanditaire: String,
 }
 
+/// The carnet as `carnet_du_lot` reads it, with what decides whether it can be handed out.
+#[derive(sqlx::FromRow)]
+struct CarnetDuLot {
+    #[sqlx(flatten)]
+    carnet: CarnetDistribuable,
+    etat_commande: String,
+    date_limite: NaiveDate,
+    etat: String,
+    holder: Option<i64>,
+}
+
 /// The carnet if it is in this conseiller's lot and its order is usable on `today`; a field error
 /// otherwise.
 pub async fn carnet_du_lot(
@@ -30,51 +41,18 @@ pub async fn carnet_du_lot(
     conseiller_id: i64,
     today: NaiveDate,
 ) -> AppResult<(CarnetDistribuable, Vec<String>)> {
-    let row: Option<(CarnetDistribuable, String, NaiveDate, String, Option<i64>)> = on!(conn, |cx| sqlx::query_as::<
-        _,
-        (i64, String, i64, i64, NaiveDate, i64, String, String, NaiveDate, String, Option<i64>),
-    >(
-        "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite, co.id, cm.nom,
-                co.etat, co.date_limite, c.etat, c.conseiller_id
+    let row: Option<CarnetDuLot> = on!(conn, |cx| sqlx::query_as(
+        "SELECT c.id, c.numero, c.nb_passes, c.valeur_faciale_centimes, c.fin_validite,
+                co.id AS commande_id, cm.nom AS commanditaire, co.etat AS etat_commande, co.date_limite,
+                c.etat, c.conseiller_id AS holder
          FROM carnets c JOIN commandes co ON co.id = c.commande_id JOIN commanditaires cm ON cm.id = co.commanditaire_id
          WHERE c.id = $1",
     )
     .bind(carnet_id)
     .fetch_optional(cx)
-    .await)?
-    .map(
-        |(
-            id,
-            numero,
-            nb_passes,
-            valeur_faciale_centimes,
-            fin_validite,
-            commande_id,
-            commanditaire,
-            etat_commande,
-            date_limite,
-            etat,
-            holder,
-        )| {
-            (
-                CarnetDistribuable {
-                    id,
-                    numero,
-                    nb_passes,
-                    valeur_faciale_centimes,
-                    fin_validite,
-                    commande_id,
-                    commanditaire,
-                },
-                etat_commande,
-                date_limite,
-                etat,
-                holder,
-            )
-        },
-    );
+    .await)?;
     let field = |m: &str| AppError::field("carnet_id", format!("Carnet : {m}"));
-    let Some((carnet, etat_commande, date_limite, etat, holder)) = row else {
+    let Some(CarnetDuLot { carnet, etat_commande, date_limite, etat, holder }) = row else {
         return Err(field("choisissez un carnet de votre lot."));
     };
     if holder != Some(conseiller_id) {
