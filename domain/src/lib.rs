@@ -16,6 +16,7 @@ pub mod paris;
 pub mod pass;
 pub mod pass_code;
 pub mod rappels;
+pub mod statistiques;
 pub mod structure;
 pub mod text;
 
