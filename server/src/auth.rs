@@ -17,6 +17,17 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
 pub const COOKIE_NAME: &str = "carnet_session";
+/// The name behind https: a `__Host-` cookie is only accepted by browsers from this very host,
+/// over https, for the whole site, so a sibling subdomain cannot plant or overwrite it.
+pub const COOKIE_NAME_HTTPS: &str = "__Host-carnet_session";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        COOKIE_NAME_HTTPS
+    } else {
+        COOKIE_NAME
+    }
+}
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -54,28 +65,31 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The session token from the `Cookie` header, if any.
-pub fn session_token(parts: &Parts) -> Option<String> {
-    cookie_token(&parts.headers)
+/// The session token from the `Cookie` header, if any: behind https only the `__Host-` cookie.
+pub fn session_token(parts: &Parts, secure: bool) -> Option<String> {
+    cookie_token(&parts.headers, secure)
 }
 
-pub fn cookie_token(headers: &axum::http::HeaderMap) -> Option<String> {
+pub fn cookie_token(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    let name = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
+    let name = cookie_name(secure);
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
 }
 
 pub fn clear_cookie(secure: bool) -> String {
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
+    let name = cookie_name(secure);
+    format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
 /// The logged-in user of this request.
@@ -124,7 +138,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = session_token(parts).ok_or(AppError::Unauthorized)?;
+        let token = session_token(parts, state.config.https()).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
         let found = users::find_session(&state.db, &hash).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();

@@ -14,6 +14,9 @@ pub enum AppError {
     Unauthorized,
     #[error("accès refusé")]
     Forbidden,
+    /// Refused for a reason the client should read (e.g. a request from another site).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     #[error("introuvable")]
     NotFound,
     #[error("champs invalides: {0:?}")]
@@ -86,6 +89,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden => {
                 (StatusCode::FORBIDDEN, "Vous n'avez pas accès à cette action.".to_string(), FieldErrors::new())
             }
+            AppError::ForbiddenBecause(m) => (StatusCode::FORBIDDEN, m, FieldErrors::new()),
             AppError::NotFound => {
                 (StatusCode::NOT_FOUND, "Introuvable, ou vous n'y avez pas accès.".to_string(), FieldErrors::new())
             }

@@ -37,7 +37,8 @@ pub use db::Db;
 /// Settings that are not the database (see `main.rs` for flags and environment variables).
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Send the session cookie with `Secure` (when served over https).
+    /// Send the session cookie with `Secure` and the `__Host-` prefix, and HSTS: forced when
+    /// served over https (see `https()`); the public URL being https is enough.
     pub secure_cookie: bool,
     /// A session unused for this long ends.
     pub session_idle: Duration,
@@ -92,6 +93,14 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Whether browsers reach Carnet over https: the session cookie is then `Secure` with the
+    /// `__Host-` prefix, and every answer carries HSTS.
+    pub fn https(&self) -> bool {
+        self.secure_cookie || self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -121,6 +130,8 @@ pub fn today_in_paris(now: DateTime<Utc>) -> NaiveDate {
 pub fn app(state: AppState) -> Router {
     let csp = web::content_security_policy(state.config.dist_dir.as_deref(), state.config.tuiles_url.as_deref());
     let csp = HeaderValue::from_str(&csp).expect("CSP is ASCII");
+    let hsts = state.config.https().then_some(HeaderValue::from_static(web::HSTS));
+    let origine = Arc::<str>::from(web::origin_of(&state.config.public_url));
     let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
     if let Some(dist) = &state.config.dist_dir {
         router = router.merge(web::static_files(dist));
@@ -133,7 +144,9 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::AppError::Internal(anyhow::anyhow!("panic dans un traitement")).into_response()
         }))
+        // Before anything reads the body or the session.
+        .layer(axum::middleware::from_fn(move |req, next| web::same_origin_writes(origine.clone(), req, next)))
         // Outside the body limit and the panic catcher: their answers get the headers too.
-        .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), req, next)))
+        .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), hsts.clone(), req, next)))
         .layer(TraceLayer::new_for_http())
 }

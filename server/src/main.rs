@@ -93,7 +93,8 @@ struct ServeArgs {
     /// Seed demo data into a new database (demo account camille@demo.carnet.fr).
     #[arg(long, env = "CARNET_DEMO")]
     demo: bool,
-    /// Mark the session cookie `Secure` (set it when served over https).
+    /// Mark the session cookie `Secure` with the `__Host-` prefix, and send HSTS: automatic when
+    /// the public URL is https, so only needed when https is set up some other way.
     #[arg(long, env = "CARNET_SECURE_COOKIE")]
     secure_cookie: bool,
     /// Minutes of inactivity after which a session ends.

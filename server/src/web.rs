@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, Response};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::Router;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -121,9 +122,65 @@ fn inline_scripts(html: &str) -> Vec<String> {
     out
 }
 
+/// Behind https, browsers are told to come back over https only, for a year.
+pub const HSTS: &str = "max-age=31536000";
+
+/// The origin (`scheme://host[:port]`, as browsers write it in `Origin`) of a URL: lowercase,
+/// without the path, without the scheme's default port.
+pub fn origin_of(url: &str) -> String {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let scheme = scheme.to_ascii_lowercase();
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+    let host = match (scheme.as_str(), host.rsplit_once(':')) {
+        ("https", Some((h, "443"))) | ("http", Some((h, "80"))) => h.to_string(),
+        _ => host,
+    };
+    format!("{scheme}://{host}")
+}
+
+/// Refuses every request that may change something (any method but GET, HEAD and OPTIONS) when
+/// a browser says it comes from another site than Carnet's public address: `Origin`, or without
+/// it `Sec-Fetch-Site`. `SameSite=Strict` alone lets a sibling subdomain (same site) through,
+/// and the POSTs without a body have no JSON content type to stop a plain form. Clients that
+/// are not browsers send neither header and are let through: they carry no ambient cookie.
+pub async fn same_origin_writes(origine: std::sync::Arc<str>, req: Request<Body>, next: Next) -> Response<Body> {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let refusee = match h.get(header::ORIGIN) {
+        // `null` (a sandboxed frame, a redirect) never equals an origin of ours.
+        Some(o) => o.to_str().map(|o| origin_of(o) != *origine).unwrap_or(true),
+        None => {
+            h.get("sec-fetch-site").is_some_and(|v| !matches!(v.to_str().unwrap_or_default(), "same-origin" | "none"))
+        }
+    };
+    if refusee {
+        let de = h
+            .get(header::ORIGIN)
+            .or_else(|| h.get("sec-fetch-site"))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        tracing::warn!(methode = %req.method(), chemin = %req.uri().path(), de, attendue = %origine, "requête d'un autre site refusée");
+        return crate::error::AppError::ForbiddenBecause(format!(
+            "Requête refusée : elle vient d'un autre site que Carnet ({origine}). Rien n'a été modifié."
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Adds the security headers that are not already set; API answers, which carry personal data,
 /// are not kept by any cache unless their handler says otherwise.
-pub async fn security_headers(csp: HeaderValue, req: Request<Body>, next: Next) -> Response<Body> {
+pub async fn security_headers(
+    csp: HeaderValue,
+    hsts: Option<HeaderValue>,
+    req: Request<Body>,
+    next: Next,
+) -> Response<Body> {
     let api = req.uri().path().starts_with("/api/");
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
@@ -131,6 +188,9 @@ pub async fn security_headers(csp: HeaderValue, req: Request<Body>, next: Next) 
         h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     }
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
+    if let Some(hsts) = hsts {
+        h.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(hsts);
+    }
     h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
     h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));

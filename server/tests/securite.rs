@@ -216,3 +216,105 @@ async fn one_venue_import_at_a_time() {
     let r = app.send(importer()).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
 }
+
+/// Whether the account is active, read behind the API's back.
+async fn actif(app: &TestApp, id: i64) -> bool {
+    let (active,): (bool,) = carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT active FROM users WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    active
+}
+
+fn desactivation(id: i64, cookie: &str, entetes: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/comptes/{id}/desactivation"))
+        .header(header::COOKIE, cookie);
+    for (k, v) in entetes {
+        req = req.header(*k, *v);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn a_post_from_another_origin_is_refused_and_changes_nothing() {
+    let app =
+        TestApp::with_config(Config { public_url: "https://carnet.exemple.fr".into(), ..Default::default() }).await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
+    let alex = app.create_user(Some(s), "alex@exemple.fr", PW, Role::Conseiller).await;
+    let coord = app.login("coord@exemple.fr", PW).await;
+
+    for entetes in [
+        &[("origin", "https://pirate.exemple.org")][..],
+        // A sibling subdomain is same-site, not same-origin: SameSite=Strict lets its cookies through.
+        &[("origin", "https://forum.exemple.fr")],
+        &[("origin", "http://carnet.exemple.fr")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+    ] {
+        let r = app.send(desactivation(alex, &coord, entetes)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{entetes:?}: {}", r.text);
+        assert!(r.body["error"].as_str().unwrap().contains("autre site"), "{}", r.text);
+        assert!(r.headers.get("content-security-policy").is_some());
+        assert!(actif(&app, alex).await, "{entetes:?}");
+    }
+
+    // From Carnet's own pages (the port the browser omits for https is the same origin), or from a
+    // client that is not a browser (no Origin, no Sec-Fetch-Site): accepted.
+    let r = app.send(desactivation(alex, &coord, &[("origin", "https://carnet.exemple.fr")])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!actif(&app, alex).await);
+    let r = app.post(&format!("/api/v1/comptes/{alex}/reactivation"), json!({}), &coord).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .send(desactivation(
+            alex,
+            &coord,
+            &[("sec-fetch-site", "same-origin"), ("origin", "https://carnet.exemple.fr")],
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // Reading stays open to links from anywhere.
+    let req = Request::builder()
+        .uri("/api/v1/auth/me")
+        .header(header::COOKIE, &coord)
+        .header("origin", "https://pirate.exemple.org")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn behind_https_the_cookie_is_secure_host_only_and_hsts_is_sent() {
+    let app =
+        TestApp::with_config(Config { public_url: "https://carnet.exemple.fr".into(), ..Default::default() }).await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "coord@exemple.fr", PW, Role::Coordinateur).await;
+    let r = app
+        .request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "coord@exemple.fr", "password": PW})), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let set = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(set.starts_with("__Host-carnet_session="), "{set}");
+    assert!(set.contains("; Secure") && set.contains("Path=/") && !set.contains("Domain"), "{set}");
+    let hsts = r.headers.get(header::STRICT_TRANSPORT_SECURITY).expect("HSTS").to_str().unwrap();
+    assert!(hsts.starts_with("max-age=") && hsts["max-age=".len()..].parse::<u64>().unwrap() >= 15_552_000, "{hsts}");
+    let cookie = cookie_of(&r);
+    assert_eq!(app.get("/api/v1/auth/me", &cookie).await.status, StatusCode::OK);
+    // A cookie without the prefix (planted by a sibling subdomain, which cannot set a __Host- one) is not read.
+    let plante = cookie.replacen("__Host-carnet_session", "carnet_session", 1);
+    assert_eq!(app.get("/api/v1/auth/me", &plante).await.status, StatusCode::UNAUTHORIZED);
+
+    // Over plain http (development): no HSTS, no prefix.
+    let app = TestApp::new().await;
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert!(r.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+}

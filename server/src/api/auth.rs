@@ -79,7 +79,7 @@ async fn login(
 
     // Session rotation: a session id presented with the login never survives it; the login
     // always gets a fresh one (no session fixation).
-    if let Some(old) = auth::cookie_token(&headers) {
+    if let Some(old) = auth::cookie_token(&headers, config.https()) {
         users::delete_session(&state.db, &auth::token_hash(&old)).await?;
     }
     let (token, token_hash) = auth::new_token();
@@ -99,12 +99,12 @@ async fn login(
             _ => None,
         },
     };
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&token, config.secure_cookie))], Json(me)).into_response())
+    Ok(([(header::SET_COOKIE, auth::session_cookie(&token, config.https()))], Json(me)).into_response())
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     users::delete_session(&state.db, &user.token_hash).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(state.config.secure_cookie))]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(state.config.https()))]).into_response())
 }
 
 async fn me(State(state): State<AppState>, user: CurrentUser) -> Json<Me> {

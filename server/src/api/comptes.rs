@@ -143,7 +143,7 @@ async fn change_password(
     tx.commit().await?;
     tracing::info!(user_id = user.id, sessions_fermees = ended, "mot de passe changé");
     Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&token, state.config.secure_cookie))],
+        [(header::SET_COOKIE, auth::session_cookie(&token, state.config.https()))],
         Json(Message {
             message: "Mot de passe changé. Vos autres sessions ouvertes (autres appareils) sont fermées.".into(),
         }),
