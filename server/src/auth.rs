@@ -169,18 +169,18 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The client's address, for throttling. Behind a reverse proxy this is the proxy's address,
-/// so the per-e-mail limit is the one that always holds.
+/// The client's address, for throttling: the TCP peer, or behind a trusted proxy the address
+/// it forwards (see `adresse`).
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| crate::adresse::client(c.0.ip(), &parts.headers, &state.config.trusted_proxies).to_string())
             .unwrap_or_else(|| "inconnue".to_string());
         Ok(ClientIp(ip))
     }

@@ -1,6 +1,8 @@
 //! carnet-server: the JSON API under `/api/v1`, its storage, and the static server for the app.
 //! `app()` builds the whole HTTP service; tests drive it directly, `main` serves it.
 
+pub mod adresse;
+pub mod alerte;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -68,6 +70,12 @@ pub struct Config {
     /// One venue import at a time (each holds its whole file in memory): the permit lives as long
     /// as the import runs.
     pub imports_lieux: Arc<tokio::sync::Semaphore>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` give the client's address.
+    pub trusted_proxies: Vec<adresse::Reseau>,
+    /// Failed logins (or wrong codes of the beneficiary space) from everyone together within
+    /// `login_window` that raise an alert in the log and the audit log. Nobody is locked out by
+    /// this count: the limits that lock are per e-mail and per client address.
+    pub alerte_echecs: i64,
 }
 
 impl Default for Config {
@@ -89,6 +97,8 @@ impl Default for Config {
             geocodeur: None,
             sms: None,
             imports_lieux: Arc::new(tokio::sync::Semaphore::new(1)),
+            trusted_proxies: Vec::new(),
+            alerte_echecs: 200,
         }
     }
 }

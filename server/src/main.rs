@@ -97,6 +97,16 @@ struct ServeArgs {
     /// the public URL is https, so only needed when https is set up some other way.
     #[arg(long, env = "CARNET_SECURE_COOKIE")]
     secure_cookie: bool,
+    /// Reverse proxies trusted to tell the client's address (`Forwarded`, else `X-Forwarded-For`):
+    /// addresses or networks, comma-separated, e.g. 127.0.0.1,10.0.0.0/8. Those headers are
+    /// ignored from any other peer. Without it, behind a proxy every client has the proxy's
+    /// address and the per-address limits hold for all of them together.
+    #[arg(long, env = "CARNET_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxy: Vec<carnet_server::adresse::Reseau>,
+    /// Failed logins (or wrong codes of the beneficiary space) from all clients together within
+    /// 15 minutes that raise an alert in the log and the audit log. Nobody is locked out by it.
+    #[arg(long, env = "CARNET_ALERTE_ECHECS", default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..))]
+    alerte_echecs: i64,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "CARNET_SESSION_IDLE_MINUTES", default_value_t = 60)]
     session_idle_minutes: i64,
@@ -367,8 +377,16 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         tuiles_attribution: args.tuiles_attribution.filter(|u| !u.trim().is_empty()),
         geocodeur: geocodeur(args.geocodage_url.as_deref()),
         sms,
+        trusted_proxies: args.trusted_proxy,
+        alerte_echecs: args.alerte_echecs,
         ..Config::default()
     };
+    if config.trusted_proxies.is_empty() && config.https() {
+        tracing::warn!(
+            "adresse publique en https mais aucun proxy de confiance (--trusted-proxy) : derrière un proxy, \
+             tous les clients ont son adresse, et les limites par adresse valent pour tous ensemble"
+        );
+    }
     let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock.clone()));

@@ -538,3 +538,21 @@ async fn the_to_do_list_shows_what_needs_the_conseillere_and_empties_as_she_acts
     let remplacante = wizard::seances(&d).into_iter().find(|s| s["remplace"] == zoe.seances[3]).unwrap();
     assert_eq!(remplacante["statut"], "prevue");
 }
+
+#[tokio::test]
+async fn revoked_links_still_polled_are_not_counted_as_guesses() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 31).await;
+    let (ancien, _) = lien(&app, &cookie, zoe.parcours).await;
+    let (nouveau, _) = lien(&app, &cookie, zoe.parcours).await;
+    // A calendar app keeps polling the replaced link's feed, more often than guesses are allowed.
+    for i in 0..40 {
+        let r = anon(&app, Method::GET, &format!("/api/v1/espace/{ancien}/agenda.ics"), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "poll {i}: {}", r.text);
+    }
+    assert_eq!(app.count("login_failures").await, 0);
+    // The person's working link, from the same address, still opens.
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{nouveau}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

@@ -318,3 +318,75 @@ async fn behind_https_the_cookie_is_secure_host_only_and_hsts_is_sent() {
     let r = app.request(Method::GET, "/api/v1/health", None, None).await;
     assert!(r.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
 }
+
+/// A login attempt arriving over a TCP connection from `pair`, with `X-Forwarded-For` if given.
+async fn connexion_depuis(app: &TestApp, pair: &str, transmis: Option<&str>, email: &str, password: &str) -> Resp {
+    let peer: std::net::SocketAddr = format!("{pair}:50000").parse().unwrap();
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(peer));
+    if let Some(xff) = transmis {
+        req = req.header("x-forwarded-for", xff);
+    }
+    app.send(req.body(Body::from(json!({"email": email, "password": password}).to_string())).unwrap()).await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_failed_logins_lock_one_client_address_not_everyone() {
+    let log = Capture::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let config = Config {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()],
+        alerte_echecs: 30,
+        ..Default::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "alex@exemple.fr", PW, Role::Conseiller).await;
+
+    // 25 wrong logins (each for another address, so no account's own limit is reached) from one
+    // client behind the proxy: the 21st and after are refused without being tried.
+    let mut statuts = Vec::new();
+    for i in 0..25 {
+        let r = connexion_depuis(&app, "127.0.0.1", Some("203.0.113.5"), &format!("x{i}@exemple.fr"), "faux").await;
+        statuts.push(r.status);
+    }
+    assert!(statuts[..20].iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY), "{statuts:?}");
+    assert!(statuts[20..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuts:?}");
+    let r = connexion_depuis(&app, "127.0.0.1", Some("203.0.113.5"), "alex@exemple.fr", PW).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+
+    // Another client behind the same proxies (through a second hop) logs in.
+    let r = connexion_depuis(&app, "127.0.0.1", Some("198.51.100.8, 10.4.0.2"), "alex@exemple.fr", PW).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // A peer that is not a trusted proxy cannot choose its address: its X-Forwarded-For is ignored.
+    for i in 0..20 {
+        let faux = format!("192.0.2.{i}");
+        let r = connexion_depuis(&app, "192.0.2.200", Some(&faux), &format!("y{i}@exemple.fr"), "faux").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{i}: {}", r.text);
+    }
+    let r = connexion_depuis(&app, "192.0.2.200", Some("198.51.100.77"), "alex@exemple.fr", PW).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+
+    // 40 failures from everyone together passed the alert threshold (30): one alert in the log
+    // and the audit log, and nobody locked out for it.
+    let r = connexion_depuis(&app, "127.0.0.1", Some("198.51.100.9"), "alex@exemple.fr", PW).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (alertes,): (i64,) = carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'securite' AND action = 'alerte_echecs_connexion'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(alertes, 1);
+    let logged = log.text();
+    let lignes: Vec<&str> = logged.lines().filter(|l| l.contains("alerte_echecs_connexion")).collect();
+    assert_eq!(lignes.len(), 1, "{logged}");
+    assert!(lignes[0].contains("ERROR") && lignes[0].contains("connexions échouées"), "{logged}");
+}

@@ -72,6 +72,7 @@ async fn login(
         _ => {
             users::record_failure(&state.db, &email_key, now).await?;
             users::record_failure(&state.db, &ip_key, now).await?;
+            crate::alerte::echec(&state, crate::alerte::Compteur::Connexion, now).await?;
             return Err(AppError::Unprocessable("Adresse e-mail ou mot de passe incorrect.".into()));
         }
     };

@@ -7,8 +7,8 @@
 //! their sessions as an `.ics` file and as a calendar feed (only with their « agenda » consent),
 //! « Je ne pourrai pas venir » on one of their future planned sessions, and the short code typed
 //! on the home page exchanged for a token. Unknown tokens and codes are throttled per client
-//! address (and codes globally), and a revoked or unknown token answers 404 like any other
-//! missing thing.
+//! address (wrong codes from everyone together raise an alert), and a revoked or unknown token
+//! answers 404 like any other missing thing; only an unknown one counts as a guess.
 
 use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
@@ -52,9 +52,9 @@ pub fn router() -> Router<AppState> {
 
 /// Unknown tokens allowed per client address within the login window.
 const TOKEN_FAILURES_PER_IP: i64 = 30;
-/// Wrong short codes allowed per client address, and from everyone together, within the window.
+/// Wrong short codes allowed per client address within the window (everyone together only
+/// raises an alert: see `alerte`).
 pub const CODE_FAILURES_PER_IP: i64 = 10;
-const CODE_FAILURES_GLOBAL: i64 = 300;
 
 async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
     let since = state.clock.now() - state.config.login_window;
@@ -72,7 +72,9 @@ async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
     Ok(())
 }
 
-/// Whose space this token opens; an unknown or revoked token is counted against the address.
+/// Whose space this token opens. An unknown token is counted against the address as a guess; a
+/// token that was real but is revoked (replaced, anonymised) is not: calendar apps keep polling
+/// old feeds, and counting them would soon lock out everyone behind the same address.
 async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulaire> {
     let key = format!("espace:jeton:ip:{ip}");
     throttled(state, &[(&key, TOKEN_FAILURES_PER_IP)]).await?;
@@ -80,10 +82,11 @@ async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulai
     // anything else is not looked up, but still counted.
     let plausible =
         matches!(token.len(), 22 | 43) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let found = if plausible { espace::find(&state.db, token).await? } else { None };
+    let found = if plausible { espace::find(&state.db, token).await? } else { espace::Jeton::Inconnu };
     match found {
-        Some(t) => Ok(t),
-        None => {
+        espace::Jeton::Valide(t) => Ok(t),
+        espace::Jeton::Revoque => Err(AppError::NotFound),
+        espace::Jeton::Inconnu => {
             users::record_failure(&state.db, &key, state.clock.now()).await?;
             Err(AppError::NotFound)
         }
@@ -207,8 +210,7 @@ async fn code(
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> AppResult<Json<CodeTrouve>> {
     let ip_key = format!("espace:code:ip:{ip}");
-    let global_key = "espace:code:tous";
-    throttled(&state, &[(&ip_key, CODE_FAILURES_PER_IP), (global_key, CODE_FAILURES_GLOBAL)]).await?;
+    throttled(&state, &[(&ip_key, CODE_FAILURES_PER_IP)]).await?;
     let Some(code) = normaliser_code(&req.code) else {
         return Err(AppError::field(
             "code",
@@ -223,7 +225,7 @@ async fn code(
         Some(jeton) => Ok(Json(CodeTrouve { jeton })),
         None => {
             users::record_failure(&state.db, &ip_key, now).await?;
-            users::record_failure(&state.db, global_key, now).await?;
+            crate::alerte::echec(&state, crate::alerte::Compteur::CodeEspace, now).await?;
             Err(AppError::field(
                 "code",
                 "Code : ce code ne marche pas. Vérifiez chaque lettre, ou demandez un nouveau code à votre conseiller.",

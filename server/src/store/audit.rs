@@ -10,7 +10,9 @@ use serde::Serialize;
 /// What an entry is about: the kind of object (`audit_log.entity`) and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entite {
-    Agrement { structure_id: i64 },
+    Agrement {
+        structure_id: i64,
+    },
     Avoir(i64),
     Beneficiaire(i64),
     Candidat(i64),
@@ -22,6 +24,8 @@ pub enum Entite {
     Pass(PassId),
     Releve(i64),
     Seance(i64),
+    /// The server's own security alerts (no object: id 0).
+    Securite,
     Structure(i64),
     User(i64),
 }
@@ -42,6 +46,7 @@ impl Entite {
             Entite::Pass(_) => "pass",
             Entite::Releve(_) => "releve",
             Entite::Seance(_) => "seance",
+            Entite::Securite => "securite",
             Entite::Structure(_) => "structure",
             Entite::User(_) => "user",
         }
@@ -63,6 +68,7 @@ impl Entite {
             | Entite::Structure(id)
             | Entite::User(id) => id,
             Entite::Pass(id) => id.get(),
+            Entite::Securite => 0,
         }
     }
 }
@@ -122,4 +128,16 @@ impl Audit {
         .map(|r| r.rows_affected()))?;
         Ok(())
     }
+}
+
+/// Whether an entry of the server's security `action` was written since `since`.
+pub async fn action_depuis(conn: &mut dyn Conn, action: &str, since: DateTime<Utc>) -> sqlx::Result<bool> {
+    let n: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT id FROM audit_log WHERE entity = 'securite' AND action = $1 AND at >= $2 LIMIT 1"
+    )
+    .bind(action)
+    .bind(since)
+    .fetch_optional(cx)
+    .await)?;
+    Ok(n.is_some())
 }

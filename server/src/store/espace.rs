@@ -152,19 +152,43 @@ pub struct Titulaire {
     pub structure_id: i64,
 }
 
-/// The parcours a token opens: only a working link of a person not anonymised.
-pub async fn find(db: &Db, token: &str) -> sqlx::Result<Option<Titulaire>> {
-    on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT p.id AS parcours_id, p.beneficiaire_id, p.structure_id
+/// What a token of the space is.
+#[derive(Clone, Debug)]
+pub enum Jeton {
+    /// A working link of a person not anonymised: the parcours it opens.
+    Valide(Titulaire),
+    /// A token that was issued but no longer opens anything (revoked, replaced, anonymised).
+    Revoque,
+    /// Never issued (or pruned): a guess.
+    Inconnu,
+}
+
+#[derive(sqlx::FromRow)]
+struct Trouve {
+    #[sqlx(flatten)]
+    titulaire: Titulaire,
+    valide: bool,
+}
+
+/// What `token` is; it opens only a working link of a person not anonymised.
+pub async fn find(db: &Db, token: &str) -> sqlx::Result<Jeton> {
+    let found: Option<Trouve> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT p.id AS parcours_id, p.beneficiaire_id, p.structure_id,
+                (l.revoked_at IS NULL AND b.anonymise_at IS NULL) AS valide
          FROM liens_jetons j
          JOIN liens_personnels l ON l.id = j.lien_id
          JOIN parcours p ON p.id = l.parcours_id
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
-         WHERE j.token_hash = $1 AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
+         WHERE j.token_hash = $1",
     )
     .bind(token_hash(token))
     .fetch_optional(cx)
-    .await)
+    .await)?;
+    Ok(match found {
+        Some(Trouve { titulaire, valide: true }) => Jeton::Valide(titulaire),
+        Some(_) => Jeton::Revoque,
+        None => Jeton::Inconnu,
+    })
 }
 
 /// The working link of a parcours: when and by whom it was issued.
