@@ -101,6 +101,13 @@ clean:
 bench-parcours:
 	cargo run --release -p carnet-server --example bench_parcours
 
+## Read benchmark: /health, /lieux/carte, /auth/me, /parcours/{id}, /tableau-de-bord under wrk
+## (16 clients), on the demo database and at national volume (generated in SQL, kept in
+## target/bench/). Settings in scripts/bench-lecture.sh. Not part of `make test`.
+.PHONY: bench-lecture
+bench-lecture:
+	./scripts/bench-lecture.sh
+
 ## The domain and server suites at the year's hard dates (New Year, Easter, 29 February, a Sunday,
 ## 23:30 on a month's last day, the change to summer time): the tests' clock and the process's
 ## system time (faketime) both set there. Not part of `make test` (one run of both suites per date).

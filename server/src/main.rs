@@ -291,6 +291,14 @@ enum AdminCommand {
     /// Run the ledger's scheduled work now: expire passes past validity plus grace, issue last
     /// month's statements. Safe to run at any time, and twice.
     LedgerJobs,
+    /// Fill an empty database with generated data at national volume, in SQL (for benchmarks):
+    /// 4,000 conseillers × `--echelle`, 100 beneficiaries each, a carnet of 5 passes and 5
+    /// sessions per parcours over two years. Every conseiller (conseiller-N@national.carnet.fr)
+    /// gets the password of CARNET_PASSWORD, or else of the first line of standard input.
+    GenererNational {
+        #[arg(long, default_value_t = 1.0)]
+        echelle: f64,
+    },
 }
 
 fn init_logs(format: LogFormat) {
@@ -597,6 +605,22 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
         }
         AdminCommand::LedgerJobs => {
             carnet_server::ledger_jobs::run(&db, now).await;
+        }
+        AdminCommand::GenererNational { echelle } => {
+            let hash = auth::hash_password(&read_password()?)?;
+            let g = carnet_server::store::national::generer(&db, echelle, now, &hash).await?;
+            for (table, d) in &g.durees {
+                println!("  {table:<20} {:>8.1} s", d.as_secs_f64());
+            }
+            println!(
+                "{} structures, {} conseillers, {} bénéficiaires, {} pass, {} séances écrits en {:.1} s",
+                g.structures,
+                g.conseillers,
+                g.beneficiaires,
+                g.passes,
+                g.seances,
+                g.duree.as_secs_f64()
+            );
         }
         AdminCommand::CreateConseiller { structure_id, email, prenom, nom, role, commanditaire_id, operateur_id } => {
             let role = Role::parse(&role).with_context(|| {

@@ -23,6 +23,23 @@ pub mod sqlite {
     pub const ESSAI_VERROU: Option<&str> = None;
     /// The backend, for the statements built piece by piece (`QueryBuilder<Backend>`).
     pub type Backend = sqlx::Sqlite;
+
+    /// The integers 1..=n as the CTE `n(i)` (after `WITH RECURSIVE`), for set-based generation.
+    pub fn serie(n: i64) -> String {
+        format!("n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})")
+    }
+    /// The instant `secondes` after 1970 (an SQL expression), as the server writes instants.
+    pub fn instant(secondes: &str) -> String {
+        format!("strftime('%Y-%m-%dT%H:%M:%S+00:00', {secondes}, 'unixepoch')")
+    }
+    /// The UTC day of that instant.
+    pub fn jour(secondes: &str) -> String {
+        format!("date({secondes}, 'unixepoch')")
+    }
+    /// After rows were written with explicit ids: nothing, a rowid goes on after the largest.
+    pub fn recaler_identite(_table: &str) -> Option<String> {
+        None
+    }
 }
 
 /// PostgreSQL: concurrent writers, READ COMMITTED; a rule that spans rows locks them.
@@ -40,4 +57,20 @@ pub mod postgres {
     pub const VERROU: Option<&str> = Some("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
     pub const ESSAI_VERROU: Option<&str> = Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))");
     pub type Backend = sqlx::Postgres;
+
+    pub fn serie(n: i64) -> String {
+        format!("n(i) AS (SELECT generate_series(CAST(1 AS BIGINT), {n}))")
+    }
+    pub fn instant(secondes: &str) -> String {
+        format!("to_timestamp({secondes})")
+    }
+    pub fn jour(secondes: &str) -> String {
+        format!("CAST(to_timestamp({secondes}) AT TIME ZONE 'UTC' AS DATE)")
+    }
+    /// An identity column does not follow explicit ids: its sequence goes on after the largest.
+    pub fn recaler_identite(table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        ))
+    }
 }

@@ -79,6 +79,7 @@ pub mod fuseaux;
 pub mod journal;
 pub mod ledger;
 pub mod lieux;
+pub mod national;
 pub mod packs;
 pub mod parcours;
 pub mod passes;

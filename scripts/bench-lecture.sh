@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Read benchmark (`make bench-lecture`): the release server over loopback, measured by wrk (2
+# threads, BENCH_CLIENTS=16 connections, BENCH_DUREE=8 s per route) on five routes, on the demo
+# database and on one at national volume generated in SQL (`admin generer-national`, kept in
+# target/bench/ between runs; BENCH_ECHELLE=1.0). Prints one table per database: requests/s,
+# p50, p99, the ratio to /health measured in the same run, the non-2xx count and the load
+# average when the route started (the machine is shared: compare runs at similar loads).
+#
+# Settings (environment): DATABASE_URL=postgres://…/base (an empty database: it gets the
+# national data, the demo is measured on SQLite only), BENCH_BASES ("demo national"),
+# BENCH_CLIENTS (16), BENCH_DUREE (8s), BENCH_ECHELLE (1.0), BENCH_TASKSET (e.g. "0:1": server
+# on CPU 0, wrk on CPU 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLIENTS=${BENCH_CLIENTS:-16}
+DUREE=${BENCH_DUREE:-8s}
+ECHELLE=${BENCH_ECHELLE:-1.0}
+BASES=${BENCH_BASES:-demo national}
+PORT=${BENCH_PORT:-18471}
+MOT_DE_PASSE=banc-lecture-national
+DIR=target/bench
+BIN=target/release/carnet-server
+mkdir -p "$DIR"
+
+command -v wrk >/dev/null || { echo "wrk manque : apt-get install -y wrk" >&2; exit 1; }
+cargo build --release -q -p carnet-server
+
+taskset_serveur=() taskset_wrk=()
+if [[ -n "${BENCH_TASKSET:-}" ]]; then
+    taskset_serveur=(taskset -c "${BENCH_TASKSET%%:*}")
+    taskset_wrk=(taskset -c "${BENCH_TASKSET##*:}")
+fi
+
+PID=
+arreter() { if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi; }
+trap arreter EXIT
+
+# $1 URL, $2 flags: starts the server and waits for /health.
+demarrer() {
+    "${taskset_serveur[@]}" env DATABASE_URL="$1" RUST_LOG=warn "$BIN" --listen "127.0.0.1:$PORT" $2 \
+        >"$DIR/serveur.log" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 600); do
+        curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && return 0
+        kill -0 "$PID" 2>/dev/null || { cat "$DIR/serveur.log" >&2; return 1; }
+        sleep 0.5
+    done
+    echo "le serveur ne répond pas" >&2
+    return 1
+}
+
+connexion() {
+    curl -sf -D - -o /dev/null -H 'content-type: application/json' \
+        -d "{\"email\":\"$1\",\"password\":\"$2\"}" "http://127.0.0.1:$PORT/api/v1/auth/login" |
+        sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
+}
+
+# $1 label, $2 cookie, $3 path (or a Lua script with -s), prints one line of the table.
+mesurer() {
+    local label=$1 cookie=$2 chemin=$3 script=${4:-}
+    local charge sortie rps p50 p99 erreurs
+    charge=$(cut -d' ' -f1 /proc/loadavg)
+    local args=(-t2 -c"$CLIENTS" -d"$DUREE" --latency -H "Cookie: $cookie")
+    [[ -n "$script" ]] && args+=(-s "$script")
+    sortie=$("${taskset_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:$PORT$chemin")
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$sortie")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$sortie")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$sortie")
+    erreurs=$(awk '/Non-2xx/ {print $NF}' <<<"$sortie")
+    [[ -z "$PLANCHER" ]] && PLANCHER=$rps
+    printf "| %-28s | %9.0f | %8s | %8s | %5.2f | %5s | %4s |\n" "$label" "$rps" "$p50" "$p99" \
+        "$(awk -v a="$rps" -v b="$PLANCHER" 'BEGIN {print a / b}')" "${erreurs:-0}" "$charge"
+}
+
+tableau() { # $1 title, $2 cookie, $3 parcours ids (space-separated)
+    local lua="$DIR/parcours.lua"
+    { echo "local ids = { $(tr ' ' ',' <<<"$3") }"
+      echo 'request = function() return wrk.format("GET", "/api/v1/parcours/" .. ids[math.random(#ids)]) end'; } >"$lua"
+    echo
+    echo "### $1 — $CLIENTS clients, $DUREE par route, $(nproc) cœurs"
+    echo "| route                        | requêtes/s |      p50 |      p99 | /health | non-2xx | charge |"
+    echo "|---|---|---|---|---|---|---|"
+    PLANCHER=
+    mesurer "GET /health" "$2" /api/v1/health
+    mesurer "GET /lieux/carte" "$2" /api/v1/lieux/carte
+    mesurer "GET /auth/me" "$2" /api/v1/auth/me
+    mesurer "GET /parcours/{id}" "$2" /api/v1/parcours/ "$lua"
+    mesurer "GET /tableau-de-bord" "$2" /api/v1/tableau-de-bord
+}
+
+parcours_du_tableau() { # $1 cookie: the ids of the conseiller's dashboard parcours
+    curl -sf -H "Cookie: $1" "http://127.0.0.1:$PORT/api/v1/tableau-de-bord" | jq -r '[.parcours[].id] | join(" ")'
+}
+
+for base in $BASES; do
+    case $base in
+    demo)
+        rm -f "$DIR"/demo.db*
+        demarrer "sqlite://$DIR/demo.db" --demo
+        cookie=$(connexion camille@demo.carnet.fr carnet-demo)
+        tableau "Démo (SQLite)" "$cookie" "$(parcours_du_tableau "$cookie")"
+        arreter
+        ;;
+    national)
+        if [[ -n "${DATABASE_URL:-}" && "$DATABASE_URL" == postgres* ]]; then
+            url=$DATABASE_URL titre="National ×$ECHELLE (PostgreSQL)"
+        else
+            url="sqlite://$DIR/national-$ECHELLE.db" titre="National ×$ECHELLE (SQLite)"
+        fi
+        # Generated once, then reused: a second generation refuses a non-empty database.
+        if sortie=$(env DATABASE_URL="$url" CARNET_PASSWORD=$MOT_DE_PASSE "$BIN" admin generer-national \
+            --echelle "$ECHELLE" 2>&1); then
+            echo "$sortie" | tail -1 >&2
+        elif grep -q 'pas vide' <<<"$sortie"; then
+            echo "(base nationale déjà générée : $url)" >&2
+        else
+            echo "$sortie" >&2; exit 1
+        fi
+        demarrer "$url" ""
+        cookie=$(connexion conseiller-1@national.carnet.fr $MOT_DE_PASSE)
+        tableau "$titre" "$cookie" "$(parcours_du_tableau "$cookie")"
+        arreter
+        ;;
+    *) echo "BENCH_BASES : demo, national" >&2; exit 1 ;;
+    esac
+done

@@ -1,0 +1,281 @@
+//! A database at national volume, written in SQL (set-based, one `INSERT … SELECT` per table,
+//! never through the API): for the benchmarks, and for a test at a tiny scale.
+//!
+//! At scale 1.0: 4,000 conseillers (4 per structure, so 1,000 structures), 100 beneficiaries
+//! each (400,000), one parcours and one carnet of 5 passes per beneficiary (2,000,000 passes), 5
+//! weekly sessions per parcours (2,000,000 sessions), the parcours starting evenly over the last
+//! 730 days. What is past is done: sessions held with their pass validated and their report,
+//! parcours whose five sessions are past closed with a final diagnostic and a bilan; the rest is
+//! planned. A conseiller thus has about 5 parcours open and 95 closed, and about 21 sessions a
+//! month: with one carnet of 5 passes per person, 400,000 people give 2,000,000 sessions, not the
+//! 55 a month that 5,280,000 would need (both figures cannot hold at once; the passes decide).
+//!
+//! Every conseiller's e-mail is `conseiller-{n}@national.carnet.fr` (n from 1), all with the
+//! same password. The ledger's own tables (orders, validations, statements) stay empty.
+
+use crate::db::{self, Db};
+use crate::store::conn::on;
+use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
+
+pub const CONSEILLERS_PAR_STRUCTURE: i64 = 4;
+pub const BENEFICIAIRES_PAR_CONSEILLER: i64 = 100;
+pub const PASSES_PAR_CARNET: i64 = 5;
+const JOURS: i64 = 730;
+const SEMAINE: i64 = 7 * 86_400;
+
+struct Dialecte {
+    serie: fn(i64) -> String,
+    instant: fn(&str) -> String,
+    jour: fn(&str) -> String,
+    recaler: fn(&str) -> Option<String>,
+}
+
+/// What was written, and how long each table took.
+#[derive(Debug)]
+pub struct Genere {
+    pub structures: i64,
+    pub conseillers: i64,
+    pub beneficiaires: i64,
+    pub passes: i64,
+    pub seances: i64,
+    pub durees: Vec<(&'static str, Duration)>,
+    pub duree: Duration,
+}
+
+/// The e-mail of the n-th generated conseiller (from 1).
+pub fn email(n: i64) -> String {
+    format!("conseiller-{n}@national.carnet.fr")
+}
+
+/// Fills an empty database (no structure, no account) at `echelle` × the national volume (at
+/// least one conseiller), in one transaction. `mot_de_passe_hache`: every conseiller's.
+pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hache: &str) -> anyhow::Result<Genere> {
+    anyhow::ensure!(echelle.is_finite() && echelle > 0.0, "échelle : un nombre positif (1.0 = le volume national)");
+    let debut = Instant::now();
+    let conseillers = ((4000.0 * echelle).round() as i64).max(1);
+    let structures = (conseillers + CONSEILLERS_PAR_STRUCTURE - 1) / CONSEILLERS_PAR_STRUCTURE;
+    let beneficiaires = conseillers * BENEFICIAIRES_PAR_CONSEILLER;
+    let maintenant = now.timestamp();
+    // Day 0 at midnight UTC, two years ago; a conseiller starts a parcours every 7.3 days.
+    let t0 = (maintenant / 86_400 - JOURS) * 86_400;
+    let pas = JOURS * 86_400 / BENEFICIAIRES_PAR_CONSEILLER;
+
+    let mut tx = db::begin_write(db).await?;
+    let (deja,): (i64,) = on!(tx, |cx| sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM structures) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM parcours)"
+    )
+    .fetch_one(cx)
+    .await)?;
+    anyhow::ensure!(deja == 0, "la base n'est pas vide (structures, comptes ou parcours) : génération refusée");
+
+    // Parcours k (from 1) of conseiller c in structure s starts at t (seconds): conseillers take
+    // turns, each on their own weekday, between 08:00 and 15:00 UTC.
+    let g = format!(
+        "g AS (SELECT i AS k, (i - 1) % {conseillers} + 1 AS c,
+                      ((i - 1) % {conseillers}) / {CONSEILLERS_PAR_STRUCTURE} + 1 AS s,
+                      {t0} + ((i - 1) / {conseillers}) * {pas} + (((i - 1) % {conseillers}) % 7) * 86400
+                        + 28800 + ((i - 1) % 8) * 3600 AS t
+               FROM n)"
+    );
+    // Session j (0..4) of parcours k: id (k - 1) * 5 + j + 1, as is its pass (rang j + 1).
+    let r = "r(j) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4)";
+    let fin_seance = format!("g.t + r.j * {SEMAINE} + 3600");
+    let tenue = format!("{fin_seance} <= {maintenant}");
+    let termine = format!("g.t + 4 * {SEMAINE} + 3600 <= {maintenant}");
+
+    // The parts of the statements the backends write differently.
+    let d = on!(tx, |_cx| Dialecte {
+        serie: dialect::serie,
+        instant: dialect::instant,
+        jour: dialect::jour,
+        recaler: dialect::recaler_identite
+    });
+    let (serie, instant, jour) = (d.serie, d.instant, d.jour);
+    let mut durees = Vec::new();
+    macro_rules! etape {
+        ($nom:expr, $sql:expr $(, $bind:expr)*) => {{
+            let t = Instant::now();
+            let sql: String = $sql;
+            on!(tx, |cx| sqlx::query(&sql)$(.bind($bind))*.execute(cx).await.map(|r| r.rows_affected()))?;
+            durees.push(($nom, t.elapsed()));
+        }};
+    }
+
+    etape!(
+        "structures",
+        format!(
+            "WITH RECURSIVE {} INSERT INTO structures (id, nom, commune_insee, created_at)
+         SELECT i, 'Espace numérique n°' || i, '29019', {} FROM n",
+            serie(structures),
+            instant(&(t0 - 86_400).to_string())
+        )
+    );
+    etape!("users", format!(
+        "WITH RECURSIVE {} INSERT INTO users (id, email, password_hash, prenom, nom, role, structure_id, active, created_at)
+         SELECT i, 'conseiller-' || i || '@national.carnet.fr', $1, 'Conseiller', 'National ' || i, 'conseiller',
+                (i - 1) / {CONSEILLERS_PAR_STRUCTURE} + 1, TRUE, {} FROM n",
+        serie(conseillers),
+        instant(&(t0 - 86_400).to_string())
+    ), mot_de_passe_hache);
+    etape!(
+        "beneficiaires",
+        format!(
+            "WITH RECURSIVE {}, {g}
+         INSERT INTO beneficiaires (id, structure_id, prenom, prenom_normalise, annee_naissance, commune_insee, genre,
+                                    statut_social, created_by, created_at, updated_at)
+         SELECT k, s, x.prenom, lower(x.prenom), 1940 + k % 60, '29019',
+                CASE WHEN k % 2 = 0 THEN 'feminin' ELSE 'masculin' END, 'retraite', c, {t}, {t}
+         FROM g JOIN (SELECT 0 AS m, 'Monique' AS prenom UNION ALL SELECT 1, 'Karim' UNION ALL SELECT 2, 'Yvette'
+                      UNION ALL SELECT 3, 'Fatou' UNION ALL SELECT 4, 'Nadia' UNION ALL SELECT 5, 'Lucie'
+                      UNION ALL SELECT 6, 'Mohamed' UNION ALL SELECT 7, 'Odette') x ON x.m = g.k % 8",
+            serie(beneficiaires),
+            t = instant("g.t")
+        )
+    );
+    etape!(
+        "carnets",
+        format!(
+            "WITH RECURSIVE {}, {g}
+         INSERT INTO carnets (id, numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, beneficiaire_id,
+                              structure_id, commanditaire_nom, canal_reception, date_reception, created_at)
+         SELECT k, 'NAT-' || k, {PASSES_PAR_CARNET}, 1000, {}, 'distribue', k, s, 'Commanditaire national', 'mairie',
+                {}, {} FROM g",
+            serie(beneficiaires),
+            jour("g.t + 240 * 86400"),
+            jour("g.t"),
+            instant("g.t")
+        )
+    );
+    etape!(
+        "parcours",
+        format!(
+            "WITH RECURSIVE {}, {g}
+         INSERT INTO parcours (id, beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at,
+                               updated_at, pack_id, closed_at)
+         SELECT k, k, k, s, c,
+                CASE WHEN {termine} THEN 'termine' ELSE 'en_cours' END,
+                CASE WHEN {termine} THEN 'bilan' ELSE 'seances' END,
+                {t}, CASE WHEN {termine} THEN {clos} ELSE {t} END, k % 4 + 1,
+                CASE WHEN {termine} THEN {clos} END
+         FROM g",
+            serie(beneficiaires),
+            t = instant("g.t"),
+            clos = instant(&format!("g.t + 4 * {SEMAINE} + 3600")),
+        )
+    );
+    etape!(
+        "parcours_themes",
+        format!(
+            "INSERT INTO parcours_themes (parcours_id, rang, titre, thematiques, competences)
+         SELECT p.id, t.rang, t.titre, t.thematiques, t.competences
+         FROM parcours p JOIN pack_themes t ON t.pack_id = p.pack_id AND t.nb_passes = {PASSES_PAR_CARNET}"
+        )
+    );
+    etape!(
+        "objectifs",
+        format!(
+            "INSERT INTO objectifs (parcours_id, rang, competence, niveau_cible, atteint)
+         SELECT p.id, ROW_NUMBER() OVER (PARTITION BY p.id ORDER BY c.competence), c.competence, c.niveau,
+                CASE WHEN p.etat = 'termine' THEN TRUE END
+         FROM parcours p JOIN pack_cibles c ON c.pack_id = p.pack_id AND c.nb_passes = {PASSES_PAR_CARNET}"
+        )
+    );
+    etape!(
+        "diagnostics",
+        String::from(
+            "INSERT INTO diagnostics (parcours_id, moment, observations, created_by, created_at, updated_at)
+         SELECT id, 'initial', 'Souhaite gagner en autonomie pour ses démarches.', conseiller_id, created_at, created_at
+         FROM parcours
+         UNION ALL
+         SELECT id, 'final', 'Autonome pour l''essentiel.', conseiller_id, closed_at, closed_at
+         FROM parcours WHERE etat = 'termine'"
+        )
+    );
+    etape!(
+        "diagnostic_niveaux",
+        format!(
+            "INSERT INTO diagnostic_niveaux (parcours_id, moment, competence, niveau)
+         SELECT p.id, 'initial', c.competence, 'entierement_accompagne'
+         FROM parcours p JOIN pack_cibles c ON c.pack_id = p.pack_id AND c.nb_passes = {PASSES_PAR_CARNET}
+         UNION ALL
+         SELECT p.id, 'final', c.competence, c.niveau
+         FROM parcours p JOIN pack_cibles c ON c.pack_id = p.pack_id AND c.nb_passes = {PASSES_PAR_CARNET}
+         WHERE p.etat = 'termine'"
+        )
+    );
+    etape!(
+        "plannings",
+        String::from(
+            "INSERT INTO plannings (parcours_id, frequence, duree_minutes, type_lieu, created_at, updated_at)
+         SELECT id, 'hebdomadaire', 60, 'lieu_activite', created_at, created_at FROM parcours"
+        )
+    );
+    etape!(
+        "seances",
+        format!(
+            "WITH RECURSIVE {}, {g}, {r}
+         INSERT INTO seances (id, parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
+                              cr_thematiques, cr_duree_minutes, numero, created_at, updated_at)
+         SELECT (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1, g.k, g.c,
+                'national-' || ((g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1) || '@carnet', 0,
+                {debut}, {fin}, 'lieu_activite',
+                CASE WHEN {tenue} THEN 'tenue' ELSE 'prevue' END,
+                CASE WHEN {tenue} THEN 'navigation_sur_internet' END,
+                CASE WHEN {tenue} THEN 60 END,
+                CASE WHEN {tenue} THEN r.j + 1 END,
+                {cree}, {cree}
+         FROM g CROSS JOIN r",
+            serie(beneficiaires),
+            debut = instant(&format!("g.t + r.j * {SEMAINE}")),
+            fin = instant(&fin_seance),
+            cree = instant("g.t")
+        )
+    );
+    etape!(
+        "passes",
+        format!(
+            "WITH RECURSIVE {}, {g}, {r}
+         INSERT INTO passes (id, carnet_id, rang, code, etat, valeur_centimes, validated_at, validated_by,
+                             credited_structure_id, seance_id)
+         SELECT (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1, g.k, r.j + 1,
+                'NAT' || ((g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1),
+                CASE WHEN {tenue} THEN 'valide' ELSE 'distribue' END, 1000,
+                CASE WHEN {tenue} THEN {valide} END,
+                CASE WHEN {tenue} THEN g.c END,
+                CASE WHEN {tenue} THEN g.s END,
+                CASE WHEN {tenue} THEN (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1 END
+         FROM g CROSS JOIN r",
+            serie(beneficiaires),
+            valide = instant(&format!("g.t + r.j * {SEMAINE}"))
+        )
+    );
+    etape!(
+        "bilans",
+        String::from(
+            "INSERT INTO bilans (parcours_id, orientation, recommandations, created_by, created_at, updated_at)
+         SELECT id, 'insertion_professionnelle', 'Continuer aux ateliers de la médiathèque.', conseiller_id,
+                closed_at, closed_at
+         FROM parcours WHERE etat = 'termine'"
+        )
+    );
+    for table in ["structures", "users", "beneficiaires", "carnets", "parcours", "seances", "passes"] {
+        if let Some(sql) = (d.recaler)(table) {
+            on!(tx, |cx| sqlx::query(&sql).execute(cx).await.map(|_| ()))?;
+        }
+    }
+    tx.commit().await?;
+    // Fresh statistics for the planner, as a deployment has.
+    let t = Instant::now();
+    on!(db.acquire().await?, |cx| sqlx::query("ANALYZE").execute(cx).await.map(|_| ()))?;
+    durees.push(("ANALYZE", t.elapsed()));
+    Ok(Genere {
+        structures,
+        conseillers,
+        beneficiaires,
+        passes: beneficiaires * PASSES_PAR_CARNET,
+        seances: beneficiaires * PASSES_PAR_CARNET,
+        durees,
+        duree: debut.elapsed(),
+    })
+}

@@ -1,0 +1,58 @@
+//! The national-volume generator (`store::national`, `carnet-server admin generer-national`) at a
+//! tiny scale: what it writes is read by the app's own pages like data entered through the API.
+
+mod common;
+
+use carnet_server::auth;
+use carnet_server::on;
+use carnet_server::store::national;
+use common::TestApp;
+
+const MOT_DE_PASSE: &str = "banc-national-2026";
+
+#[tokio::test]
+async fn generated_parcours_are_read_by_the_app_pages() {
+    let app = TestApp::new().await;
+    let hash = auth::hash_password(MOT_DE_PASSE).unwrap();
+    // 8 conseillers in 2 structures, 800 parcours.
+    let g = national::generer(&app.db, 0.002, app.clock.now(), &hash).await.unwrap();
+    assert_eq!((g.structures, g.conseillers, g.beneficiaires, g.passes), (2, 8, 800, 4000));
+    let (parcours, seances, valides, termines): (i64, i64, i64, i64) = on!(app.db.acquire().await.unwrap(), |cx| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM parcours), (SELECT COUNT(*) FROM seances),
+                    (SELECT COUNT(*) FROM passes WHERE etat = 'valide' AND seance_id IS NOT NULL),
+                    (SELECT COUNT(*) FROM parcours WHERE etat = 'termine')",
+        )
+        .fetch_one(cx)
+        .await
+    })
+    .unwrap();
+    assert_eq!((parcours, seances), (800, 4000));
+    // Two years of weekly parcours: most are closed, each conseiller has a few open.
+    assert!(termines > 700 && termines < 800, "{termines} parcours terminés");
+    assert!(valides > 5 * termines && valides < 4000, "{valides} pass validés");
+
+    let cookie = app.login(&national::email(1), MOT_DE_PASSE).await;
+    // Conseiller 1's newest parcours (still open) and oldest one (closed), and the dashboard.
+    let (ouvert, ferme): (i64, i64) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT MAX(id), MIN(id) FROM parcours WHERE conseiller_id = 1"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    let r = app.get(&format!("/api/v1/parcours/{ouvert}"), &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["etat"], "en_cours", "{}", r.text);
+    assert_eq!(r.body["seances"].as_array().map(Vec::len), Some(5), "{}", r.text);
+    let r = app.get(&format!("/api/v1/parcours/{ferme}"), &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["etat"], "termine", "{}", r.text);
+    assert!(r.body["bilan"].is_object(), "{}", r.text);
+    let r = app.get("/api/v1/tableau-de-bord", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.body["parcours"].as_array().map(Vec::len).unwrap_or(0) > 5, "{}", r.text);
+
+    // A second run on the same database is refused: it fills only an empty one.
+    let e = national::generer(&app.db, 0.002, app.clock.now(), &hash).await.unwrap_err();
+    assert!(e.to_string().contains("pas vide"), "{e}");
+}
