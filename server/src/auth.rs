@@ -44,6 +44,24 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     }
 }
 
+/// Argon2 reserves 19 MiB and a core for each hash: run at most as many at once as the
+/// `permis` allow (one per core), off the async workers. A flood of logins then waits for its
+/// turn instead of filling memory with hundreds of blocking threads.
+pub async fn verify_password_bounded(
+    permis: &tokio::sync::Semaphore,
+    password: String,
+    hash: String,
+) -> anyhow::Result<bool> {
+    let _permis = permis.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?)
+}
+
+/// `hash_password` under the same bound as `verify_password_bounded`.
+pub async fn hash_password_bounded(permis: &tokio::sync::Semaphore, password: String) -> anyhow::Result<String> {
+    let _permis = permis.acquire().await?;
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
 /// A hash of a password nobody has, verified when the e-mail is unknown so that the answer
 /// takes as long as for a real account (no account discovery by timing).
 pub fn dummy_hash() -> &'static str {

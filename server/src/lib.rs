@@ -76,6 +76,8 @@ pub struct Config {
     /// `login_window` that raise an alert in the log and the audit log. Nobody is locked out by
     /// this count: the limits that lock are per e-mail and per client address.
     pub alerte_echecs: i64,
+    /// Password hashes computed at once (logins, password changes): one per core.
+    pub hachages: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Config {
@@ -99,6 +101,9 @@ impl Default for Config {
             imports_lieux: Arc::new(tokio::sync::Semaphore::new(1)),
             trusted_proxies: Vec::new(),
             alerte_echecs: 200,
+            hachages: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            )),
         }
     }
 }

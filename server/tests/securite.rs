@@ -390,3 +390,50 @@ async fn behind_a_trusted_proxy_failed_logins_lock_one_client_address_not_everyo
     assert_eq!(lignes.len(), 1, "{logged}");
     assert!(lignes[0].contains("ERROR") && lignes[0].contains("connexions échouées"), "{logged}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_wrong_logins_gets_no_more_verifications_than_the_limit() {
+    let app = Arc::new(TestApp::new().await);
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "alex@exemple.fr", PW, Role::Conseiller).await;
+    let essais = (0..30).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mot = format!("faux {i}");
+            app.request(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": "alex@exemple.fr", "password": mot})),
+                None,
+            )
+            .await
+            .status
+        })
+    });
+    let statuts: Vec<StatusCode> =
+        futures_util::future::join_all(essais).await.into_iter().map(Result::unwrap).collect();
+    // A 422 is a password verified (and wrong); a 429 was refused before any verification.
+    let verifies = statuts.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    assert!(verifies <= Config::default().login_max_failures as usize, "{verifies} verifications: {statuts:?}");
+    assert_eq!(verifies + statuts.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 30, "{statuts:?}");
+    // Refused attempts are taken back: what stays is, per failure really verified, one line for
+    // the account, one for the address and one for everyone together.
+    assert_eq!(app.count("login_failures").await as usize, 3 * verifies, "{statuts:?}");
+}
+
+#[tokio::test]
+async fn password_hashing_waits_for_a_free_core() {
+    let hachages = Arc::new(tokio::sync::Semaphore::new(1));
+    let app = TestApp::with_config(Config { hachages: hachages.clone(), ..Default::default() }).await;
+    let s = app.create_structure("Médiathèque").await;
+    app.create_user(Some(s), "alex@exemple.fr", PW, Role::Conseiller).await;
+    let connexion = || {
+        app.request(Method::POST, "/api/v1/auth/login", Some(json!({"email": "alex@exemple.fr", "password": PW})), None)
+    };
+    // Every core busy hashing: the login waits its turn.
+    let occupe = hachages.clone().try_acquire_owned().unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(1500), connexion()).await.is_err(), "hashed without a permit");
+    drop(occupe);
+    let r = tokio::time::timeout(Duration::from_secs(20), connexion()).await.expect("a free core");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}

@@ -42,9 +42,17 @@ async fn login(
     let since = now - config.login_window;
     let email_key = format!("email:{email}");
     let ip_key = format!("ip:{ip}");
-    if users::count_failures(&state.db, &email_key, since).await? >= config.login_max_failures
-        || users::count_failures(&state.db, &ip_key, since).await? >= config.login_max_failures * 4
+    // The attempt is counted as a failure before the password is verified: attempts made at
+    // once all see one another, so no burst gets more than the limit's worth of verifications.
+    // A refused attempt is taken back (it verified nothing), and so is a successful one.
+    let reserves = [
+        users::reserve_attempt(&state.db, &email_key, now).await?,
+        users::reserve_attempt(&state.db, &ip_key, now).await?,
+    ];
+    if users::count_failures(&state.db, &email_key, since).await? > config.login_max_failures
+        || users::count_failures(&state.db, &ip_key, since).await? > config.login_max_failures * 4
     {
+        users::forget_attempts(&state.db, &reserves).await?;
         return Err(AppError::TooManyRequests {
             message: format!(
                 "Trop de tentatives de connexion. Pour protéger le compte, réessayez dans {} minutes.",
@@ -55,7 +63,6 @@ async fn login(
     }
 
     let user = users::find_by_email(&state.db, &email).await?;
-    let password = req.password.clone();
     // An invited account without a password yet is verified against the dummy hash too, so
     // the answer takes as long as for any other account.
     let hash = user
@@ -63,20 +70,16 @@ async fn login(
         .map(|u| u.password_hash.clone())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
-    // Argon2 is slow on purpose: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let ok = auth::verify_password_bounded(&config.hachages, req.password.clone(), hash).await?;
     let user = match user {
         Some(u) if ok && u.active && !u.password_hash.is_empty() => u,
         _ => {
-            users::record_failure(&state.db, &email_key, now).await?;
-            users::record_failure(&state.db, &ip_key, now).await?;
             crate::alerte::echec(&state, crate::alerte::Compteur::Connexion, now).await?;
             return Err(AppError::Unprocessable("Adresse e-mail ou mot de passe incorrect.".into()));
         }
     };
     users::clear_failures(&state.db, &email_key).await?;
+    users::forget_attempts(&state.db, &reserves).await?;
 
     // Session rotation: a session id presented with the login never survives it; the login
     // always gets a fresh one (no session fixation).

@@ -77,11 +77,8 @@ async fn throttled(state: &AppState, limits: &[(&str, i64)], message: &str) -> A
     Ok(())
 }
 
-async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?
-        .map_err(AppError::Internal)
+async fn hash(state: &AppState, password: String) -> AppResult<String> {
+    Ok(auth::hash_password_bounded(&state.config.hachages, password).await?)
 }
 
 fn link(state: &AppState, token: &str) -> String {
@@ -122,15 +119,13 @@ async fn change_password(
 
     let row = users::find_by_email(&state.db, &user.email).await?.ok_or(AppError::Unauthorized)?;
     let (actuel, stored) = (req.actuel.clone(), row.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&actuel, &stored))
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let ok = auth::verify_password_bounded(&state.config.hachages, actuel, stored).await?;
     let now = state.clock.now();
     if !ok {
         users::record_failure(&state.db, &email_key, now).await?;
         return Err(AppError::field("actuel", "Mot de passe actuel : il est incorrect."));
     }
-    let new_hash = hash(req.nouveau.clone()).await?;
+    let new_hash = hash(&state, req.nouveau.clone()).await?;
 
     let mut tx = begin_write(&state.db).await?;
     comptes::set_password(&mut tx, user.id, &new_hash).await?;
@@ -278,7 +273,7 @@ async fn set_password_with_token(
     if req.mot_de_passe != req.confirmation {
         return Err(AppError::field("confirmation", "Confirmation : elle ne correspond pas au mot de passe saisi."));
     }
-    let new_hash = hash(req.mot_de_passe.clone()).await?;
+    let new_hash = hash(&state, req.mot_de_passe.clone()).await?;
 
     let mut tx = begin_write(&state.db).await?;
     // The single-use check and the use are one statement: a second request with the same link fails.

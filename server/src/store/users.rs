@@ -194,6 +194,32 @@ pub async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> sqlx::Res
     Ok(())
 }
 
+/// Records a failure before it is known to be one (see `api::auth::login`); its id, to take it
+/// back.
+pub async fn reserve_attempt(db: &Db, key: &str, now: DateTime<Utc>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2) RETURNING id"
+    )
+    .bind(key)
+    .bind(now)
+    .fetch_one(cx)
+    .await)?;
+    Ok(id)
+}
+
+/// Takes back attempts reserved by `reserve_attempt`.
+pub async fn forget_attempts(db: &Db, ids: &[i64]) -> sqlx::Result<()> {
+    let mut conn = db.acquire().await?;
+    for id in ids {
+        on!(&mut conn, |cx| sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(*id)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
 pub async fn clear_failures(db: &Db, key: &str) -> sqlx::Result<()> {
     on!(db.acquire().await?, |cx| sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
         .bind(key)
