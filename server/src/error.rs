@@ -114,12 +114,18 @@ impl IntoResponse for AppError {
             }
             AppError::Internal(e) if base_en_conflit(&e) => {
                 tracing::warn!(error = %e, "conflit entre transactions concurrentes");
-                (
+                let mut resp = (
                     StatusCode::CONFLICT,
-                    "Une autre modification est passée au même moment ; rien n'a été enregistré. Rechargez la page puis réessayez."
-                        .to_string(),
-                    FieldErrors::new(),
+                    Json(ApiErrorBody {
+                        error: "Une autre modification est passée au même moment ; rien n'a été enregistré. Rechargez la page puis réessayez."
+                            .to_string(),
+                        fields: FieldErrors::new(),
+                    }),
                 )
+                    .into_response();
+                // Nothing was written: the request may be run again (crate::rejeu).
+                resp.extensions_mut().insert(crate::rejeu::Rejouable);
+                return resp;
             }
             AppError::Internal(e) if base_injoignable(&e) => {
                 tracing::error!(error = %e, "base de données injoignable");

@@ -16,6 +16,7 @@ pub mod lieux;
 pub mod mail;
 pub mod passwords;
 pub mod rappels;
+pub mod rejeu;
 pub mod retention;
 pub mod seed;
 pub mod sms;

@@ -299,6 +299,20 @@ enum AdminCommand {
         #[arg(long, default_value_t = 1.0)]
         echelle: f64,
     },
+    /// Copy a deployment's SQLite database into a new PostgreSQL database: every table, ids
+    /// kept, in one transaction; then row counts and every statement's hash are checked. Stop
+    /// the servers first. Refuses a PostgreSQL database already in use.
+    Copier {
+        /// The SQLite database, e.g. sqlite://data/carnet.db (it must exist).
+        #[arg(long)]
+        depuis: String,
+        /// The PostgreSQL database, e.g. postgres://carnet@db.exemple.fr/carnet (created empty
+        /// beforehand; carnet-server migrates it).
+        #[arg(long)]
+        vers: String,
+    },
+    /// Check every monthly statement against its stored hash (after a restore, for instance).
+    VerifierReleves,
 }
 
 fn init_logs(format: LogFormat) {
@@ -564,6 +578,9 @@ async fn lieux(database_url: &str, command: LieuxCommand, clock: Clock) -> anyho
 }
 
 async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyhow::Result<()> {
+    if let AdminCommand::Copier { depuis, vers } = &command {
+        return copier(depuis, vers).await;
+    }
     let db = db::connect(database_url).await?;
     let now = clock.now();
     match command {
@@ -622,6 +639,11 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
                 g.duree.as_secs_f64()
             );
         }
+        AdminCommand::VerifierReleves => {
+            let n = carnet_server::store::copie::verifier_releves(&mut db.acquire().await?).await?;
+            println!("{n} relevé(s) vérifié(s) : chaque empreinte correspond à son contenu.");
+        }
+        AdminCommand::Copier { .. } => unreachable!("traitée avant d'ouvrir DATABASE_URL"),
         AdminCommand::CreateConseiller { structure_id, email, prenom, nom, role, commanditaire_id, operateur_id } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("--role : « {role} » inconnu (conseiller, coordinateur, commanditaire, operateur, hub, admin)")
@@ -752,5 +774,32 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
         }
     }
     db.close().await;
+    Ok(())
+}
+
+/// `admin copier`: both databases opened (and migrated) by this version, then the copy.
+async fn copier(depuis: &str, vers: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(!db::is_postgres_url(depuis), "--depuis : une base SQLite (sqlite://…) est attendue");
+    anyhow::ensure!(db::is_postgres_url(vers), "--vers : une base PostgreSQL (postgres://…) est attendue");
+    let fichier = depuis.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let fichier = fichier.split('?').next().unwrap_or(fichier);
+    anyhow::ensure!(std::path::Path::new(fichier).is_file(), "--depuis : le fichier {fichier} n'existe pas");
+    let (source, cible) = (db::connect(depuis).await?, db::connect(vers).await?);
+    let (db::Db::Sqlite(s), db::Db::Pg(p)) = (&source, &cible) else { unreachable!("vérifié ci-dessus") };
+    let (mut s, mut p) = (s.acquire().await?, p.acquire().await?);
+    let bilan = carnet_server::store::copie::copier(&mut s, &mut p).await?;
+    for t in &bilan.tables {
+        println!("{:<34} {:>10} ligne(s) {:>8} ms", t.table, t.lignes, t.duree.as_millis());
+    }
+    let lignes: i64 = bilan.tables.iter().map(|t| t.lignes).sum();
+    println!(
+        "Copie terminée : {} tables, {lignes} lignes en {:.1} s ; nombres de lignes identiques, {} relevé(s) aux empreintes vérifiées.",
+        bilan.tables.len(),
+        bilan.duree.as_secs_f64(),
+        bilan.releves_verifies
+    );
+    drop((s, p));
+    source.close().await;
+    cible.close().await;
     Ok(())
 }

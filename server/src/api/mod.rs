@@ -46,4 +46,5 @@ pub fn router() -> Router<AppState> {
         .merge(orientation::router())
         .merge(ledger::router())
         .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn(crate::rejeu::rejouer))
 }

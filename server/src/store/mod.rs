@@ -64,6 +64,7 @@
 //!   name); `tests/schema_pg.rs` fails until both describe the same schema.
 
 pub mod conn;
+pub mod copie;
 pub mod dialect;
 
 pub mod audit;

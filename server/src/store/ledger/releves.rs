@@ -442,3 +442,18 @@ pub async fn provisoire(db: &Db, structure_id: i64, mois: Mois) -> AppResult<Vec
     }
     Ok(out)
 }
+
+/// Every statement checked against its stored hash (after a restore or a copy): how many there
+/// are, and the ids of those whose content no longer gives their hash.
+pub async fn empreintes_fausses(conn: &mut dyn Conn) -> anyhow::Result<(usize, Vec<i64>)> {
+    let lignes: Vec<(i64, String, String)> =
+        on!(conn, |cx| sqlx::query_as("SELECT id, contenu_json, hash FROM releves ORDER BY id").fetch_all(cx).await)?;
+    let mut fausses = Vec::new();
+    for (id, json, hash) in &lignes {
+        let juste = serde_json::from_str::<ContenuReleve>(json).is_ok_and(|c| empreinte(&c) == *hash);
+        if !juste {
+            fausses.push(*id);
+        }
+    }
+    Ok((lignes.len(), fausses))
+}
