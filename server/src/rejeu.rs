@@ -10,7 +10,7 @@
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, Method};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -60,13 +60,11 @@ pub async fn rejouer(req: Request, next: Next) -> Response {
     }
 }
 
-/// A request whose body can be held: a declared length within bounds, or no body at all.
+/// A request whose body can be held: its size known and within bounds (a declared length, or no
+/// body at all). A streamed body of unknown length is run once, as it comes, and is never read
+/// ahead of the handler (the venue import checks the role before reading).
 fn rejouable(req: &Request) -> bool {
-    let h = req.headers();
-    match h.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
-        Some(n) => n <= CORPS_MAX,
-        None => !h.contains_key(header::TRANSFER_ENCODING) || matches!(*req.method(), Method::GET | Method::HEAD),
-    }
+    axum::body::HttpBody::size_hint(req.body()).upper().is_some_and(|n| n <= CORPS_MAX as u64)
 }
 
 #[cfg(test)]
@@ -172,6 +170,16 @@ mod tests {
         let appels = Arc::new(AtomicU32::new(0));
         let (status, _) = envoyer(app(1, "23503", appels.clone()), "{}").await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(appels.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_of_unknown_length_is_run_once_as_it_comes() {
+        let appels = Arc::new(AtomicU32::new(0));
+        let flot = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{}"))]);
+        let req = Request::post("/").body(Body::from_stream(flot)).unwrap();
+        let resp = app(u32::MAX, "40001", appels.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
         assert_eq!(appels.load(Ordering::SeqCst), 1);
     }
 }
