@@ -10,7 +10,6 @@
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -71,7 +70,7 @@ fn rejouable(req: &Request) -> bool {
 mod tests {
     use super::*;
     use crate::error::{AppError, AppResult};
-    use axum::http::StatusCode;
+    use axum::http::{header, StatusCode};
     use axum::routing::post;
     use axum::Router;
     use std::borrow::Cow;
