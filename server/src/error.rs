@@ -28,6 +28,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The server cannot answer now (the database unreachable, a request cut for its length).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("trop de tentatives")]
     TooManyRequests { message: String, retry_after_secs: u64 },
     #[error(transparent)]
@@ -105,6 +108,7 @@ impl IntoResponse for AppError {
             AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m, FieldErrors::new()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, m, FieldErrors::new()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, FieldErrors::new()),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m, FieldErrors::new()),
             AppError::TooManyRequests { message, retry_after_secs } => {
                 let mut resp =
                     (StatusCode::TOO_MANY_REQUESTS, Json(ApiErrorBody { error: message, fields: FieldErrors::new() }))

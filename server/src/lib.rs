@@ -19,6 +19,7 @@ pub mod rappels;
 pub mod rejeu;
 pub mod retention;
 pub mod seed;
+pub mod serveur;
 pub mod sms;
 pub mod store;
 pub mod web;
@@ -77,6 +78,8 @@ pub struct Config {
     /// `login_window` that raise an alert in the log and the audit log. Nobody is locked out by
     /// this count: the limits that lock are per e-mail and per client address.
     pub alerte_echecs: i64,
+    /// A request not answered within this is cut and answered 503 (a slow body included).
+    pub delai_requete: std::time::Duration,
     /// Password hashes computed at once (logins, password changes): one per core.
     pub hachages: Arc<tokio::sync::Semaphore>,
 }
@@ -102,6 +105,7 @@ impl Default for Config {
             imports_lieux: Arc::new(tokio::sync::Semaphore::new(1)),
             trusted_proxies: Vec::new(),
             alerte_echecs: 200,
+            delai_requete: std::time::Duration::from_secs(30),
             hachages: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             )),
@@ -148,6 +152,7 @@ pub fn app(state: AppState) -> Router {
     let csp = HeaderValue::from_str(&csp).expect("CSP is ASCII");
     let hsts = state.config.https().then_some(HeaderValue::from_static(web::HSTS));
     let origine = Arc::<str>::from(web::origin_of(&state.config.public_url));
+    let delai_requete = state.config.delai_requete;
     let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
     if let Some(dist) = &state.config.dist_dir {
         router = router.merge(web::static_files(dist));
@@ -160,6 +165,8 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             error::AppError::Internal(anyhow::anyhow!("panic dans un traitement")).into_response()
         }))
+        // Everything below, reading the body included, has `delai_requete`.
+        .layer(axum::middleware::from_fn(move |req, next| web::delai(delai_requete, req, next)))
         // Before anything reads the body or the session.
         .layer(axum::middleware::from_fn(move |req, next| web::same_origin_writes(origine.clone(), req, next)))
         // Outside the body limit and the panic catcher: their answers get the headers too.

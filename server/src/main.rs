@@ -13,7 +13,6 @@ use carnet_server::{app, auth, clock, db, passwords, retention, seed, web, AppSt
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -107,6 +106,16 @@ struct ServeArgs {
     /// 15 minutes that raise an alert in the log and the audit log. Nobody is locked out by it.
     #[arg(long, env = "CARNET_ALERTE_ECHECS", default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..))]
     alerte_echecs: i64,
+    /// Seconds a request may take, its body included; past it the request is cut and answered 503.
+    #[arg(long, env = "CARNET_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers; a kept-alive connection with no new
+    /// request is closed after as long (slow or idle clients do not hold connections).
+    #[arg(long, env = "CARNET_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// Seconds requests in flight have to finish after SIGTERM or Ctrl-C; the rest are then cut.
+    #[arg(long, env = "CARNET_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    shutdown_timeout_secs: u64,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "CARNET_SESSION_IDLE_MINUTES", default_value_t = 60)]
     session_idle_minutes: i64,
@@ -401,6 +410,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         sms,
         trusted_proxies: args.trusted_proxy,
         alerte_echecs: args.alerte_echecs,
+        delai_requete: std::time::Duration::from_secs(args.request_timeout_secs),
         ..Config::default()
     };
     if config.trusted_proxies.is_empty() && config.https() {
@@ -425,9 +435,11 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         .await
         .with_context(|| format!("impossible d'écouter sur {}", args.listen))?;
     tracing::info!("Carnet écoute sur http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let delais = carnet_server::serveur::Delais {
+        entetes: std::time::Duration::from_secs(args.header_timeout_secs),
+        arret: std::time::Duration::from_secs(args.shutdown_timeout_secs),
+    };
+    carnet_server::serveur::servir(listener, app(state), delais, shutdown_signal()).await;
     db.close().await;
     tracing::info!("arrêt propre");
     Ok(())

@@ -173,6 +173,24 @@ pub async fn same_origin_writes(origine: std::sync::Arc<str>, req: Request<Body>
     next.run(req).await
 }
 
+/// Cuts a request not answered within `delai` (a slow client's body, a stuck handler): the
+/// handler is dropped, so its transaction, if any, is rolled back.
+pub async fn delai(delai: std::time::Duration, req: Request<Body>, next: Next) -> Response<Body> {
+    let (methode, chemin) = (req.method().clone(), req.uri().path().to_string());
+    match tokio::time::timeout(delai, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(%methode, chemin, delai_s = delai.as_secs(), "requête interrompue : trop longue");
+            crate::error::AppError::Unavailable(format!(
+                "La requête a pris trop de temps (plus de {} s) et a été interrompue. \
+                 Rechargez la page pour voir ce qui a été enregistré, puis réessayez.",
+                delai.as_secs()
+            ))
+            .into_response()
+        }
+    }
+}
+
 /// Adds the security headers that are not already set; API answers, which carry personal data,
 /// are not kept by any cache unless their handler says otherwise.
 pub async fn security_headers(

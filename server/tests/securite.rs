@@ -437,3 +437,206 @@ async fn password_hashing_waits_for_a_free_core() {
     let r = tokio::time::timeout(Duration::from_secs(20), connexion()).await.expect("a free core");
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+/// The real server on a fresh SQLite file, with `args`; its address once it listens.
+struct Serveur {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Serveur {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serveur(args: &[&str]) -> Serveur {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("carnet.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carnet-server"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .args(["--database-url", &format!("sqlite://{}?mode=rwc", db.display())])
+        .args(["--listen", "127.0.0.1:0"])
+        .arg("--dist")
+        .arg(dir.path().join("dist"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lignes = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let addr = loop {
+        let ligne = lignes.next().expect("the server stopped before listening").unwrap();
+        if let Some((_, a)) = ligne.split_once("écoute sur http://") {
+            let a: String = a.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+            break a.parse().unwrap();
+        }
+    };
+    // Keep reading its log, so that it never blocks on a full pipe.
+    std::thread::spawn(move || lignes.for_each(drop));
+    Serveur { child, addr, _dir: dir }
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn lire_jusqu_a_la_fin(flux: &mut tokio::net::tcp::OwnedReadHalf) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut tout = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match flux.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => tout.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&tout).to_string()
+}
+
+#[tokio::test]
+async fn a_client_sending_its_headers_one_byte_a_second_is_cut_off_and_so_is_an_idle_connection() {
+    use tokio::io::AsyncWriteExt;
+    let s = serveur(&["--header-timeout-secs", "2"]);
+
+    // Slowloris: a request line and headers, one byte a second (about 40 s in all).
+    let (mut lecture, mut ecriture) = tokio::net::TcpStream::connect(s.addr).await.unwrap().into_split();
+    let envoi = tokio::spawn(async move {
+        for b in b"GET /api/v1/health HTTP/1.1\r\nHost: carnet\r\n\r\n" {
+            if ecriture.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let debut = Instant::now();
+    let recu = tokio::time::timeout(Duration::from_secs(15), lire_jusqu_a_la_fin(&mut lecture))
+        .await
+        .expect("the slow client was never cut off");
+    assert!(debut.elapsed() < Duration::from_secs(8), "{:?}", debut.elapsed());
+    assert!(!recu.contains("200 OK"), "{recu}");
+    envoi.abort();
+
+    // A connection kept alive after its request, then silent, is closed too.
+    let (mut lecture, mut ecriture) = tokio::net::TcpStream::connect(s.addr).await.unwrap().into_split();
+    ecriture.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: carnet\r\n\r\n").await.unwrap();
+    let debut = Instant::now();
+    let recu = tokio::time::timeout(Duration::from_secs(15), lire_jusqu_a_la_fin(&mut lecture))
+        .await
+        .expect("the idle connection was never closed");
+    assert!(recu.starts_with("HTTP/1.1 200 OK"), "{recu}");
+    assert!(debut.elapsed() < Duration::from_secs(8), "{:?}", debut.elapsed());
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_503() {
+    let app = TestApp::with_config(Config { delai_requete: Duration::from_secs(1), ..Default::default() }).await;
+    // A body that never ends, on a route that reads it.
+    let corps =
+        futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"email\"")) })
+            .chain(futures_util::stream::pending());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(corps))
+        .unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(10), app.send(req)).await.expect("no request timeout");
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(r.body["error"].as_str().unwrap().contains("trop de temps"), "{}", r.text);
+    assert!(r.headers.get("content-security-policy").is_some());
+}
+
+#[tokio::test]
+async fn readiness_fails_while_the_database_is_unreachable_liveness_does_not() {
+    let app = TestApp::new().await;
+    let r = app.request(Method::GET, "/api/v1/health/ready", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.db.close().await;
+    let r = app.request(Method::GET, "/api/v1/health/ready", None, None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(r.body["error"].as_str().unwrap().contains("base de données"), "{}", r.text);
+    let r = app.request(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // A PostgreSQL server that does not answer (nothing listens on port 1).
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/carnet")
+        .unwrap();
+    let state = carnet_server::AppState {
+        db: carnet_server::Db::Pg(pool),
+        config: Arc::new(Config::default()),
+        clock: carnet_server::Clock::starting_at(instant()),
+    };
+    let router = carnet_server::app(state);
+    let debut = Instant::now();
+    let resp =
+        tower::ServiceExt::oneshot(router.clone(), Request::get("/api/v1/health/ready").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(debut.elapsed() < Duration::from_secs(5), "{:?}", debut.elapsed());
+    let resp =
+        tower::ServiceExt::oneshot(router, Request::get("/api/v1/health").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// A server of `app` on a free port, stopped when `stop` is sent.
+async fn servi(
+    app: axum::Router,
+    delais: carnet_server::serveur::Delais,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, recu) = tokio::sync::oneshot::channel::<()>();
+    let tache = tokio::spawn(carnet_server::serveur::servir(listener, app, delais, async {
+        let _ = recu.await;
+    }));
+    (addr, stop, tache)
+}
+
+#[tokio::test]
+async fn at_shutdown_a_request_in_flight_finishes_and_one_past_the_deadline_is_cut() {
+    use tokio::io::AsyncWriteExt;
+    let app = axum::Router::new()
+        .route(
+            "/lent",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                "fini"
+            }),
+        )
+        .route(
+            "/sans-fin",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                "jamais"
+            }),
+        );
+    let delais = carnet_server::serveur::Delais { entetes: Duration::from_secs(5), arret: Duration::from_secs(5) };
+    let (addr, stop, tache) = servi(app.clone(), delais).await;
+    let (mut lecture, mut ecriture) = tokio::net::TcpStream::connect(addr).await.unwrap().into_split();
+    ecriture.write_all(b"GET /lent HTTP/1.1\r\nHost: carnet\r\n\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    let recu = tokio::time::timeout(Duration::from_secs(10), lire_jusqu_a_la_fin(&mut lecture)).await.unwrap();
+    assert!(recu.starts_with("HTTP/1.1 200 OK") && recu.ends_with("fini"), "{recu}");
+    tokio::time::timeout(Duration::from_secs(5), tache).await.expect("the server did not stop").unwrap();
+    // Stopped: no new connection.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+
+    // A request that would never end is cut at the deadline, and the server stops then.
+    let delais = carnet_server::serveur::Delais { entetes: Duration::from_secs(5), arret: Duration::from_secs(1) };
+    let (addr, stop, tache) = servi(app, delais).await;
+    let (mut lecture, mut ecriture) = tokio::net::TcpStream::connect(addr).await.unwrap().into_split();
+    ecriture.write_all(b"GET /sans-fin HTTP/1.1\r\nHost: carnet\r\n\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let debut = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), tache).await.expect("the deadline did not hold").unwrap();
+    assert!(debut.elapsed() < Duration::from_secs(3), "{:?}", debut.elapsed());
+    let recu = tokio::time::timeout(Duration::from_secs(5), lire_jusqu_a_la_fin(&mut lecture)).await.unwrap();
+    assert!(!recu.contains("jamais"), "{recu}");
+}

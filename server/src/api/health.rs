@@ -1,17 +1,50 @@
-use crate::error::AppResult;
+//! Health: liveness (the process answers) and readiness (it can serve: its database answers).
+
+use crate::error::{AppError, AppResult};
 use crate::store::conn::on;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use carnet_domain::api::Health;
+use std::time::Duration;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new().route("/health", get(health)).route("/health/ready", get(ready))
 }
 
-/// Up and able to reach its database.
-async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    on!(state.db.acquire().await?, |cx| sqlx::query("SELECT 1").execute(cx).await.map(|r| r.rows_affected()))?;
-    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
+/// How long readiness waits for the database.
+const ATTENTE_BASE: Duration = Duration::from_secs(3);
+
+fn etat() -> Health {
+    Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }
+}
+
+/// Liveness: the process answers. It does not touch the database, so that an outage of the
+/// database does not get every instance restarted (restarting would not bring it back).
+async fn health() -> Json<Health> {
+    Json(etat())
+}
+
+/// Readiness: 503 while the database does not answer within a few seconds, so that a load
+/// balancer sends requests elsewhere until it does.
+async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
+    let essai = async {
+        on!(state.db.acquire().await?, |cx| sqlx::query("SELECT 1").execute(cx).await.map(|r| r.rows_affected()))
+    };
+    match tokio::time::timeout(ATTENTE_BASE, essai).await {
+        Ok(Ok(_)) => Ok(Json(etat())),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "pas prêt : base de données injoignable");
+            Err(pas_pret())
+        }
+        Err(_) => {
+            tracing::warn!("pas prêt : la base de données ne répond pas");
+            Err(pas_pret())
+        }
+    }
+}
+
+fn pas_pret() -> AppError {
+    AppError::Unavailable("La base de données est injoignable : ce serveur n'est pas prêt à répondre.".into())
 }
