@@ -193,6 +193,10 @@ fn table() -> Vec<Row> {
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::POST, "/seances/{id}/annulation",             Id::SeanceTenue, "", |_| Some(json!({"motif": "Pass saisi par erreur."})),
                                                                                             [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        // Activity statistics: each role its own scope (a commanditaire needs its organisation).
+        row(M::GET,  "/statistiques",                        Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/statistiques",                        Id::None, "?du=2027-03-01&au=2027-01-01", none,
+                                                                                            [401, 422, 422, 422, 403, 403, 422, 422, 401]),
         row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         // The beneficiary space (issue 6): the staff side of the personal link…
         row(M::GET,  "/parcours/{id}/lien",                  Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),

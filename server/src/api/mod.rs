@@ -21,6 +21,7 @@ pub mod orientation;
 mod parcours;
 mod rappels;
 mod seances;
+pub(crate) mod statistiques;
 mod structure;
 mod tableau_de_bord;
 
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(tableau_de_bord::router())
         .merge(journee::router())
         .merge(rappels::router())
+        .merge(statistiques::router())
         .merge(structure::router())
         .merge(lieux::router())
         .merge(candidats::router())

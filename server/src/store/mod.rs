@@ -85,6 +85,7 @@ pub mod packs;
 pub mod parcours;
 pub mod passes;
 pub mod seances;
+pub mod statistiques;
 pub mod structures;
 pub mod territoires;
 pub mod users;

@@ -1,0 +1,384 @@
+//! `GET /api/v1/statistiques`: the activity statistics of the asker's scope, in the Coop's blocks,
+//! and what only Carnet knows (passes, parcours, skills). A conseiller sees their own activity, a
+//! coordinateur their structure's (and per conseiller), a hub its territory's, a commanditaire the
+//! sessions its orders paid for, an administrator everything. Aggregates only: no name of a
+//! beneficiary leaves through here.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiQuery, AppError, AppResult};
+use crate::store::ledger::orgs;
+use crate::store::packs::split_list;
+use crate::store::statistiques::{self as store, Activite, Filtres, Intervalle, Portee};
+use crate::store::territoires;
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use carnet_domain::api::{FieldErrors, Role};
+use carnet_domain::coop::{self, Vocabulaire};
+use carnet_domain::fuseau::{Calendrier, Fuseau};
+use carnet_domain::parcours::competences::{Niveau, DOMAINES};
+use carnet_domain::statistiques::{
+    self as regles, douze_mois, lignes, lignes_vocabulaire, trente_jours, typographique, Barre, BlocsBeneficiaires,
+    FiltresStatistiques, Generales, Ligne, PassesDuMois, Periode, ProgressionDomaine, Statistiques, StatistiquesCarnet,
+};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/statistiques", get(statistiques))
+}
+
+async fn statistiques(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(f): ApiQuery<FiltresStatistiques>,
+) -> AppResult<Json<Statistiques>> {
+    let ctx = Contexte::preparer(&state, &user, &f).await?;
+    let mut tx = state.db.begin().await?;
+    let stats = calculer(&mut tx, &ctx).await?;
+    tx.commit().await?;
+    Ok(Json(stats))
+}
+
+/// Who asks, what for: the scope, the checked filters and the period.
+pub(crate) struct Contexte {
+    pub portee: Portee,
+    pub filtres: Filtres,
+    pub periode: Periode,
+    pub intervalle: Intervalle,
+    /// The asker's calendar: the period's days are theirs.
+    pub calendrier: Calendrier,
+    pub aujourdhui: NaiveDate,
+}
+
+impl Contexte {
+    pub async fn preparer(state: &AppState, user: &CurrentUser, f: &FiltresStatistiques) -> AppResult<Contexte> {
+        let portee = match (user.role, user.structure_id) {
+            (Role::Conseiller, Some(_)) => Portee::Conseiller(user.id),
+            (Role::Coordinateur, Some(s)) => Portee::Structure(s),
+            (Role::Hub, _) => Portee::Territoire(territoires::of_user(&state.db, user.id).await?),
+            (Role::Commanditaire, _) => match orgs::user_organisations(&state.db, user.id).await?.0 {
+                Some(c) => Portee::Commanditaire(c),
+                None => return Err(AppError::Forbidden),
+            },
+            (Role::Admin, _) => Portee::Tout,
+            _ => return Err(AppError::Forbidden),
+        };
+        let mut erreurs = FieldErrors::new();
+        let periode = match regles::valider_periode(f.du.as_deref(), f.au.as_deref()) {
+            Ok(p) => p,
+            Err(e) => {
+                erreurs.extend(e);
+                Periode::default()
+            }
+        };
+        let mut conn = state.db.acquire().await?;
+        let texte = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let id = |champ: &str, v: &Option<String>, erreurs: &mut FieldErrors| match texte(v) {
+            None => None,
+            Some(t) => match t.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    erreurs.insert(champ.into(), "Identifiant invalide : un nombre est attendu.".into());
+                    None
+                }
+            },
+        };
+        let conseiller = id("conseiller", &f.conseiller, &mut erreurs);
+        let lieu = id("lieu", &f.lieu, &mut erreurs);
+        let mut filtres = Filtres { conseiller, lieu, ..Default::default() };
+        if let Some(c) = conseiller {
+            if !store::conseiller_dans(&mut conn, &portee, c).await? {
+                erreurs.insert("conseiller".into(), "Conseiller inconnu, ou hors de votre périmètre.".into());
+            }
+        }
+        if let Some(l) = lieu {
+            if !store::lieu_dans(&mut conn, &portee, l).await? {
+                erreurs.insert("lieu".into(), "Lieu inconnu, ou hors de votre périmètre.".into());
+            }
+        }
+        if let Some(c) = texte(&f.commune) {
+            if store::commune_existe(&mut conn, &c).await? {
+                filtres.commune = Some(c);
+            } else {
+                erreurs.insert(
+                    "commune".into(),
+                    "Commune inconnue : un code INSEE est attendu (par exemple 29019).".into(),
+                );
+            }
+        }
+        if let Some(d) = texte(&f.departement) {
+            if store::departement_existe(&mut conn, &d).await? {
+                filtres.departement = Some(d);
+            } else {
+                erreurs.insert(
+                    "departement".into(),
+                    "Département inconnu : un code est attendu (par exemple 29, 2A, 974).".into(),
+                );
+            }
+        }
+        if let Some(t) = texte(&f.type_lieu) {
+            if coop::contains(coop::TYPE_LIEU, &t) {
+                filtres.type_lieu = Some(t);
+            } else {
+                let valeurs: Vec<&str> = coop::TYPE_LIEU.iter().map(|(v, _)| *v).collect();
+                erreurs.insert(
+                    "type_lieu".into(),
+                    format!("Type de lieu inconnu : {} sont possibles.", valeurs.join(", ")),
+                );
+            }
+        }
+        if !erreurs.is_empty() {
+            return Err(AppError::Validation(erreurs));
+        }
+        let cal = user.calendrier;
+        let minuit = |d: NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
+        let intervalle =
+            Intervalle { debut: periode.du.map(minuit), fin: periode.au.map(|a| minuit(a + Duration::days(1))) };
+        let maintenant = state.clock.now();
+        Ok(Contexte { portee, filtres, periode, intervalle, calendrier: cal, aujourdhui: cal.today(maintenant) })
+    }
+
+    /// The day the « last 12 months » and « last 30 days » end on: the period's end, else today.
+    pub fn reference(&self) -> NaiveDate {
+        self.periode.au.unwrap_or(self.aujourdhui)
+    }
+}
+
+/// The calendar of a structure (its zone and holidays).
+fn calendrier(commune: Option<&str>, fuseau: Option<&str>) -> Calendrier {
+    Calendrier::pour(commune, fuseau.and_then(Fuseau::parse))
+}
+
+/// The local date of a session, in its structure's zone.
+pub(crate) fn date_locale(a: &Activite) -> NaiveDate {
+    calendrier(a.structure_commune_insee.as_deref(), a.structure_fuseau.as_deref()).to_local(a.debut).date()
+}
+
+fn dans(i: Intervalle, t: DateTime<Utc>) -> bool {
+    i.debut.is_none_or(|d| t >= d) && i.fin.is_none_or(|f| t < f)
+}
+
+/// Lines of a closed list, most frequent first (ties in the list's order).
+fn lignes_triees(vocabulaire: Vocabulaire, comptes: &HashMap<String, u64>) -> Vec<Ligne> {
+    let mut l: Vec<(String, String, u64)> = vocabulaire
+        .iter()
+        .map(|(v, lib)| (v.to_string(), typographique(lib), comptes.get(*v).copied().unwrap_or(0)))
+        .collect();
+    l.sort_by_key(|x| std::cmp::Reverse(x.2));
+    lignes(l)
+}
+
+/// Lines of open values (places, communes, conseillers), most frequent first, then by label.
+fn lignes_ouvertes(comptes: HashMap<String, (String, u64)>) -> Vec<Ligne> {
+    let mut l: Vec<(String, String, u64)> = comptes.into_iter().map(|(v, (lib, n))| (v, lib, n)).collect();
+    l.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)).then_with(|| a.0.cmp(&b.0)));
+    lignes(l)
+}
+
+fn compter<'a>(valeurs: impl Iterator<Item = &'a str>) -> HashMap<String, u64> {
+    let mut m = HashMap::new();
+    for v in valeurs {
+        *m.entry(v.to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+/// The commune of an accompaniment: its place's for a session at the place, the person's for one
+/// at home, none otherwise. (INSEE code, name.)
+fn commune_activite(a: &Activite) -> Option<(String, String)> {
+    match a.type_lieu.as_str() {
+        "lieu_activite" => Some((a.structure_commune_insee.clone()?, a.structure_commune.clone()?)),
+        "domicile" => Some((a.beneficiaire_commune_insee.clone()?, a.beneficiaire_commune.clone()?)),
+        _ => None,
+    }
+}
+
+fn compte(m: &HashMap<String, u64>) -> impl Fn(&str) -> u64 + '_ {
+    move |v| m.get(v).copied().unwrap_or(0)
+}
+
+/// Every block of the page, from the rows of the scope.
+pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Contexte) -> AppResult<Statistiques> {
+    let (portee, filtres, i) = (&ctx.portee, &ctx.filtres, ctx.intervalle);
+    let rows = store::activites(conn, portee, filtres, i).await?;
+    let reference = ctx.reference();
+    let mois = douze_mois(reference);
+    let jours = trente_jours(reference);
+    let minuit = |d: NaiveDate| ctx.calendrier.to_utc(d.and_time(NaiveTime::MIN));
+    let graphe = Intervalle { debut: Some(minuit(mois[0].0)), fin: Some(minuit(reference + Duration::days(1))) };
+    let debuts = store::debuts(conn, portee, filtres, graphe).await?;
+    let dates: Vec<NaiveDate> = debuts
+        .iter()
+        .map(|(t, fuseau, commune)| calendrier(commune.as_deref(), fuseau.as_deref()).to_local(*t).date())
+        .collect();
+    let par_mois = mois
+        .iter()
+        .map(|(debut, libelle)| Barre {
+            libelle: libelle.clone(),
+            debut: *debut,
+            nombre: dates.iter().filter(|d| regles::debut_du_mois(**d) == *debut).count() as u64,
+        })
+        .collect();
+    let par_jour = jours
+        .iter()
+        .map(|(jour, libelle)| Barre {
+            libelle: libelle.clone(),
+            debut: *jour,
+            nombre: dates.iter().filter(|d| *d == jour).count() as u64,
+        })
+        .collect();
+
+    // People: each once, as they are recorded now.
+    let mut vus = HashSet::new();
+    let personnes: Vec<&Activite> = rows.iter().filter(|a| vus.insert(a.beneficiaire_id)).collect();
+    let anonymes = personnes.iter().filter(|a| a.anonymise_at.is_some()).count() as u64;
+    let nouveaux = match (i.debut, i.fin) {
+        (Some(_), Some(_)) => Some(store::nouveaux_beneficiaires(conn, portee, filtres, i).await? as u64),
+        _ => None,
+    };
+    let generales = Generales {
+        accompagnements: rows.len() as u64,
+        beneficiaires: personnes.len() as u64,
+        beneficiaires_suivis: personnes.len() as u64 - anonymes,
+        beneficiaires_anonymes: anonymes,
+        nouveaux_beneficiaires: nouveaux,
+        accompagnements_12_mois: dates.len() as u64,
+    };
+
+    let n = rows.len() as u64;
+    let types = lignes_vocabulaire(coop::TYPE_ACTIVITE, |v| if v == "individuel" { n } else { 0 });
+    let themes = compter(
+        rows.iter()
+            .flat_map(|a| split_list(a.cr_thematiques.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
+    let materiel = compter(
+        rows.iter()
+            .flat_map(|a| split_list(a.cr_materiel.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
+    let canaux = compter(rows.iter().map(|a| a.type_lieu.as_str()));
+    let durees = compter(rows.iter().map(|a| regles::tranche_duree(a.duree_minutes())));
+    let mut lieux: HashMap<String, (String, u64)> = HashMap::new();
+    let mut communes: HashMap<String, (String, u64)> = HashMap::new();
+    let mut conseillers: HashMap<String, (String, u64)> = HashMap::new();
+    for a in &rows {
+        if a.type_lieu == "lieu_activite" {
+            lieux.entry(a.structure_id.to_string()).or_insert_with(|| (a.structure_nom.clone(), 0)).1 += 1;
+        }
+        if let Some((code, nom)) = commune_activite(a) {
+            communes.entry(code).or_insert_with(|| (nom, 0)).1 += 1;
+        }
+        conseillers
+            .entry(a.conseiller_id.to_string())
+            .or_insert_with(|| (format!("{} {}", a.conseiller_prenom, a.conseiller_nom), 0))
+            .1 += 1;
+    }
+
+    let annee = ctx.aujourdhui.year();
+    let genres = compter(
+        personnes
+            .iter()
+            .map(|a| a.genre.as_deref().filter(|g| coop::contains(coop::GENRE, g)).unwrap_or("non_communique")),
+    );
+    let tranches =
+        compter(personnes.iter().map(|a| {
+            regles::tranche_age_retenue(a.annee_naissance.map(|y| y as i32), a.tranche_age.as_deref(), annee)
+        }));
+    let statuts = compter(personnes.iter().map(|a| {
+        a.statut_social.as_deref().filter(|s| coop::contains(coop::STATUT_SOCIAL, s)).unwrap_or("non_communique")
+    }));
+    let mut communes_personnes: HashMap<String, (String, u64)> = HashMap::new();
+    for a in &personnes {
+        let (code, nom) = match (&a.beneficiaire_commune_insee, &a.beneficiaire_commune) {
+            (Some(c), Some(n)) => (c.clone(), n.clone()),
+            _ => ("non_communique".to_string(), "Non communiqué".to_string()),
+        };
+        communes_personnes.entry(code).or_insert_with(|| (nom, 0)).1 += 1;
+    }
+
+    Ok(Statistiques {
+        periode: ctx.periode,
+        reference: Some(reference),
+        generales,
+        par_mois,
+        par_jour,
+        types,
+        thematiques: lignes_triees(coop::THEMATIQUES_MEDIATION_NUMERIQUE, &themes),
+        thematiques_demarches: lignes_triees(coop::THEMATIQUES_DEMARCHES_ADMINISTRATIVES, &themes),
+        materiel: lignes_vocabulaire(coop::MATERIEL, compte(&materiel)),
+        canaux: lignes_vocabulaire(coop::TYPE_LIEU, compte(&canaux)),
+        durees: lignes_vocabulaire(regles::TRANCHES_DUREE, compte(&durees)),
+        lieux: lignes_ouvertes(lieux),
+        communes: lignes_ouvertes(communes),
+        beneficiaires: BlocsBeneficiaires {
+            genres: lignes_vocabulaire(coop::GENRE, compte(&genres)),
+            tranches_age: lignes_vocabulaire(coop::TRANCHE_AGE, compte(&tranches)),
+            statuts: lignes_vocabulaire(coop::STATUT_SOCIAL, compte(&statuts)),
+            communes: lignes_ouvertes(communes_personnes),
+        },
+        par_conseiller: matches!(ctx.portee, Portee::Structure(_)).then(|| lignes_ouvertes(conseillers)),
+        carnet: carnet(conn, ctx, &rows).await?,
+    })
+}
+
+async fn carnet(
+    conn: &mut dyn crate::store::conn::Conn,
+    ctx: &Contexte,
+    rows: &[Activite],
+) -> AppResult<StatistiquesCarnet> {
+    let (portee, filtres, i) = (&ctx.portee, &ctx.filtres, ctx.intervalle);
+    let mut passes: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    for a in rows {
+        if let Some(v) = a.pass_valeur_centimes {
+            let m = passes.entry(date_locale(a).format("%Y-%m").to_string()).or_default();
+            m.0 += 1;
+            m.1 += v;
+        }
+    }
+    let parcours = store::parcours(conn, portee, filtres, i).await?;
+    let ferme = |p: &&store::ParcoursLigne, etat: &str| p.etat == etat && p.closed_at.is_some_and(|t| dans(i, t));
+    let termines: Vec<u32> =
+        parcours.iter().filter(|p| ferme(p, "termine")).map(|p| p.seances_tenues.max(0) as u32).collect();
+    let mut par_domaine: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (competence, initial, final_) in store::progressions(conn, portee, filtres, i).await? {
+        let domaine = competence.split('.').next().unwrap_or("");
+        let Some(d) = DOMAINES.iter().find(|d| d.code == domaine) else { continue };
+        let e = par_domaine.entry(d.code).or_default();
+        e.0 += 1;
+        if Niveau::parse(&final_) > Niveau::parse(&initial) {
+            e.1 += 1;
+        }
+    }
+    Ok(StatistiquesCarnet {
+        passes_total: passes.values().map(|p| p.0).sum(),
+        valeur_totale_centimes: passes.values().map(|p| p.1).sum(),
+        passes_par_mois: passes
+            .into_iter()
+            .map(|(mois, (nombre, valeur_centimes))| PassesDuMois { mois, nombre, valeur_centimes })
+            .collect(),
+        parcours_ouverts: parcours.iter().filter(|p| dans(i, p.created_at)).count() as u64,
+        parcours_termines: termines.len() as u64,
+        parcours_abandonnes: parcours.iter().filter(|p| ferme(p, "abandonne")).count() as u64,
+        mediane_seances_par_parcours: regles::mediane(&termines),
+        progression_competences: DOMAINES
+            .iter()
+            .map(|d| {
+                let (evaluees, en_progression) = par_domaine.get(d.code).copied().unwrap_or((0, 0));
+                ProgressionDomaine {
+                    code: d.code.to_string(),
+                    titre: typographique(d.titre),
+                    evaluees,
+                    en_progression,
+                    pourcentage: regles::part(en_progression, evaluees),
+                }
+            })
+            .collect(),
+    })
+}

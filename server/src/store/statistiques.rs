@@ -1,0 +1,383 @@
+//! What the statistics and the activity exports read: the held sessions of a scope (a
+//! conseiller, a structure, a territory, a commanditaire's orders, everything) under the page's
+//! filters, one row per accompaniment, and the parcours of the same scope.
+//!
+//! The place of a session is its structure's (the conseiller receives people there): the
+//! « lieu », « commune » and « département » filters, and the hub's territory, are those of
+//! the structure. Period bounds are midnights in the zone of the person asking.
+
+use crate::store::conn::{on, Conn};
+use chrono::{DateTime, Utc};
+
+/// Whose activity a request may read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Portee {
+    Conseiller(i64),
+    Structure(i64),
+    /// A hub's départements.
+    Territoire(Vec<String>),
+    /// The sessions of parcours whose carnet came from this commanditaire's orders.
+    Commanditaire(i64),
+    Tout,
+}
+
+/// The filters, checked: ids exist, codes are known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filtres {
+    pub conseiller: Option<i64>,
+    pub lieu: Option<i64>,
+    pub commune: Option<String>,
+    pub departement: Option<String>,
+    pub type_lieu: Option<String>,
+}
+
+/// `[debut, fin)` in UTC; either side may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Intervalle {
+    pub debut: Option<DateTime<Utc>>,
+    pub fin: Option<DateTime<Utc>>,
+}
+
+/// One accompaniment: a held session, its place, its conseiller and its beneficiary.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Activite {
+    pub id: i64,
+    pub parcours_id: i64,
+    pub numero: Option<i64>,
+    pub debut: DateTime<Utc>,
+    pub fin: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub type_lieu: String,
+    pub cr_thematiques: Option<String>,
+    pub cr_duree_minutes: Option<i64>,
+    pub cr_materiel: Option<String>,
+    pub cr_autonomie: Option<String>,
+    pub cr_notes: Option<String>,
+    pub conseiller_id: i64,
+    pub conseiller_prenom: String,
+    pub conseiller_nom: String,
+    pub structure_id: i64,
+    pub structure_nom: String,
+    pub structure_adresse: Option<String>,
+    pub structure_commune_insee: Option<String>,
+    pub structure_commune: Option<String>,
+    pub structure_codes_postaux: Option<String>,
+    pub structure_fuseau: Option<String>,
+    pub beneficiaire_id: i64,
+    pub beneficiaire_prenom: String,
+    pub annee_naissance: Option<i64>,
+    pub beneficiaire_commune_insee: Option<String>,
+    pub beneficiaire_commune: Option<String>,
+    pub beneficiaire_codes_postaux: Option<String>,
+    pub genre: Option<String>,
+    pub tranche_age: Option<String>,
+    pub statut_social: Option<String>,
+    pub anonymise_at: Option<DateTime<Utc>>,
+    /// The face value of the pass the session consumed, if it did.
+    pub pass_valeur_centimes: Option<i64>,
+}
+
+impl Activite {
+    /// The report's duration, else the planned one.
+    pub fn duree_minutes(&self) -> u32 {
+        match self.cr_duree_minutes {
+            Some(d) => d.max(0) as u32,
+            None => (self.fin - self.debut).num_minutes().max(0) as u32,
+        }
+    }
+}
+
+/// A value bound to a statement built at run time.
+enum Valeur {
+    Entier(i64),
+    Texte(String),
+    Instant(DateTime<Utc>),
+}
+
+/// A WHERE clause and its values, numbered from `$1`.
+#[derive(Default)]
+struct Clause {
+    conditions: Vec<String>,
+    valeurs: Vec<Valeur>,
+}
+
+impl Clause {
+    /// Adds a condition whose `?` stands for `v`.
+    fn et(&mut self, condition: &str, v: Valeur) {
+        self.valeurs.push(v);
+        self.conditions.push(condition.replace('?', &format!("${}", self.valeurs.len())));
+    }
+
+    fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            "TRUE".into()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+
+    /// The scope and the filters, on `p` (parcours), `st` (structure) and `sc` (its commune).
+    fn portee(&mut self, portee: &Portee, filtres: &Filtres) {
+        match portee {
+            Portee::Conseiller(id) => self.et("p.conseiller_id = ?", Valeur::Entier(*id)),
+            Portee::Structure(id) => self.et("p.structure_id = ?", Valeur::Entier(*id)),
+            // A code holds no comma: the list is matched as text, the same way on both backends.
+            Portee::Territoire(deps) => {
+                self.et("(',' || ? || ',') LIKE ('%,' || sc.departement || ',%')", Valeur::Texte(deps.join(",")))
+            }
+            Portee::Commanditaire(id) => self.et(
+                "p.carnet_id IN (SELECT c.id FROM carnets c JOIN commandes co ON co.id = c.commande_id
+                                 WHERE co.commanditaire_id = ?)",
+                Valeur::Entier(*id),
+            ),
+            Portee::Tout => {}
+        }
+        if let Some(id) = filtres.conseiller {
+            self.et("p.conseiller_id = ?", Valeur::Entier(id));
+        }
+        if let Some(id) = filtres.lieu {
+            self.et("p.structure_id = ?", Valeur::Entier(id));
+        }
+        if let Some(c) = &filtres.commune {
+            self.et("st.commune_insee = ?", Valeur::Texte(c.clone()));
+        }
+        if let Some(d) = &filtres.departement {
+            self.et("sc.departement = ?", Valeur::Texte(d.clone()));
+        }
+    }
+
+    fn intervalle(&mut self, colonne: &str, i: Intervalle) {
+        if let Some(d) = i.debut {
+            self.et(&format!("{colonne} >= ?"), Valeur::Instant(d));
+        }
+        if let Some(f) = i.fin {
+            self.et(&format!("{colonne} < ?"), Valeur::Instant(f));
+        }
+    }
+
+    /// Held sessions of the scope, the filters (type of place included) and the interval.
+    fn seances(portee: &Portee, filtres: &Filtres, i: Intervalle) -> Clause {
+        let mut c = Clause::default();
+        c.conditions.push("s.statut = 'tenue'".into());
+        c.portee(portee, filtres);
+        if let Some(t) = &filtres.type_lieu {
+            c.et("s.type_lieu = ?", Valeur::Texte(t.clone()));
+        }
+        c.intervalle("s.debut", i);
+        c
+    }
+}
+
+/// Binds the clause's values to a query, in order (the same text for both backends).
+macro_rules! lier {
+    ($q:expr, $valeurs:expr) => {{
+        let mut q = $q;
+        for v in $valeurs {
+            q = match v {
+                Valeur::Entier(n) => q.bind(*n),
+                Valeur::Texte(t) => q.bind(t.clone()),
+                Valeur::Instant(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+
+const FROM_SEANCES: &str = "FROM seances s
+    JOIN parcours p ON p.id = s.parcours_id
+    JOIN structures st ON st.id = p.structure_id
+    LEFT JOIN communes sc ON sc.code_insee = st.commune_insee";
+
+/// The accompaniments, oldest first.
+pub async fn activites(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<Activite>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!(
+        "SELECT s.id, s.parcours_id, s.numero, s.debut, s.fin, s.created_at, s.updated_at, s.type_lieu,
+                s.cr_thematiques, s.cr_duree_minutes, s.cr_materiel, s.cr_autonomie, s.cr_notes,
+                s.conseiller_id, u.prenom AS conseiller_prenom, u.nom AS conseiller_nom,
+                st.id AS structure_id, st.nom AS structure_nom, st.adresse AS structure_adresse,
+                st.commune_insee AS structure_commune_insee, sc.nom AS structure_commune,
+                sc.codes_postaux AS structure_codes_postaux, st.fuseau AS structure_fuseau,
+                b.id AS beneficiaire_id, b.prenom AS beneficiaire_prenom, b.annee_naissance,
+                b.commune_insee AS beneficiaire_commune_insee, bc.nom AS beneficiaire_commune,
+                bc.codes_postaux AS beneficiaire_codes_postaux, b.genre, b.tranche_age, b.statut_social,
+                b.anonymise_at, pa.valeur_centimes AS pass_valeur_centimes
+         {FROM_SEANCES}
+         JOIN users u ON u.id = s.conseiller_id
+         JOIN beneficiaires b ON b.id = p.beneficiaire_id
+         LEFT JOIN communes bc ON bc.code_insee = b.commune_insee
+         LEFT JOIN passes pa ON pa.seance_id = s.id
+         WHERE {}
+         ORDER BY s.debut, s.id",
+        c.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as::<_, Activite>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// The start and the structure's zone (IANA name) and commune of each held session in the
+/// interval: what the month and day charts count.
+pub async fn debuts(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<(DateTime<Utc>, Option<String>, Option<String>)>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!("SELECT s.debut, st.fuseau, st.commune_insee {FROM_SEANCES} WHERE {}", c.sql());
+    on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// How many people had their first session of the scope (all time) in the interval.
+pub async fn nouveaux_beneficiaires(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<i64> {
+    let mut c = Clause::seances(portee, filtres, Intervalle::default());
+    let sql_seances = c.sql();
+    let mut bornes = Vec::new();
+    if let Some(d) = i.debut {
+        c.valeurs.push(Valeur::Instant(d));
+        bornes.push(format!("t.premiere >= ${}", c.valeurs.len()));
+    }
+    if let Some(f) = i.fin {
+        c.valeurs.push(Valeur::Instant(f));
+        bornes.push(format!("t.premiere < ${}", c.valeurs.len()));
+    }
+    bornes.push("TRUE".into());
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT p.beneficiaire_id, MIN(s.debut) AS premiere {FROM_SEANCES}
+                               WHERE {sql_seances} GROUP BY p.beneficiaire_id) t
+         WHERE {}",
+        bornes.join(" AND ")
+    );
+    let (n,): (i64,) = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_one(cx).await)?;
+    Ok(n)
+}
+
+/// A parcours of the scope: its state, when it started and ended, and its held sessions.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ParcoursLigne {
+    pub id: i64,
+    pub etat: String,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub seances_tenues: i64,
+}
+
+/// The parcours of the scope opened or closed in the interval (the type-of-place filter is a
+/// session's, not a parcours').
+pub async fn parcours(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<ParcoursLigne>> {
+    let mut c = Clause::default();
+    c.portee(portee, filtres);
+    let mut ouvert = Clause { conditions: vec![], valeurs: vec![] };
+    let mut ferme = Clause { conditions: vec!["p.closed_at IS NOT NULL".into()], valeurs: vec![] };
+    // Both sub-clauses number their values after the scope's.
+    for (sub, colonne) in [(&mut ouvert, "p.created_at"), (&mut ferme, "p.closed_at")] {
+        if let Some(d) = i.debut {
+            c.valeurs.push(Valeur::Instant(d));
+            sub.conditions.push(format!("{colonne} >= ${}", c.valeurs.len()));
+        }
+        if let Some(f) = i.fin {
+            c.valeurs.push(Valeur::Instant(f));
+            sub.conditions.push(format!("{colonne} < ${}", c.valeurs.len()));
+        }
+    }
+    let sql = format!(
+        "SELECT p.id, p.etat, p.created_at, p.closed_at,
+                (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue') AS seances_tenues
+         FROM parcours p
+         JOIN structures st ON st.id = p.structure_id
+         LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
+         WHERE {} AND (({}) OR ({}))
+         ORDER BY p.id",
+        c.sql(),
+        ouvert.sql(),
+        ferme.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as::<_, ParcoursLigne>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// (competence, initial level, final level) of every competence assessed at both diagnostics of
+/// the parcours of the scope completed in the interval.
+pub async fn progressions(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    let mut c = Clause::default();
+    c.conditions.push("p.etat = 'termine'".into());
+    c.portee(portee, filtres);
+    c.intervalle("p.closed_at", i);
+    let sql = format!(
+        "SELECT di.competence, di.niveau, df.niveau
+         FROM parcours p
+         JOIN structures st ON st.id = p.structure_id
+         LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
+         JOIN diagnostic_niveaux di ON di.parcours_id = p.id AND di.moment = 'initial'
+         JOIN diagnostic_niveaux df ON df.parcours_id = p.id AND df.moment = 'final' AND df.competence = di.competence
+         WHERE {}
+         ORDER BY p.id, di.competence",
+        c.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// Whether a conseiller (an active or past account of that role) belongs to the scope.
+pub async fn conseiller_dans(conn: &mut dyn Conn, portee: &Portee, id: i64) -> sqlx::Result<bool> {
+    let (role, structure): (String, Option<i64>) =
+        match on!(conn, |cx| sqlx::query_as("SELECT role, structure_id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(cx)
+            .await)?
+        {
+            Some(r) => r,
+            None => return Ok(false),
+        };
+    if role != "conseiller" && role != "coordinateur" {
+        return Ok(false);
+    }
+    Ok(match portee {
+        Portee::Conseiller(me) => *me == id,
+        Portee::Structure(s) => structure == Some(*s),
+        Portee::Territoire(_) | Portee::Commanditaire(_) | Portee::Tout => true,
+    })
+}
+
+/// Whether a structure exists (and is the user's, for a structure scope).
+pub async fn lieu_dans(conn: &mut dyn Conn, portee: &Portee, id: i64) -> sqlx::Result<bool> {
+    let found: Option<(i64,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT id FROM structures WHERE id = $1").bind(id).fetch_optional(cx).await)?;
+    Ok(found.is_some() && !matches!(portee, Portee::Structure(s) if *s != id))
+}
+
+pub async fn commune_existe(conn: &mut dyn Conn, code: &str) -> sqlx::Result<bool> {
+    let found: Option<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT code_insee FROM communes WHERE code_insee = $1")
+            .bind(code)
+            .fetch_optional(cx)
+            .await)?;
+    Ok(found.is_some())
+}
+
+pub async fn departement_existe(conn: &mut dyn Conn, code: &str) -> sqlx::Result<bool> {
+    let found: Option<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT departement FROM communes WHERE departement = $1 LIMIT 1")
+            .bind(code)
+            .fetch_optional(cx)
+            .await)?;
+    Ok(found.is_some())
+}

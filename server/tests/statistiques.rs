@@ -1,0 +1,312 @@
+//! `GET /api/v1/statistiques` on a small world whose every figure is computed by hand below:
+//! two structures (Brest, Reims), three conseillers, four people, ten sessions of which eight
+//! held, one order of a commanditaire. Runs on SQLite, and on PostgreSQL with
+//! `CARNET_TEST_BACKEND=postgres`.
+
+mod common;
+
+use axum::http::StatusCode;
+use carnet_server::auth;
+use carnet_server::store::users;
+use common::*;
+use serde_json::Value;
+
+/// Users of the world: (id, role).
+const CA1: i64 = 901; // Alice Martin, conseillère à A
+const CA2: i64 = 902; // Bruno Petit, conseiller à A
+const COORD_A: i64 = 903;
+const CB1: i64 = 904; // conseiller à B
+const HUB: i64 = 905; // territory: Marne (51)
+const ADMIN: i64 = 906;
+const COMM: i64 = 907; // commanditaire X
+const OPER: i64 = 908;
+
+const WORLD: &[&str] = &[
+    "INSERT INTO structures (id, nom, commune_insee, created_at) VALUES
+        (801, 'Médiathèque A', '29019', '2026-01-01T00:00:00+00:00'),
+        (802, 'Espace B', '51454', '2026-01-01T00:00:00+00:00')",
+    "INSERT INTO commanditaires (id, nom, created_at) VALUES (701, 'Commanditaire X', '2026-01-01T00:00:00+00:00')",
+    "INSERT INTO operateurs (id, nom, created_at) VALUES (702, 'Opérateur O', '2026-01-01T00:00:00+00:00')",
+    "INSERT INTO users (id, email, password_hash, prenom, nom, role, structure_id, created_at, commanditaire_id, operateur_id) VALUES
+        (901, 'ca1@a.fr', 'x', 'Alice', 'Martin', 'conseiller', 801, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (902, 'ca2@a.fr', 'x', 'Bruno', 'Petit', 'conseiller', 801, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (903, 'coord@a.fr', 'x', 'Chloé', 'Coord', 'coordinateur', 801, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (904, 'cb1@b.fr', 'x', 'Denis', 'Bé', 'conseiller', 802, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (905, 'hub@x.fr', 'x', 'Hélène', 'Hub', 'hub', NULL, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (906, 'admin@x.fr', 'x', 'Ada', 'Admin', 'admin', NULL, '2026-01-01T00:00:00+00:00', NULL, NULL),
+        (907, 'comm@x.fr', 'x', 'Camille', 'Comm', 'commanditaire', NULL, '2026-01-01T00:00:00+00:00', 701, NULL),
+        (908, 'oper@x.fr', 'x', 'Olivier', 'Oper', 'operateur', NULL, '2026-01-01T00:00:00+00:00', NULL, 702)",
+    "INSERT INTO hub_territoires (user_id, departement) VALUES (905, '51')",
+    "INSERT INTO commandes (id, reference, commanditaire_id, operateur_id, etat, nb_carnets, nb_passes,
+        valeur_faciale_centimes, fin_validite, jours_grace, date_limite, created_by, created_at) VALUES
+        (601, 'CMD-X-1', 701, 702, 'active', 2, 5, 1000, '2027-12-31', 0, '2027-12-31', 907, '2026-12-01T00:00:00+00:00')",
+    // b1 born 2008 (19 in 2027, recorded 12-17), b2 born 1950 living in Reims, b3 anonymised
+    // since, with a recorded band only; b4 is B's.
+    "INSERT INTO beneficiaires (id, structure_id, prenom, prenom_normalise, annee_naissance, commune_insee, genre,
+        tranche_age, statut_social, created_by, created_at, updated_at, anonymise_at) VALUES
+        (501, 801, 'Bea', 'bea', 2008, '29019', 'feminin', 'douze_dix_huit', 'scolarise', 901, '2027-01-20T09:00:00+00:00', '2027-01-20T09:00:00+00:00', NULL),
+        (502, 801, 'Ben', 'ben', 1950, '51454', 'masculin', NULL, 'retraite', 902, '2027-02-01T09:00:00+00:00', '2027-02-01T09:00:00+00:00', NULL),
+        (503, 801, '', '', NULL, '29019', NULL, 'vingt_cinq_trente_neuf', NULL, 901, '2027-02-02T09:00:00+00:00', '2027-02-02T09:00:00+00:00', '2027-03-01T09:00:00+00:00'),
+        (504, 802, 'Bob', 'bob', 1980, '51454', 'masculin', NULL, 'en_emploi', 904, '2027-02-01T09:00:00+00:00', '2027-02-01T09:00:00+00:00', NULL)",
+    "INSERT INTO carnets (id, numero, nb_passes, valeur_faciale_centimes, fin_validite, etat, beneficiaire_id, structure_id,
+        commanditaire_nom, canal_reception, date_reception, created_at, commande_id, rang_commande) VALUES
+        (401, 'K1', 5, 1000, '2027-12-31', 'remis', 501, 801, 'Commanditaire X', 'mairie', '2027-01-20', '2026-12-01T00:00:00+00:00', 601, 1),
+        (402, 'K2', 5, 1000, '2027-12-31', 'remis', 502, 801, 'Brest métropole', 'mairie', '2027-02-01', '2027-02-01T00:00:00+00:00', NULL, NULL),
+        (403, 'K3', 5, 1000, '2027-12-31', 'remis', 503, 801, 'Brest métropole', 'mairie', '2027-02-02', '2027-02-02T00:00:00+00:00', NULL, NULL),
+        (404, 'K4', 5, 1000, '2027-12-31', 'remis', 504, 802, 'Commanditaire X', 'mairie', '2027-02-01', '2026-12-01T00:00:00+00:00', 601, 2)",
+    // p1 opened in January and running; p2 opened and completed in February; p3 opened and
+    // abandoned in February; p4 at B.
+    "INSERT INTO parcours (id, beneficiaire_id, carnet_id, structure_id, conseiller_id, etat, etape, created_at, updated_at, closed_at) VALUES
+        (301, 501, 401, 801, 901, 'en_cours', 'seances', '2027-01-20T09:00:00+00:00', '2027-01-20T09:00:00+00:00', NULL),
+        (302, 502, 402, 801, 902, 'termine', 'bilan', '2027-02-01T10:00:00+00:00', '2027-02-25T10:00:00+00:00', '2027-02-25T10:00:00+00:00'),
+        (303, 503, 403, 801, 901, 'abandonne', 'seances', '2027-02-02T10:00:00+00:00', '2027-02-27T10:00:00+00:00', '2027-02-27T10:00:00+00:00'),
+        (304, 504, 404, 802, 904, 'en_cours', 'seances', '2027-02-01T10:00:00+00:00', '2027-02-01T10:00:00+00:00', NULL)",
+    // February in Paris is UTC+1. s5 has no report yet: its planned 120 minutes count. s6 starts
+    // at 23:30 on the 28th in Paris (inside), s7 at 23:30 on 31 January (outside the period,
+    // inside the 12 months). s8 is planned, s9 missed: neither counts.
+    "INSERT INTO seances (id, parcours_id, conseiller_id, uid, sequence, debut, fin, type_lieu, statut,
+        cr_thematiques, cr_duree_minutes, cr_materiel, cr_autonomie, cr_notes, created_at, updated_at, numero) VALUES
+        (201, 301, 901, 'u201', 0, '2027-02-03T09:00:00+00:00', '2027-02-03T10:00:00+00:00', 'lieu_activite', 'tenue', 'email|navigation_sur_internet', 29, 'ordinateur', 'autonome', 'Note 1', '2027-01-20T09:00:00+00:00', '2027-02-03T10:00:00+00:00', 2),
+        (202, 301, 901, 'u202', 0, '2027-02-10T09:00:00+00:00', '2027-02-10T10:00:00+00:00', 'lieu_activite', 'tenue', 'email', 30, 'ordinateur|telephone', NULL, NULL, '2027-01-20T09:00:00+00:00', '2027-01-20T09:00:00+00:00', 3),
+        (203, 302, 902, 'u203', 0, '2027-02-11T09:00:00+00:00', '2027-02-11T10:00:00+00:00', 'domicile', 'tenue', 'banque_et_achats_en_ligne|logement', 59, 'tablette', NULL, NULL, '2027-02-01T10:00:00+00:00', '2027-02-11T10:00:00+00:00', 1),
+        (204, 302, 902, 'u204', 0, '2027-02-12T09:00:00+00:00', '2027-02-12T10:00:00+00:00', 'a_distance', 'tenue', 'email', 60, NULL, NULL, NULL, '2027-02-01T10:00:00+00:00', '2027-02-12T10:00:00+00:00', 2),
+        (205, 303, 901, 'u205', 0, '2027-02-20T09:00:00+00:00', '2027-02-20T11:00:00+00:00', 'lieu_activite', 'tenue', NULL, NULL, NULL, NULL, NULL, '2027-02-02T10:00:00+00:00', '2027-02-20T11:00:00+00:00', 1),
+        (206, 303, 901, 'u206', 0, '2027-02-28T22:30:00+00:00', '2027-02-28T23:30:00+00:00', 'lieu_activite', 'tenue', 'sante', 119, NULL, NULL, NULL, '2027-02-02T10:00:00+00:00', '2027-03-01T10:00:00+00:00', 2),
+        (207, 301, 901, 'u207', 0, '2027-01-31T22:30:00+00:00', '2027-01-31T23:30:00+00:00', 'lieu_activite', 'tenue', 'email', 120, NULL, NULL, NULL, '2027-01-20T09:00:00+00:00', '2027-02-01T10:00:00+00:00', 1),
+        (208, 301, 901, 'u208', 0, '2027-02-15T09:00:00+00:00', '2027-02-15T10:00:00+00:00', 'lieu_activite', 'prevue', NULL, NULL, NULL, NULL, NULL, '2027-01-20T09:00:00+00:00', '2027-01-20T09:00:00+00:00', NULL),
+        (209, 301, 901, 'u209', 0, '2027-02-16T09:00:00+00:00', '2027-02-16T10:00:00+00:00', 'lieu_activite', 'absente_excusee', NULL, NULL, NULL, NULL, NULL, '2027-01-20T09:00:00+00:00', '2027-01-20T09:00:00+00:00', NULL),
+        (210, 304, 904, 'u210', 0, '2027-02-05T09:00:00+00:00', '2027-02-05T10:00:00+00:00', 'lieu_activite', 'tenue', 'email', 45, 'ordinateur', NULL, NULL, '2027-02-01T10:00:00+00:00', '2027-02-05T10:00:00+00:00', 1)",
+    "INSERT INTO passes (id, carnet_id, rang, code, etat, valeur_centimes, validated_at, seance_id) VALUES
+        (101, 401, 1, 'P101', 'valide', 1000, '2027-02-03T10:00:00+00:00', 201),
+        (102, 401, 2, 'P102', 'valide', 1000, '2027-02-10T10:00:00+00:00', 202),
+        (103, 402, 1, 'P103', 'valide', 1000, '2027-02-12T10:00:00+00:00', 204),
+        (104, 404, 1, 'P104', 'valide', 1000, '2027-02-05T10:00:00+00:00', 210)",
+    "INSERT INTO diagnostics (parcours_id, moment, observations, created_by, created_at, updated_at) VALUES
+        (302, 'initial', '', 902, '2027-02-01T10:00:00+00:00', '2027-02-01T10:00:00+00:00'),
+        (302, 'final', '', 902, '2027-02-25T10:00:00+00:00', '2027-02-25T10:00:00+00:00'),
+        (303, 'initial', '', 901, '2027-02-02T10:00:00+00:00', '2027-02-02T10:00:00+00:00'),
+        (303, 'final', '', 901, '2027-02-27T10:00:00+00:00', '2027-02-27T10:00:00+00:00')",
+    // p2: 1.1 and 4.1 rose, 1.2 and 2.1 did not, 5.1 only at the end. p3 was abandoned: its rise
+    // in 3.1 does not count.
+    "INSERT INTO diagnostic_niveaux (parcours_id, moment, competence, niveau) VALUES
+        (302, 'initial', '1.1', 'pas_encore_aborde'), (302, 'final', '1.1', 'autonome'),
+        (302, 'initial', '1.2', 'autonome'), (302, 'final', '1.2', 'autonome'),
+        (302, 'initial', '2.1', 'entierement_accompagne'), (302, 'final', '2.1', 'entierement_accompagne'),
+        (302, 'initial', '4.1', 'partiellement_autonome'), (302, 'final', '4.1', 'autonome'),
+        (302, 'final', '5.1', 'autonome'),
+        (303, 'initial', '3.1', 'pas_encore_aborde'), (303, 'final', '3.1', 'autonome')",
+];
+
+async fn monde() -> TestApp {
+    let app = TestApp::new().await;
+    for sql in WORLD {
+        app.executer(sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    }
+    app
+}
+
+async fn cookie(app: &TestApp, user: i64) -> String {
+    let (token, hash) = auth::new_token();
+    users::create_session(&mut app.db.acquire().await.unwrap(), &hash, user, app.clock.now()).await.unwrap();
+    format!("{}={token}", auth::COOKIE_NAME)
+}
+
+const FEVRIER: &str = "du=2027-02-01&au=2027-02-28";
+
+async fn stats(app: &TestApp, user: i64, query: &str) -> Value {
+    let r = app.get(&format!("/api/v1/statistiques?{query}"), &cookie(app, user).await).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+/// `(valeur, nombre, pourcentage)` of each line of a block.
+fn bloc(v: &Value) -> Vec<(String, u64, u64)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["valeur"].as_str().unwrap().to_string(),
+                l["nombre"].as_u64().unwrap(),
+                l["pourcentage"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn non_nuls(v: &Value) -> Vec<(String, u64, u64)> {
+    bloc(v).into_iter().filter(|l| l.1 > 0).collect()
+}
+
+fn l(v: &str, n: u64, p: u64) -> (String, u64, u64) {
+    (v.to_string(), n, p)
+}
+
+#[tokio::test]
+async fn a_structure_s_february_matches_the_figures_computed_by_hand() {
+    let app = monde().await;
+    let s = stats(&app, COORD_A, FEVRIER).await;
+    let g = &s["generales"];
+    assert_eq!(g["accompagnements"], 6, "s1-s6");
+    assert_eq!(g["beneficiaires"], 3);
+    assert_eq!(g["beneficiaires_suivis"], 2);
+    assert_eq!(g["beneficiaires_anonymes"], 1);
+    assert_eq!(g["nouveaux_beneficiaires"], 2, "b1 was first seen on 31 January");
+    assert_eq!(g["accompagnements_12_mois"], 7, "s7 in January too");
+    let mois = s["par_mois"].as_array().unwrap();
+    assert_eq!(mois.len(), 12);
+    assert_eq!((mois[11]["libelle"].as_str().unwrap(), mois[11]["nombre"].as_u64().unwrap()), ("02/27", 6));
+    assert_eq!((mois[10]["libelle"].as_str().unwrap(), mois[10]["nombre"].as_u64().unwrap()), ("01/27", 1));
+    let jours = s["par_jour"].as_array().unwrap();
+    assert_eq!(jours.len(), 30);
+    let jour = |lib: &str| jours.iter().find(|j| j["libelle"] == lib).unwrap()["nombre"].as_u64().unwrap();
+    assert_eq!((jour("31/01"), jour("03/02"), jour("28/02"), jour("01/02")), (1, 1, 1, 0));
+
+    assert_eq!(non_nuls(&s["types"]), vec![l("individuel", 6, 100)]);
+    assert_eq!(
+        non_nuls(&s["thematiques"]),
+        vec![
+            l("email", 3, 50),
+            l("navigation_sur_internet", 1, 17),
+            l("sante", 1, 17),
+            l("banque_et_achats_en_ligne", 1, 16)
+        ]
+    );
+    assert_eq!(non_nuls(&s["thematiques_demarches"]), vec![l("logement", 1, 100)]);
+    assert_eq!(
+        bloc(&s["materiel"]),
+        vec![l("ordinateur", 2, 50), l("telephone", 1, 25), l("tablette", 1, 25), l("autre", 0, 0), l("aucun", 0, 0)]
+    );
+    assert_eq!(
+        bloc(&s["canaux"]),
+        vec![l("lieu_activite", 4, 67), l("autre", 0, 0), l("domicile", 1, 17), l("a_distance", 1, 16)]
+    );
+    assert_eq!(s["canaux"][0]["libelle"], "Lieu d’activité");
+    // 29 | 30, 59 | 60, 119 | 120 (planned, no report).
+    assert_eq!(
+        bloc(&s["durees"]),
+        vec![l("moins_de_30", 1, 17), l("30_a_60", 2, 33), l("60_a_120", 2, 33), l("120_et_plus", 1, 17)]
+    );
+    assert_eq!(bloc(&s["lieux"]), vec![l("801", 4, 100)]);
+    assert_eq!(s["lieux"][0]["libelle"], "Médiathèque A");
+    // At the place: Brest; at home: the person's commune (Reims); at a distance: none.
+    assert_eq!(bloc(&s["communes"]), vec![l("29019", 4, 80), l("51454", 1, 20)]);
+
+    let b = &s["beneficiaires"];
+    assert_eq!(bloc(&b["genres"]), vec![l("masculin", 1, 34), l("feminin", 1, 33), l("non_communique", 1, 33)]);
+    assert_eq!(
+        non_nuls(&b["tranches_age"]),
+        vec![l("dix_huit_vingt_quatre", 1, 34), l("vingt_cinq_trente_neuf", 1, 33), l("soixante_dix_plus", 1, 33)]
+    );
+    assert_eq!(
+        bloc(&b["statuts"]),
+        vec![
+            l("scolarise", 1, 34),
+            l("sans_emploi", 0, 0),
+            l("en_emploi", 0, 0),
+            l("retraite", 1, 33),
+            l("non_communique", 1, 33)
+        ]
+    );
+    assert_eq!(bloc(&b["communes"]), vec![l("29019", 2, 67), l("51454", 1, 33)]);
+    assert_eq!(bloc(&s["par_conseiller"]), vec![l(&CA1.to_string(), 4, 67), l(&CA2.to_string(), 2, 33)]);
+    assert_eq!(s["par_conseiller"][0]["libelle"], "Alice Martin");
+
+    let c = &s["carnet"];
+    assert_eq!(c["passes_total"], 3);
+    assert_eq!(c["valeur_totale_centimes"], 3000);
+    assert_eq!(c["passes_par_mois"], serde_json::json!([{"mois": "2027-02", "nombre": 3, "valeur_centimes": 3000}]));
+    assert_eq!(
+        (c["parcours_ouverts"].as_u64(), c["parcours_termines"].as_u64(), c["parcours_abandonnes"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(c["mediane_seances_par_parcours"], 2.0);
+    let prog: Vec<(String, u64, u64, u64)> = c["progression_competences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["evaluees"].as_u64().unwrap(),
+                d["en_progression"].as_u64().unwrap(),
+                d["pourcentage"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let p = |c: &str, e, r, pc| (c.to_string(), e, r, pc);
+    assert_eq!(prog, vec![p("1", 2, 1, 50), p("2", 1, 0, 0), p("3", 0, 0, 0), p("4", 1, 1, 100), p("5", 0, 0, 0)]);
+}
+
+#[tokio::test]
+async fn each_role_sees_its_own_scope_only() {
+    let app = monde().await;
+    let n = |s: &Value| s["generales"]["accompagnements"].as_u64().unwrap();
+    // A conseiller: their own sessions (s1, s2, s5, s6), no per-conseiller block.
+    let s = stats(&app, CA1, FEVRIER).await;
+    assert_eq!(n(&s), 4);
+    assert_eq!(s["carnet"]["passes_total"], 2);
+    assert!(s["par_conseiller"].is_null());
+    // The other structure's conseiller sees only B's session.
+    assert_eq!(n(&stats(&app, CB1, FEVRIER).await), 1);
+    // The hub covers the Marne: B only.
+    let s = stats(&app, HUB, FEVRIER).await;
+    assert_eq!(n(&s), 1);
+    assert_eq!(bloc(&s["lieux"]), vec![l("802", 1, 100)]);
+    // The commanditaire: the sessions of carnets from its order (s1, s2 at A, s10 at B).
+    let s = stats(&app, COMM, FEVRIER).await;
+    assert_eq!(n(&s), 3);
+    assert!(s["par_conseiller"].is_null());
+    assert!(!s.to_string().contains("Bea"), "no person's name");
+    // The administrator: everything.
+    assert_eq!(n(&stats(&app, ADMIN, FEVRIER).await), 7);
+    // Without a period: everything held, s7 included.
+    assert_eq!(n(&stats(&app, COORD_A, "").await), 7);
+    assert!(stats(&app, COORD_A, "").await["generales"]["nouveaux_beneficiaires"].is_null());
+    // An opérateur has no activity to read.
+    let r = app.get("/api/v1/statistiques", &cookie(&app, OPER).await).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+}
+
+#[tokio::test]
+async fn filters_narrow_the_scope() {
+    let app = monde().await;
+    let n = |s: Value| s["generales"]["accompagnements"].as_u64().unwrap();
+    assert_eq!(n(stats(&app, COORD_A, &format!("{FEVRIER}&type_lieu=domicile")).await), 1);
+    assert_eq!(n(stats(&app, COORD_A, &format!("{FEVRIER}&conseiller={CA2}")).await), 2);
+    assert_eq!(n(stats(&app, ADMIN, &format!("{FEVRIER}&departement=51")).await), 1);
+    assert_eq!(n(stats(&app, ADMIN, &format!("{FEVRIER}&commune=29019")).await), 6);
+    assert_eq!(n(stats(&app, ADMIN, &format!("{FEVRIER}&lieu=802")).await), 1);
+    // The hub asking for a département outside its territory gets nothing of it.
+    assert_eq!(n(stats(&app, HUB, &format!("{FEVRIER}&departement=29")).await), 0);
+    assert_eq!(n(stats(&app, COORD_A, "du=2027-02-11&au=2027-02-12").await), 2);
+}
+
+#[tokio::test]
+async fn bad_filters_get_a_french_message_naming_the_field() {
+    let app = monde().await;
+    let coord = cookie(&app, COORD_A).await;
+    let ca1 = cookie(&app, CA1).await;
+    for (who, query, champ) in [
+        (&coord, "du=2027-03-01&au=2027-02-01", "au"),
+        (&coord, "du=2020-01-01&au=2027-02-01", "au"),
+        (&coord, "du=01/02/2027", "du"),
+        (&coord, "au=99999-01-01", "au"),
+        (&coord, "type_lieu=plage", "type_lieu"),
+        (&coord, "lieu=abc", "lieu"),
+        (&coord, "lieu=802", "lieu"),
+        (&coord, "lieu=99999999999999999999", "lieu"),
+        (&coord, "commune=00000", "commune"),
+        (&coord, "departement=ZZ", "departement"),
+        (&coord, &format!("conseiller={CB1}"), "conseiller"),
+        (&coord, &format!("conseiller={HUB}"), "conseiller"),
+        (&ca1, &format!("conseiller={CA2}"), "conseiller"),
+    ] {
+        let r = app.get(&format!("/api/v1/statistiques?{query}"), who).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.text);
+        let message = r.body["fields"][champ].as_str().unwrap_or_else(|| panic!("{query}: {}", r.text));
+        assert!(!message.is_empty(), "{query}");
+    }
+    let r = app.get("/api/v1/statistiques?du=2027-03-01&au=2027-02-01", &coord).await;
+    assert!(r.body["fields"]["au"].as_str().unwrap().contains("avant son début"), "{}", r.text);
+}
