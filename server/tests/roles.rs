@@ -197,6 +197,13 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/statistiques",                        Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
         row(M::GET,  "/statistiques",                        Id::None, "?du=2027-03-01&au=2027-01-01", none,
                                                                                             [401, 422, 422, 422, 403, 403, 422, 422, 401]),
+        // Exports in the Coop's formats: activities for those who accompany or follow a territory
+        // (not a commanditaire: aggregates only), statistics for every scope, beneficiaries for
+        // the coordinateur.
+        row(M::GET,  "/exports/activites.xlsx",              Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/exports/activites.csv",               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/exports/statistiques.xlsx",           Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
+        row(M::GET,  "/exports/beneficiaires.xlsx",          Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         // The beneficiary space (issue 6): the staff side of the personal link…
         row(M::GET,  "/parcours/{id}/lien",                  Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),

@@ -310,3 +310,235 @@ async fn bad_filters_get_a_french_message_naming_the_field() {
     let r = app.get("/api/v1/statistiques?du=2027-03-01&au=2027-02-01", &coord).await;
     assert!(r.body["fields"]["au"].as_str().unwrap().contains("avant son début"), "{}", r.text);
 }
+
+/// The sheet `feuille` of an .xlsx answer, as a spreadsheet reads it.
+fn feuille(r: &Resp, feuille: &str) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes.clone())).expect("an .xlsx file");
+    wb.worksheet_range(feuille).expect("the sheet")
+}
+
+fn cellule_texte(d: &calamine::Data) -> String {
+    match d {
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Empty => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Excel's serial number of a day (days since 1899-12-30).
+fn serie(d: &str) -> f64 {
+    let d = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    (d - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days() as f64
+}
+
+fn date_de(d: &calamine::Data) -> f64 {
+    match d {
+        calamine::Data::DateTime(t) => t.as_f64(),
+        other => panic!("a date, not {other:?}"),
+    }
+}
+
+fn nombre_de(d: &calamine::Data) -> f64 {
+    match d {
+        calamine::Data::Float(f) => *f,
+        calamine::Data::Int(i) => *i as f64,
+        other => panic!("a number, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_activities_spreadsheet_has_the_coop_columns_and_real_dates_and_numbers() {
+    let app = monde().await;
+    let coord = cookie(&app, COORD_A).await;
+    let r = app.get(&format!("/api/v1/exports/activites.xlsx?{FEVRIER}&type_lieu=lieu_activite"), &coord).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let disposition = r.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains("_accompagnements_2027-03-15.xlsx"), "{disposition}");
+    let sheet = feuille(&r, "Activités");
+    let rows: Vec<&[calamine::Data]> = sheet.rows().collect();
+    assert_eq!(cellule_texte(&rows[0][0]), "Informations export");
+    let meta = |label: &str| {
+        rows.iter().find(|r| cellule_texte(&r[0]) == label).unwrap_or_else(|| panic!("{label}"))[1].clone()
+    };
+    assert_eq!(nombre_de(&meta("Total")), 4.0, "s1, s2, s5, s6 at the place");
+    assert_eq!(date_de(&meta("Date d'export")).floor(), serie("2027-03-15"));
+    assert_eq!(cellule_texte(&meta("Période")), "01/02/2027 - 28/02/2027");
+    assert_eq!(cellule_texte(&meta("Canaux d’accompagnement")), "Lieu d’activité");
+    assert_eq!(cellule_texte(&meta("Départements")), "-");
+    let h = rows.iter().position(|r| cellule_texte(&r[0]) == "Date").expect("the table's header");
+    let entetes: Vec<String> = rows[h].iter().map(cellule_texte).collect();
+    let attendues = [
+        "Date",
+        "Enregistré le",
+        "Dernière modification le",
+        "Prénom du médiateur",
+        "Nom du médiateur",
+        "Rôle",
+        "ID - Conum",
+        "Type",
+        "Participants",
+        "Canaux d’accompagnement",
+        "Nom du lieu",
+        "Adresse",
+        "Commune",
+        "Code postal",
+        "Code Insee",
+        "Durée (min)",
+        "Nom de l’atelier",
+        "Matériel numérique utilisé",
+        "Thématique(s) d’accompagnement",
+        "Tags",
+        "Nom de la démarche administrative",
+        "Niveau d’autonomie (ou de l’atelier)",
+        "Bénéficiaire réorienté",
+        "Structure de redirection",
+        "Commune du bénéficiaire",
+        "Code postal du bénéficiaire",
+        "Code Insee du bénéficiaire",
+        "Genre du bénéficiaire",
+        "Tranche d’âge du bénéficiaire",
+        "Statut du bénéficiaire",
+        "ID CRA",
+        "Parcours",
+        "Séance n°",
+        "Pass consommé",
+    ];
+    assert_eq!(entetes, attendues);
+    let data = &rows[h + 1..];
+    assert_eq!(data.len(), 4);
+    let col = |name: &str| attendues.iter().position(|c| *c == name).unwrap();
+    let s1 = data[0];
+    assert_eq!(date_de(&s1[col("Date")]), serie("2027-02-03"));
+    // Recorded on 20 January at 10:00 in Brest (09:00 UTC).
+    let enregistre = date_de(&s1[col("Enregistré le")]);
+    assert_eq!(enregistre.floor(), serie("2027-01-20"));
+    assert!(((enregistre.fract()) * 24.0 - 10.0).abs() < 0.01, "{enregistre}");
+    assert!(matches!(s1[col("Dernière modification le")], calamine::Data::DateTime(_)));
+    assert_eq!(nombre_de(&s1[col("Participants")]), 1.0);
+    assert_eq!(nombre_de(&s1[col("Durée (min)")]), 29.0);
+    assert_eq!(nombre_de(&s1[col("ID CRA")]), 201.0);
+    assert_eq!(cellule_texte(&s1[col("Prénom du médiateur")]), "Alice");
+    assert_eq!(cellule_texte(&s1[col("Nom du lieu")]), "Médiathèque A");
+    assert_eq!(cellule_texte(&s1[col("Code Insee")]), "29019");
+    assert_eq!(cellule_texte(&s1[col("Thématique(s) d’accompagnement")]), "E-mail\nNavigation sur internet");
+    assert_eq!(cellule_texte(&s1[col("Niveau d’autonomie (ou de l’atelier)")]), "3/3");
+    assert_eq!(cellule_texte(&s1[col("Genre du bénéficiaire")]), "Féminin");
+    assert_eq!(cellule_texte(&s1[col("Tranche d’âge du bénéficiaire")]), "18 - 24 ans");
+    assert_eq!(cellule_texte(&s1[col("Pass consommé")]), "Oui");
+    assert_eq!(nombre_de(&s1[col("Séance n°")]), 2.0);
+    // s2 was not modified after it was recorded: the Coop leaves the cell empty.
+    assert_eq!(data[1][col("Dernière modification le")], calamine::Data::Empty);
+    // s6 starts at 23:30 on the 28th in Paris: its date is the 28th.
+    assert_eq!(date_de(&data[3][col("Date")]), serie("2027-02-28"));
+    assert_eq!(cellule_texte(&data[3][col("Pass consommé")]), "Non");
+    assert_eq!(cellule_texte(&data[3][col("Statut du bénéficiaire")]), "Non communiqué");
+    assert!(!r.bytes.windows(3).any(|w| w == "Bea".as_bytes()), "no person's name in someone else's export");
+}
+
+#[tokio::test]
+async fn the_conseiller_s_csv_names_their_people_and_journals_it() {
+    let app = monde().await;
+    let ca1 = cookie(&app, CA1).await;
+    let avant = app.count("journal_acces").await;
+    let r = app.get(&format!("/api/v1/exports/activites.csv?{FEVRIER}"), &ca1).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers["content-disposition"].to_str().unwrap().contains("_accompagnements_2027-03-15.csv"));
+    assert!(r.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
+    let text = String::from_utf8(r.bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    let h = lines.iter().position(|l| l.starts_with("Date;")).unwrap();
+    let entetes: Vec<&str> = lines[h].split(';').collect();
+    assert_eq!(
+        entetes[..6],
+        ["Date", "Enregistré le", "Dernière modification le", "Type", "Participants", "Bénéficiaire"]
+    );
+    assert_eq!(
+        entetes[entetes.len() - 5..],
+        ["Notes supplémentaires", "ID CRA", "Parcours", "Séance n°", "Pass consommé"]
+    );
+    let s1: Vec<&str> = lines[h + 1].split(';').collect();
+    assert_eq!(
+        s1[..6],
+        ["03/02/2027", "20/01/2027 à 10:00", "03/02/2027 à 11:00", "Accompagnement individuel", "1", "Bea"]
+    );
+    // s5 and s6: the person was anonymised since.
+    assert!(lines[h + 3].contains(";Bénéficiaire anonyme;"), "{}", lines[h + 3]);
+    assert!(lines.iter().any(|l| l.starts_with("Total;4")), "{text}");
+    assert_eq!(app.count("journal_acces").await, avant + 1, "the names shown were journalled");
+    // A commanditaire reads aggregates only.
+    let r = app.get("/api/v1/exports/activites.csv", &cookie(&app, COMM).await).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // Bad input is refused as on the page.
+    let r = app.get("/api/v1/exports/activites.csv?du=2027-03-01&au=2027-02-01", &ca1).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_statistics_spreadsheet_has_the_blocks_as_numbers() {
+    let app = monde().await;
+    let r = app.get(&format!("/api/v1/exports/statistiques.xlsx?{FEVRIER}"), &cookie(&app, COORD_A).await).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.headers["content-disposition"].to_str().unwrap().contains("_statistiques_2027-03-15.xlsx"));
+    let sheet = feuille(&r, "Statistiques");
+    let rows: Vec<&[calamine::Data]> = sheet.rows().collect();
+    let at = |label: &str| rows.iter().position(|r| cellule_texte(&r[0]) == label).unwrap_or_else(|| panic!("{label}"));
+    let g = at("Accompagnements au total");
+    assert_eq!(cellule_texte(&rows[g][2]), "Nouveaux bénéficiaires");
+    assert_eq!(nombre_de(&rows[g + 1][0]), 6.0);
+    assert_eq!(nombre_de(&rows[g + 1][2]), 2.0);
+    let c = at("Canaux des activités");
+    assert_eq!(cellule_texte(&rows[c + 1][0]), "Lieu d’activité");
+    assert_eq!(nombre_de(&rows[c + 1][1]), 4.0);
+    assert!((nombre_de(&rows[c + 1][2]) - 0.67).abs() < 1e-9);
+    let p = rows.iter().rposition(|r| cellule_texte(&r[0]) == "Total").unwrap();
+    assert_eq!((nombre_de(&rows[p][1]), nombre_de(&rows[p][2])), (3.0, 30.0), "3 passes, 30 €");
+    // The commanditaire may have its aggregates as a file too.
+    let r = app.get(&format!("/api/v1/exports/statistiques.xlsx?{FEVRIER}"), &cookie(&app, COMM).await).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_beneficiary_list_shows_contact_details_only_under_consent_and_is_journalled() {
+    let app = monde().await;
+    for sql in [
+        "INSERT INTO beneficiaires_contacts (beneficiaire_id, telephone, email, updated_at) VALUES
+            (501, '06 11 11 11 11', 'bea@exemple.fr', '2027-02-01T00:00:00+00:00'),
+            (502, '06 22 22 22 22', NULL, '2027-02-01T00:00:00+00:00')",
+        "INSERT INTO consentements (beneficiaire_id, objet, accorde, at, recorded_by) VALUES
+            (501, 'rappels', TRUE, '2027-01-20T09:00:00+00:00', 901),
+            (502, 'rappels', TRUE, '2027-02-01T09:00:00+00:00', 902),
+            (502, 'rappels', FALSE, '2027-02-20T09:00:00+00:00', 902)",
+    ] {
+        app.executer(sql).await.unwrap();
+    }
+    let coord = cookie(&app, COORD_A).await;
+    let avant = app.count("journal_acces").await;
+    let r = app.get("/api/v1/exports/beneficiaires.xlsx", &coord).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.headers["content-disposition"].to_str().unwrap().contains("_export-beneficiaires_2027-03-15.xlsx"));
+    assert_eq!(app.count("journal_acces").await, avant + 1);
+    let sheet = feuille(&r, "Bénéficiaires");
+    let rows: Vec<&[calamine::Data]> = sheet.rows().collect();
+    // The table's header, below the « Informations export » block's own « Nom ».
+    let h = rows.iter().rposition(|r| cellule_texte(&r[0]) == "Nom").unwrap();
+    let data = &rows[h + 1..];
+    let lignes: Vec<Vec<String>> = data.iter().map(|r| r.iter().map(cellule_texte).collect()).collect();
+    // Ordered by first name: the anonymised person (no name) first, then Bea, Ben; not B's Bob.
+    assert_eq!(lignes.len(), 3, "{lignes:?}");
+    assert_eq!(lignes[0][1..3], ["-".to_string(), "-".to_string()]);
+    assert_eq!(lignes[1][1], "Bea");
+    assert_eq!(nombre_de(&data[1][2]), 2008.0);
+    assert_eq!(lignes[1][6..8], ["06 11 11 11 11".to_string(), "bea@exemple.fr".to_string()]);
+    assert_eq!(lignes[1][8], "Femme");
+    assert_eq!(nombre_de(&data[1][11]), 3.0, "s7, s1, s2 held; s8 planned and s9 missed do not count");
+    assert_eq!(lignes[2][1], "Ben");
+    assert_eq!(lignes[2][6], "-", "consent withdrawn: no phone");
+    // Only the coordinateur.
+    for who in [CA1, HUB, ADMIN, COMM] {
+        let r = app.get("/api/v1/exports/beneficiaires.xlsx", &cookie(&app, who).await).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text);
+    }
+}

@@ -12,6 +12,7 @@ mod comptes;
 mod donnees;
 pub(crate) mod espace;
 mod etapes;
+mod exports;
 mod fuseaux;
 mod health;
 mod journee;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(journee::router())
         .merge(rappels::router())
         .merge(statistiques::router())
+        .merge(exports::router())
         .merge(structure::router())
         .merge(lieux::router())
         .merge(candidats::router())

@@ -381,3 +381,62 @@ pub async fn departement_existe(conn: &mut dyn Conn, code: &str) -> sqlx::Result
             .await)?;
     Ok(found.is_some())
 }
+
+pub async fn nom_structure(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Option<String>> {
+    let r: Option<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT nom FROM structures WHERE id = $1").bind(id).fetch_optional(cx).await)?;
+    Ok(r.map(|r| r.0))
+}
+
+pub async fn nom_commune(conn: &mut dyn Conn, code: &str) -> sqlx::Result<Option<String>> {
+    let r: Option<(String,)> = on!(conn, |cx| sqlx::query_as("SELECT nom FROM communes WHERE code_insee = $1")
+        .bind(code)
+        .fetch_optional(cx)
+        .await)?;
+    Ok(r.map(|r| r.0))
+}
+
+/// « Prénom Nom » of a user.
+pub async fn nom_utilisateur(conn: &mut dyn Conn, id: i64) -> sqlx::Result<Option<String>> {
+    let r: Option<(String, String)> = on!(conn, |cx| sqlx::query_as("SELECT prenom, nom FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(cx)
+        .await)?;
+    Ok(r.map(|(p, n)| format!("{p} {n}")))
+}
+
+/// A person of a structure, with their contact details and their latest answer to the
+/// reminders consent (under which alone the details are kept).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Personne {
+    pub id: i64,
+    pub prenom: String,
+    pub annee_naissance: Option<i64>,
+    pub commune_insee: Option<String>,
+    pub commune: Option<String>,
+    pub codes_postaux: Option<String>,
+    pub genre: Option<String>,
+    pub tranche_age: Option<String>,
+    pub statut_social: Option<String>,
+    pub anonymise_at: Option<DateTime<Utc>>,
+    pub telephone: Option<String>,
+    pub email: Option<String>,
+    pub consentement_rappels: Option<bool>,
+}
+
+pub async fn beneficiaires(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<Vec<Personne>> {
+    on!(conn, |cx| sqlx::query_as::<_, Personne>(
+        "SELECT b.id, b.prenom, b.annee_naissance, b.commune_insee, c.nom AS commune, c.codes_postaux, b.genre,
+                b.tranche_age, b.statut_social, b.anonymise_at, bc.telephone, bc.email,
+                (SELECT k.accorde FROM consentements k WHERE k.beneficiaire_id = b.id AND k.objet = 'rappels'
+                 ORDER BY k.id DESC LIMIT 1) AS consentement_rappels
+         FROM beneficiaires b
+         LEFT JOIN communes c ON c.code_insee = b.commune_insee
+         LEFT JOIN beneficiaires_contacts bc ON bc.beneficiaire_id = b.id
+         WHERE b.structure_id = $1
+         ORDER BY b.prenom_normalise, b.id",
+    )
+    .bind(structure_id)
+    .fetch_all(cx)
+    .await)
+}

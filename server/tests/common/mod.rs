@@ -69,6 +69,8 @@ pub struct Resp {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent (a file's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl TestApp {
@@ -133,7 +135,7 @@ impl TestApp {
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp { status, headers, body, text, bytes: bytes.to_vec() }
     }
 
     pub async fn get(&self, path: &str, cookie: &str) -> Resp {
