@@ -52,10 +52,12 @@ test-domain:
 test-server:
 	./scripts/postgres.sh run -- sh -c 'cargo test -p carnet-server && CARNET_TEST_BACKEND=postgres cargo test -p carnet-server --test "*"'
 
-## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database.
+## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database;
+## then one journey across two instances on one PostgreSQL database (from scripts/postgres.sh).
 test-e2e:
 	cargo build -p carnet-server
 	cd end2end && npx playwright test
+	./scripts/postgres.sh run -- sh -c 'cd end2end && npx playwright test -c playwright.deux-instances.config.ts'
 
 ## The ledger's figures (order generation, validation throughput and p99, statement issuance),
 ## measured on the release server over loopback with a fresh database. Not part of `make test`.
