@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>
                     <Route path=path!("compte") view=pages::compte::ComptePage/>
                     <Route path=path!("journee") view=pages::journee::JourneePage/>
+                    <Route path=path!("statistiques") view=pages::statistiques::StatistiquesPage/>
                     <Route path=path!("equipe") view=pages::equipe::EquipePage/>
                     <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
                     <Route path=path!("rappels") view=pages::rappels::RappelsPage/>
@@ -145,6 +146,10 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/lieux/couverture", "Couverture"),
         ],
     };
+    // Everyone with activity to account for, or to follow, has its statistics.
+    if role != Role::Operateur {
+        links.push(("/statistiques", "Statistiques"));
+    }
     match role {
         Role::Coordinateur => {
             links.extend([("/equipe", "Équipe"), ("/journal-des-acces", "Journal des accès"), ("/rappels", "Rappels")])

@@ -25,3 +25,4 @@ pub mod parcours;
 pub mod planning;
 pub mod rappels;
 pub mod seances;
+pub mod statistiques;
