@@ -85,6 +85,7 @@ impl From<QueryRejection> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let mut rejouable = false;
         let (status, error, fields) = match self {
             AppError::Unauthorized => {
                 (StatusCode::UNAUTHORIZED, "Vous devez vous connecter.".to_string(), FieldErrors::new())
@@ -118,18 +119,13 @@ impl IntoResponse for AppError {
             }
             AppError::Internal(e) if base_en_conflit(&e) => {
                 tracing::warn!(error = %e, "conflit entre transactions concurrentes");
-                let mut resp = (
+                rejouable = true;
+                (
                     StatusCode::CONFLICT,
-                    Json(ApiErrorBody {
-                        error: "Une autre modification est passée au même moment ; rien n'a été enregistré. Rechargez la page puis réessayez."
-                            .to_string(),
-                        fields: FieldErrors::new(),
-                    }),
+                    "Une autre modification est passée au même moment ; rien n'a été enregistré. Rechargez la page puis réessayez."
+                        .to_string(),
+                    FieldErrors::new(),
                 )
-                    .into_response();
-                // Nothing was written: the request may be run again (crate::rejeu).
-                resp.extensions_mut().insert(crate::rejeu::Rejouable);
-                return resp;
             }
             AppError::Internal(e) if base_injoignable(&e) => {
                 tracing::error!(error = %e, "base de données injoignable");
@@ -149,7 +145,12 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        (status, Json(ApiErrorBody { error, fields })).into_response()
+        let mut resp = (status, Json(ApiErrorBody { error, fields })).into_response();
+        if rejouable {
+            // Nothing was written: the request may be run again (crate::rejeu).
+            resp.extensions_mut().insert(crate::rejeu::Rejouable);
+        }
+        resp
     }
 }
 

@@ -6,31 +6,16 @@ mod common;
 
 use carnet_domain::ledger::releve::{composer, Mois};
 use carnet_server::db::{self, Db};
+use carnet_server::on;
 use carnet_server::store::copie;
 use carnet_server::store::ledger::releves;
 use chrono::Utc;
 use common::pg::PgTestDb;
-use sqlx::Row;
 
 async fn lignes(db: &Db, sql: &str) -> Vec<String> {
-    let mut conn = db.acquire().await.unwrap();
-    let lues: Vec<String> = match &mut conn {
-        db::DbConn::Sqlite(c) => sqlx::query(sql)
-            .fetch_all(&mut **c)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| format!("{}|{}", r.get::<i64, _>(0), r.get::<String, _>(1)))
-            .collect(),
-        db::DbConn::Pg(c) => sqlx::query(sql)
-            .fetch_all(&mut **c)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| format!("{}|{}", r.get::<i64, _>(0), r.get::<String, _>(1)))
-            .collect(),
-    };
-    lues
+    let lues: Vec<(i64, String)> =
+        on!(db.acquire().await.unwrap(), |c| sqlx::query_as(sql).fetch_all(c).await).unwrap();
+    lues.into_iter().map(|(id, texte)| format!("{id}|{texte}")).collect()
 }
 
 #[tokio::test]

@@ -212,31 +212,23 @@ fn classeur(feuille: &str, entete: &Entete, colonnes: &[String], lignes: &[Vec<C
     wb.save_to_buffer().map_err(xlsx_err)
 }
 
-/// `;`-separated, UTF-8 with a BOM (spreadsheet software then reads the accents right).
+/// `;`-separated, UTF-8 with a BOM (spreadsheet software then reads the accents right), each
+/// cell quoted and made inert for spreadsheets by the one CSV writer (`lieux::csv::write_line`):
+/// the notes and the names are typed by people.
 fn csv(entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> Vec<u8> {
-    fn champ(s: &str) -> String {
-        if s.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
+    use carnet_domain::lieux::csv::write_line;
     let mut out = String::from("\u{feff}");
     for l in entete {
-        if let Some((libelle, valeur)) = l {
-            out.push_str(&champ(libelle));
-            if *valeur != Vide {
-                out.push(';');
-                out.push_str(&champ(&valeur.csv()));
-            }
+        match l {
+            Some((libelle, Vide)) => write_line(&mut out, &[libelle.as_str()], ';'),
+            Some((libelle, valeur)) => write_line(&mut out, &[libelle.as_str(), &valeur.csv()], ';'),
+            None => write_line(&mut out, &[], ';'),
         }
-        out.push_str("\r\n");
     }
-    out.push_str(&colonnes.iter().map(|c| champ(c)).collect::<Vec<_>>().join(";"));
-    out.push_str("\r\n");
+    write_line(&mut out, &colonnes.iter().map(String::as_str).collect::<Vec<_>>(), ';');
     for ligne in lignes {
-        out.push_str(&ligne.iter().map(|c| champ(&c.csv())).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
+        let cellules: Vec<String> = ligne.iter().map(Cellule::csv).collect();
+        write_line(&mut out, &cellules.iter().map(String::as_str).collect::<Vec<_>>(), ';');
     }
     out.into_bytes()
 }
@@ -652,5 +644,12 @@ mod tests {
         );
         let s = String::from_utf8(out).unwrap();
         assert_eq!(s, "\u{feff}Total;2\r\n\r\nA;B\r\n\"x;y\";\"l1\nl2\"\r\n03/02/2027;\r\n");
+    }
+
+    #[test]
+    fn csv_cells_typed_by_people_are_not_formulas() {
+        let out = csv(&vec![], &["Notes".into()], &[vec![texte("=HYPERLINK(\"http://x\")")], vec![texte("-3")]]);
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "\u{feff}Notes\r\n\"'=HYPERLINK(\"\"http://x\"\")\"\r\n-3\r\n");
     }
 }
