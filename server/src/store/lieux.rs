@@ -2,6 +2,7 @@
 //! communes, and the version number that tells each server instance its map index is stale.
 
 use crate::db::Db;
+use crate::store::communes;
 use crate::store::conn::{on, Conn};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,19 +20,24 @@ pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
     }
     let mut tsv = String::new();
     flate2::read::GzDecoder::new(COORDS_TSV_GZ).read_to_string(&mut tsv)?;
-    let mut tx = db.begin().await?;
+    let mut points = Vec::new();
     for line in tsv.lines().filter(|l| !l.is_empty()) {
         let mut cols = line.split('\t');
         let (Some(code), Some(lat), Some(lon)) = (cols.next(), cols.next(), cols.next()) else {
             anyhow::bail!("ligne de coordonnées mal formée : {line}");
         };
-        on!(tx, |cx| sqlx::query("INSERT INTO communes_coords (code_insee, latitude, longitude) VALUES ($1, $2, $3)")
-            .bind(code)
-            .bind(lat.parse::<f64>()?)
-            .bind(lon.parse::<f64>()?)
-            .execute(cx)
-            .await
-            .map(|r| r.rows_affected()))?;
+        points.push((code, lat.parse::<f64>()?, lon.parse::<f64>()?));
+    }
+    let mut tx = db.begin().await?;
+    for lot in points.chunks(communes::LOT) {
+        let sql = communes::insert_multiple("communes_coords (code_insee, latitude, longitude)", 3, lot.len());
+        on!(tx, |cx| {
+            let mut q = sqlx::query(&sql);
+            for (code, lat, lon) in lot {
+                q = q.bind(*code).bind(*lat).bind(*lon);
+            }
+            q.execute(cx).await.map(|r| r.rows_affected())
+        })?;
     }
     tx.commit().await?;
     tracing::info!("positions des communes chargées");
