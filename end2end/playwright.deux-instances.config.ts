@@ -38,6 +38,6 @@ export default defineConfig({
   webServer: [
     instance(PORT_A, `psql "${PG}" -qc 'DROP DATABASE IF EXISTS ${BASE} WITH (FORCE)' -c 'CREATE DATABASE ${BASE}' && `),
     // B waits for A: the demo data is seeded once, by A, into the new database.
-    instance(PORT_B, `until curl -fs http://127.0.0.1:${PORT_A}/api/v1/health >/dev/null; do sleep 0.3; done; `),
+    instance(PORT_B, `until node -e "fetch('http://127.0.0.1:${PORT_A}/api/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; do sleep 0.3; done; `),
   ],
 });

@@ -3,7 +3,7 @@
 // accept the Pass on A, and B's map shows it within seconds (each instance keeps its own map index
 // and rebuilds it when the database's venue version moves).
 import { test, expect } from '../tests/fixtures';
-import { login, createParcours, nextWorkingDay, parisToday, DEMO_PASSWORD } from '../tests/helpers';
+import { login, createParcours, diagnosticRapideJusquAuPlanning, nextWorkingDay, parisToday, DEMO_PASSWORD } from '../tests/helpers';
 import { PORT_A, PORT_B } from '../playwright.deux-instances.config';
 
 const A = `http://127.0.0.1:${PORT_A}`;
@@ -16,18 +16,8 @@ test('a session held on instance B shows on instance A, a venue changed on A sho
   const codes = await createParcours(page, prenom, 5);
   const id = page.url().match(/\/parcours\/(\d+)/)![1];
 
-  // Diagnostic and objectives on A, quickly: the pack's competences, one level for all.
-  await page.getByRole('link', { name: 'Reprendre : Diagnostic' }).click();
-  await page.getByLabel('Mode rapide : pack envisagé').selectOption({ label: 'Compétences de base' });
-  const visees = page.locator('section.panel--accent fieldset.niveau');
-  await expect(page.getByRole('heading', { name: 'Les compétences visées par le pack' })).toBeVisible();
-  for (let i = 0; i < (await visees.count()); i++) {
-    await visees.nth(i).getByLabel('Avec guidage', { exact: true }).check();
-  }
-  await page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Objectifs — ${prenom}` })).toBeVisible();
-  await page.getByRole('button', { name: 'Enregistrer et établir le planning' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Planning — ${prenom}` })).toBeVisible();
+  // Diagnostic and objectives on A, quickly.
+  await diagnosticRapideJusquAuPlanning(page, prenom);
 
   // The planning and the first session on B: same login (the session lives in the database).
   await page.goto(`${B}/parcours/${id}/planning`);

@@ -47,6 +47,26 @@ export function isoDate(offsetDays: number): string {
   return serverDate(offsetDays);
 }
 
+/**
+ * From the parcours page to its planning, quickly: the diagnostic in quick mode (the pack
+ * « Compétences de base », one level for every competence it aims at), then the objectives as
+ * proposed.
+ */
+export async function diagnosticRapideJusquAuPlanning(page: Page, prenom: string) {
+  await page.getByRole('link', { name: 'Reprendre : Diagnostic' }).click();
+  await page.getByLabel('Mode rapide : pack envisagé').selectOption({ label: 'Compétences de base' });
+  const visees = page.locator('section.panel--accent fieldset.niveau');
+  await expect(page.getByRole('heading', { name: 'Les compétences visées par le pack' })).toBeVisible();
+  await expect(visees.first()).toBeVisible();
+  for (let i = 0; i < (await visees.count()); i++) {
+    await visees.nth(i).getByLabel('Avec guidage', { exact: true }).check();
+  }
+  await page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Objectifs — ${prenom}` })).toBeVisible();
+  await page.getByRole('button', { name: 'Enregistrer et établir le planning' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `Planning — ${prenom}` })).toBeVisible();
+}
+
 /** Fills the intake form for a carnet of `n` passes (codes pasted at once) and saves it. */
 export async function createParcours(page: Page, prenom: string, n: 5 | 10 = 5): Promise<string[]> {
   await page.goto('/parcours/nouveau');

@@ -6,7 +6,7 @@
 // month shows 10 €; the commanditaire's dashboard shows 1 carnet started.
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
-import { expectAccessible, isoDate, nextWorkingDay, parisToday, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
+import { diagnosticRapideJusquAuPlanning, expectAccessible, isoDate, nextWorkingDay, parisToday, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const COMMANDITAIRE = 'commanditaire@demo.carnet.fr';
 const OPERATEUR = 'operateur@demo.carnet.fr';
@@ -131,17 +131,7 @@ test('a carnet from purchase to reimbursement', async ({ page }) => {
   const code = (await page.locator('td.code').first().textContent())!.trim();
   // The interim validation page is gone: a pass is consumed by a held session only.
   await expect(page.getByRole('link', { name: /Valider un pass/ })).toHaveCount(0);
-  await page.getByRole('link', { name: 'Reprendre : Diagnostic' }).click();
-  await page.getByLabel('Mode rapide : pack envisagé').selectOption({ label: 'Compétences de base' });
-  const visees = page.locator('section.panel--accent fieldset.niveau');
-  await expect(visees.first()).toBeVisible();
-  for (let i = 0; i < (await visees.count()); i++) {
-    await visees.nth(i).getByLabel('Avec guidage', { exact: true }).check();
-  }
-  await page.getByRole('button', { name: 'Enregistrer et choisir les objectifs' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Objectifs — ${prenom}` })).toBeVisible();
-  await page.getByRole('button', { name: 'Enregistrer et établir le planning' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: `Planning — ${prenom}` })).toBeVisible();
+  await diagnosticRapideJusquAuPlanning(page, prenom);
   await page.getByLabel('Hebdomadaire').check();
   await page.getByLabel('Date de la séance 2 (obligatoire)').fill(nextWorkingDay());
   await page.getByLabel('Heure (obligatoire)').fill('16:00');
