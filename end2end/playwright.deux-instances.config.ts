@@ -3,6 +3,7 @@
 // afresh on the PostgreSQL server of CARNET_TEST_PG (`make test-e2e` runs this suite through
 // scripts/postgres.sh, which provides one); instance A seeds the demo data, B starts once A
 // answers. Cookies do not depend on the port, so a login on A is a login on B, as behind a proxy.
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from '@playwright/test';
 import base from './playwright.config';
 import { HORLOGE } from './horloge';
@@ -13,6 +14,7 @@ const DB_URL = PG.replace(/\/[^/]*$/, `/${BASE}`);
 export const PORT_A = Number(process.env.E2E_PORT || 8090) + 3;
 export const PORT_B = PORT_A + 1;
 const TARGET = process.env.CARGO_TARGET_DIR || '../target';
+const SECRET = randomBytes(32).toString('hex');
 
 function instance(port: number, avant: string) {
   return {
@@ -22,6 +24,9 @@ function instance(port: number, avant: string) {
       RUST_LOG: 'warn',
       CARNET_MAIL_DIR: `${TARGET}/e2e-${port}-mails`,
       CARNET_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      // One secret for both, as every instance of a deployment shares it (a short code issued
+      // on A opens the space on B).
+      CARNET_SECRET: SECRET,
     },
     url: `http://127.0.0.1:${port}/api/v1/health`,
     reuseExistingServer: false,

@@ -38,7 +38,7 @@ trap arreter EXIT
 
 # $1 URL, $2 flags: starts the server and waits for /health.
 demarrer() {
-    "${taskset_serveur[@]}" env DATABASE_URL="$1" RUST_LOG=warn "$BIN" --listen "127.0.0.1:$PORT" $2 \
+    "${taskset_serveur[@]}" env DATABASE_URL="$1" RUST_LOG=warn CARNET_SECRET="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" "$BIN" --listen "127.0.0.1:$PORT" $2 \
         >"$DIR/serveur.log" 2>&1 &
     PID=$!
     for _ in $(seq 1 600); do

@@ -43,7 +43,7 @@ def main():
     port = libre()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as d:
-        env = dict(os.environ, DATABASE_URL=f"sqlite://{d}/carnet.db", RUST_LOG="error")
+        env = dict(os.environ, DATABASE_URL=f"sqlite://{d}/carnet.db", RUST_LOG="error", CARNET_SECRET=os.urandom(32).hex())
         serveur = subprocess.Popen(
             [binaire, "--listen", f"127.0.0.1:{port}", "--dist", f"{d}/dist", "--trusted-proxy", "127.0.0.1"],
             env=env,

@@ -27,7 +27,7 @@ echo "== Import de $N lieux (ligne de commande, build release)"
 
 echo "== Données de la carte"
 CARNET_PASSWORD="$PASSWORD" "$BIN" --database-url "$DB" admin create-conseiller --email mesures@exemple.fr --prenom Mesures --nom Carnet --role admin >/dev/null
-RUST_LOG=warn "$BIN" --database-url "$DB" --dist dist --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+RUST_LOG=warn CARNET_SECRET="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" "$BIN" --database-url "$DB" --dist dist --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done
 curl -fs -c "$WORK/cookies" -H 'Content-Type: application/json' \

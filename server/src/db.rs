@@ -157,6 +157,14 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// The file of a SQLite database URL (`None` for PostgreSQL or a database in memory).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if is_postgres_url(url) || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url).ok().map(|o| o.get_filename().to_path_buf())
+}
+
 /// Opens and migrates the database: PostgreSQL for a `postgres://` URL, else SQLite (creating
 /// the file and its folder if needed). Reference data (communes, their coordinates) is loaded
 /// on a new database.

@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod rappels;
 pub mod rejeu;
 pub mod retention;
+pub mod secret;
 pub mod seed;
 pub mod serveur;
 pub mod sms;
@@ -82,6 +83,9 @@ pub struct Config {
     pub delai_requete: std::time::Duration,
     /// Password hashes computed at once (logins, password changes): one per core.
     pub hachages: Arc<tokio::sync::Semaphore>,
+    /// The key of the beneficiary space's short codes, kept outside the database (see `secret`);
+    /// the default draws one in memory.
+    pub secret: secret::Secret,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             hachages: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             )),
+            secret: secret::Secret::aleatoire(),
         }
     }
 }

@@ -123,6 +123,11 @@ struct ServeArgs {
     #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     retention_months: u32,
+    /// A file holding the server's secret, 64 hexadecimal digits or more (`openssl rand -hex 32`),
+    /// or set CARNET_SECRET to them: the key of the beneficiaries' short codes, kept outside the
+    /// database. Required, except with --demo (which keeps one next to a SQLite database).
+    #[arg(long, env = "CARNET_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
     #[command(flatten)]
     envoi: EnvoiArgs,
     /// Map tiles URL template (`https://…/{z}/{x}/{y}.png`). Without it the map draws the
@@ -383,6 +388,13 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         "--demo refusé : l'adresse publique ({public_url}) est en https, c'est donc un vrai déploiement, \
          et le compte de démonstration a un mot de passe connu de tous. Retirez --demo (CARNET_DEMO)."
     );
+    // Environment only: a command line is visible to other users.
+    let secret = carnet_server::secret::au_demarrage(
+        std::env::var("CARNET_SECRET").ok().as_deref(),
+        args.secret_file.as_deref(),
+        args.demo,
+        database_url,
+    )?;
     let db = db::connect(database_url).await?;
     if args.demo {
         seed::seed_demo_if_new(&db, clock.now()).await?;
@@ -411,6 +423,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         trusted_proxies: args.trusted_proxy,
         alerte_echecs: args.alerte_echecs,
         delai_requete: std::time::Duration::from_secs(args.request_timeout_secs),
+        secret,
         ..Config::default()
     };
     if config.trusted_proxies.is_empty() && config.https() {

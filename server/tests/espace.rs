@@ -10,10 +10,13 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use carnet_server::auth::token_hash;
 use carnet_server::on;
-use carnet_server::Config;
+use carnet_server::secret::Secret;
+use carnet_server::{AppState, Config};
 use chrono::Duration;
 use common::*;
 use serde_json::{json, Value};
+use std::sync::Arc;
+use tower::ServiceExt;
 
 /// A parcours at its sessions: the first two held (a report with private notes on the first),
 /// the third still planned in the past, the fourth and fifth moved to 3 and 10 days ahead.
@@ -85,7 +88,7 @@ async fn statut(app: &TestApp, seance: i64) -> (String, Option<chrono::DateTime<
 
 #[tokio::test]
 async fn a_token_gives_one_persons_own_data_and_nothing_else() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(Config { secret: secret(), ..Default::default() }).await;
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let zoe = personne(&app, &cookie, "Zoé", 10).await;
     let yann = personne(&app, &cookie, "Yann", 11).await;
@@ -107,7 +110,7 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     .fetch_one(cx)
     .await)
     .unwrap();
-    assert_eq!(code_hash, token_hash(&code.replace('-', "")));
+    assert_eq!(code_hash, secret().hmac(&code.replace('-', "")));
     assert!(token.len() >= 43, "at least 256 bits in base64url: {token}");
 
     let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
@@ -555,4 +558,113 @@ async fn revoked_links_still_polled_are_not_counted_as_guesses() {
     // The person's working link, from the same address, still opens.
     let r = anon(&app, Method::GET, &format!("/api/v1/espace/{nouveau}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// The server's secret in these tests.
+fn secret() -> Secret {
+    Secret::lire(&"5a".repeat(32)).unwrap()
+}
+
+/// The code typed on the home page, through `router` (another server on the same database).
+async fn taper(router: &axum::Router, code: &str) -> StatusCode {
+    let req = axum::http::Request::post("/api/v1/espace/code")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "code": code }).to_string()))
+        .unwrap();
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+/// Wrong codes counted against client addresses.
+async fn essais(app: &TestApp) -> i64 {
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM login_failures WHERE throttle_key LIKE 'espace:code:ip:%'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    n
+}
+
+async fn code_hash(app: &TestApp, parcours: i64) -> String {
+    let (h,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT code_hash FROM liens_personnels WHERE parcours_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(parcours)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    h
+}
+
+#[tokio::test]
+async fn a_short_code_is_stored_under_the_servers_secret_and_opens_nothing_under_another() {
+    let app = TestApp::with_config(Config { secret: secret(), ..Default::default() }).await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let parcours = app.intake(&cookie, intake_body("Zoé", 40, 5)).await;
+    let (_, code) = lien(&app, &cookie, parcours).await;
+    let code = code.replace('-', "");
+
+    // Not the plain SHA-256 anyone could recompute for the 2^39 codes: the HMAC under the secret.
+    let stored = code_hash(&app, parcours).await;
+    assert_ne!(stored, token_hash(&code));
+    assert_eq!(stored, secret().hmac(&code));
+
+    // The same database served with another secret: the code is a wrong code there.
+    let autre = carnet_server::app(AppState {
+        db: app.db.clone(),
+        config: Arc::new(Config { secret: Secret::lire(&"a5".repeat(32)).unwrap(), ..Default::default() }),
+        clock: app.clock.clone(),
+    });
+    assert_eq!(taper(&autre, &code).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(essais(&app).await, 1);
+    assert_eq!(taper(&app.router, &code).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_code_stored_as_plain_sha256_opens_once_then_is_stored_under_the_secret() {
+    let app = TestApp::with_config(Config { secret: secret(), ..Default::default() }).await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = app.intake(&cookie, intake_body("Zoé", 41, 5)).await;
+    let yann = app.intake(&cookie, intake_body("Yann", 42, 5)).await;
+    let (_, code) = lien(&app, &cookie, zoe).await;
+    let (_, code_yann) = lien(&app, &cookie, yann).await;
+    let (code, code_yann) = (code.replace('-', ""), code_yann.replace('-', ""));
+    // Both issued before the server had a secret: their plain SHA-256, as migration 0006 kept it.
+    for (parcours, c) in [(zoe, &code), (yann, &code_yann)] {
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+            "UPDATE liens_personnels SET code_hash = $1 WHERE parcours_id = $2"
+        )
+        .bind(token_hash(c))
+        .bind(parcours)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+        .unwrap();
+    }
+    // Yann's link is then revoked: its old code opens nothing.
+    let r = app.request(Method::DELETE, &format!("/api/v1/parcours/{yann}/lien"), None, Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(taper(&app.router, &code_yann).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(essais(&app).await, 1, "a code that opens nothing is a guess, as before");
+
+    // Zoé's opens her space, and is stored as the HMAC from then on; it was no guess.
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({ "code": code }))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{}", r.body["jeton"].as_str().unwrap()), None).await;
+    assert_eq!(r.body["prenom"], "Zoé");
+    assert_eq!(code_hash(&app, zoe).await, secret().hmac(&code));
+    assert_eq!(essais(&app).await, 1);
+    // And it keeps opening it.
+    assert_eq!(taper(&app.router, &code).await, StatusCode::OK);
+
+    // A wrong code still counts once, and ten lock the address as before.
+    for i in 0..9 {
+        // Another first letter than the code's, and a last one per attempt.
+        let premiere = if code.starts_with('Z') { "A" } else { "Z" };
+        let wrong = format!("{premiere}{}{}", &code[1..7], ["2", "3", "4", "5", "6", "7", "B", "C", "D"][i]);
+        assert_ne!(wrong, code);
+        assert_eq!(taper(&app.router, &wrong).await, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i}");
+        assert_eq!(essais(&app).await, 2 + i as i64);
+    }
+    assert_eq!(taper(&app.router, &code).await, StatusCode::TOO_MANY_REQUESTS);
 }

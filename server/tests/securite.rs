@@ -16,17 +16,18 @@ use std::time::{Duration, Instant};
 
 const PW: &str = "mot de passe solide 2026";
 
-#[test]
-fn demo_mode_is_refused_when_the_public_url_is_https() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("carnet.db");
+/// Starts the real server on `db` with `args` and no environment (but `env`), expecting it to
+/// refuse: its standard error.
+fn refus_au_demarrage(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carnet-server"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
         .args(["--database-url", &format!("sqlite://{}?mode=rwc", db.display())])
-        .args(["--listen", "127.0.0.1:0", "--demo", "--public-url", "https://carnet.exemple.fr"])
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .arg("--dist")
-        .arg(dir.path().join("dist"))
+        .arg(db.with_file_name("dist"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -39,15 +40,39 @@ fn demo_mode_is_refused_when_the_public_url_is_https() {
         if started.elapsed() > Duration::from_secs(20) {
             child.kill().unwrap();
             child.wait().unwrap();
-            panic!("the server started in demo mode behind https");
+            panic!("the server started with {args:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(!status.success());
+    stderr
+}
+
+#[test]
+fn demo_mode_is_refused_when_the_public_url_is_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("carnet.db");
+    let stderr = refus_au_demarrage(&db, &["--demo", "--public-url", "https://carnet.exemple.fr"], &[]);
     assert!(stderr.contains("--demo") && stderr.contains("https"), "{stderr}");
     // Refused before anything was written: no demo admin with its public password.
+    assert!(!db.exists());
+}
+
+#[test]
+fn outside_demo_mode_the_server_needs_its_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("carnet.db");
+    let stderr = refus_au_demarrage(&db, &[], &[]);
+    assert!(stderr.contains("aucun secret du serveur") && stderr.contains("CARNET_SECRET"), "{stderr}");
+    assert!(stderr.contains("--secret-file"), "{stderr}");
+    let stderr = refus_au_demarrage(&db, &[], &[("CARNET_SECRET", "trop-court")]);
+    assert!(stderr.contains("CARNET_SECRET : attendu : 64 chiffres hexadécimaux"), "{stderr}");
+    let fichier = dir.path().join("secret");
+    std::fs::write(&fichier, "abcd\n").unwrap();
+    let stderr = refus_au_demarrage(&db, &["--secret-file", fichier.to_str().unwrap()], &[]);
+    assert!(stderr.contains("--secret-file") && stderr.contains("trop court"), "{stderr}");
     assert!(!db.exists());
 }
 
@@ -459,6 +484,7 @@ fn serveur(args: &[&str]) -> Serveur {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "info")
+        .env("CARNET_SECRET", "0123456789abcdef".repeat(4))
         .args(["--database-url", &format!("sqlite://{}?mode=rwc", db.display())])
         .args(["--listen", "127.0.0.1:0"])
         .arg("--dist")

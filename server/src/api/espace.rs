@@ -173,7 +173,7 @@ async fn issue(
     if anonymised {
         return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
     }
-    let emis = espace::issue(&mut tx, id, user.id, now).await?;
+    let emis = espace::issue(&mut tx, &state.config.secret, id, user.id, now).await?;
     Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_emis").ecrire(&mut tx, now).await?;
     tx.commit().await?;
     let url = espace_url(&state, &emis.token);
@@ -219,7 +219,7 @@ async fn code(
     };
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let jeton = espace::exchange_code(&mut tx, &code, now).await?;
+    let jeton = espace::exchange_code(&mut tx, &state.config.secret, &code, now).await?;
     tx.commit().await?;
     match jeton {
         Some(jeton) => Ok(Json(CodeTrouve { jeton })),

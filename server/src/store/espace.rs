@@ -1,15 +1,21 @@
 //! Personal links of the beneficiary space: issue (revoking the previous one), revoke, find by
-//! token or by short code. Only hashes are stored (see migration 0006).
+//! token or by short code. Neither is stored in clear. A token (256 random bits) is kept as its
+//! SHA-256: nothing to try. A short code (about 39 bits) is kept as its HMAC under the server's
+//! secret, which is not in the database (`crate::secret`): under a plain hash, whoever holds a
+//! copy of the database would find every code in minutes. Codes issued before the secret
+//! existed are plain SHA-256 until typed once (`exchange_code`).
 
 use crate::auth::{new_token, token_hash};
 use crate::db::Db;
+use crate::secret::Secret;
 use crate::store::conn::{on, Conn};
 use carnet_domain::pass_code::ALPHABET;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
 /// A new short code, uniform over the pass alphabet (8 characters: about 39 bits; guessing is
-/// throttled, and a code only ever gives a link that the conseiller can revoke).
+/// throttled, the database keeps only its HMAC, and a code only ever gives a link that the
+/// conseiller can revoke).
 fn new_code() -> String {
     let mut rng = rand::rngs::OsRng;
     (0..carnet_domain::espace::CODE_LONGUEUR).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
@@ -54,16 +60,25 @@ pub async fn revoke_for_beneficiaire(
 
 /// Issues a new link for the parcours, inside the caller's transaction; the previous one stops
 /// working.
-pub async fn issue(conn: &mut dyn Conn, parcours_id: i64, by: i64, now: DateTime<Utc>) -> sqlx::Result<Emis> {
+pub async fn issue(
+    conn: &mut dyn Conn,
+    secret: &Secret,
+    parcours_id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Emis> {
     revoke(conn, parcours_id, now).await?;
-    // A code already used by any link (even revoked) is drawn again: a code names one link ever.
+    // A code already used by any link (even revoked, even stored the old way) is drawn again: a
+    // code names one link ever.
     let code = loop {
         let c = new_code();
-        let (taken,): (bool,) =
-            on!(conn, |cx| sqlx::query_as("SELECT EXISTS (SELECT 1 FROM liens_personnels WHERE code_hash = $1)")
-                .bind(token_hash(&c))
-                .fetch_one(cx)
-                .await)?;
+        let (taken,): (bool,) = on!(conn, |cx| sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM liens_personnels WHERE code_hash IN ($1, $2))"
+        )
+        .bind(secret.hmac(&c))
+        .bind(token_hash(&c))
+        .fetch_one(cx)
+        .await)?;
         if !taken {
             break c;
         }
@@ -73,7 +88,7 @@ pub async fn issue(conn: &mut dyn Conn, parcours_id: i64, by: i64, now: DateTime
         "INSERT INTO liens_personnels (parcours_id, code_hash, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(parcours_id)
-    .bind(token_hash(&code))
+    .bind(secret.hmac(&code))
     .bind(now)
     .bind(by)
     .fetch_one(cx)
@@ -102,18 +117,38 @@ async fn add_token(conn: &mut dyn Conn, lien_id: i64, origine: &str, now: DateTi
 /// work, but the table must not grow without end.
 const JETONS_CODE_MAX: i64 = 10;
 
-/// The short code typed on the home page: a new token for its working link, or `None`.
-pub async fn exchange_code(conn: &mut dyn Conn, code: &str, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
-    let found: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
-        "SELECT l.id FROM liens_personnels l
+/// The short code typed on the home page: a new token for its working link, or `None`, inside
+/// the caller's transaction. A code stored before the server's secret (its plain SHA-256) opens
+/// its link too, and is stored as the HMAC from then on.
+pub async fn exchange_code(
+    conn: &mut dyn Conn,
+    secret: &Secret,
+    code: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<String>> {
+    let (cle, ancien) = (secret.hmac(code), token_hash(code));
+    // One statement for both forms: the database compares, and a code being rewritten by
+    // another instance is found either way.
+    let found: Option<(i64, bool)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT l.id, l.code_hash = $2 FROM liens_personnels l
          JOIN parcours p ON p.id = l.parcours_id
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
-         WHERE l.code_hash = $1 AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
+         WHERE l.code_hash IN ($1, $2) AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
     )
-    .bind(token_hash(code))
+    .bind(&cle)
+    .bind(&ancien)
     .fetch_optional(cx)
     .await)?;
-    let Some((lien_id,)) = found else { return Ok(None) };
+    let Some((lien_id, a_reecrire)) = found else { return Ok(None) };
+    if a_reecrire {
+        on!(conn, |cx| sqlx::query("UPDATE liens_personnels SET code_hash = $1 WHERE id = $2 AND code_hash = $3")
+            .bind(&cle)
+            .bind(lien_id)
+            .bind(&ancien)
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     let token = add_token(conn, lien_id, "code", now).await?;
     elaguer_jetons(conn, lien_id, "code", &token_hash(&token), JETONS_CODE_MAX).await?;
     Ok(Some(token))
