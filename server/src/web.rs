@@ -11,13 +11,16 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// Files Trunk names `name-<16 hex digits>.ext` never change content: cache them for a year.
+/// Files Trunk names `name-<hash>.ext` never change content: cache them for a year. The hash is
+/// a 64-bit seahash written in hexadecimal without leading zeros (`{:x}`), so one build in 16 has a
+/// 15-digit hash, one in 256 a 14-digit one; below 12 digits (odds of 1 in a million) the file is
+/// merely revalidated. A short number (`leaflet-1.9.js`) is never taken for a hash.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     match stem.rsplit_once('-') {
-        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        Some((_, hash)) => (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()),
         None => false,
     }
 }
@@ -266,6 +269,11 @@ mod tests {
         assert!(is_hashed_asset("/carnet-web-5d7f1bfa1e9c6c54.js"));
         assert!(is_hashed_asset("/carnet-web-5d7f1bfa1e9c6c54_bg.wasm"));
         assert!(is_hashed_asset("/style-0123456789abcdef.css"));
+        // Trunk writes the hash without its leading zeros.
+        assert!(is_hashed_asset("/espace-8b00c3a91d2e4f7_bg.wasm"));
+        assert!(is_hashed_asset("/main-9c3a91d2e4f7.css"));
+        assert!(!is_hashed_asset("/leaflet-1.js"));
+        assert!(!is_hashed_asset("/carte-2026.geojson"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/parcours/12"));
         assert!(!is_hashed_asset("/leaflet/leaflet.js"));

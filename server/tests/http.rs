@@ -36,6 +36,8 @@ fn fake_dist() -> tempfile::TempDir {
     std::fs::write(dir.path().join("index.html"), index).unwrap();
     std::fs::write(dir.path().join("app-0123456789abcdef.js"), "console.log('app')").unwrap();
     std::fs::write(dir.path().join("app-0123456789abcdef.js.br"), b"\x0b\x08\x80console.log('app')\x03").unwrap();
+    // Trunk writes its 64-bit hash without leading zeros: one build in 16 has 15 digits.
+    std::fs::write(dir.path().join("main-f0123456789abcd.css"), "main { }").unwrap();
     dir
 }
 
@@ -66,6 +68,9 @@ async fn the_app_is_served_with_fallback_cache_and_compression() {
     let r = app.request(Method::GET, "/app-0123456789abcdef.js", None, None).await;
     assert!(r.headers.get("content-encoding").is_none());
     assert_eq!(r.text, "console.log('app')");
+    let r = app.request(Method::GET, "/main-f0123456789abcd.css", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
 
     // The API keeps its own 404s.
     let r = app.request(Method::GET, "/api/v1/nope", None, None).await;
