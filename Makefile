@@ -12,14 +12,14 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test lint test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux clean
+.PHONY: run test lint test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux tailles mesures-taille clean
 
 run: build
 	cargo build --release -p carnet-server
 	@echo "Carnet : http://127.0.0.1:8080 (démo : camille@demo.carnet.fr / carnet-demo)"
 	./target/release/carnet-server --demo --dist dist --listen 127.0.0.1:8080
 
-test: tools browser-tools lint test-domain test-server build test-e2e
+test: tools browser-tools lint test-domain test-server build tailles test-e2e
 	@echo "Tous les tests sont passés."
 
 ## The machine keeps the style: formatting, and clippy on every target (the app for wasm too).
@@ -41,6 +41,12 @@ build: tools
 	trunk build --release
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	cargo run -q -p carnet-server -- precompress dist
+
+## What a first visit downloads, per entry (staff app, beneficiary space), in brotli bytes
+## against budgets.toml: fails when an entry grew past its budget. Reads the dist/ that `build`
+## made (run it after `make build`).
+tailles:
+	./scripts/tailles.sh --verifier
 
 test-domain:
 	cargo test -p carnet-domain
@@ -92,6 +98,12 @@ geo:
 ## server time, first render in Chromium). Not part of `make test`.
 mesures-lieux: build browser-tools
 	./scripts/mesures-lieux.sh
+
+## Bytes (raw, gzip, brotli) of each entry of dist/, the caching headers, and the load time of
+## the login page and of the beneficiary space on a slow 3G connection in Chromium (release
+## server). Measures the dist/ of the last `make build` (run it first). Not part of `make test`.
+mesures-taille: browser-tools
+	./scripts/mesures-taille.sh
 
 clean:
 	cargo clean

@@ -1,0 +1,71 @@
+// Load time of the two first pages on a slow mobile connection (used by scripts/mesures-taille.sh,
+// not by the test suite): the staff login page until its login form is visible, and the
+// beneficiary space until its code form is visible. Chromium's network emulation
+// (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
+// 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
+// then the median.
+import { chromium } from '@playwright/test';
+
+const base = process.env.BASE_URL || 'http://127.0.0.1:8294';
+const runs = Number(process.env.RUNS || 3);
+const KBITS = Number(process.env.DEBIT_KBITS || 400);
+const LATENCE_MS = Number(process.env.LATENCE_MS || 400);
+
+const pages = [
+  {
+    nom: 'connexion (app du personnel)',
+    chemin: '/connexion',
+    pret: (page) => page.getByLabel('Adresse e-mail'),
+  },
+  {
+    nom: 'espace bénéficiaire',
+    chemin: '/espace/',
+    pret: (page) => page.getByLabel('Tapez votre code'),
+  },
+];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const octetsParSeconde = (KBITS * 1000) / 8;
+console.log(`Réseau émulé : ${KBITS} kbit/s dans chaque sens, latence ${LATENCE_MS} ms ; cache vide ; ${runs} essais`);
+for (const p of pages) {
+  const temps = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+    await cdp.send('Network.clearBrowserCache');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: LATENCE_MS,
+      downloadThroughput: octetsParSeconde,
+      uploadThroughput: octetsParSeconde,
+    });
+    // What actually crossed the (emulated) network, and how it was encoded.
+    const reponses = [];
+    cdp.on('Network.loadingFinished', (e) => reponses.push({ id: e.requestId, octets: e.encodedDataLength }));
+    const encodages = new Map();
+    cdp.on('Network.responseReceived', (e) => {
+      const h = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const nom = new URL(e.response.url).pathname.split('/').pop() || '(page)';
+      encodages.set(e.requestId, `${nom}${h['content-encoding'] ? ` (${h['content-encoding']})` : ''}`);
+    });
+    const t0 = Date.now();
+    await page.goto(`${base}${p.chemin}`, { waitUntil: 'commit', timeout: 120_000 });
+    await p.pret(page).waitFor({ state: 'visible', timeout: 120_000 });
+    const ms = Date.now() - t0;
+    temps.push(ms);
+    const octets = reponses.reduce((s, r) => s + r.octets, 0);
+    const detail = reponses.map((r) => encodages.get(r.id)).filter(Boolean).join(', ');
+    console.log(`  ${p.nom}, essai ${i + 1} : ${ms} ms ; ${Math.round(octets / 1000)} ko transférés en ${reponses.length} requêtes : ${detail}`);
+    await context.close();
+  }
+  const tri = [...temps].sort((a, b) => a - b);
+  const mediane = tri[Math.floor(tri.length / 2)];
+  console.log(`${p.nom} (${p.chemin}) : médiane ${(mediane / 1000).toFixed(1)} s (essais : ${temps.map((t) => (t / 1000).toFixed(1)).join(' / ')} s)`);
+}
+await browser.close();
