@@ -47,7 +47,7 @@ extern "C" {
     #[wasm_bindgen(method, js_name = clearLayers)]
     pub fn clear_layers(this: &Layer) -> Layer;
     #[wasm_bindgen(method, js_name = bindTooltip)]
-    pub fn bind_tooltip(this: &Layer, text: &str) -> Layer;
+    fn bind_tooltip_element(this: &Layer, content: &web_sys::Element) -> Layer;
     #[wasm_bindgen(method, js_name = on)]
     pub fn on(this: &Layer, event: &str, f: &Function) -> Layer;
     #[wasm_bindgen(method, js_name = bringToBack)]
@@ -177,4 +177,14 @@ pub fn bounds(sud: f64, ouest: f64, nord: f64, est: f64) -> JsValue {
 /// Metropolitan France, Corsica included: where the maps open.
 pub fn metropole(map: &Map) {
     map.fit_bounds(&bounds(41.3, -5.2, 51.1, 9.6));
+}
+
+/// A tooltip showing `text` as text. Given a string, Leaflet sets it as HTML, and venue names
+/// come from imported files and from conseillers' reports: the text goes in as a text node.
+pub fn bind_tooltip(layer: &Layer, text: &str) {
+    let Some(span) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("span").ok()) else {
+        return;
+    };
+    span.set_text_content(Some(text));
+    layer.bind_tooltip_element(&span);
 }

@@ -4,6 +4,7 @@
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { login, createParcours, expectAccessible, DEMO_EMAIL, DEMO_PASSWORD } from './helpers';
 
 const HUB = 'hub@demo.carnet.fr';
@@ -174,4 +175,38 @@ test('a conseillère prints the venues accepting the Pass nearest to a beneficia
   expect(noms.indexOf('Espace numérique des Capucins')).toBeLessThan(noms.indexOf('Médiathèque de Quimper'));
   await expect(page.getByRole('button', { name: 'Imprimer' })).toBeVisible();
   await expectAccessible(page, 'orientation');
+});
+
+test('a venue whose name holds markup shows it as text in the map tooltip', async ({ page }) => {
+  // Names come from imported files and from conseillers' reports: Leaflet given a string
+  // tooltip would build that markup.
+  const nom = '<b>Gras e2e</b><img src="x" class="injecte">';
+  const fichier = readFileSync(path.join(__dirname, '..', 'fixtures', 'lieux-bretagne.csv'), 'utf8').split('\n');
+  const ligne = fichier[1]
+    .replace('"e2e-1"', '"e2e-balises"')
+    .replace('"Tiers-lieu e2e de Douarnenez"', `"${nom.replace(/"/g, '""')}"`)
+    .replace('"48.0925","-4.3290"', '"48.0931","-4.3301"');
+  await login(page, HUB, DEMO_PASSWORD);
+  await page.goto('/lieux/import');
+  await page.getByLabel('Fichier de lieux').setInputFiles({
+    name: 'balises.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`${fichier[0]}\n${ligne}\n`),
+  });
+  await page.getByRole('button', { name: 'Importer' }).click();
+  await expect(page.getByText('1 lieu créé')).toBeVisible();
+
+  // The map opens on a small box around the venue, close enough to draw venues one by one.
+  await page.evaluate(() =>
+    sessionStorage.setItem('carnet.carte.vue', JSON.stringify({ zoom: 18, ouest: -4.3306, sud: 48.0929, est: -4.3296, nord: 48.0933 })),
+  );
+  await page.goto('/lieux');
+  await expect(page.getByRole('status').filter({ hasText: /dans la vue, un par un/ })).toBeVisible();
+  // The points are drawn on a canvas: the venue is at the centre of the view.
+  const carte = (await page.locator('.leaflet-container').boundingBox())!;
+  await page.mouse.move(carte.x + carte.width / 2, carte.y + carte.height / 2);
+  const bulle = page.locator('.leaflet-tooltip');
+  await expect(bulle).toHaveText(`${nom} — accepte le Pass`);
+  await expect(bulle.locator('b, img')).toHaveCount(0);
+  await expect(page.locator('img.injecte')).toHaveCount(0);
 });

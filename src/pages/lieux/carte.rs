@@ -408,7 +408,7 @@ fn dessiner(
             &l::latlng(z.lat as f64, z.lon as f64),
             &obj(&[("icon", bulle(z.n, z.pass, "carte-compte--zone", &nom)), ("keyboard", true.into())]),
         );
-        m.bind_tooltip(&nom);
+        l::bind_tooltip(&m, &nom);
         let vers = if rep.niveau == "regions" { 7.0 } else { 9.0 };
         au_clic_et_au_clavier(&m, zoom_sur(z.lat as f64, z.lon as f64, vers));
         groupe.add_layer(&m);
@@ -424,7 +424,7 @@ fn dessiner(
             &l::latlng(g.0 as f64, g.1 as f64),
             &obj(&[("icon", bulle(g.2, g.3, "carte-compte--grappe", &texte)), ("keyboard", true.into())]),
         );
-        m.bind_tooltip(&texte);
+        l::bind_tooltip(&m, &texte);
         au_clic_et_au_clavier(&m, zoom_sur(g.0 as f64, g.1 as f64, (zoom + 2.0).min(18.0)));
         groupe.add_layer(&m);
     }
@@ -440,7 +440,7 @@ fn dessiner(
                 ("fillOpacity", 1.0.into()),
             ]),
         );
-        c.bind_tooltip(&format!("{}{}", p.4, if pass { " — accepte le Pass" } else { "" }));
+        l::bind_tooltip(&c, &format!("{}{}", p.4, if pass { " — accepte le Pass" } else { "" }));
         let id = p.0;
         c.on("click", &l::callback(move |_| navigate.with_value(|n| n(&format!("/lieux/{id}"), Default::default()))));
         groupe.add_layer(&c);
