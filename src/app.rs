@@ -157,7 +157,6 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Admin => links.push(("/admin", "Administration")),
         _ => {}
     }
-    links.push(("/compte", "Mon compte"));
     links
 }
 
@@ -185,10 +184,13 @@ fn Header(me: Me) -> impl IntoView {
                     }).collect_view()}
                 </nav>
                 <div class="session">
-                    <div class="who">
+                    // The account is reached from one's own name, as in the State's design system's
+                    // header tools: the main navigation keeps room for the role's pages.
+                    <A href="/compte" exact=true attr:class="who" attr:title="Mon compte">
+                        <span class="visually-hidden">"Mon compte : "</span>
                         <span class="who__name">{format!("{} {}", me.prenom, me.nom)}</span>
                         <span class="who__structure">{structure}</span>
-                    </div>
+                    </A>
                     <button type="button" class="button button--secondary" on:click=logout>"Se déconnecter"</button>
                 </div>
             </div>
