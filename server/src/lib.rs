@@ -176,5 +176,5 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| web::same_origin_writes(origine.clone(), req, next)))
         // Outside the body limit and the panic catcher: their answers get the headers too.
         .layer(axum::middleware::from_fn(move |req, next| web::security_headers(csp.clone(), hsts.clone(), req, next)))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(web::span_requete))
 }

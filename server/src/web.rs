@@ -142,6 +142,26 @@ pub fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+/// The path of a request as logs show it. The beneficiary space's API carries the personal
+/// link's token in its path (`/api/v1/espace/{token}/…`), and a token in a log file opens that
+/// person's space to whoever reads the log: it is written `…`. The query string is never logged
+/// (searches hold people's names).
+pub fn chemin_journalisable(chemin: &str) -> std::borrow::Cow<'_, str> {
+    const ESPACE: &str = "/api/v1/espace/";
+    match chemin.strip_prefix(ESPACE) {
+        Some(reste) if !reste.is_empty() && reste != "code" => {
+            let suite = reste.find('/').map_or("", |i| &reste[i..]);
+            std::borrow::Cow::Owned(format!("{ESPACE}…{suite}"))
+        }
+        _ => std::borrow::Cow::Borrowed(chemin),
+    }
+}
+
+/// The span of each request in the logs: method and path (`chemin_journalisable`), not the URI.
+pub fn span_requete(req: &Request<Body>) -> tracing::Span {
+    tracing::debug_span!("requete", methode = %req.method(), chemin = %chemin_journalisable(req.uri().path()))
+}
+
 /// Refuses every request that may change something (any method but GET, HEAD and OPTIONS) when
 /// a browser says it comes from another site than Carnet's public address: `Origin`, or without
 /// it `Sec-Fetch-Site`. `SameSite=Strict` alone lets a sibling subdomain (same site) through,
@@ -167,7 +187,7 @@ pub async fn same_origin_writes(origine: std::sync::Arc<str>, req: Request<Body>
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        tracing::warn!(methode = %req.method(), chemin = %req.uri().path(), de, attendue = %origine, "requête d'un autre site refusée");
+        tracing::warn!(methode = %req.method(), chemin = %chemin_journalisable(req.uri().path()), de, attendue = %origine, "requête d'un autre site refusée");
         return crate::error::AppError::ForbiddenBecause(format!(
             "Requête refusée : elle vient d'un autre site que Carnet ({origine}). Rien n'a été modifié."
         ))
@@ -179,7 +199,7 @@ pub async fn same_origin_writes(origine: std::sync::Arc<str>, req: Request<Body>
 /// Cuts a request not answered within `delai` (a slow client's body, a stuck handler): the
 /// handler is dropped, so its transaction, if any, is rolled back.
 pub async fn delai(delai: std::time::Duration, req: Request<Body>, next: Next) -> Response<Body> {
-    let (methode, chemin) = (req.method().clone(), req.uri().path().to_string());
+    let (methode, chemin) = (req.method().clone(), chemin_journalisable(req.uri().path()).into_owned());
     match tokio::time::timeout(delai, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => {
@@ -263,6 +283,15 @@ pub fn precompress(dir: &Path) -> anyhow::Result<(u64, u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_stay_out_of_logged_paths() {
+        assert_eq!(chemin_journalisable("/api/v1/espace/abcDEF_123-x"), "/api/v1/espace/…");
+        assert_eq!(chemin_journalisable("/api/v1/espace/abc/seances/4/absence"), "/api/v1/espace/…/seances/4/absence");
+        assert_eq!(chemin_journalisable("/api/v1/espace/code"), "/api/v1/espace/code");
+        assert_eq!(chemin_journalisable("/api/v1/parcours/12"), "/api/v1/parcours/12");
+        assert_eq!(chemin_journalisable("/espace/espace-f00d_bg.wasm"), "/espace/espace-f00d_bg.wasm");
+    }
 
     #[test]
     fn hashed_names() {
