@@ -287,6 +287,12 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Session themes are typed by the conseiller, and may name the person.
+    wizard::diagnostic(&app, &cookie, p).await;
+    let mut objectifs = wizard::objectifs_body(&app, &cookie, "competences_de_base", 5).await;
+    objectifs["themes"][1]["titre"] = json!("Le dossier CAF de Gwenaëlle-Unique");
+    let r = wizard::put(&app, &format!("/api/v1/parcours/{p}/objectifs"), objectifs, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let before = everything_stored(&app).await;
     assert!(
         before.contains("Gwenaëlle-Unique")
@@ -313,6 +319,14 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body["beneficiaire"]["prenom"], "Personne anonymisée");
     assert_eq!(page.body["carnet"]["passes"].as_array().unwrap().len(), 5);
+    let (titre,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT titre FROM parcours_themes WHERE parcours_id = $1 AND rang = 2"
+    )
+    .bind(p)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(titre, "Séance 2");
     // Once is enough; nothing is left to rectify.
     let r = app.post(&format!("/api/v1/beneficiaires/{b}/anonymisation"), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -239,7 +239,9 @@ async fn save_objectifs(
     let f = tx.terminer(Audit::par(Some(user.id), Entite::Parcours(id), "objectifs").apres(json!({
             "pack": valid.pack,
             "objectifs": valid.objectifs.iter().map(|(c, n)| json!({ "competence": c, "niveau": n.code() })).collect::<Vec<_>>(),
-            "themes": valid.themes.iter().map(|t| t.titre.clone()).collect::<Vec<_>>(),
+            // The titles are free text about the person: the append-only audit keeps only
+            // coded values, so that anonymisation can reach every word written about them.
+            "themes": valid.themes.iter().map(|t| json!({ "thematiques": t.thematiques, "competences": t.competences })).collect::<Vec<_>>(),
         }))).await?;
     Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
 }

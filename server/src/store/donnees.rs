@@ -420,11 +420,13 @@ pub async fn anonymise(
     crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
     crate::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
-    // Levels, themes, dates and reports' coded values stay for the statistics.
+    // Levels, coded themes, dates and reports' coded values stay for the statistics.
     for sql in [
         "UPDATE diagnostics SET observations = '' WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
         "UPDATE seances SET cr_notes = NULL WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
         "UPDATE bilans SET recommandations = '' WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
+        // Session themes are typed by the conseiller for every pack.
+        "UPDATE parcours_themes SET titre = 'Séance ' || rang WHERE parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)",
     ] {
         on!(conn, |cx| sqlx::query(sql).bind(beneficiaire_id).execute(cx).await.map(|r| r.rows_affected()))?;
     }
