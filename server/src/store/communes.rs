@@ -5,6 +5,7 @@ use crate::store::conn::{on, Conn};
 use anyhow::Context;
 use carnet_domain::api::Commune;
 use carnet_domain::text::{normalise, prefix_upper_bound};
+use sqlx::QueryBuilder;
 use std::io::Read;
 
 static COMMUNES_TSV_GZ: &[u8] = include_bytes!("../../data/communes.tsv.gz");
@@ -13,25 +14,6 @@ static COMMUNES_TSV_GZ: &[u8] = include_bytes!("../../data/communes.tsv.gz");
 /// an empty PostgreSQL take most of a minute (a round-trip each); 500 rows × 6 columns stay far
 /// below both backends' limits on bound parameters.
 pub(crate) const LOT: usize = 500;
-
-/// `INSERT INTO table (columns) VALUES ($1, …), (…), …` for `rows` rows of `width` columns.
-pub(crate) fn insert_multiple(table_and_columns: &str, width: usize, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * width + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
-}
 
 /// Loads the embedded list when the table is empty (a new database). One transaction.
 pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
@@ -56,27 +38,29 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
     }
     let mut tx = db.begin().await?;
     for lot in communes.chunks(LOT) {
-        let sql = insert_multiple(
-            "communes (code_insee, nom, nom_normalise, departement, codes_postaux, population)",
-            6,
-            lot.len(),
-        );
         on!(tx, |cx| {
-            let mut q = sqlx::query(&sql);
-            for (code, nom, departement, postaux, population) in lot {
-                q = q.bind(*code).bind(*nom).bind(normalise(nom)).bind(*departement).bind(*postaux).bind(*population);
-            }
-            q.execute(cx).await.map(|r| r.rows_affected())
+            let mut q: QueryBuilder<dialect::Backend> = QueryBuilder::new(
+                "INSERT INTO communes (code_insee, nom, nom_normalise, departement, codes_postaux, population) ",
+            );
+            q.push_values(lot, |mut b, (code, nom, departement, postaux, population)| {
+                b.push_bind(*code)
+                    .push_bind(*nom)
+                    .push_bind(normalise(nom))
+                    .push_bind(*departement)
+                    .push_bind(*postaux)
+                    .push_bind(*population);
+            });
+            q.build().execute(cx).await.map(|r| r.rows_affected())
         })?;
     }
     for lot in codes_postaux.chunks(LOT) {
-        let sql = insert_multiple("communes_codes_postaux (code_postal, code_insee)", 2, lot.len());
         on!(tx, |cx| {
-            let mut q = sqlx::query(&sql);
-            for (cp, code) in lot {
-                q = q.bind(*cp).bind(*code);
-            }
-            q.execute(cx).await.map(|r| r.rows_affected())
+            let mut q: QueryBuilder<dialect::Backend> =
+                QueryBuilder::new("INSERT INTO communes_codes_postaux (code_postal, code_insee) ");
+            q.push_values(lot, |mut b, (cp, code)| {
+                b.push_bind(*cp).push_bind(*code);
+            });
+            q.build().execute(cx).await.map(|r| r.rows_affected())
         })?;
     }
     tx.commit().await?;

@@ -6,6 +6,7 @@ use crate::store::communes;
 use crate::store::conn::{on, Conn};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -30,13 +31,13 @@ pub async fn load_coords_if_empty(db: &Db) -> anyhow::Result<()> {
     }
     let mut tx = db.begin().await?;
     for lot in points.chunks(communes::LOT) {
-        let sql = communes::insert_multiple("communes_coords (code_insee, latitude, longitude)", 3, lot.len());
         on!(tx, |cx| {
-            let mut q = sqlx::query(&sql);
-            for (code, lat, lon) in lot {
-                q = q.bind(*code).bind(*lat).bind(*lon);
-            }
-            q.execute(cx).await.map(|r| r.rows_affected())
+            let mut q: QueryBuilder<dialect::Backend> =
+                QueryBuilder::new("INSERT INTO communes_coords (code_insee, latitude, longitude) ");
+            q.push_values(lot, |mut b, (code, lat, lon)| {
+                b.push_bind(*code).push_bind(*lat).push_bind(*lon);
+            });
+            q.build().execute(cx).await.map(|r| r.rows_affected())
         })?;
     }
     tx.commit().await?;
