@@ -115,6 +115,14 @@ clean:
 bench-parcours:
 	cargo run --release -p carnet-server --example bench_parcours
 
+## Parcours page data and pass validation at 1, 8 and 32 clients at national volume (400,000
+## beneficiaries, 2,000,000 passes, generated in SQL and kept in target/bench/), side by side on
+## SQLite, PostgreSQL with one instance and with two, and the time to copy that database from
+## SQLite to PostgreSQL. Settings in scripts/bench-national.sh. Not part of `make test`.
+.PHONY: bench-national
+bench-national:
+	./scripts/postgres.sh run -- ./scripts/bench-national.sh
+
 ## Read benchmark: /health, /lieux/carte, /auth/me, /parcours/{id}, /tableau-de-bord under wrk
 ## (16 clients), on the demo database and at national volume (generated in SQL, kept in
 ## target/bench/). Settings in scripts/bench-lecture.sh. Not part of `make test`.

@@ -16,7 +16,6 @@
 //! Settings (environment): BENCH_PARCOURS (10000), BENCH_CLIENTS (8), BENCH_GETS (4000),
 //! BENCH_HOLDS (1000), BENCH_DB (a file to keep; default a temporary folder).
 
-use axum::body::Bytes;
 use carnet_domain::api::Role;
 use carnet_domain::parcours::competences::{self, Niveau};
 use carnet_domain::parcours::planning::Frequence;
@@ -25,17 +24,17 @@ use carnet_server::seed::parcours::{creer, jour_ouvre_avant, Modele};
 use carnet_server::store::{packs, users};
 use carnet_server::{app, auth, db, AppState, Config};
 use chrono::{Duration as Days, NaiveTime};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer;
+
+mod banc;
+use banc::{charge, envoyer, rapport, Requete};
 
 const STRUCTURES: usize = 50;
 const CONSEILLERS_PAR_STRUCTURE: usize = 4;
@@ -261,111 +260,6 @@ async fn expliquer(db: &db::Db, quoi: &str, statements: &[String]) -> anyhow::Re
     Ok(scans)
 }
 
-// --- HTTP client.
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
-
-async fn envoyer(
-    client: &HttpClient,
-    method: &str,
-    url: &str,
-    cookie: &str,
-    body: Option<String>,
-) -> anyhow::Result<(u16, String, Option<String>)> {
-    let mut req = hyper::Request::builder().method(method).uri(url).header("cookie", cookie);
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
-    let res = client.request(req).await?;
-    let status = res.status().as_u16();
-    let set_cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_string());
-    let bytes = res.into_body().collect().await?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&bytes).into_owned(), set_cookie))
-}
-
-struct Mesure {
-    durees: Vec<Duration>,
-    erreurs: usize,
-    premiere_erreur: Option<String>,
-    total: Duration,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let k = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[k.clamp(1, sorted.len()) - 1]
-}
-
-fn rapport(quoi: &str, clients: usize, mut m: Mesure) {
-    m.durees.sort();
-    let n = m.durees.len();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{quoi:<34} {n:>6} req  {clients:>2} clients  p50 {:>7.2} ms  p90 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms  {:>7.0} req/s  erreurs {}",
-        ms(percentile(&m.durees, 0.50)),
-        ms(percentile(&m.durees, 0.90)),
-        ms(percentile(&m.durees, 0.99)),
-        ms(m.durees.last().copied().unwrap_or_default()),
-        n as f64 / m.total.as_secs_f64(),
-        m.erreurs
-    );
-    if let Some(e) = m.premiere_erreur {
-        println!("    première erreur : {e}");
-    }
-}
-
-/// `clients` tasks at once, each sending its own list of requests one after the other.
-async fn charge(
-    client: &HttpClient,
-    travaux: Vec<(String, Vec<(&'static str, String, Option<String>)>)>,
-    attendu: u16,
-) -> Mesure {
-    let debut = Instant::now();
-    let mut handles = Vec::new();
-    for (cookie, reqs) in travaux {
-        let client = client.clone();
-        handles.push(tokio::spawn(async move {
-            let mut durees = Vec::with_capacity(reqs.len());
-            let mut erreurs = 0;
-            let mut premiere = None;
-            for (method, url, body) in reqs {
-                let t = Instant::now();
-                let r = envoyer(&client, method, &url, &cookie, body).await;
-                durees.push(t.elapsed());
-                match r {
-                    Ok((s, _, _)) if s == attendu => {}
-                    Ok((s, b, _)) => {
-                        erreurs += 1;
-                        premiere.get_or_insert(format!("{method} {url} → {s} {b}"));
-                    }
-                    Err(e) => {
-                        erreurs += 1;
-                        premiere.get_or_insert(format!("{method} {url} → {e}"));
-                    }
-                }
-            }
-            (durees, erreurs, premiere)
-        }));
-    }
-    let mut m = Mesure { durees: Vec::new(), erreurs: 0, premiere_erreur: None, total: Duration::ZERO };
-    for h in handles {
-        let (d, e, p) = h.await.expect("client");
-        m.durees.extend(d);
-        m.erreurs += e;
-        if m.premiere_erreur.is_none() {
-            m.premiere_erreur = p;
-        }
-    }
-    m.total = debut.elapsed();
-    m
-}
-
 fn main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_PARCOURS", 10_000);
     let clients = env_usize("BENCH_CLIENTS", 8).clamp(1, STRUCTURES);
@@ -424,7 +318,7 @@ fn main() -> anyhow::Result<()> {
     let charge_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     charge_rt.block_on(async move {
         let base = format!("http://{addr}/api/v1");
-        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        let client = banc::client();
         // One conseiller per structure, logged in.
         let mut cookies = Vec::new();
         for s in structures.iter().take(clients) {
@@ -478,62 +372,45 @@ fn main() -> anyhow::Result<()> {
             }
         }
 
-        let warm: Vec<_> = (0..clients)
+        let get = |c: usize, url: String| Requete { methode: "GET", url, cookie: cookies[c].clone(), corps: None };
+        let warm: Vec<Vec<Requete>> = (0..clients)
             .map(|c| {
-                (
-                    cookies[c].clone(),
-                    (0..25)
-                        .map(|_| {
-                            (
-                                "GET",
-                                format!(
-                                    "{base}/parcours/{}",
-                                    structures[c].parcours[rng.gen_range(0..structures[c].parcours.len())]
-                                ),
-                                None,
-                            )
-                        })
-                        .collect(),
-                )
+                let ids = &structures[c].parcours;
+                (0..25).map(|_| get(c, format!("{base}/parcours/{}", ids[rng.gen_range(0..ids.len())]))).collect()
             })
             .collect();
         charge(&client, warm, 200).await;
 
         println!();
-        let travaux: Vec<_> = (0..clients)
+        let travaux: Vec<Vec<Requete>> = (0..clients)
             .map(|c| {
                 let ids = &structures[c].parcours;
-                let reqs = (0..gets / clients)
-                    .map(|_| ("GET", format!("{base}/parcours/{}", ids[rng.gen_range(0..ids.len())]), None))
-                    .collect();
-                (cookies[c].clone(), reqs)
+                (0..gets / clients)
+                    .map(|_| get(c, format!("{base}/parcours/{}", ids[rng.gen_range(0..ids.len())])))
+                    .collect()
             })
             .collect();
         rapport("GET /api/v1/parcours/{id}", clients, charge(&client, travaux, 200).await);
 
-        let travaux: Vec<_> = (0..clients)
-            .map(|c| {
-                (
-                    cookies[c].clone(),
-                    (0..(gets / 8).max(1) / clients)
-                        .map(|_| ("GET", format!("{base}/tableau-de-bord"), None))
-                        .collect(),
-                )
-            })
+        let travaux: Vec<Vec<Requete>> = (0..clients)
+            .map(|c| (0..(gets / 8).max(1) / clients).map(|_| get(c, format!("{base}/tableau-de-bord"))).collect())
             .collect();
         rapport("GET /api/v1/tableau-de-bord", clients, charge(&client, travaux, 200).await);
 
-        let travaux: Vec<_> = (0..clients)
+        let travaux: Vec<Vec<Requete>> = (0..clients)
             .map(|c| {
-                let reqs: Vec<_> = a_tenir[c]
+                a_tenir[c]
                     .iter()
                     .take(holds / clients)
-                    .map(|a| {
-                        let body = serde_json::json!({ "code": a.code, "date": a.date, "heure": a.heure }).to_string();
-                        ("POST", format!("{base}/seances/{}/tenue", a.seance_id), Some(body))
+                    .map(|a| Requete {
+                        methode: "POST",
+                        url: format!("{base}/seances/{}/tenue", a.seance_id),
+                        cookie: cookies[c].clone(),
+                        corps: Some(
+                            serde_json::json!({ "code": a.code, "date": a.date, "heure": a.heure }).to_string(),
+                        ),
                     })
-                    .collect();
-                (cookies[c].clone(), reqs)
+                    .collect()
             })
             .collect();
         rapport("POST /api/v1/seances/{id}/tenue", clients, charge(&client, travaux, 200).await);

@@ -52,6 +52,33 @@ async fn generated_parcours_are_read_by_the_app_pages() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.body["parcours"].as_array().map(Vec::len).unwrap_or(0) > 5, "{}", r.text);
 
+    // Every pass has a well-formed code, `national::code(id)`: once a planned session's time has
+    // come, typing its pass's code holds it, as a benchmark does.
+    let codes: Vec<(i64, String)> =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id, code FROM passes ORDER BY id")
+            .fetch_all(cx)
+            .await)
+        .unwrap();
+    assert_eq!(codes.len(), 4000);
+    for (id, code) in &codes {
+        assert_eq!(code, national::code(*id).as_str(), "pass {id}");
+    }
+    app.clock.step(chrono::Duration::days(40));
+    // Forty days later, the session has lapsed: logged in again.
+    let cookie = app.login(&national::email(1), MOT_DE_PASSE).await;
+    let r = app.get(&format!("/api/v1/parcours/{ouvert}"), &cookie).await;
+    let prevue =
+        r.body["seances"].as_array().unwrap().iter().find(|s| s["statut"] == "prevue").expect("une séance prévue");
+    let (seance, debut) = (prevue["id"].as_i64().unwrap(), prevue["debut"].as_str().unwrap());
+    let r = app
+        .post(
+            &format!("/api/v1/seances/{seance}/tenue"),
+            serde_json::json!({ "code": national::code(seance).display(), "date": &debut[..10], "heure": &debut[11..16] }),
+            &cookie,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{debut} {}", r.text);
+
     // A second run on the same database is refused: it fills only an empty one.
     let e = national::generer(&app.db, 0.002, app.clock.now(), &hash).await.unwrap_err();
     assert!(e.to_string().contains("pas vide"), "{e}");

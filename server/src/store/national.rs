@@ -11,10 +11,12 @@
 //! 55 a month that 5,280,000 would need (both figures cannot hold at once; the passes decide).
 //!
 //! Every conseiller's e-mail is `conseiller-{n}@national.carnet.fr` (n from 1), all with the
-//! same password. The ledger's own tables (orders, validations, statements) stay empty.
+//! same password. Pass `id`'s code is [`code`]`(id)`; session `id` uses pass `id`. The ledger's
+//! own tables (orders, validations, statements) stay empty.
 
 use crate::db::{self, Db};
 use crate::store::conn::on;
+use carnet_domain::pass_code::{PassCode, ALPHABET, LEN};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
@@ -23,6 +25,7 @@ pub const BENEFICIAIRES_PAR_CONSEILLER: i64 = 100;
 pub const PASSES_PAR_CARNET: i64 = 5;
 const JOURS: i64 = 730;
 const SEMAINE: i64 = 7 * 86_400;
+const BASE: i64 = ALPHABET.len() as i64;
 
 struct Dialecte {
     serie: fn(i64) -> String,
@@ -48,6 +51,36 @@ pub fn email(n: i64) -> String {
     format!("conseiller-{n}@national.carnet.fr")
 }
 
+/// The code of generated pass `id`: the id's 11 base-30 digits and their check character, a
+/// well-formed code that can be typed to validate the pass (the benchmarks do), unique per id.
+pub fn code(id: i64) -> PassCode {
+    let mut chiffres = [0u8; LEN - 1];
+    for (i, c) in chiffres.iter_mut().enumerate() {
+        *c = ((id / BASE.pow((LEN - 2 - i) as u32)) % BASE) as u8;
+    }
+    PassCode::from_random(chiffres)
+}
+
+/// [`code`] as an SQL expression of the id (the same text on both backends): the Luhn mod 30
+/// check of `pass_code` written out, since the passes are written in one `INSERT … SELECT`.
+fn code_sql(id: &str) -> String {
+    let chiffre = |i: usize| format!("((({id}) / {}) % {BASE})", BASE.pow((LEN - 2 - i) as u32));
+    // From the right, every second value doubled (the check position counting as the first),
+    // each addend folded back into base 30.
+    let somme = (0..LEN - 1)
+        .map(|i| {
+            let facteur = if (LEN - 2 - i).is_multiple_of(2) { 2 } else { 1 };
+            format!("({facteur} * {c}) / {BASE} + ({facteur} * {c}) % {BASE}", c = chiffre(i))
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let alphabet = std::str::from_utf8(ALPHABET).expect("ASCII");
+    let lettre = |v: String| format!("substr('{alphabet}', CAST({v} + 1 AS INTEGER), 1)");
+    let mut parts: Vec<String> = (0..LEN - 1).map(|i| lettre(chiffre(i))).collect();
+    parts.push(lettre(format!("({BASE} - ({somme}) % {BASE}) % {BASE}")));
+    parts.join(" || ")
+}
+
 /// Fills an empty database (no structure, no account) at `echelle` × the national volume (at
 /// least one conseiller), in one transaction. `mot_de_passe_hache`: every conseiller's.
 pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hache: &str) -> anyhow::Result<Genere> {
@@ -57,9 +90,9 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
     let structures = (conseillers + CONSEILLERS_PAR_STRUCTURE - 1) / CONSEILLERS_PAR_STRUCTURE;
     let beneficiaires = conseillers * BENEFICIAIRES_PAR_CONSEILLER;
     let maintenant = now.timestamp();
-    // Day 0 at midnight UTC, two years ago; a conseiller starts a parcours every 7.3 days.
+    // Day 0 at midnight UTC, two years ago; a conseiller starts a parcours every 7.3 days
+    // on average (7 or 8 whole days, so that sessions keep their hour of the day).
     let t0 = (maintenant / 86_400 - JOURS) * 86_400;
-    let pas = JOURS * 86_400 / BENEFICIAIRES_PAR_CONSEILLER;
 
     let mut tx = db::begin_write(db).await?;
     let (deja,): (i64,) = on!(tx, |cx| sqlx::query_as(
@@ -74,7 +107,8 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
     let g = format!(
         "g AS (SELECT i AS k, (i - 1) % {conseillers} + 1 AS c,
                       ((i - 1) % {conseillers}) / {CONSEILLERS_PAR_STRUCTURE} + 1 AS s,
-                      {t0} + ((i - 1) / {conseillers}) * {pas} + (((i - 1) % {conseillers}) % 7) * 86400
+                      {t0} + (((i - 1) / {conseillers}) * {JOURS} / {BENEFICIAIRES_PAR_CONSEILLER}) * 86400
+                        + (((i - 1) % {conseillers}) % 7) * 86400
                         + 28800 + ((i - 1) % 8) * 3600 AS t
                FROM n)"
     );
@@ -239,7 +273,7 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
          INSERT INTO passes (id, carnet_id, rang, code, etat, valeur_centimes, validated_at, validated_by,
                              credited_structure_id, seance_id)
          SELECT (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1, g.k, r.j + 1,
-                'NAT' || ((g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1),
+                {code},
                 CASE WHEN {tenue} THEN 'valide' ELSE 'distribue' END, 1000,
                 CASE WHEN {tenue} THEN {valide} END,
                 CASE WHEN {tenue} THEN g.c END,
@@ -247,7 +281,8 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
                 CASE WHEN {tenue} THEN (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1 END
          FROM g CROSS JOIN r",
             serie(beneficiaires),
-            valide = instant(&format!("g.t + r.j * {SEMAINE}"))
+            valide = instant(&format!("g.t + r.j * {SEMAINE}")),
+            code = code_sql(&format!("(g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1"))
         )
     );
     etape!(
