@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 /// Characters of the short code (from the pass alphabet: no 0/O, no 1/I to confuse).
 pub const CODE_LONGUEUR: usize = 8;
 
+/// Months after its parcours closed when a personal link stops working, unless the server is
+/// told otherwise: the person keeps their bilan for a while, not for ever.
+pub const EXPIRATION_MOIS_DEFAUT: u32 = 6;
+
 /// The code as typed (spaces, dashes, lower case accepted) in its stored form, or `None` if it
 /// cannot be a code (then it is not even looked up).
 pub fn normaliser_code(saisie: &str) -> Option<String> {
@@ -90,7 +94,7 @@ pub struct BilanEspace {
     pub recommandations: String,
 }
 
-/// `GET /api/v1/espace/{token}`: everything the person's page shows.
+/// `GET /api/v1/espace` (the token in `Authorization: Bearer`): everything the person's page shows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Espace {
     pub prenom: String,
@@ -109,9 +113,11 @@ pub struct Espace {
     pub tenues: Vec<SeanceTenueEspace>,
     pub objectifs: Vec<ObjectifEspace>,
     pub bilan: Option<BilanEspace>,
-    /// The `.ics` file to download.
+    /// The `.ics` file to download, by the calendar's own token; empty when the conseiller
+    /// revoked that token.
     pub ics: String,
-    /// The calendar address to subscribe to: only with the person's « agenda » consent.
+    /// The calendar address to subscribe to (the calendar's own token, read-only): only with
+    /// the person's « agenda » consent.
     pub agenda: Option<String>,
     /// The nearest places that accept the Pass, nearest first.
     #[serde(default)]
@@ -158,6 +164,9 @@ pub struct LienEtat {
     pub cree: Option<String>,
     /// The « agenda » consent: whether the calendar feed works.
     pub agenda: bool,
+    /// The link has a working calendar token (the conseiller may revoke it alone).
+    #[serde(default)]
+    pub jeton_agenda: bool,
 }
 
 /// Staff side: a link just issued (`POST /api/v1/parcours/{id}/lien`), shown once.

@@ -12,6 +12,10 @@ use carnet_domain::api::{ApiErrorBody, FieldErrors};
 pub enum AppError {
     #[error("connexion requise")]
     Unauthorized,
+    /// No credentials, or unreadable ones, where a key other than the session is expected (the
+    /// beneficiary space's `Authorization` header): the message says which.
+    #[error("{0}")]
+    UnauthorizedBecause(String),
     #[error("accès refusé")]
     Forbidden,
     /// Refused for a reason the client should read (e.g. a request from another site).
@@ -93,6 +97,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden => {
                 (StatusCode::FORBIDDEN, "Vous n'avez pas accès à cette action.".to_string(), FieldErrors::new())
             }
+            AppError::UnauthorizedBecause(m) => (StatusCode::UNAUTHORIZED, m, FieldErrors::new()),
             AppError::ForbiddenBecause(m) => (StatusCode::FORBIDDEN, m, FieldErrors::new()),
             AppError::NotFound => {
                 (StatusCode::NOT_FOUND, "Introuvable, ou vous n'y avez pas accès.".to_string(), FieldErrors::new())

@@ -56,6 +56,9 @@ pub struct Config {
     pub dist_dir: Option<PathBuf>,
     /// Beneficiaries' identity is anonymised this many months after their last activity.
     pub retention_months: u32,
+    /// A personal link of the beneficiary space (its tokens, its calendar token, its short
+    /// code) stops working this many months after its parcours closed.
+    pub link_expiry_months: u32,
     /// The address people open Carnet at (links in e-mails), without a trailing slash.
     pub public_url: String,
     pub mailer: mail::Mailer,
@@ -98,6 +101,7 @@ impl Default for Config {
             login_window: Duration::minutes(15),
             dist_dir: None,
             retention_months: carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
+            link_expiry_months: carnet_domain::espace::EXPIRATION_MOIS_DEFAUT,
             public_url: "http://127.0.0.1:8080".to_string(),
             mailer: mail::Mailer::Log,
             invitation_validity: Duration::days(7),

@@ -123,6 +123,11 @@ struct ServeArgs {
     #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     retention_months: u32,
+    /// Months after a parcours closes when the person's personal link (its tokens, its calendar
+    /// address, its short code) stops working.
+    #[arg(long, env = "CARNET_LINK_EXPIRY_MONTHS", default_value_t = carnet_domain::espace::EXPIRATION_MOIS_DEFAUT,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    link_expiry_months: u32,
     /// A file holding the server's secret, 64 hexadecimal digits or more (`openssl rand -hex 32`),
     /// or set CARNET_SECRET to them: the key of the beneficiaries' short codes, kept outside the
     /// database. Required, except with --demo (which keeps one next to a SQLite database).
@@ -414,6 +419,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
         session_idle: Duration::minutes(args.session_idle_minutes.max(1)),
         dist_dir: dist,
         retention_months: args.retention_months,
+        link_expiry_months: args.link_expiry_months,
         public_url,
         mailer,
         tuiles_url: args.tuiles_url.filter(|u| !u.trim().is_empty()),

@@ -70,6 +70,17 @@ impl Secret {
     }
 }
 
+impl Secret {
+    /// A token derived from `graine` under the secret: its HMAC-SHA256 in URL-safe base64, 43
+    /// characters like `auth::new_token`'s. Whoever holds the seed without the secret (a copy of
+    /// the database) cannot compute it.
+    pub fn jeton(&self, graine: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(graine.as_bytes());
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, mac.finalize().into_bytes())
+    }
+}
+
 /// The file that keeps the demo's secret next to a SQLite database: `carnet.db.secret`.
 pub fn fichier_demo(base: &Path) -> PathBuf {
     let mut nom = base.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "carnet.db".into());

@@ -142,19 +142,28 @@ pub fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The path of a request as logs show it. The beneficiary space's API carries the personal
-/// link's token in its path (`/api/v1/espace/{token}/…`), and a token in a log file opens that
-/// person's space to whoever reads the log: it is written `…`. The query string is never logged
+/// The path of a request as logs show it. The calendar feed carries its read-only token in its
+/// path (`/api/v1/agenda/{token}.ics`: calendar programs send no header), and clients older
+/// than the `Authorization` header still put the space's token in theirs
+/// (`/api/v1/espace/{token}/…`); a token in a log file opens that calendar, or that person's
+/// space, to whoever reads the log: it is written `…`. The query string is never logged
 /// (searches hold people's names).
 pub fn chemin_journalisable(chemin: &str) -> std::borrow::Cow<'_, str> {
-    const ESPACE: &str = "/api/v1/espace/";
-    match chemin.strip_prefix(ESPACE) {
-        Some(reste) if !reste.is_empty() && reste != "code" => {
-            let suite = reste.find('/').map_or("", |i| &reste[i..]);
-            std::borrow::Cow::Owned(format!("{ESPACE}…{suite}"))
+    // Under /api/v1/espace/ the first segment is a token unless it is one of the space's own
+    // words: a token never equals one (43 characters, or 22).
+    const PREFIXES: [(&str, &[&str]); 2] =
+        [("/api/v1/espace/", &["code", "seances", "rappels"]), ("/api/v1/agenda/", &[])];
+    for (prefixe, mots) in PREFIXES {
+        let Some(reste) = chemin.strip_prefix(prefixe) else { continue };
+        let (segment, suite) = reste.split_at(reste.find('/').unwrap_or(reste.len()));
+        if segment.is_empty() || mots.contains(&segment) {
+            break;
         }
-        _ => std::borrow::Cow::Borrowed(chemin),
+        // The feed's `.ics` stays: it tells the feed from the download.
+        let extension = if segment.ends_with(".ics") { ".ics" } else { "" };
+        return std::borrow::Cow::Owned(format!("{prefixe}…{extension}{suite}"));
     }
+    std::borrow::Cow::Borrowed(chemin)
 }
 
 /// The span of each request in the logs: method and path (`chemin_journalisable`), not the URI.
@@ -288,7 +297,15 @@ mod tests {
     fn tokens_stay_out_of_logged_paths() {
         assert_eq!(chemin_journalisable("/api/v1/espace/abcDEF_123-x"), "/api/v1/espace/…");
         assert_eq!(chemin_journalisable("/api/v1/espace/abc/seances/4/absence"), "/api/v1/espace/…/seances/4/absence");
+        assert_eq!(chemin_journalisable("/api/v1/espace/abc/agenda.ics"), "/api/v1/espace/…/agenda.ics");
         assert_eq!(chemin_journalisable("/api/v1/espace/code"), "/api/v1/espace/code");
+        assert_eq!(chemin_journalisable("/api/v1/espace"), "/api/v1/espace");
+        assert_eq!(chemin_journalisable("/api/v1/espace/seances/4/absence"), "/api/v1/espace/seances/4/absence");
+        assert_eq!(chemin_journalisable("/api/v1/espace/rappels/arret"), "/api/v1/espace/rappels/arret");
+        assert_eq!(chemin_journalisable("/api/v1/agenda/abcDEF_123-x.ics"), "/api/v1/agenda/….ics");
+        assert_eq!(chemin_journalisable("/api/v1/agenda/abcDEF_123-x"), "/api/v1/agenda/…");
+        assert_eq!(chemin_journalisable("/api/v1/agenda/abcDEF_123-x/seances.ics"), "/api/v1/agenda/…/seances.ics");
+        assert_eq!(chemin_journalisable("/api/v1/agenda/"), "/api/v1/agenda/");
         assert_eq!(chemin_journalisable("/api/v1/parcours/12"), "/api/v1/parcours/12");
         assert_eq!(chemin_journalisable("/espace/espace-f00d_bg.wasm"), "/espace/espace-f00d_bg.wasm");
     }

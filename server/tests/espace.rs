@@ -72,6 +72,15 @@ async fn lien(app: &TestApp, cookie: &str, parcours: i64) -> (String, String) {
     (token, r.body["code"].as_str().unwrap().to_string())
 }
 
+/// The calendar's token of a space, read from the address of its `.ics` file.
+async fn agenda_de(app: &TestApp, token: &str) -> String {
+    let r = app.porteur(Method::GET, "/api/v1/espace", token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let ics = r.body["ics"].as_str().unwrap();
+    let t = ics.strip_prefix("/api/v1/agenda/").and_then(|t| t.strip_suffix("/seances.ics"));
+    t.unwrap_or_else(|| panic!("the file's address holds the calendar's token: {ics}")).to_string()
+}
+
 async fn anon(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Resp {
     app.request(method, path, body, None).await
 }
@@ -113,7 +122,7 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     assert_eq!(code_hash, secret().hmac(&code.replace('-', "")));
     assert!(token.len() >= 43, "at least 256 bits in base64url: {token}");
 
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", &token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
     let e = &r.body;
@@ -143,13 +152,9 @@ async fn a_token_gives_one_persons_own_data_and_nothing_else() {
     }
     // Another person's session through this token: 404, nothing written.
     let audit = app.count("audit_log").await;
-    let r = anon(
-        &app,
-        Method::POST,
-        &format!("/api/v1/espace/{token}/seances/{}/absence", yann.seances[3]),
-        Some(json!({})),
-    )
-    .await;
+    let r = app
+        .porteur(Method::POST, &format!("/api/v1/espace/seances/{}/absence", yann.seances[3]), &token, Some(json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(statut(&app, yann.seances[3]).await.0, "prevue");
     assert_eq!(app.count("audit_log").await, audit);
@@ -174,29 +179,41 @@ async fn a_revoked_or_replaced_token_answers_404() {
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let zoe = personne(&app, &cookie, "Zoé", 20).await;
     let (t1, c1) = lien(&app, &cookie, zoe.parcours).await;
-    let view = |t: &str| format!("/api/v1/espace/{t}");
-    assert_eq!(anon(&app, Method::GET, &view(&t1), None).await.status, StatusCode::OK);
+    let view = |t: &String| {
+        let t = t.clone();
+        let app = &app;
+        async move { app.porteur(Method::GET, "/api/v1/espace", &t, None).await }
+    };
+    assert_eq!(view(&t1).await.status, StatusCode::OK);
+    let a1 = agenda_de(&app, &t1).await;
 
     // Re-issued: the old link and code stop working.
     let (t2, c2) = lien(&app, &cookie, zoe.parcours).await;
     assert_ne!(t1, t2);
-    assert_eq!(anon(&app, Method::GET, &view(&t1), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(view(&t1).await.status, StatusCode::NOT_FOUND);
+    let r = anon(&app, Method::GET, &format!("/api/v1/agenda/{a1}/seances.ics"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "the old link's calendar stops with it: {}", r.text);
     assert_eq!(
         anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": c1}))).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
-    assert_eq!(anon(&app, Method::GET, &view(&t2), None).await.status, StatusCode::OK);
+    assert_eq!(view(&t2).await.status, StatusCode::OK);
+    let a2 = agenda_de(&app, &t2).await;
+    assert_ne!(a1, a2);
 
     // Revoked: every way in is closed, the ics and the absence too.
     let r = app.request(Method::DELETE, &format!("/api/v1/parcours/{}/lien", zoe.parcours), None, Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["actif"], false);
     for (m, p) in [
-        (Method::GET, view(&t2)),
-        (Method::GET, format!("{}/seances.ics", view(&t2))),
-        (Method::POST, format!("{}/seances/{}/absence", view(&t2), zoe.seances[3])),
+        (Method::GET, "/api/v1/espace".to_string()),
+        (Method::POST, format!("/api/v1/espace/seances/{}/absence", zoe.seances[3])),
     ] {
-        let r = anon(&app, m, &p, Some(json!({}))).await;
+        let r = app.porteur(m, &p, &t2, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
+    }
+    for p in [format!("/api/v1/agenda/{a2}/seances.ics"), format!("/api/v1/agenda/{a2}.ics")] {
+        let r = anon(&app, Method::GET, &p, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
     }
     assert_eq!(
@@ -209,7 +226,7 @@ async fn a_revoked_or_replaced_token_answers_404() {
     let (t3, _) = lien(&app, &cookie, zoe.parcours).await;
     let r = app.post(&format!("/api/v1/beneficiaires/{}/anonymisation", zoe.beneficiaire), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(anon(&app, Method::GET, &view(&t3), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(view(&t3).await.status, StatusCode::NOT_FOUND);
     let r = app.post(&format!("/api/v1/parcours/{}/lien", zoe.parcours), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
@@ -234,7 +251,7 @@ async fn the_short_code_opens_the_space_and_guessing_is_throttled() {
     let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": typed}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t = r.body["jeton"].as_str().unwrap().to_string();
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{t}"), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", &t, None).await;
     assert_eq!(r.body["prenom"], "Zoé");
 
     // Not a code at all: the field says why, nothing is counted.
@@ -262,10 +279,10 @@ async fn the_short_code_opens_the_space_and_guessing_is_throttled() {
     // Unknown tokens: 404, then 429 after 30 from the same address.
     for i in 0..30 {
         let fake = format!("{:0>43}", i);
-        let r = anon(&app, Method::GET, &format!("/api/v1/espace/{fake}"), None).await;
+        let r = app.porteur(Method::GET, "/api/v1/espace", &fake, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "attempt {i}");
     }
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{t}"), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", &t, None).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -276,7 +293,7 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     let zoe = personne(&app, &cookie, "Zoé", 40).await;
     let yann = personne(&app, &cookie, "Yann", 41).await;
     let (token, _) = lien(&app, &cookie, zoe.parcours).await;
-    let absence = |s: i64| format!("/api/v1/espace/{token}/seances/{s}/absence");
+    let absence = |s: i64| format!("/api/v1/espace/seances/{s}/absence");
 
     let audit = app.count("audit_log").await;
     // Held, planned but past, another person's, nonexistent: refused, nothing written.
@@ -286,7 +303,7 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
         (yann.seances[3], StatusCode::NOT_FOUND),
         (999_999, StatusCode::NOT_FOUND),
     ] {
-        let r = anon(&app, Method::POST, &absence(s), Some(json!({}))).await;
+        let r = app.porteur(Method::POST, &absence(s), &token, Some(json!({}))).await;
         assert_eq!(r.status, expected, "séance {s}: {}", r.text);
         assert!(r.body["error"].is_string());
     }
@@ -296,7 +313,7 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     assert_eq!(app.count("audit_log").await, audit);
 
     // Her next session: excused, told by her, audited without a user.
-    let r = anon(&app, Method::POST, &absence(zoe.seances[3]), Some(json!({}))).await;
+    let r = app.porteur(Method::POST, &absence(zoe.seances[3]), &token, Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["message"].as_str().unwrap().starts_with("C'est noté"));
     let (st, prevenu) = statut(&app, zoe.seances[3]).await;
@@ -314,10 +331,13 @@ async fn je_ne_pourrai_pas_venir_only_for_that_persons_future_planned_sessions()
     assert_eq!(user, None);
     assert!(after.contains("\"par\":\"beneficiaire\""), "{after}");
     // Twice: refused.
-    assert_eq!(anon(&app, Method::POST, &absence(zoe.seances[3]), Some(json!({}))).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.porteur(Method::POST, &absence(zoe.seances[3]), &token, Some(json!({}))).await.status,
+        StatusCode::CONFLICT
+    );
 
     // Her page now shows it cancelled and the next one as next.
-    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    let e = app.porteur(Method::GET, "/api/v1/espace", &token, None).await.body;
     assert_eq!(e["prochaine"]["id"], zoe.seances[4]);
     assert_eq!(e["suivantes"][0]["etat"], "Vous avez prévenu : vous ne viendrez pas");
     assert_eq!(e["suivantes"][0]["peut_prevenir"], false);
@@ -350,11 +370,12 @@ async fn the_calendar_feed_needs_the_agenda_consent() {
     let zoe = personne(&app, &cookie, "Zoé", 50).await;
     personne(&app, &cookie, "Yann", 51).await;
     let (token, _) = lien(&app, &cookie, zoe.parcours).await;
-    let feed = format!("/api/v1/espace/{token}/agenda.ics");
+    let agenda = agenda_de(&app, &token).await;
+    let feed = format!("/api/v1/agenda/{agenda}.ics");
 
     assert_eq!(anon(&app, Method::GET, &feed, None).await.status, StatusCode::NOT_FOUND);
     // The one-off download needs no consent.
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}/seances.ics"), None).await;
+    let r = anon(&app, Method::GET, &format!("/api/v1/agenda/{agenda}/seances.ics"), None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment"));
     assert!(r.text.starts_with("BEGIN:VCALENDAR"));
@@ -370,7 +391,7 @@ async fn the_calendar_feed_needs_the_agenda_consent() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
     assert!(r.headers.get("content-disposition").is_none(), "a feed, not a download");
-    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    let e = app.porteur(Method::GET, "/api/v1/espace", &token, None).await.body;
     assert!(e["agenda"].as_str().unwrap().ends_with(&feed), "{e}");
     assert_eq!(app.get(&format!("/api/v1/parcours/{}/lien", zoe.parcours), &cookie).await.body["agenda"], true);
 
@@ -396,7 +417,7 @@ async fn the_issued_link_comes_with_its_qr_code_and_the_bilan_shows_once_closed(
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{svg}");
     assert!(r.body["accueil"].as_str().unwrap().ends_with("/espace/"));
     let token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
-    let e = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await.body;
+    let e = app.porteur(Method::GET, "/api/v1/espace", &token, None).await.body;
     assert_eq!(e["termine"], true);
     assert!(e["prochaine"].is_null());
     assert_eq!(e["bilan"]["recommandations"], "Venir aux ateliers du jeudi.");
@@ -446,7 +467,7 @@ async fn the_space_lists_the_nearest_places_that_accept_the_pass() {
         on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT MIN(id) FROM parcours").fetch_one(cx).await)
             .unwrap();
     let (token, _) = lien(&app, &cookie, parcours).await;
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{token}"), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", &token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let lieux = r.body["lieux"].as_array().unwrap();
     assert!(!lieux.is_empty() && lieux.len() <= 3, "{}", r.text);
@@ -482,13 +503,9 @@ async fn the_to_do_list_shows_what_needs_the_conseillere_and_empties_as_she_acts
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let zoe = personne(&app, &cookie, "Zoé", 40).await;
     let (token, _) = lien(&app, &cookie, zoe.parcours).await;
-    let r = anon(
-        &app,
-        Method::POST,
-        &format!("/api/v1/espace/{token}/seances/{}/absence", zoe.seances[3]),
-        Some(json!({})),
-    )
-    .await;
+    let r = app
+        .porteur(Method::POST, &format!("/api/v1/espace/seances/{}/absence", zoe.seances[3]), &token, Some(json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     let a_traiter = || async {
@@ -548,15 +565,16 @@ async fn revoked_links_still_polled_are_not_counted_as_guesses() {
     let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
     let zoe = personne(&app, &cookie, "Zoé", 31).await;
     let (ancien, _) = lien(&app, &cookie, zoe.parcours).await;
+    let ancien = agenda_de(&app, &ancien).await;
     let (nouveau, _) = lien(&app, &cookie, zoe.parcours).await;
     // A calendar app keeps polling the replaced link's feed, more often than guesses are allowed.
     for i in 0..40 {
-        let r = anon(&app, Method::GET, &format!("/api/v1/espace/{ancien}/agenda.ics"), None).await;
+        let r = anon(&app, Method::GET, &format!("/api/v1/agenda/{ancien}.ics"), None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "poll {i}: {}", r.text);
     }
     assert_eq!(app.count("login_failures").await, 0);
     // The person's working link, from the same address, still opens.
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{nouveau}"), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", &nouveau, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
@@ -650,7 +668,7 @@ async fn a_code_stored_as_plain_sha256_opens_once_then_is_stored_under_the_secre
     // Zoé's opens her space, and is stored as the HMAC from then on; it was no guess.
     let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({ "code": code }))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = anon(&app, Method::GET, &format!("/api/v1/espace/{}", r.body["jeton"].as_str().unwrap()), None).await;
+    let r = app.porteur(Method::GET, "/api/v1/espace", r.body["jeton"].as_str().unwrap(), None).await;
     assert_eq!(r.body["prenom"], "Zoé");
     assert_eq!(code_hash(&app, zoe).await, secret().hmac(&code));
     assert_eq!(essais(&app).await, 1);
@@ -667,4 +685,246 @@ async fn a_code_stored_as_plain_sha256_opens_once_then_is_stored_under_the_secre
         assert_eq!(essais(&app).await, 2 + i as i64);
     }
     assert_eq!(taper(&app.router, &code).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The page sends the token in `Authorization: Bearer`: proxies log paths, not that header. The
+/// old addresses with the token in the path answer nothing.
+#[tokio::test]
+async fn the_space_takes_its_token_in_the_authorization_header_only() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 70).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+
+    let r = app.porteur(Method::GET, "/api/v1/espace", &token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+    assert_eq!(r.body["prenom"], "Zoé");
+
+    // No header, or not a « Bearer » one: 401 saying what is missing, and no guess counted.
+    let sans = anon(&app, Method::GET, "/api/v1/espace", None).await;
+    assert_eq!(sans.status, StatusCode::UNAUTHORIZED, "{}", sans.text);
+    assert!(sans.body["error"].as_str().unwrap().starts_with("Authorization : "), "{}", sans.text);
+    for valeur in [format!("Basic {token}"), "Bearer ".to_string(), token.clone()] {
+        let req = Request::get("/api/v1/espace").header("authorization", valeur.as_str()).body(Body::empty()).unwrap();
+        let r = app.send(req).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "« {valeur} »: {}", r.text);
+        assert!(r.body["error"].as_str().unwrap().contains("Bearer"), "{}", r.text);
+    }
+    let absence = format!("/api/v1/espace/seances/{}/absence", zoe.seances[3]);
+    for p in [absence.as_str(), "/api/v1/espace/rappels/arret"] {
+        let r = anon(&app, Method::POST, p, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{p}: {}", r.text);
+    }
+    assert_eq!(app.count("login_failures").await, 0);
+    assert_eq!(statut(&app, zoe.seances[3]).await.0, "prevue");
+
+    // The token in the path: gone, whatever the path.
+    for (m, p) in [
+        (Method::GET, format!("/api/v1/espace/{token}")),
+        (Method::GET, format!("/api/v1/espace/{token}/seances.ics")),
+        (Method::GET, format!("/api/v1/espace/{token}/agenda.ics")),
+        (Method::POST, format!("/api/v1/espace/{token}/seances/{}/absence", zoe.seances[3])),
+        (Method::POST, format!("/api/v1/espace/{token}/rappels/arret")),
+    ] {
+        let r = anon(&app, m, &p, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
+    }
+    assert_eq!(statut(&app, zoe.seances[3]).await.0, "prevue");
+
+    // With the header, « Je ne pourrai pas venir » works, and is not kept by any cache.
+    let r = app.porteur(Method::POST, &absence, &token, Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+    assert_eq!(statut(&app, zoe.seances[3]).await.0, "absente_excusee");
+}
+
+/// The calendar's token, given to calendar services and sitting in their logs, reads the
+/// calendar and nothing else; the space's token does not read the calendar's addresses either.
+#[tokio::test]
+async fn the_calendar_token_only_reads_the_calendar() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 71).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+    let consent = format!("/api/v1/beneficiaires/{}/consentements", zoe.beneficiaire);
+    let r = app.post(&consent, json!({"consentement": "agenda", "accorde": true}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let agenda = agenda_de(&app, &token).await;
+    assert_ne!(agenda, token);
+    assert_eq!(agenda.len(), 43, "256 bits in base64url: {agenda}");
+    // Stored as its SHA-256 only.
+    let (hash,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT token_hash FROM liens_agenda WHERE revoked_at IS NULL"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(hash, token_hash(&agenda));
+    // The space shows the feed's address, built on the calendar's token, twice the same.
+    let e = app.porteur(Method::GET, "/api/v1/espace", &token, None).await.body;
+    let feed = e["agenda"].as_str().unwrap().to_string();
+    assert!(feed.ends_with(&format!("/api/v1/agenda/{agenda}.ics")), "{feed}");
+    assert!(!feed.contains(&token), "{feed}");
+    assert_eq!(agenda_de(&app, &token).await, agenda);
+
+    for p in [format!("/api/v1/agenda/{agenda}.ics"), format!("/api/v1/agenda/{agenda}/seances.ics")] {
+        let r = anon(&app, Method::GET, &p, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.text);
+        assert!(r.text.starts_with("BEGIN:VCALENDAR"), "{}", r.text);
+    }
+    // Not the space, not « Je ne pourrai pas venir ».
+    let r = app.porteur(Method::GET, "/api/v1/espace", &agenda, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let audit = app.count("audit_log").await;
+    let absence = format!("/api/v1/espace/seances/{}/absence", zoe.seances[3]);
+    let r = app.porteur(Method::POST, &absence, &agenda, Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = app.porteur(Method::POST, "/api/v1/espace/rappels/arret", &agenda, Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(statut(&app, zoe.seances[3]).await.0, "prevue");
+    assert_eq!(app.count("audit_log").await, audit);
+    // The space's token is no calendar token.
+    for p in [format!("/api/v1/agenda/{token}.ics"), format!("/api/v1/agenda/{token}/seances.ics")] {
+        let r = anon(&app, Method::GET, &p, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{p}: {}", r.text);
+    }
+}
+
+/// The conseiller revokes or replaces the calendar's token alone: the feed stops, the space
+/// still opens; revoking the link stops both.
+#[tokio::test]
+async fn the_calendar_token_is_revoked_and_replaced_on_its_own() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let zoe = personne(&app, &cookie, "Zoé", 72).await;
+    let (token, _) = lien(&app, &cookie, zoe.parcours).await;
+    let consent = format!("/api/v1/beneficiaires/{}/consentements", zoe.beneficiaire);
+    let r = app.post(&consent, json!({"consentement": "agenda", "accorde": true}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let a1 = agenda_de(&app, &token).await;
+    let feed = |a: &str| format!("/api/v1/agenda/{a}.ics");
+    assert_eq!(anon(&app, Method::GET, &feed(&a1), None).await.status, StatusCode::OK);
+    let lien_agenda = format!("/api/v1/parcours/{}/lien/agenda", zoe.parcours);
+    assert_eq!(app.get(&format!("/api/v1/parcours/{}/lien", zoe.parcours), &cookie).await.body["jeton_agenda"], true);
+
+    // Another structure: nothing.
+    let (_, autre) = app.conseiller("Autre", "b@exemple.fr").await;
+    assert_eq!(app.request(Method::DELETE, &lien_agenda, None, Some(&autre)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&lien_agenda, json!({}), &autre).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(anon(&app, Method::GET, &feed(&a1), None).await.status, StatusCode::OK);
+
+    // Revoked alone: the calendar stops, the space opens and offers no calendar.
+    let r = app.request(Method::DELETE, &lien_agenda, None, Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["actif"], true);
+    assert_eq!(r.body["jeton_agenda"], false);
+    assert_eq!(anon(&app, Method::GET, &feed(&a1), None).await.status, StatusCode::NOT_FOUND);
+    let r = anon(&app, Method::GET, &format!("/api/v1/agenda/{a1}/seances.ics"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app.porteur(Method::GET, "/api/v1/espace", &token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["ics"], "");
+    assert!(r.body["agenda"].is_null(), "{}", r.text);
+    assert_eq!(app.count("login_failures").await, 0, "a revoked calendar token is not a guess");
+
+    // Replaced: a new address, the old one still dead.
+    let r = app.post(&lien_agenda, json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["jeton_agenda"], true);
+    let a2 = agenda_de(&app, &token).await;
+    assert_ne!(a1, a2);
+    assert_eq!(anon(&app, Method::GET, &feed(&a2), None).await.status, StatusCode::OK);
+    assert_eq!(anon(&app, Method::GET, &feed(&a1), None).await.status, StatusCode::NOT_FOUND);
+    let (actions,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'parcours' AND entity_id = $1
+         AND action IN ('lien_agenda_revoque', 'lien_agenda_emis')"
+    )
+    .bind(zoe.parcours)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(actions, 2);
+
+    // The link revoked: its calendar with it; without a link, no calendar token to issue.
+    let r = app.request(Method::DELETE, &format!("/api/v1/parcours/{}/lien", zoe.parcours), None, Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["jeton_agenda"], false);
+    assert_eq!(anon(&app, Method::GET, &feed(&a2), None).await.status, StatusCode::NOT_FOUND);
+    let r = app.post(&lien_agenda, json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}
+
+/// A link stops working 6 months after its parcours closed (the default): its token, its
+/// calendar and its short code then answer as a revoked link, and are not counted as guesses.
+#[tokio::test]
+async fn a_link_expires_six_months_after_the_parcours_closes() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let mut body = wizard::intake_passe("Zoé", 73, 5);
+    body["information"] = json!({"notice_id": 1, "notice_remise": true});
+    let p = wizard::parcours_complet(&app, &cookie, body).await;
+    let (token, code) = lien(&app, &cookie, p).await;
+    let r = app.post(&format!("/api/v1/parcours/{p}/cloture"), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Closed at a fixed instant.
+    let clos = chrono::DateTime::parse_from_rfc3339("2027-03-15T09:00:00Z").unwrap().to_utc();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query("UPDATE parcours SET closed_at = $1 WHERE id = $2")
+        .bind(clos)
+        .bind(p)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    let agenda = agenda_de(&app, &token).await;
+    let aller = |at: chrono::DateTime<chrono::Utc>| app.clock.step(at - app.clock.now());
+    let six_mois = clos.checked_add_months(chrono::Months::new(6)).unwrap();
+    let ics = format!("/api/v1/agenda/{agenda}/seances.ics");
+
+    // 6 months − 1 day: all works.
+    aller(six_mois - Duration::days(1));
+    assert_eq!(app.porteur(Method::GET, "/api/v1/espace", &token, None).await.status, StatusCode::OK);
+    assert_eq!(anon(&app, Method::GET, &ics, None).await.status, StatusCode::OK);
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let par_code = r.body["jeton"].as_str().unwrap().to_string();
+
+    // 6 months + 1 day: 404 everywhere, as a revoked link, and no guess counted.
+    aller(six_mois + Duration::days(1));
+    for t in [&token, &par_code] {
+        let r = app.porteur(Method::GET, "/api/v1/espace", t, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+        let r = app.porteur(Method::POST, "/api/v1/espace/rappels/arret", t, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    }
+    assert_eq!(anon(&app, Method::GET, &ics, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anon(&app, Method::GET, &format!("/api/v1/agenda/{agenda}.ics"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(app.count("login_failures").await, 0);
+    // A new link would open nothing: refused, saying why (her session ended months ago).
+    let cookie = app.login("a@exemple.fr", "mot-de-passe-de-test").await;
+    let r = app.post(&format!("/api/v1/parcours/{p}/lien"), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.body["error"].as_str().unwrap().contains("6 mois"), "{}", r.text);
+}
+
+/// The delay is the server's setting.
+#[tokio::test]
+async fn the_expiry_delay_is_a_setting() {
+    let app = TestApp::with_config(Config { link_expiry_months: 1, ..Default::default() }).await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let mut body = wizard::intake_passe("Zoé", 74, 5);
+    body["information"] = json!({"notice_id": 1, "notice_remise": true});
+    let p = wizard::parcours_complet(&app, &cookie, body).await;
+    let (token, _) = lien(&app, &cookie, p).await;
+    let r = app.post(&format!("/api/v1/parcours/{p}/cloture"), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.clock.step(Duration::days(27));
+    assert_eq!(app.porteur(Method::GET, "/api/v1/espace", &token, None).await.status, StatusCode::OK);
+    app.clock.step(Duration::days(5));
+    assert_eq!(app.porteur(Method::GET, "/api/v1/espace", &token, None).await.status, StatusCode::NOT_FOUND);
 }

@@ -1,6 +1,7 @@
-//! Logs never hold a live token of a personal link: the beneficiary space's API carries it in
-//! its path, and whoever reads a log file must not be able to open a person's space with it.
-//! Everything the server logs, at DEBUG too, is captured and searched.
+//! Logs never hold a live token of a personal link: the calendar's token is in the feed's path,
+//! clients of old put the space's token in theirs, and whoever reads a log file must not be able
+//! to open a person's space or calendar with it. Everything the server logs, at DEBUG too, is
+//! captured and searched.
 
 mod common;
 
@@ -49,20 +50,33 @@ async fn the_logs_never_hold_a_live_token() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let token = r.body["url"].as_str().unwrap().split_once("/espace/#").unwrap().1.to_string();
 
+    let r = app.porteur(Method::GET, "/api/v1/espace", &token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let ics = r.body["ics"].as_str().unwrap().to_string();
+    let agenda = ics.strip_prefix("/api/v1/agenda/").unwrap().strip_suffix("/seances.ics").unwrap().to_string();
+    let r = app.request(Method::GET, &ics, None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The feed (404 without the « agenda » consent: logged all the same).
+    let r = app.request(Method::GET, &format!("/api/v1/agenda/{agenda}.ics"), None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // A client of old, with the space's token in the path: no such route, and not logged.
     let r = app.request(Method::GET, &format!("/api/v1/espace/{token}"), None, None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app.request(Method::GET, &format!("/api/v1/espace/{token}/seances.ics"), None, None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     // A write from another site is refused, and the refusal is logged with its path.
-    let req = Request::post(format!("/api/v1/espace/{token}/rappels/arret"))
+    let req = Request::post("/api/v1/espace/rappels/arret")
         .header("origin", "https://autre-site.example")
+        .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 
     let texte = String::from_utf8(journal.0.lock().unwrap().clone()).unwrap();
-    assert!(texte.contains("/api/v1/espace/…/seances.ics"), "the requests are logged:\n{texte}");
+    assert!(texte.contains("/api/v1/agenda/…/seances.ics"), "the requests are logged:\n{texte}");
+    assert!(texte.contains("/api/v1/agenda/….ics"), "{texte}");
+    assert!(texte.contains("/api/v1/espace/…"), "{texte}");
+    assert!(texte.contains("/api/v1/espace/rappels/arret"), "{texte}");
     assert!(texte.contains("requête d'un autre site refusée"), "{texte}");
     assert!(!texte.contains(&token), "a live token in the logs:\n{texte}");
+    assert!(!texte.contains(&agenda), "a calendar token in the logs:\n{texte}");
 }

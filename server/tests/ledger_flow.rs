@@ -358,7 +358,7 @@ async fn distribution_keeps_only_criteria_codes_and_lists_where_to_go() {
     let lien = w.app.post(&format!("/api/v1/parcours/{parcours}/lien"), json!({}), &w.conseiller).await;
     let url = lien.body["url"].as_str().unwrap().to_string();
     let token = url.split_once("/espace/#").unwrap().1;
-    let espace = w.app.request(Method::GET, &format!("/api/v1/espace/{token}"), None, None).await;
+    let espace = w.app.porteur(Method::GET, "/api/v1/espace", token, None).await;
     assert_eq!(noms(&espace.body["lieux"]), ["Lieu brest", "Lieu quimper"], "{}", espace.text);
 
     let p = w.app.get(&format!("/api/v1/parcours/{parcours}"), &w.conseiller).await.body;

@@ -386,7 +386,7 @@ async fn an_email_reminder_through_a_real_smtp_conversation_once() {
     // The link opens the person's space.
     let lien = texte.lines().find(|l| l.starts_with("https://carnet.exemple.fr/espace/#")).expect("the link");
     let token = lien.split_once('#').unwrap().1;
-    let r = m.app.request(axum::http::Method::GET, &format!("/api/v1/espace/{token}"), None, None).await;
+    let r = m.app.porteur(axum::http::Method::GET, "/api/v1/espace", token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["prenom"], "Zoé");
     // The .ics part: the same UID and SEQUENCE as the calendar feed.
@@ -404,7 +404,7 @@ async fn an_email_reminder_through_a_real_smtp_conversation_once() {
     assert!(lignes.contains(&format!("SEQUENCE:{sequence}").as_str()));
     let debut = carnet_domain::paris::to_local(paris(1, "16:00")).format("%Y%m%dT%H%M%S").to_string();
     assert!(lignes.contains(&format!("DTSTART;TZID=Europe/Paris:{debut}").as_str()), "{}", ics.texte);
-    let feed = m.app.request(axum::http::Method::GET, &format!("/api/v1/espace/{token}/seances.ics"), None, None).await;
+    let feed = m.app.request(axum::http::Method::GET, r.body["ics"].as_str().unwrap(), None, None).await;
     assert!(feed.text.contains(&format!("UID:{uid}")));
 
     // The SMS went too, to the international number, as one GSM-7 message.
@@ -635,22 +635,16 @@ async fn the_person_stops_reminders_from_their_space_in_one_click() {
     let token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
     let espace = |t: String| {
         let app = &m.app;
-        async move { app.request(axum::http::Method::GET, &format!("/api/v1/espace/{t}"), None, None).await }
+        async move { app.porteur(axum::http::Method::GET, "/api/v1/espace", &t, None).await }
     };
     assert_eq!(espace(token.clone()).await.body["rappels"], true);
-    let r = m
-        .app
-        .request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None)
-        .await;
+    let r = m.app.porteur(axum::http::Method::POST, "/api/v1/espace/rappels/arret", &token, Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["message"].as_str().unwrap().contains("vous ne recevrez plus de rappels"));
     assert_eq!(espace(token.clone()).await.body["rappels"], false);
     assert_eq!(m.app.count("beneficiaires_contacts").await, 0);
     // Twice is harmless; the history says who withdrew it.
-    let r = m
-        .app
-        .request(axum::http::Method::POST, &format!("/api/v1/espace/{token}/rappels/arret"), Some(json!({})), None)
-        .await;
+    let r = m.app.porteur(axum::http::Method::POST, "/api/v1/espace/rappels/arret", &token, Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::OK);
     let (b,): (i64,) = on!(m.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "SELECT beneficiaire_id FROM parcours WHERE id = $1"

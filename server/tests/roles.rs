@@ -7,8 +7,9 @@
 //!
 //! To add an endpoint: one `Row` in `table()`. To add a role: one `Who` variant, its session in
 //! `Fixture::cookie`, and one more number per row. The last column is the beneficiary holding
-//! their personal link (`{token}` in a path, `{code}` in a body); the other columns are given a
-//! token and a code that open nothing.
+//! their personal link (its token in the `Authorization` header, its calendar's token for
+//! `{token}` in a path, `{code}` in a body); the other columns are given a token and a code that
+//! open nothing.
 
 mod common;
 mod wizard;
@@ -212,11 +213,15 @@ fn table() -> Vec<Row> {
         // …and the public side: a session is no key, only the token (or the code) is.
         row(M::POST, "/espace/code",                         Id::None, "", |_| Some(json!({"code": "{code}"})),
                                                                                             [422, 422, 422, 422, 422, 422, 422, 422, 200]),
-        row(M::GET,  "/espace/{token}",                      Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
-        row(M::GET,  "/espace/{token}/seances.ics",          Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
-        row(M::GET,  "/espace/{token}/agenda.ics",           Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
-        row(M::POST, "/espace/{token}/seances/{id}/absence", Id::SeanceFuture, "", empty, [404, 404, 404, 404, 404, 404, 404, 404, 200]),
-        row(M::POST, "/espace/{token}/rappels/arret",        Id::None, "", empty,         [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        // (the space's token in `Authorization: Bearer`, see `run_cell`)…
+        row(M::GET,  "/espace",                              Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::POST, "/espace/seances/{id}/absence",         Id::SeanceFuture, "", empty, [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::POST, "/espace/rappels/arret",                Id::None, "", empty,         [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        // …and the calendar, by its own token in the path (the feed is `{token}.ics`).
+        row(M::GET,  "/agenda/{token}",                      Id::None, ".ics", none,      [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::GET,  "/agenda/{token}/seances.ics",          Id::None, "", none,          [404, 404, 404, 404, 404, 404, 404, 404, 200]),
+        row(M::POST, "/parcours/{id}/lien/agenda",           Id::Parcours, "", empty,     [401, 200, 200, 404, 403, 403, 403, 403, 401]),
+        row(M::DELETE, "/parcours/{id}/lien/agenda",         Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         // Session reminders (issue 16): their state per session, the failures, the structure's choice.
         row(M::GET,  "/parcours/{id}/rappels",               Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/rappels/echecs",                      Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
@@ -279,9 +284,10 @@ struct Fixture {
     lieu: i64,
     import: i64,
     candidat: i64,
-    /// The fixture person's personal link: its token and short code.
+    /// The fixture person's personal link: its token and short code, and its calendar's token.
     token: String,
     code: String,
+    agenda: String,
 }
 
 impl Fixture {
@@ -336,6 +342,7 @@ impl Fixture {
             import: 0,
             candidat: 0,
             token: String::new(),
+            agenda: String::new(),
             code: String::new(),
         };
         // The fixture person, recorded by the conseiller through the real intake.
@@ -379,6 +386,9 @@ impl Fixture {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         fx.token = r.body["url"].as_str().unwrap().split_once('#').unwrap().1.to_string();
         fx.code = r.body["code"].as_str().unwrap().to_string();
+        let r = fx.app.porteur(Method::GET, "/api/v1/espace", &fx.token, None).await;
+        let ics = r.body["ics"].as_str().unwrap_or_else(|| panic!("{}", r.text));
+        fx.agenda = ics.trim_start_matches("/api/v1/agenda/").trim_end_matches("/seances.ics").to_string();
         let (bid,): (i64,) = on!(fx.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
             "SELECT beneficiaire_id FROM parcours WHERE id = $1"
         )
@@ -455,7 +465,11 @@ impl Fixture {
             Id::Structure => self.structure,
         };
         // Everyone but the token holder tries a well-formed token that opens nothing.
-        let token = if who == Who::Beneficiaire { self.token.clone() } else { "A".repeat(43) };
+        let token = match who {
+            Who::Beneficiaire if row.path.starts_with("/agenda/") => self.agenda.clone(),
+            Who::Beneficiaire => self.token.clone(),
+            _ => "A".repeat(43),
+        };
         let path = row.path.replace("{id}", &id.to_string()).replace("{moment}", "initial").replace("{token}", &token);
         format!("/api/v1{path}{}", row.query)
     }
@@ -474,7 +488,15 @@ async fn run_cell(row: &Row, who: Who) -> Outcome {
     let body = (row.body)(&fx).or_else(|| (row.method == Method::POST).then(|| json!({})));
     let code = if who == Who::Beneficiaire { fx.code.as_str() } else { "ZZZZ-ZZZZ" };
     let body = body.map(|b| serde_json::from_str(&b.to_string().replace("{code}", code)).unwrap());
-    let r = fx.app.request(row.method.clone(), &path, body, cookie.as_deref()).await;
+    // The space's token goes in `Authorization: Bearer` (a well-formed one opening nothing for
+    // all but its holder).
+    let espace = row.path.starts_with("/espace") && row.path != "/espace/code";
+    let bearer = match who {
+        Who::Beneficiaire => fx.token.clone(),
+        _ => "A".repeat(43),
+    };
+    let r =
+        fx.app.request_as(row.method.clone(), &path, body, cookie.as_deref(), espace.then_some(bearer.as_str())).await;
     let journal_after = fx.app.count("journal_acces").await;
     let mut problems = Vec::new();
     let shows_identity = r.text.contains(PRENOM) || r.text.contains(TELEPHONE);

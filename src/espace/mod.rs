@@ -3,8 +3,9 @@
 //! library (the server sends every date as French words), one request per screen.
 //!
 //! The personal link is `/espace/#<token>`: the token stays in the fragment, which browsers
-//! never send to a server. Without one, the page asks for the short code written on the sheet
-//! the conseiller printed.
+//! never send to a server, and the page sends it to the API in the `Authorization` header, not
+//! in a path. Without one, the page asks for the short code written on the sheet the conseiller
+//! printed.
 
 use carnet_domain::espace::{
     CodeRequest, CodeTrouve, Espace, ObjectifEspace, Prevenu, SeanceEspace, SeanceTenueEspace,
@@ -27,17 +28,23 @@ struct Refus {
     message: String,
 }
 
-async fn appel(method: &str, url: &str, body: Option<String>) -> Result<String, Refus> {
-    use gloo_net::http::Request;
+/// One request to the API. The link's token, when there is one, goes in the `Authorization`
+/// header, never in the address: addresses end up in the logs of every proxy on the way.
+async fn appel(method: &str, url: &str, jeton: Option<&str>, body: Option<String>) -> Result<String, Refus> {
+    use gloo_net::http::{Request, RequestBuilder};
     let reseau =
         || Refus { status: 0, message: "Pas de connexion internet. Vérifiez le réseau, puis réessayez.".into() };
+    let porteur = |r: RequestBuilder| match jeton {
+        Some(t) => r.header("Authorization", &format!("Bearer {t}")),
+        None => r,
+    };
     let req = if method == "POST" {
-        Request::post(url)
+        porteur(Request::post(url))
             .header("Content-Type", "application/json")
             .body(body.unwrap_or_default())
             .map_err(|_| reseau())?
     } else {
-        Request::get(url).build().map_err(|_| reseau())?
+        porteur(Request::get(url)).build().map_err(|_| reseau())?
     };
     let resp = req.send().await.map_err(|_| reseau())?;
     let status = resp.status();
@@ -74,7 +81,7 @@ pub fn App() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let r = appel("GET", &format!("/api/v1/espace/{t}"), None).await;
+            let r = appel("GET", "/api/v1/espace", Some(&t), None).await;
             ecran.set(match r.map(|text| serde_json::from_str::<Espace>(&text)) {
                 Ok(Ok(e)) => {
                     document().set_title(&format!("Mon parcours – {}", e.prenom));
@@ -125,7 +132,7 @@ fn FormulaireCode() -> impl IntoView {
         envoi.set(true);
         let body = serde_json::to_string(&CodeRequest { code: code.get_untracked() }).unwrap_or_default();
         spawn_local(async move {
-            match appel("POST", "/api/v1/espace/code", Some(body)).await {
+            match appel("POST", "/api/v1/espace/code", None, Some(body)).await {
                 Ok(text) => match serde_json::from_str::<CodeTrouve>(&text) {
                     Ok(t) => {
                         let _ = window().location().set_hash(&t.jeton);
@@ -196,9 +203,12 @@ fn MonParcours(
                     Some(s) => view! { <Rendezvous s=s principal=true message=message recharger=recharger/> }.into_any(),
                     None => view! { <p>"Pas de rendez-vous prévu pour l'instant. Votre conseiller vous en proposera un."</p> }.into_any(),
                 }}
-                <p class="agenda">
-                    <a href=e.ics.clone() download="mes-seances.ics">"Ajouter mes rendez-vous à mon agenda"</a>
-                </p>
+                // No file once the conseiller revoked the calendar's address.
+                {(!e.ics.is_empty()).then(|| view! {
+                    <p class="agenda">
+                        <a href=e.ics.clone() download="mes-seances.ics">"Ajouter mes rendez-vous à mon agenda"</a>
+                    </p>
+                })}
                 {e.agenda.clone().map(|url| view! {
                     <details class="abonnement">
                         <summary>"Mon agenda se met à jour tout seul"</summary>
@@ -293,7 +303,7 @@ fn ArretRappels(
     let arreter = move |_| {
         let t = jeton();
         spawn_local(async move {
-            match appel("POST", &format!("/api/v1/espace/{t}/rappels/arret"), Some("{}".into())).await {
+            match appel("POST", "/api/v1/espace/rappels/arret", Some(&t), Some("{}".into())).await {
                 Ok(text) => {
                     message.set(Some(serde_json::from_str::<Prevenu>(&text).map(|p| p.message).unwrap_or_default()));
                     recharger();
@@ -375,7 +385,7 @@ fn Rendezvous(
     let prevenir = move |_| {
         let t = jeton();
         spawn_local(async move {
-            match appel("POST", &format!("/api/v1/espace/{t}/seances/{id}/absence"), Some("{}".into())).await {
+            match appel("POST", &format!("/api/v1/espace/seances/{id}/absence"), Some(&t), Some("{}".into())).await {
                 Ok(text) => {
                     let m = serde_json::from_str::<Prevenu>(&text).map(|p| p.message).unwrap_or_default();
                     message.set(Some(m));

@@ -1,14 +1,22 @@
 //! The beneficiary space « Mon parcours ».
 //!
 //! Staff side (a conseiller or coordinateur of the structure; 404 for others): the state of a
-//! parcours' personal link, issuing one (which revokes the previous), revoking it.
+//! parcours' personal link, issuing one (which revokes the previous), revoking it; and the same
+//! for its calendar token alone.
 //!
-//! Public side (no session: the token in the path IS the authorisation): the person's own view,
+//! Public side (no session: the token IS the authorisation, sent by the page in the
+//! `Authorization: Bearer` header, never in a path that proxies log): the person's own view,
 //! their sessions as an `.ics` file and as a calendar feed (only with their « agenda » consent),
 //! « Je ne pourrai pas venir » on one of their future planned sessions, and the short code typed
 //! on the home page exchanged for a token. Unknown tokens and codes are throttled per client
 //! address (wrong codes from everyone together raise an alert), and a revoked or unknown token
 //! answers 404 like any other missing thing; only an unknown one counts as a guess.
+//!
+//! The calendar (the subscribable feed and the `.ics` file) has a token of its own, in its
+//! path since calendar programs send no header: it reads the sessions and nothing else.
+//!
+//! A link (its tokens, its calendar token, its short code) expires `Config::link_expiry_months`
+//! after its parcours closed, answering then as a revoked one.
 
 use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
@@ -19,8 +27,9 @@ use crate::store::dossier::{self, Entete};
 use crate::store::espace::{self, Titulaire};
 use crate::store::{seances, users};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,11 +52,42 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/parcours/{id}/lien", get(status).post(issue).delete(revoke))
         .route("/espace/code", post(code))
-        .route("/espace/{token}", get(view))
-        .route("/espace/{token}/seances.ics", get(download))
-        .route("/espace/{token}/agenda.ics", get(feed))
-        .route("/espace/{token}/seances/{id}/absence", post(cannot_come))
-        .route("/espace/{token}/rappels/arret", post(stop_reminders))
+        .route("/parcours/{id}/lien/agenda", post(issue_agenda).delete(revoke_agenda))
+        .route("/espace", get(view))
+        .route("/espace/seances/{id}/absence", post(cannot_come))
+        .route("/espace/rappels/arret", post(stop_reminders))
+        // `{token}.ics`: a path segment cannot be a parameter followed by text (`feed` reads it).
+        .route("/agenda/{token}", get(feed))
+        .route("/agenda/{token}/seances.ics", get(download))
+}
+
+/// The space's token, as the page sends it: `Authorization: Bearer <token>`. Without it, or
+/// written otherwise, 401 (nothing was tried: not counted as a guess); a token that opens
+/// nothing is for `titulaire` to count.
+pub struct Porteur(String);
+
+impl FromRequestParts<AppState> for Porteur {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        let refus = |m: &str| AppError::UnauthorizedBecause(format!("Authorization : {m}"));
+        let Some(valeur) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(refus(
+                "le jeton de votre lien personnel manque. Ouvrez le lien donné par votre conseiller, ou tapez le code de votre feuille.",
+            ));
+        };
+        let jeton = valeur
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(schema, _)| schema.eq_ignore_ascii_case("bearer"))
+            .map(|(_, jeton)| jeton.trim())
+            .filter(|jeton| !jeton.is_empty());
+        match jeton {
+            Some(j) => Ok(Porteur(j.to_string())),
+            None => Err(refus("attendu « Bearer » suivi du jeton du lien personnel.")),
+        }
+    }
 }
 
 /// Unknown tokens allowed per client address within the login window.
@@ -72,17 +112,45 @@ async fn throttled(state: &AppState, limits: &[(&str, i64)]) -> AppResult<()> {
     Ok(())
 }
 
+/// Links of a parcours closed before this instant have expired.
+pub(crate) fn expire_avant(state: &AppState) -> DateTime<Utc> {
+    let now = state.clock.now();
+    now.checked_sub_months(chrono::Months::new(state.config.link_expiry_months)).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Tokens are 43 URL-safe characters (22 for those of reminders, short enough for an SMS):
+/// anything else is not looked up, but still counted.
+fn plausible(token: &str) -> bool {
+    matches!(token.len(), 22 | 43) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The space's tokens (`espace::find`) or the calendar's (`espace::find_agenda`).
+#[derive(Clone, Copy)]
+enum Sorte {
+    Espace,
+    Agenda,
+}
+
 /// Whose space this token opens. An unknown token is counted against the address as a guess; a
-/// token that was real but is revoked (replaced, anonymised) is not: calendar apps keep polling
+/// token that was real but is revoked (replaced, anonymised, expired) is not: calendar apps keep polling
 /// old feeds, and counting them would soon lock out everyone behind the same address.
 async fn titulaire(state: &AppState, ip: &str, token: &str) -> AppResult<Titulaire> {
+    jeton_de(state, ip, token, Sorte::Espace).await
+}
+
+/// Whose calendar this calendar token reads: as `titulaire`, same count of guesses.
+async fn lecteur_agenda(state: &AppState, ip: &str, token: &str) -> AppResult<Titulaire> {
+    jeton_de(state, ip, token, Sorte::Agenda).await
+}
+
+async fn jeton_de(state: &AppState, ip: &str, token: &str, sorte: Sorte) -> AppResult<Titulaire> {
     let key = format!("espace:jeton:ip:{ip}");
     throttled(state, &[(&key, TOKEN_FAILURES_PER_IP)]).await?;
-    // Tokens are 43 URL-safe characters (22 for those of reminders, short enough for an SMS):
-    // anything else is not looked up, but still counted.
-    let plausible =
-        matches!(token.len(), 22 | 43) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let found = if plausible { espace::find(&state.db, token).await? } else { espace::Jeton::Inconnu };
+    let found = match sorte {
+        _ if !plausible(token) => espace::Jeton::Inconnu,
+        Sorte::Espace => espace::find(&state.db, token, expire_avant(state)).await?,
+        Sorte::Agenda => espace::find_agenda(&state.db, token, expire_avant(state)).await?,
+    };
     match found {
         espace::Jeton::Valide(t) => Ok(t),
         espace::Jeton::Revoque => Err(AppError::NotFound),
@@ -126,6 +194,7 @@ async fn etat(state: &AppState, parcours_id: i64, fuseau: Fuseau) -> AppResult<L
             None => date_heure(fuseau, at),
         }),
         agenda: espace::agenda_consent(&state.db, beneficiaire_id).await?,
+        jeton_agenda: espace::agenda_actif(&state.db, parcours_id).await?,
     })
 }
 
@@ -164,14 +233,21 @@ async fn issue(
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let e = dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    let (anonymised,): (bool,) = on!(tx, |cx| {
-        sqlx::query_as("SELECT b.anonymise_at IS NOT NULL FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1")
+    let (anonymised, closed_at): (bool, Option<DateTime<Utc>>) = on!(tx, |cx| {
+        sqlx::query_as("SELECT b.anonymise_at IS NOT NULL, p.closed_at FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1")
             .bind(e.id)
             .fetch_one(cx)
             .await
     })?;
     if anonymised {
         return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
+    }
+    // Its link would open nothing.
+    if closed_at.is_some_and(|c| c <= expire_avant(&state)) {
+        return Err(AppError::Conflict(format!(
+            "Ce parcours est clos depuis plus de {} mois : son espace personnel est fermé.",
+            state.config.link_expiry_months
+        )));
     }
     let emis = espace::issue(&mut tx, &state.config.secret, id, user.id, now).await?;
     Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_emis").ecrire(&mut tx, now).await?;
@@ -202,6 +278,46 @@ async fn revoke(
     Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
 }
 
+/// A new calendar token for the parcours' working link: the calendars subscribed to the old
+/// address get nothing more, the person's space shows the new one. The link itself still works.
+async fn issue_agenda(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LienEtat>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = state.clock.now();
+    let mut tx = begin_write(&state.db).await?;
+    dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let Some(lien_id) = espace::lien_actif(&mut tx, id).await? else {
+        return Err(AppError::Conflict(
+            "Ce parcours n'a pas de lien personnel en cours : créez d'abord un lien, il a son adresse d'agenda.".into(),
+        ));
+    };
+    espace::issue_agenda(&mut tx, &state.config.secret, lien_id, now).await?;
+    Audit::par(Some(user.id), Entite::Parcours(id), "lien_agenda_emis").ecrire(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+}
+
+/// Revokes the calendar token alone: the feed and the `.ics` file stop, the space still opens
+/// (and offers no calendar until a new token is issued).
+async fn revoke_agenda(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<LienEtat>> {
+    let structure_id = user.structure_for_beneficiaires()?;
+    let now = state.clock.now();
+    let mut tx = begin_write(&state.db).await?;
+    dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    if espace::revoke_agenda(&mut tx, id, now).await? {
+        Audit::par(Some(user.id), Entite::Parcours(id), "lien_agenda_revoque").ecrire(&mut tx, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+}
+
 // --- public side
 
 async fn code(
@@ -219,11 +335,13 @@ async fn code(
     };
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let jeton = espace::exchange_code(&mut tx, &state.config.secret, &code, now).await?;
+    let jeton = espace::exchange_code(&mut tx, &state.config.secret, &code, now, expire_avant(&state)).await?;
     tx.commit().await?;
     match jeton {
-        Some(jeton) => Ok(Json(CodeTrouve { jeton })),
-        None => {
+        espace::Echange::Jeton(jeton) => Ok(Json(CodeTrouve { jeton })),
+        // The right code of a link that expired: not a guess.
+        espace::Echange::Expire => Err(AppError::NotFound),
+        espace::Echange::Inconnu => {
             users::record_failure(&state.db, &ip_key, now).await?;
             crate::alerte::echec(&state, crate::alerte::Compteur::CodeEspace, now).await?;
             Err(AppError::field(
@@ -324,8 +442,10 @@ fn appris(s: &SeanceView) -> Vec<String> {
     out
 }
 
-/// The person's page, built from their parcours: only what they may read.
-fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace {
+/// The person's page, built from their parcours: only what they may read. The calendar's
+/// addresses carry its own token (`agenda_token`; none once the conseiller revoked it), never
+/// the space's: `agenda` says whether the person consented to the feed.
+fn espace_of(state: &AppState, d: &Dossier, agenda_token: Option<&str>, agenda: bool) -> Espace {
     let now = d.fuseau.to_local(state.clock.now());
     // A closed parcours has nothing to come, not even the dates that were cancelled.
     let f = d.faits();
@@ -408,8 +528,8 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
         tenues,
         objectifs,
         bilan,
-        ics: format!("/api/v1/espace/{token}/seances.ics"),
-        agenda: agenda.then(|| format!("{base}/api/v1/espace/{token}/agenda.ics")),
+        ics: agenda_token.map(|t| format!("/api/v1/agenda/{t}/seances.ics")).unwrap_or_default(),
+        agenda: agenda_token.filter(|_| agenda).map(|t| format!("{base}/api/v1/agenda/{t}.ics")),
         lieux: Vec::new(),
         rappels: false,
     }
@@ -418,12 +538,13 @@ fn espace_of(state: &AppState, d: &Dossier, token: &str, agenda: bool) -> Espace
 async fn view(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    ApiPath(token): ApiPath<String>,
+    Porteur(token): Porteur,
 ) -> AppResult<impl IntoResponse> {
     let t = titulaire(&state, &ip, &token).await?;
     let d = load(&state, &t).await?;
     let agenda = espace::agenda_consent(&state.db, t.beneficiaire_id).await?;
-    let mut e = espace_of(&state, &d, &token, agenda);
+    let agenda_token = espace::agenda_token(&state.db, &state.config.secret, t.lien_id, state.clock.now()).await?;
+    let mut e = espace_of(&state, &d, agenda_token.as_deref(), agenda);
     e.rappels = crate::store::donnees::rappels_actifs(&state.db, t.beneficiaire_id).await?;
     // Where else the carnet can be used: the nearest places that accept the Pass.
     let commune = d.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());
@@ -482,7 +603,7 @@ async fn download(
     ClientIp(ip): ClientIp,
     ApiPath(token): ApiPath<String>,
 ) -> AppResult<impl IntoResponse> {
-    let t = titulaire(&state, &ip, &token).await?;
+    let t = lecteur_agenda(&state, &ip, &token).await?;
     let body = calendrier(&state, &t).await?;
     Ok((
         [
@@ -499,9 +620,10 @@ async fn download(
 async fn feed(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    ApiPath(token): ApiPath<String>,
+    ApiPath(fichier): ApiPath<String>,
 ) -> AppResult<impl IntoResponse> {
-    let t = titulaire(&state, &ip, &token).await?;
+    // Without `.ics`, not an address ever given: a guess like any other.
+    let t = lecteur_agenda(&state, &ip, fichier.strip_suffix(".ics").unwrap_or_default()).await?;
     if !espace::agenda_consent(&state.db, t.beneficiaire_id).await? {
         return Err(AppError::NotFound);
     }
@@ -514,8 +636,9 @@ async fn feed(
 async fn cannot_come(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    ApiPath((token, seance_id)): ApiPath<(String, i64)>,
-) -> AppResult<Json<Prevenu>> {
+    Porteur(token): Porteur,
+    ApiPath(seance_id): ApiPath<i64>,
+) -> AppResult<impl IntoResponse> {
     let t = titulaire(&state, &ip, &token).await?;
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
@@ -531,13 +654,16 @@ async fn cannot_come(
     tx.commit().await?;
     tracing::info!(seance_id, parcours_id = t.parcours_id, "séance annulée par la personne depuis son espace");
     let local = s.debut_local(cal);
-    Ok(Json(Prevenu {
-        message: format!(
-            "C'est noté : vous ne viendrez pas le {} à {}. Votre conseiller est prévenu et vous proposera une autre date.",
-            paris::date_longue(local.date()),
-            heure(local.time())
-        ),
-    }))
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(Prevenu {
+            message: format!(
+                "C'est noté : vous ne viendrez pas le {} à {}. Votre conseiller est prévenu et vous proposera une autre date.",
+                paris::date_longue(local.date()),
+                heure(local.time())
+            ),
+        }),
+    ))
 }
 
 /// « Ne plus recevoir de rappels »: the person withdraws the reminders consent from their space,
@@ -545,14 +671,18 @@ async fn cannot_come(
 async fn stop_reminders(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    ApiPath(token): ApiPath<String>,
-) -> AppResult<Json<Prevenu>> {
+    Porteur(token): Porteur,
+) -> AppResult<impl IntoResponse> {
     let t = titulaire(&state, &ip, &token).await?;
     let mut tx = begin_write(&state.db).await?;
     crate::store::donnees::retirer_rappels_par_la_personne(&mut tx, t.beneficiaire_id, state.clock.now()).await?;
     tx.commit().await?;
-    Ok(Json(Prevenu {
-        message: "C'est noté : vous ne recevrez plus de rappels. Votre numéro et votre adresse e-mail sont effacés."
-            .into(),
-    }))
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(Prevenu {
+            message:
+                "C'est noté : vous ne recevrez plus de rappels. Votre numéro et votre adresse e-mail sont effacés."
+                    .into(),
+        }),
+    ))
 }

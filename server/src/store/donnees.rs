@@ -612,6 +612,11 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
         filtre: "lien_id IN (SELECT l.id FROM liens_personnels l JOIN parcours p ON p.id = l.parcours_id WHERE p.beneficiaire_id = $1)",
     },
     ExportSource {
+        table: "liens_agenda",
+        titre: "Liens personnels : empreintes des adresses d'agenda",
+        filtre: "lien_id IN (SELECT l.id FROM liens_personnels l JOIN parcours p ON p.id = l.parcours_id WHERE p.beneficiaire_id = $1)",
+    },
+    ExportSource {
         table: "audit_log",
         titre: "Historique des modifications",
         filtre: "(entity = 'beneficiaire' AND entity_id = $1)

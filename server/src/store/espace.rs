@@ -4,6 +4,11 @@
 //! secret, which is not in the database (`crate::secret`): under a plain hash, whoever holds a
 //! copy of the database would find every code in minutes. Codes issued before the secret
 //! existed are plain SHA-256 until typed once (`exchange_code`).
+//!
+//! A link also has a calendar token (`liens_agenda`): it only reads the calendar, and is kept
+//! as its SHA-256 and as a random seed whose HMAC under the secret it is, so that the space can
+//! show the calendar's address again. Links expire a while after their parcours closed: the
+//! caller says when (`expire_avant`).
 
 use crate::auth::{new_token, token_hash};
 use crate::db::Db;
@@ -58,8 +63,8 @@ pub async fn revoke_for_beneficiaire(
     Ok(r)
 }
 
-/// Issues a new link for the parcours, inside the caller's transaction; the previous one stops
-/// working.
+/// Issues a new link for the parcours, with its calendar token, inside the caller's
+/// transaction; the previous one stops working, its calendar token with it.
 pub async fn issue(
     conn: &mut dyn Conn,
     secret: &Secret,
@@ -95,6 +100,7 @@ pub async fn issue(
     .await
     })?;
     let token = add_token(conn, lien_id, "lien", now).await?;
+    issue_agenda(conn, secret, lien_id, now).await?;
     Ok(Emis { token, code })
 }
 
@@ -117,29 +123,46 @@ async fn add_token(conn: &mut dyn Conn, lien_id: i64, origine: &str, now: DateTi
 /// work, but the table must not grow without end.
 const JETONS_CODE_MAX: i64 = 10;
 
-/// The short code typed on the home page: a new token for its working link, or `None`, inside
-/// the caller's transaction. A code stored before the server's secret (its plain SHA-256) opens
-/// its link too, and is stored as the HMAC from then on.
+/// What a typed short code gives.
+#[derive(Debug)]
+pub enum Echange {
+    /// A new token for its working link.
+    Jeton(String),
+    /// The code of a working link whose parcours closed before `expire_avant`: nothing, and not
+    /// a guess.
+    Expire,
+    /// No working link has this code.
+    Inconnu,
+}
+
+/// The short code typed on the home page, inside the caller's transaction. A code stored before
+/// the server's secret (its plain SHA-256) opens its link too, and is stored as the HMAC from
+/// then on. Links of a parcours closed before `expire_avant` have expired.
 pub async fn exchange_code(
     conn: &mut dyn Conn,
     secret: &Secret,
     code: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<String>> {
+    expire_avant: DateTime<Utc>,
+) -> sqlx::Result<Echange> {
     let (cle, ancien) = (secret.hmac(code), token_hash(code));
     // One statement for both forms: the database compares, and a code being rewritten by
     // another instance is found either way.
-    let found: Option<(i64, bool)> = on!(conn, |cx| sqlx::query_as(
-        "SELECT l.id, l.code_hash = $2 FROM liens_personnels l
+    let found: Option<(i64, bool, bool)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT l.id, l.code_hash = $2, (p.closed_at IS NOT NULL AND p.closed_at <= $3) FROM liens_personnels l
          JOIN parcours p ON p.id = l.parcours_id
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
          WHERE l.code_hash IN ($1, $2) AND l.revoked_at IS NULL AND b.anonymise_at IS NULL",
     )
     .bind(&cle)
     .bind(&ancien)
+    .bind(expire_avant)
     .fetch_optional(cx)
     .await)?;
-    let Some((lien_id, a_reecrire)) = found else { return Ok(None) };
+    let Some((lien_id, a_reecrire, expire)) = found else { return Ok(Echange::Inconnu) };
+    if expire {
+        return Ok(Echange::Expire);
+    }
     if a_reecrire {
         on!(conn, |cx| sqlx::query("UPDATE liens_personnels SET code_hash = $1 WHERE id = $2 AND code_hash = $3")
             .bind(&cle)
@@ -151,7 +174,7 @@ pub async fn exchange_code(
     }
     let token = add_token(conn, lien_id, "code", now).await?;
     elaguer_jetons(conn, lien_id, "code", &token_hash(&token), JETONS_CODE_MAX).await?;
-    Ok(Some(token))
+    Ok(Echange::Jeton(token))
 }
 
 /// Keeps at most `max` tokens of one origin for a link: the one just minted (its hash
@@ -182,6 +205,7 @@ pub async fn elaguer_jetons(
 /// Whose space a token opens.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Titulaire {
+    pub lien_id: i64,
     pub parcours_id: i64,
     pub beneficiaire_id: i64,
     pub structure_id: i64,
@@ -192,7 +216,8 @@ pub struct Titulaire {
 pub enum Jeton {
     /// A working link of a person not anonymised: the parcours it opens.
     Valide(Titulaire),
-    /// A token that was issued but no longer opens anything (revoked, replaced, anonymised).
+    /// A token that was issued but no longer opens anything (revoked, replaced, anonymised,
+    /// expired).
     Revoque,
     /// Never issued (or pruned): a guess.
     Inconnu,
@@ -205,11 +230,13 @@ struct Trouve {
     valide: bool,
 }
 
-/// What `token` is; it opens only a working link of a person not anonymised.
-pub async fn find(db: &Db, token: &str) -> sqlx::Result<Jeton> {
-    let found: Option<Trouve> = on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT p.id AS parcours_id, p.beneficiaire_id, p.structure_id,
-                (l.revoked_at IS NULL AND b.anonymise_at IS NULL) AS valide
+/// What `token` is; it opens only a working link of a person not anonymised, whose parcours
+/// did not close before `expire_avant`.
+pub async fn find(db: &Db, token: &str, expire_avant: DateTime<Utc>) -> sqlx::Result<Jeton> {
+    let found: Option<Trouve> = on!(db.acquire().await?, |cx| {
+        sqlx::query_as(
+        "SELECT l.id AS lien_id, p.id AS parcours_id, p.beneficiaire_id, p.structure_id,
+                (l.revoked_at IS NULL AND b.anonymise_at IS NULL AND (p.closed_at IS NULL OR p.closed_at > $2)) AS valide
          FROM liens_jetons j
          JOIN liens_personnels l ON l.id = j.lien_id
          JOIN parcours p ON p.id = l.parcours_id
@@ -217,6 +244,33 @@ pub async fn find(db: &Db, token: &str) -> sqlx::Result<Jeton> {
          WHERE j.token_hash = $1",
     )
     .bind(token_hash(token))
+    .bind(expire_avant)
+    .fetch_optional(cx)
+    .await
+    })?;
+    Ok(match found {
+        Some(Trouve { titulaire, valide: true }) => Jeton::Valide(titulaire),
+        Some(_) => Jeton::Revoque,
+        None => Jeton::Inconnu,
+    })
+}
+
+/// What a calendar token is (see `liens_agenda`): it reads the sessions of a working link's
+/// parcours as `find`'s tokens open it, while it is not revoked itself. A token of the space is
+/// not one (another table): it is `Inconnu` here, as a calendar token is to `find`.
+pub async fn find_agenda(db: &Db, token: &str, expire_avant: DateTime<Utc>) -> sqlx::Result<Jeton> {
+    let found: Option<Trouve> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT l.id AS lien_id, p.id AS parcours_id, p.beneficiaire_id, p.structure_id,
+                (a.revoked_at IS NULL AND l.revoked_at IS NULL AND b.anonymise_at IS NULL
+                 AND (p.closed_at IS NULL OR p.closed_at > $2)) AS valide
+         FROM liens_agenda a
+         JOIN liens_personnels l ON l.id = a.lien_id
+         JOIN parcours p ON p.id = l.parcours_id
+         JOIN beneficiaires b ON b.id = p.beneficiaire_id
+         WHERE a.token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .bind(expire_avant)
     .fetch_optional(cx)
     .await)?;
     Ok(match found {
@@ -224,6 +278,104 @@ pub async fn find(db: &Db, token: &str) -> sqlx::Result<Jeton> {
         Some(_) => Jeton::Revoque,
         None => Jeton::Inconnu,
     })
+}
+
+/// The seed of a calendar token: 32 random bytes, in hexadecimal.
+fn new_graine() -> String {
+    let mut graine = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut graine);
+    graine.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new calendar token for the link, inside the caller's transaction; the working one, if
+/// any, stops working (calendars subscribed to its address get nothing more).
+pub async fn issue_agenda(conn: &mut dyn Conn, secret: &Secret, lien_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    revoke_agenda_of(conn, lien_id, now).await?;
+    let graine = new_graine();
+    on!(conn, |cx| sqlx::query(
+        "INSERT INTO liens_agenda (lien_id, token_hash, graine, created_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(lien_id)
+    .bind(token_hash(&secret.jeton(&graine)))
+    .bind(&graine)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+async fn revoke_agenda_of(conn: &mut dyn Conn, lien_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let r = on!(conn, |cx| sqlx::query(
+        "UPDATE liens_agenda SET revoked_at = $2 WHERE lien_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(lien_id)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r > 0)
+}
+
+/// Revokes the calendar token of the parcours' working link, the link itself still working.
+/// True if there was one.
+pub async fn revoke_agenda(conn: &mut dyn Conn, parcours_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    match lien_actif(conn, parcours_id).await? {
+        Some(lien_id) => revoke_agenda_of(conn, lien_id, now).await,
+        None => Ok(false),
+    }
+}
+
+/// The id of the parcours' working link, if any.
+pub async fn lien_actif(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Option<i64>> {
+    let row: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT id FROM liens_personnels WHERE parcours_id = $1 AND revoked_at IS NULL"
+    )
+    .bind(parcours_id)
+    .fetch_optional(cx)
+    .await)?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The working calendar token of a link, in clear (rebuilt from its seed), or `None` when the
+/// conseiller revoked it without a new one. A link issued before calendar tokens existed gets
+/// its first one here.
+pub async fn agenda_token(db: &Db, secret: &Secret, lien_id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
+    let mut pool_conn = db.acquire().await?;
+    let conn: &mut dyn Conn = &mut pool_conn;
+    let graine = new_graine();
+    // Only if the link never had one: a token the conseiller revoked stays revoked. Two pages
+    // opened at once: the unique index keeps one token, and both read it below.
+    on!(conn, |cx| sqlx::query(
+        "INSERT INTO liens_agenda (lien_id, token_hash, graine, created_at)
+         SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM liens_agenda WHERE lien_id = $1)
+         ON CONFLICT DO NOTHING"
+    )
+    .bind(lien_id)
+    .bind(token_hash(&secret.jeton(&graine)))
+    .bind(&graine)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let row: Option<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT graine FROM liens_agenda WHERE lien_id = $1 AND revoked_at IS NULL")
+            .bind(lien_id)
+            .fetch_optional(cx)
+            .await)?;
+    Ok(row.map(|(g,)| secret.jeton(&g)))
+}
+
+/// Whether the parcours' working link has a working calendar token.
+pub async fn agenda_actif(db: &Db, parcours_id: i64) -> sqlx::Result<bool> {
+    let (n,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM liens_agenda a JOIN liens_personnels l ON l.id = a.lien_id
+         WHERE l.parcours_id = $1 AND l.revoked_at IS NULL AND a.revoked_at IS NULL"
+    )
+    .bind(parcours_id)
+    .fetch_one(cx)
+    .await)?;
+    Ok(n > 0)
 }
 
 /// The working link of a parcours: when and by whom it was issued.

@@ -115,9 +115,28 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>, cookie: Option<&str>) -> Resp {
+        self.request_as(method, path, body, cookie, None).await
+    }
+
+    /// A request of the beneficiary space: its token in `Authorization: Bearer`, no cookie.
+    pub async fn porteur(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Resp {
+        self.request_as(method, path, body, None, Some(token)).await
+    }
+
+    pub async fn request_as(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        cookie: Option<&str>,
+        bearer: Option<&str>,
+    ) -> Resp {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(c) = cookie {
             builder = builder.header(header::COOKIE, c);
+        }
+        if let Some(t) = bearer {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
             Some(b) => {
