@@ -8,7 +8,6 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::store;
-use crate::store::conn::on;
 use crate::AppState;
 
 /// What kind of read it was (the journal page's « Quoi »).
@@ -65,12 +64,6 @@ pub async fn beneficiaires_des_parcours(state: &AppState, parcours: &[i64]) -> A
     if parcours.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = parcours.iter().map(i64::to_string).collect();
-    let rows: Vec<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(&format!(
-        "SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1",
-        ids.join(",")
-    ))
-    .fetch_all(cx)
-    .await)?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    let mut conn = state.db.acquire().await?;
+    Ok(store::parcours::beneficiaires_de(&mut conn, parcours).await?)
 }

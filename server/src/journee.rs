@@ -12,21 +12,12 @@
 
 use crate::db::{begin_write, Db};
 use crate::rappels::Canaux;
-use crate::store::conn::{on, Conn};
 use crate::store::dossier;
+use crate::store::journee::{self as envois, EtatJournee};
 use carnet_domain::fuseau::Calendrier;
 use carnet_domain::parcours::competences;
 use carnet_domain::rappels::{self as regles, Journee, SeanceJournee};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-
-/// A claim lapses after this long without a result (the server died mid-send).
-const BAIL: i64 = 5;
-
-#[derive(sqlx::FromRow)]
-struct SeanceDuJour {
-    id: i64,
-    parcours_id: i64,
-}
 
 /// The sessions planned or held by `conseiller_id` on `jour` (the structure's calendar), with
 /// what each needs; `None` for a conseiller who is not of this structure.
@@ -40,29 +31,13 @@ pub async fn journee(
     let minuit = |d: NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
     let (qui, lignes) = {
         let mut conn = db.acquire().await?;
-        let qui: Option<(String, String, String)> = on!(conn, |cx| sqlx::query_as(
-            "SELECT u.prenom, u.nom, s.nom FROM users u JOIN structures s ON s.id = u.structure_id
-             WHERE u.id = $1 AND u.structure_id = $2",
-        )
-        .bind(conseiller_id)
-        .bind(structure_id)
-        .fetch_optional(cx)
-        .await)?;
-        let lignes: Vec<SeanceDuJour> = on!(conn, |cx| sqlx::query_as(
-            "SELECT s.id, s.parcours_id FROM seances s JOIN parcours p ON p.id = s.parcours_id
-             WHERE s.conseiller_id = $1 AND p.structure_id = $2 AND s.debut >= $3 AND s.debut < $4
-               AND s.statut IN ('prevue', 'tenue')
-             ORDER BY s.debut, s.id",
-        )
-        .bind(conseiller_id)
-        .bind(structure_id)
-        .bind(minuit(jour))
-        .bind(minuit(jour + Duration::days(1)))
-        .fetch_all(cx)
-        .await)?;
+        let qui = envois::conseiller(&mut conn, conseiller_id, structure_id).await?;
+        let lignes =
+            envois::seances(&mut conn, conseiller_id, structure_id, minuit(jour), minuit(jour + Duration::days(1)))
+                .await?;
         (qui, lignes)
     };
-    let Some((prenom, nom, structure)) = qui else { return Ok(None) };
+    let Some(envois::Conseiller { prenom, nom, structure }) = qui else { return Ok(None) };
     let mut seances = Vec::with_capacity(lignes.len());
     let mut dossiers: Vec<carnet_domain::parcours::Dossier> = Vec::new();
     for l in lignes {
@@ -104,55 +79,6 @@ pub async fn journee(
     Ok(Some(Journee { jour, conseiller: format!("{prenom} {nom}"), structure, seances }))
 }
 
-#[derive(sqlx::FromRow)]
-struct Abonne {
-    id: i64,
-    email: String,
-    prenom: String,
-    structure_id: i64,
-    commune_insee: Option<String>,
-    fuseau: Option<String>,
-    /// The last day whose e-mail is settled (sent, failed for good, or nothing to send).
-    dernier_jour: Option<NaiveDate>,
-}
-
-/// Claims (user, jour) for this server: creates its row on the first try, then takes it if it is
-/// waiting and its retry time has come, or if another server's claim lapsed. Returns the row id
-/// and the number of this try.
-async fn reclamer(
-    conn: &mut dyn Conn,
-    user_id: i64,
-    jour: NaiveDate,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    on!(conn, |cx| {
-        sqlx::query(
-        "INSERT INTO envois_journee (user_id, jour, etat, tentatives, prochain_essai, modele, version_modele, created_at, updated_at)
-         VALUES ($1, $2, 'en_attente', 0, $3, $4, $5, $3, $3)
-         ON CONFLICT (user_id, jour) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(jour)
-    .bind(now)
-    .bind(regles::MODELE_JOURNEE)
-    .bind(regles::VERSION_MODELES)
-    .execute(cx)
-    .await.map(|r| r.rows_affected())
-    })?;
-    on!(conn, |cx| sqlx::query_as(
-        "UPDATE envois_journee SET etat = 'en_cours', bail = $4, tentatives = tentatives + 1, updated_at = $3
-         WHERE user_id = $1 AND jour = $2
-           AND ((etat = 'en_attente' AND prochain_essai <= $3) OR (etat = 'en_cours' AND bail < $3))
-         RETURNING id, tentatives",
-    )
-    .bind(user_id)
-    .bind(jour)
-    .bind(now)
-    .bind(now + Duration::minutes(BAIL))
-    .fetch_optional(cx)
-    .await)
-}
-
 /// Writes the result of a try: `None` for a day without sessions.
 async fn conclure(
     db: &Db,
@@ -163,46 +89,28 @@ async fn conclure(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let (etat, reponse, prochain) = match resultat {
-        None => ("sans_seance", None, None),
-        Some(Ok(())) => ("envoye", Some("250 accepté par le serveur SMTP".to_string()), None),
+        None => (EtatJournee::SansSeance, None, None),
+        Some(Ok(())) => (EtatJournee::Envoye, Some("250 accepté par le serveur SMTP".to_string()), None),
         Some(Err(e)) => {
             // The reminders' backoff (2, 4, 8, 16 minutes), while the day's list is still of use.
             let prochain = (tentative < regles::ESSAIS_MAX as i64)
                 .then(|| now + Duration::minutes(1 << tentative.clamp(1, 10)))
                 .filter(|at| *at < fin_du_jour);
-            (if prochain.is_some() { "en_attente" } else { "echec" }, Some(e), prochain)
+            (if prochain.is_some() { EtatJournee::EnAttente } else { EtatJournee::Echec }, Some(e), prochain)
         }
     };
     let mut tx = begin_write(db).await?;
-    on!(tx, |cx| sqlx::query(
-        "UPDATE envois_journee SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
-                envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
-         WHERE id = $1 AND etat = 'en_cours'",
-    )
-    .bind(id)
-    .bind(etat)
-    .bind(reponse)
-    .bind(prochain)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
+    envois::conclure(&mut tx, id, etat, reponse.as_deref(), prochain, now).await?;
     tx.commit().await
 }
 
 /// One run at `now`: the morning e-mail of each conseiller who asked for it and whose day, in
 /// their structure's zone, has reached 07:00. Returns how many went.
 pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let abonnes: Vec<Abonne> = on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT u.id, u.email, u.prenom, u.structure_id, st.commune_insee, st.fuseau,
-                (SELECT MAX(e.jour) FROM envois_journee e
-                 WHERE e.user_id = u.id AND e.etat IN ('envoye', 'echec', 'sans_seance')) AS dernier_jour
-         FROM users u JOIN structures st ON st.id = u.structure_id
-         WHERE u.journee_par_email = TRUE AND u.active = TRUE AND u.role IN ('conseiller', 'coordinateur')
-         ORDER BY u.id",
-    )
-    .fetch_all(cx)
-    .await)?;
+    let abonnes = {
+        let mut conn = db.acquire().await?;
+        envois::abonnes(&mut conn).await?
+    };
     let mut envoyes = 0;
     for a in abonnes {
         let cal = crate::store::fuseaux::calendrier(a.commune_insee.as_deref(), a.fuseau.as_deref());
@@ -212,11 +120,11 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
         }
         let claim = {
             let mut tx = begin_write(db).await?;
-            let claim = reclamer(&mut tx, a.id, jour, now).await?;
+            let claim = envois::reclamer(&mut tx, a.id, jour, now).await?;
             tx.commit().await?;
             claim
         };
-        let Some((id, tentative)) = claim else { continue };
+        let Some(crate::store::rappels::Essai { id, tentatives: tentative }) = claim else { continue };
         let fin_du_jour =
             cal.to_utc(jour.and_time(NaiveTime::from_hms_opt(regles::HEURE_FIN_ENVOIS, 0, 0).expect("21:00")));
         let resultat = match journee(db, a.id, a.structure_id, jour, cal).await {

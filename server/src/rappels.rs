@@ -21,40 +21,18 @@
 use crate::db::{begin_write, Db};
 use crate::mail::{Mail, Mailer, PieceJointe};
 use crate::sms::FournisseurSms;
-use crate::store::conn::{on, Conn};
-use crate::store::{dossier, seances};
+use crate::store::conn::Conn;
+use crate::store::rappels::{self as envois, Candidat, EtatEnvoi};
+use crate::store::{dossier, espace, seances};
 use carnet_domain::parcours::ics;
-use carnet_domain::rappels::{self as regles, DelaiRappel, RappelSeance};
-use chrono::{DateTime, Duration, Utc};
+use carnet_domain::rappels::{self as regles, RappelSeance};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// A claim lapses after this long without a result (the server died mid-send).
-const BAIL: i64 = 5;
+pub use crate::store::rappels::Canal;
 
 /// Reminders tokens kept per personal link (older ones stop opening the space).
 const JETONS_RAPPEL_MAX: i64 = 20;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Canal {
-    Email,
-    Sms,
-}
-
-impl Canal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Canal::Email => "email",
-            Canal::Sms => "sms",
-        }
-    }
-
-    fn modele(self) -> &'static str {
-        match self {
-            Canal::Email => regles::MODELE_EMAIL,
-            Canal::Sms => regles::MODELE_SMS,
-        }
-    }
-}
 
 /// What the job sends through.
 #[derive(Clone, Debug)]
@@ -75,133 +53,6 @@ pub struct Bilan {
     pub journees: usize,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-struct Candidat {
-    seance_id: i64,
-    parcours_id: i64,
-    structure_id: i64,
-    debut: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    rappel_delai: String,
-    email: Option<String>,
-    telephone: Option<String>,
-    structure_commune: Option<String>,
-    structure_fuseau: Option<String>,
-}
-
-impl Candidat {
-    /// The structure's zone: its night and its 08:00 are the ones that count.
-    fn fuseau(&self) -> carnet_domain::fuseau::Fuseau {
-        crate::store::fuseaux::calendrier(self.structure_commune.as_deref(), self.structure_fuseau.as_deref()).fuseau
-    }
-}
-
-/// Planned sessions ahead (within the longest delay) of people who agreed to reminders and left
-/// a contact, in structures that send them.
-async fn candidats(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Vec<Candidat>> {
-    on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT s.id AS seance_id, s.parcours_id, p.structure_id, s.debut, s.updated_at, st.rappel_delai,
-                c.email, c.telephone, st.commune_insee AS structure_commune, st.fuseau AS structure_fuseau
-         FROM seances s
-         JOIN parcours p ON p.id = s.parcours_id
-         JOIN structures st ON st.id = p.structure_id
-         JOIN beneficiaires b ON b.id = p.beneficiaire_id
-         JOIN beneficiaires_contacts c ON c.beneficiaire_id = b.id
-         WHERE s.statut = 'prevue' AND s.debut > $1 AND s.debut <= $2
-           AND st.rappel_delai <> 'aucun' AND b.anonymise_at IS NULL
-           AND (SELECT k.accorde FROM consentements k WHERE k.beneficiaire_id = b.id AND k.objet = 'rappels'
-                ORDER BY k.id DESC LIMIT 1) = TRUE
-         ORDER BY s.debut, s.id",
-    )
-    .bind(now)
-    .bind(now + Duration::hours(49))
-    .fetch_all(cx)
-    .await)
-}
-
-/// Pending reminders of sessions no longer planned are withdrawn; those whose session started
-/// before they could go are failures.
-async fn retirer(conn: &mut dyn Conn, now: DateTime<Utc>) -> sqlx::Result<usize> {
-    let r = on!(conn, |cx| sqlx::query(
-        "UPDATE envois SET etat = 'retire', bail = NULL, updated_at = $1
-         WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
-           AND EXISTS (SELECT 1 FROM seances s JOIN parcours p ON p.id = s.parcours_id
-                       WHERE s.id = envois.seance_id
-                         AND (s.statut <> 'prevue'
-                              OR NOT EXISTS (SELECT 1 FROM beneficiaires_contacts c
-                                             WHERE c.beneficiaire_id = p.beneficiaire_id)))",
-    )
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    on!(conn, |cx| sqlx::query(
-        "UPDATE envois SET etat = 'echec', bail = NULL, updated_at = $1,
-                reponse = COALESCE(reponse || ' ; ', '') || 'séance commencée avant l''envoi'
-         WHERE etat IN ('en_attente', 'en_cours') AND (bail IS NULL OR bail < $1)
-           AND EXISTS (SELECT 1 FROM seances s WHERE s.id = envois.seance_id AND s.debut <= $1)",
-    )
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(r as usize)
-}
-
-/// Claims the (session, channel) reminder for this server: creates its row if it is the first
-/// try, then takes it if it is waiting and its retry time has come, or if another server's claim
-/// lapsed. Returns the row id and the number of this try, or `None` if it is not ours to send.
-async fn reclamer(
-    conn: &mut dyn Conn,
-    seance_id: i64,
-    canal: Canal,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    // Moved since its reminder went or failed for good: a fresh reminder for the new start (one
-    // guarded UPDATE: of several servers, one resets the row, then one claims it below).
-    on!(conn, |cx| sqlx::query(
-        "UPDATE envois SET etat = 'en_attente', tentatives = 0, prochain_essai = $3, reponse = NULL, envoye_at = NULL,
-                updated_at = $3
-         WHERE seance_id = $1 AND canal = $2 AND etat IN ('envoye', 'echec') AND debut_seance IS NOT NULL
-           AND debut_seance <> (SELECT s.debut FROM seances s WHERE s.id = $1)",
-    )
-    .bind(seance_id)
-    .bind(canal.code())
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    on!(conn, |cx| {
-        sqlx::query(
-        "INSERT INTO envois (seance_id, canal, etat, tentatives, prochain_essai, modele, version_modele, created_at, updated_at)
-         VALUES ($1, $2, 'en_attente', 0, $3, $4, $5, $3, $3)
-         ON CONFLICT (seance_id, canal) DO NOTHING",
-    )
-    .bind(seance_id)
-    .bind(canal.code())
-    .bind(now)
-    .bind(canal.modele())
-    .bind(regles::VERSION_MODELES)
-    .execute(cx)
-    .await.map(|r| r.rows_affected())
-    })?;
-    on!(conn, |cx| sqlx::query_as(
-        "UPDATE envois SET etat = 'en_cours', bail = $4, tentatives = tentatives + 1, updated_at = $3,
-                modele = $5, version_modele = $6, debut_seance = (SELECT s.debut FROM seances s WHERE s.id = $1)
-         WHERE seance_id = $1 AND canal = $2
-           AND ((etat = 'en_attente' AND prochain_essai <= $3) OR (etat = 'en_cours' AND bail < $3))
-         RETURNING id, tentatives",
-    )
-    .bind(seance_id)
-    .bind(canal.code())
-    .bind(now)
-    .bind(now + Duration::minutes(BAIL))
-    .bind(canal.modele())
-    .bind(regles::VERSION_MODELES)
-    .fetch_optional(cx)
-    .await)
-}
-
 /// Writes the result of a try; a failure is retried later while the session is ahead, or
 /// becomes 'echec'.
 async fn conclure(
@@ -215,39 +66,17 @@ async fn conclure(
 ) -> sqlx::Result<bool> {
     let mut tx = begin_write(db).await?;
     let (etat, reponse, prochain) = match &resultat {
-        Ok(r) => ("envoye", r.clone(), None),
+        Ok(r) => (EtatEnvoi::Envoye, r.clone(), None),
         Err(e) => {
             let prochain = if definitif {
                 None
             } else {
                 regles::prochain_essai(c.fuseau(), tentative.max(0) as u32, now, c.debut)
             };
-            (if prochain.is_some() { "en_attente" } else { "echec" }, e.clone(), prochain)
+            (if prochain.is_some() { EtatEnvoi::EnAttente } else { EtatEnvoi::Echec }, e.clone(), prochain)
         }
     };
-    on!(tx, |cx| sqlx::query(
-        "UPDATE envois SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
-                envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
-         WHERE id = $1 AND etat = 'en_cours'",
-    )
-    .bind(envoi_id)
-    .bind(etat)
-    .bind(&reponse)
-    .bind(prochain)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    on!(tx, |cx| sqlx::query(
-        "INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(envoi_id)
-    .bind(now)
-    .bind(if resultat.is_ok() { "envoye" } else { "echec" })
-    .bind(&reponse)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
+    envois::conclure(&mut tx, envoi_id, etat, &reponse, prochain, now).await?;
     tx.commit().await?;
     Ok(resultat.is_ok())
 }
@@ -255,28 +84,16 @@ async fn conclure(
 /// A link that opens the person's space (a token of its own), or the page where the short code
 /// is typed when the conseiller never gave them one.
 async fn lien(conn: &mut dyn Conn, parcours_id: i64, public_url: &str, now: DateTime<Utc>) -> sqlx::Result<String> {
-    let actif: Option<(i64,)> = on!(conn, |cx| sqlx::query_as(
-        "SELECT id FROM liens_personnels WHERE parcours_id = $1 AND revoked_at IS NULL"
-    )
-    .bind(parcours_id)
-    .fetch_optional(cx)
-    .await)?;
-    let Some((lien_id,)) = actif else { return Ok(format!("{public_url}/espace/")) };
+    let Some(lien_id) = espace::lien_actif(conn, parcours_id).await? else {
+        return Ok(format!("{public_url}/espace/"));
+    };
     // 16 random bytes: short enough for an SMS, far beyond guessing.
     let mut bytes = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
     let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
-    on!(conn, |cx| sqlx::query(
-        "INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, 'rappel', $3)"
-    )
-    .bind(crate::auth::token_hash(&token))
-    .bind(lien_id)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    crate::store::espace::elaguer_jetons(conn, lien_id, "rappel", &crate::auth::token_hash(&token), JETONS_RAPPEL_MAX)
-        .await?;
+    let hash = crate::auth::token_hash(&token);
+    espace::ajouter_jeton(conn, lien_id, "rappel", &hash, now).await?;
+    espace::elaguer_jetons(conn, lien_id, "rappel", &hash, JETONS_RAPPEL_MAX).await?;
     Ok(format!("{public_url}/espace/#{token}"))
 }
 
@@ -368,7 +185,7 @@ async fn un_envoi(
 ) -> anyhow::Result<Option<bool>> {
     let (claim, lien) = {
         let mut tx = begin_write(db).await?;
-        let claim = reclamer(&mut tx, c.seance_id, canal, now).await?;
+        let claim = envois::reclamer(&mut tx, c.seance_id, canal, now).await?;
         let lien = match claim {
             Some(_) => Some(lien(&mut tx, c.parcours_id, &canaux.public_url, now).await?),
             None => None,
@@ -376,7 +193,9 @@ async fn un_envoi(
         tx.commit().await?;
         (claim, lien)
     };
-    let (Some((envoi_id, tentative)), Some(lien)) = (claim, lien) else { return Ok(None) };
+    let (Some(envois::Essai { id: envoi_id, tentatives: tentative }), Some(lien)) = (claim, lien) else {
+        return Ok(None);
+    };
     let resultat = match contenu(db, c, lien, now).await {
         Ok((rappel, ics)) => envoyer(canaux, canal, destinataire, &rappel, ics).await,
         Err(e) => Err((format!("rappel impossible à écrire : {e}"), false)),
@@ -397,13 +216,16 @@ pub async fn run_once(db: &Db, canaux: &Canaux, now: DateTime<Utc>) -> anyhow::R
     let mut bilan = Bilan::default();
     {
         let mut tx = begin_write(db).await?;
-        bilan.retires = retirer(&mut tx, now).await?;
+        bilan.retires = envois::retirer(&mut tx, now).await?;
         tx.commit().await?;
     }
+    let candidats = {
+        let mut conn = db.acquire().await?;
+        envois::candidats(&mut conn, now).await?
+    };
     let mut a_faire: Vec<(Candidat, Canal, String)> = Vec::new();
-    for c in candidats(db, now).await? {
-        let delai = DelaiRappel::parse(&c.rappel_delai).unwrap_or_default();
-        let Some(prevu) = regles::echeance(c.fuseau(), c.debut, c.updated_at, delai) else {
+    for c in candidats {
+        let Some(prevu) = regles::echeance(c.fuseau(), c.debut, c.updated_at, c.delai) else {
             continue;
         };
         if !regles::a_envoyer(c.fuseau(), prevu, c.debut, now) {
@@ -469,18 +291,4 @@ pub async fn schedule(db: Db, canaux: Canaux, clock: crate::Clock) {
             tracing::warn!(error = %e, "rappels : le passage a échoué, nouvel essai dans une minute");
         }
     }
-}
-
-/// Deletes the delivery log of a person's sessions (anonymisation), inside the caller's
-/// transaction.
-pub async fn purger_beneficiaire(conn: &mut dyn Conn, beneficiaire_id: i64) -> sqlx::Result<()> {
-    for sql in [
-        "DELETE FROM envois_tentatives WHERE envoi_id IN (SELECT e.id FROM envois e JOIN seances s ON s.id = e.seance_id
-            JOIN parcours p ON p.id = s.parcours_id WHERE p.beneficiaire_id = $1)",
-        "DELETE FROM envois WHERE seance_id IN (SELECT s.id FROM seances s JOIN parcours p ON p.id = s.parcours_id
-            WHERE p.beneficiaire_id = $1)",
-    ] {
-        on!(conn, |cx| sqlx::query(sql).bind(beneficiaire_id).execute(cx).await.map(|r| r.rows_affected()))?;
-    }
-    Ok(())
 }

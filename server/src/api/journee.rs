@@ -9,7 +9,7 @@ use crate::db::begin_write;
 use crate::error::{ApiJson, ApiQuery, AppError, AppResult};
 use crate::journal::{self, Lecture};
 use crate::store::audit::{Audit, Entite};
-use crate::store::conn::on;
+use crate::store::users;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -63,11 +63,7 @@ async fn journee(
 
 async fn preference(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<PreferenceJournee>> {
     user.structure_for_beneficiaires()?;
-    let (email_du_matin,): (bool,) =
-        on!(state.db.acquire().await?, |cx| sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1")
-            .bind(user.id)
-            .fetch_one(cx)
-            .await)?;
+    let email_du_matin = users::journee_par_email(&mut *state.db.acquire().await?, user.id).await?;
     Ok(Json(PreferenceJournee { email_du_matin }))
 }
 
@@ -79,16 +75,8 @@ async fn choisir(
     user.structure_for_beneficiaires()?;
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
-    let (avant,): (bool,) = on!(tx, |cx| sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1")
-        .bind(user.id)
-        .fetch_one(cx)
-        .await)?;
-    on!(tx, |cx| sqlx::query("UPDATE users SET journee_par_email = $2 WHERE id = $1")
-        .bind(user.id)
-        .bind(req.email_du_matin)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let avant = users::journee_par_email(&mut tx, user.id).await?;
+    users::set_journee_par_email(&mut tx, user.id, req.email_du_matin).await?;
     if avant != req.email_du_matin {
         Audit::par(Some(user.id), Entite::User(user.id), "journee_par_email")
             .avant(json!({ "email_du_matin": avant }))

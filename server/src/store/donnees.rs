@@ -418,7 +418,7 @@ pub async fn anonymise(
     }
     delete_contacts(conn, beneficiaire_id).await?;
     crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
-    crate::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
+    crate::store::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
     // Levels, coded themes, dates and reports' coded values stay for the statistics.
     for sql in [

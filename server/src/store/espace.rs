@@ -106,17 +106,30 @@ pub async fn issue(
 
 async fn add_token(conn: &mut dyn Conn, lien_id: i64, origine: &str, now: DateTime<Utc>) -> sqlx::Result<String> {
     let (token, hash) = new_token();
+    ajouter_jeton(conn, lien_id, origine, &hash, now).await?;
+    Ok(token)
+}
+
+/// Adds a token (given as its hash) that opens the link `lien_id`, minted by `origine` (« lien »,
+/// « code », « rappel »). The token itself is never stored.
+pub async fn ajouter_jeton(
+    conn: &mut dyn Conn,
+    lien_id: i64,
+    origine: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     on!(conn, |cx| sqlx::query(
         "INSERT INTO liens_jetons (token_hash, lien_id, origine, created_at) VALUES ($1, $2, $3, $4)"
     )
-    .bind(hash)
+    .bind(token_hash)
     .bind(lien_id)
     .bind(origine)
     .bind(now)
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(token)
+    Ok(())
 }
 
 /// Tokens minted from the short code kept per link: typing the code again on a new phone must

@@ -232,3 +232,67 @@ pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<
         },
     }))
 }
+
+/// Whether the parcours exists and is of this structure.
+pub async fn existe(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<bool> {
+    let (existe,): (bool,) =
+        on!(conn, |cx| sqlx::query_as("SELECT EXISTS (SELECT 1 FROM parcours WHERE id = $1 AND structure_id = $2)")
+            .bind(id)
+            .bind(structure_id)
+            .fetch_one(cx)
+            .await)?;
+    Ok(existe)
+}
+
+/// The parcours' beneficiary; an error if there is no such parcours.
+pub async fn beneficiaire_id(conn: &mut dyn Conn, id: i64) -> sqlx::Result<i64> {
+    let (b,): (i64,) = on!(conn, |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
+        .bind(id)
+        .fetch_one(cx)
+        .await)?;
+    Ok(b)
+}
+
+/// The beneficiaries of these parcours, each once, by id.
+pub async fn beneficiaires_de(conn: &mut dyn Conn, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    // Integers, written in the statement: no text from outside reaches it.
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as(&format!(
+        "SELECT DISTINCT beneficiaire_id FROM parcours WHERE id IN ({}) ORDER BY 1",
+        ids.join(",")
+    ))
+    .fetch_all(cx)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Whether the parcours' beneficiary was anonymised; an error if there is no such parcours.
+pub async fn anonymise(conn: &mut dyn Conn, id: i64) -> sqlx::Result<bool> {
+    let (oui,): (bool,) = on!(conn, |cx| {
+        sqlx::query_as(
+        "SELECT b.anonymise_at IS NOT NULL FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await
+    })?;
+    Ok(oui)
+}
+
+/// The parcours' carnet; an error if there is no such parcours.
+pub async fn carnet_id(conn: &mut dyn Conn, id: i64) -> sqlx::Result<i64> {
+    let (c,): (i64,) =
+        on!(conn, |cx| sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(cx).await)?;
+    Ok(c)
+}
+
+/// Sets the parcours' last change to `at` (the demo's parcours follow their story).
+pub async fn dater(conn: &mut dyn Conn, id: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("UPDATE parcours SET updated_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -237,3 +237,23 @@ pub async fn purge_failures(db: &Db, before: DateTime<Utc>) -> sqlx::Result<()> 
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Whether the user asked for the morning e-mail of their day (« Mon compte »).
+pub async fn journee_par_email(conn: &mut dyn Conn, user_id: i64) -> sqlx::Result<bool> {
+    let (oui,): (bool,) = on!(conn, |cx| sqlx::query_as("SELECT journee_par_email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(cx)
+        .await)?;
+    Ok(oui)
+}
+
+/// Asks for, or stops, the user's morning e-mail (the reminders' job reads it at each run).
+pub async fn set_journee_par_email(conn: &mut dyn Conn, user_id: i64, oui: bool) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("UPDATE users SET journee_par_email = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(oui)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
