@@ -68,6 +68,15 @@ impl Db {
         }
     }
 
+    /// Whether the database answers a statement (readiness); the error says why not.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        crate::store::conn::on!(self.acquire().await?, |cx| sqlx::query("SELECT 1")
+            .execute(cx)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, Db::Pg(_))
     }

@@ -22,7 +22,6 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
-use crate::store::conn::on;
 use crate::store::dossier::{self, Entete};
 use crate::store::espace::{self, Titulaire};
 use crate::store::{seances, users};
@@ -182,11 +181,7 @@ async fn ouvrir(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ente
 
 async fn etat(state: &AppState, parcours_id: i64, fuseau: Fuseau) -> AppResult<LienEtat> {
     let active = espace::active(&state.db, parcours_id).await?;
-    let (beneficiaire_id,): (i64,) =
-        on!(state.db.acquire().await?, |cx| sqlx::query_as("SELECT beneficiaire_id FROM parcours WHERE id = $1")
-            .bind(parcours_id)
-            .fetch_one(cx)
-            .await)?;
+    let beneficiaire_id = crate::store::parcours::beneficiaire_id(&mut *state.db.acquire().await?, parcours_id).await?;
     Ok(LienEtat {
         actif: active.is_some(),
         cree: active.map(|(at, par)| match par {
@@ -233,12 +228,8 @@ async fn issue(
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     let e = dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    let (anonymised, closed_at): (bool, Option<DateTime<Utc>>) = on!(tx, |cx| {
-        sqlx::query_as("SELECT b.anonymise_at IS NOT NULL, p.closed_at FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1")
-            .bind(e.id)
-            .fetch_one(cx)
-            .await
-    })?;
+    let crate::store::parcours::FinDuParcours { anonymise: anonymised, closed_at } =
+        crate::store::parcours::fin(&mut tx, e.id).await?;
     if anonymised {
         return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
     }

@@ -1,7 +1,6 @@
 //! Health: liveness (the process answers) and readiness (it can serve: its database answers).
 
 use crate::error::{AppError, AppResult};
-use crate::store::conn::on;
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -29,9 +28,7 @@ async fn health() -> Json<Health> {
 /// Readiness: 503 while the database does not answer within a few seconds, so that a load
 /// balancer sends requests elsewhere until it does.
 async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    let essai = async {
-        on!(state.db.acquire().await?, |cx| sqlx::query("SELECT 1").execute(cx).await.map(|r| r.rows_affected()))
-    };
+    let essai = async { state.db.ping().await };
     match tokio::time::timeout(ATTENTE_BASE, essai).await {
         Ok(Ok(_)) => Ok(Json(etat())),
         Ok(Err(e)) => {

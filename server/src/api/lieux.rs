@@ -6,7 +6,6 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
 use crate::lieux::{carte, import, index};
 use crate::store::audit::{Audit, Entite};
-use crate::store::conn::on;
 use crate::store::{candidats, lieux as store, territoires as store_territoires};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -101,13 +100,7 @@ async fn territoire(State(state): State<AppState>, user: CurrentUser) -> AppResu
 async fn map_config(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<CarteConfig>> {
     // A hub's map opens on its territory: around the centres of its départements.
     let territoire = if user.role == Role::Hub {
-        let centres: Vec<(f64, f64)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-            "SELECT d.latitude, d.longitude FROM hub_territoires h
-             JOIN departements_centres d ON d.code = h.departement WHERE h.user_id = $1",
-        )
-        .bind(user.id)
-        .fetch_all(cx)
-        .await)?;
+        let centres = store_territoires::centres(&mut *state.db.acquire().await?, user.id).await?;
         let marge = 0.7;
         centres
             .iter()

@@ -4,8 +4,8 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiPath, AppError, AppResult};
 use crate::lieux::index;
-use crate::store::conn::on;
-use crate::store::{communes, lieux as store_lieux, parcours};
+use crate::store::ledger::commandes::{self, Territoire};
+use crate::store::{communes, lieux as store_lieux, parcours, structures};
 use crate::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -52,30 +52,20 @@ pub async fn proches(
     carnet_id: i64,
     n: usize,
 ) -> AppResult<(Option<carnet_domain::api::Commune>, &'static str, Vec<LieuProche>)> {
-    let territoire: Vec<(String, String)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT t.kind, t.code FROM carnets ca JOIN commande_territoires t ON t.commande_id = ca.commande_id
-         WHERE ca.id = $1",
-    )
-    .bind(carnet_id)
-    .fetch_all(cx)
-    .await)?;
+    let territoire = commandes::territoire_du_carnet(&mut *state.db.acquire().await?, carnet_id).await?;
     let dedans = |e: &index::Entree| {
         territoire.is_empty()
-            || territoire.iter().any(|(kind, code)| match kind.as_str() {
-                "departement" => e.departement == *code,
-                _ => e.code_insee.as_deref() == Some(code.as_str()),
+            || territoire.iter().any(|t| match t {
+                Territoire::Departement(code) => e.departement == *code,
+                Territoire::Commune(code) => e.code_insee.as_deref() == Some(code.as_str()),
             })
     };
     let (commune, origine) = match commune {
         Some(code) => (communes::get(&mut *state.db.acquire().await?, code).await?, "commune de la personne"),
         None => {
-            let s: Option<(Option<String>,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-                "SELECT commune_insee FROM structures WHERE id = $1"
-            )
-            .bind(structure_id)
-            .fetch_optional(cx)
-            .await)?;
-            match s.and_then(|(c,)| c) {
+            // Its connection is given back before the next one is taken.
+            let commune_structure = structures::commune(&mut *state.db.acquire().await?, structure_id).await?;
+            match commune_structure {
                 Some(code) => (
                     communes::get(&mut *state.db.acquire().await?, &code).await?,
                     "commune de votre structure (la personne n'a pas indiqué la sienne)",

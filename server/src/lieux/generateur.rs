@@ -3,7 +3,6 @@
 //! commune's point. Deterministic for a given seed. Not demo data: names are « Lieu n° … ».
 
 use crate::db::Db;
-use crate::store::conn::on;
 use carnet_domain::lieux::export;
 use carnet_domain::lieux::vocabulaire::{V1_DISPOSITIFS, V1_PUBLICS, V1_SERVICES};
 use carnet_domain::lieux::{LieuStandard, PassNumerique};
@@ -56,18 +55,14 @@ fn pick(rng: &mut Rng, values: &[&str], p: f64, max: usize) -> Vec<String> {
 
 /// Communes with a point: (INSEE, name, first postcode, population, lat, lon).
 async fn communes(db: &Db) -> sqlx::Result<Vec<(String, String, String, i64, f64, f64)>> {
-    on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT c.code_insee, c.nom, c.codes_postaux, c.population, p.latitude, p.longitude
-         FROM communes c JOIN communes_coords p ON p.code_insee = c.code_insee
-         WHERE c.codes_postaux <> '' ORDER BY c.code_insee",
-    )
-    .fetch_all(cx)
-    .await)
-    .map(|rows: Vec<(String, String, String, i64, f64, f64)>| {
-        rows.into_iter()
-            .map(|(c, n, cps, pop, la, lo)| (c, n, cps.split(',').next().unwrap_or("").to_string(), pop.max(1), la, lo))
-            .collect()
-    })
+    let rows = crate::store::lieux::communes_placees(&mut *db.acquire().await?).await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let cp = c.codes_postaux.split(',').next().unwrap_or("").to_string();
+            (c.code_insee, c.nom, cp, c.population.max(1), c.latitude, c.longitude)
+        })
+        .collect())
 }
 
 /// `n` venues as a v1.0.2 CSV file; about `part_pass` of them accept the Pass.

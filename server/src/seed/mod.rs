@@ -7,7 +7,6 @@ pub mod parcours;
 
 use crate::auth::hash_password;
 use crate::db::Db;
-use crate::store::conn::on;
 use crate::store::users::{self, NewUser};
 use carnet_domain::api::Role;
 use chrono::{DateTime, Utc};
@@ -21,8 +20,7 @@ pub const DEMO_PASSWORD: &str = "carnet-demo";
 /// Seeds the demo structure and conseillère if the database has no structure yet.
 /// Returns whether anything was written.
 pub async fn seed_demo_if_new(db: &Db, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let (count,): (i64,) =
-        on!(db.acquire().await?, |cx| sqlx::query_as("SELECT COUNT(*) FROM structures").fetch_one(cx).await)?;
+    let count = crate::store::structures::nombre(&mut *db.acquire().await?).await?;
     if count > 0 {
         return Ok(false);
     }

@@ -3,7 +3,7 @@
 //! (`creer`) fills the benchmark database (`server/examples/bench_parcours.rs`).
 
 use crate::store::audit::{Audit, Entite};
-use crate::store::conn::{on, Conn};
+use crate::store::conn::Conn;
 use crate::store::{dossier, etapes, packs, parcours, passes, seances};
 use anyhow::Context;
 use carnet_domain::fuseau::Calendrier;
@@ -90,8 +90,7 @@ pub async fn creer(
     };
     let created = parcours::create_from_intake(conn, &intake, structure_id, user_id, t0).await?;
     let id = created.parcours_id;
-    let (carnet_id,): (i64,) =
-        on!(conn, |cx| sqlx::query_as("SELECT carnet_id FROM parcours WHERE id = $1").bind(id).fetch_one(cx).await)?;
+    let carnet_id = parcours::carnet_id(conn, id).await?;
 
     let diag = |niveaux: &[(&str, Niveau)], obs: &str, resultats: Vec<ResultatExterne>| ValidDiagnostic {
         niveaux: niveaux.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
@@ -252,12 +251,7 @@ pub async fn creer(
         dossier::touch(conn, id, at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions"))).await?;
     }
     // Parcours timestamps follow the story, not the moment the demo was seeded.
-    on!(conn, |cx| sqlx::query("UPDATE parcours SET updated_at = $1 WHERE id = $2")
-        .bind(at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions")))
-        .bind(id)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
+    parcours::dater(conn, id, at(*dates.iter().take(m.tenues.max(1)).next_back().expect("sessions"))).await?;
 
     let prevues = ids.iter().zip(&dates).skip(m.tenues).map(|(i, d)| (*i, *d)).collect();
     Ok(Cree { parcours_id: id, carnet_id, prevues, codes_libres: codes[m.tenues..].to_vec() })

@@ -137,3 +137,12 @@ pub async fn get(conn: &mut dyn Conn, code_insee: &str) -> sqlx::Result<Option<C
     .await)?;
     Ok(row.map(Commune::from))
 }
+
+/// Whether `code` is a département of the reference list (`departements_centres`).
+pub async fn departement_existe(conn: &mut dyn Conn, code: &str) -> sqlx::Result<bool> {
+    let r: Option<(String,)> = on!(conn, |cx| sqlx::query_as("SELECT code FROM departements_centres WHERE code = $1")
+        .bind(code)
+        .fetch_optional(cx)
+        .await)?;
+    Ok(r.is_some())
+}

@@ -601,3 +601,26 @@ pub async fn audit_of(db: &Db, id: i64) -> sqlx::Result<Vec<(DateTime<Utc>, Opti
     .fetch_all(cx)
     .await)
 }
+
+/// A commune with its point.
+#[derive(sqlx::FromRow)]
+pub struct CommunePlacee {
+    pub code_insee: String,
+    pub nom: String,
+    /// Its postal codes, separated by commas.
+    pub codes_postaux: String,
+    pub population: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// The communes that have a point and a postal code, by INSEE code.
+pub async fn communes_placees(conn: &mut dyn Conn) -> sqlx::Result<Vec<CommunePlacee>> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT c.code_insee, c.nom, c.codes_postaux, c.population, p.latitude, p.longitude
+         FROM communes c JOIN communes_coords p ON p.code_insee = c.code_insee
+         WHERE c.codes_postaux <> '' ORDER BY c.code_insee",
+    )
+    .fetch_all(cx)
+    .await)
+}

@@ -266,17 +266,23 @@ pub async fn beneficiaires_de(conn: &mut dyn Conn, ids: &[i64]) -> sqlx::Result<
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-/// Whether the parcours' beneficiary was anonymised; an error if there is no such parcours.
-pub async fn anonymise(conn: &mut dyn Conn, id: i64) -> sqlx::Result<bool> {
-    let (oui,): (bool,) = on!(conn, |cx| {
-        sqlx::query_as(
-        "SELECT b.anonymise_at IS NOT NULL FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1"
+/// Whether a parcours' person was anonymised, and when the parcours closed.
+#[derive(sqlx::FromRow)]
+pub struct FinDuParcours {
+    pub anonymise: bool,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether the parcours' beneficiary was anonymised and when the parcours closed (`None`: still
+/// open); an error if there is no such parcours.
+pub async fn fin(conn: &mut dyn Conn, id: i64) -> sqlx::Result<FinDuParcours> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT b.anonymise_at IS NOT NULL AS anonymise, p.closed_at
+         FROM parcours p JOIN beneficiaires b ON b.id = p.beneficiaire_id WHERE p.id = $1",
     )
     .bind(id)
     .fetch_one(cx)
-    .await
-    })?;
-    Ok(oui)
+    .await)
 }
 
 /// The parcours' carnet; an error if there is no such parcours.

@@ -444,6 +444,16 @@ async fn bulk(
     Ok(on!(conn, |cx| sqlx::query(&sql).bind(vers).bind(id).execute(cx).await.map(|r| r.rows_affected()))?)
 }
 
+/// The carnet's pass codes, by rank.
+pub async fn codes_du_carnet(conn: &mut dyn Conn, carnet_id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
+            .bind(carnet_id)
+            .fetch_all(cx)
+            .await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// How many passes of a carnet are still to use.
 pub async fn restants(conn: &mut dyn Conn, carnet_id: i64) -> sqlx::Result<usize> {
     let n: i64 =

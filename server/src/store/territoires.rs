@@ -1,7 +1,7 @@
 //! The départements of hub users.
 
 use crate::db::Db;
-use crate::store::conn::on;
+use crate::store::conn::{on, Conn};
 
 pub async fn of_user(db: &Db, user_id: i64) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(String,)> = on!(db.acquire().await?, |cx| sqlx::query_as(
@@ -40,6 +40,17 @@ pub async fn hubs_of(db: &Db, departement: &str) -> sqlx::Result<Vec<(i64, Strin
          WHERE t.departement = $1 AND u.active = TRUE ORDER BY u.id",
     )
     .bind(departement)
+    .fetch_all(cx)
+    .await)
+}
+
+/// The centres (latitude, longitude) of the hub user's départements.
+pub async fn centres(conn: &mut dyn Conn, user_id: i64) -> sqlx::Result<Vec<(f64, f64)>> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT d.latitude, d.longitude FROM hub_territoires h
+         JOIN departements_centres d ON d.code = h.departement WHERE h.user_id = $1",
+    )
+    .bind(user_id)
     .fetch_all(cx)
     .await)
 }

@@ -5,7 +5,6 @@ use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, AppError, AppResult};
 use crate::store::communes;
-use crate::store::conn::on;
 use crate::store::ledger::{distribution, lots};
 use crate::AppState;
 use axum::extract::State;
@@ -106,11 +105,8 @@ async fn distribuer(
     let mut tx = begin_write(&state.db).await?;
     let carnet = distribution::carnet_du_lot(&mut tx, req.carnet_id, u.id(), today).await;
     // The person is checked by the intake's own rules; the carnet's fields come from our ledger.
-    let codes: Vec<(String,)> = match &carnet {
-        Ok((c, _)) => on!(tx, |cx| sqlx::query_as("SELECT code FROM passes WHERE carnet_id = $1 ORDER BY rang")
-            .bind(c.id)
-            .fetch_all(cx)
-            .await)?,
+    let codes = match &carnet {
+        Ok((c, _)) => crate::store::passes::codes_du_carnet(&mut tx, c.id).await?,
         Err(_) => Vec::new(),
     };
     let personne_req = match &carnet {
@@ -119,7 +115,7 @@ async fn distribuer(
             nb_passes: c.nb_passes.to_string(),
             valeur_faciale: format_decimal_comma(c.valeur_faciale_centimes),
             fin_validite: c.fin_validite.max(today).to_string(),
-            codes: codes.into_iter().map(|c| c.0).collect(),
+            codes,
             commanditaire: c.commanditaire.chars().take(intake::COMMANDITAIRE_MAX).collect(),
             canal: "conseiller_numerique".into(),
             date_reception: today.to_string(),

@@ -4,7 +4,6 @@
 use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
-use crate::store::conn::on;
 use crate::store::ledger::commandes;
 use crate::store::ledger::lots::{self, LotStructure};
 use crate::store::ledger::orgs;
@@ -51,14 +50,9 @@ async fn structures_choix(
 ) -> AppResult<Json<Vec<StructureChoix>>> {
     let commanditaire_id = u.commanditaire()?;
     if let Some(id) = q.commande {
-        let mine: Option<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-            "SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2"
-        )
-        .bind(id)
-        .bind(commanditaire_id)
-        .fetch_optional(cx)
-        .await)?;
-        mine.ok_or(AppError::NotFound)?;
+        if !commandes::du_commanditaire(&mut *state.db.acquire().await?, id, commanditaire_id).await? {
+            return Err(AppError::NotFound);
+        }
     }
     Ok(Json(orgs::structures_choix(&state.db, q.commande).await?))
 }
@@ -87,13 +81,7 @@ async fn create(
         errors.insert("operateur_id".into(), "Opérateur : choisissez un opérateur de la liste.".into());
     }
     for d in &valid.departements {
-        let found: Option<(String,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-            "SELECT code FROM departements_centres WHERE code = $1"
-        )
-        .bind(d)
-        .fetch_optional(cx)
-        .await)?;
-        if found.is_none() {
+        if !crate::store::communes::departement_existe(&mut *state.db.acquire().await?, d).await? {
             errors.insert("departements".into(), format!("Départements : le département « {d} » n'existe pas."));
             break;
         }

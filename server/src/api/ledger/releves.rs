@@ -5,7 +5,6 @@
 use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
-use crate::store::conn::on;
 use crate::store::ledger::{releves, Scope};
 use crate::AppState;
 use axum::extract::State;
@@ -74,10 +73,7 @@ async fn provisoire(State(state): State<AppState>, u: LedgerUser) -> AppResult<J
     let contenus = releves::provisoire(&state.db, structure_id, mois).await?;
     let mut conn = state.db.acquire().await?;
     let hors_releve = releves::hors_releve(&mut conn, structure_id, mois).await?;
-    let (nom,): (String,) = on!(conn, |cx| sqlx::query_as("SELECT nom FROM structures WHERE id = $1")
-        .bind(structure_id)
-        .fetch_one(cx)
-        .await)?;
+    let nom = crate::store::structures::nom(&mut conn, structure_id).await?;
     Ok(Json(ReleveProvisoire { structure: Ref { id: structure_id, nom }, mois, contenus, hors_releve }))
 }
 

@@ -4,8 +4,7 @@
 use super::LedgerUser;
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError, AppResult};
-use crate::store::conn::on;
-use crate::store::ledger::{journal, orgs, tableaux};
+use crate::store::ledger::{commandes, journal, orgs, tableaux};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,14 +39,7 @@ async fn tableau(
 ) -> AppResult<Json<TableauCommanditaire>> {
     let commanditaire_id = u.commanditaire()?;
     if let Some(id) = q.commande {
-        let own: Option<(i64,)> = on!(state.db.acquire().await?, |cx| sqlx::query_as(
-            "SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2"
-        )
-        .bind(id)
-        .bind(commanditaire_id)
-        .fetch_optional(cx)
-        .await)?;
-        if own.is_none() {
+        if !commandes::du_commanditaire(&mut *state.db.acquire().await?, id, commanditaire_id).await? {
             return Err(AppError::NotFound);
         }
     }

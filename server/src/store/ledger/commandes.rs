@@ -672,3 +672,42 @@ mod tests {
         );
     }
 }
+
+/// Whether the order exists and was placed by this commanditaire.
+pub async fn du_commanditaire(conn: &mut dyn Conn, id: i64, commanditaire_id: i64) -> sqlx::Result<bool> {
+    let r: Option<(i64,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT id FROM commandes WHERE id = $1 AND commanditaire_id = $2")
+            .bind(id)
+            .bind(commanditaire_id)
+            .fetch_optional(cx)
+            .await)?;
+    Ok(r.is_some())
+}
+
+/// One piece of an order's territory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Territoire {
+    /// A département, by its code.
+    Departement(String),
+    /// A commune, by its INSEE code.
+    Commune(String),
+}
+
+/// The territory of the order a carnet belongs to; empty for an order without territory (or no
+/// such carnet).
+pub async fn territoire_du_carnet(conn: &mut dyn Conn, carnet_id: i64) -> sqlx::Result<Vec<Territoire>> {
+    let rows: Vec<(String, String)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT t.kind, t.code FROM carnets ca JOIN commande_territoires t ON t.commande_id = ca.commande_id
+         WHERE ca.id = $1",
+    )
+    .bind(carnet_id)
+    .fetch_all(cx)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, code)| match kind.as_str() {
+            "departement" => Territoire::Departement(code),
+            _ => Territoire::Commune(code),
+        })
+        .collect())
+}
