@@ -47,8 +47,10 @@ if [[ ! -f "$SOURCE.fait" ]]; then
         tail -1 >&2
     touch "$SOURCE.fait"
 fi
+# The copy takes the write-ahead log along when one is left (SQLite replays it on opening).
 rm -f "$TRAVAIL" "$TRAVAIL-wal" "$TRAVAIL-shm"
 cp "$SOURCE" "$TRAVAIL"
+if [[ -f "$SOURCE-wal" ]]; then cp "$SOURCE-wal" "$TRAVAIL-wal"; fi
 
 psql_admin "DROP DATABASE IF EXISTS $BASE_PG"
 psql_admin "CREATE DATABASE $BASE_PG"
