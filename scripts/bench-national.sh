@@ -6,7 +6,8 @@
 # beneficiaries and 2,000,000 passes (BENCH_ECHELLE=1.0).
 #
 # 1. The database is generated in SQL (`admin generer-national`) as of 40 days ago, so that the
-#    sessions it planned since have come and can be held; it is kept in target/bench/ and reused.
+#    sessions it planned since have come and can be held, then the retention job anonymises who
+#    has been inactive for a year; it is kept in target/bench/ and reused.
 # 2. Each run works on a copy of it (the holds change it), and copies that copy into a new
 #    PostgreSQL database with `admin copier` (timed: the figure of moving a deployment).
 # 3. The release server, started per configuration, measured by the load client
@@ -45,6 +46,13 @@ if [[ ! -f "$SOURCE.fait" ]]; then
     DATABASE_URL="sqlite://$SOURCE" CARNET_PASSWORD=$MOT_DE_PASSE "$BIN" \
         --horloge "$(date -u -d '-40 days' +%Y-%m-%dT%H:%M:%SZ)" admin generer-national --echelle "$ECHELLE" |
         tail -1 >&2
+    # A deployment anonymises people a year after their last activity, an hour at a time: the
+    # generated history starts two years back, so the retention job catches up once here rather
+    # than in the first server measured (one transaction per person, holding the writer).
+    debut=$(date +%s)
+    DATABASE_URL="sqlite://$SOURCE" "$BIN" admin retention | tail -1 >&2
+    echo "(conservation rattrapée en $(($(date +%s) - debut)) s)" >&2
+    if command -v sqlite3 >/dev/null; then sqlite3 "$SOURCE" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null; fi
     touch "$SOURCE.fait"
 fi
 # The copy takes the write-ahead log along when one is left (SQLite replays it on opening).
