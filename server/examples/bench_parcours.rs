@@ -307,7 +307,7 @@ fn main() -> anyhow::Result<()> {
         db::Db::Pg(p) => serveur.block_on(sqlx::query("ANALYZE").execute(p)).map(|_| ())?,
     }
 
-    let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
+    let state = AppState::new(db.clone(), Arc::new(Config::default()), carnet_server::Clock::system());
     let listener = serveur.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     serveur.spawn(async move {

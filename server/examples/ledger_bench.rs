@@ -261,7 +261,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: carnet_server::Clock::system() };
+    let state = AppState::new(db.clone(), Arc::new(Config::default()), carnet_server::Clock::system());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

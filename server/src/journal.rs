@@ -6,9 +6,13 @@
 //! person's name was journalled, so a new endpoint that forgets this fails there.
 
 use crate::auth::CurrentUser;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::store;
+use crate::store::journal::Ligne;
 use crate::AppState;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 /// What kind of read it was (the journal page's « Quoi »).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +47,7 @@ impl Lecture {
 }
 
 /// Journals that `user` is being shown the identity of `beneficiaires` (nothing is written for
-/// an empty list: an empty search result shows nobody).
+/// an empty list: an empty search result shows nobody). Returns once the line is committed.
 pub async fn identite_lue(
     state: &AppState,
     user: &CurrentUser,
@@ -54,9 +58,107 @@ pub async fn identite_lue(
         return Ok(());
     }
     let structure_id = user.structure_for_beneficiaires()?;
-    store::journal::record(&state.db, state.clock.now(), user.id, structure_id, lecture.code(), beneficiaires)
-        .await
-        .map_err(AppError::from)
+    let ligne = Ligne {
+        at: state.clock.now(),
+        user_id: user.id,
+        structure_id,
+        action: lecture.code(),
+        beneficiaires: beneficiaires.to_vec(),
+    };
+    state.journal.ecrire(ligne).await
+}
+
+/// The access journal's one writer. Every page that shows someone writes a line before it
+/// answers; written each in its own transaction, those lines queued behind SQLite's single
+/// writer and paid one fsync each (PostgreSQL: one WAL flush each), so reading bound the server
+/// to its write rate. Here handlers hand their line to one task and wait until it is committed
+/// (nothing is shown before its line is durable, as before); the task writes whatever arrived
+/// meanwhile in one transaction: N page views, one commit. The queue is bounded: when it is
+/// full, handlers wait (back-pressure), nothing piles up in memory.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    envoi: mpsc::Sender<Demande>,
+}
+
+#[derive(Debug)]
+struct Demande {
+    ligne: Ligne,
+    fait: oneshot::Sender<Result<(), Arc<sqlx::Error>>>,
+}
+
+/// Lines waiting at most (then handlers wait to hand theirs over).
+const FILE: usize = 1024;
+/// Lines per transaction at most: a batch's commit stays short for the other writers.
+const PAR_LOT: usize = 256;
+
+impl Journal {
+    /// Starts the writer on the current runtime; it stops when the last `Journal` is dropped.
+    pub fn demarrer(db: Db) -> Journal {
+        let (envoi, recu) = mpsc::channel(FILE);
+        tokio::spawn(ecrivain(db, recu));
+        Journal { envoi }
+    }
+
+    async fn ecrire(&self, ligne: Ligne) -> AppResult<()> {
+        let (fait, attente) = oneshot::channel();
+        let perdu = || AppError::Unavailable("Le journal des accès ne répond pas ; réessayez dans un instant.".into());
+        self.envoi.send(Demande { ligne, fait }).await.map_err(|_| perdu())?;
+        match attente.await.map_err(|_| perdu())? {
+            Ok(()) => Ok(()),
+            Err(e) => Err(AppError::Internal(anyhow::Error::new(EchecJournal(e)))),
+        }
+    }
+}
+
+/// A batch's database error, shared by every line of the batch; its `source` is the sqlx error,
+/// so that the answer is the same as for the handler's own statements (503 when the database is
+/// unreachable, 409 on a conflict).
+#[derive(Debug)]
+struct EchecJournal(Arc<sqlx::Error>);
+
+impl std::fmt::Display for EchecJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "écriture du journal des accès : {}", self.0)
+    }
+}
+
+impl std::error::Error for EchecJournal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+async fn ecrivain(db: Db, mut recu: mpsc::Receiver<Demande>) {
+    let mut lot = Vec::with_capacity(PAR_LOT);
+    while recu.recv_many(&mut lot, PAR_LOT).await > 0 {
+        match ecrire_lot(&db, lot.iter().map(|d| &d.ligne)).await {
+            Ok(()) => lot.drain(..).for_each(|d| {
+                let _ = d.fait.send(Ok(()));
+            }),
+            // A line the database refuses (its user deleted meanwhile…) must not take the
+            // others down with it: each again alone.
+            Err(sqlx::Error::Database(_)) if lot.len() > 1 => {
+                for d in lot.drain(..) {
+                    let r = ecrire_lot(&db, std::iter::once(&d.ligne)).await.map_err(Arc::new);
+                    let _ = d.fait.send(r);
+                }
+            }
+            Err(e) => {
+                let e = Arc::new(e);
+                lot.drain(..).for_each(|d| {
+                    let _ = d.fait.send(Err(e.clone()));
+                });
+            }
+        }
+    }
+}
+
+async fn ecrire_lot<'a>(db: &Db, lignes: impl Iterator<Item = &'a Ligne>) -> sqlx::Result<()> {
+    let mut tx = crate::db::begin_write(db).await?;
+    for ligne in lignes {
+        store::journal::record(&mut tx, ligne).await?;
+    }
+    tx.commit().await
 }
 
 /// The beneficiaries of some parcours (for answers that list parcours by first name).

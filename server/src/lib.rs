@@ -136,9 +136,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The one source of « now »: see `clock`.
     pub clock: clock::Clock,
+    /// The access journal's writer (see `journal::Journal`).
+    pub journal: journal::Journal,
 }
 
 impl AppState {
+    /// The state of one server; starts its access-journal writer on the current runtime.
+    pub fn new(db: Db, config: Arc<Config>, clock: clock::Clock) -> AppState {
+        let journal = journal::Journal::demarrer(db.clone());
+        AppState { db, config, clock, journal }
+    }
+
     /// What the reminders job sends through.
     pub fn canaux(&self) -> rappels::Canaux {
         rappels::Canaux {

@@ -438,7 +438,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
              tous les clients ont son adresse, et les limites par adresse valent pour tous ensemble"
         );
     }
-    let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
+    let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock.clone()));
     tokio::spawn(carnet_server::rappels::schedule(db.clone(), state.canaux(), clock.clone()));

@@ -628,11 +628,11 @@ async fn a_short_code_is_stored_under_the_servers_secret_and_opens_nothing_under
     assert_eq!(stored, secret().hmac(&code));
 
     // The same database served with another secret: the code is a wrong code there.
-    let autre = carnet_server::app(AppState {
-        db: app.db.clone(),
-        config: Arc::new(Config { secret: Secret::lire(&"a5".repeat(32)).unwrap(), ..Default::default() }),
-        clock: app.clock.clone(),
-    });
+    let autre = carnet_server::app(AppState::new(
+        app.db.clone(),
+        Arc::new(Config { secret: Secret::lire(&"a5".repeat(32)).unwrap(), ..Default::default() }),
+        app.clock.clone(),
+    ));
     assert_eq!(taper(&autre, &code).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(essais(&app).await, 1);
     assert_eq!(taper(&app.router, &code).await, StatusCode::OK);

@@ -72,7 +72,7 @@ async fn while_postgresql_is_away_writes_get_503_and_nothing_is_lost_then_it_ser
     let par_le_relais = options.host("127.0.0.1").port(relais.adresse.port()).to_url_lossy().to_string();
     let db = db::connect(&par_le_relais).await.unwrap();
     let clock = Clock::starting_at(instant());
-    let state = AppState { db: db.clone(), config: Arc::new(Config::default()), clock: clock.clone() };
+    let state = AppState::new(db.clone(), Arc::new(Config::default()), clock.clone());
     let app = TestApp { router: app(state), db, clock, dir: tempfile::tempdir().unwrap(), pg: Some(base) };
 
     let structure = app.create_structure("Médiathèque du relais").await;

@@ -591,11 +591,11 @@ async fn readiness_fails_while_the_database_is_unreachable_liveness_does_not() {
         .acquire_timeout(Duration::from_secs(1))
         .connect_lazy("postgres://postgres@127.0.0.1:1/carnet")
         .unwrap();
-    let state = carnet_server::AppState {
-        db: carnet_server::Db::Pg(pool),
-        config: Arc::new(Config::default()),
-        clock: carnet_server::Clock::starting_at(instant()),
-    };
+    let state = carnet_server::AppState::new(
+        carnet_server::Db::Pg(pool),
+        Arc::new(Config::default()),
+        carnet_server::Clock::starting_at(instant()),
+    );
     let router = carnet_server::app(state);
     let debut = Instant::now();
     let resp =

@@ -152,11 +152,21 @@ async fn the_demo_has_a_parcours_in_progress_and_a_finished_one() {
 async fn many_dashboards_at_once_all_answer() {
     let app = TestApp::new().await;
     let (_, cookie) = app.conseiller("S", "a@example.fr").await;
-    app.intake(&cookie, intake_body("Lou", 2, 5)).await;
-    let requests = (0..20).map(|_| app.get("/api/v1/tableau-de-bord", &cookie));
+    let parcours = app.intake(&cookie, intake_body("Lou", 2, 5)).await;
+    let avant = app.count("journal_acces").await;
+    let chemins: Vec<String> = (0..60)
+        .map(
+            |i| if i % 2 == 0 { "/api/v1/tableau-de-bord".to_string() } else { format!("/api/v1/parcours/{parcours}") },
+        )
+        .collect();
+    let requests = chemins.iter().map(|c| app.get(c, &cookie));
     let all = tokio::time::timeout(std::time::Duration::from_secs(10), futures_join_all(requests)).await;
-    let answers = all.expect("20 dashboards at once should answer within 10 s");
+    let answers = all.expect("60 pages at once should answer within 10 s");
     assert!(answers.iter().all(|r| r.status == StatusCode::OK));
+    // Written together by the journal's one writer, one line each all the same: every page
+    // showed Lou once, and none was answered before its line.
+    assert_eq!(app.count("journal_acces").await - avant, 60);
+    assert_eq!(app.count("journal_acces_beneficiaires").await, app.count("journal_acces").await);
 }
 
 /// `join_all` without the futures crate: each request polled in turn until all are done.

@@ -2,44 +2,50 @@
 //! (the database refuses edits and deletions). Handlers write it through `crate::journal`.
 
 use crate::db::Db;
-use crate::store::conn::on;
+use crate::store::conn::{on, Conn};
 use carnet_domain::donnees::JournalEntree;
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 
-pub async fn record(
-    db: &Db,
-    at: DateTime<Utc>,
-    user_id: i64,
-    structure_id: i64,
-    action: &str,
-    beneficiaires: &[i64],
-) -> sqlx::Result<()> {
-    let mut tx = db.begin().await?;
-    let (id,): (i64,) = on!(tx, |cx| sqlx::query_as(
+/// One line of the journal: `user_id` of `structure_id` was shown the identity of `beneficiaires`.
+#[derive(Clone, Debug)]
+pub struct Ligne {
+    pub at: DateTime<Utc>,
+    pub user_id: i64,
+    pub structure_id: i64,
+    pub action: &'static str,
+    pub beneficiaires: Vec<i64>,
+}
+
+/// Most people per statement: far below either backend's limit on bound parameters.
+const PAR_INSERT: usize = 500;
+
+/// Appends one line: two statements (the line, then its people in one multi-row insert),
+/// whatever the number of people.
+pub async fn record(conn: &mut dyn Conn, ligne: &Ligne) -> sqlx::Result<()> {
+    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
         "INSERT INTO journal_acces (at, user_id, structure_id, action) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(at)
-    .bind(user_id)
-    .bind(structure_id)
-    .bind(action)
+    .bind(ligne.at)
+    .bind(ligne.user_id)
+    .bind(ligne.structure_id)
+    .bind(ligne.action)
     .fetch_one(cx)
     .await)?;
-    let mut seen = Vec::with_capacity(beneficiaires.len());
-    for &b in beneficiaires {
-        if seen.contains(&b) {
-            continue;
-        }
-        seen.push(b);
-        on!(tx, |cx| sqlx::query(
-            "INSERT INTO journal_acces_beneficiaires (journal_id, beneficiaire_id) VALUES ($1, $2)"
-        )
-        .bind(id)
-        .bind(b)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let mut gens = ligne.beneficiaires.clone();
+    gens.sort_unstable();
+    gens.dedup();
+    for part in gens.chunks(PAR_INSERT) {
+        on!(conn, |cx| {
+            let mut qb: QueryBuilder<dialect::Backend> =
+                QueryBuilder::new("INSERT INTO journal_acces_beneficiaires (journal_id, beneficiaire_id) ");
+            qb.push_values(part, |mut b, beneficiaire| {
+                b.push_bind(id).push_bind(*beneficiaire);
+            });
+            qb.build().execute(cx).await.map(|r| r.rows_affected())
+        })?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -110,7 +110,7 @@ impl TestApp {
             (db::connect(&format!("sqlite://{}", path.display())).await.unwrap(), None)
         };
         let clock = Clock::starting_at(instant());
-        let state = AppState { db: db.clone(), config: Arc::new(config), clock: clock.clone() };
+        let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
         TestApp { router: app(state), db, clock, dir, pg }
     }
 
