@@ -56,6 +56,16 @@ async fn a_sqlite_deployment_moves_to_postgresql_whole_and_a_used_target_is_refu
     let avant: Vec<(i64, chrono::DateTime<Utc>)> = sqlx::query_as(instants).fetch_all(&mut **c).await.unwrap();
     let apres: Vec<(i64, chrono::DateTime<Utc>)> = sqlx::query_as(instants).fetch_all(p).await.unwrap();
     assert_eq!(avant, apres);
+    // Served at once with statistics: the copy analysed what it wrote (never-analysed tables
+    // have reltuples = -1, and the planner guesses).
+    let sans_statistiques: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class
+         WHERE relname IN ('passes', 'seances', 'parcours', 'beneficiaires', 'audit_log') AND reltuples < 0",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    assert!(sans_statistiques.is_empty(), "{sans_statistiques:?}");
 
     // The ids go on after the copied ones.
     let max_avant: i64 = sqlx::query_scalar("SELECT MAX(id) FROM structures").fetch_one(p).await.unwrap();

@@ -93,6 +93,11 @@ pub async fn copier(source: &mut SqliteConnection, cible: &mut PgConnection) -> 
         );
     }
     let releves_verifies = verifier_releves(cible).await?;
+    // Millions of rows just written have no planner statistics and no visibility map: the
+    // first queries would be planned blind, and the first readers would dirty every page
+    // setting hint bits while autovacuum rewrote them all in the background, right when the
+    // service opens. Both done here, once, before anyone is served.
+    sqlx::query("VACUUM (ANALYZE)").execute(&mut *cible).await?;
     Ok(Bilan { tables: copiees, releves_verifies, duree: debut.elapsed() })
 }
 
