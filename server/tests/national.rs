@@ -31,6 +31,19 @@ async fn generated_parcours_are_read_by_the_app_pages() {
     // Two years of weekly parcours: most are closed, each conseiller has a few open.
     assert!(termines > 700 && termines < 800, "{termines} parcours terminés");
     assert!(valides > 5 * termines && valides < 4000, "{valides} pass validés");
+    // The ledger knows each of them, as a validation through the API writes it: statements,
+    // statistics and the next validation's checks read these lines, not the passes.
+    let (lignes, accordees): (i64, i64) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM pass_validations),
+                (SELECT COUNT(*) FROM pass_validations v JOIN passes p ON p.id = v.pass_id
+                 WHERE p.etat = 'valide' AND v.seance_cle = 'seance:' || p.seance_id AND v.annulee_at IS NULL
+                   AND v.structure_id = p.credited_structure_id AND v.carnet_id = p.carnet_id
+                   AND v.mois = substr(CAST(v.jour AS TEXT), 1, 7))",
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!((lignes, accordees), (valides, valides));
 
     let cookie = app.login(&national::email(1), MOT_DE_PASSE).await;
     // Conseiller 1's newest parcours (still open) and oldest one (closed), and the dashboard.

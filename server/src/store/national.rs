@@ -285,6 +285,23 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
             code = code_sql(&format!("(g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1"))
         )
     );
+    // The ledger's line of each validated pass, as `passes::validate` writes it (day and month
+    // in Paris: sessions end between 09:00 and 16:00 UTC, the same day in Paris).
+    etape!(
+        "pass_validations",
+        format!(
+            "WITH RECURSIVE {}, {g}, {r}
+         INSERT INTO pass_validations (pass_id, carnet_id, structure_id, parcours_id, seance_cle, valeur_centimes,
+                                       mois, jour, validated_at, validated_by)
+         SELECT (g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1, g.k, g.s, g.k,
+                'seance:' || ((g.k - 1) * {PASSES_PAR_CARNET} + r.j + 1), 1000,
+                substr(CAST({jour_valide} AS TEXT), 1, 7), {jour_valide}, {valide}, g.c
+         FROM g CROSS JOIN r WHERE {tenue}",
+            serie(beneficiaires),
+            valide = instant(&format!("g.t + r.j * {SEMAINE}")),
+            jour_valide = jour(&format!("g.t + r.j * {SEMAINE}"))
+        )
+    );
     etape!(
         "bilans",
         String::from(
