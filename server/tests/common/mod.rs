@@ -2,6 +2,7 @@
 //! over HTTP requests (tower `oneshot`), cookies included.
 #![allow(dead_code)]
 
+pub mod binaire;
 pub mod mail;
 pub mod pg;
 
