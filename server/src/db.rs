@@ -251,6 +251,9 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A file opened in this process cannot have been cut by a network or a server restart:
+        // pinging it before each loan only added a round-trip to SQLite's thread per request.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .with_context(|| format!("ouverture de la base {url}"))?;

@@ -114,6 +114,8 @@ struct ExtraRow {
     adresse: Option<String>,
     cloture_motif: Option<String>,
     cloture_precision: Option<String>,
+    structure_commune: Option<String>,
+    structure_fuseau: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -131,7 +133,8 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
         "SELECT s.nom AS structure_nom, pk.code AS pack_code, pk.nom AS pack_nom,
                 pl.frequence, pl.duree_minutes, pl.type_lieu,
                 bi.orientation, bi.recommandations, bi.updated_at AS bilan_updated_at, p.closed_at,
-                s.telephone, s.adresse, p.cloture_motif, p.cloture_precision
+                s.telephone, s.adresse, p.cloture_motif, p.cloture_precision,
+                s.commune_insee AS structure_commune, s.fuseau AS structure_fuseau
          FROM parcours p
          JOIN structures s ON s.id = p.structure_id
          LEFT JOIN packs pk ON pk.id = p.pack_id
@@ -185,7 +188,7 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
     .fetch_all(cx)
     .await)?;
     let themes = themes(&mut conn, id).await?;
-    let cal = crate::store::fuseaux::de_structure(&mut conn, structure_id).await?;
+    let cal = crate::store::fuseaux::calendrier(x.structure_commune.as_deref(), x.structure_fuseau.as_deref());
     let seances = seances::views(&mut conn, id, &themes, cal).await?;
 
     Ok(Some(Dossier {
