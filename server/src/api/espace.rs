@@ -258,15 +258,7 @@ async fn revoke(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<LienEtat>> {
-    let structure_id = user.structure_for_beneficiaires()?;
-    let now = state.clock.now();
-    let mut tx = begin_write(&state.db).await?;
-    dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    if espace::revoke(&mut tx, id, now).await? {
-        Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_revoque").ecrire(&mut tx, now).await?;
-    }
-    tx.commit().await?;
-    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+    changer(&state, &user, id, Changement::Revoquer).await
 }
 
 /// A new calendar token for the parcours' working link: the calendars subscribed to the old
@@ -276,19 +268,7 @@ async fn issue_agenda(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<LienEtat>> {
-    let structure_id = user.structure_for_beneficiaires()?;
-    let now = state.clock.now();
-    let mut tx = begin_write(&state.db).await?;
-    dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    let Some(lien_id) = espace::lien_actif(&mut tx, id).await? else {
-        return Err(AppError::Conflict(
-            "Ce parcours n'a pas de lien personnel en cours : créez d'abord un lien, il a son adresse d'agenda.".into(),
-        ));
-    };
-    espace::issue_agenda(&mut tx, &state.config.secret, lien_id, now).await?;
-    Audit::par(Some(user.id), Entite::Parcours(id), "lien_agenda_emis").ecrire(&mut tx, now).await?;
-    tx.commit().await?;
-    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+    changer(&state, &user, id, Changement::NouvelAgenda).await
 }
 
 /// Revokes the calendar token alone: the feed and the `.ics` file stop, the space still opens
@@ -298,15 +278,42 @@ async fn revoke_agenda(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<LienEtat>> {
+    changer(&state, &user, id, Changement::RevoquerAgenda).await
+}
+
+/// What staff can do to a parcours' personal link once issued.
+enum Changement {
+    Revoquer,
+    NouvelAgenda,
+    RevoquerAgenda,
+}
+
+/// The one write of those changes: the parcours checked in the user's structure, the change,
+/// its audit entry when something changed, the link's new state.
+async fn changer(state: &AppState, user: &CurrentUser, id: i64, changement: Changement) -> AppResult<Json<LienEtat>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     dossier::entete(&mut tx, id, structure_id).await?.ok_or(AppError::NotFound)?;
-    if espace::revoke_agenda(&mut tx, id, now).await? {
-        Audit::par(Some(user.id), Entite::Parcours(id), "lien_agenda_revoque").ecrire(&mut tx, now).await?;
+    let action = match changement {
+        Changement::Revoquer => espace::revoke(&mut tx, id, now).await?.then_some("lien_personnel_revoque"),
+        Changement::RevoquerAgenda => espace::revoke_agenda(&mut tx, id, now).await?.then_some("lien_agenda_revoque"),
+        Changement::NouvelAgenda => {
+            let Some(lien_id) = espace::lien_actif(&mut tx, id).await? else {
+                return Err(AppError::Conflict(
+                    "Ce parcours n'a pas de lien personnel en cours : créez d'abord un lien, il a son adresse d'agenda."
+                        .into(),
+                ));
+            };
+            espace::issue_agenda(&mut tx, &state.config.secret, lien_id, now).await?;
+            Some("lien_agenda_emis")
+        }
+    };
+    if let Some(action) = action {
+        Audit::par(Some(user.id), Entite::Parcours(id), action).ecrire(&mut tx, now).await?;
     }
     tx.commit().await?;
-    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+    Ok(Json(etat(state, id, user.calendrier.fuseau).await?))
 }
 
 // --- public side
