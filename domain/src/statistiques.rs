@@ -214,7 +214,8 @@ impl FiltresStatistiques {
     }
 }
 
-fn encoder(v: &str) -> String {
+/// `v` percent-encoded for a query string (all but the unreserved characters).
+pub fn encoder(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

@@ -39,11 +39,24 @@ pub enum AppError {
     TooManyRequests { message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// The same error, answered in JSON:API form (`{ "errors": [{ status, title, detail,
+    /// source }] }`) for the data consumers' API. There a field is a query parameter: a field
+    /// error is a 400, one entry per parameter, its `source.parameter` naming it.
+    #[error("{0}")]
+    JsonApi(Box<AppError>),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// This error in JSON:API form (see `JsonApi`).
+    pub fn json_api(self) -> AppError {
+        match self {
+            e @ AppError::JsonApi(_) => e,
+            e => AppError::JsonApi(Box::new(e)),
+        }
+    }
+
     /// A validation error on one field.
     pub fn field(name: impl Into<String>, message: impl Into<String>) -> AppError {
         let mut fields = FieldErrors::new();
@@ -87,10 +100,89 @@ impl From<QueryRejection> for AppError {
     }
 }
 
+/// What an error answers, whatever its form.
+struct Reponse {
+    status: StatusCode,
+    error: String,
+    fields: FieldErrors,
+    /// Nothing was written: the request may be run again (crate::rejeu).
+    rejouable: bool,
+    retry_after_secs: Option<u64>,
+}
+
+/// One entry of a JSON:API `errors` array.
+#[derive(serde::Serialize)]
+struct ErreurJsonApi {
+    status: String,
+    title: String,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<SourceJsonApi>,
+}
+
+#[derive(serde::Serialize)]
+struct SourceJsonApi {
+    parameter: String,
+}
+
+#[derive(serde::Serialize)]
+struct DocumentErreursJsonApi {
+    errors: Vec<ErreurJsonApi>,
+}
+
+/// The media type of JSON:API documents.
+pub const JSON_API: &str = "application/vnd.api+json";
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let json_api = matches!(self, AppError::JsonApi(_));
+        let r = self.reponse();
+        let mut resp = if json_api {
+            // A field is a query parameter there: a bad one is a malformed request.
+            let status = if r.status == StatusCode::UNPROCESSABLE_ENTITY && !r.fields.is_empty() {
+                StatusCode::BAD_REQUEST
+            } else {
+                r.status
+            };
+            let title = status.canonical_reason().unwrap_or("Erreur").to_string();
+            let errors = if r.fields.is_empty() {
+                vec![ErreurJsonApi { status: status.as_u16().to_string(), title, detail: r.error, source: None }]
+            } else {
+                r.fields
+                    .into_iter()
+                    .map(|(parameter, detail)| ErreurJsonApi {
+                        status: status.as_u16().to_string(),
+                        title: title.clone(),
+                        detail,
+                        source: Some(SourceJsonApi { parameter }),
+                    })
+                    .collect()
+            };
+            let mut resp = (status, Json(DocumentErreursJsonApi { errors })).into_response();
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_API));
+            if status == StatusCode::UNAUTHORIZED {
+                resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            resp
+        } else {
+            (r.status, Json(ApiErrorBody { error: r.error, fields: r.fields })).into_response()
+        };
+        if let Some(secs) = r.retry_after_secs {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if r.rejouable {
+            resp.extensions_mut().insert(crate::rejeu::Rejouable);
+        }
+        resp
+    }
+}
+
+impl AppError {
+    /// The status, message and fields of an error (logging the internal ones).
+    fn reponse(self) -> Reponse {
         let mut rejouable = false;
         let (status, error, fields) = match self {
+            AppError::JsonApi(e) => return e.reponse(),
             AppError::Unauthorized => {
                 (StatusCode::UNAUTHORIZED, "Vous devez vous connecter.".to_string(), FieldErrors::new())
             }
@@ -116,11 +208,13 @@ impl IntoResponse for AppError {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, FieldErrors::new()),
             AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m, FieldErrors::new()),
             AppError::TooManyRequests { message, retry_after_secs } => {
-                let mut resp =
-                    (StatusCode::TOO_MANY_REQUESTS, Json(ApiErrorBody { error: message, fields: FieldErrors::new() }))
-                        .into_response();
-                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                return resp;
+                return Reponse {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    error: message,
+                    fields: FieldErrors::new(),
+                    rejouable: false,
+                    retry_after_secs: Some(retry_after_secs),
+                };
             }
             AppError::Internal(e) if base_en_conflit(&e) => {
                 tracing::warn!(error = %e, "conflit entre transactions concurrentes");
@@ -150,12 +244,7 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let mut resp = (status, Json(ApiErrorBody { error, fields })).into_response();
-        if rejouable {
-            // Nothing was written: the request may be run again (crate::rejeu).
-            resp.extensions_mut().insert(crate::rejeu::Rejouable);
-        }
-        resp
+        Reponse { status, error, fields, rejouable, retry_after_secs: None }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod adresse;
 pub mod alerte;
 pub mod api;
 pub mod auth;
+pub mod clients_api;
 pub mod clock;
 pub mod db;
 pub mod error;

@@ -332,6 +332,37 @@ enum AdminCommand {
     },
     /// Check every monthly statement against its stored hash (after a restore, for instance).
     VerifierReleves,
+    /// Clients of the read API for data consumers (/api/v1/donnees/…).
+    ApiClient {
+        #[command(subcommand)]
+        command: ApiClientCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiClientCommand {
+    /// Create a client; prints `client_id:secret` on the last line, the only time the secret
+    /// is shown (only its hash is kept).
+    Create {
+        /// Who uses it, e.g. "Observatoire du Finistère".
+        #[arg(long)]
+        nom: String,
+        /// What it may read: statistiques, activites (comma-separated).
+        #[arg(long)]
+        scopes: String,
+        /// Last day it works (AAAA-MM-JJ, Paris time); without it, until revoked.
+        #[arg(long)]
+        valid_until: Option<String>,
+        /// Restrict it to these départements (e.g. "29,22"); without it, all of France.
+        #[arg(long)]
+        departements: Option<String>,
+    },
+    /// Revoke a client at once (its calls answer 401 from then on).
+    Revoke {
+        /// Its client_id (the part before « : »).
+        #[arg(long)]
+        id: String,
+    },
 }
 
 fn init_logs(format: LogFormat) {
@@ -675,6 +706,26 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
             println!("{n} relevé(s) vérifié(s) : chaque empreinte correspond à son contenu.");
         }
         AdminCommand::Copier { .. } => unreachable!("traitée avant d'ouvrir DATABASE_URL"),
+        AdminCommand::ApiClient { command: ApiClientCommand::Create { nom, scopes, valid_until, departements } } => {
+            let demande = carnet_server::clients_api::Demande {
+                nom: &nom,
+                scopes: &scopes,
+                departements: departements.as_deref(),
+                valide_jusqu_au: valid_until.as_deref(),
+            };
+            let cree = carnet_server::clients_api::creer(&mut *db.acquire().await?, &demande, now).await?;
+            println!(
+                "Client d'API « {} » créé. Son secret n'est affiché qu'ici : transmettez la ligne suivante \
+                 (client_id:secret) par un canal sûr ; il s'envoie en « Authorization: Bearer client_id:secret ».",
+                nom.trim()
+            );
+            println!("{}", cree.identifiants());
+        }
+        AdminCommand::ApiClient { command: ApiClientCommand::Revoke { id } } => {
+            let trouve = carnet_server::store::clients_api::revoquer(&mut *db.acquire().await?, id.trim(), now).await?;
+            anyhow::ensure!(trouve, "--id : aucun client d'API {id}");
+            println!("Client d'API {id} révoqué.");
+        }
         AdminCommand::CreateConseiller { structure_id, email, prenom, nom, role, commanditaire_id, operateur_id } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("--role : « {role} » inconnu (conseiller, coordinateur, commanditaire, operateur, hub, admin)")

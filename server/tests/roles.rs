@@ -205,6 +205,10 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/exports/activites.csv",               Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
         row(M::GET,  "/exports/statistiques.xlsx",           Id::None, "", none,          [401, 200, 200, 200, 403, 403, 200, 200, 401]),
         row(M::GET,  "/exports/beneficiaires.xlsx",          Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
+        // The read API for data consumers: API clients only (`Authorization: Bearer
+        // <client_id>:<secret>`, see tests/api_clients.rs); no session opens it.
+        row(M::GET,  "/donnees/activites",                   Id::None, "", none,          [401, 401, 401, 401, 401, 401, 401, 401, 401]),
+        row(M::GET,  "/donnees/statistiques",                Id::None, "", none,          [401, 401, 401, 401, 401, 401, 401, 401, 401]),
         row(M::GET,  "/tableau-de-bord",                     Id::None, "", none,          [401, 200, 200, 200, 403, 403, 403, 403, 401]),
         // The beneficiary space (issue 6): the staff side of the personal link…
         row(M::GET,  "/parcours/{id}/lien",                  Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
@@ -513,7 +517,9 @@ async fn run_cell(row: &Row, who: Who) -> Outcome {
     if r.status == StatusCode::INTERNAL_SERVER_ERROR {
         problems.push(format!("server error: {}", r.text));
     }
-    if !r.status.is_success() && r.body["error"].as_str().is_none_or(str::is_empty) {
+    // The data consumers' API answers in JSON:API form: `errors[].detail`.
+    let message = r.body["error"].as_str().or_else(|| r.body["errors"][0]["detail"].as_str());
+    if !r.status.is_success() && message.is_none_or(str::is_empty) {
         problems.push(format!("error answer not in the JSON format: {}", r.text));
     }
     Outcome { status: r.status.as_u16(), problems }

@@ -248,8 +248,13 @@ fn libelles(vocabulaires: &[Vocabulaire], valeurs: Option<&str>) -> Cellule {
     }
 }
 
+/// The first postcode of a commune's list.
+pub(crate) fn premier_code_postal(codes: &Option<String>) -> Option<&str> {
+    codes.as_deref().and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).find(|c| c.len() == 5))
+}
+
 fn code_postal(codes: &Option<String>) -> Cellule {
-    match codes.as_deref().and_then(|c| c.split(|ch: char| !ch.is_ascii_digit()).find(|c| c.len() == 5)) {
+    match premier_code_postal(codes) {
         Some(cp) => texte(cp),
         None => Vide,
     }

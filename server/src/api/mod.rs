@@ -10,9 +10,10 @@ mod candidats;
 mod communes;
 mod comptes;
 mod donnees;
+mod donnees_api;
 pub(crate) mod espace;
 mod etapes;
-mod exports;
+pub(crate) mod exports;
 mod fuseaux;
 mod health;
 mod journee;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(comptes::router())
         .merge(fuseaux::router())
         .merge(donnees::router())
+        .merge(donnees_api::router())
         .merge(espace::router())
         .merge(etapes::router())
         .merge(seances::router())

@@ -65,6 +65,17 @@ impl Contexte {
             (Role::Admin, _) => Portee::Tout,
             _ => return Err(AppError::Forbidden),
         };
+        Contexte::pour(state, portee, user.calendrier, f).await
+    }
+
+    /// The context of a scope already decided (a user's role, an API client's territory):
+    /// the filters are checked against it, the period's days are those of `cal`.
+    pub async fn pour(
+        state: &AppState,
+        portee: Portee,
+        cal: Calendrier,
+        f: &FiltresStatistiques,
+    ) -> AppResult<Contexte> {
         let mut erreurs = FieldErrors::new();
         let periode = match regles::valider_periode(f.du.as_deref(), f.au.as_deref()) {
             Ok(p) => p,
@@ -132,7 +143,6 @@ impl Contexte {
         if !erreurs.is_empty() {
             return Err(AppError::Validation(erreurs));
         }
-        let cal = user.calendrier;
         let minuit = |d: NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
         let intervalle =
             Intervalle { debut: periode.du.map(minuit), fin: periode.au.map(|a| minuit(a + Duration::days(1))) };

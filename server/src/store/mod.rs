@@ -70,6 +70,7 @@ pub mod dialect;
 pub mod audit;
 pub mod beneficiaires;
 pub mod candidats;
+pub mod clients_api;
 pub mod communes;
 pub mod comptes;
 pub mod donnees;

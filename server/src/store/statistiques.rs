@@ -189,15 +189,9 @@ const FROM_SEANCES: &str = "FROM seances s
     JOIN structures st ON st.id = p.structure_id
     LEFT JOIN communes sc ON sc.code_insee = st.commune_insee";
 
-/// The accompaniments, oldest first.
-pub async fn activites(
-    conn: &mut dyn Conn,
-    portee: &Portee,
-    filtres: &Filtres,
-    i: Intervalle,
-) -> sqlx::Result<Vec<Activite>> {
-    let c = Clause::seances(portee, filtres, i);
-    let sql = format!(
+/// The columns of an accompaniment (`Activite`) and the joins that give them.
+fn select_activites() -> String {
+    format!(
         "SELECT s.id, s.parcours_id, s.numero, s.debut, s.fin, s.created_at, s.updated_at, s.type_lieu,
                 s.cr_thematiques, s.cr_duree_minutes, s.cr_materiel, s.cr_autonomie, s.cr_notes,
                 s.conseiller_id, u.prenom AS conseiller_prenom, u.nom AS conseiller_nom,
@@ -212,12 +206,65 @@ pub async fn activites(
          JOIN users u ON u.id = s.conseiller_id
          JOIN beneficiaires b ON b.id = p.beneficiaire_id
          LEFT JOIN communes bc ON bc.code_insee = b.commune_insee
-         LEFT JOIN passes pa ON pa.seance_id = s.id
-         WHERE {}
-         ORDER BY s.debut, s.id",
-        c.sql()
-    );
+         LEFT JOIN passes pa ON pa.seance_id = s.id"
+    )
+}
+
+/// The accompaniments, oldest first.
+pub async fn activites(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<Activite>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!("{} WHERE {} ORDER BY s.debut, s.id", select_activites(), c.sql());
     on!(conn, |cx| lier!(sqlx::query_as::<_, Activite>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// Where a walk in the order of last change stands: the (modification, id) of the last row given.
+pub type Curseur = (DateTime<Utc>, i64);
+
+/// The held sessions of the scope changed at or after `depuis`, after `apres`.
+fn clause_modifiees(portee: &Portee, depuis: Option<DateTime<Utc>>, apres: Option<Curseur>) -> Clause {
+    let mut c = Clause::seances(portee, &Filtres::default(), Intervalle::default());
+    if let Some(d) = depuis {
+        c.et("s.updated_at >= ?", Valeur::Instant(d));
+    }
+    if let Some((modification, id)) = apres {
+        // Written out rather than as a row comparison, the same on both backends.
+        c.valeurs.push(Valeur::Instant(modification));
+        let m = c.valeurs.len();
+        c.valeurs.push(Valeur::Entier(id));
+        c.conditions.push(format!("(s.updated_at > ${m} OR (s.updated_at = ${m} AND s.id > ${}))", m + 1));
+    }
+    c
+}
+
+/// A page of accompaniments in the order of their last change (then id), for the data
+/// consumers' API: every row once in a walk, rows changed during the walk coming again at its end.
+pub async fn activites_modifiees(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    depuis: Option<DateTime<Utc>>,
+    apres: Option<Curseur>,
+    limite: u32,
+) -> sqlx::Result<Vec<Activite>> {
+    let c = clause_modifiees(portee, depuis, apres);
+    let sql = format!("{} WHERE {} ORDER BY s.updated_at, s.id LIMIT {}", select_activites(), c.sql(), limite.max(1));
+    on!(conn, |cx| lier!(sqlx::query_as::<_, Activite>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// How many accompaniments of the scope changed at or after `depuis`.
+pub async fn nombre_activites_modifiees(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    depuis: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    let c = clause_modifiees(portee, depuis, None);
+    let sql = format!("SELECT COUNT(*) {FROM_SEANCES} WHERE {}", c.sql());
+    let (n,): (i64,) = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_one(cx).await)?;
+    Ok(n)
 }
 
 /// The start and the structure's zone (IANA name) and commune of each held session in the
