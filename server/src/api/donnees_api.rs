@@ -168,7 +168,7 @@ pub struct BeneficiairesActivite {
 }
 
 /// A value of `vocabulaire`, else « non communiqué ».
-fn connu<'a>(vocabulaire: Vocabulaire, valeur: Option<&'a str>) -> &'a str {
+fn connu(vocabulaire: Vocabulaire, valeur: Option<&str>) -> &str {
     valeur.filter(|v| coop::contains(vocabulaire, v)).unwrap_or("non_communique")
 }
 
