@@ -164,18 +164,14 @@ pub async fn conclure(
     prochain_essai: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    on!(conn, |cx| sqlx::query(
-        "UPDATE envois_journee SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
-                envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
-         WHERE id = $1 AND etat = 'en_cours'",
+    crate::store::rappels::conclure_envoi(
+        conn,
+        crate::store::rappels::Envois::Journee,
+        id,
+        etat.code(),
+        reponse,
+        prochain_essai,
+        now,
     )
-    .bind(id)
-    .bind(etat.code())
-    .bind(reponse)
-    .bind(prochain_essai)
-    .bind(now)
-    .execute(cx)
     .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
 }

@@ -256,19 +256,7 @@ pub async fn conclure(
     prochain_essai: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    on!(conn, |cx| sqlx::query(
-        "UPDATE envois SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
-                envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
-         WHERE id = $1 AND etat = 'en_cours'",
-    )
-    .bind(envoi_id)
-    .bind(etat.code())
-    .bind(reponse)
-    .bind(prochain_essai)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
+    conclure_envoi(conn, Envois::Rappels, envoi_id, etat.code(), Some(reponse), prochain_essai, now).await?;
     on!(conn, |cx| sqlx::query(
         "INSERT INTO envois_tentatives (envoi_id, at, resultat, reponse) VALUES ($1, $2, $3, $4)"
     )
@@ -279,6 +267,47 @@ pub async fn conclure(
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The two delivery logs, which claim and conclude their rows alike.
+#[derive(Clone, Copy)]
+pub(crate) enum Envois {
+    /// Reminders of a session, to the person.
+    Rappels,
+    /// The conseiller's morning e-mail.
+    Journee,
+}
+
+/// Writes the result of a try on a claimed row of either log: its new state, the answer and,
+/// when waiting again, the next try. A row no longer 'en_cours' is left as it is.
+pub(crate) async fn conclure_envoi(
+    conn: &mut dyn Conn,
+    table: Envois,
+    id: i64,
+    etat: &str,
+    reponse: Option<&str>,
+    prochain_essai: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let table = match table {
+        Envois::Rappels => "envois",
+        Envois::Journee => "envois_journee",
+    };
+    let sql = format!(
+        "UPDATE {table} SET etat = $2, bail = NULL, reponse = $3, prochain_essai = COALESCE($4, prochain_essai),
+                envoye_at = CASE WHEN $2 = 'envoye' THEN $5 ELSE envoye_at END, updated_at = $5
+         WHERE id = $1 AND etat = 'en_cours'"
+    );
+    on!(conn, |cx| sqlx::query(&sql)
+        .bind(id)
+        .bind(etat)
+        .bind(reponse)
+        .bind(prochain_essai)
+        .bind(now)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
