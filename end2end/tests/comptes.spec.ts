@@ -166,7 +166,7 @@ test('rights: a conseillère exports a person’s data, then erases their identi
   await page.getByRole('region', { name: 'Bénéficiaires de la structure' }).getByRole('row', { name: new RegExp(prenom) }).getByRole('link', { name: prenom }).click();
   await page.getByRole('link', { name: /Données personnelles et droits/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Données et droits : ${prenom}` })).toBeVisible();
-  await expect(page.getByText('Notice d\'information version 1 remise le')).toBeVisible();
+  await expect(page.getByText('Notice d\'information version 2 remise le')).toBeVisible();
   await expectAccessible(page, 'rights page');
 
   // Export, after a confirmation: a readable page (rendered by the server) and a JSON file.

@@ -123,6 +123,8 @@ struct ServeArgs {
     #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     retention_months: u32,
+    #[command(flatten)]
+    journaux: JournauxArgs,
     /// Months after a parcours closes when the person's personal link (its tokens, its calendar
     /// address, its short code) stops working.
     #[arg(long, env = "CARNET_LINK_EXPIRY_MONTHS", default_value_t = carnet_domain::espace::EXPIRATION_MOIS_DEFAUT,
@@ -146,6 +148,28 @@ struct ServeArgs {
     /// https://data.geopf.fr/geocodage. Without it venues are placed at their commune's point.
     #[arg(long, env = "CARNET_GEOCODAGE_URL")]
     geocodage_url: Option<String>,
+}
+
+/// How long the two journals keep a line (the server, and `admin retention`).
+#[derive(clap::Args)]
+struct JournauxArgs {
+    /// Months the access journal (who saw whose identity) keeps a line; older lines are deleted
+    /// by the retention job. The CNIL recommends six months to a year for such logs.
+    #[arg(long, env = "CARNET_ACCESS_JOURNAL_MONTHS", default_value_t = retention::JOURNAL_ACCES_MOIS_DEFAUT,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    access_journal_months: u32,
+    /// Months the audit log (who changed what: passes, parcours, accounts…) keeps a line; older
+    /// lines are deleted by the retention job. Default five years, the limitation period of
+    /// disputes over a pass or a statement.
+    #[arg(long, env = "CARNET_AUDIT_LOG_MONTHS", default_value_t = retention::AUDIT_MOIS_DEFAUT,
+          value_parser = clap::value_parser!(u32).range(12..=240))]
+    audit_log_months: u32,
+}
+
+impl JournauxArgs {
+    fn durees(&self, identite: u32) -> retention::Durees {
+        retention::Durees { identite, journal_acces: self.access_journal_months, audit: self.audit_log_months }
+    }
 }
 
 /// Outgoing messages: e-mail and SMS (the server, and `admin rappels`).
@@ -263,10 +287,13 @@ enum AdminCommand {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Run the retention job now: anonymise every beneficiary inactive for that long.
+    /// Run the retention job now: anonymise every beneficiary inactive for that long, and delete
+    /// the journals' lines past their periods.
     Retention {
         #[arg(long, env = "CARNET_RETENTION_MONTHS", default_value_t = carnet_domain::donnees::CONSERVATION_MOIS_DEFAUT)]
         months: u32,
+        #[command(flatten)]
+        journaux: JournauxArgs,
     },
     /// Create a hub user (Hub territorial pour un numérique inclusif) with its territory. The
     /// password is read as for create-conseiller.
@@ -471,7 +498,7 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     }
     let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
     tokio::spawn(housekeeping(state.clone()));
-    tokio::spawn(retention::schedule(db.clone(), args.retention_months, clock.clone()));
+    tokio::spawn(retention::schedule(db.clone(), args.journaux.durees(args.retention_months), clock.clone()));
     tokio::spawn(carnet_server::rappels::schedule(db.clone(), state.canaux(), clock.clone()));
     // Orders left « en cours de génération » by a server that stopped mid-way are completed.
     let (resume_db, resume_now) = (db.clone(), clock.now());
@@ -806,9 +833,17 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
                 })?;
             println!("{id}");
         }
-        AdminCommand::Retention { months } => {
-            let n = retention::run_once(&db, now, months).await?;
-            println!("{n} bénéficiaire(s) anonymisé(s) (inactifs depuis {months} mois)");
+        AdminCommand::Retention { months, journaux } => {
+            let d = journaux.durees(months);
+            let b = retention::run(&db, now, &d).await?;
+            println!(
+                "{} ligne(s) du journal des accès (plus de {} mois) et {} ligne(s) du journal des modifications (plus de {} mois) effacées",
+                b.lignes_journal_acces, d.journal_acces, b.lignes_audit, d.audit
+            );
+            println!(
+                "{} bénéficiaire(s) pseudonymisé(s), identité effacée (inactifs depuis {months} mois)",
+                b.anonymises
+            );
         }
         AdminCommand::CreateHub { email, prenom, nom, departements } => {
             let deps = carnet_domain::lieux::territoires::parse_departements(&departements)

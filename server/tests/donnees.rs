@@ -46,7 +46,9 @@ async fn intake_records_the_notice_shown_and_the_consents() {
     let (_, cookie) = app.conseiller("Médiathèque", "a@exemple.fr").await;
     let notice = app.get("/api/v1/notice-information", &cookie).await;
     assert_eq!(notice.status, StatusCode::OK);
-    assert_eq!(notice.body["id"], 1);
+    // Version 2, published by migration 0015 (version 1 said « anonymous » of what is pseudonymised).
+    assert_eq!(notice.body["id"], 2);
+    assert_eq!(notice.body["version"], "2");
     let texte = notice.body["texte"].as_str().unwrap();
     // Filled in: the structure to contact and the retention in force.
     assert!(texte.contains("Médiathèque vous accompagne"), "{texte}");
@@ -54,6 +56,8 @@ async fn intake_records_the_notice_shown_and_the_consents() {
     for needed in ["Ce que nous gardons", "Pourquoi", "Combien de temps", "Vos droits", "Qui contacter"] {
         assert!(texte.contains(needed), "{needed}");
     }
+    assert!(texte.contains("c'est une pseudonymisation, pas une anonymisation"), "{texte}");
+    assert!(!texte.contains("anonymes"), "{texte}");
 
     let p = app.intake(&cookie, intake_with_contacts("Zoé", 1)).await;
     let b = beneficiaire_of(&app, p).await;
@@ -562,17 +566,297 @@ async fn a_new_notice_version_is_published_as_data_and_old_ones_never_change() {
     let r = app.post("/api/v1/notices", json!({"version": "1", "titre": "T", "texte": texte}), &admin).await;
     assert!(r.body["fields"]["version"].as_str().unwrap().contains("existe déjà"));
     let r = app
-        .post("/api/v1/notices", json!({"version": "2", "titre": "Vos données", "texte": "trop court"}), &admin)
+        .post("/api/v1/notices", json!({"version": "3", "titre": "Vos données", "texte": "trop court"}), &admin)
         .await;
     assert!(r.body["fields"]["texte"].is_string());
-    let r = app.post("/api/v1/notices", json!({"version": "2", "titre": "Vos données", "texte": texte}), &admin).await;
+    let r = app.post("/api/v1/notices", json!({"version": "3", "titre": "Vos données", "texte": texte}), &admin).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let n = app.get("/api/v1/notice-information", &cookie).await;
-    assert_eq!(n.body["version"], "2");
+    assert_eq!(n.body["version"], "3");
     assert!(n.body["texte"].as_str().unwrap().starts_with("## Qui ?\n\nS garde vos données 12 mois."));
-    // A person recorded now is recorded with version 2; people shown version 1 keep it.
-    assert_eq!(app.get("/api/v1/notices", &admin).await.body.as_array().unwrap().len(), 2);
+    // A person recorded now is recorded with version 3; people shown versions 1 and 2 keep them.
+    assert_eq!(app.get("/api/v1/notices", &admin).await.body.as_array().unwrap().len(), 3);
     assert_eq!(app.post("/api/v1/notices", json!({}), &cookie).await.status, StatusCode::FORBIDDEN);
     assert!(app.executer("UPDATE notices_information SET texte = 'x'").await.is_err());
     assert!(app.executer("DELETE FROM notices_information").await.is_err());
+}
+
+/// An access-journal line at `at` naming `beneficiaire`, written as the journal's writer does.
+async fn ligne_journal(app: &TestApp, at: chrono::DateTime<Utc>, user: i64, structure: i64, beneficiaire: i64) -> i64 {
+    let (id,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "INSERT INTO journal_acces (at, user_id, structure_id, action) VALUES ($1, $2, $3, 'fiche') RETURNING id"
+    )
+    .bind(at)
+    .bind(user)
+    .bind(structure)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "INSERT INTO journal_acces_beneficiaires (journal_id, beneficiaire_id) VALUES ($1, $2)"
+    )
+    .bind(id)
+    .bind(beneficiaire)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    id
+}
+
+/// An audit line at `at`.
+async fn ligne_audit(app: &TestApp, at: chrono::DateTime<Utc>, action: &str) -> i64 {
+    let (id,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "INSERT INTO audit_log (at, user_id, entity, entity_id, action) VALUES ($1, NULL, 'securite', 0, $2) RETURNING id"
+    )
+    .bind(at)
+    .bind(action)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    id
+}
+
+async fn existe(app: &TestApp, table: &str, id: i64) -> bool {
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM {table} WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    n == 1
+}
+
+#[tokio::test]
+async fn the_retention_job_deletes_journal_lines_past_their_period_and_nothing_else_can() {
+    let app = TestApp::new().await;
+    let (structure, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let b = beneficiaire_of(&app, app.intake(&cookie, intake_body("Zoé", 30, 5)).await).await;
+    let (user,): (i64,) =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as("SELECT id FROM users WHERE email = 'a@exemple.fr'")
+            .fetch_one(cx)
+            .await)
+        .unwrap();
+    let now = app.clock.now();
+    let mois = |m: u32| now.checked_sub_months(chrono::Months::new(m)).unwrap();
+    // The defaults: the access journal a year, the audit log five years.
+    let d = retention::Durees::default();
+    assert_eq!((d.journal_acces, d.audit), (12, 60));
+    let acces_ancienne = ligne_journal(&app, mois(12) - Duration::days(1), user, structure, b).await;
+    let acces_recente = ligne_journal(&app, mois(12) + Duration::days(1), user, structure, b).await;
+    let audit_ancienne = ligne_audit(&app, mois(60) - Duration::days(1), "ancienne").await;
+    let audit_recente = ligne_audit(&app, mois(60) + Duration::days(1), "recente").await;
+    let audit_lignes = app.count("audit_log").await;
+
+    // Before the job as after, nobody else deletes or edits a line, however old.
+    let refus = [
+        format!("DELETE FROM journal_acces_beneficiaires WHERE journal_id = {acces_ancienne}"),
+        format!("DELETE FROM journal_acces WHERE id = {acces_ancienne}"),
+        format!("UPDATE journal_acces SET action = 'x' WHERE id = {acces_ancienne}"),
+        format!("UPDATE journal_acces_beneficiaires SET beneficiaire_id = {b} WHERE journal_id = {acces_ancienne}"),
+        format!("DELETE FROM audit_log WHERE id = {audit_ancienne}"),
+        format!("UPDATE audit_log SET action = 'x' WHERE id = {audit_ancienne}"),
+        "DELETE FROM audit_log".to_string(),
+    ];
+    for sql in &refus {
+        assert!(app.executer(sql).await.is_err(), "{sql}");
+    }
+
+    let bilan = retention::run(&app.db, now, &d).await.unwrap();
+    assert_eq!((bilan.lignes_journal_acces, bilan.lignes_audit, bilan.anonymises), (1, 1, 0));
+    assert!(!existe(&app, "journal_acces", acces_ancienne).await);
+    assert!(existe(&app, "journal_acces", acces_recente).await);
+    assert!(!existe(&app, "audit_log", audit_ancienne).await);
+    assert!(existe(&app, "audit_log", audit_recente).await);
+    assert_eq!(app.count("audit_log").await, audit_lignes - 1, "the intake's lines stay");
+    let (gens,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM journal_acces_beneficiaires WHERE journal_id = $1"
+    )
+    .bind(acces_ancienne)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(gens, 0, "a line's people went with it");
+    // The job left no bound behind: a DELETE is refused again.
+    let (acces_avant, audit_avant): (Option<chrono::DateTime<Utc>>, Option<chrono::DateTime<Utc>>) = on!(
+        app.db.acquire().await.unwrap(),
+        |cx| sqlx::query_as("SELECT acces_avant, audit_avant FROM purge_journaux").fetch_one(cx).await
+    )
+    .unwrap();
+    assert_eq!((acces_avant, audit_avant), (None, None));
+    for sql in [
+        format!("DELETE FROM journal_acces_beneficiaires WHERE journal_id = {acces_recente}"),
+        format!("DELETE FROM journal_acces WHERE id = {acces_recente}"),
+        format!("DELETE FROM audit_log WHERE id = {audit_recente}"),
+        format!("UPDATE audit_log SET action = 'x' WHERE id = {audit_recente}"),
+    ] {
+        assert!(app.executer(&sql).await.is_err(), "{sql}");
+    }
+    // Twice: nothing more. Shorter periods reach the younger lines.
+    assert_eq!(retention::run(&app.db, now, &d).await.unwrap(), retention::Bilan::default());
+    let courtes = retention::Durees { journal_acces: 6, audit: 12, ..d };
+    let bilan = retention::run(&app.db, now, &courtes).await.unwrap();
+    assert_eq!((bilan.lignes_journal_acces, bilan.lignes_audit), (1, 1));
+    assert!(!existe(&app, "journal_acces", acces_recente).await);
+    assert!(!existe(&app, "audit_log", audit_recente).await);
+}
+
+#[tokio::test]
+async fn erasure_blanks_the_theme_titles_of_a_custom_parcours() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("S", "a@exemple.fr").await;
+    let p = app.intake(&cookie, intake_body("Maëlig", 31, 5)).await;
+    let b = beneficiaire_of(&app, p).await;
+    wizard::diagnostic(&app, &cookie, p).await;
+    // The « personnalisé » pack: every title is the conseiller's own text.
+    let mut objectifs = wizard::objectifs_body(&app, &cookie, "personnalise", 5).await;
+    if objectifs["objectifs"].as_array().unwrap().is_empty() {
+        objectifs["objectifs"] =
+            wizard::objectifs_body(&app, &cookie, "competences_de_base", 5).await["objectifs"].clone();
+    }
+    for (i, t) in objectifs["themes"].as_array_mut().unwrap().iter_mut().enumerate() {
+        t["titre"] = json!(format!("Démarches de Maëlig Le Bihan-Unique ({})", i + 1));
+    }
+    let r = wizard::put(&app, &format!("/api/v1/parcours/{p}/objectifs"), objectifs, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(everything_stored(&app).await.contains("Le Bihan-Unique"));
+
+    let r = app.post(&format!("/api/v1/beneficiaires/{b}/anonymisation"), json!({}), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!everything_stored(&app).await.contains("Le Bihan-Unique"));
+    let titres: Vec<(String,)> = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT titre FROM parcours_themes WHERE parcours_id = $1 ORDER BY rang"
+    )
+    .bind(p)
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    assert_eq!(titres.len(), 5);
+    assert!(titres.iter().enumerate().all(|(i, (t,))| *t == format!("Séance {}", i + 1)), "{titres:?}");
+}
+
+/// A candidate venue with a contact, in `statut` since `depuis`.
+async fn candidat(app: &TestApp, signale_par: i64, statut: &str, depuis: chrono::DateTime<Utc>) -> i64 {
+    let (id,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "INSERT INTO candidats (nom, adresse, code_postal, commune_insee, departement, motif, contact_nom,
+                                contact_telephone, contact_courriel, statut, signale_le, signale_par, created_at, updated_at)
+         VALUES ('Tiers-lieu', '2 quai de la Douane', '29200', '29019', '29', 'Ateliers', 'Anne Quéméner-Unique',
+                 '02 98 00 00 00', 'anne.unique@exemple.fr', $1, $2, $3, $4, $4) RETURNING id"
+    )
+    .bind(statut)
+    .bind(depuis.date_naive())
+    .bind(signale_par)
+    .bind(depuis)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    id
+}
+
+async fn contact_garde(app: &TestApp, id: i64) -> bool {
+    let (nom, tel, courriel): (Option<String>, Option<String>, Option<String>) = on!(
+        app.db.acquire().await.unwrap(),
+        |cx| sqlx::query_as("SELECT contact_nom, contact_telephone, contact_courriel FROM candidats WHERE id = $1")
+            .bind(id)
+            .fetch_one(cx)
+            .await
+    )
+    .unwrap();
+    assert_eq!(nom.is_some(), tel.is_some());
+    assert_eq!(nom.is_some(), courriel.is_some());
+    nom.is_some()
+}
+
+/// A staff account's state: (active, first name, e-mail, sessions).
+async fn compte(app: &TestApp, id: i64) -> (bool, String, String, i64) {
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT active, prenom, email, (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) FROM users u WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(cx)
+    .await)
+    .unwrap()
+}
+
+async fn derniere_connexion(app: &TestApp, id: i64, at: Option<chrono::DateTime<Utc>>, cree: chrono::DateTime<Utc>) {
+    on!(app.db.acquire().await.unwrap(), |cx| sqlx::query(
+        "UPDATE users SET last_login_at = $2, created_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(at)
+    .bind(cree)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_retention_job_blanks_closed_candidates_contacts_and_deactivates_dormant_accounts() {
+    let app = TestApp::new().await;
+    let s = app.create_structure("S").await;
+    let hub = app.create_user(None, "hub@exemple.fr", PW, Role::Hub).await;
+    let now = app.clock.now();
+    let mois = |m: u32| now.checked_sub_months(chrono::Months::new(m)).unwrap();
+
+    // Candidates: closed for over a year, closed lately, still open for years.
+    let refuse_ancien = candidat(&app, hub, "refuse", mois(13)).await;
+    let agree_ancien = candidat(&app, hub, "agree", mois(13)).await;
+    let refuse_recent = candidat(&app, hub, "refuse", mois(11)).await;
+    let ouvert_ancien = candidat(&app, hub, "contacte", mois(36)).await;
+
+    // Accounts: no login for 25 months, never logged in since created 25 months ago, logged in
+    // 23 months ago, an administrator unseen for 30 months, and one already deactivated whose
+    // last login is older than the audit log's period.
+    let dormant = app.create_user(Some(s), "dormant@exemple.fr", PW, Role::Conseiller).await;
+    let jamais = app.create_user(Some(s), "jamais@exemple.fr", PW, Role::Coordinateur).await;
+    let recent = app.create_user(Some(s), "recent@exemple.fr", PW, Role::Conseiller).await;
+    let admin = app.create_user(None, "admin@exemple.fr", PW, Role::Admin).await;
+    let ancien = app.create_user(Some(s), "ancien@exemple.fr", PW, Role::Conseiller).await;
+    app.login("dormant@exemple.fr", PW).await;
+    derniere_connexion(&app, dormant, Some(mois(25)), mois(40)).await;
+    derniere_connexion(&app, jamais, None, mois(25)).await;
+    derniere_connexion(&app, recent, Some(mois(23)), mois(40)).await;
+    derniere_connexion(&app, admin, Some(mois(30)), mois(40)).await;
+    derniere_connexion(&app, ancien, Some(mois(62)), mois(70)).await;
+    app.executer(&format!("UPDATE users SET active = FALSE WHERE id = {ancien}")).await.unwrap();
+
+    let bilan = retention::run(&app.db, now, &retention::Durees::default()).await.unwrap();
+    assert_eq!((bilan.contacts_candidats, bilan.comptes_desactives, bilan.comptes_effaces), (2, 2, 1), "{bilan:?}");
+    assert!(!contact_garde(&app, refuse_ancien).await);
+    assert!(!contact_garde(&app, agree_ancien).await);
+    assert!(contact_garde(&app, refuse_recent).await);
+    assert!(contact_garde(&app, ouvert_ancien).await);
+    // The audit says it was done, never what was erased.
+    let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'candidat' AND action = 'contacts_effaces'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert_eq!(n, 2);
+    let tout = everything_stored(&app).await;
+    assert_eq!(tout.matches("Anne Quéméner-Unique").count(), 2, "the two kept contacts only");
+
+    assert_eq!(compte(&app, dormant).await, (false, "Test".into(), "dormant@exemple.fr".into(), 0));
+    assert!(!compte(&app, jamais).await.0);
+    assert!(compte(&app, recent).await.0);
+    assert!(compte(&app, admin).await.0, "an administrator is never deactivated by the job");
+    let (actif, prenom, email, _) = compte(&app, ancien).await;
+    assert!(!actif);
+    assert_eq!(prenom, "Compte effacé");
+    assert_eq!(email, format!("compte-efface-{ancien}@carnet.invalid"));
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "dormant@exemple.fr", "password": PW})),
+            None,
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::OK, "a deactivated account cannot log in");
+
+    // Twice: nothing more.
+    assert_eq!(retention::run(&app.db, now, &retention::Durees::default()).await.unwrap(), retention::Bilan::default());
 }

@@ -146,7 +146,7 @@ fn table() -> Vec<Row> {
         row(M::GET,  "/parcours/{id}",                       Id::Parcours, "", none,      [401, 200, 200, 404, 403, 403, 403, 403, 401]),
         row(M::GET,  "/notice-information",                  Id::None, "", none,          [401, 200, 200, 200, 200, 200, 200, 200, 401]),
         row(M::GET,  "/notices",                             Id::None, "", none,          [401, 403, 403, 403, 403, 403, 403, 200, 401]),
-        row(M::POST, "/notices",                             Id::None, "", |_| Some(json!({"version": "2", "titre": "Vos données", "texte": "## Qui ?\n\n{structure} garde vos données {duree}. ".repeat(8)})),
+        row(M::POST, "/notices",                             Id::None, "", |_| Some(json!({"version": "3", "titre": "Vos données", "texte": "## Qui ?\n\n{structure} garde vos données {duree}. ".repeat(8)})),
                                                                                             [401, 403, 403, 403, 403, 403, 403, 201, 401]),
         row(M::GET,  "/journal-acces",                       Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 403, 401]),
         row(M::GET,  "/comptes",                             Id::None, "", none,          [401, 403, 200, 403, 403, 403, 403, 200, 401]),

@@ -257,7 +257,9 @@ async fn pg_schema(db: &PgPool) -> Schema {
     .await
     .unwrap();
     for (table, name, tgtype, def) in triggers {
-        let message = quoted_after(&def, "refuser_modification(");
+        // The message is the trigger function's first argument (`refuser_modification`, or the
+        // journals' `refuser_suppression_hors_purge`).
+        let message = quoted_after(&def, "EXECUTE FUNCTION ");
         // tgtype bits: 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate.
         if tgtype & 32 != 0 {
             s.no_truncate.insert(table);

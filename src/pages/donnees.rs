@@ -59,7 +59,7 @@ fn Donnees(id: i64, d: DonneesBeneficiaire, version: RwSignal<u32>, status: RwSi
         <p class="lead no-print">"Ce que Carnet garde sur cette personne, et ses droits : tout voir, corriger, retirer un accord, effacer son identité. Chaque consultation est notée dans le journal des accès."</p>
         <div class="notice notice--success" role="status" class:hidden=move || status.get().is_none()>{move || status.get()}</div>
         {d.anonymise_le.map(|at| view! {
-            <div class="notice notice--warn"><p>{format!("Identité effacée le {}. Le parcours, le carnet et les statistiques restent, sans nom.", date_longue(today(at)))}</p></div>
+            <div class="notice notice--warn"><p>{format!("Identité effacée le {}. Le parcours, le carnet et les statistiques restent, sans nom : ces données sont pseudonymisées, pas anonymes.", date_longue(today(at)))}</p></div>
         })}
         <div class="grid-2">
             <section class="panel" aria-labelledby="identite-title">
@@ -363,7 +363,7 @@ fn Effacement(id: i64, prenom: String, version: RwSignal<u32>, status: RwSignal<
     view! {
         <div class="right">
             <h3>"Effacer l'identité (droit à l'effacement)"</h3>
-            <p>"Le prénom, l'année de naissance, la commune et les coordonnées sont effacés pour de bon. Le parcours, le carnet, les pass et les statistiques restent, sans nom."</p>
+            <p>"Le prénom, l'année de naissance, la commune, les coordonnées et les notes sont effacés pour de bon. Le parcours, le carnet, les pass et les statistiques restent, sans nom : c'est une pseudonymisation, pas une anonymisation."</p>
             <button type="button" class="button button--danger" on:click=move |_| open.set(true)>"Effacer l'identité…"</button>
             <Confirm open=open id="confirm-effacement" title="Effacer définitivement l'identité ?" confirm_label="Oui, effacer l'identité" danger=true
                 pending=pending on_confirm=Callback::new(move |_| run())>

@@ -477,10 +477,12 @@ async fn cancel_validation(
         return Err(AppError::Conflict("Cette séance vient d'être modifiée par ailleurs : rechargez la page.".into()));
     }
     seances::set_compte_rendu(&mut tx, s.id, None, now).await?;
+    // The reason is free text typed by staff, and may name the person: the append-only audit
+    // log, which anonymisation cannot reach, keeps only that one was given, and its length.
     tx.terminer(
         Audit::par(Some(user.id), Entite::Seance(s.id), "validation_annulee")
             .avant(json!({ "statut": "tenue", "pass_id": pass_id }))
-            .apres(json!({ "statut": "prevue", "motif": motif, "parcours_id": e.id })),
+            .apres(json!({ "statut": "prevue", "motif_caracteres": motif.chars().count(), "parcours_id": e.id })),
     )
     .await?;
     Ok(Json(json!({ "pass_id": pass_id })))

@@ -231,7 +231,9 @@ pub async fn transition(
     Audit::par(Some(user_id), Entite::Candidat(c.id), t.vers.code())
         .avant(json!({ "statut": from }))
         .apres(json!({
-            "statut": t.vers.code(), "date": t.date, "note": t.note,
+            // The note is free text that may name the venue's people: it stays with the step
+            // (`candidats_etapes`); the append-only audit log only says that there was one.
+            "statut": t.vers.code(), "date": t.date, "note": t.note.is_some(),
         }))
         .ecrire(conn, now)
         .await?;

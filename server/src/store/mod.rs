@@ -73,6 +73,7 @@ pub mod candidats;
 pub mod clients_api;
 pub mod communes;
 pub mod comptes;
+pub mod conservation;
 pub mod donnees;
 pub mod dossier;
 pub mod espace;

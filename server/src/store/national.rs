@@ -145,12 +145,16 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
             instant(&(t0 - 86_400).to_string())
         )
     );
+    // Working conseillers: they logged in today (the retention job deactivates accounts unused
+    // for two years, which these, created two years back, would otherwise be).
     etape!("users", format!(
-        "WITH RECURSIVE {} INSERT INTO users (id, email, password_hash, prenom, nom, role, structure_id, active, created_at)
+        "WITH RECURSIVE {} INSERT INTO users (id, email, password_hash, prenom, nom, role, structure_id, active, created_at,
+                                             last_login_at)
          SELECT i, 'conseiller-' || i || '@national.carnet.fr', $1, 'Conseiller', 'National ' || i, 'conseiller',
-                (i - 1) / {CONSEILLERS_PAR_STRUCTURE} + 1, TRUE, {} FROM n",
+                (i - 1) / {CONSEILLERS_PAR_STRUCTURE} + 1, TRUE, {}, {} FROM n",
         serie(conseillers),
-        instant(&(t0 - 86_400).to_string())
+        instant(&(t0 - 86_400).to_string()),
+        instant(&maintenant.to_string())
     ), mot_de_passe_hache);
     etape!(
         "beneficiaires",
