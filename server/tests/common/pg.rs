@@ -134,6 +134,12 @@ pub fn modele_carnet() -> &'static str {
                     {
                         essais += 1;
                         assert!(essais < 50, "base modèle {building} : {e}");
+                        // Under load those sessions can take seconds to go: ended here instead.
+                        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+                            .bind(&building)
+                            .execute(&mut conn)
+                            .await
+                            .ok();
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     }
                 }
