@@ -41,8 +41,9 @@ impl<S: tracing::Subscriber> Layer<S> for Requetes {
         let sql = t.0.unwrap_or_default();
         let mot = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
         // Transactions' own statements are not the page's work (and only PostgreSQL logs them,
-        // as it logs its pool's empty ping).
-        if !matches!(mot.as_str(), "" | "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE") {
+        // as it logs its pool's empty ping); nor is a connection's setup (SQLite's PRAGMAs), run
+        // once when the pool opens a connection, which may happen during any request.
+        if !matches!(mot.as_str(), "" | "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "PRAGMA" | "SET") {
             self.0.lock().unwrap().push(sql.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
