@@ -150,11 +150,12 @@ struct ServeArgs {
     geocodage_url: Option<String>,
 }
 
-/// How long the two journals keep a line (the server, and `admin retention`).
+/// How long the journals keep a line (the server, and `admin retention`).
 #[derive(clap::Args)]
 struct JournauxArgs {
-    /// Months the access journal (who saw whose identity) keeps a line; older lines are deleted
-    /// by the retention job. The CNIL recommends six months to a year for such logs.
+    /// Months the access journal (who saw whose identity) and the API clients' journal (which
+    /// client took what) keep a line; older lines are deleted by the retention job. The CNIL
+    /// recommends six months to a year for such logs.
     #[arg(long, env = "CARNET_ACCESS_JOURNAL_MONTHS", default_value_t = retention::JOURNAL_ACCES_MOIS_DEFAUT,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     access_journal_months: u32,
@@ -837,8 +838,9 @@ async fn admin(database_url: &str, command: AdminCommand, clock: Clock) -> anyho
             let d = journaux.durees(months);
             let b = retention::run(&db, now, &d).await?;
             println!(
-                "{} ligne(s) du journal des accès (plus de {} mois) et {} ligne(s) du journal des modifications (plus de {} mois) effacées",
-                b.lignes_journal_acces, d.journal_acces, b.lignes_audit, d.audit
+                "{} ligne(s) du journal des accès et {} ligne(s) du journal des clients de l'API (plus de {} mois), \
+                 {} ligne(s) du journal des modifications (plus de {} mois) effacées",
+                b.lignes_journal_acces, b.lignes_journal_clients_api, d.journal_acces, b.lignes_audit, d.audit
             );
             println!(
                 "{} bénéficiaire(s) pseudonymisé(s), identité effacée (inactifs depuis {months} mois)",

@@ -1,15 +1,16 @@
-//! Retention: a beneficiary's identity is anonymised automatically a configurable time after
-//! their last activity (`store::donnees::last_activity` defines it); the lines of the access
-//! journal and of the audit log go once older than their own periods; closed candidate venues
-//! lose their contact, dormant staff accounts are deactivated. The job runs in the server
-//! at start and then every hour. It is idempotent and safe to run twice or from several servers at
-//! once: one instance runs it at a time (the others skip the tick), and each person is anonymised
-//! by one guarded statement (`anonymise_at IS NULL`) in a transaction of its own, so a run cut
-//! short leaves each person anonymised whole or untouched, and the next run goes on. Journal
+//! Retention: a beneficiary's identity is erased automatically (a pseudonymisation: the ids
+//! stay) a configurable time after their last activity (`store::donnees::last_activity` defines
+//! it); the lines of the access journal and of the audit log go once older than their own
+//! periods, those of the API clients' journal with the access journal's; closed candidate venues
+//! lose their contact, dormant staff accounts are deactivated. The job runs in the server at
+//! start and then every hour. It is idempotent and safe to run twice or from several servers at
+//! once: one instance runs it at a time (the others skip the tick), and each person's identity is
+//! erased by one guarded statement (`anonymise_at IS NULL`) in a transaction of its own, so a run
+//! cut short leaves each person erased whole or untouched, and the next run goes on. Journal
 //! lines go by batches, one transaction each, so that the journal's writers never wait long.
 
 use crate::db::{begin_write, Db};
-use crate::store::conservation;
+use crate::store::conservation::{self, Journal};
 use crate::store::donnees::{self, Motif};
 use chrono::{DateTime, Months, Utc};
 
@@ -39,7 +40,8 @@ const LOT: i64 = 5000;
 pub struct Durees {
     /// A beneficiary's identity, after their last activity.
     pub identite: u32,
-    /// A line of the access journal.
+    /// A line of the access journal, and of the API clients' journal (both say who took
+    /// what data).
     pub journal_acces: u32,
     /// A line of the audit log.
     pub audit: u32,
@@ -61,6 +63,7 @@ pub struct Bilan {
     pub anonymises: usize,
     pub lignes_journal_acces: u64,
     pub lignes_audit: u64,
+    pub lignes_journal_clients_api: u64,
     pub contacts_candidats: usize,
     pub comptes_desactives: usize,
     pub comptes_effaces: u64,
@@ -96,20 +99,21 @@ pub async fn run_once(db: &Db, now: DateTime<Utc>, months: u32) -> anyhow::Resul
     }
     tache.commit().await?;
     if done > 0 {
-        tracing::info!(anonymises = done, mois = months, "conservation : identités anonymisées");
+        tracing::info!(anonymises = done, mois = months, "conservation : identités effacées (pseudonymisation)");
     }
     Ok(done)
 }
 
-/// One run of the whole job: identities, both journals, candidates' contacts, staff accounts.
+/// One run of the whole job: identities, the three journals, candidates' contacts, staff accounts.
 pub async fn run(db: &Db, now: DateTime<Utc>, d: &Durees) -> anyhow::Result<Bilan> {
     let anonymises = run_once(db, now, d.identite).await?;
-    let (lignes_journal_acces, lignes_audit) = purger_journaux(db, now, d).await?;
+    let lignes = purger_journaux(db, now, d).await?;
     let (contacts_candidats, comptes_desactives, comptes_effaces) = contacts_et_comptes(db, now, d).await?;
     Ok(Bilan {
         anonymises,
-        lignes_journal_acces,
-        lignes_audit,
+        lignes_journal_acces: lignes.journal_acces,
+        lignes_audit: lignes.audit,
+        lignes_journal_clients_api: lignes.journal_clients_api,
         contacts_candidats,
         comptes_desactives,
         comptes_effaces,
@@ -145,44 +149,57 @@ async fn contacts_et_comptes(db: &Db, now: DateTime<Utc>, d: &Durees) -> anyhow:
     Ok((candidats.len(), desactives.len(), effaces))
 }
 
-/// Deletes the journals' lines past their periods; returns how many of each went.
-pub async fn purger_journaux(db: &Db, now: DateTime<Utc>, d: &Durees) -> anyhow::Result<(u64, u64)> {
+/// How many lines of each journal one run deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LignesEffacees {
+    pub journal_acces: u64,
+    pub audit: u64,
+    pub journal_clients_api: u64,
+}
+
+/// Deletes the journals' lines past their periods; the API clients' journal is kept as long as
+/// the access journal. Returns how many of each went.
+pub async fn purger_journaux(db: &Db, now: DateTime<Utc>, d: &Durees) -> anyhow::Result<LignesEffacees> {
     let mut tache = db.begin().await?;
     if !crate::store::verrous::prendre_tache(&mut tache, "purge_journaux").await? {
-        return Ok((0, 0));
+        return Ok(LignesEffacees::default());
     }
-    let (acces_avant, audit_avant) = (cutoff(now, d.journal_acces), cutoff(now, d.audit));
-    let mut acces = 0;
-    loop {
-        let mut tx = begin_write(db).await?;
-        let n = conservation::purger_journal_acces(&mut tx, acces_avant, LOT).await?;
-        tx.commit().await?;
-        acces += n;
-        if n < LOT as u64 {
-            break;
-        }
-    }
-    let mut audit = 0;
-    loop {
-        let mut tx = begin_write(db).await?;
-        let n = conservation::purger_audit(&mut tx, audit_avant, LOT).await?;
-        tx.commit().await?;
-        audit += n;
-        if n < LOT as u64 {
-            break;
-        }
+    let mut lignes = LignesEffacees::default();
+    for journal in Journal::TOUS {
+        let (mois, compte) = match journal {
+            Journal::Acces => (d.journal_acces, &mut lignes.journal_acces),
+            Journal::Audit => (d.audit, &mut lignes.audit),
+            Journal::ClientsApi => (d.journal_acces, &mut lignes.journal_clients_api),
+        };
+        *compte = purger_par_lots(db, journal, cutoff(now, mois)).await?;
     }
     tache.commit().await?;
-    if acces + audit > 0 {
+    if lignes != LignesEffacees::default() {
         tracing::info!(
-            journal_acces = acces,
-            audit = audit,
+            journal_acces = lignes.journal_acces,
+            audit = lignes.audit,
+            journal_clients_api = lignes.journal_clients_api,
             mois_journal_acces = d.journal_acces,
             mois_audit = d.audit,
             "conservation : lignes anciennes des journaux effacées"
         );
     }
-    Ok((acces, audit))
+    Ok(lignes)
+}
+
+/// Deletes the lines of `journal` older than `avant`, `LOT` per transaction so that the
+/// journal's writers never wait long. Returns how many went.
+async fn purger_par_lots(db: &Db, journal: Journal, avant: DateTime<Utc>) -> anyhow::Result<u64> {
+    let mut total = 0;
+    loop {
+        let mut tx = begin_write(db).await?;
+        let n = conservation::purger(&mut tx, journal, avant, LOT).await?;
+        tx.commit().await?;
+        total += n;
+        if n < LOT as u64 {
+            return Ok(total);
+        }
+    }
 }
 
 /// The scheduled job: at start, then every hour, for as long as the server runs.
@@ -191,7 +208,7 @@ pub async fn schedule(db: Db, d: Durees, clock: crate::Clock) {
     loop {
         tick.tick().await;
         if let Err(e) = run(&db, clock.now(), &d).await {
-            tracing::warn!(error = %e, "conservation : l'anonymisation automatique ou l'effacement des journaux a échoué, nouvel essai dans une heure");
+            tracing::warn!(error = %e, "conservation : l'effacement automatique des identités ou des journaux a échoué, nouvel essai dans une heure");
         }
     }
 }

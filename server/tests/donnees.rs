@@ -617,6 +617,41 @@ async fn ligne_audit(app: &TestApp, at: chrono::DateTime<Utc>, action: &str) -> 
     id
 }
 
+/// A line of the API clients' journal at `at`, written as the API does, for a client of its own.
+async fn ligne_client_api(app: &TestApp, at: chrono::DateTime<Utc>, client_id: &str) -> i64 {
+    use carnet_server::store::clients_api;
+    let mut conn = app.db.acquire().await.unwrap();
+    let client = clients_api::creer(
+        &mut conn,
+        &clients_api::NouveauClient {
+            client_id,
+            nom: "Observatoire",
+            secret_hash: "0",
+            scopes: "statistiques",
+            departements: None,
+            valide_jusqu_au: None,
+        },
+        at,
+    )
+    .await
+    .unwrap();
+    let appel = clients_api::Appel {
+        at,
+        client,
+        route: "/api/v1/donnees/statistiques",
+        parametres: "",
+        statut: 200,
+        lignes: 1,
+    };
+    clients_api::journaliser(&mut conn, &appel).await.unwrap();
+    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as("SELECT id FROM journal_clients_api WHERE client_id = $1")
+        .bind(client)
+        .fetch_one(cx)
+        .await)
+    .unwrap();
+    id
+}
+
 async fn existe(app: &TestApp, table: &str, id: i64) -> bool {
     let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(&format!(
         "SELECT COUNT(*) FROM {table} WHERE id = $1"
@@ -648,6 +683,9 @@ async fn the_retention_job_deletes_journal_lines_past_their_period_and_nothing_e
     let audit_ancienne = ligne_audit(&app, mois(60) - Duration::days(1), "ancienne").await;
     let audit_recente = ligne_audit(&app, mois(60) + Duration::days(1), "recente").await;
     let audit_lignes = app.count("audit_log").await;
+    // The API clients' journal is kept as long as the access journal.
+    let api_ancienne = ligne_client_api(&app, mois(12) - Duration::days(1), "ancien").await;
+    let api_recente = ligne_client_api(&app, mois(12) + Duration::days(1), "recent").await;
 
     // Before the job as after, nobody else deletes or edits a line, however old.
     let refus = [
@@ -658,13 +696,20 @@ async fn the_retention_job_deletes_journal_lines_past_their_period_and_nothing_e
         format!("DELETE FROM audit_log WHERE id = {audit_ancienne}"),
         format!("UPDATE audit_log SET action = 'x' WHERE id = {audit_ancienne}"),
         "DELETE FROM audit_log".to_string(),
+        format!("DELETE FROM journal_clients_api WHERE id = {api_ancienne}"),
+        format!("UPDATE journal_clients_api SET statut = 500 WHERE id = {api_ancienne}"),
     ];
     for sql in &refus {
         assert!(app.executer(sql).await.is_err(), "{sql}");
     }
 
     let bilan = retention::run(&app.db, now, &d).await.unwrap();
-    assert_eq!((bilan.lignes_journal_acces, bilan.lignes_audit, bilan.anonymises), (1, 1, 0));
+    assert_eq!(
+        (bilan.lignes_journal_acces, bilan.lignes_audit, bilan.lignes_journal_clients_api, bilan.anonymises),
+        (1, 1, 1, 0)
+    );
+    assert!(!existe(&app, "journal_clients_api", api_ancienne).await);
+    assert!(existe(&app, "journal_clients_api", api_recente).await);
     assert!(!existe(&app, "journal_acces", acces_ancienne).await);
     assert!(existe(&app, "journal_acces", acces_recente).await);
     assert!(!existe(&app, "audit_log", audit_ancienne).await);
@@ -679,13 +724,17 @@ async fn the_retention_job_deletes_journal_lines_past_their_period_and_nothing_e
     .unwrap();
     assert_eq!(gens, 0, "a line's people went with it");
     // The job left no bound behind: a DELETE is refused again.
-    let (acces_avant, audit_avant): (Option<chrono::DateTime<Utc>>, Option<chrono::DateTime<Utc>>) = on!(
-        app.db.acquire().await.unwrap(),
-        |cx| sqlx::query_as("SELECT acces_avant, audit_avant FROM purge_journaux").fetch_one(cx).await
+    type Borne = Option<chrono::DateTime<Utc>>;
+    let bornes: (Borne, Borne, Borne) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT acces_avant, audit_avant, clients_api_avant FROM purge_journaux"
     )
+    .fetch_one(cx)
+    .await)
     .unwrap();
-    assert_eq!((acces_avant, audit_avant), (None, None));
+    assert_eq!(bornes, (None, None, None));
     for sql in [
+        format!("DELETE FROM journal_clients_api WHERE id = {api_recente}"),
+        "DELETE FROM journal_clients_api".to_string(),
         format!("DELETE FROM journal_acces_beneficiaires WHERE journal_id = {acces_recente}"),
         format!("DELETE FROM journal_acces WHERE id = {acces_recente}"),
         format!("DELETE FROM audit_log WHERE id = {audit_recente}"),
@@ -697,7 +746,8 @@ async fn the_retention_job_deletes_journal_lines_past_their_period_and_nothing_e
     assert_eq!(retention::run(&app.db, now, &d).await.unwrap(), retention::Bilan::default());
     let courtes = retention::Durees { journal_acces: 6, audit: 12, ..d };
     let bilan = retention::run(&app.db, now, &courtes).await.unwrap();
-    assert_eq!((bilan.lignes_journal_acces, bilan.lignes_audit), (1, 1));
+    assert_eq!((bilan.lignes_journal_acces, bilan.lignes_audit, bilan.lignes_journal_clients_api), (1, 1, 1));
+    assert!(!existe(&app, "journal_clients_api", api_recente).await);
     assert!(!existe(&app, "journal_acces", acces_recente).await);
     assert!(!existe(&app, "audit_log", audit_recente).await);
 }

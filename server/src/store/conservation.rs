@@ -1,9 +1,10 @@
-//! What the retention job removes besides beneficiaries' identities: lines of the two journals
-//! past their period, closed candidates' contacts, dormant staff accounts. Both journals are append-only; their DELETE triggers let a line go only when it is
-//! older than the bound written in `purge_journaux` (migration 0015), and only the transaction
-//! that wrote the bound sees it. Each function here sets the bound, deletes, and clears the bound
-//! again: call it inside a transaction (a bound left on a bare connection would be committed, and
-//! every later DELETE of old lines allowed).
+//! What the retention job removes besides beneficiaries' identities: lines of the three journals
+//! past their period, closed candidates' contacts, dormant staff accounts. The journals are
+//! append-only; their DELETE triggers let a line go only when it is older than the bound written
+//! in `purge_journaux` (migrations 0015 and 0018), and only the transaction that wrote the bound
+//! sees it. `purger` sets the bound, deletes, and clears the bound again: call it inside a
+//! transaction (a bound left on a bare connection would be committed, and every later DELETE of
+//! old lines allowed).
 
 use crate::store::audit::{Audit, Entite};
 use crate::store::comptes;
@@ -11,54 +12,69 @@ use crate::store::conn::{on, Conn};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-/// Deletes up to `lot` lines of the access journal older than `avant` (oldest first), with
-/// the people each one names. Returns how many lines went: fewer than `lot` means none are left.
-pub async fn purger_journal_acces(conn: &mut dyn Conn, avant: DateTime<Utc>, lot: i64) -> sqlx::Result<u64> {
-    on!(conn, |cx| sqlx::query("UPDATE purge_journaux SET acces_avant = $1 WHERE id = 1")
-        .bind(avant)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
-    // The same lines twice: the journal's people first (they refer to their line). On
-    // PostgreSQL the job's turn (`verrous::prendre_tache`) keeps a second purge away, and lines
-    // written meanwhile are newer than the bound.
-    const LIGNES: &str = "SELECT id FROM journal_acces WHERE at < $1 ORDER BY id LIMIT $2";
-    on!(conn, |cx| sqlx::query(&format!("DELETE FROM journal_acces_beneficiaires WHERE journal_id IN ({LIGNES})"))
-        .bind(avant)
-        .bind(lot)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
-    let n = on!(conn, |cx| sqlx::query(&format!("DELETE FROM journal_acces WHERE id IN ({LIGNES})"))
-        .bind(avant)
-        .bind(lot)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
-    on!(conn, |cx| sqlx::query("UPDATE purge_journaux SET acces_avant = NULL WHERE id = 1")
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n)
+/// A journal the retention job purges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
+    /// `journal_acces`, who saw whose identity (with the people each line names).
+    Acces,
+    /// `audit_log`, who changed what.
+    Audit,
+    /// `journal_clients_api`, the calls of the API's data clients.
+    ClientsApi,
 }
 
-/// Deletes up to `lot` lines of the audit log older than `avant` (oldest first). Returns how
-/// many went.
-pub async fn purger_audit(conn: &mut dyn Conn, avant: DateTime<Utc>, lot: i64) -> sqlx::Result<u64> {
-    on!(conn, |cx| sqlx::query("UPDATE purge_journaux SET audit_avant = $1 WHERE id = 1")
+impl Journal {
+    pub const TOUS: [Journal; 3] = [Journal::Acces, Journal::Audit, Journal::ClientsApi];
+
+    fn table(self) -> &'static str {
+        match self {
+            Journal::Acces => "journal_acces",
+            Journal::Audit => "audit_log",
+            Journal::ClientsApi => "journal_clients_api",
+        }
+    }
+
+    /// The column of `purge_journaux` its DELETE trigger reads.
+    fn borne(self) -> &'static str {
+        match self {
+            Journal::Acces => "acces_avant",
+            Journal::Audit => "audit_avant",
+            Journal::ClientsApi => "clients_api_avant",
+        }
+    }
+}
+
+/// Deletes up to `lot` lines of `journal` older than `avant` (oldest first); the access
+/// journal's lines with the people each one names. Returns how many lines went: fewer than
+/// `lot` means none are left.
+pub async fn purger(conn: &mut dyn Conn, journal: Journal, avant: DateTime<Utc>, lot: i64) -> sqlx::Result<u64> {
+    let (table, borne) = (journal.table(), journal.borne());
+    on!(conn, |cx| sqlx::query(&format!("UPDATE purge_journaux SET {borne} = $1 WHERE id = 1"))
         .bind(avant)
         .execute(cx)
         .await
         .map(|r| r.rows_affected()))?;
-    let n = on!(conn, |cx| sqlx::query(
-        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2)"
-    )
-    .bind(avant)
-    .bind(lot)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    on!(conn, |cx| sqlx::query("UPDATE purge_journaux SET audit_avant = NULL WHERE id = 1")
+    let lignes = format!("SELECT id FROM {table} WHERE at < $1 ORDER BY id LIMIT $2");
+    if journal == Journal::Acces {
+        // The same lines twice: the journal's people first (they refer to their line). On
+        // PostgreSQL the job's turn (`verrous::prendre_tache`) keeps a second purge away, and
+        // lines written meanwhile are newer than the bound.
+        on!(conn, |cx| sqlx::query(&format!(
+            "DELETE FROM journal_acces_beneficiaires WHERE journal_id IN ({lignes})"
+        ))
+        .bind(avant)
+        .bind(lot)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    let n = on!(conn, |cx| sqlx::query(&format!("DELETE FROM {table} WHERE id IN ({lignes})"))
+        .bind(avant)
+        .bind(lot)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+    on!(conn, |cx| sqlx::query(&format!("UPDATE purge_journaux SET {borne} = NULL WHERE id = 1"))
         .execute(cx)
         .await
         .map(|r| r.rows_affected()))?;
