@@ -39,3 +39,12 @@ DROP TRIGGER journal_clients_api_no_delete ON journal_clients_api;
 CREATE TRIGGER journal_clients_api_no_delete BEFORE DELETE ON journal_clients_api
     FOR EACH ROW EXECUTE FUNCTION refuser_suppression_hors_purge('journal_clients_api is append-only');
 
+-- The hub's note on a change of a venue's Pass acceptance (« convention signée », a name, a
+-- phone call): free text that may name the venue's people, so it is kept here, beside the
+-- audit line it comments, and the append-only audit log only says whether there was one. The
+-- venue's history shows it; it goes with its audit line.
+CREATE TABLE lieux_notes_pass (
+    audit_id BIGINT PRIMARY KEY REFERENCES audit_log(id) ON DELETE CASCADE,
+    note     TEXT NOT NULL
+);
+

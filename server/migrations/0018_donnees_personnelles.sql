@@ -14,3 +14,12 @@ BEGIN
     WHERE NOT COALESCE(OLD.at < (SELECT clients_api_avant FROM purge_journaux), 0);
 END;
 
+-- The hub's note on a change of a venue's Pass acceptance (« convention signée », a name, a
+-- phone call): free text that may name the venue's people, so it is kept here, beside the
+-- audit line it comments, and the append-only audit log only says whether there was one. The
+-- venue's history shows it; it goes with its audit line.
+CREATE TABLE lieux_notes_pass (
+    audit_id INTEGER PRIMARY KEY REFERENCES audit_log(id) ON DELETE CASCADE,
+    note     TEXT NOT NULL
+);
+

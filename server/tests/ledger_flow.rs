@@ -845,6 +845,18 @@ async fn buyers_read_only_whitelisted_fields_in_every_action_of_the_journal() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // The reason stays with the accreditation; the append-only audit log says only that there
+    // was one (nor does it hold the cancellation's reason).
+    for secret in [SECRETS[0], SECRETS[2]] {
+        let (n,): (i64,) = on!(w.app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE $1 OR before_json LIKE $1"
+        )
+        .bind(format!("%{secret}%"))
+        .fetch_one(cx)
+        .await)
+        .unwrap();
+        assert_eq!(n, 0, "{secret}");
+    }
     w.accredit(w.structure_id).await;
     // The order expires: unused passes and carnets expire, a credit is issued.
     let (limite,): (chrono::NaiveDate,) =

@@ -240,6 +240,24 @@ async fn hubs_see_and_edit_only_their_territory() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["pass"]["accepte"], true);
     assert!(r.body["historique"].as_array().unwrap().iter().any(|e| e["note"] == "convention signée"));
+    // The note is free text: the append-only audit log says only that there was one.
+    let (apres,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT after_json FROM audit_log WHERE entity = 'lieu' AND entity_id = $1 AND action = 'pass_modifie'"
+    )
+    .bind(brest)
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    let apres: Value = serde_json::from_str(&apres).unwrap();
+    assert_eq!(apres["note"], true, "{apres}");
+    assert!(!apres.to_string().contains("convention"), "{apres}");
+    // Without a note, the history has none.
+    let r = app
+        .post(&format!("/api/v1/lieux/{brest}/pass"), json!({"accepte": true, "operateur": "Opérateur Bretagne"}), &hub)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let notes: Vec<&Value> = r.body["historique"].as_array().unwrap().iter().map(|e| &e["note"]).collect();
+    assert_eq!(notes.iter().filter(|n| n.is_string()).count(), 1, "{notes:?}");
 
     // A hub's import keeps only its territory.
     let both = format!("{EXEMPLE_V1}{}\n", bretagne.lines().nth(1).unwrap().replacen("\"bzh\"", "\"bzh-2\"", 1));

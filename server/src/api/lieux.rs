@@ -281,14 +281,15 @@ async fn detail(
             });
         }
     }
-    for (at, qui, action, after) in store::audit_of(&state.db, id).await? {
-        let after: Option<serde_json::Value> = after.and_then(|a| serde_json::from_str(&a).ok());
-        let note = after.as_ref().and_then(|a| a["note"].as_str()).map(String::from);
+    for e in store::audit_of(&state.db, id).await? {
+        let after: Option<serde_json::Value> = e.after_json.and_then(|a| serde_json::from_str(&a).ok());
+        // Entries written before the notes were kept apart hold the text itself.
+        let note = e.note.or_else(|| after.as_ref().and_then(|a| a["note"].as_str()).map(String::from));
         historique.push(EvenementLieu {
-            at,
+            at: e.at,
             date: None,
-            qui: qui.unwrap_or_else(|| "Import en ligne de commande".into()),
-            quoi: quoi(&action, after.as_ref()),
+            qui: e.qui.unwrap_or_else(|| "Import en ligne de commande".into()),
+            quoi: quoi(&e.action, after.as_ref()),
             note,
         });
     }
@@ -345,8 +346,18 @@ async fn set_pass(
         store::PassRow { accepte_pass: false, pass_operateur: None, statut_agrement: None, agree_le: None }
     };
     store::set_pass(&mut tx, id, &after, now).await?;
-    Audit::par(Some(user.id), Entite::Lieu(id), "pass_modifie").avant(before).apres(json!({ "accepte_pass": after.accepte_pass, "pass_operateur": after.pass_operateur, "note": (!note.is_empty()).then_some(note) })).ecrire(&mut tx, now)
-    .await?;
+    let audit_id = Audit::par(Some(user.id), Entite::Lieu(id), "pass_modifie")
+        .avant(before)
+        .apres(json!({
+            // The note is free text that may name the venue's people: it is kept beside the
+            // entry (`lieux_notes_pass`); the append-only audit log only says that there was one.
+            "accepte_pass": after.accepte_pass, "pass_operateur": after.pass_operateur, "note": !note.is_empty(),
+        }))
+        .ecrire_id(&mut tx, now)
+        .await?;
+    if !note.is_empty() {
+        store::noter_pass(&mut tx, audit_id, note).await?;
+    }
     store::bump_version(&mut tx).await?;
     tx.commit().await?;
     detail(State(state), user, ApiPath(id)).await

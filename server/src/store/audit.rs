@@ -112,21 +112,26 @@ impl Audit {
 
     /// Appends the entry, inside the caller's transaction.
     pub async fn ecrire(self, conn: &mut dyn Conn, at: DateTime<Utc>) -> sqlx::Result<()> {
-        on!(conn, |cx| sqlx::query(
+        self.ecrire_id(conn, at).await.map(|_| ())
+    }
+
+    /// Appends the entry, inside the caller's transaction; returns its id, for what is kept
+    /// beside it (free text stays out of the append-only log).
+    pub async fn ecrire_id(self, conn: &mut dyn Conn, at: DateTime<Utc>) -> sqlx::Result<i64> {
+        let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
             "INSERT INTO audit_log (at, user_id, entity, entity_id, action, before_json, after_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(at)
         .bind(self.qui)
         .bind(self.entite.nom())
         .bind(self.entite.id())
         .bind(self.action)
-        .bind(self.avant)
-        .bind(self.apres)
-        .execute(cx)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(())
+        .bind(&self.avant)
+        .bind(&self.apres)
+        .fetch_one(cx)
+        .await)?;
+        Ok(id)
     }
 }
 

@@ -590,16 +590,37 @@ pub async fn fail_interrupted_imports(db: &Db, now: DateTime<Utc>) -> sqlx::Resu
 
 // ------------------------------------------------------------------------ story
 
-/// Audit entries of a venue, oldest first: (at, who, action, after).
-pub async fn audit_of(db: &Db, id: i64) -> sqlx::Result<Vec<(DateTime<Utc>, Option<String>, String, Option<String>)>> {
+/// An audit entry of a venue, as its history shows it.
+#[derive(sqlx::FromRow)]
+pub struct EvenementAudite {
+    pub at: DateTime<Utc>,
+    pub qui: Option<String>,
+    pub action: String,
+    pub after_json: Option<String>,
+    /// The hub's note on a change of the Pass acceptance (`lieux_notes_pass`).
+    pub note: Option<String>,
+}
+
+/// Audit entries of a venue, oldest first.
+pub async fn audit_of(db: &Db, id: i64) -> sqlx::Result<Vec<EvenementAudite>> {
     on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT a.at, u.prenom || ' ' || u.nom, a.action, a.after_json
-         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+        "SELECT a.at, u.prenom || ' ' || u.nom AS qui, a.action, a.after_json, n.note
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN lieux_notes_pass n ON n.audit_id = a.id
          WHERE a.entity = 'lieu' AND a.entity_id = $1 ORDER BY a.id",
     )
     .bind(id)
     .fetch_all(cx)
     .await)
+}
+
+/// Keeps the hub's note on the change of the Pass acceptance that audit entry `audit_id` records.
+pub async fn noter_pass(conn: &mut dyn Conn, audit_id: i64, note: &str) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("INSERT INTO lieux_notes_pass (audit_id, note) VALUES ($1, $2)")
+        .bind(audit_id)
+        .bind(note)
+        .execute(cx)
+        .await
+        .map(|_| ()))
 }
 
 /// A commune with its point.

@@ -260,7 +260,9 @@ pub async fn set_agrement(
         if actif { "agrement_accorde" } else { "agrement_suspendu" },
     )
     .avant_si(before.map(|b| json!({ "etat": b.0, "operateur_id": operateur_id })).as_ref())
-    .apres(json!({ "etat": etat, "operateur_id": operateur_id, "motif": motif }))
+    // The reason is free text that may name people: it stays with the accreditation
+    // (`structure_agrements.motif`); the append-only audit log only says that there was one.
+    .apres(json!({ "etat": etat, "operateur_id": operateur_id, "motif": motif.is_some() }))
     .ecrire(conn, now)
     .await?;
     Ok(())
