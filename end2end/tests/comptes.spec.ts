@@ -215,7 +215,7 @@ test('rights: a conseillère exports a person’s data, then erases their identi
   await expect(confirmErase).toBeFocused();
   await expectAccessible(page, 'rights page with the erase confirmation');
   await confirmErase.getByRole('button', { name: "Oui, effacer l'identité" }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Données et droits : Personne anonymisée' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Données et droits : Identité effacée' })).toBeVisible();
   await expect(page.getByText(/Identité effacée le/).first()).toBeVisible();
   await expect(page.getByRole('button', { name: "Effacer l'identité…" })).toHaveCount(0);
 

@@ -23,3 +23,7 @@ CREATE TABLE lieux_notes_pass (
     note     TEXT NOT NULL
 );
 
+-- What Carnet does at the end of the retention period or on request is a pseudonymisation (the
+-- identity blanked, the ids kept), not an anonymisation: the first name it leaves says so.
+UPDATE beneficiaires SET prenom = 'Identité effacée', prenom_normalise = 'identite effacee'
+WHERE anonymise_at IS NOT NULL AND prenom = 'Personne anonymisée';

@@ -219,7 +219,9 @@ async fn the_retention_job_anonymises_exactly_the_expired_and_is_idempotent() {
             .fetch_one(cx)
             .await)
             .unwrap();
-    assert_eq!(prenom, "Personne anonymisée");
+    assert_eq!(prenom, "Identité effacée");
+    // Migration 0018 gave those erased before this name, normalised as the search does.
+    assert_eq!(carnet_domain::text::normalise(&prenom), "identite effacee");
     assert_eq!((annee, commune), (None, None));
     assert_eq!(tranche.as_deref(), Some("soixante_soixante_neuf"), "statistical category kept");
     assert_eq!(motif, "conservation");
@@ -321,7 +323,7 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     // The parcours page and the ledger still work, without a name.
     let page = app.get(&format!("/api/v1/parcours/{p}"), &cookie).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body["beneficiaire"]["prenom"], "Personne anonymisée");
+    assert_eq!(page.body["beneficiaire"]["prenom"], "Identité effacée");
     assert_eq!(page.body["carnet"]["passes"].as_array().unwrap().len(), 5);
     let (titre,): (String,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "SELECT titre FROM parcours_themes WHERE parcours_id = $1 AND rang = 2"
@@ -331,11 +333,15 @@ async fn erasure_on_request_leaves_no_identity_anywhere() {
     .await)
     .unwrap();
     assert_eq!(titre, "Séance 2");
-    // Once is enough; nothing is left to rectify.
+    // Once is enough; nothing is left to rectify. The messages say what was done: the identity
+    // erased (a pseudonymisation), not an anonymisation.
     let r = app.post(&format!("/api/v1/beneficiaires/{b}/anonymisation"), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("L'identité de cette personne est déjà effacée."), "{}", r.text);
     let r = app.post(&format!("/api/v1/beneficiaires/{b}/rectification"), json!({"prenom": "Retour"}), &cookie).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("L'identité de cette personne a été effacée"), "{}", r.text);
+    assert!(!r.text.contains("anonym"), "{}", r.text);
     let r = app
         .post(
             &format!("/api/v1/beneficiaires/{b}/consentements"),

@@ -191,7 +191,7 @@ async fn rectify(
         Rectification::NotFound => return Err(AppError::NotFound),
         Rectification::Anonymised => {
             return Err(AppError::Unprocessable(
-                "Cette personne a été anonymisée : il n'y a plus rien à corriger.".into(),
+                "L'identité de cette personne a été effacée : il n'y a plus rien à corriger.".into(),
             ))
         }
         Rectification::Done(champs) => {
@@ -215,7 +215,9 @@ async fn consent(
     let now = state.clock.now();
     let mut tx = begin_write(&state.db).await?;
     if !donnees::set_consent(&mut tx, id, &valid, user.id, now).await? {
-        return Err(AppError::Unprocessable("Cette personne a été anonymisée : ses consentements sont clos.".into()));
+        return Err(AppError::Unprocessable(
+            "L'identité de cette personne a été effacée : ses consentements sont clos.".into(),
+        ));
     }
     tx.commit().await?;
     Ok(Json(Message {
@@ -233,7 +235,7 @@ async fn anonymise(
     let done = donnees::anonymise(&mut tx, id, state.clock.now(), Motif::Demande, Some(user.id)).await?;
     tx.commit().await?;
     if !done {
-        return Err(AppError::Unprocessable("Cette personne est déjà anonymisée.".into()));
+        return Err(AppError::Unprocessable("L'identité de cette personne est déjà effacée.".into()));
     }
     tracing::info!(beneficiaire_id = id, user_id = user.id, "anonymisation à la demande");
     Ok(Json(Message {

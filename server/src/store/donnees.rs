@@ -365,8 +365,9 @@ pub async fn expired(conn: &mut dyn Conn, cutoff: DateTime<Utc>) -> sqlx::Result
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-/// What an anonymised person is called from then on.
-pub const PRENOM_ANONYME: &str = "Personne anonymisée";
+/// What a person whose identity was erased is called from then on: pseudonymised, not
+/// anonymous (migration 0018 renamed those erased before under « Personne anonymisée »).
+pub const PRENOM_EFFACE: &str = "Identité effacée";
 
 /// Why a person was anonymised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -406,8 +407,8 @@ pub async fn anonymise(
          WHERE id = $1 AND anonymise_at IS NULL",
     )
     .bind(beneficiaire_id)
-    .bind(PRENOM_ANONYME)
-    .bind(normalise(PRENOM_ANONYME))
+    .bind(PRENOM_EFFACE)
+    .bind(normalise(PRENOM_EFFACE))
     .bind(now)
     .bind(motif.as_str())
     .execute(cx)
