@@ -597,3 +597,13 @@ pub async fn emettre_lien(id: i64) -> Result<carnet_domain::espace::LienEmis, Ap
 pub async fn revoquer_lien(id: i64) -> Result<carnet_domain::espace::LienEtat, ApiError> {
     decode(&send("DELETE", &format!("/parcours/{id}/lien"), None).await?)
 }
+
+/// A new calendar address for the working link (the old one stops).
+pub async fn emettre_agenda(id: i64) -> Result<carnet_domain::espace::LienEtat, ApiError> {
+    decode(&send("POST", &format!("/parcours/{id}/lien/agenda"), Some("{}".into())).await?)
+}
+
+/// Stops the calendar address alone (the link still opens the space).
+pub async fn revoquer_agenda(id: i64) -> Result<carnet_domain::espace::LienEtat, ApiError> {
+    decode(&send("DELETE", &format!("/parcours/{id}/lien/agenda"), None).await?)
+}

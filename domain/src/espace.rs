@@ -167,6 +167,13 @@ pub struct LienEtat {
     /// The link has a working calendar token (the conseiller may revoke it alone).
     #[serde(default)]
     pub jeton_agenda: bool,
+    /// When a working link stops opening anything (« 3 juin 2027 »): set once the parcours is
+    /// closed.
+    #[serde(default)]
+    pub expire_le: Option<String>,
+    /// That day has come: the link opens nothing any more.
+    #[serde(default)]
+    pub expire: bool,
 }
 
 /// Staff side: a link just issued (`POST /api/v1/parcours/{id}/lien`), shown once.

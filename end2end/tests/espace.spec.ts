@@ -4,6 +4,7 @@
 import { test, expect } from './fixtures';
 import { devices, Page } from '@playwright/test';
 import { login, expectAccessible } from './helpers';
+import { intakes } from './seed';
 
 const phone = {
   viewport: devices['Pixel 5'].viewport,
@@ -115,4 +116,53 @@ test('Monique opens her space on her phone and says she cannot come; the dashboa
   await expect(again.getByRole('alert')).toContainText('Ce lien ne marche plus');
   await expectAccessible(again, 'the beneficiary space with a revoked link');
   await ctx2.close();
+});
+
+test('the conseillère replaces and deactivates the calendar address alone; the link keeps working', async ({ page, browser }) => {
+  await login(page);
+  const [{ parcours_id: id }] = await intakes(page.request, 1, `Agenda ${Date.now() % 100000}`, true);
+  await page.goto(`/parcours/${id}`);
+  const panel = page.getByRole('region', { name: 'Lien personnel' });
+  await panel.getByRole('button', { name: 'Créer le lien personnel' }).click();
+  const url = await panel.getByLabel('Lien à ouvrir sur son téléphone').inputValue();
+  await expect(panel.getByText("Adresse d'agenda : active.")).toBeVisible();
+  // No expiry date while the parcours is open.
+  await expect(panel.locator('.lien-expiration')).toHaveCount(0);
+
+  const ctx = await browser.newContext(phone);
+  const mobile = await ctx.newPage();
+  await mobile.goto(url);
+  await mobile.getByText('Mon agenda se met à jour tout seul').click();
+  const ancienne = await mobile.getByLabel('Adresse de mon agenda').inputValue();
+  expect(ancienne).toMatch(/\/api\/v1\/agenda\/[A-Za-z0-9_-]{43}\.ics$/);
+  expect((await mobile.request.get(ancienne)).status()).toBe(200);
+
+  // A new address: the old one stops, the link still opens the space.
+  await panel.getByRole('button', { name: "Nouvelle adresse d'agenda" }).click();
+  const confirmer = page.getByRole('region', { name: "Nouvelle adresse d'agenda ?" });
+  await expect(confirmer).toBeFocused();
+  await expectAccessible(page, 'the confirmation of a new calendar address');
+  await confirmer.getByRole('button', { name: 'Créer la nouvelle adresse' }).click();
+  await expect(page.getByRole('status').filter({ hasText: "Nouvelle adresse d'agenda créée" })).toBeVisible();
+  expect((await mobile.request.get(ancienne)).status()).toBe(404);
+  await mobile.reload();
+  await mobile.getByText('Mon agenda se met à jour tout seul').click();
+  const nouvelle = await mobile.getByLabel('Adresse de mon agenda').inputValue();
+  expect(nouvelle).not.toBe(ancienne);
+  expect((await mobile.request.get(nouvelle)).status()).toBe(200);
+
+  // Deactivated alone: the feed stops, the space still opens, and offers no subscription.
+  await panel.getByRole('button', { name: "Désactiver l'adresse d'agenda" }).click();
+  await page.getByRole('region', { name: "Désactiver l'adresse d'agenda ?" }).getByRole('button', { name: "Désactiver l'adresse" }).click();
+  await expect(panel.getByText("Adresse d'agenda : désactivée.")).toBeVisible();
+  await expectAccessible(page, 'the personal link with its calendar address deactivated');
+  expect((await mobile.request.get(nouvelle)).status()).toBe(404);
+  await mobile.reload();
+  await expect(mobile.getByRole('heading', { level: 1, name: /^Bonjour Agenda/ })).toBeVisible();
+  await expect(mobile.getByText('Mon agenda se met à jour tout seul')).toHaveCount(0);
+
+  // And given again.
+  await panel.getByRole('button', { name: "Créer une adresse d'agenda" }).click();
+  await expect(panel.getByText("Adresse d'agenda : active.")).toBeVisible();
+  await ctx.close();
 });

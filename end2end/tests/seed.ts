@@ -45,11 +45,13 @@ export async function apiLogin(request: APIRequestContext, email: string, passwo
   expect(r.ok(), await r.text()).toBeTruthy();
 }
 
-/** `n` intakes through the API (a carnet of 5 received elsewhere each); returns their ids. */
+/** `n` intakes through the API (a carnet of 5 received elsewhere each); returns their ids.
+ * `agenda`: the person agreed to the calendar feed. */
 export async function intakes(
   request: APIRequestContext,
   n: number,
   prenom: string,
+  agenda = false,
 ): Promise<{ parcours_id: number; beneficiaire_id: number }[]> {
   const notice = await (await request.get('/api/v1/notice-information')).json();
   const out = [];
@@ -67,7 +69,7 @@ export async function intakes(
         commanditaire: 'Brest métropole',
         canal: 'mairie',
         date_reception: serverDate(0),
-        information: { notice_id: notice.id, notice_remise: true, rappels: false, telephone: '', email: '', agenda: false },
+        information: { notice_id: notice.id, notice_remise: true, rappels: false, telephone: '', email: '', agenda },
       },
     });
     expect(r.status(), await r.text()).toBe(201);

@@ -888,9 +888,20 @@ async fn a_link_expires_six_months_after_the_parcours_closes() {
     let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let par_code = r.body["jeton"].as_str().unwrap().to_string();
+    // The staff panel says until when (in Paris: 15 September, 11:00).
+    let cookie = app.login("a@exemple.fr", "mot-de-passe-de-test").await;
+    let r = app.get(&format!("/api/v1/parcours/{p}/lien"), &cookie).await;
+    assert_eq!(
+        (r.body["actif"].clone(), r.body["expire_le"].clone()),
+        (json!(true), json!("mercredi 15 septembre 2027"))
+    );
+    assert_eq!(r.body["expire"], json!(false), "{}", r.text);
 
     // 6 months + 1 day: 404 everywhere, as a revoked link, and no guess counted.
     aller(six_mois + Duration::days(1));
+    let cookie = app.login("a@exemple.fr", "mot-de-passe-de-test").await;
+    let r = app.get(&format!("/api/v1/parcours/{p}/lien"), &cookie).await;
+    assert_eq!(r.body["expire"], json!(true), "{}", r.text);
     for t in [&token, &par_code] {
         let r = app.porteur(Method::GET, "/api/v1/espace", t, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
@@ -905,8 +916,7 @@ async fn a_link_expires_six_months_after_the_parcours_closes() {
     let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     assert_eq!(app.count("login_failures").await, 0);
-    // A new link would open nothing: refused, saying why (her session ended months ago).
-    let cookie = app.login("a@exemple.fr", "mot-de-passe-de-test").await;
+    // A new link would open nothing: refused, saying why.
     let r = app.post(&format!("/api/v1/parcours/{p}/lien"), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.body["error"].as_str().unwrap().contains("6 mois"), "{}", r.text);

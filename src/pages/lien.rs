@@ -48,54 +48,94 @@ pub fn QrCode(svg: String) -> impl IntoView {
     view! { <div class="qr" role="img" aria-label="QR code du lien personnel" inner_html=svg></div> }
 }
 
+/// What the panel can do to the link, each through the one action below.
+#[derive(Clone, Copy)]
+enum Geste {
+    Creer,
+    Retirer,
+    NouvelAgenda,
+    RetirerAgenda,
+}
+
+/// What the server answered: a new link (shown once), or the link's new state.
+#[derive(Clone)]
+enum Reponse {
+    Emis(LienEmis),
+    Etat(LienEtat),
+}
+
+impl Geste {
+    async fn envoyer(self, parcours_id: i64) -> Result<Reponse, ApiError> {
+        Ok(match self {
+            Geste::Creer => Reponse::Emis(api::emettre_lien(parcours_id).await?),
+            Geste::Retirer => Reponse::Etat(api::revoquer_lien(parcours_id).await?),
+            Geste::NouvelAgenda => Reponse::Etat(api::emettre_agenda(parcours_id).await?),
+            Geste::RetirerAgenda => Reponse::Etat(api::revoquer_agenda(parcours_id).await?),
+        })
+    }
+
+    fn fait(self) -> &'static str {
+        match self {
+            Geste::Creer => "Lien personnel créé : donnez-le à la personne, ou imprimez sa fiche.",
+            Geste::Retirer => "Lien personnel désactivé : il ne permet plus d'ouvrir l'espace de la personne.",
+            Geste::NouvelAgenda => "Nouvelle adresse d'agenda créée : la personne s'y abonne depuis son espace (l'ancienne ne reçoit plus rien).",
+            Geste::RetirerAgenda => "Adresse d'agenda désactivée : les agendas abonnés ne reçoivent plus rien ; le lien personnel marche toujours.",
+        }
+    }
+}
+
 /// The panel of the parcours page.
 #[component]
 pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
     let etat = RwSignal::new(None::<Result<LienEtat, ApiError>>);
     let lien = RwSignal::new(emis(parcours_id));
     let erreur = RwSignal::new(None::<ApiError>);
-    let pending = RwSignal::new(false);
     let confirmer_nouveau = RwSignal::new(false);
     let confirmer_retrait = RwSignal::new(false);
+    let confirmer_agenda = RwSignal::new(false);
+    let confirmer_retrait_agenda = RwSignal::new(false);
     // What was just done, said and given the focus (the confirmation panel that had it closes).
     let fait = RwSignal::new(None::<&'static str>);
     spawn_local(async move {
         let _ = etat.try_set(Some(api::lien(parcours_id).await));
     });
 
-    let creer = move || {
-        pending.set(true);
-        spawn_local(async move {
-            match api::emettre_lien(parcours_id).await {
-                Ok(l) => {
-                    etat.set(Some(Ok(l.etat.clone())));
-                    garder(parcours_id, Some(l.clone()));
-                    lien.set(Some(l));
-                    erreur.set(None);
-                    confirmer_nouveau.set(false);
-                    fait.set(Some("Lien personnel créé : donnez-le à la personne, ou imprimez sa fiche."));
+    let geste = Action::new_unsync(move |g: &Geste| {
+        let g = *g;
+        async move { (g, g.envoyer(parcours_id).await) }
+    });
+    let pending: Signal<bool> = geste.pending().into();
+    Effect::new(move |_| {
+        let Some((g, reponse)) = geste.value().get() else { return };
+        match reponse {
+            Ok(r) => {
+                match r {
+                    Reponse::Emis(l) => {
+                        etat.set(Some(Ok(l.etat.clone())));
+                        garder(parcours_id, Some(l.clone()));
+                        lien.set(Some(l));
+                    }
+                    Reponse::Etat(e) => {
+                        if !e.actif {
+                            garder(parcours_id, None);
+                            lien.set(None);
+                        }
+                        etat.set(Some(Ok(e)));
+                    }
                 }
-                Err(e) => erreur.set(Some(e)),
-            }
-            pending.set(false);
-        });
-    };
-    let retirer = move || {
-        pending.set(true);
-        spawn_local(async move {
-            match api::revoquer_lien(parcours_id).await {
-                Ok(e) => {
-                    etat.set(Some(Ok(e)));
-                    garder(parcours_id, None);
-                    lien.set(None);
-                    erreur.set(None);
-                    confirmer_retrait.set(false);
-                    fait.set(Some("Lien personnel désactivé : il ne permet plus d'ouvrir l'espace de la personne."));
+                erreur.set(None);
+                for c in [confirmer_nouveau, confirmer_retrait, confirmer_agenda, confirmer_retrait_agenda] {
+                    c.set(false);
                 }
-                Err(e) => erreur.set(Some(e)),
+                fait.set(Some(g.fait()));
             }
-            pending.set(false);
-        });
+            Err(e) => erreur.set(Some(e)),
+        }
+    });
+    let faire = move |g: Geste| {
+        Callback::new(move |_| {
+            geste.dispatch(g);
+        })
     };
 
     view! {
@@ -129,11 +169,35 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
                             }.into_any(),
                             _ => view! { <p>"Pas de lien actif."</p> }.into_any(),
                         }}
+                        {e.expire_le.clone().map(|jour| view! {
+                            <p class="lien-expiration">{if e.expire {
+                                format!("Le parcours est clos : ce lien a cessé de marcher le {jour}.")
+                            } else {
+                                format!("Le parcours est clos : ce lien cessera de marcher le {jour}.")
+                            }}</p>
+                        })}
                         <p class="hint">{if e.agenda {
                             "Agenda : la personne a accepté le lien d'agenda qui se met à jour tout seul."
                         } else {
                             "Agenda : sans son accord (page « Données et droits »), elle peut seulement télécharger ses rendez-vous."
                         }}</p>
+                        {(e.actif && e.agenda).then(|| if e.jeton_agenda {
+                            view! {
+                                <p class="lien-agenda">"Adresse d'agenda : active."</p>
+                                <div class="actions">
+                                    <button type="button" class="button button--secondary" on:click=move |_| confirmer_agenda.set(true)>"Nouvelle adresse d'agenda"</button>
+                                    <button type="button" class="button button--secondary" on:click=move |_| confirmer_retrait_agenda.set(true)>"Désactiver l'adresse d'agenda"</button>
+                                </div>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p class="lien-agenda">"Adresse d'agenda : désactivée. Les agendas abonnés ne reçoivent plus les rendez-vous."</p>
+                                <div class="actions">
+                                    <button type="button" class="button button--secondary" disabled=move || pending.get()
+                                        on:click=move |_| { geste.dispatch(Geste::NouvelAgenda); }>"Créer une adresse d'agenda"</button>
+                                </div>
+                            }.into_any()
+                        })}
                         <div class="actions">
                             {if e.actif {
                                 view! {
@@ -142,7 +206,8 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
                                 }.into_any()
                             } else {
                                 view! {
-                                    <button type="button" class="button" disabled=move || pending.get() on:click=move |_| creer()>"Créer le lien personnel"</button>
+                                    <button type="button" class="button" disabled=move || pending.get()
+                                        on:click=move |_| { geste.dispatch(Geste::Creer); }>"Créer le lien personnel"</button>
                                 }.into_any()
                             }}
                         </div>
@@ -150,12 +215,20 @@ pub fn LienPersonnel(parcours_id: i64) -> impl IntoView {
                 }
             }}
             <Confirm open=confirmer_nouveau id="confirmer-nouveau-lien" title="Créer un nouveau lien ?" confirm_label="Créer le nouveau lien"
-                pending=pending on_confirm=Callback::new(move |_| creer())>
+                pending=pending on_confirm=faire(Geste::Creer)>
                 <p>"L'ancien lien, son QR code et son code ne marcheront plus. Donnez la nouvelle fiche à la personne."</p>
             </Confirm>
             <Confirm open=confirmer_retrait id="confirmer-retrait-lien" title="Désactiver le lien ?" confirm_label="Désactiver" danger=true
-                pending=pending on_confirm=Callback::new(move |_| retirer())>
+                pending=pending on_confirm=faire(Geste::Retirer)>
                 <p>"La personne ne pourra plus ouvrir son espace, ni avec le lien, ni avec le code, jusqu'à ce que vous en créiez un nouveau."</p>
+            </Confirm>
+            <Confirm open=confirmer_agenda id="confirmer-nouvel-agenda" title="Nouvelle adresse d'agenda ?" confirm_label="Créer la nouvelle adresse"
+                pending=pending on_confirm=faire(Geste::NouvelAgenda)>
+                <p>"Les agendas abonnés à l'ancienne adresse ne recevront plus les rendez-vous. La personne s'abonne à la nouvelle depuis son espace. Son lien personnel ne change pas."</p>
+            </Confirm>
+            <Confirm open=confirmer_retrait_agenda id="confirmer-retrait-agenda" title="Désactiver l'adresse d'agenda ?" confirm_label="Désactiver l'adresse" danger=true
+                pending=pending on_confirm=faire(Geste::RetirerAgenda)>
+                <p>"Les agendas abonnés ne recevront plus les rendez-vous, jusqu'à ce que vous créiez une nouvelle adresse. La personne peut toujours ouvrir son espace."</p>
             </Confirm>
         </section>
     }

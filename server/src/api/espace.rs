@@ -22,6 +22,7 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::db::begin_write;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::store::audit::{Audit, Entite};
+use crate::store::conn::Conn;
 use crate::store::dossier::{self, Entete};
 use crate::store::espace::{self, Titulaire};
 use crate::store::{seances, users};
@@ -179,17 +180,26 @@ async fn ouvrir(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Ente
     dossier::entete(&mut conn, id, structure_id).await?.ok_or(AppError::NotFound)
 }
 
-async fn etat(state: &AppState, parcours_id: i64, fuseau: Fuseau) -> AppResult<LienEtat> {
-    let active = espace::active(&state.db, parcours_id).await?;
-    let beneficiaire_id = crate::store::parcours::beneficiaire_id(&mut *state.db.acquire().await?, parcours_id).await?;
+/// The link's state as the staff panel shows it, read on the caller's connection (inside its
+/// transaction after a change).
+async fn etat(state: &AppState, conn: &mut dyn Conn, parcours_id: i64, fuseau: Fuseau) -> AppResult<LienEtat> {
+    let e = espace::etat(conn, parcours_id).await?.ok_or(AppError::NotFound)?;
+    let actif = e.cree_at.is_some();
+    // A working link stops opening anything some months after its parcours closed.
+    let expire = e
+        .closed_at
+        .filter(|_| actif)
+        .and_then(|c| c.checked_add_months(chrono::Months::new(state.config.link_expiry_months)));
     Ok(LienEtat {
-        actif: active.is_some(),
-        cree: active.map(|(at, par)| match par {
+        actif,
+        cree: e.cree_at.map(|at| match e.cree_par {
             Some(p) => format!("{} par {p}", date_heure(fuseau, at)),
             None => date_heure(fuseau, at),
         }),
-        agenda: espace::agenda_consent(&state.db, beneficiaire_id).await?,
-        jeton_agenda: espace::agenda_actif(&state.db, parcours_id).await?,
+        agenda: e.agenda,
+        jeton_agenda: e.jeton_agenda,
+        expire_le: expire.map(|at| paris::date_longue(fuseau.to_local(at).date())),
+        expire: expire.is_some_and(|at| at <= state.clock.now()),
     })
 }
 
@@ -199,7 +209,7 @@ async fn status(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<LienEtat>> {
     ouvrir(&state, &user, id).await?;
-    Ok(Json(etat(&state, id, user.calendrier.fuseau).await?))
+    Ok(Json(etat(&state, &mut *state.db.acquire().await?, id, user.calendrier.fuseau).await?))
 }
 
 /// The QR code of a link, as an inline SVG (no XML declaration), black on white.
@@ -242,6 +252,7 @@ async fn issue(
     }
     let emis = espace::issue(&mut tx, &state.config.secret, id, user.id, now).await?;
     Audit::par(Some(user.id), Entite::Parcours(id), "lien_personnel_emis").ecrire(&mut tx, now).await?;
+    let etat = etat(&state, &mut tx, id, user.calendrier.fuseau).await?;
     tx.commit().await?;
     let url = espace_url(&state, &emis.token);
     Ok(Json(LienEmis {
@@ -249,7 +260,7 @@ async fn issue(
         url,
         code: afficher_code(&emis.code),
         accueil: format!("{}/espace/", state.config.public_url.trim_end_matches('/')),
-        etat: etat(&state, id, user.calendrier.fuseau).await?,
+        etat,
     }))
 }
 
@@ -312,8 +323,9 @@ async fn changer(state: &AppState, user: &CurrentUser, id: i64, changement: Chan
     if let Some(action) = action {
         Audit::par(Some(user.id), Entite::Parcours(id), action).ecrire(&mut tx, now).await?;
     }
+    let etat = etat(state, &mut tx, id, user.calendrier.fuseau).await?;
     tx.commit().await?;
-    Ok(Json(etat(state, id, user.calendrier.fuseau).await?))
+    Ok(Json(etat))
 }
 
 // --- public side

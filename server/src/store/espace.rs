@@ -379,23 +379,34 @@ pub async fn agenda_token(db: &Db, secret: &Secret, lien_id: i64, now: DateTime<
     Ok(row.map(|(g,)| secret.jeton(&g)))
 }
 
-/// Whether the parcours' working link has a working calendar token.
-pub async fn agenda_actif(db: &Db, parcours_id: i64) -> sqlx::Result<bool> {
-    let (n,): (i64,) = on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT COUNT(*) FROM liens_agenda a JOIN liens_personnels l ON l.id = a.lien_id
-         WHERE l.parcours_id = $1 AND l.revoked_at IS NULL AND a.revoked_at IS NULL"
-    )
-    .bind(parcours_id)
-    .fetch_one(cx)
-    .await)?;
-    Ok(n > 0)
+/// What staff see of a parcours' personal link, read in one statement.
+#[derive(sqlx::FromRow)]
+pub struct EtatLien {
+    /// When the working link was issued (none: no working link).
+    pub cree_at: Option<DateTime<Utc>>,
+    /// Who issued it.
+    pub cree_par: Option<String>,
+    /// The person's latest « agenda » answer.
+    pub agenda: bool,
+    /// The working link has a working calendar token.
+    pub jeton_agenda: bool,
+    /// When the parcours closed (its link expires some months later).
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// The working link of a parcours: when and by whom it was issued.
-pub async fn active(db: &Db, parcours_id: i64) -> sqlx::Result<Option<(DateTime<Utc>, Option<String>)>> {
-    on!(db.acquire().await?, |cx| sqlx::query_as(
-        "SELECT l.created_at, u.prenom || ' ' || u.nom FROM liens_personnels l LEFT JOIN users u ON u.id = l.created_by
-         WHERE l.parcours_id = $1 AND l.revoked_at IS NULL",
+/// The link's state for the staff panel; `None` for an unknown parcours.
+pub async fn etat(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<Option<EtatLien>> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT l.created_at AS cree_at, u.prenom || ' ' || u.nom AS cree_par,
+                COALESCE((SELECT c.accorde FROM consentements c
+                          WHERE c.beneficiaire_id = p.beneficiaire_id AND c.objet = 'agenda'
+                          ORDER BY c.id DESC LIMIT 1), FALSE) AS agenda,
+                EXISTS (SELECT 1 FROM liens_agenda a WHERE a.lien_id = l.id AND a.revoked_at IS NULL) AS jeton_agenda,
+                p.closed_at
+         FROM parcours p
+         LEFT JOIN liens_personnels l ON l.parcours_id = p.id AND l.revoked_at IS NULL
+         LEFT JOIN users u ON u.id = l.created_by
+         WHERE p.id = $1",
     )
     .bind(parcours_id)
     .fetch_optional(cx)
