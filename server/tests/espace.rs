@@ -229,6 +229,7 @@ async fn a_revoked_or_replaced_token_answers_404() {
     assert_eq!(view(&t3).await.status, StatusCode::NOT_FOUND);
     let r = app.post(&format!("/api/v1/parcours/{}/lien", zoe.parcours), json!({}), &cookie).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("L'identité de cette personne a été effacée"), "{}", r.text);
     let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
         "SELECT COUNT(*) FROM liens_personnels WHERE revoked_at IS NULL"
     )

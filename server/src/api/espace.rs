@@ -241,7 +241,9 @@ async fn issue(
     let crate::store::parcours::FinDuParcours { anonymise: anonymised, closed_at } =
         crate::store::parcours::fin(&mut tx, e.id).await?;
     if anonymised {
-        return Err(AppError::Conflict("Cette personne a été anonymisée : elle n'a plus d'espace personnel.".into()));
+        return Err(AppError::Conflict(
+            "L'identité de cette personne a été effacée : elle n'a plus d'espace personnel.".into(),
+        ));
     }
     // Its link would open nothing.
     if closed_at.is_some_and(|c| c <= expire_avant(&state)) {
