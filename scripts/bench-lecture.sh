@@ -56,12 +56,13 @@ connexion() {
         sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
 }
 
-# $1 label, $2 cookie, $3 path (or a Lua script with -s), prints one line of the table.
+# $1 label, $2 cookie, $3 path (or a Lua script with -s), $4 the script, $5 clients (CLIENTS):
+# prints one line of the table.
 mesurer() {
-    local label=$1 cookie=$2 chemin=$3 script=${4:-}
+    local label=$1 cookie=$2 chemin=$3 script=${4:-} clients=${5:-$CLIENTS}
     local charge sortie rps p50 p99 erreurs
     charge=$(cut -d' ' -f1 /proc/loadavg)
-    local args=(-t2 -c"$CLIENTS" -d"$DUREE" --latency -H "Cookie: $cookie")
+    local args=(-t"$((clients < 2 ? 1 : 2))" -c"$clients" -d"$DUREE" --timeout 30s --latency -H "Cookie: $cookie")
     [[ -n "$script" ]] && args+=(-s "$script")
     sortie=$("${taskset_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:$PORT$chemin")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$sortie")
@@ -89,6 +90,27 @@ tableau() { # $1 title, $2 cookie, $3 parcours ids (space-separated)
     mesurer "GET /tableau-de-bord" "$2" /api/v1/tableau-de-bord
 }
 
+# The statistics page's data (last 12 months, the page's default) for one conseiller, one
+# structure, one département and all of France, 1 then 4 clients: a page people open now and then,
+# not all day. $1 the conseiller's cookie, $2 an administrator's.
+statistiques() {
+    echo
+    echo "### Statistiques — $DUREE par ligne"
+    echo "| portée (clients)             | requêtes/s |      p50 |      p99 | /health | non-2xx | charge |"
+    echo "|---|---|---|---|---|---|---|"
+    # « 12 derniers mois », as the page's preset writes it; then no period (the page's first view).
+    local c p douze="du=$(date -d '-11 months' +%Y-%m-01)&au=$(date +%Y-%m-%d)"
+    for c in 1 4; do
+        for p in "$douze" ""; do
+            local nom=${p:+12 mois}
+            mesurer "conseiller, ${nom:-tout} ($c)" "$1" "/api/v1/statistiques?$p" "" "$c"
+            mesurer "structure 1, ${nom:-tout} ($c)" "$2" "/api/v1/statistiques?lieu=1&$p" "" "$c"
+            mesurer "département 29, ${nom:-tout} ($c)" "$2" "/api/v1/statistiques?departement=29&$p" "" "$c"
+            mesurer "France, ${nom:-tout} ($c)" "$2" "/api/v1/statistiques?$p" "" "$c"
+        done
+    done
+}
+
 parcours_du_tableau() { # $1 cookie: the ids of the conseiller's dashboard parcours
     curl -sf -H "Cookie: $1" "http://127.0.0.1:$PORT/api/v1/tableau-de-bord" | jq -r '[.parcours[].id] | join(" ")'
 }
@@ -112,14 +134,24 @@ for base in $BASES; do
         if sortie=$(env DATABASE_URL="$url" CARNET_PASSWORD=$MOT_DE_PASSE "$BIN" admin generer-national \
             --echelle "$ECHELLE" 2>&1); then
             echo "$sortie" | tail -1 >&2
+            # The history starts two years back: the retention job would spend the first
+            # minutes of the measured server erasing the people inactive for a year (one
+            # transaction each, ahead of every page's journal line). Caught up here, once.
+            debut=$(date +%s)
+            DATABASE_URL="$url" "$BIN" admin retention | tail -1 >&2
+            echo "(conservation rattrapée en $(($(date +%s) - debut)) s)" >&2
         elif grep -q 'pas vide' <<<"$sortie"; then
             echo "(base nationale déjà générée : $url)" >&2
         else
             echo "$sortie" >&2; exit 1
         fi
+        # An administrator for the France-wide statistics (kept with the base).
+        env DATABASE_URL="$url" CARNET_PASSWORD=$MOT_DE_PASSE "$BIN" admin create-conseiller \
+            --email admin@national.carnet.fr --prenom Admin --nom National --role admin >/dev/null 2>&1 || true
         demarrer "$url" ""
         cookie=$(connexion conseiller-1@national.carnet.fr $MOT_DE_PASSE)
         tableau "$titre" "$cookie" "$(parcours_du_tableau "$cookie")"
+        statistiques "$cookie" "$(connexion admin@national.carnet.fr $MOT_DE_PASSE)"
         arreter
         ;;
     *) echo "BENCH_BASES : demo, national" >&2; exit 1 ;;
