@@ -125,7 +125,8 @@ bench-national:
 
 ## Read benchmark: /health, /lieux/carte, /auth/me, /parcours/{id}, /tableau-de-bord under wrk
 ## (16 clients), on the demo database and at national volume (generated in SQL, kept in
-## target/bench/). Settings in scripts/bench-lecture.sh. Not part of `make test`.
+## target/bench/), then the statistics page's data per scope. Settings in scripts/bench-lecture.sh.
+## Not part of `make test`.
 .PHONY: bench-lecture
 bench-lecture:
 	./scripts/bench-lecture.sh
