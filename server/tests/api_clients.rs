@@ -318,6 +318,33 @@ fn cles(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// A correction of a person's categories changes what their activities say: a client reading what
+/// changed since its last call gets them again, with the new counts.
+#[tokio::test]
+async fn a_corrected_person_brings_their_activities_back_to_the_walk() {
+    let app = monde().await;
+    let cle = client(&app, "activites", None, None).await.identifiants();
+    let (token, hash) = auth::new_token();
+    users::create_session(&mut app.db.acquire().await.unwrap(), &hash, 904, app.clock.now()).await.unwrap();
+    let cookie = format!("{}={token}", auth::COOKIE_NAME);
+    let depuis = (app.clock.now() + Duration::seconds(30)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let chemin = format!("/api/v1/donnees/activites?filter[modification][depuis]={depuis}");
+    let r = appel(&app, &chemin, &cle).await;
+    assert_eq!(ids(&r.body), Vec::<i64>::new(), "{}", r.text);
+
+    app.clock.step(Duration::minutes(1));
+    let correction = serde_json::json!({"prenom": PRENOM_2, "annee_naissance": "1980", "commune_insee": "51454",
+        "genre": "feminin", "statut_social": "en_emploi"});
+    let r = app.post("/api/v1/beneficiaires/504/rectification", correction, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = appel(&app, &chemin, &cle).await;
+    assert_eq!(ids(&r.body), vec![206, 207, 208], "{}", r.text);
+    for a in r.body["data"].as_array().unwrap() {
+        let genres = &a["attributes"]["beneficiaires"]["genres"];
+        assert_eq!(genres, &serde_json::json!({"feminin": 1, "masculin": 0, "non_communique": 0}), "{a}");
+    }
+}
+
 #[tokio::test]
 async fn no_answer_shows_who_the_beneficiaries_are() {
     let app = monde().await;

@@ -418,6 +418,8 @@ pub async fn anonymise(
         return Ok(false);
     }
     delete_contacts(conn, beneficiaire_id).await?;
+    // Without the year of birth the age band is the one recorded at intake.
+    toucher_activites(conn, beneficiaire_id, now).await?;
     crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
     crate::store::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
@@ -449,6 +451,22 @@ pub async fn anonymise(
         .ecrire(conn, now)
         .await?;
     Ok(true)
+}
+
+/// The person's held sessions are marked changed now: the data consumers' API counts each
+/// activity's people by their categories (gender, age band, status), and a client reading what
+/// changed since its last call must get these activities again.
+async fn toucher_activites(conn: &mut dyn Conn, beneficiaire_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query(
+        "UPDATE seances SET updated_at = $2
+         WHERE statut = 'tenue' AND parcours_id IN (SELECT id FROM parcours WHERE beneficiaire_id = $1)"
+    )
+    .bind(beneficiaire_id)
+    .bind(now)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 pub async fn anonymised_at(db: &Db, beneficiaire_id: i64) -> sqlx::Result<Option<DateTime<Utc>>> {
@@ -541,6 +559,9 @@ pub async fn rectify(
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
+    if changed.iter().any(|c| matches!(*c, "annee_naissance" | "genre" | "tranche_age" | "statut_social")) {
+        toucher_activites(conn, beneficiaire_id, now).await?;
+    }
     Audit::par(Some(user_id), Entite::Beneficiaire(beneficiaire_id), "rectifie")
         .apres(json!({ "champs": changed }))
         .ecrire(conn, now)
