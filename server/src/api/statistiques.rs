@@ -8,7 +8,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiQuery, AppError, AppResult};
 use crate::store::ledger::orgs;
 use crate::store::packs::split_list;
-use crate::store::statistiques::{self as store, Activite, Filtres, Intervalle, Portee};
+use crate::store::statistiques::{self as store, Activite, Filtres, Intervalle, Liste, Portee};
 use crate::store::territoires;
 use crate::AppState;
 use axum::extract::State;
@@ -22,8 +22,8 @@ use carnet_domain::statistiques::{
     self as regles, douze_mois, lignes, lignes_vocabulaire, trente_jours, typographique, Barre, BlocsBeneficiaires,
     FiltresStatistiques, Generales, Ligne, PassesDuMois, Periode, ProgressionDomaine, Statistiques, StatistiquesCarnet,
 };
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use std::collections::{BTreeMap, HashMap};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/statistiques", get(statistiques))
@@ -166,10 +166,6 @@ pub(crate) fn date_locale(a: &Activite) -> NaiveDate {
     calendrier(a.structure_commune_insee.as_deref(), a.structure_fuseau.as_deref()).to_local(a.debut).date()
 }
 
-fn dans(i: Intervalle, t: DateTime<Utc>) -> bool {
-    i.debut.is_none_or(|d| t >= d) && i.fin.is_none_or(|f| t < f)
-}
-
 /// Lines of a closed list, most frequent first (ties in the list's order).
 fn lignes_triees(vocabulaire: Vocabulaire, comptes: &HashMap<String, u64>) -> Vec<Ligne> {
     let mut l: Vec<(String, String, u64)> = vocabulaire
@@ -187,130 +183,128 @@ fn lignes_ouvertes(comptes: HashMap<String, (String, u64)>) -> Vec<Ligne> {
     lignes(l)
 }
 
-fn compter<'a>(valeurs: impl Iterator<Item = &'a str>) -> HashMap<String, u64> {
-    let mut m = HashMap::new();
-    for v in valeurs {
-        *m.entry(v.to_string()).or_insert(0) += 1;
-    }
-    m
-}
-
-/// The commune of an accompaniment: its place's for a session at the place, the person's for one
-/// at home, none otherwise. (INSEE code, name.)
-fn commune_activite(a: &Activite) -> Option<(String, String)> {
-    match a.type_lieu.as_str() {
-        "lieu_activite" => Some((a.structure_commune_insee.clone()?, a.structure_commune.clone()?)),
-        "domicile" => Some((a.beneficiaire_commune_insee.clone()?, a.beneficiaire_commune.clone()?)),
-        _ => None,
-    }
-}
-
 fn compte(m: &HashMap<String, u64>) -> impl Fn(&str) -> u64 + '_ {
     move |v| m.get(v).copied().unwrap_or(0)
 }
 
-/// Every block of the page, from the rows of the scope.
+/// The local date of an hour of `store::par_heure`, in the zone of its structures.
+fn date_heure(h: &store::Heure) -> anyhow::Result<NaiveDate> {
+    let debut = NaiveDateTime::parse_from_str(&format!("{}:00", h.heure), "%Y-%m-%dT%H:%M")
+        .map_err(|e| anyhow::anyhow!("heure illisible {:?} : {e}", h.heure))?
+        .and_utc();
+    Ok(calendrier(h.outre_mer.as_deref(), h.fuseau.as_deref()).to_local(debut).date())
+}
+
+/// (local date, sessions, passes, their value) of each hour.
+fn jours(heures: &[store::Heure]) -> anyhow::Result<Vec<(NaiveDate, u64, u64, i64)>> {
+    heures.iter().map(|h| Ok((date_heure(h)?, h.nombre as u64, h.passes as u64, h.valeur_centimes))).collect()
+}
+
+/// Lines of a list block, from the stored lists and how many sessions carry each.
+fn compter_listes(listes: &[(Option<String>, i64)]) -> HashMap<String, u64> {
+    let mut m = HashMap::new();
+    for (liste, n) in listes {
+        for v in split_list(liste.as_deref().unwrap_or("")) {
+            *m.entry(v).or_insert(0) += *n as u64;
+        }
+    }
+    m
+}
+
+/// Every block of the page, counted by the database per group (see `store::groupes`): the
+/// rows of a whole country never come into memory.
 pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Contexte) -> AppResult<Statistiques> {
     let (portee, filtres, i) = (&ctx.portee, &ctx.filtres, ctx.intervalle);
-    let rows = store::activites(conn, portee, filtres, i).await?;
     let reference = ctx.reference();
     let mois = douze_mois(reference);
-    let jours = trente_jours(reference);
+    let jours_graphe = trente_jours(reference);
     let minuit = |d: NaiveDate| ctx.calendrier.to_utc(d.and_time(NaiveTime::MIN));
     let graphe = Intervalle { debut: Some(minuit(mois[0].0)), fin: Some(minuit(reference + Duration::days(1))) };
-    let debuts = store::debuts(conn, portee, filtres, graphe).await?;
-    let dates: Vec<NaiveDate> = debuts
-        .iter()
-        .map(|(t, fuseau, commune)| calendrier(commune.as_deref(), fuseau.as_deref()).to_local(*t).date())
-        .collect();
+    let heures_graphe = jours(&store::par_heure(conn, portee, filtres, graphe).await?)?;
+    // The chart's 12 months are often the period itself (the page's preset): one reading then.
+    let heures_periode =
+        if graphe == i { heures_graphe.clone() } else { jours(&store::par_heure(conn, portee, filtres, i).await?)? };
+    let total = |f: &dyn Fn(NaiveDate) -> bool| heures_graphe.iter().filter(|h| f(h.0)).map(|h| h.1).sum::<u64>();
     let par_mois = mois
         .iter()
         .map(|(debut, libelle)| Barre {
             libelle: libelle.clone(),
             debut: *debut,
-            nombre: dates.iter().filter(|d| regles::debut_du_mois(**d) == *debut).count() as u64,
+            nombre: total(&|d| regles::debut_du_mois(d) == *debut),
         })
         .collect();
-    let par_jour = jours
+    let par_jour = jours_graphe
         .iter()
-        .map(|(jour, libelle)| Barre {
-            libelle: libelle.clone(),
-            debut: *jour,
-            nombre: dates.iter().filter(|d| *d == jour).count() as u64,
-        })
+        .map(|(jour, libelle)| Barre { libelle: libelle.clone(), debut: *jour, nombre: total(&|d| d == *jour) })
         .collect();
 
-    // People: each once, as they are recorded now.
-    let mut vus = HashSet::new();
-    let personnes: Vec<&Activite> = rows.iter().filter(|a| vus.insert(a.beneficiaire_id)).collect();
-    let anonymes = personnes.iter().filter(|a| a.anonymise_at.is_some()).count() as u64;
+    let groupes = store::groupes(conn, portee, filtres, i).await?;
+    let personnes = store::personnes(conn, portee, filtres, i).await?;
+    let n: u64 = groupes.iter().map(|g| g.nombre as u64).sum();
+    let nb_personnes: u64 = personnes.iter().map(|p| p.nombre as u64).sum();
+    let anonymes: u64 = personnes.iter().filter(|p| p.anonyme).map(|p| p.nombre as u64).sum();
     let nouveaux = match (i.debut, i.fin) {
         (Some(_), Some(_)) => Some(store::nouveaux_beneficiaires(conn, portee, filtres, i).await? as u64),
         _ => None,
     };
     let generales = Generales {
-        accompagnements: rows.len() as u64,
-        beneficiaires: personnes.len() as u64,
-        beneficiaires_suivis: personnes.len() as u64 - anonymes,
+        accompagnements: n,
+        beneficiaires: nb_personnes,
+        beneficiaires_suivis: nb_personnes - anonymes,
         beneficiaires_anonymes: anonymes,
         nouveaux_beneficiaires: nouveaux,
-        accompagnements_12_mois: dates.len() as u64,
+        accompagnements_12_mois: heures_graphe.iter().map(|h| h.1).sum(),
     };
 
-    let n = rows.len() as u64;
     let types = lignes_vocabulaire(coop::TYPE_ACTIVITE, |v| if v == "individuel" { n } else { 0 });
-    let themes = compter(
-        rows.iter()
-            .flat_map(|a| split_list(a.cr_thematiques.as_deref().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    let materiel = compter(
-        rows.iter()
-            .flat_map(|a| split_list(a.cr_materiel.as_deref().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    let canaux = compter(rows.iter().map(|a| a.type_lieu.as_str()));
-    let durees = compter(rows.iter().map(|a| regles::tranche_duree(a.duree_minutes())));
+    let themes = compter_listes(&store::par_liste(conn, portee, filtres, i, Liste::Thematiques).await?);
+    let materiel = compter_listes(&store::par_liste(conn, portee, filtres, i, Liste::Materiel).await?);
+    let mut canaux: HashMap<String, u64> = HashMap::new();
+    let mut durees: HashMap<String, u64> = HashMap::new();
     let mut lieux: HashMap<String, (String, u64)> = HashMap::new();
     let mut communes: HashMap<String, (String, u64)> = HashMap::new();
     let mut conseillers: HashMap<String, (String, u64)> = HashMap::new();
-    for a in &rows {
-        if a.type_lieu == "lieu_activite" {
-            lieux.entry(a.structure_id.to_string()).or_insert_with(|| (a.structure_nom.clone(), 0)).1 += 1;
-        }
-        if let Some((code, nom)) = commune_activite(a) {
-            communes.entry(code).or_insert_with(|| (nom, 0)).1 += 1;
+    for g in &groupes {
+        let k = g.nombre as u64;
+        *canaux.entry(g.type_lieu.clone()).or_insert(0) += k;
+        *durees.entry(regles::tranche_duree(g.duree_minutes.max(0) as u32).to_string()).or_insert(0) += k;
+        // The commune of an accompaniment: its place's at the place, the person's at home.
+        let commune = match g.type_lieu.as_str() {
+            "lieu_activite" => {
+                lieux.entry(g.structure_id.to_string()).or_insert_with(|| (g.structure_nom.clone(), 0)).1 += k;
+                g.structure_commune_insee.as_ref().zip(g.structure_commune.as_ref())
+            }
+            "domicile" => g.domicile_insee.as_ref().zip(g.domicile_commune.as_ref()),
+            _ => None,
+        };
+        if let Some((code, nom)) = commune {
+            communes.entry(code.clone()).or_insert_with(|| (nom.clone(), 0)).1 += k;
         }
         conseillers
-            .entry(a.conseiller_id.to_string())
-            .or_insert_with(|| (format!("{} {}", a.conseiller_prenom, a.conseiller_nom), 0))
-            .1 += 1;
+            .entry(g.conseiller_id.to_string())
+            .or_insert_with(|| (format!("{} {}", g.conseiller_prenom, g.conseiller_nom), 0))
+            .1 += k;
     }
 
     let annee = ctx.aujourdhui.year();
-    let genres = compter(
-        personnes
-            .iter()
-            .map(|a| a.genre.as_deref().filter(|g| coop::contains(coop::GENRE, g)).unwrap_or("non_communique")),
-    );
-    let tranches =
-        compter(personnes.iter().map(|a| {
-            regles::tranche_age_retenue(a.annee_naissance.map(|y| y as i32), a.tranche_age.as_deref(), annee)
-        }));
-    let statuts = compter(personnes.iter().map(|a| {
-        a.statut_social.as_deref().filter(|s| coop::contains(coop::STATUT_SOCIAL, s)).unwrap_or("non_communique")
-    }));
+    let mut genres: HashMap<String, u64> = HashMap::new();
+    let mut tranches: HashMap<String, u64> = HashMap::new();
+    let mut statuts: HashMap<String, u64> = HashMap::new();
     let mut communes_personnes: HashMap<String, (String, u64)> = HashMap::new();
-    for a in &personnes {
-        let (code, nom) = match (&a.beneficiaire_commune_insee, &a.beneficiaire_commune) {
+    for p in &personnes {
+        let k = p.nombre as u64;
+        let genre = p.genre.as_deref().filter(|g| coop::contains(coop::GENRE, g)).unwrap_or("non_communique");
+        *genres.entry(genre.to_string()).or_insert(0) += k;
+        let tranche = regles::tranche_age_retenue(p.annee_naissance.map(|y| y as i32), p.tranche_age.as_deref(), annee);
+        *tranches.entry(tranche.to_string()).or_insert(0) += k;
+        let statut =
+            p.statut_social.as_deref().filter(|s| coop::contains(coop::STATUT_SOCIAL, s)).unwrap_or("non_communique");
+        *statuts.entry(statut.to_string()).or_insert(0) += k;
+        let (code, nom) = match (&p.commune_insee, &p.commune) {
             (Some(c), Some(n)) => (c.clone(), n.clone()),
             _ => ("non_communique".to_string(), "Non communiqué".to_string()),
         };
-        communes_personnes.entry(code).or_insert_with(|| (nom, 0)).1 += 1;
+        communes_personnes.entry(code).or_insert_with(|| (nom, 0)).1 += k;
     }
 
     Ok(Statistiques {
@@ -334,36 +328,38 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
             communes: lignes_ouvertes(communes_personnes),
         },
         par_conseiller: matches!(ctx.portee, Portee::Structure(_)).then(|| lignes_ouvertes(conseillers)),
-        carnet: carnet(conn, ctx, &rows).await?,
+        carnet: carnet(conn, ctx, &heures_periode).await?,
     })
 }
 
 async fn carnet(
     conn: &mut dyn crate::store::conn::Conn,
     ctx: &Contexte,
-    rows: &[Activite],
+    jours: &[(NaiveDate, u64, u64, i64)],
 ) -> AppResult<StatistiquesCarnet> {
     let (portee, filtres, i) = (&ctx.portee, &ctx.filtres, ctx.intervalle);
     let mut passes: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    for a in rows {
-        if let Some(v) = a.pass_valeur_centimes {
-            let m = passes.entry(date_locale(a).format("%Y-%m").to_string()).or_default();
-            m.0 += 1;
-            m.1 += v;
-        }
+    for (jour, _, nombre, valeur) in jours.iter().filter(|j| j.2 > 0) {
+        let m = passes.entry(jour.format("%Y-%m").to_string()).or_default();
+        m.0 += nombre;
+        m.1 += valeur;
     }
     let parcours = store::parcours(conn, portee, filtres, i).await?;
-    let ferme = |p: &&store::ParcoursLigne, etat: &str| p.etat == etat && p.closed_at.is_some_and(|t| dans(i, t));
-    let termines: Vec<u32> =
-        parcours.iter().filter(|p| ferme(p, "termine")).map(|p| p.seances_tenues.max(0) as u32).collect();
+    let compte_parcours =
+        |f: &dyn Fn(&store::GroupeParcours) -> bool| parcours.iter().filter(|p| f(p)).map(|p| p.nombre as u64).sum();
+    let termines: Vec<u32> = parcours
+        .iter()
+        .filter(|p| p.ferme && p.etat == "termine")
+        .flat_map(|p| std::iter::repeat_n(p.seances_tenues.max(0) as u32, p.nombre as usize))
+        .collect();
     let mut par_domaine: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for (competence, initial, final_) in store::progressions(conn, portee, filtres, i).await? {
+    for (competence, initial, final_, nombre) in store::progressions(conn, portee, filtres, i).await? {
         let domaine = competence.split('.').next().unwrap_or("");
         let Some(d) = DOMAINES.iter().find(|d| d.code == domaine) else { continue };
         let e = par_domaine.entry(d.code).or_default();
-        e.0 += 1;
+        e.0 += nombre as u64;
         if Niveau::parse(&final_) > Niveau::parse(&initial) {
-            e.1 += 1;
+            e.1 += nombre as u64;
         }
     }
     Ok(StatistiquesCarnet {
@@ -373,9 +369,9 @@ async fn carnet(
             .into_iter()
             .map(|(mois, (nombre, valeur_centimes))| PassesDuMois { mois, nombre, valeur_centimes })
             .collect(),
-        parcours_ouverts: parcours.iter().filter(|p| dans(i, p.created_at)).count() as u64,
+        parcours_ouverts: compte_parcours(&|p| p.ouvert),
         parcours_termines: termines.len() as u64,
-        parcours_abandonnes: parcours.iter().filter(|p| ferme(p, "abandonne")).count() as u64,
+        parcours_abandonnes: compte_parcours(&|p| p.ferme && p.etat == "abandonne"),
         mediane_seances_par_parcours: regles::mediane(&termines),
         progression_competences: DOMAINES
             .iter()

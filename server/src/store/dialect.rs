@@ -40,6 +40,16 @@ pub mod sqlite {
     pub fn recaler_identite(_table: &str) -> Option<String> {
         None
     }
+    /// The UTC hour of an instant column, as text `YYYY-MM-DDTHH`: instants are stored as
+    /// RFC 3339 text in UTC (`…+00:00`), so it is their first 13 characters.
+    pub fn heure(colonne: &str) -> String {
+        format!("substr({colonne}, 1, 13)")
+    }
+    /// Whole minutes from `debut` to `fin` (two instant columns), truncated like chrono's
+    /// `num_minutes`.
+    pub fn minutes(debut: &str, fin: &str) -> String {
+        format!("((CAST(strftime('%s', {fin}) AS INTEGER) - CAST(strftime('%s', {debut}) AS INTEGER)) / 60)")
+    }
 }
 
 /// PostgreSQL: concurrent writers, READ COMMITTED; a rule that spans rows locks them.
@@ -72,5 +82,11 @@ pub mod postgres {
         Some(format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
         ))
+    }
+    pub fn heure(colonne: &str) -> String {
+        format!("to_char({colonne} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')")
+    }
+    pub fn minutes(debut: &str, fin: &str) -> String {
+        format!("CAST(TRUNC(EXTRACT(EPOCH FROM ({fin} - {debut})) / 60) AS BIGINT)")
     }
 }

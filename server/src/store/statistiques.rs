@@ -267,17 +267,163 @@ pub async fn nombre_activites_modifiees(
     Ok(n)
 }
 
-/// The start and the structure's zone (IANA name) and commune of each held session in the
-/// interval: what the month and day charts count.
-pub async fn debuts(
+/// Held sessions counted together because every block but the lists and the dates sees them
+/// alike: same place, conseiller, type of place, duration, and commune of the person for a
+/// session at home.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GroupeSeances {
+    pub structure_id: i64,
+    pub structure_nom: String,
+    pub structure_commune_insee: Option<String>,
+    pub structure_commune: Option<String>,
+    pub conseiller_id: i64,
+    pub conseiller_prenom: String,
+    pub conseiller_nom: String,
+    pub type_lieu: String,
+    /// The report's duration, else the planned one.
+    pub duree_minutes: i64,
+    /// For a session at home: the person's commune (INSEE code, name).
+    pub domicile_insee: Option<String>,
+    pub domicile_commune: Option<String>,
+    pub nombre: i64,
+}
+
+/// The held sessions of the scope in the interval, grouped (see `GroupeSeances`): the database
+/// counts, a few thousand groups come back instead of a row per session.
+pub async fn groupes(
     conn: &mut dyn Conn,
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
-) -> sqlx::Result<Vec<(DateTime<Utc>, Option<String>, Option<String>)>> {
+) -> sqlx::Result<Vec<GroupeSeances>> {
     let c = Clause::seances(portee, filtres, i);
-    let sql = format!("SELECT s.debut, st.fuseau, st.commune_insee {FROM_SEANCES} WHERE {}", c.sql());
+    let minutes = on!(conn, |_cx| dialect::minutes("s.debut", "s.fin"));
+    // The person is read only for the sessions at home, the conseiller's name once per group.
+    let sql = format!(
+        "SELECT g.structure_id, g.structure_nom, g.structure_commune_insee, g.structure_commune, g.conseiller_id,
+                u.prenom AS conseiller_prenom, u.nom AS conseiller_nom, g.type_lieu, g.duree_minutes,
+                g.domicile_insee, dc.nom AS domicile_commune, g.nombre
+         FROM (SELECT x.structure_id, x.structure_nom, x.structure_commune_insee, x.structure_commune,
+                      x.conseiller_id, x.type_lieu, x.duree_minutes, x.domicile_insee, COUNT(*) AS nombre
+               FROM (SELECT st.id AS structure_id, st.nom AS structure_nom,
+                            st.commune_insee AS structure_commune_insee, sc.nom AS structure_commune,
+                            s.conseiller_id, s.type_lieu,
+                            COALESCE(s.cr_duree_minutes, {minutes}) AS duree_minutes,
+                            CASE WHEN s.type_lieu = 'domicile'
+                                 THEN (SELECT b.commune_insee FROM beneficiaires b WHERE b.id = p.beneficiaire_id)
+                            END AS domicile_insee
+                     {FROM_SEANCES} WHERE {}) x
+               GROUP BY x.structure_id, x.structure_nom, x.structure_commune_insee, x.structure_commune,
+                        x.conseiller_id, x.type_lieu, x.duree_minutes, x.domicile_insee) g
+         JOIN users u ON u.id = g.conseiller_id
+         LEFT JOIN communes dc ON dc.code_insee = g.domicile_insee",
+        c.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeSeances>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// A list a report ticks several values of, stored as one text.
+#[derive(Clone, Copy, Debug)]
+pub enum Liste {
+    Thematiques,
+    Materiel,
+}
+
+/// How many held sessions of the scope in the interval carry each stored list (as stored: the
+/// caller splits it).
+pub async fn par_liste(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+    liste: Liste,
+) -> sqlx::Result<Vec<(Option<String>, i64)>> {
+    let colonne = match liste {
+        Liste::Thematiques => "s.cr_thematiques",
+        Liste::Materiel => "s.cr_materiel",
+    };
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!("SELECT {colonne}, COUNT(*) {FROM_SEANCES} WHERE {} GROUP BY {colonne}", c.sql());
     on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// Held sessions started in one UTC hour at structures of one zone, and the passes they consumed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Heure {
+    /// `YYYY-MM-DDTHH`, UTC.
+    pub heure: String,
+    /// The structures' zone as set (IANA name), if set.
+    pub fuseau: Option<String>,
+    /// The first three digits of an overseas commune (`97x`), which give its zone when none is
+    /// set; none for the mainland.
+    pub outre_mer: Option<String>,
+    pub nombre: i64,
+    pub passes: i64,
+    pub valeur_centimes: i64,
+}
+
+/// The held sessions of the scope in the interval by UTC hour and zone: every zone France uses
+/// is a whole number of hours from UTC and changes at a whole hour, so an hour falls on one
+/// local day, and the month and day charts (and the passes per month) count without a row per
+/// session.
+pub async fn par_heure(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<Heure>> {
+    let c = Clause::seances(portee, filtres, i);
+    let heure = on!(conn, |_cx| dialect::heure("s.debut"));
+    let sql = format!(
+        "SELECT x.heure, x.fuseau, x.outre_mer, COUNT(*) AS nombre, COUNT(x.valeur) AS passes,
+                CAST(COALESCE(SUM(x.valeur), 0) AS BIGINT) AS valeur_centimes
+         FROM (SELECT {heure} AS heure, st.fuseau AS fuseau,
+                      CASE WHEN substr(st.commune_insee, 1, 2) = '97' THEN substr(st.commune_insee, 1, 3) END
+                        AS outre_mer,
+                      pa.valeur_centimes AS valeur
+               {FROM_SEANCES} LEFT JOIN passes pa ON pa.seance_id = s.id
+               WHERE {}) x
+         GROUP BY x.heure, x.fuseau, x.outre_mer",
+        c.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as::<_, Heure>(&sql), &c.valeurs).fetch_all(cx).await)
+}
+
+/// People counted together because the beneficiary blocks see them alike.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GroupePersonnes {
+    pub genre: Option<String>,
+    pub annee_naissance: Option<i64>,
+    pub tranche_age: Option<String>,
+    pub statut_social: Option<String>,
+    pub commune_insee: Option<String>,
+    pub commune: Option<String>,
+    pub anonyme: bool,
+    pub nombre: i64,
+}
+
+/// The people with a held session of the scope in the interval, each once, as recorded now.
+pub async fn personnes(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<GroupePersonnes>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!(
+        "SELECT x.genre, x.annee_naissance, x.tranche_age, x.statut_social, x.commune_insee, bc.nom AS commune,
+                x.anonyme, x.nombre
+         FROM (SELECT b.genre, b.annee_naissance, b.tranche_age, b.statut_social, b.commune_insee,
+                      b.anonyme, COUNT(*) AS nombre
+               FROM (SELECT genre, annee_naissance, tranche_age, statut_social, commune_insee,
+                            (anonymise_at IS NOT NULL) AS anonyme
+                     FROM beneficiaires
+                     WHERE id IN (SELECT p.beneficiaire_id {FROM_SEANCES} WHERE {})) b
+               GROUP BY b.genre, b.annee_naissance, b.tranche_age, b.statut_social, b.commune_insee, b.anonyme) x
+         LEFT JOIN communes bc ON bc.code_insee = x.commune_insee",
+        c.sql()
+    );
+    on!(conn, |cx| lier!(sqlx::query_as::<_, GroupePersonnes>(&sql), &c.valeurs).fetch_all(cx).await)
 }
 
 /// How many people had their first session of the scope (all time) in the interval.
@@ -309,14 +455,15 @@ pub async fn nouveaux_beneficiaires(
     Ok(n)
 }
 
-/// A parcours of the scope: its state, when it started and ended, and its held sessions.
+/// Parcours of the scope counted together: same state, opened in the interval or not, closed in
+/// it or not, same number of held sessions.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ParcoursLigne {
-    pub id: i64,
+pub struct GroupeParcours {
     pub etat: String,
-    pub created_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
+    pub ouvert: bool,
+    pub ferme: bool,
     pub seances_tenues: i64,
+    pub nombre: i64,
 }
 
 /// The parcours of the scope opened or closed in the interval (the type-of-place filter is a
@@ -326,7 +473,7 @@ pub async fn parcours(
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
-) -> sqlx::Result<Vec<ParcoursLigne>> {
+) -> sqlx::Result<Vec<GroupeParcours>> {
     let mut c = Clause::default();
     c.portee(portee, filtres);
     let mut ouvert = Clause { conditions: vec![], valeurs: vec![] };
@@ -343,41 +490,43 @@ pub async fn parcours(
         }
     }
     let sql = format!(
-        "SELECT p.id, p.etat, p.created_at, p.closed_at,
-                (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue') AS seances_tenues
-         FROM parcours p
-         JOIN structures st ON st.id = p.structure_id
-         LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
-         WHERE {} AND (({}) OR ({}))
-         ORDER BY p.id",
+        "SELECT x.etat, x.ouvert, x.ferme, x.seances_tenues, COUNT(*) AS nombre
+         FROM (SELECT p.etat, ({o}) AS ouvert, ({f}) AS ferme,
+                      (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue')
+                        AS seances_tenues
+               FROM parcours p
+               JOIN structures st ON st.id = p.structure_id
+               LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
+               WHERE {} AND (({o}) OR ({f}))) x
+         GROUP BY x.etat, x.ouvert, x.ferme, x.seances_tenues",
         c.sql(),
-        ouvert.sql(),
-        ferme.sql()
+        o = ouvert.sql(),
+        f = ferme.sql()
     );
-    on!(conn, |cx| lier!(sqlx::query_as::<_, ParcoursLigne>(&sql), &c.valeurs).fetch_all(cx).await)
+    on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeParcours>(&sql), &c.valeurs).fetch_all(cx).await)
 }
 
-/// (competence, initial level, final level) of every competence assessed at both diagnostics of
-/// the parcours of the scope completed in the interval.
+/// (competence, initial level, final level, how many parcours) for the competences assessed at
+/// both diagnostics of the parcours of the scope completed in the interval.
 pub async fn progressions(
     conn: &mut dyn Conn,
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
-) -> sqlx::Result<Vec<(String, String, String)>> {
+) -> sqlx::Result<Vec<(String, String, String, i64)>> {
     let mut c = Clause::default();
     c.conditions.push("p.etat = 'termine'".into());
     c.portee(portee, filtres);
     c.intervalle("p.closed_at", i);
     let sql = format!(
-        "SELECT di.competence, di.niveau, df.niveau
+        "SELECT di.competence, di.niveau, df.niveau, COUNT(*)
          FROM parcours p
          JOIN structures st ON st.id = p.structure_id
          LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
          JOIN diagnostic_niveaux di ON di.parcours_id = p.id AND di.moment = 'initial'
          JOIN diagnostic_niveaux df ON df.parcours_id = p.id AND df.moment = 'final' AND df.competence = di.competence
          WHERE {}
-         ORDER BY p.id, di.competence",
+         GROUP BY di.competence, di.niveau, df.niveau",
         c.sql()
     );
     on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
