@@ -28,6 +28,20 @@ async fn generated_parcours_are_read_by_the_app_pages() {
     })
     .unwrap();
     assert_eq!((parcours, seances), (800, 4000));
+    // The structures take the départements in turn (01, then 02), each in its most populous
+    // commune, and everyone lives where their structure is.
+    let (departements, ailleurs): (String, i64) = on!(app.db.acquire().await.unwrap(), |cx| {
+        sqlx::query_as(
+            "SELECT (SELECT MIN(c.departement) || ',' || MAX(c.departement)
+                     FROM structures st JOIN communes c ON c.code_insee = st.commune_insee),
+                    (SELECT COUNT(*) FROM beneficiaires b JOIN structures st ON st.id = b.structure_id
+                     WHERE b.commune_insee <> st.commune_insee)",
+        )
+        .fetch_one(cx)
+        .await
+    })
+    .unwrap();
+    assert_eq!((departements.as_str(), ailleurs), ("01,02", 0));
     // Two years of weekly parcours: most are closed, each conseiller has a few open.
     assert!(termines > 700 && termines < 800, "{termines} parcours terminés");
     assert!(valides > 5 * termines && valides < 4000, "{valides} pass validés");

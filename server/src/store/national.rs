@@ -9,6 +9,9 @@
 //! planned. A conseiller thus has about 5 parcours open and 95 closed, and about 21 sessions a
 //! month: with one carnet of 5 passes per person, 400,000 people give 2,000,000 sessions, not the
 //! 55 a month that 5,280,000 would need (both figures cannot hold at once; the passes decide).
+//! Structures take the départements in turn, each in its département's most populous commune
+//! (overseas ones too, so their zones are counted), and a person lives where their structure is:
+//! a département then holds about a hundredth of the country, as it would.
 //!
 //! Every conseiller's e-mail is `conseiller-{n}@national.carnet.fr` (n from 1), all with the
 //! same password. Pass `id`'s code is [`code`]`(id)`; session `id` uses pass `id`. The ledger's
@@ -139,8 +142,17 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
     etape!(
         "structures",
         format!(
-            "WITH RECURSIVE {} INSERT INTO structures (id, nom, commune_insee, created_at)
-         SELECT i, 'Espace numérique n°' || i, '29019', {} FROM n",
+            "WITH RECURSIVE {},
+              grandes AS (SELECT code_insee, departement,
+                                 ROW_NUMBER() OVER (PARTITION BY departement ORDER BY population DESC, code_insee)
+                                   AS rang
+                          FROM communes),
+              deps AS (SELECT code_insee AS code, ROW_NUMBER() OVER (ORDER BY departement) AS r
+                       FROM grandes WHERE rang = 1),
+              nd AS (SELECT NULLIF(COUNT(*), 0) AS total FROM deps)
+         INSERT INTO structures (id, nom, commune_insee, created_at)
+         SELECT n.i, 'Espace numérique n°' || n.i, COALESCE(deps.code, '29019'), {}
+         FROM n LEFT JOIN deps ON deps.r = (n.i - 1) % (SELECT total FROM nd) + 1",
             serie(structures),
             instant(&(t0 - 86_400).to_string())
         )
@@ -162,7 +174,7 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
             "WITH RECURSIVE {}, {g}
          INSERT INTO beneficiaires (id, structure_id, prenom, prenom_normalise, annee_naissance, commune_insee, genre,
                                     statut_social, created_by, created_at, updated_at)
-         SELECT k, s, x.prenom, lower(x.prenom), 1940 + k % 60, '29019',
+         SELECT k, s, x.prenom, lower(x.prenom), 1940 + k % 60, (SELECT commune_insee FROM structures WHERE id = s),
                 CASE WHEN k % 2 = 0 THEN 'feminin' ELSE 'masculin' END, 'retraite', c, {t}, {t}
          FROM g JOIN (SELECT 0 AS m, 'Monique' AS prenom UNION ALL SELECT 1, 'Karim' UNION ALL SELECT 2, 'Yvette'
                       UNION ALL SELECT 3, 'Fatou' UNION ALL SELECT 4, 'Nadia' UNION ALL SELECT 5, 'Lucie'
