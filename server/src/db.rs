@@ -273,6 +273,15 @@ pub async fn begin_write(db: &Db) -> sqlx::Result<Tx> {
     })
 }
 
+/// A read-only transaction whose statements all see one snapshot (`dialect::BEGIN_LECTURE`):
+/// a count and the rows it counted agree while others write.
+pub async fn begin_lecture(db: &Db) -> sqlx::Result<Tx> {
+    Ok(match db {
+        Db::Sqlite(p) => Tx::Sqlite(p.begin_with(crate::store::dialect::sqlite::BEGIN_LECTURE).await?),
+        Db::Pg(p) => Tx::Pg(p.begin_with(crate::store::dialect::postgres::BEGIN_LECTURE).await?),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::Db;

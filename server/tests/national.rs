@@ -110,3 +110,65 @@ async fn generated_parcours_are_read_by_the_app_pages() {
     let e = national::generer(&app.db, 0.002, app.clock.now(), &hash).await.unwrap_err();
     assert!(e.to_string().contains("pas vide"), "{e}");
 }
+
+/// Two years of 8 conseillers (about 3,800 held sessions, many times what one batch of an export
+/// carries): the activities exports give every held session once, in order, under the total of
+/// their header, and the statistics count the same sessions.
+#[tokio::test]
+async fn exports_and_statistics_of_a_generated_country_count_the_same_sessions() {
+    use carnet_domain::api::Role;
+    let app = TestApp::new().await;
+    let hash = auth::hash_password(MOT_DE_PASSE).unwrap();
+    national::generer(&app.db, 0.002, app.clock.now(), &hash).await.unwrap();
+    app.create_user(None, "admin@national.carnet.fr", MOT_DE_PASSE, Role::Admin).await;
+    let cookie = app.login("admin@national.carnet.fr", MOT_DE_PASSE).await;
+    let (tenues, domicile): (i64, i64) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN type_lieu = 'domicile' THEN 1 END) FROM seances WHERE statut = 'tenue'"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    assert!(tenues > 3000, "{tenues} séances tenues");
+
+    let r = app.get("/api/v1/exports/activites.csv", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let lignes: Vec<&str> = r.text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lignes.iter().find(|l| l.starts_with("Total;")), Some(&format!("Total;{tenues}").as_str()));
+    let entete = lignes.iter().position(|l| l.starts_with("Date;")).expect("the columns' line");
+    let donnees = &lignes[entete + 1..];
+    assert_eq!(donnees.len() as i64, tenues);
+    // Oldest first: dd/mm/yyyy read as yyyymmdd never goes back.
+    let jours: Vec<String> = donnees.iter().map(|l| format!("{}{}{}", &l[6..10], &l[3..5], &l[0..2])).collect();
+    assert!(jours.windows(2).all(|w| w[0] <= w[1]), "lines out of order");
+
+    let r = app.get("/api/v1/exports/activites.xlsx", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes.clone())).expect("an .xlsx file");
+    let feuille = calamine::Reader::worksheet_range(&mut wb, "Activités").expect("the sheet");
+    let premiere = feuille
+        .rows()
+        .position(|l| matches!(&l[0], calamine::Data::String(s) if s == "Date"))
+        .expect("the columns' line");
+    assert_eq!(feuille.rows().skip(premiere + 1).filter(|l| l[0] != calamine::Data::Empty).count() as i64, tenues);
+
+    let r = app.get("/api/v1/statistiques", &cookie).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["generales"]["accompagnements"], tenues);
+    let canaux: i64 = r.body["canaux"].as_array().unwrap().iter().map(|l| l["nombre"].as_i64().unwrap()).sum();
+    assert_eq!(canaux, tenues);
+    let a_domicile = r.body["canaux"].as_array().unwrap().iter().find(|l| l["valeur"] == "domicile").unwrap();
+    assert_eq!(a_domicile["nombre"], domicile);
+    let durees: i64 = r.body["durees"].as_array().unwrap().iter().map(|l| l["nombre"].as_i64().unwrap()).sum();
+    assert_eq!(durees, tenues);
+    assert_eq!(r.body["generales"]["beneficiaires"].as_i64().unwrap(), {
+        let (n,): (i64,) = on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT COUNT(DISTINCT p.beneficiaire_id) FROM seances s JOIN parcours p ON p.id = s.parcours_id
+             WHERE s.statut = 'tenue'"
+        )
+        .fetch_one(cx)
+        .await)
+        .unwrap();
+        n
+    });
+}

@@ -5,11 +5,14 @@
 
 use crate::api::statistiques::{calculer, date_locale, Contexte};
 use crate::auth::CurrentUser;
+use crate::db;
 use crate::error::{ApiQuery, AppError, AppResult};
 use crate::journal::{self, Lecture};
 use crate::store::packs::split_list;
 use crate::store::statistiques::{self as store, Activite, Portee};
 use crate::AppState;
+use anyhow::Context;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -21,6 +24,7 @@ use carnet_domain::fuseau::{Calendrier, Fuseau};
 use carnet_domain::statistiques::{self as regles, typographique, FiltresStatistiques, Ligne, Statistiques};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{Format, Table, TableColumn, Workbook, Worksheet, XlsxError};
+use tokio::sync::mpsc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,14 +36,14 @@ pub fn router() -> Router<AppState> {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn fichier(contenu: Vec<u8>, type_mime: &str, nom: String) -> Response {
+fn fichier(contenu: impl Into<Body>, type_mime: &str, nom: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, type_mime.to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{nom}\"")),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        contenu,
+        contenu.into(),
     )
         .into_response()
 }
@@ -187,35 +191,84 @@ fn ecrire_entete(ws: &mut Worksheet, f: &Formats, entete: &Entete) -> Result<u32
     Ok(entete.len() as u32)
 }
 
-/// A sheet: the header block, then the table (an Excel table with filter buttons).
-fn classeur(feuille: &str, entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> AppResult<Vec<u8>> {
+/// Fills a sheet: the header block, then the table (an Excel table with filter buttons) of
+/// `total` lines, written in order (a constant-memory sheet cannot go back a line).
+fn remplir(
+    ws: &mut Worksheet,
+    feuille: &str,
+    entete: &Entete,
+    colonnes: &[String],
+    total: usize,
+    lignes: impl Iterator<Item = AppResult<Vec<Cellule>>>,
+) -> AppResult<()> {
     let f = Formats::new();
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
     ws.set_name(feuille).map_err(xlsx_err)?;
     let debut = ecrire_entete(ws, &f, entete).map_err(xlsx_err)?;
     for (c, nom) in colonnes.iter().enumerate() {
         ws.write_string_with_format(debut, c as u16, nom, &f.titre).map_err(xlsx_err)?;
         ws.set_column_width(c as u16, (nom.chars().count().max(12) + 2) as f64).map_err(xlsx_err)?;
     }
-    for (r, ligne) in lignes.iter().enumerate() {
-        for (c, cellule) in ligne.iter().enumerate() {
+    // A table needs a data line. Declared before the lines: it writes its header line.
+    if total > 0 && !colonnes.is_empty() {
+        let cols: Vec<TableColumn> = colonnes.iter().map(|c| TableColumn::new().set_header(c)).collect();
+        let table = Table::new().set_columns(&cols);
+        ws.add_table(debut, 0, debut + total as u32, colonnes.len() as u16 - 1, &table).map_err(xlsx_err)?;
+    }
+    for (r, ligne) in lignes.enumerate() {
+        for (c, cellule) in ligne?.iter().enumerate() {
             ecrire(ws, &f, debut + 1 + r as u32, c as u16, cellule).map_err(xlsx_err)?;
         }
     }
-    // A table needs a data line.
-    if !lignes.is_empty() && !colonnes.is_empty() {
-        let cols: Vec<TableColumn> = colonnes.iter().map(|c| TableColumn::new().set_header(c)).collect();
-        let table = Table::new().set_columns(&cols);
-        ws.add_table(debut, 0, debut + lignes.len() as u32, colonnes.len() as u16 - 1, &table).map_err(xlsx_err)?;
-    }
+    Ok(())
+}
+
+/// A small sheet, built in memory.
+fn classeur(feuille: &str, entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> AppResult<Vec<u8>> {
+    let mut wb = Workbook::new();
+    remplir(wb.add_worksheet(), feuille, entete, colonnes, lignes.len(), lignes.iter().cloned().map(Ok))?;
     wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// A sheet of any length: its lines go to a temporary file as they come (constant memory), and
+/// so does the finished workbook, which is answered from there. Blocking: off the async threads.
+fn classeur_fichier(
+    feuille: &str,
+    entete: &Entete,
+    colonnes: &[String],
+    total: usize,
+    lignes: impl Iterator<Item = AppResult<Vec<Cellule>>>,
+) -> AppResult<std::fs::File> {
+    use std::io::{Seek, SeekFrom};
+    let mut wb = Workbook::new();
+    remplir(wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?, feuille, entete, colonnes, total, lignes)?;
+    let mut fichier = tempfile::tempfile().context("fichier temporaire du classeur")?;
+    wb.save_to_writer(&mut fichier).map_err(xlsx_err)?;
+    fichier.seek(SeekFrom::Start(0)).context("relecture du classeur")?;
+    Ok(fichier)
+}
+
+/// A file's bytes as a response body, read 64 KiB at a time.
+fn corps_fichier(fichier: std::fs::File) -> Body {
+    use tokio::io::AsyncReadExt;
+    let flux = futures_util::stream::unfold(Some(tokio::fs::File::from_std(fichier)), |f| async move {
+        let mut f = f?;
+        let mut tampon = vec![0u8; 64 * 1024];
+        match f.read(&mut tampon).await {
+            Ok(0) => None,
+            Ok(n) => {
+                tampon.truncate(n);
+                Some((Ok(Bytes::from(tampon)), Some(f)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    Body::from_stream(flux)
 }
 
 /// `;`-separated, UTF-8 with a BOM (spreadsheet software then reads the accents right), each
 /// cell quoted and made inert for spreadsheets by the one CSV writer (`lieux::csv::write_line`):
 /// the notes and the names are typed by people.
-fn csv(entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> Vec<u8> {
+fn csv_entete(entete: &Entete, colonnes: &[String]) -> String {
     use carnet_domain::lieux::csv::write_line;
     let mut out = String::from("\u{feff}");
     for l in entete {
@@ -226,11 +279,12 @@ fn csv(entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> Vec<u8>
         }
     }
     write_line(&mut out, &colonnes.iter().map(String::as_str).collect::<Vec<_>>(), ';');
-    for ligne in lignes {
-        let cellules: Vec<String> = ligne.iter().map(Cellule::csv).collect();
-        write_line(&mut out, &cellules.iter().map(String::as_str).collect::<Vec<_>>(), ';');
-    }
-    out.into_bytes()
+    out
+}
+
+fn csv_ligne(out: &mut String, ligne: &[Cellule]) {
+    let cellules: Vec<String> = ligne.iter().map(Cellule::csv).collect();
+    carnet_domain::lieux::csv::write_line(out, &cellules.iter().map(String::as_str).collect::<Vec<_>>(), ';');
 }
 
 /// Labels of a `|`-joined list of values, one per line.
@@ -392,34 +446,59 @@ fn vue_activites(user: &CurrentUser) -> AppResult<Vue> {
     }
 }
 
-struct Export {
+/// An activities export under way: its header (with the total), its columns, and its lines as
+/// the database gives them.
+struct Flux {
     entete: Entete,
     colonnes: Vec<String>,
-    lignes: Vec<Vec<Cellule>>,
+    total: usize,
+    vue: Vue,
+    annee: i32,
     date: NaiveDate,
+    lignes: mpsc::Receiver<sqlx::Result<Activite>>,
 }
 
-async fn activites(state: &AppState, user: &CurrentUser, f: &FiltresStatistiques) -> AppResult<Export> {
+impl Flux {
+    /// The next line, waiting for the database (blocking: for the workbook's thread).
+    fn suivante_bloquante(&mut self) -> Option<AppResult<Vec<Cellule>>> {
+        let (vue, annee) = (self.vue, self.annee);
+        self.lignes.blocking_recv().map(|r| r.map(|a| ligne_activite(&a, vue, annee)).map_err(AppError::from))
+    }
+}
+
+/// Starts an activities export: the count, the header and the journal line first, in one
+/// snapshot with the lines, which a task then reads one by one on its own connection: an export
+/// of a whole country holds a few hundred rows at a time, never all of them.
+async fn activites(state: &AppState, user: &CurrentUser, f: &FiltresStatistiques) -> AppResult<Flux> {
     let vue = vue_activites(user)?;
     let ctx = Contexte::preparer(state, user, f).await?;
-    let mut tx = state.db.begin().await?;
-    let rows = store::activites(&mut tx, &ctx.portee, &ctx.filtres, ctx.intervalle).await?;
-    let mut entete = informations(user, rows.len(), &ctx, user.calendrier.to_local(state.clock.now()));
+    let mut tx = db::begin_lecture(&state.db).await?;
+    let (portee, filtres_, i) = (ctx.portee.clone(), ctx.filtres.clone(), ctx.intervalle);
+    let total = store::nombre_activites(&mut tx, &portee, &filtres_, i).await?.max(0) as usize;
+    let mut entete = informations(user, total, &ctx, user.calendrier.to_local(state.clock.now()));
     entete.extend(filtres(&mut tx, &ctx).await?);
-    tx.commit().await?;
     if vue == Vue::Soi {
-        // The conseiller's own export names the people: journalled like any read of them.
-        let mut ids: Vec<i64> = rows.iter().filter(|a| a.anonymise_at.is_none()).map(|a| a.beneficiaire_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
+        // The conseiller's own export names the people: journalled like any read of them,
+        // before a line leaves.
+        let ids = store::personnes_nommees(&mut tx, &portee, &filtres_, i).await?;
         journal::identite_lue(state, user, Lecture::Export, &ids).await?;
     }
-    let annee = ctx.aujourdhui.year();
-    Ok(Export {
+    let (envoi, lignes) = mpsc::channel(256);
+    tokio::spawn(async move {
+        if let Err(e) = store::envoyer_activites(&mut tx, &portee, &filtres_, i, &envoi).await {
+            tracing::error!(erreur = %e, "export des activités interrompu");
+            let _ = envoi.send(Err(e)).await;
+        }
+        // Read only: the transaction ends when dropped.
+    });
+    Ok(Flux {
         entete,
         colonnes: colonnes_activites(vue),
-        lignes: rows.iter().map(|a| ligne_activite(a, vue, annee)).collect(),
+        total,
+        vue,
+        annee: ctx.aujourdhui.year(),
         date: ctx.aujourdhui,
+        lignes,
     })
 }
 
@@ -428,9 +507,15 @@ async fn activites_xlsx(
     user: CurrentUser,
     ApiQuery(f): ApiQuery<FiltresStatistiques>,
 ) -> AppResult<Response> {
-    let e = activites(&state, &user, &f).await?;
-    let contenu = classeur("Activités", &e.entete, &e.colonnes, &e.lignes)?;
-    Ok(fichier(contenu, XLSX, format!("carnet_accompagnements_{}.xlsx", e.date.format("%Y-%m-%d"))))
+    let mut flux = activites(&state, &user, &f).await?;
+    let nom = format!("carnet_accompagnements_{}.xlsx", flux.date.format("%Y-%m-%d"));
+    let fichier_xlsx = tokio::task::spawn_blocking(move || {
+        let (entete, colonnes, total) = (std::mem::take(&mut flux.entete), flux.colonnes.clone(), flux.total);
+        classeur_fichier("Activités", &entete, &colonnes, total, std::iter::from_fn(|| flux.suivante_bloquante()))
+    })
+    .await
+    .context("écriture du classeur")??;
+    Ok(fichier(corps_fichier(fichier_xlsx), XLSX, nom))
 }
 
 async fn activites_csv(
@@ -438,9 +523,30 @@ async fn activites_csv(
     user: CurrentUser,
     ApiQuery(f): ApiQuery<FiltresStatistiques>,
 ) -> AppResult<Response> {
-    let e = activites(&state, &user, &f).await?;
-    let contenu = csv(&e.entete, &e.colonnes, &e.lignes);
-    Ok(fichier(contenu, "text/csv; charset=utf-8", format!("carnet_accompagnements_{}.csv", e.date.format("%Y-%m-%d"))))
+    let flux = activites(&state, &user, &f).await?;
+    let nom = format!("carnet_accompagnements_{}.csv", flux.date.format("%Y-%m-%d"));
+    let debut = csv_entete(&flux.entete, &flux.colonnes);
+    let (vue, annee) = (flux.vue, flux.annee);
+    // The header, then the lines by batches of up to 256 as they come.
+    let corps = futures_util::stream::unfold((Some(flux.lignes), Some(debut)), move |(lignes, debut)| async move {
+        if let Some(d) = debut {
+            return Some((Ok(Bytes::from(d)), (lignes, None)));
+        }
+        let mut lignes = lignes?;
+        let mut lot = Vec::with_capacity(256);
+        if lignes.recv_many(&mut lot, 256).await == 0 {
+            return None;
+        }
+        let mut out = String::new();
+        for r in lot {
+            match r {
+                Ok(a) => csv_ligne(&mut out, &ligne_activite(&a, vue, annee)),
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), (None, None))),
+            }
+        }
+        Some((Ok(Bytes::from(out)), (Some(lignes), None)))
+    });
+    Ok(fichier(Body::from_stream(corps), "text/csv; charset=utf-8", nom))
 }
 
 /// The statistics as the Coop's export lays them out: blocks of `label | count | %`.
@@ -564,7 +670,7 @@ async fn beneficiaires_xlsx(
     let ctx = Contexte::preparer(&state, &user, &f).await?;
     let Portee::Structure(structure_id) = ctx.portee else { return Err(AppError::Forbidden) };
     let mut tx = state.db.begin().await?;
-    let rows = store::activites(&mut tx, &ctx.portee, &ctx.filtres, ctx.intervalle).await?;
+    let par_personne = store::accompagnements_par_personne(&mut tx, &ctx.portee, &ctx.filtres, ctx.intervalle).await?;
     let personnes = store::beneficiaires(&mut tx, structure_id).await?;
     let mut entete = informations(&user, 0, &ctx, user.calendrier.to_local(state.clock.now()));
     entete.extend([Some(("Filtres".into(), Vide)), Some(("Recherche".into(), texte("-"))), None]);
@@ -575,7 +681,7 @@ async fn beneficiaires_xlsx(
     let mut lignes = Vec::new();
     let mut lus = Vec::new();
     for p in &personnes {
-        let n = rows.iter().filter(|a| a.beneficiaire_id == p.id).count();
+        let n = par_personne.get(&p.id).copied().unwrap_or(0);
         if n == 0 && !filtre {
             continue;
         }
@@ -639,6 +745,14 @@ async fn beneficiaires_xlsx(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn csv(entete: &Entete, colonnes: &[String], lignes: &[Vec<Cellule>]) -> Vec<u8> {
+        let mut out = csv_entete(entete, colonnes);
+        for l in lignes {
+            csv_ligne(&mut out, l);
+        }
+        out.into_bytes()
+    }
 
     #[test]
     fn csv_quotes_what_needs_it_and_starts_with_a_bom() {

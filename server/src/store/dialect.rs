@@ -7,6 +7,9 @@ pub mod sqlite {
     /// What `begin_write` opens: the write lock up front, so writers queue (busy timeout)
     /// instead of failing when one read before it wrote.
     pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// What `begin_lecture` opens: a deferred transaction reads one snapshot from its first read
+    /// to its end (WAL), which is what a read of several statements needs.
+    pub const BEGIN_LECTURE: &str = "BEGIN";
     /// Appended to a SELECT whose rows the transaction changes next. Nothing: the transaction
     /// already holds the database's only write lock.
     pub const FOR_UPDATE: &str = "";
@@ -55,6 +58,9 @@ pub mod sqlite {
 /// PostgreSQL: concurrent writers, READ COMMITTED; a rule that spans rows locks them.
 pub mod postgres {
     pub const BEGIN_WRITE: &str = "BEGIN";
+    /// READ COMMITTED gives each statement its own snapshot: a count then the rows it counted
+    /// need one for the whole transaction.
+    pub const BEGIN_LECTURE: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     /// Row locks: a second transaction waits for the first to commit, then reads what it wrote.
     pub const FOR_UPDATE: &str = " FOR UPDATE";
     /// A row lock that still lets other transactions insert rows referring to this one (their

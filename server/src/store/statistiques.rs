@@ -210,16 +210,73 @@ fn select_activites() -> String {
     )
 }
 
-/// The accompaniments, oldest first.
-pub async fn activites(
+/// How many accompaniments of the scope each person had (people with none are absent).
+pub async fn accompagnements_par_personne(
     conn: &mut dyn Conn,
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
-) -> sqlx::Result<Vec<Activite>> {
+) -> sqlx::Result<std::collections::HashMap<i64, i64>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!("SELECT p.beneficiaire_id, COUNT(*) {FROM_SEANCES} WHERE {} GROUP BY p.beneficiaire_id", c.sql());
+    let l: Vec<(i64, i64)> = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    Ok(l.into_iter().collect())
+}
+
+/// How many accompaniments `envoyer_activites` sends.
+pub async fn nombre_activites(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<i64> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!("SELECT COUNT(*) {FROM_SEANCES} WHERE {}", c.sql());
+    let (n,): (i64,) = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_one(cx).await)?;
+    Ok(n)
+}
+
+/// The people, not erased, whom the accompaniments of `envoyer_activites` name.
+pub async fn personnes_nommees(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<i64>> {
+    let c = Clause::seances(portee, filtres, i);
+    let sql = format!(
+        "SELECT b.id FROM beneficiaires b
+         WHERE b.anonymise_at IS NULL AND b.id IN (SELECT p.beneficiaire_id {FROM_SEANCES} WHERE {})
+         ORDER BY b.id",
+        c.sql()
+    );
+    let ids: Vec<(i64,)> = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    Ok(ids.into_iter().map(|r| r.0).collect())
+}
+
+/// The held sessions of the scope and the filters in the interval (accompaniments), sent to
+/// `envoi` one by one as the database reads them
+/// (oldest first), so that an export of any size holds a few rows at a time. Stops early,
+/// without error, when the receiver is gone (the client left).
+pub async fn envoyer_activites(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+    envoi: &tokio::sync::mpsc::Sender<sqlx::Result<Activite>>,
+) -> sqlx::Result<()> {
+    use futures_util::TryStreamExt;
     let c = Clause::seances(portee, filtres, i);
     let sql = format!("{} WHERE {} ORDER BY s.debut, s.id", select_activites(), c.sql());
-    on!(conn, |cx| lier!(sqlx::query_as::<_, Activite>(&sql), &c.valeurs).fetch_all(cx).await)
+    on!(conn, |cx| {
+        let mut lignes = lier!(sqlx::query_as::<_, Activite>(&sql), &c.valeurs).fetch(cx);
+        while let Some(a) = lignes.try_next().await? {
+            if envoi.send(Ok(a)).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Where a walk in the order of last change stands: the (modification, id) of the last row given.
