@@ -914,8 +914,10 @@ async fn a_link_expires_six_months_after_the_parcours_closes() {
         anon(&app, Method::GET, &format!("/api/v1/agenda/{agenda}.ics"), None).await.status,
         StatusCode::NOT_FOUND
     );
+    // The code typed from the paper: told it expired, and why.
     let r = anon(&app, Method::POST, "/api/v1/espace/code", Some(json!({"code": code}))).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("ce code a expiré, car votre parcours est terminé depuis plus de 6 mois"), "{}", r.text);
     assert_eq!(app.count("login_failures").await, 0);
     // A new link would open nothing: refused, saying why.
     let r = app.post(&format!("/api/v1/parcours/{p}/lien"), json!({}), &cookie).await;

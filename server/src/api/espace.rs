@@ -351,8 +351,15 @@ async fn code(
     tx.commit().await?;
     match jeton {
         espace::Echange::Jeton(jeton) => Ok(Json(CodeTrouve { jeton })),
-        // The right code of a link that expired: not a guess.
-        espace::Echange::Expire => Err(AppError::NotFound),
+        // The right code of a link that expired: not a guess, and the person holding the paper
+        // is told why it no longer opens (a guesser learns nothing that opens anything).
+        espace::Echange::Expire => Err(AppError::field(
+            "code",
+            format!(
+                "Code : ce code a expiré, car votre parcours est terminé depuis plus de {} mois. Votre conseiller peut répondre à vos questions.",
+                state.config.link_expiry_months
+            ),
+        )),
         espace::Echange::Inconnu => {
             users::record_failure(&state.db, &ip_key, now).await?;
             crate::alerte::echec(&state, crate::alerte::Compteur::CodeEspace, now).await?;
