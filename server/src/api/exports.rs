@@ -247,10 +247,10 @@ fn classeur_fichier(
     Ok(fichier)
 }
 
-/// A file's bytes as a response body, read 64 KiB at a time.
-fn corps_fichier(fichier: std::fs::File) -> Body {
+/// A file's bytes, read 64 KiB at a time.
+fn flux_fichier(fichier: std::fs::File) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
     use tokio::io::AsyncReadExt;
-    let flux = futures_util::stream::unfold(Some(tokio::fs::File::from_std(fichier)), |f| async move {
+    futures_util::stream::unfold(Some(tokio::fs::File::from_std(fichier)), |f| async move {
         let mut f = f?;
         let mut tampon = vec![0u8; 64 * 1024];
         match f.read(&mut tampon).await {
@@ -261,7 +261,23 @@ fn corps_fichier(fichier: std::fs::File) -> Body {
             }
             Err(e) => Some((Err(e), None)),
         }
-    });
+    })
+}
+
+/// The body of a workbook still being written: the answer leaves at once (a large one takes
+/// longer than a request may), its bytes when the file is done; a failure cuts the download.
+fn corps_classeur(travail: tokio::task::JoinHandle<AppResult<std::fs::File>>) -> Body {
+    use futures_util::StreamExt;
+    let flux = futures_util::stream::once(async move {
+        match travail.await.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+            Ok(f) => flux_fichier(f).left_stream(),
+            Err(raison) => {
+                tracing::error!(erreur = %raison, "classeur non écrit");
+                futures_util::stream::once(async move { Err(std::io::Error::other(raison)) }).right_stream()
+            }
+        }
+    })
+    .flatten();
     Body::from_stream(flux)
 }
 
@@ -502,20 +518,34 @@ async fn activites(state: &AppState, user: &CurrentUser, f: &FiltresStatistiques
     })
 }
 
+/// The most lines a worksheet holds (Excel's limit).
+const LIGNES_MAX_FEUILLE: usize = 1_048_576;
+
+/// Whether `total` lines fit a sheet under a header block of `entete` lines and the columns' line.
+fn tient_dans_une_feuille(total: usize, entete: usize) -> AppResult<()> {
+    let place = LIGNES_MAX_FEUILLE.saturating_sub(entete + 1);
+    if total <= place {
+        return Ok(());
+    }
+    Err(AppError::Unprocessable(format!(
+        "Trop d’accompagnements pour un classeur : {total} pour {place} lignes au plus. Choisissez une période \
+         plus courte, ou l’export .csv, qui n’a pas de limite."
+    )))
+}
+
 async fn activites_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(f): ApiQuery<FiltresStatistiques>,
 ) -> AppResult<Response> {
     let mut flux = activites(&state, &user, &f).await?;
+    tient_dans_une_feuille(flux.total, flux.entete.len())?;
     let nom = format!("carnet_accompagnements_{}.xlsx", flux.date.format("%Y-%m-%d"));
-    let fichier_xlsx = tokio::task::spawn_blocking(move || {
+    let travail = tokio::task::spawn_blocking(move || {
         let (entete, colonnes, total) = (std::mem::take(&mut flux.entete), flux.colonnes.clone(), flux.total);
         classeur_fichier("Activités", &entete, &colonnes, total, std::iter::from_fn(|| flux.suivante_bloquante()))
-    })
-    .await
-    .context("écriture du classeur")??;
-    Ok(fichier(corps_fichier(fichier_xlsx), XLSX, nom))
+    });
+    Ok(fichier(corps_classeur(travail), XLSX, nom))
 }
 
 async fn activites_csv(
@@ -752,6 +782,13 @@ mod tests {
             csv_ligne(&mut out, l);
         }
         out.into_bytes()
+    }
+
+    #[test]
+    fn a_sheet_takes_what_excel_holds_and_no_more() {
+        assert!(tient_dans_une_feuille(1_048_576 - 24, 23).is_ok());
+        let e = tient_dans_une_feuille(1_048_576 - 23, 23).unwrap_err();
+        assert!(e.to_string().contains("1048553 pour 1048552 lignes au plus"), "{e}");
     }
 
     #[test]
