@@ -111,6 +111,31 @@ statistiques() {
     done
 }
 
+# The activities exports (one structure's last 12 months, then everything), each downloaded once:
+# time, size, and the server's resident memory after it and at its peak so far (VmHWM): a
+# streamed export leaves the peak where it was. $1 an administrator's cookie.
+exports() {
+    echo
+    echo "### Exports des activités — un téléchargement chacun"
+    echo "| export                         | HTTP | lignes | octets | secondes | mémoire après (Mo) | pic (Mo) |"
+    echo "|---|---|---|---|---|---|---|"
+    local douze="du=$(date -d '-11 months' +%Y-%m-01)&au=$(date +%Y-%m-%d)" e q mesure lignes
+    for e in "structure 1, 12 mois|lieu=1&$douze" "France, 12 mois|$douze" "France, tout|"; do
+        for q in csv xlsx; do
+            # A workbook past a sheet's 1,048,576 lines is refused (422): shown, not fatal.
+            mesure=$(curl -s -o "$DIR/export.$q" -w '%{http_code} %{size_download} %{time_total}' -H "Cookie: $1" \
+                "http://127.0.0.1:$PORT/api/v1/exports/activites.$q?${e#*|}")
+            lignes=-
+            [[ $q == csv ]] && lignes=$(sed -n 's/^Total;\([0-9]*\).*/\1/p' "$DIR/export.csv")
+            read -r code octets secondes <<<"$mesure"
+            printf "| %-30s | %4s | %7s | %9s | %8s | %18s | %8s |\n" "${e%%|*} ($q)" "$code" "$lignes" "$octets" \
+                "$secondes" "$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")" \
+                "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
+        done
+    done
+    rm -f "$DIR"/export.*
+}
+
 parcours_du_tableau() { # $1 cookie: the ids of the conseiller's dashboard parcours
     curl -sf -H "Cookie: $1" "http://127.0.0.1:$PORT/api/v1/tableau-de-bord" | jq -r '[.parcours[].id] | join(" ")'
 }
@@ -151,7 +176,9 @@ for base in $BASES; do
         demarrer "$url" ""
         cookie=$(connexion conseiller-1@national.carnet.fr $MOT_DE_PASSE)
         tableau "$titre" "$cookie" "$(parcours_du_tableau "$cookie")"
-        statistiques "$cookie" "$(connexion admin@national.carnet.fr $MOT_DE_PASSE)"
+        admin=$(connexion admin@national.carnet.fr $MOT_DE_PASSE)
+        statistiques "$cookie" "$admin"
+        exports "$admin"
         arreter
         ;;
     *) echo "BENCH_BASES : demo, national" >&2; exit 1 ;;
