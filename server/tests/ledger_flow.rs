@@ -972,3 +972,61 @@ async fn a_lot_stays_inside_the_order_territory_with_accredited_structures() {
     let r = w.app.get(&format!("/api/v1/structures/choix?commande={commande}"), &w.autre_commanditaire).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 }
+
+/// A data consumer walking what changed received a held session as an activity; its validation
+/// cancelled, the next walk says it is withdrawn (no attributes), and holding it again brings it
+/// back whole.
+#[tokio::test]
+async fn a_cancelled_validation_withdraws_the_activity_from_the_data_consumers_walk() {
+    use carnet_server::clients_api::{self, Demande};
+    let w = World::new().await;
+    let (_, carnets, parcours) = w.ready(1).await;
+    let codes = w.codes(carnets[0]).await;
+    let demande = Demande { nom: "Observatoire", scopes: "activites", departements: None, valide_jusqu_au: None };
+    let cle = clients_api::creer(&mut *w.app.db.acquire().await.unwrap(), &demande, w.app.clock.now())
+        .await
+        .unwrap()
+        .identifiants();
+    let walk = |depuis: String| {
+        let (app, cle) = (&w.app, cle.clone());
+        async move {
+            let r = app
+                .porteur(
+                    Method::GET,
+                    &format!("/api/v1/donnees/activites?filter[modification][depuis]={depuis}"),
+                    &cle,
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.body
+        }
+    };
+    let instant = |app: &TestApp| app.clock.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+
+    let debut = instant(&w.app);
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    let seance = w.seance_of(&codes[0]).await;
+    let page = walk(debut).await;
+    assert_eq!(page["data"][0]["id"], seance.to_string(), "{page}");
+    assert!(page["data"][0]["attributes"].is_object(), "{page}");
+
+    w.app.clock.step(chrono::Duration::minutes(1));
+    let apres_tenue = instant(&w.app);
+    let r =
+        w.app.post(&format!("/api/v1/seances/{seance}/annulation"), json!({"motif": "Erreur."}), &w.conseiller).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let page = walk(apres_tenue.clone()).await;
+    assert_eq!(page["meta"]["total_count"], 1, "{page}");
+    assert_eq!(
+        page["data"][0],
+        json!({"type": "activite", "id": seance.to_string(), "meta": {"retiree": true}}),
+        "{page}"
+    );
+
+    w.app.clock.step(chrono::Duration::minutes(1));
+    assert_eq!(w.validate(&w.conseiller, &codes[0], parcours).await.status, StatusCode::OK);
+    let page = walk(apres_tenue).await;
+    let de_nouveau = page["data"].as_array().unwrap().iter().find(|a| a["attributes"].is_object()).expect("held again");
+    assert_eq!(de_nouveau["id"], w.seance_of(&codes[0]).await.to_string(), "{page}");
+}

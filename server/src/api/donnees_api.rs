@@ -106,7 +106,19 @@ pub struct Ressource<A> {
     #[serde(rename = "type")]
     pub type_: &'static str,
     pub id: String,
-    pub attributes: A,
+    /// None for a withdrawn activity, which only says so (`meta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<A>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<MetaRessource>,
+}
+
+/// What a resource says of itself beside its attributes.
+#[derive(Serialize)]
+pub struct MetaRessource {
+    /// The activity is no longer one (its session was held, then its pass validation was
+    /// cancelled): a client that received it removes it.
+    pub retiree: bool,
 }
 
 #[derive(Serialize)]
@@ -395,7 +407,17 @@ async fn page_activites(
         meta: Meta { total_count: total, items_per_page: taille, has_next_page: suivante },
         data: rows
             .iter()
-            .map(|a| Ressource { type_: "activite", id: a.id.to_string(), attributes: attributs(a) })
+            .map(|a| match a.statut.as_str() {
+                "tenue" => {
+                    Ressource { type_: "activite", id: a.id.to_string(), attributes: Some(attributs(a)), meta: None }
+                }
+                _ => Ressource {
+                    type_: "activite",
+                    id: a.id.to_string(),
+                    attributes: None,
+                    meta: Some(MetaRessource { retiree: true }),
+                },
+            })
             .collect(),
     };
     let lignes = doc.data.len() as i64;
@@ -489,7 +511,7 @@ async fn page_statistiques(
         q => format!("{ROUTE_STATISTIQUES}?{}", q.join("&")),
     };
     let doc = Document {
-        data: vec![Ressource { type_: "statistiques", id, attributes: stats }],
+        data: vec![Ressource { type_: "statistiques", id, attributes: Some(stats), meta: None }],
         links: Liens { self_, next: None },
         meta: Meta { total_count: 1, items_per_page: 1, has_next_page: false },
     };

@@ -275,9 +275,11 @@ pub async fn set_statut(
     to: StatutSeance,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    // Held: the number the session shows now is frozen ([`numeros`]); no longer held: freed.
+    // Held: the number the session shows now is frozen ([`numeros`]); no longer held: freed,
+    // and the moment kept (the data consumers' API withdraws the activity it gave).
     let n = on!(conn, |cx| sqlx::query(
-        "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2, numero = NULL
+        "UPDATE seances SET statut = $1, sequence = sequence + 1, updated_at = $2, numero = NULL,
+                            retiree_at = CASE WHEN $4 = 'tenue' AND $1 <> 'tenue' THEN $2 ELSE retiree_at END
          WHERE id = $3 AND statut = $4",
     )
     .bind(to.code())
