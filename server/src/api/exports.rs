@@ -23,7 +23,7 @@ use carnet_domain::coop::{self, Vocabulaire};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
 use carnet_domain::statistiques::{self as regles, typographique, FiltresStatistiques, Ligne, Statistiques};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use rust_xlsxwriter::{Format, Table, TableColumn, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use tokio::sync::mpsc;
 
 pub fn router() -> Router<AppState> {
@@ -191,8 +191,8 @@ fn ecrire_entete(ws: &mut Worksheet, f: &Formats, entete: &Entete) -> Result<u32
     Ok(entete.len() as u32)
 }
 
-/// Fills a sheet: the header block, then the table (an Excel table with filter buttons) of
-/// `total` lines, written in order (a constant-memory sheet cannot go back a line).
+/// Fills a sheet: the header block, then the columns' line (with filter buttons) and `total`
+/// lines, written in order (a constant-memory sheet cannot go back a line).
 fn remplir(
     ws: &mut Worksheet,
     feuille: &str,
@@ -208,11 +208,11 @@ fn remplir(
         ws.write_string_with_format(debut, c as u16, nom, &f.titre).map_err(xlsx_err)?;
         ws.set_column_width(c as u16, (nom.chars().count().max(12) + 2) as f64).map_err(xlsx_err)?;
     }
-    // A table needs a data line. Declared before the lines: it writes its header line.
-    if total > 0 && !colonnes.is_empty() {
-        let cols: Vec<TableColumn> = colonnes.iter().map(|c| TableColumn::new().set_header(c)).collect();
-        let table = Table::new().set_columns(&cols);
-        ws.add_table(debut, 0, debut + total as u32, colonnes.len() as u16 - 1, &table).map_err(xlsx_err)?;
+    // Filter buttons on the columns' line, which stays in view. Not an Excel table: the writer
+    // keeps one map entry per cell of a table's range, 1.1 GB for a year of France's sessions.
+    if !colonnes.is_empty() {
+        ws.autofilter(debut, 0, debut + total as u32, colonnes.len() as u16 - 1).map_err(xlsx_err)?;
+        ws.set_freeze_panes(debut + 1, 0).map_err(xlsx_err)?;
     }
     for (r, ligne) in lignes.enumerate() {
         for (c, cellule) in ligne?.iter().enumerate() {
