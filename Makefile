@@ -36,13 +36,16 @@ browser-tools:
 
 ## The app, size-optimised (profile wasm-release), then precompressed (.br, .gz) for serving.
 ## The beneficiary space « Mon parcours » is a second, small app (espace.html) built into
-## dist/espace after the staff app (whose build empties dist/).
+## dist/espace, and the public pages (login, password) a third (connexion.html) built into
+## dist/acces (served at /connexion and /mot-de-passe/…), both after the staff app (whose build
+## empties dist/).
 build: tools
 	trunk build --release
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
+	trunk build connexion.html --release --dist dist/acces --public-url /acces/
 	cargo run -q -p carnet-server -- precompress dist
 
-## What a first visit downloads, per entry (staff app, beneficiary space), in brotli bytes
+## What a first visit downloads, per entry (staff app, beneficiary space, public pages), in brotli bytes
 ## against budgets.toml: fails when an entry grew past its budget. Reads the dist/ that `build`
 ## made (run it after `make build`).
 tailles:

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# How heavy the two first pages are, and how long they take to open on a slow connection (not
-# part of `make test`):
+# How heavy the first pages are, and how long they take to open on a slow connection (not part
+# of `make test`):
 #   1. raw, gzip and brotli bytes of each entry's page, wasm, JS glue and CSS, and the total
 #      (scripts/tailles.sh, against budgets.toml);
 #   2. the caching headers the server sends for a hashed asset and for index.html;
 #   3. slow-3G load time (400 kbit/s, 400 ms latency, cold cache, median of 3) of the login page
-#      until its form shows, and of the beneficiary space until its code form shows
+#      (the public pages' app) until its form shows, and of the beneficiary space until its code
+#      form shows
 #      (end2end/bench/chargement-lent.mjs, in Chromium).
 # Measures the app as built: run `make build` first (this script does not rebuild dist/). It builds
 # the release server if needed and runs it with the demo data on a temporary database, port 8294.
@@ -18,7 +19,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ]; then
+if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ] || [ ! -f dist/acces/index.html ]; then
   echo "dist/ n'est pas construit : lancez d'abord \`make build\`." >&2
   exit 1
 fi
@@ -48,12 +49,15 @@ entete() {
 WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/index.html | head -1)
 CSS=$(grep -oE "[^\"' =]+\.css" dist/index.html | head -1)
 ESPACE_JS=$(grep -oE "[^\"' =]+\.js" dist/espace/index.html | head -1)
+ACCES_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/acces/index.html | head -1)
 entete "$WASM" "public, max-age=31536000, immutable"
 entete "$CSS" "public, max-age=31536000, immutable"
 entete "$ESPACE_JS" "public, max-age=31536000, immutable"
+entete "$ACCES_WASM" "public, max-age=31536000, immutable"
 entete / "no-cache"
 entete /index.html "no-cache"
 entete /connexion "no-cache"
+entete /mot-de-passe/oublie "no-cache"
 entete /espace/ "no-cache"
 
 echo "== Chargement en 3G lente"

@@ -42,7 +42,7 @@ budget() { awk -v e="$1" -v k="$2" '$1 == e && $2 == k { print $3 }' <<<"$BUDGET
 
 DEPASSE=0
 MANQUE=0
-printf '%-9s %-5s %-44s %10s %10s %10s %10s\n' entrée type fichiers brut gzip brotli budget_br
+printf '%-10s %-5s %-44s %10s %10s %10s %10s\n' entrée type fichiers brut gzip brotli budget_br
 for entree in $ENTREES; do
   dossier=$(budget "$entree" dossier)
   page="$dossier/index.html"
@@ -90,7 +90,7 @@ for entree in $ENTREES; do
       etat="DÉPASSÉ de $((c - limite)) octets"
       DEPASSE=1
     fi
-    printf '%-8s %-5s %-44.44s %10d %10d %10d %10s  %s\n' "$entree" "$type" "$n" "$a" "$b" "$c" "${limite:--}" "$etat" | sed 's/ *$//'
+    printf '%-9s %-5s %-44.44s %10d %10d %10d %10s  %s\n' "$entree" "$type" "$n" "$a" "$b" "$c" "${limite:--}" "$etat" | sed 's/ *$//'
   done
   unset brut gz br noms
 done

@@ -1,12 +1,13 @@
 //! The routes, the logged-in user shared by every page, and the staff layout.
 
 use crate::api;
+use crate::components::page::changer_d_app;
 use crate::pages;
 use carnet_domain::api::{Me, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 /// The logged-in user: `None` while unknown, `Some(None)` when nobody is logged in.
@@ -33,9 +34,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <crate::components::page::Arrivee/>
             <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
-                <Route path=path!("/connexion") view=pages::login::LoginPage/>
-                <Route path=path!("/mot-de-passe/oublie") view=pages::mot_de_passe::OubliPage/>
-                <Route path=path!("/mot-de-passe/choisir") view=pages::mot_de_passe::ChoisirPage/>
+                // `/connexion` and `/mot-de-passe/…` are another, small app (src/connexion/, served by
+                // the server from dist/acces): the first page loaded without a session weighs
+                // little, and this app is downloaded only once logged in.
                 <ParentRoute path=path!("") view=StaffShell>
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
@@ -81,11 +82,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The layout of every staff page; sends visitors without a session to the login page.
+/// The layout of every staff page; sends visitors without a session to the login page (another
+/// app: a page load, which replaces the page that could not be shown in the history).
 #[component]
 fn StaffShell() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     let location = use_location();
     Effect::new(move |_| {
         if let Some(None) = auth.me.get() {
@@ -95,7 +96,7 @@ fn StaffShell() -> impl IntoView {
             } else {
                 format!("/connexion?retour={}", api::encode(&back))
             };
-            navigate(&target, Default::default());
+            changer_d_app(&target, true);
         }
     });
 
@@ -162,14 +163,10 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
 
 #[component]
 fn Header(me: Me) -> impl IntoView {
-    let auth = use_auth();
-    let navigate = use_navigate();
     let logout = move |_| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             if api::logout().await.is_ok() {
-                auth.me.set(Some(None));
-                navigate("/connexion", Default::default());
+                changer_d_app("/connexion", false);
             }
         });
     };

@@ -1,6 +1,6 @@
 // Load time of the two first pages on a slow mobile connection (used by scripts/mesures-taille.sh,
-// not by the test suite): the staff login page until its login form is visible, and the
-// beneficiary space until its code form is visible. Chromium's network emulation
+// not by the test suite): the staff login page (the public pages' app) until its login form is
+// visible, and the beneficiary space until its code form is visible. Chromium's network emulation
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
 // 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
 // then the median.
@@ -13,7 +13,7 @@ const LATENCE_MS = Number(process.env.LATENCE_MS || 400);
 
 const pages = [
   {
-    nom: 'connexion (app du personnel)',
+    nom: 'connexion (pages publiques)',
     chemin: '/connexion',
     pret: (page) => page.getByLabel('Adresse e-mail'),
   },

@@ -51,11 +51,29 @@ fn app_files(dir: &Path) -> ServeDir<ServeFile> {
         .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip())
 }
 
-/// The staff app's files (`/parcours/12`, … answer its `index.html`), and the beneficiary
-/// space's under `/espace/` (its own `index.html` for its routes).
+/// Where the public pages' app is built (`trunk build connexion.html --dist dist/acces
+/// --public-url /acces/`): its files under `/acces/`, its `index.html` at [`PAGES_PUBLIQUES`].
+/// Not `connexion/`: `/connexion` is one of its pages.
+pub const ACCES_DIR: &str = "acces";
+
+/// The pages of the public pages' app: login, and the two password pages. A visitor without a
+/// session opens them first, so they must not wait for the whole staff app.
+pub const PAGES_PUBLIQUES: [&str; 3] = ["/connexion", "/mot-de-passe/oublie", "/mot-de-passe/choisir"];
+
+/// The staff app's files (`/parcours/12`, … answer its `index.html`), the beneficiary space's
+/// under `/espace/` (its own `index.html` for its routes), and the public pages' app: its
+/// `index.html` at its three pages, its files under `/acces/`.
 pub fn static_files(dist: &Path) -> Router {
     let espace = dist.join(ESPACE_DIR);
-    Router::new()
+    let acces = dist.join(ACCES_DIR);
+    let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
+    let mut router = Router::new();
+    for chemin in PAGES_PUBLIQUES {
+        router = router.route_service(chemin, page_publique.clone());
+    }
+    router
+        // Its hashed files only: an unknown one is a 404, not a page.
+        .nest_service("/acces/", ServeDir::new(&acces).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -68,7 +86,11 @@ pub fn static_files(dist: &Path) -> Router {
 /// one is configured, is allowed for images only.
 pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) -> String {
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
-    let pages = dist.map(|d| vec![d.join("index.html"), d.join(ESPACE_DIR).join("index.html")]).unwrap_or_default();
+    let pages = dist
+        .map(|d| {
+            vec![d.join("index.html"), d.join(ESPACE_DIR).join("index.html"), d.join(ACCES_DIR).join("index.html")]
+        })
+        .unwrap_or_default();
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
         for body in inline_scripts(&html) {
             let digest = Sha256::digest(body.as_bytes());

@@ -78,6 +78,49 @@ async fn the_app_is_served_with_fallback_cache_and_compression() {
     assert!(r.body["error"].is_string());
 }
 
+/// The public pages' app: its page at the login and password addresses, its files under /acces/.
+#[tokio::test]
+async fn the_public_pages_are_a_small_app_of_their_own() {
+    let dist = fake_dist();
+    let acces = dist.path().join("acces");
+    std::fs::create_dir(&acces).unwrap();
+    let page = "<!doctype html><title>acces</title><script type=\"module\">import init from '/acces/connexion-0123456789abcdef.js';</script>";
+    std::fs::write(acces.join("index.html"), page).unwrap();
+    std::fs::write(acces.join("connexion-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(acces.join("connexion-0123456789abcdef_bg.wasm.br"), b"compressed").unwrap();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    for path in ["/connexion", "/connexion?retour=%2Fparcours%2F1", "/mot-de-passe/oublie", "/mot-de-passe/choisir"] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("<title>acces</title>"), "{path}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{path}");
+        // Its inline loader is allowed by its hash too.
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+    }
+    // The staff app keeps every other page.
+    for path in ["/", "/parcours/1", "/compte", "/mot-de-passe"] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
+    }
+
+    let req = Request::builder()
+        .uri("/acces/connexion-0123456789abcdef_bg.wasm")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "br");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    // A file it does not have is missing, not a page.
+    let r = app.request(Method::GET, "/acces/connexion-fedcba9876543210_bg.wasm", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+}
+
 #[tokio::test]
 async fn the_audit_log_cannot_be_edited_or_deleted() {
     let app = TestApp::new().await;

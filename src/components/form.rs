@@ -1,7 +1,8 @@
 //! Form building blocks that follow one pattern everywhere: a visible label, required fields
 //! marked in words, the error under the field and in a summary at the top with links.
 
-use crate::components::page::{compter_erreur, focus_element};
+// `super`, not `crate::components`: the public pages' app includes this file beside its `page`.
+use super::page::{compter_erreur, focus_element};
 use carnet_domain::api::FieldErrors;
 use leptos::html;
 use leptos::prelude::*;

@@ -30,7 +30,8 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
         <div class="notice notice--error" role="alert">
             <p>{error.message()}</p>
             {matches!(error, ApiError::Unauthorized).then(|| view! {
-                <p><a href="/connexion">"Se reconnecter"</a></p>
+                // `external`: the login page is another app, loaded as a page, not a route of this one.
+                <p><a href="/connexion" rel="external">"Se reconnecter"</a></p>
             })}
         </div>
     }

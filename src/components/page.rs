@@ -41,7 +41,12 @@ pub fn fournir() {
         titre: RwSignal::new(String::new()),
         erreurs: RwSignal::new(0),
         annonce: RwSignal::new(String::new()),
-        chemin: StoredValue::new(window().location().pathname().unwrap_or_default()),
+        // Arriving from the other app (see [`changer_d_app`]) counts as a route change.
+        chemin: StoredValue::new(if arrivee_d_une_autre_app() {
+            String::new()
+        } else {
+            window().location().pathname().unwrap_or_default()
+        }),
     };
     provide_context(etat);
     Effect::new(move |_| document().set_title(&titre_document(&etat.titre.get(), etat.erreurs.get() > 0)));
@@ -91,12 +96,23 @@ where
 /// into the page), and the new title is announced.
 #[component]
 pub fn Titre(#[prop(into)] texte: TextProp, #[prop(optional, into)] onglet: Option<String>) -> impl IntoView {
+    titre_de_page(texte, onglet, || use_location().pathname.get_untracked())
+}
+
+/// [`Titre`] in an app without a router (the public pages' small app, `src/connexion/`), where
+/// the path is the address bar's.
+#[component]
+pub fn TitreSansRouteur(#[prop(into)] texte: TextProp) -> impl IntoView {
+    titre_de_page(texte, None, || window().location().pathname().unwrap_or_default())
+}
+
+fn titre_de_page(texte: TextProp, onglet: Option<String>, chemin: impl FnOnce() -> String) -> impl IntoView {
     let node = NodeRef::<html::H1>::new();
     let etat = use_context::<Etat>();
     if let Some(etat) = etat {
         let t = texte.clone();
         Effect::new(move |_| etat.titre.set(onglet.clone().unwrap_or_else(|| t.get().to_string())));
-        let chemin = use_location().pathname.get_untracked();
+        let chemin = chemin();
         if etat.chemin.with_value(|c| *c != chemin) {
             etat.chemin.set_value(chemin);
             let avant = document().active_element();
@@ -160,4 +176,31 @@ pub fn Confirmation(#[prop(into)] message: String) -> impl IntoView {
             <p>{message}</p>
         </div>
     }
+}
+
+/// Set in the tab's session storage just before one app hands over to the other by a page load
+/// (the staff app and the public pages' app, `/connexion`, are two apps): the page that opens
+/// then treats its arrival as a route change (its `h1` takes the focus, its title is announced),
+/// as when both were one app.
+const PASSAGE: &str = "carnet.passage";
+
+/// Opens `url`, which another app serves, by a full page load; `remplacer` takes the current
+/// page out of the history (a page that could not be shown, a login page left behind).
+pub fn changer_d_app(url: &str, remplacer: bool) {
+    let fenetre = window();
+    if let Ok(Some(s)) = fenetre.session_storage() {
+        let _ = s.set_item(PASSAGE, "1");
+    }
+    let l = fenetre.location();
+    let _ = if remplacer { l.replace(url) } else { l.assign(url) };
+}
+
+/// Whether this page load follows [`changer_d_app`] (read once: the mark is removed).
+fn arrivee_d_une_autre_app() -> bool {
+    let Ok(Some(s)) = window().session_storage() else { return false };
+    let la = s.get_item(PASSAGE).ok().flatten().is_some();
+    if la {
+        let _ = s.remove_item(PASSAGE);
+    }
+    la
 }

@@ -16,8 +16,6 @@ pub mod journee;
 pub mod ledger;
 pub mod lien;
 pub mod lieux;
-pub mod login;
-pub mod mot_de_passe;
 pub mod not_found;
 pub mod notice;
 pub mod objectifs;

@@ -1,46 +1,59 @@
-//! `/connexion`: staff login.
+//! `/connexion`: staff login. Once logged in, the staff app opens (a page load) at the page the
+//! visitor was sent from (`?retour=`), or at its home.
 
-use crate::api::{self, ApiError};
-use crate::app::use_auth;
-use crate::components::form::{ErrorSummary, TextField};
-use crate::components::page::{focus_plus_tard, Titre};
+use super::api;
+use super::form::{ErrorSummary, TextField};
+use super::page::{changer_d_app, focus_plus_tard, TitreSansRouteur};
+use super::transport::ApiError;
 use carnet_domain::api::FieldErrors;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// A parameter of the address's query string.
+fn parametre(nom: &str) -> Option<String> {
+    let search = window().location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(nom)
+}
+
+/// Where to go once logged in: `retour` when it is a page of this site — never another site, and
+/// never a public page (it would open this one again) — else the home page. The check is the
+/// browser's own reading of the address (`/\…` or a tab in the path can make another host).
+fn destination() -> String {
+    let retour = parametre("retour").and_then(|r| {
+        let origine = window().location().origin().ok()?;
+        let url = web_sys::Url::new_with_base(&r, &origine).ok()?;
+        let chemin = url.pathname();
+        (r.starts_with('/')
+            && url.origin() == origine
+            && !matches!(chemin.as_str(), "/connexion" | "/mot-de-passe/oublie" | "/mot-de-passe/choisir"))
+        .then(|| format!("{chemin}{}{}", url.search(), url.hash()))
+    });
+    retour.unwrap_or_else(|| "/".to_string())
+}
+
+/// Opens the staff app; the login page leaves the history.
+fn entrer() {
+    changer_d_app(&destination(), true);
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
-    let navigate = use_navigate();
-    let query = use_query_map();
     // After choosing a password through a one-time link, the address is filled in.
-    let email = RwSignal::new(query.read_untracked().get("email").unwrap_or_default());
-    let password_set = query.read_untracked().get("motdepasse").as_deref() == Some("ok");
+    let email = RwSignal::new(parametre("email").unwrap_or_default());
+    let password_set = parametre("motdepasse").as_deref() == Some("ok");
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let message = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
 
-    // Only local paths: never send someone to another site after login.
-    let target = move || {
-        query
-            .read_untracked()
-            .get("retour")
-            .filter(|r| r.starts_with('/') && !r.starts_with("//"))
-            .unwrap_or_else(|| "/".to_string())
-    };
-
-    {
-        let navigate = navigate.clone();
-        Effect::new(move |_| {
-            if let Some(Some(_)) = auth.me.get() {
-                navigate(&target(), Default::default());
-            }
-        });
-    }
+    // Already logged in (a bookmark, the back button): straight to the app.
+    spawn_local(async move {
+        if let Ok(true) = api::logged_in().await {
+            entrer();
+        }
+    });
 
     let focus_summary = move || {
         focus_plus_tard(summary);
@@ -65,7 +78,8 @@ pub fn LoginPage() -> impl IntoView {
         pending.set(true);
         spawn_local(async move {
             match api::login(&email.get_untracked(), &password.get_untracked()).await {
-                Ok(me) => auth.me.set(Some(Some(me))),
+                // The button stays « Connexion… » while the app loads.
+                Ok(()) => return entrer(),
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
                     focus_summary();
@@ -83,7 +97,7 @@ pub fn LoginPage() -> impl IntoView {
         <main id="contenu" class="page page--narrow">
             <div class="login-card">
                 <p class="brand brand--large" aria-hidden="true">"Carnet"</p>
-                <Titre texte="Connexion"/>
+                <TitreSansRouteur texte="Connexion"/>
                 <p class="lead">"Espace des conseillers numériques et des structures."</p>
                 {password_set.then(|| view! {
                     <div class="notice notice--success" role="status">"Mot de passe enregistré : vous pouvez vous connecter."</div>

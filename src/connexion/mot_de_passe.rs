@@ -3,16 +3,16 @@
 //! The token travels in the address's fragment (`#jeton=…`), which browsers never send to a
 //! server; the page reads it, then removes it from the address bar.
 
-use crate::api::{self, ApiError};
-use crate::components::form::{ErrorSummary, TextField};
-use crate::components::page::{focus_plus_tard, Titre};
-use crate::components::Loading;
+use super::api::{self, JetonInfo};
+use super::form::{ErrorSummary, TextField};
+use super::page::{changer_d_app, focus_plus_tard, TitreSansRouteur as Titre};
+use super::transport::ApiError;
+use super::Loading;
 use carnet_domain::api::FieldErrors;
 use carnet_domain::comptes::{valider_email, verifier_nouveau, NouveauMotDePasse, ObjetJeton, MOT_DE_PASSE_MIN};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn OubliPage() -> impl IntoView {
@@ -132,8 +132,7 @@ pub fn ChoisirPage() -> impl IntoView {
 }
 
 #[component]
-fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl IntoView {
-    let navigate = use_navigate();
+fn ChoisirForm(token: String, info: JetonInfo) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
@@ -168,12 +167,12 @@ fn ChoisirForm(token: String, info: carnet_domain::comptes::JetonInfo) -> impl I
             mot_de_passe: password.get_untracked(),
             confirmation: confirmation.get_untracked(),
         };
-        let navigate = navigate.clone();
         let email = email.clone();
         spawn_local(async move {
             match api::set_password_with_token(&req).await {
+                // The login page, with the address filled in.
                 Ok(_) => {
-                    navigate(&format!("/connexion?motdepasse=ok&email={}", api::encode(&email)), Default::default())
+                    return changer_d_app(&format!("/connexion?motdepasse=ok&email={}", api::encode(&email)), false)
                 }
                 Err(ApiError::Invalid { fields, .. }) => {
                     errors.set(fields);
