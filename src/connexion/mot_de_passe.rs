@@ -97,35 +97,43 @@ fn take_token() -> String {
     token
 }
 
+/// What the link is for, once asked. (A signal set by one request rather than a resource under
+/// `Suspense`: the async machinery would weigh more than the page.)
+#[derive(Clone)]
+enum Lien {
+    Attente,
+    Valable(JetonInfo),
+    Refuse(String),
+}
+
 #[component]
 pub fn ChoisirPage() -> impl IntoView {
     let token = StoredValue::new(take_token());
-    let info = LocalResource::new(move || {
-        let t = token.get_value();
-        async move {
-            if t.is_empty() {
-                Err(ApiError::Refused("Ce lien est incomplet : ouvrez le lien reçu par e-mail en entier.".into()))
-            } else {
-                api::token_info(&t).await
-            }
-        }
-    });
+    let lien = RwSignal::new(Lien::Attente);
+    let t = token.get_value();
+    if t.is_empty() {
+        lien.set(Lien::Refuse("Ce lien est incomplet : ouvrez le lien reçu par e-mail en entier.".into()));
+    } else {
+        spawn_local(async move {
+            lien.set(match api::token_info(&t).await {
+                Ok(i) => Lien::Valable(i),
+                Err(e) => Lien::Refuse(e.message()),
+            });
+        });
+    }
     view! {
         <main id="contenu" class="page page--narrow">
             <div class="login-card">
                 <p class="brand brand--large" aria-hidden="true">"Carnet"</p>
-                <Suspense fallback=|| view! { <Loading/> }>
-                    {move || Suspend::new(async move {
-                        match info.await {
-                            Ok(i) => view! { <ChoisirForm token=token.get_value() info=i/> }.into_any(),
-                            Err(e) => view! {
-                                <Titre texte="Lien non valable"/>
-                                <div class="notice notice--error" role="alert"><p>{e.message()}</p></div>
-                                <p><a href="/mot-de-passe/oublie">"Demander un nouveau lien"</a>" · "<a href="/connexion">"Connexion"</a></p>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {move || match lien.get() {
+                    Lien::Attente => view! { <Loading/> }.into_any(),
+                    Lien::Valable(i) => view! { <ChoisirForm token=token.get_value() info=i/> }.into_any(),
+                    Lien::Refuse(m) => view! {
+                        <Titre texte="Lien non valable"/>
+                        <div class="notice notice--error" role="alert"><p>{m}</p></div>
+                        <p><a href="/mot-de-passe/oublie">"Demander un nouveau lien"</a>" · "<a href="/connexion">"Connexion"</a></p>
+                    }.into_any(),
+                }}
             </div>
         </main>
     }
