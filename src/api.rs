@@ -15,15 +15,6 @@ pub use transport::*;
 
 // --- accounts (logging in, and the password pages, are the public pages' app: src/connexion/)
 
-pub async fn logout() -> Result<(), ApiError> {
-    let resp = Request::post(&format!("{BASE}/auth/logout")).send().await.map_err(|_| ApiError::Network)?;
-    if resp.ok() || resp.status() == 401 {
-        Ok(())
-    } else {
-        Err(ApiError::Refused("Déconnexion impossible. Réessayez.".into()))
-    }
-}
-
 /// The signed-in user, or `None`; also sets the app's clock (and the zone its dates are read in)
 /// from the server's.
 pub async fn session() -> Result<Option<Me>, ApiError> {

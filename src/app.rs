@@ -1,7 +1,7 @@
 //! The routes, the logged-in user shared by every page, and the staff layout.
 
 use crate::api;
-use crate::components::page::changer_d_app;
+use crate::components::page::{changer_d_app, marquer, DECONNEXION};
 use crate::pages;
 use carnet_domain::api::{Me, Role};
 use leptos::prelude::*;
@@ -163,12 +163,10 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
 
 #[component]
 fn Header(me: Me) -> impl IntoView {
+    // The login page logs out (see `DECONNEXION`).
     let logout = move |_| {
-        spawn_local(async move {
-            if api::logout().await.is_ok() {
-                changer_d_app("/connexion", false);
-            }
-        });
+        marquer(DECONNEXION);
+        changer_d_app("/connexion", false);
     };
     let structure = me.structure.as_ref().map(|s| s.nom.clone()).unwrap_or_default();
     view! {

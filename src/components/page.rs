@@ -184,23 +184,44 @@ pub fn Confirmation(#[prop(into)] message: String) -> impl IntoView {
 /// as when both were one app.
 const PASSAGE: &str = "carnet.passage";
 
+/// Set by the staff app's « Se déconnecter », which opens the login page at once, in the click:
+/// the login page logs out, then shows its form. (Opening it only once its own logout request was
+/// answered, the staff app could cut short a page the person had asked for meanwhile.) The mark
+/// stays until the server has answered, so that the login page opened instead does it.
+pub const DECONNEXION: &str = "carnet.deconnexion";
+
+fn stockage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+/// Sets a mark in the tab's session storage (see [`PASSAGE`], [`DECONNEXION`]).
+pub fn marquer(cle: &str) {
+    if let Some(s) = stockage() {
+        let _ = s.set_item(cle, "1");
+    }
+}
+
+pub fn marque(cle: &str) -> bool {
+    stockage().and_then(|s| s.get_item(cle).ok().flatten()).is_some()
+}
+
+pub fn effacer_marque(cle: &str) {
+    if let Some(s) = stockage() {
+        let _ = s.remove_item(cle);
+    }
+}
+
 /// Opens `url`, which another app serves, by a full page load; `remplacer` takes the current
 /// page out of the history (a page that could not be shown, a login page left behind).
 pub fn changer_d_app(url: &str, remplacer: bool) {
-    let fenetre = window();
-    if let Ok(Some(s)) = fenetre.session_storage() {
-        let _ = s.set_item(PASSAGE, "1");
-    }
-    let l = fenetre.location();
+    marquer(PASSAGE);
+    let l = window().location();
     let _ = if remplacer { l.replace(url) } else { l.assign(url) };
 }
 
 /// Whether this page load follows [`changer_d_app`] (read once: the mark is removed).
 fn arrivee_d_une_autre_app() -> bool {
-    let Ok(Some(s)) = window().session_storage() else { return false };
-    let la = s.get_item(PASSAGE).ok().flatten().is_some();
-    if la {
-        let _ = s.remove_item(PASSAGE);
-    }
+    let la = marque(PASSAGE);
+    effacer_marque(PASSAGE);
     la
 }

@@ -2,7 +2,7 @@
 //! the domain's full types: the staff user (`Me`) and the link's expiry date would bring the
 //! date library's parsing into this small app for nothing.
 
-use super::transport::{get, post, ApiError};
+use super::transport::{get, post, send, ApiError};
 use carnet_domain::api::LoginRequest;
 use carnet_domain::comptes::{DemandeReinitialisation, JetonRequest, Message, NouveauMotDePasse, ObjetJeton};
 use serde::de::IgnoredAny;
@@ -14,6 +14,15 @@ pub use super::transport::encode;
 pub async fn login(email: &str, password: &str) -> Result<(), ApiError> {
     let _: IgnoredAny = post("/auth/login", &LoginRequest { email: email.into(), password: password.into() }).await?;
     Ok(())
+}
+
+/// Ends the session (already ended counts as done).
+pub async fn logout() -> Result<(), ApiError> {
+    match send("POST", "/auth/logout", None).await {
+        Ok(_) | Err(ApiError::Unauthorized) => Ok(()),
+        Err(ApiError::Network) => Err(ApiError::Network),
+        Err(_) => Err(ApiError::Refused("Déconnexion impossible. Réessayez.".into())),
+    }
 }
 
 /// `GET /auth/session`, reduced to whether someone is logged in.

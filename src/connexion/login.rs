@@ -3,7 +3,7 @@
 
 use super::api;
 use super::form::{ErrorSummary, TextField};
-use super::page::{changer_d_app, focus_plus_tard, TitreSansRouteur};
+use super::page::{changer_d_app, effacer_marque, focus_plus_tard, marque, TitreSansRouteur, DECONNEXION};
 use super::transport::ApiError;
 use carnet_domain::api::FieldErrors;
 use leptos::html;
@@ -48,12 +48,30 @@ pub fn LoginPage() -> impl IntoView {
     let pending = RwSignal::new(false);
     let summary = NodeRef::<html::Div>::new();
 
-    // Already logged in (a bookmark, the back button): straight to the app.
-    spawn_local(async move {
-        if let Ok(true) = api::logged_in().await {
-            entrer();
-        }
-    });
+    if marque(DECONNEXION) {
+        // Sent here by « Se déconnecter »: log out first. The form waits for the answer, which
+        // clears the session cookie: it must not clear the one a login would have just set.
+        pending.set(true);
+        spawn_local(async move {
+            match api::logout().await {
+                Ok(()) => effacer_marque(DECONNEXION),
+                // Not reached, or cut short: the mark stays, the next login page tries again.
+                Err(ApiError::Network) => message.set(Some(ApiError::Network.message())),
+                Err(e) => {
+                    effacer_marque(DECONNEXION);
+                    message.set(Some(e.message()));
+                }
+            }
+            pending.set(false);
+        });
+    } else {
+        // Already logged in (a bookmark, the back button): straight to the app.
+        spawn_local(async move {
+            if let Ok(true) = api::logged_in().await {
+                entrer();
+            }
+        });
+    }
 
     let focus_summary = move || {
         focus_plus_tard(summary);
