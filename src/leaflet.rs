@@ -179,12 +179,21 @@ pub fn metropole(map: &Map) {
     map.fit_bounds(&bounds(41.3, -5.2, 51.1, 9.6));
 }
 
-/// A tooltip showing `text` as text. Given a string, Leaflet sets it as HTML, and venue names
-/// come from imported files and from conseillers' reports: the text goes in as a text node.
-pub fn bind_tooltip(layer: &Layer, text: &str) {
-    let Some(span) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("span").ok()) else {
-        return;
-    };
+/// A `<span>` holding `text` as a text node (with `class` if given): what Leaflet is given
+/// instead of an HTML string wherever a venue's name or commune can appear, since those come from
+/// imported files and from conseillers' reports.
+pub fn span_texte(class: Option<&str>, text: &str) -> Option<web_sys::Element> {
+    let span = web_sys::window()?.document()?.create_element("span").ok()?;
+    if let Some(c) = class {
+        span.set_class_name(c);
+    }
     span.set_text_content(Some(text));
-    layer.bind_tooltip_element(&span);
+    Some(span)
+}
+
+/// A tooltip showing `text` as text (given a string, Leaflet would set it as HTML).
+pub fn bind_tooltip(layer: &Layer, text: &str) {
+    if let Some(span) = span_texte(None, text) {
+        layer.bind_tooltip_element(&span);
+    }
 }

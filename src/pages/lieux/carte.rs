@@ -347,17 +347,18 @@ fn Carte(
 /// `nom` is what a screen reader says for it (« Bretagne : 66 lieux, dont 12 acceptant le Pass »).
 fn bulle(n: u32, pass: u32, classe: &str, nom: &str) -> JsValue {
     let taille = carnet_domain::lieux::api::diametre_bulle(n);
-    let nom = nom.replace('&', "&amp;").replace('<', "&lt;");
+    // Leaflet takes one element as the icon's content: the count shown, the name said.
+    let contenu = l::span_texte(None, "").and_then(|racine| {
+        let compte = l::span_texte(None, &nombre(n as i64))?;
+        compte.set_attribute("aria-hidden", "true").ok()?;
+        racine.append_child(&compte).ok()?;
+        let dit = l::span_texte(Some("visually-hidden"), nom)?;
+        racine.append_child(&dit).ok()?;
+        Some(racine)
+    });
     l::div_icon(&obj(&[
         ("className", format!("carte-compte {classe}{}", if pass > 0 { " carte-compte--pass" } else { "" }).into()),
-        (
-            "html",
-            format!(
-                "<span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{nom}</span>",
-                nombre(n as i64)
-            )
-            .into(),
-        ),
+        ("html", contenu.map(JsValue::from).unwrap_or_else(|| nombre(n as i64).into())),
         ("iconSize", js_sys::Array::of2(&taille.into(), &taille.into()).into()),
     ]))
 }
