@@ -172,3 +172,33 @@ async fn exports_and_statistics_of_a_generated_country_count_the_same_sessions()
         n
     });
 }
+
+/// A hundred structures reach the overseas départements: their sessions fall within the day
+/// there too (07:00–21:00 local, which a hold checks), not at 04:00 in the Antilles.
+#[tokio::test]
+async fn generated_sessions_overseas_fall_within_the_local_day() {
+    use carnet_domain::fuseau::Calendrier;
+    let app = TestApp::new().await;
+    let hash = auth::hash_password(MOT_DE_PASSE).unwrap();
+    // 416 conseillers: 104 structures, one per département (the Pacific's left out).
+    national::generer(&app.db, 0.104, app.clock.now(), &hash).await.unwrap();
+    let seances: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, String)> =
+        on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT s.debut, s.fin, st.commune_insee FROM seances s JOIN parcours p ON p.id = s.parcours_id
+             JOIN structures st ON st.id = p.structure_id
+             WHERE st.commune_insee LIKE '97%' OR st.id % 20 = 1"
+        )
+        .fetch_all(cx)
+        .await)
+        .unwrap();
+    let outre_mer: std::collections::BTreeSet<&str> =
+        seances.iter().filter(|s| s.2.starts_with("97")).map(|s| &s.2[..3]).collect();
+    assert_eq!(outre_mer.into_iter().collect::<Vec<_>>(), ["971", "972", "973", "974", "975", "976", "977", "978"]);
+    for (debut, fin, commune) in &seances {
+        let cal = Calendrier::pour(Some(commune), None);
+        let (d, f) = (cal.to_local(*debut).time(), cal.to_local(*fin).time());
+        let (sept, vingt_et_une) =
+            (chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(), chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap());
+        assert!(d >= sept && f <= vingt_et_une && d < f, "{commune}: {debut} – {fin} is {d} – {f} there");
+    }
+}

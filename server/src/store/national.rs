@@ -10,8 +10,9 @@
 //! month: with one carnet of 5 passes per person, 400,000 people give 2,000,000 sessions, not the
 //! 55 a month that 5,280,000 would need (both figures cannot hold at once; the passes decide).
 //! Structures take the départements in turn, each in its département's most populous commune
-//! (overseas ones too, so their zones are counted), and a person lives where their structure is:
-//! a département then holds about a hundredth of the country, as it would.
+//! (overseas ones too, so their zones are counted; not the Pacific's, which Carnet has no zone
+//! for), and a person lives where their structure is: a département then holds about a
+//! hundredth of the country, as it would. Every session falls within the local day (07:00–21:00).
 //!
 //! Every conseiller's e-mail is `conseiller-{n}@national.carnet.fr` (n from 1), all with the
 //! same password. Pass `id`'s code is [`code`]`(id)`; session `id` uses pass `id`. The ledger's
@@ -106,13 +107,19 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
     anyhow::ensure!(deja == 0, "la base n'est pas vide (structures, comptes ou parcours) : génération refusée");
 
     // Parcours k (from 1) of conseiller c in structure s starts at t (seconds): conseillers take
-    // turns, each on their own weekday, between 08:00 and 15:00 UTC.
+    // turns, each on their own weekday, between 08:00 and 15:00 UTC, four hours later in the
+    // structures of the Americas (Antilles, Guyane, Saint-Pierre-et-Miquelon), so that a session
+    // falls within the day there too (07:00–21:00 local, which a hold checks).
     let g = format!(
         "g AS (SELECT i AS k, (i - 1) % {conseillers} + 1 AS c,
                       ((i - 1) % {conseillers}) / {CONSEILLERS_PAR_STRUCTURE} + 1 AS s,
                       {t0} + (((i - 1) / {conseillers}) * {JOURS} / {BENEFICIAIRES_PAR_CONSEILLER}) * 86400
                         + (((i - 1) % {conseillers}) % 7) * 86400
-                        + 28800 + ((i - 1) % 8) * 3600 AS t
+                        + 28800 + ((i - 1) % 8) * 3600
+                        + CASE WHEN (SELECT substr(st.commune_insee, 1, 3) FROM structures st
+                                     WHERE st.id = ((i - 1) % {conseillers}) / {CONSEILLERS_PAR_STRUCTURE} + 1)
+                                    IN ('971', '972', '973', '975', '977', '978')
+                               THEN 14400 ELSE 0 END AS t
                FROM n)"
     );
     // Session j (0..4) of parcours k: id (k - 1) * 5 + j + 1, as is its pass (rang j + 1).
@@ -146,7 +153,10 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
               grandes AS (SELECT code_insee, departement,
                                  ROW_NUMBER() OVER (PARTITION BY departement ORDER BY population DESC, code_insee)
                                    AS rang
-                          FROM communes),
+                          FROM communes
+                          -- Carnet's zones are those of France and its overseas départements and
+                          -- collectivités of the Americas and the Indian Ocean, not the Pacific's.
+                          WHERE departement < '98'),
               deps AS (SELECT code_insee AS code, ROW_NUMBER() OVER (ORDER BY departement) AS r
                        FROM grandes WHERE rang = 1),
               nd AS (SELECT NULLIF(COUNT(*), 0) AS total FROM deps)
