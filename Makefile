@@ -12,14 +12,14 @@ export CARGO_TERM_COLOR := $(if $(CI),never,auto)
 DATABASE_URL ?= sqlite://data/carnet.db
 export DATABASE_URL
 
-.PHONY: run test lint test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux tailles mesures-taille clean
+.PHONY: run test lint test-api fuzz fuzz-tools test-calendrier tools browser-tools build test-domain test-server test-e2e bench bench-ledger communes mots-de-passe communes-coords territoires leaflet geo mesures-lieux tailles mesures-taille clean
 
 run: build
 	cargo build --release -p carnet-server
 	@echo "Carnet : http://127.0.0.1:8080 (démo : camille@demo.carnet.fr / carnet-demo)"
 	./target/release/carnet-server --demo --dist dist --listen 127.0.0.1:8080
 
-test: tools browser-tools lint test-domain test-server build tailles test-e2e
+test: tools browser-tools lint test-domain test-server test-api build tailles test-e2e
 	@echo "Tous les tests sont passés."
 
 ## The machine keeps the style: formatting, and clippy on every target (the app for wasm too).
@@ -60,6 +60,23 @@ test-domain:
 ## installs and starts, and stops after the tests.
 test-server:
 	./scripts/postgres.sh run -- sh -c 'cargo test -p carnet-server && CARNET_TEST_BACKEND=postgres cargo test -p carnet-server --test "*"'
+
+## Schema-driven fuzzing (schemathesis, PyPI) of target/debug/carnet-server on a fresh demo
+## database, against GET /api/v1/openapi.json, once per identity (each staff role, a personal
+## link, an API client, no one): no 500, only documented statuses, content types and schemas.
+## Short here (5 cases per operation, fixed seed); `make fuzz` runs it long.
+test-api: fuzz-tools
+	cargo build -p carnet-server
+	./.tools/venv/bin/python scripts/schemathesis.py --exemples 5
+
+## The long fuzzing run: 100 cases per operation and identity, up to 5 minutes each. Not part of
+## `make test`; its figures go in the README.
+fuzz: fuzz-tools
+	cargo build -p carnet-server
+	./.tools/venv/bin/python scripts/schemathesis.py --exemples 100 --duree 300
+
+fuzz-tools:
+	./scripts/install-tools.sh fuzz
 
 ## Playwright starts target/debug/carnet-server (built by the server tests) on a fresh database;
 ## then one journey across two instances on one PostgreSQL database (from scripts/postgres.sh).

@@ -2,6 +2,7 @@
 # Installs what building and testing Carnet needs, only when missing or at the wrong version:
 #   tools    wasm32 target, Trunk, wasm-bindgen CLI (= Cargo.lock's version), wasm-opt (binaryen)
 #   browser  Debian's Chromium and the end2end npm packages (Playwright, axe-core)
+#   fuzz     schemathesis (PyPI) in .tools/venv, for scripts/schemathesis.py
 # Safe to run again: it checks before it installs. See ../shared/TOOLCHAIN.md for why each pin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,9 +60,23 @@ browser() {
   fi
 }
 
+SCHEMATHESIS_VERSION=4.32.5
+
+fuzz() {
+  if [ "$("$TOOLS_DIR/venv/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    say "pip install schemathesis $SCHEMATHESIS_VERSION (.tools/venv)"
+    if ! python3 -m venv "$TOOLS_DIR/venv" 2>/dev/null; then
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+      python3 -m venv "$TOOLS_DIR/venv"
+    fi
+    "$TOOLS_DIR/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 case "${1:-all}" in
   tools) tools ;;
   browser) browser ;;
-  all) tools; browser ;;
-  *) echo "usage: $0 [tools|browser|all]" >&2; exit 2 ;;
+  fuzz) fuzz ;;
+  all) tools; browser; fuzz ;;
+  *) echo "usage: $0 [tools|browser|fuzz|all]" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@ pub type FieldErrors = BTreeMap<String, String>;
 
 /// The body of every error answer: `{ "error": "...", "fields": { "field": "message" } }`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub error: String,
     #[serde(default)]
@@ -17,12 +18,14 @@ pub struct ApiErrorBody {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Conseiller,
@@ -64,6 +67,7 @@ impl Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StructureRef {
     pub id: i64,
     pub nom: String,
@@ -71,6 +75,7 @@ pub struct StructureRef {
 
 /// Who is logged in (`GET /api/v1/auth/me`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub id: i64,
     pub email: String,
@@ -89,6 +94,7 @@ pub struct Me {
 
 /// `GET /auth/session`: the signed-in user, if any, and the server's clock.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub me: Option<Me>,
     pub maintenant: DateTime<Utc>,
@@ -96,6 +102,7 @@ pub struct Session {
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -115,6 +122,7 @@ impl<T> Page<T> {
 
 /// A commune of the official list (INSEE COG), as the autocomplete shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Commune {
     pub code_insee: String,
     pub nom: String,
@@ -136,6 +144,7 @@ impl Commune {
 
 /// One line of the dashboard's list of beneficiaries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeneficiaireSummary {
     pub id: i64,
     pub prenom: String,
@@ -151,6 +160,7 @@ pub struct BeneficiaireSummary {
 /// The intake form (parcours step 1), as typed: fields are text so that each can be refused with
 /// its own message (see `intake::validate`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct IntakeRequest {
     pub prenom: String,
@@ -174,12 +184,14 @@ pub struct IntakeRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntakeCreated {
     pub parcours_id: i64,
     pub beneficiaire_id: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassView {
     pub rang: i64,
     /// Shown form, `XXXX-XXXX-XXXX`.
@@ -190,6 +202,7 @@ pub struct PassView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarnetView {
     pub id: i64,
     pub numero: String,
@@ -204,6 +217,7 @@ pub struct CarnetView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeneficiaireView {
     pub id: i64,
     pub prenom: String,
@@ -217,6 +231,7 @@ pub struct BeneficiaireView {
 
 /// A parcours as its overview page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParcoursDetail {
     pub id: i64,
     pub etat: String,
@@ -229,12 +244,14 @@ pub struct ParcoursDetail {
 
 /// One person and all their parcours (`GET /api/v1/beneficiaires/{id}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeneficiaireDetail {
     pub beneficiaire: BeneficiaireView,
     pub parcours: Vec<ParcoursSummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParcoursSummary {
     pub id: i64,
     pub etat: String,
@@ -246,7 +263,66 @@ pub struct ParcoursSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
+}
+
+/// What saving a step of the parcours answers: the step the parcours is at now (its code).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EtapeEnregistree {
+    pub etape: String,
+}
+
+/// A write that has nothing more to say than that it was done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Enregistre {
+    pub ok: bool,
+}
+
+/// A parcours closed: its state now (`termine`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParcoursClos {
+    pub etat: String,
+}
+
+/// What was created, by its id (a candidate venue; a venue import, whose progress is then read).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cree {
+    pub id: i64,
+}
+
+/// A session added to the schedule (or a missed one's replacement).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeanceAjoutee {
+    pub seance_id: i64,
+}
+
+/// A session moved: its new start, local time to the minute (`2026-12-04T14:00`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeanceDeplacee {
+    pub debut: String,
+}
+
+/// An absence recorded, and the session scheduled in its place when there was room for one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AbsenceEnregistree {
+    pub remplacement: Option<i64>,
+    /// Local time to the minute, like `SeanceDeplacee::debut`.
+    pub debut: Option<String>,
+}
+
+/// A pass validation cancelled: the pass given back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValidationAnnulee {
+    pub pass_id: i64,
 }

@@ -83,6 +83,7 @@ fn nom_field(errors: &mut FieldErrors, field: &str, label: &str, input: &str) ->
 /// `POST /api/v1/comptes`: invite someone. A coordinateur invites into their own structure; an
 /// administrator chooses the structure (required for conseillers and coordinateurs).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct InvitationRequest {
     pub prenom: String,
@@ -145,6 +146,7 @@ pub fn valider_invitation(req: &InvitationRequest, roles: &[Role]) -> Result<Val
 
 /// Where an account stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EtatCompte {
     /// Invited, no password chosen yet.
@@ -165,6 +167,7 @@ impl EtatCompte {
 
 /// One account as the team and administration pages list it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompteView {
     pub id: i64,
     pub email: String,
@@ -179,6 +182,7 @@ pub struct CompteView {
 
 /// The answer to an invitation (or a new invitation link).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationEnvoyee {
     pub compte: CompteView,
     /// False when the e-mail could not leave: the link is in the server log, resend later.
@@ -188,6 +192,7 @@ pub struct InvitationEnvoyee {
 
 /// `POST /api/v1/auth/mot-de-passe`: change one's own password.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChangementMotDePasse {
     pub actuel: String,
@@ -197,6 +202,7 @@ pub struct ChangementMotDePasse {
 
 /// `POST /api/v1/auth/reinitialisation`: ask for a reset link.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DemandeReinitialisation {
     pub email: String,
@@ -204,12 +210,14 @@ pub struct DemandeReinitialisation {
 
 /// `POST /api/v1/auth/jeton`: what a one-time link is for (before choosing a password).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct JetonRequest {
     pub jeton: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ObjetJeton {
     Invitation,
@@ -233,6 +241,7 @@ impl ObjetJeton {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JetonInfo {
     pub objet: ObjetJeton,
     pub prenom: String,
@@ -242,6 +251,7 @@ pub struct JetonInfo {
 
 /// `POST /api/v1/auth/jeton/mot-de-passe`: choose a password with a one-time link.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NouveauMotDePasse {
     pub jeton: String,
@@ -251,6 +261,7 @@ pub struct NouveauMotDePasse {
 
 /// A plain answer with a French sentence to show.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub message: String,
 }

@@ -37,6 +37,7 @@ pub const CONSERVATION_MOIS_DEFAUT: u32 = 12;
 /// One version of the information notice. `texte` is already filled in for the reader's
 /// structure and the retention in force.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticeInformation {
     pub id: i64,
     pub version: String,
@@ -48,6 +49,7 @@ pub struct NoticeInformation {
 /// `POST /api/v1/notices` (administration): publish a new version. Versions never change once
 /// published: a beneficiary's record says which one they were shown.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NouvelleNotice {
     pub version: String,
@@ -120,6 +122,7 @@ pub fn valider_notice(req: &NouvelleNotice) -> Result<NouvelleNotice, FieldError
 
 /// The intake form's part about information and consent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct InformationRequest {
     /// The notice version shown on screen.
@@ -133,6 +136,7 @@ pub struct InformationRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contacts {
     pub telephone: Option<String>,
     pub email: Option<String>,
@@ -218,6 +222,7 @@ pub fn valider_information(req: &InformationRequest) -> Result<ValidInformation,
 /// `POST /api/v1/beneficiaires/{id}/consentements`: give or withdraw one consent. Giving the
 /// reminders consent needs contact details; withdrawing it erases them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ConsentementRequest {
     pub consentement: String,
@@ -251,6 +256,7 @@ pub fn valider_consentement(req: &ConsentementRequest) -> Result<ValidConsenteme
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentementEtat {
     pub consentement: String,
     pub libelle: String,
@@ -260,6 +266,7 @@ pub struct ConsentementEtat {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentementEvenement {
     pub consentement: String,
     pub accorde: bool,
@@ -270,6 +277,7 @@ pub struct ConsentementEvenement {
 
 /// A notice version shown to the person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InformationDonnee {
     pub notice_id: i64,
     pub version: String,
@@ -279,6 +287,7 @@ pub struct InformationDonnee {
 
 /// `GET /api/v1/beneficiaires/{id}/donnees`: the « Données et droits » page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DonneesBeneficiaire {
     pub beneficiaire: BeneficiaireView,
     pub anonymise_le: Option<DateTime<Utc>>,
@@ -296,6 +305,7 @@ pub struct DonneesBeneficiaire {
 
 /// `POST /api/v1/beneficiaires/{id}/rectification`: the person's fields, as in the intake form.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RectificationRequest {
     pub prenom: String,
@@ -333,6 +343,7 @@ pub fn valider_rectification(req: &RectificationRequest, today: NaiveDate) -> Re
 /// One stored value, as the database holds it (no column of ours is a floating-point number;
 /// one would be exported as text).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Valeur {
     Nul,
@@ -396,6 +407,7 @@ pub fn libelle_colonne(col: &str) -> &str {
 
 /// One table's rows about the person: every column, as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportTable {
     pub table: String,
     pub titre: String,
@@ -404,6 +416,7 @@ pub struct ExportTable {
 
 /// `GET /api/v1/beneficiaires/{id}/export`: everything held about one person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportDonnees {
     pub genere_le: DateTime<Utc>,
     pub beneficiaire_id: i64,
@@ -414,6 +427,7 @@ pub struct ExportDonnees {
 // --- access journal
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalEntree {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -38,6 +38,7 @@ pub fn afficher_code(code: &str) -> String {
 
 /// A session as the person reads it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceEspace {
     pub id: i64,
     /// « mardi 1er décembre 2026 ».
@@ -60,6 +61,7 @@ pub struct SeanceEspace {
 
 /// A session held: when, and what was learned (themes and skills, never private notes).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceTenueEspace {
     pub jour: String,
     pub numero: String,
@@ -69,6 +71,7 @@ pub struct SeanceTenueEspace {
 
 /// One objective and how far it is.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectifEspace {
     /// The skill in plain words.
     pub libelle: String,
@@ -84,6 +87,7 @@ pub struct ObjectifEspace {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BilanEspace {
     /// « jeudi 3 décembre 2026 ».
     pub date: String,
@@ -96,6 +100,7 @@ pub struct BilanEspace {
 
 /// `GET /api/v1/espace` (the token in `Authorization: Bearer`): everything the person's page shows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Espace {
     pub prenom: String,
     /// The conseiller's first name and the structure: whom to call.
@@ -129,6 +134,7 @@ pub struct Espace {
 
 /// A place that accepts the Pass, in words ready to show.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LieuEspace {
     pub nom: String,
     /// Street, postcode and town.
@@ -140,17 +146,20 @@ pub struct LieuEspace {
 
 /// `POST /api/v1/espace/code`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeRequest {
     pub code: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeTrouve {
     pub jeton: String,
 }
 
 /// Answer to « Je ne pourrai pas venir ».
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Prevenu {
     pub message: String,
 }
@@ -158,6 +167,7 @@ pub struct Prevenu {
 /// Staff side: the state of a parcours' personal link (`GET /api/v1/parcours/{id}/lien`). The
 /// link itself is never stored, so it is shown only when (re)issued.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LienEtat {
     pub actif: bool,
     /// « lundi 23 novembre 2026 à 10h12 par Camille Martin ».
@@ -178,6 +188,7 @@ pub struct LienEtat {
 
 /// Staff side: a link just issued (`POST /api/v1/parcours/{id}/lien`), shown once.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LienEmis {
     pub url: String,
     /// « ABCD-EFGH ».

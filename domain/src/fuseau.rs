@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// The time zones of the places where Carnet's structures work. On the wire and in the
 /// database: the IANA name.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Fuseau {
     #[default]
     #[serde(rename = "Europe/Paris")]
@@ -215,6 +216,7 @@ impl Calendrier {
 
 /// A structure's zone as the administrator sees it (`GET /api/v1/structures/fuseaux`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StructureFuseau {
     pub id: i64,
     pub nom: String,
@@ -230,6 +232,7 @@ pub struct StructureFuseau {
 /// `PUT /api/v1/structures/{id}/fuseau`: an IANA name from `Fuseau::TOUS`, or empty to follow
 /// the commune again.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChoixFuseau {
     pub fuseau: String,

@@ -14,6 +14,7 @@ const N: u32 = ALPHABET.len() as u32;
 /// A pass code that is known to be well formed (right length, alphabet, check character).
 /// Stored and compared in its compact form (12 uppercase characters, no dashes).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct PassCode(String);
 

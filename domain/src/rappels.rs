@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A structure's choice: how long before a session its reminder goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DelaiRappel {
     #[serde(rename = "24h")]
@@ -360,6 +361,7 @@ pub const MODELE_JOURNEE: &str = "journee-conseiller-email";
 
 /// One session of the conseiller's day: who, when, where, and what it needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceJournee {
     pub seance_id: i64,
     pub parcours_id: i64,
@@ -382,6 +384,7 @@ pub struct SeanceJournee {
 
 /// `GET /api/v1/journee`: a conseiller's sessions of one day, printable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Journee {
     pub jour: NaiveDate,
     pub conseiller: String,
@@ -391,6 +394,7 @@ pub struct Journee {
 
 /// `GET` and `PUT /api/v1/compte/journee`: whether the conseiller receives the morning e-mail.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PreferenceJournee {
     pub email_du_matin: bool,
@@ -443,6 +447,7 @@ pub fn texte_journee(j: &Journee, lien: &str) -> (String, String) {
 /// `GET /api/v1/parcours/{id}/rappels`: the reminder of each session and channel, for the
 /// conseiller's sessions page.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EtatRappel {
     pub seance_id: i64,
     /// « email » or « sms ».
@@ -455,6 +460,7 @@ pub struct EtatRappel {
 
 /// `GET /api/v1/rappels/echecs`: the structure's reminders that failed (coordinateur).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EchecRappel {
     pub seance_id: i64,
     pub parcours_id: i64,
@@ -470,12 +476,14 @@ pub struct EchecRappel {
 
 /// `GET` and `PUT /api/v1/structure/rappels`: the structure's choice.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReglageRappels {
     pub delai: DelaiRappel,
 }
 
 /// `PUT /api/v1/structure/rappels`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ReglageRappelsRequest {
     pub delai: String,

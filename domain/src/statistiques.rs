@@ -64,6 +64,7 @@ pub fn typographique(libelle: &str) -> String {
 
 /// One line of a block: a value, its label, how many, and its share of the block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ligne {
     pub valeur: String,
     pub libelle: String,
@@ -102,6 +103,7 @@ pub const PERIODE_MAX_ANNEES: u32 = 5;
 
 /// A validated period: both bounds included, either may be open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Periode {
     pub du: Option<NaiveDate>,
     pub au: Option<NaiveDate>,
@@ -173,6 +175,8 @@ pub fn trente_jours(fin: NaiveDate) -> Vec<(NaiveDate, String)> {
 /// The filters of the statistics and exports, as the address carries them (all optional text,
 /// checked by the server so that a bad value gets a message naming its field).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct FiltresStatistiques {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub du: Option<String>,
@@ -226,6 +230,7 @@ pub fn encoder(v: &str) -> String {
 
 /// One bar of the « Nombre d’accompagnements » chart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Barre {
     /// `MM/YY` for a month, `DD/MM` for a day.
     pub libelle: String,
@@ -234,6 +239,7 @@ pub struct Barre {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Generales {
     /// Held sessions, one per participant (a parcours session has one).
     pub accompagnements: u64,
@@ -250,6 +256,7 @@ pub struct Generales {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlocsBeneficiaires {
     pub genres: Vec<Ligne>,
     pub tranches_age: Vec<Ligne>,
@@ -259,6 +266,7 @@ pub struct BlocsBeneficiaires {
 
 /// Passes consumed by sessions in one month (`AAAA-MM`), and their face value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassesDuMois {
     pub mois: String,
     pub nombre: u64,
@@ -268,6 +276,7 @@ pub struct PassesDuMois {
 /// For the parcours completed in the period, per competence domain: how many competences were
 /// assessed at both the first and the final diagnostic, and how many of them rose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgressionDomaine {
     pub code: String,
     pub titre: String,
@@ -288,6 +297,7 @@ pub fn part(part: u64, total: u64) -> u32 {
 
 /// What only Carnet knows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatistiquesCarnet {
     pub passes_par_mois: Vec<PassesDuMois>,
     pub passes_total: u64,
@@ -305,6 +315,7 @@ pub struct StatistiquesCarnet {
 
 /// `GET /api/v1/statistiques`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Statistiques {
     pub periode: Periode,
     /// The day the « last 12 months » and « last 30 days » charts end on.

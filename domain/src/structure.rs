@@ -9,6 +9,7 @@ pub const ADRESSE_MAX: usize = 200;
 
 /// A structure's phone and address, either of which may be missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coordonnees {
     pub telephone: Option<String>,
     pub adresse: Option<String>,
@@ -25,6 +26,7 @@ impl Coordonnees {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CoordonneesRequest {
     pub telephone: String,

@@ -30,6 +30,9 @@ pub enum AppError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    /// A body past what the route takes (413).
+    #[error("{0}")]
+    TropGros(String),
     #[error("{0}")]
     BadRequest(String),
     /// The server cannot answer now (the database unreachable, a request cut for its length).
@@ -111,8 +114,8 @@ struct Reponse {
 }
 
 /// One entry of a JSON:API `errors` array.
-#[derive(serde::Serialize)]
-struct ErreurJsonApi {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ErreurJsonApi {
     status: String,
     title: String,
     detail: String,
@@ -120,13 +123,13 @@ struct ErreurJsonApi {
     source: Option<SourceJsonApi>,
 }
 
-#[derive(serde::Serialize)]
-struct SourceJsonApi {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct SourceJsonApi {
     parameter: String,
 }
 
-#[derive(serde::Serialize)]
-struct DocumentErreursJsonApi {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct DocumentErreursJsonApi {
     errors: Vec<ErreurJsonApi>,
 }
 
@@ -205,6 +208,7 @@ impl AppError {
             ),
             AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m, FieldErrors::new()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, m, FieldErrors::new()),
+            AppError::TropGros(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, FieldErrors::new()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, FieldErrors::new()),
             AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m, FieldErrors::new()),
             AppError::TooManyRequests { message, retry_after_secs } => {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ref {
     pub id: i64,
     pub nom: String,
@@ -14,6 +15,7 @@ pub struct Ref {
 
 /// The ledger organisation of the logged-in user (`GET /api/v1/ledger/moi`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     pub commanditaire: Option<Ref>,
     pub operateur: Option<Ref>,
@@ -25,6 +27,7 @@ pub struct Organisation {
 // ------------------------------------------------------------------ orders
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CommandeRequest {
     pub operateur_id: String,
@@ -45,18 +48,21 @@ pub struct CommandeRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandeCreated {
     pub id: i64,
     pub reference: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CritereView {
     pub code: String,
     pub libelle: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerritoireView {
     /// `departement` or `commune`.
     pub kind: String,
@@ -65,6 +71,7 @@ pub struct TerritoireView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandeSummary {
     pub id: i64,
     pub reference: String,
@@ -86,6 +93,7 @@ pub struct CommandeSummary {
 /// Carnets of an order (or of all a buyer's orders) by where they are in their life. The counts
 /// are a funnel, not a partition: a distributed carnet was entrusted too.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entonnoir {
     pub emis: i64,
     pub confies: i64,
@@ -97,12 +105,14 @@ pub struct Entonnoir {
 
 /// A run of carnets still held by the commanditaire, by rank in the order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plage {
     pub premier: i64,
     pub dernier: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LotView {
     pub id: i64,
     /// `structure` (commanditaire → structure) or `conseiller` (structure → conseiller) or
@@ -122,6 +132,7 @@ pub struct LotView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AvoirView {
     pub id: i64,
     pub nb_passes: i64,
@@ -130,6 +141,7 @@ pub struct AvoirView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommandeDetail {
     pub commande: CommandeSummary,
     pub paiement_reference: Option<String>,
@@ -146,6 +158,7 @@ pub struct CommandeDetail {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PaiementRequest {
     pub reference: String,
@@ -156,6 +169,7 @@ pub struct PaiementRequest {
 
 /// Commanditaire → structure: a run of carnets of one order, with the recorded agreement.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LotStructureRequest {
     pub structure_id: String,
@@ -167,6 +181,7 @@ pub struct LotStructureRequest {
 
 /// Structure → conseiller: a number of the structure's carnets of one order (the lowest numbers).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LotConseillerRequest {
     pub commande_id: String,
@@ -176,12 +191,14 @@ pub struct LotConseillerRequest {
 
 /// Conseiller → back to the structure.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RepriseRequest {
     pub carnet_ids: Vec<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LotCreated {
     pub id: i64,
     pub nb_carnets: i64,
@@ -189,6 +206,7 @@ pub struct LotCreated {
 
 /// For the commanditaire choosing where to entrust a lot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StructureChoix {
     pub id: i64,
     pub nom: String,
@@ -197,6 +215,7 @@ pub struct StructureChoix {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockConseiller {
     pub conseiller: Ref,
     /// Carnets in their hands, not handed out yet.
@@ -206,6 +225,7 @@ pub struct StockConseiller {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockCommande {
     pub commande_id: i64,
     pub commande: String,
@@ -217,6 +237,7 @@ pub struct StockCommande {
 
 /// The coordinateur's view of the structure's carnets (`GET /api/v1/carnets/structure`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarnetsStructure {
     pub lots: Vec<LotView>,
     pub par_conseiller: Vec<StockConseiller>,
@@ -227,6 +248,7 @@ pub struct CarnetsStructure {
 
 /// A carnet of a conseiller's lot, as the intake offers it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarnetDuLot {
     pub id: i64,
     pub numero: String,
@@ -243,6 +265,7 @@ pub struct CarnetDuLot {
 // ------------------------------------------------------------------ distribution
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DistributionRequest {
     /// The person, as on the intake form (its carnet fields are ignored: the carnet is ours).
@@ -252,6 +275,7 @@ pub struct DistributionRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StructureProche {
     pub id: i64,
     pub nom: String,
@@ -263,6 +287,7 @@ pub struct StructureProche {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributionCreated {
     pub parcours_id: i64,
     pub beneficiaire_id: i64,
@@ -278,6 +303,7 @@ pub struct DistributionCreated {
 // ------------------------------------------------------------------ accreditation
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StructureAgrement {
     pub id: i64,
     pub nom: String,
@@ -290,6 +316,7 @@ pub struct StructureAgrement {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AgrementRequest {
     pub actif: bool,
@@ -299,6 +326,7 @@ pub struct AgrementRequest {
 // ------------------------------------------------------------------ statements
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleveSummary {
     pub id: i64,
     pub numero: String,
@@ -316,6 +344,7 @@ pub struct ReleveSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleveDetail {
     pub releve: ReleveSummary,
     pub contenu: ContenuReleve,
@@ -324,6 +353,7 @@ pub struct ReleveDetail {
 /// What the structure will be owed for the current month so far (not a statement: nothing is
 /// issued until the month is over).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleveProvisoire {
     pub structure: Ref,
     pub mois: Mois,
@@ -337,6 +367,7 @@ pub struct ReleveProvisoire {
 /// A pass validated this month from a carnet outside any order here: what the issuer needs to
 /// reimburse it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassAReclamer {
     pub jour: chrono::NaiveDate,
     pub emetteur: String,
@@ -346,12 +377,14 @@ pub struct PassAReclamer {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct EmissionRequest {
     pub mois: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmissionResult {
     pub mois: Mois,
     pub releves_emis: i64,
@@ -362,6 +395,7 @@ pub struct EmissionResult {
 // ------------------------------------------------------------------ dashboards
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidationsStructureMois {
     pub structure: String,
     pub mois: Mois,
@@ -370,6 +404,7 @@ pub struct ValidationsStructureMois {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Valeurs {
     /// Face value of the paid orders.
     pub achetee_centimes: i64,
@@ -382,6 +417,7 @@ pub struct Valeurs {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParTerritoire {
     pub departement: String,
     pub nom: String,
@@ -393,6 +429,7 @@ pub struct ParTerritoire {
 
 /// The commanditaire's dashboard: aggregates only, never a person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableauCommanditaire {
     pub commanditaire: Ref,
     pub commandes: Vec<CommandeSummary>,
@@ -405,6 +442,7 @@ pub struct TableauCommanditaire {
 // ------------------------------------------------------------------ journal
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -421,6 +459,7 @@ pub struct JournalEntry {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalPage {
     pub items: Vec<JournalEntry>,
     pub page: u32,

@@ -43,6 +43,7 @@ pub fn verifier_criteres(coches: &[String], criteres_commande: &[String]) -> Res
 
 /// How close an accredited structure is to the person, by commune.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "km", rename_all = "snake_case")]
 pub enum Proximite {
     MemeCommune,

@@ -26,6 +26,7 @@ impl fmt::Display for TransitionRefusee {
 macro_rules! text_states {
     ($name:ident { $($variant:ident => $code:literal, $label:literal;)* }) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),* }
 

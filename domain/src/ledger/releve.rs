@@ -19,6 +19,20 @@ pub struct Mois {
     pub mois: u32,
 }
 
+// On the wire a month is its text, `2026-11`, not the struct.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Mois {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9]{4}-[0-9]{2}$"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Mois {}
+
 impl Mois {
     pub fn new(annee: i32, mois: u32) -> Option<Mois> {
         ((1..=12).contains(&mois) && (2000..=2200).contains(&annee)).then_some(Mois { annee, mois })
@@ -92,6 +106,7 @@ impl From<Mois> for String {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sens {
     /// A pass validated: the structure is owed its value.
@@ -119,6 +134,7 @@ impl Sens {
 
 /// One line of a statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LigneReleve {
     pub commanditaire_id: i64,
     pub commanditaire: String,
@@ -199,6 +215,7 @@ pub fn selectionner(mois: Mois, candidates: &[ValidationCandidate]) -> Selection
 
 /// The lines of one commanditaire, with their totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupeCommanditaire {
     pub commanditaire_id: i64,
     pub commanditaire: String,
@@ -210,6 +227,7 @@ pub struct GroupeCommanditaire {
 
 /// A statement's content: everything the hash covers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContenuReleve {
     pub numero: String,
     pub operateur: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The filters of the map and of the list beside it (query string of both endpoints).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct FiltresLieux {
     /// Words of the name, commune or address (accents and case ignored).
@@ -62,6 +63,7 @@ impl FiltresLieux {
 
 /// The visible part of the map and its zoom level (Leaflet's).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vue {
     pub zoom: u8,
     pub ouest: f64,
@@ -72,6 +74,7 @@ pub struct Vue {
 
 /// A count for a région or a département (zoomed out).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZoneCarte {
     pub code: String,
     pub nom: String,
@@ -85,6 +88,7 @@ pub struct ZoneCarte {
 /// A cluster of nearby venues: `[lat, lon, count, accepting the Pass, commune most of them are in]`.
 /// The commune names the cluster for people who cannot see where it sits (« 66 lieux autour de Lyon »).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grappe(pub f32, pub f32, pub u32, pub u32, pub String);
 
 /// Diameter in screen pixels of the bubble that shows a count on the map. The app draws it; the
@@ -95,11 +99,13 @@ pub fn diametre_bulle(n: u32) -> f64 {
 
 /// One venue on the map: `[id, lat, lon, accepts the Pass (0/1), name]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointCarte(pub i64, pub f32, pub f32, pub u8, pub String);
 
 /// What the map draws for a view: counts per région or département when zoomed out, clusters
 /// then points when zoomed in. Computed by the server, so the browser never holds all venues.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarteReponse {
     /// « regions », « departements », « grappes » or « points ».
     pub niveau: String,
@@ -116,6 +122,7 @@ pub struct CarteReponse {
 
 /// Map settings: tiles are off unless the server is configured with a tile URL.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CarteConfig {
     /// Template such as `https://tile.example/{z}/{x}/{y}.png`; `None`: outlines only.
     pub tuiles_url: Option<String>,
@@ -127,6 +134,7 @@ pub struct CarteConfig {
 
 /// One line of the list beside the map.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LieuResume {
     pub id: i64,
     pub nom: String,
@@ -142,6 +150,7 @@ pub struct LieuResume {
 
 /// A day of the week and its opening ranges (« 09:00–12:00 »).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HorairesJour {
     pub jour: String,
     pub date: NaiveDate,
@@ -150,6 +159,7 @@ pub struct HorairesJour {
 
 /// Opening hours as shown: evaluated by the server at the time of the request (Paris time).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HorairesVue {
     /// The `horaires` value of the standard.
     pub texte: String,
@@ -163,6 +173,7 @@ pub struct HorairesVue {
 
 /// One event of a venue's accreditation story.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvenementLieu {
     pub at: DateTime<Utc>,
     /// The date the event happened (may be earlier than when it was recorded).
@@ -174,6 +185,7 @@ pub struct EvenementLieu {
 
 /// A venue's page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LieuDetail {
     pub id: i64,
     pub lieu: LieuStandard,
@@ -195,6 +207,7 @@ pub struct LieuDetail {
 
 /// A hub's change of a venue's Pass acceptance.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PassRequest {
     pub accepte: bool,
@@ -206,6 +219,7 @@ pub struct PassRequest {
 
 /// One refused field of one record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejet {
     /// CSV: line of the file (1 = header); JSON: rank of the element, from 1.
     pub ligne: u32,
@@ -216,6 +230,7 @@ pub struct Rejet {
 
 /// An import's progress, then its report.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EtatImport {
     pub id: i64,
     /// « en_cours », « termine » or « echoue ».
@@ -244,6 +259,7 @@ impl EtatImport {
 // ------------------------------------------------------------------------------ hubs
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartementRef {
     pub code: String,
     pub nom: String,
@@ -251,6 +267,7 @@ pub struct DepartementRef {
 
 /// Where the user may edit venues and follow candidates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Territoire {
     /// Every département (administrators).
     pub national: bool,
@@ -263,6 +280,7 @@ pub struct Territoire {
 
 /// One département of the coverage view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CouvertureDepartement {
     pub code: String,
     pub nom: String,
@@ -275,6 +293,7 @@ pub struct CouvertureDepartement {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Couverture {
     pub departements: Vec<CouvertureDepartement>,
     pub aujourdhui: NaiveDate,
@@ -283,6 +302,7 @@ pub struct Couverture {
 // ------------------------------------------------------------------------------ orientation
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LieuProche {
     pub id: i64,
     pub nom: String,
@@ -299,6 +319,7 @@ pub struct LieuProche {
 
 /// The venues accepting the Pass nearest to a beneficiary (`GET /parcours/{id}/orientation`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Orientation {
     pub prenom: String,
     /// The commune distances are measured from, « Brest (29200) ».

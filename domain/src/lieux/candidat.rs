@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatutCandidat {
     Signale,
@@ -77,6 +78,7 @@ pub const TEXTE_MAX: usize = 2000;
 
 /// The form a conseiller fills to report a venue, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CandidatRequest {
     pub nom: String,
@@ -196,6 +198,7 @@ pub fn valider(req: &CandidatRequest) -> Result<CandidatValide, FieldErrors> {
 
 /// A hub moves a candidate to its next step.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct TransitionRequest {
     pub statut: String,
@@ -282,6 +285,7 @@ pub fn valider_transition(
 
 /// One step of a candidate's story.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EtapeCandidat {
     pub at: DateTime<Utc>,
     pub date: NaiveDate,
@@ -292,6 +296,7 @@ pub struct EtapeCandidat {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CandidatResume {
     pub id: i64,
     pub nom: String,
@@ -304,6 +309,7 @@ pub struct CandidatResume {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CandidatDetail {
     pub id: i64,
     pub nom: String,

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 /// The 32 fields of schema v1.0.2, typed. Multi-valued fields are lists of the standard's exact
 /// values; optional text is `None` rather than empty.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LieuStandard {
     pub id: String,
     pub pivot: String,
@@ -136,6 +137,7 @@ pub const CHAMPS_V0: [&str; 29] = [
 /// What a file says about the Pass numérique (v0.1's « Accepte le Pass numérique » condition or
 /// `APTIC` label; our own mention in v1's `autres_formations_labels`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassNumerique {
     pub accepte: bool,
     pub operateur: Option<String>,

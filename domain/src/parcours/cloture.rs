@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a parcours stopped before its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MotifCloture {
     Arret,
@@ -59,6 +60,7 @@ impl MotifCloture {
 pub const PRECISION_MAX: usize = 500;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ClotureAnticipeeRequest {
     /// A `MotifCloture` code.
@@ -90,6 +92,7 @@ pub fn valider(req: &ClotureAnticipeeRequest) -> Result<ClotureAnticipee, FieldE
 
 /// How a parcours closed before its end, as the pages show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClotureView {
     pub motif: MotifCloture,
     pub precision: String,
@@ -98,6 +101,7 @@ pub struct ClotureView {
 
 /// What the closing answers: the sessions withdrawn and the passes left to the person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClotureFaite {
     pub seances_retirees: usize,
     pub passes_restants: usize,

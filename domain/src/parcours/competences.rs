@@ -81,6 +81,7 @@ pub fn libelle(code: &str) -> String {
 
 /// A level on the diagnostic scale. The order of the variants is the order of the scale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Niveau {
     PasEncoreAborde,

@@ -16,6 +16,7 @@ pub const TEXTE_MAX: usize = 4000;
 pub const OUTILS_SUGGERES: &[&str] = &["ABC Diag", "Pix", "Les Bons Clics", "PIM (Diagnostic Aidants Connect)"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ResultatExterne {
     pub outil: String,
@@ -24,6 +25,7 @@ pub struct ResultatExterne {
 
 /// A diagnostic as typed: competence code → level code (empty or absent: not assessed).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DiagnosticRequest {
     pub niveaux: BTreeMap<String, String>,
@@ -37,6 +39,7 @@ pub struct DiagnosticRequest {
 /// Quick mode's pack, kept as soon as chosen (before any level is typed): the code, or empty for
 /// none.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PackEnvisage {
     pub pack: String,
@@ -136,6 +139,7 @@ pub fn valider(req: &DiagnosticRequest) -> Result<ValidDiagnostic, FieldErrors> 
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Evolution {
     Progres,
@@ -157,6 +161,7 @@ impl Evolution {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LigneComparaison {
     pub competence: String,
     pub initial: Option<Niveau>,
@@ -167,6 +172,7 @@ pub struct LigneComparaison {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comparaison {
     /// In the framework's order; only competences assessed at least once.
     pub lignes: Vec<LigneComparaison>,

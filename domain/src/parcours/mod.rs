@@ -21,6 +21,7 @@ use seance::StatutSeance;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiagnosticView {
     pub niveaux: Niveaux,
     pub resultats: Vec<ResultatExterne>,
@@ -29,6 +30,7 @@ pub struct DiagnosticView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectifView {
     pub competence: String,
     pub niveau_cible: Niveau,
@@ -37,6 +39,7 @@ pub struct ObjectifView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThemeView {
     pub rang: i64,
     pub titre: String,
@@ -45,6 +48,7 @@ pub struct ThemeView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanningView {
     pub frequence: planning::Frequence,
     pub duree_minutes: u32,
@@ -53,6 +57,7 @@ pub struct PlanningView {
 
 /// The pass used in a held session, and where its value went.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassUtilise {
     pub rang: i64,
     pub code: String,
@@ -66,6 +71,7 @@ pub struct PassUtilise {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompteRenduView {
     pub thematiques: Vec<String>,
     pub duree_minutes: u32,
@@ -75,6 +81,7 @@ pub struct CompteRenduView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceView {
     pub id: i64,
     /// Position among the sessions that are not absences (1 = the intake); absences have none.
@@ -96,6 +103,7 @@ pub struct SeanceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BilanView {
     pub orientation: Option<String>,
     pub recommandations: String,
@@ -104,6 +112,7 @@ pub struct BilanView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackRef {
     pub code: String,
     pub nom: String,
@@ -113,6 +122,7 @@ pub struct PackRef {
 /// fields (those of `ParcoursDetail`, at the same place) and every step. Written out rather than
 /// `#[serde(flatten)]`, whose deserializer weighs tens of kilobytes in the app.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dossier {
     pub id: i64,
     pub etat: String,
@@ -191,6 +201,7 @@ impl Dossier {
 
 /// Answer to a pass validation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PassValide {
     pub seance_id: i64,
     pub pass: PassUtilise,
@@ -198,6 +209,7 @@ pub struct PassValide {
 
 /// A proposed schedule (planning step, before saving).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PropositionPlanning {
     /// Every session, the intake first.
     pub seances: Vec<planning::SeanceProposee>,
@@ -205,6 +217,7 @@ pub struct PropositionPlanning {
 
 /// The proposed replacement of an absent session: the next free slot after the last session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PropositionRemplacement {
     pub debut: NaiveDateTime,
     pub notes: Vec<String>,
@@ -212,6 +225,7 @@ pub struct PropositionRemplacement {
 
 /// Why a session needs the conseillère.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MotifATraiter {
     /// The person said « Je ne pourrai pas venir » and no replacement is planned.
@@ -234,6 +248,7 @@ impl MotifATraiter {
 
 /// A session of the « À traiter » list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ATraiter {
     pub motif: MotifATraiter,
     pub seance_id: i64,
@@ -245,6 +260,7 @@ pub struct ATraiter {
 
 /// One session in the conseiller's agenda (dashboard).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceAgenda {
     pub seance_id: i64,
     pub parcours_id: i64,
@@ -262,6 +278,7 @@ pub struct SeanceAgenda {
 
 /// One parcours on the dashboard, with its progress.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParcoursSuivi {
     pub id: i64,
     pub prenom: String,
@@ -276,6 +293,7 @@ pub struct ParcoursSuivi {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableauDeBord {
     pub aujourdhui: NaiveDate,
     /// What needs the conseillère, oldest first: shown at the top.

@@ -13,6 +13,7 @@ pub const PACK_PERSONNALISE: &str = "personnalise";
 
 /// A session theme of a pack (for a 5- or 10-pass carnet).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThemeModele {
     pub nb_passes: i64,
     pub rang: i64,
@@ -23,6 +24,7 @@ pub struct ThemeModele {
 
 /// A target level of a pack.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CibleModele {
     pub nb_passes: i64,
     pub competence: String,
@@ -31,6 +33,7 @@ pub struct CibleModele {
 
 /// A pack as the objectives step offers it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackView {
     pub code: String,
     pub nom: String,
@@ -56,6 +59,7 @@ impl PackView {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ObjectifSaisi {
     pub competence: String,
@@ -63,6 +67,7 @@ pub struct ObjectifSaisi {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ThemeSaisi {
     pub titre: String,
@@ -72,6 +77,7 @@ pub struct ThemeSaisi {
 
 /// The objectives step as typed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ObjectifsRequest {
     pub pack: String,

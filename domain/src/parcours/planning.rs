@@ -16,6 +16,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, 
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Frequence {
     /// Every working day, Monday to Friday.
@@ -187,6 +188,7 @@ pub fn prochain_creneau_libre(
 
 /// One generated session, with why it is not where the rhythm alone would put it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceProposee {
     /// Wall-clock time in the structure's zone.
     pub debut: NaiveDateTime,
@@ -255,6 +257,7 @@ pub fn generer(
 /// The planning step as typed. Without `seances` it asks for a proposal; with them (every
 /// session, the intake first) it saves the schedule.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PlanningRequest {
     pub frequence: String,
@@ -267,6 +270,7 @@ pub struct PlanningRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DateHeure {
     pub date: String,

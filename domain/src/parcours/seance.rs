@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatutSeance {
     Prevue,
@@ -62,6 +63,7 @@ impl StatutSeance {
 /// « Séance tenue »: the pass code (typed or scanned), when the session actually took place, and
 /// — for a session planned later — the explicit « it took place earlier than planned ».
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct TenueRequest {
     pub code: String,
@@ -155,6 +157,7 @@ pub fn valider_tenue(
 
 /// The session report, in the Coop's vocabulary (thématiques, duration, materiel, autonomy).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CompteRendu {
     pub thematiques: Vec<String>,
@@ -215,6 +218,7 @@ pub fn valider_compte_rendu(req: &CompteRendu) -> Result<ValidCompteRendu, Field
 
 /// « Absente »: excused or not; a replacement session after the last one, if wanted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AbsenceRequest {
     /// `absente_excusee` or `absente_non_excusee`.
@@ -235,6 +239,7 @@ pub fn valider_absence(req: &AbsenceRequest) -> Result<StatutSeance, FieldErrors
 
 /// Cancelling a validation: the reason is required (it goes to the audit log).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct AnnulationRequest {
     pub motif: String,

@@ -49,6 +49,7 @@ pub struct FaitsCommande {
 
 /// Why a validation is refused. The code is stable (for the API and tests); the message is French.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RefusValidation {
     CodeInconnu,

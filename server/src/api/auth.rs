@@ -19,6 +19,13 @@ pub fn router() -> Router<AppState> {
         .route("/auth/session", get(session))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, description = "Connecté : le cookie de session est posé", body = Me))
+)]
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -106,17 +113,38 @@ async fn login(
     Ok(([(header::SET_COOKIE, auth::session_cookie(&token, config.https()))], Json(me)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses((status = 204, description = "Déconnecté : le cookie de session est effacé")),
+    security(("session" = []))
+)]
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     users::delete_session(&state.db, &user.token_hash).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(state.config.https()))]).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    responses((status = 200, description = "Réponse", body = Me)),
+    security(("session" = []))
+)]
 async fn me(State(state): State<AppState>, user: CurrentUser) -> Json<Me> {
     Json(user.me(state.clock.now()))
 }
 
 /// Whether the browser holds a session, without a refusal when it does not: the app asks at
 /// every start, the login page included, and a 401 there would only be noise in the console.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/session",
+    tag = "auth",
+    responses((status = 200, description = "Réponse", body = Session)),
+    security(("session" = []), ())
+)]
 async fn session(State(state): State<AppState>, user: Result<CurrentUser, AppError>) -> AppResult<Json<Session>> {
     let maintenant = state.clock.now();
     match user {
@@ -125,3 +153,8 @@ async fn session(State(state): State<AppState>, user: Result<CurrentUser, AppErr
         Err(e) => Err(e),
     }
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login, logout, me, session))]
+pub(super) struct Doc;

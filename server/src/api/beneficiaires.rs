@@ -17,13 +17,22 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/beneficiaires", get(list)).route("/beneficiaires/{id}", get(detail))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     #[serde(default)]
     q: String,
     page: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/beneficiaires",
+    tag = "beneficiaires",
+    params(ListQuery),
+    responses((status = 200, description = "Réponse", body = Page<BeneficiaireSummary>)),
+    security(("session" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -37,6 +46,14 @@ async fn list(
     Ok(Json(Page { items, total, page, per_page: PER_PAGE }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/beneficiaires/{id}",
+    tag = "beneficiaires",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = BeneficiaireDetail)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -48,3 +65,8 @@ async fn detail(
     identite_lue(&state, &user, Lecture::Fiche, &[id]).await?;
     Ok(Json(BeneficiaireDetail { beneficiaire, parcours }))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, detail))]
+pub(super) struct Doc;

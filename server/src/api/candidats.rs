@@ -12,9 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carnet_domain::api::{FieldErrors, Role};
+use carnet_domain::api::{Cree, FieldErrors, Role};
 use carnet_domain::lieux::candidat::{self, CandidatDetail, CandidatRequest, CandidatResume, TransitionRequest};
-use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,6 +37,13 @@ async fn visibles(state: &AppState, user: &CurrentUser) -> AppResult<(Portee, Op
     Ok((p, structure))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/candidats",
+    tag = "candidats",
+    responses((status = 200, description = "Réponse", body = Vec<CandidatResume>)),
+    security(("session" = []))
+)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<CandidatResume>>> {
     let (p, structure) = visibles(&state, &user).await?;
     let rows = match (&p, structure) {
@@ -49,11 +55,19 @@ async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Jso
     Ok(Json(rows.iter().map(|r| r.resume()).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lieux/candidats",
+    tag = "candidats",
+    request_body = CandidatRequest,
+    responses((status = 201, description = "Créé", body = Cree)),
+    security(("session" = []))
+)]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<CandidatRequest>,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+) -> AppResult<(StatusCode, Json<Cree>)> {
     if !matches!(user.role, Role::Conseiller | Role::Coordinateur | Role::Hub | Role::Admin) {
         return Err(AppError::Forbidden);
     }
@@ -139,7 +153,7 @@ async fn create(
     .await?;
     tx.commit().await?;
     tracing::info!(candidat_id = id, departement = %commune.departement, "lieu candidat signalé");
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Cree { id })))
 }
 
 async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(store::CandidatRow, bool)> {
@@ -153,6 +167,14 @@ async fn load(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(store
     Ok((c, modifiable))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/candidats/{id}",
+    tag = "candidats",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = CandidatDetail)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -182,6 +204,15 @@ async fn detail(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lieux/candidats/{id}/etapes",
+    tag = "candidats",
+    params(("id" = i64, Path)),
+    request_body = TransitionRequest,
+    responses((status = 200, description = "Réponse", body = CandidatDetail)),
+    security(("session" = []))
+)]
 async fn transition(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -207,3 +238,8 @@ async fn transition(
     tracing::info!(candidat_id = id, statut = t.vers.code(), lieu_id = ?lieu, "candidat déplacé");
     detail(State(state), user, ApiPath(id)).await
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, detail, transition))]
+pub(super) struct Doc;

@@ -14,12 +14,21 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/communes", get(search))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Search {
     #[serde(default)]
     q: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/communes",
+    tag = "communes",
+    params(Search),
+    responses((status = 200, description = "Réponse", body = Vec<Commune>)),
+    security(("session" = []))
+)]
 async fn search(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -31,3 +40,8 @@ async fn search(
     }
     Ok(Json(communes::search(&state.db, &q, 10).await?))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(search))]
+pub(super) struct Doc;

@@ -94,6 +94,14 @@ fn date_heure(fuseau: carnet_domain::fuseau::Fuseau, at: DateTime<Utc>) -> Strin
 
 // --- my password
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/mot-de-passe",
+    tag = "comptes",
+    request_body = ChangementMotDePasse,
+    responses((status = 200, description = "Mot de passe changé ; une nouvelle session est posée", body = Message)),
+    security(("session" = []))
+)]
 async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -148,6 +156,13 @@ async fn change_password(
 
 // --- forgotten password
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/reinitialisation",
+    tag = "comptes",
+    request_body = DemandeReinitialisation,
+    responses((status = 202, description = "Accepté : le travail continue en arrière-plan", body = Message))
+)]
 async fn request_reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -232,6 +247,13 @@ fn invalid_link() -> AppError {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/jeton",
+    tag = "comptes",
+    request_body = JetonRequest,
+    responses((status = 200, description = "Réponse", body = JetonInfo))
+)]
 async fn token_info(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -254,6 +276,13 @@ async fn token_info(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/jeton/mot-de-passe",
+    tag = "comptes",
+    request_body = NouveauMotDePasse,
+    responses((status = 200, description = "Réponse", body = Message))
+)]
 async fn set_password_with_token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -292,11 +321,25 @@ async fn set_password_with_token(
 
 // --- the team and the administration
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/comptes",
+    tag = "comptes",
+    responses((status = 200, description = "Réponse", body = Vec<CompteView>)),
+    security(("session" = []))
+)]
 async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<CompteView>>> {
     let scope = Scope::of(&user)?;
     Ok(Json(comptes::list(&state.db, scope.structure()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structures",
+    tag = "comptes",
+    responses((status = 200, description = "Réponse", body = Vec<StructureRef>)),
+    security(("session" = []))
+)]
 async fn structures(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<StructureRef>>> {
     if user.role != Role::Admin {
         return Err(AppError::Forbidden);
@@ -304,6 +347,14 @@ async fn structures(State(state): State<AppState>, user: CurrentUser) -> AppResu
     Ok(Json(comptes::structures(&state.db).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/comptes",
+    tag = "comptes",
+    request_body = InvitationRequest,
+    responses((status = 201, description = "Créé", body = InvitationEnvoyee)),
+    security(("session" = []))
+)]
 async fn invite(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -414,6 +465,14 @@ async fn send_invitation(state: &AppState, by: &CurrentUser, compte: &CompteView
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/comptes/{id}/invitation",
+    tag = "comptes",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = InvitationEnvoyee)),
+    security(("session" = []))
+)]
 async fn reinvite(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -443,6 +502,14 @@ async fn reinvite(
     Ok(Json(send_invitation(&state, &user, &compte, &token).await))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/comptes/{id}/desactivation",
+    tag = "comptes",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = CompteView)),
+    security(("session" = []))
+)]
 async fn deactivate(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -464,6 +531,14 @@ async fn deactivate(
     Ok(Json(comptes::get(&state.db, id, None).await?.ok_or(AppError::NotFound)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/comptes/{id}/reactivation",
+    tag = "comptes",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = CompteView)),
+    security(("session" = []))
+)]
 async fn reactivate(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -478,3 +553,8 @@ async fn reactivate(
     tx.commit().await?;
     Ok(Json(comptes::get(&state.db, id, None).await?.ok_or(AppError::NotFound)?))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(change_password, request_reset, token_info, set_password_with_token, list, invite, reinvite, deactivate, reactivate, structures))]
+pub(super) struct Doc;

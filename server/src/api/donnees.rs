@@ -40,6 +40,13 @@ fn notice_view(n: NoticeRow, texte: String) -> NoticeInformation {
 }
 
 /// The notice in force, filled in for the reader's structure and the retention in force.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notice-information",
+    tag = "donnees",
+    responses((status = 200, description = "Réponse", body = NoticeInformation)),
+    security(("session" = []))
+)]
 async fn current_notice(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<NoticeInformation>> {
     let n = donnees::current_notice(&state.db).await?.ok_or(AppError::NotFound)?;
     let structure = user.structure_nom.clone().unwrap_or_else(|| "La structure qui vous accompagne".into());
@@ -56,6 +63,13 @@ fn admin_only(user: &CurrentUser) -> AppResult<()> {
 }
 
 /// Every version, as templates (administration).
+#[utoipa::path(
+    get,
+    path = "/api/v1/notices",
+    tag = "donnees",
+    responses((status = 200, description = "Réponse", body = Vec<NoticeInformation>)),
+    security(("session" = []))
+)]
 async fn list_notices(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<NoticeInformation>>> {
     admin_only(&user)?;
     let rows = donnees::notices(&state.db).await?;
@@ -69,6 +83,14 @@ async fn list_notices(State(state): State<AppState>, user: CurrentUser) -> AppRe
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/notices",
+    tag = "donnees",
+    request_body = NouvelleNotice,
+    responses((status = 201, description = "Créé", body = NoticeInformation)),
+    security(("session" = []))
+)]
 async fn publish_notice(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -96,6 +118,14 @@ async fn beneficiaire(state: &AppState, user: &CurrentUser, id: i64) -> AppResul
     Ok((structure_id, b))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/beneficiaires/{id}/donnees",
+    tag = "donnees",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = DonneesBeneficiaire)),
+    security(("session" = []))
+)]
 async fn overview(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -121,7 +151,8 @@ async fn overview(
     Ok(Json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// `1`: answer as a JSON file to save.
     #[serde(default)]
@@ -131,6 +162,14 @@ struct ExportQuery {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/beneficiaires/{id}/export",
+    tag = "donnees",
+    params(("id" = i64, Path), ExportQuery),
+    responses((status = 200, description = "Les données de la personne : JSON (à enregistrer avec `telechargement=1`) ou page imprimable (`format=html`)", content((ExportDonnees = "application/json"), (String = "text/html")))),
+    security(("session" = []))
+)]
 async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -169,6 +208,15 @@ async fn export(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(export)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/beneficiaires/{id}/rectification",
+    tag = "donnees",
+    params(("id" = i64, Path)),
+    request_body = RectificationRequest,
+    responses((status = 200, description = "Réponse", body = BeneficiaireView)),
+    security(("session" = []))
+)]
 async fn rectify(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -204,6 +252,15 @@ async fn rectify(
     Ok(Json(b))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/beneficiaires/{id}/consentements",
+    tag = "donnees",
+    params(("id" = i64, Path)),
+    request_body = ConsentementRequest,
+    responses((status = 200, description = "Réponse", body = Message)),
+    security(("session" = []))
+)]
 async fn consent(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -225,6 +282,14 @@ async fn consent(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/beneficiaires/{id}/anonymisation",
+    tag = "donnees",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = Message)),
+    security(("session" = []))
+)]
 async fn anonymise(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -243,7 +308,8 @@ async fn anonymise(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JournalQuery {
     page: Option<u32>,
     utilisateur: Option<i64>,
@@ -251,6 +317,14 @@ struct JournalQuery {
 }
 
 /// The structure's access journal: coordinateurs only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/journal-acces",
+    tag = "donnees",
+    params(JournalQuery),
+    responses((status = 200, description = "Réponse", body = Page<JournalEntree>)),
+    security(("session" = []))
+)]
 async fn access_journal(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -265,3 +339,8 @@ async fn access_journal(
     let (items, total) = journal::list(&state.db, structure_id, &filtre, page, JOURNAL_PER_PAGE).await?;
     Ok(Json(Page { items, total, page, per_page: JOURNAL_PER_PAGE }))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(current_notice, list_notices, publish_notice, overview, export, rectify, consent, anonymise, access_journal))]
+pub(super) struct Doc;

@@ -94,14 +94,14 @@ impl FromRequestParts<AppState> for ClientApi {
 }
 
 /// A JSON:API document of resources of one type.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Document<A> {
     pub data: Vec<Ressource<A>>,
     pub links: Liens,
     pub meta: Meta,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Ressource<A> {
     #[serde(rename = "type")]
     pub type_: &'static str,
@@ -114,14 +114,14 @@ pub struct Ressource<A> {
 }
 
 /// What a resource says of itself beside its attributes.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MetaRessource {
     /// The activity is no longer one (its session was held, then its pass validation was
     /// cancelled): a client that received it removes it.
     pub retiree: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Liens {
     #[serde(rename = "self")]
     pub self_: String,
@@ -129,7 +129,7 @@ pub struct Liens {
     pub next: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Meta {
     /// Rows matching the filters, over all pages.
     pub total_count: i64,
@@ -138,7 +138,7 @@ pub struct Meta {
 }
 
 /// An accompaniment, anonymised, with the Coop API's attribute names, then Carnet's own.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AttributsActivite {
     /// `individuel`: a Carnet session is one person's.
     #[serde(rename = "type")]
@@ -171,7 +171,7 @@ pub struct AttributsActivite {
 }
 
 /// Counts only: every value of the Coop's lists, zeros included.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BeneficiairesActivite {
     pub total: u32,
     pub genres: BTreeMap<&'static str, u32>,
@@ -315,6 +315,18 @@ const PAGE_SIZE: &str = "page[size]";
 const PAGE_AFTER: &str = "page[after]";
 const DEPUIS: &str = "filter[modification][depuis]";
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/donnees/activites",
+    tag = "donnees_api",
+    params(
+        ("page[size]" = Option<u32>, Query, description = "Lignes par page, 500 au plus (100 par défaut)"),
+        ("page[after]" = Option<String>, Query, description = "Le curseur de `links.next`"),
+        ("filter[modification][depuis]" = Option<String>, Query, description = "Date-heure ISO 8601 : les activités modifiées depuis")
+    ),
+    responses((status = 200, description = "Une page d'activités anonymisées (JSON:API)", content((Document<AttributsActivite> = "application/vnd.api+json")))),
+    security(("client_api" = []))
+)]
 async fn activites(
     State(state): State<AppState>,
     ClientApi(client): ClientApi,
@@ -462,6 +474,21 @@ fn lire_curseur(state: &AppState, curseur: &str) -> Option<Curseur> {
 /// The statistics filters a client may give, as `filter[…]`.
 const FILTRES_STATISTIQUES: [&str; 6] = ["du", "au", "lieu", "commune", "departement", "type_lieu"];
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/donnees/statistiques",
+    tag = "donnees_api",
+    params(
+        ("filter[du]" = Option<String>, Query, description = "Premier jour, AAAA-MM-JJ"),
+        ("filter[au]" = Option<String>, Query, description = "Dernier jour, AAAA-MM-JJ"),
+        ("filter[lieu]" = Option<String>, Query),
+        ("filter[commune]" = Option<String>, Query),
+        ("filter[departement]" = Option<String>, Query),
+        ("filter[type_lieu]" = Option<String>, Query)
+    ),
+    responses((status = 200, description = "Les statistiques (JSON:API)", content((Document<Statistiques> = "application/vnd.api+json")))),
+    security(("client_api" = []))
+)]
 async fn statistiques(
     State(state): State<AppState>,
     ClientApi(client): ClientApi,
@@ -540,3 +567,8 @@ mod tests {
         assert_eq!(c.len(), coop::GENRE.len());
     }
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(activites, statistiques))]
+pub(super) struct Doc;

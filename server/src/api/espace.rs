@@ -203,6 +203,14 @@ async fn etat(state: &AppState, conn: &mut dyn Conn, parcours_id: i64, fuseau: F
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}/lien",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LienEtat)),
+    security(("session" = []))
+)]
 async fn status(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -229,6 +237,14 @@ fn qr_svg(url: &str) -> AppResult<String> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/lien",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LienEmis)),
+    security(("session" = []))
+)]
 async fn issue(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -266,6 +282,14 @@ async fn issue(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/parcours/{id}/lien",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LienEtat)),
+    security(("session" = []))
+)]
 async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -276,6 +300,14 @@ async fn revoke(
 
 /// A new calendar token for the parcours' working link: the calendars subscribed to the old
 /// address get nothing more, the person's space shows the new one. The link itself still works.
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/lien/agenda",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LienEtat)),
+    security(("session" = []))
+)]
 async fn issue_agenda(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -286,6 +318,14 @@ async fn issue_agenda(
 
 /// Revokes the calendar token alone: the feed and the `.ics` file stop, the space still opens
 /// (and offers no calendar until a new token is issued).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/parcours/{id}/lien/agenda",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LienEtat)),
+    security(("session" = []))
+)]
 async fn revoke_agenda(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -332,6 +372,13 @@ async fn changer(state: &AppState, user: &CurrentUser, id: i64, changement: Chan
 
 // --- public side
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/espace/code",
+    tag = "espace",
+    request_body = CodeRequest,
+    responses((status = 200, description = "Réponse", body = CodeTrouve))
+)]
 async fn code(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -554,6 +601,13 @@ fn espace_of(state: &AppState, d: &Dossier, agenda_token: Option<&str>, agenda: 
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/espace",
+    tag = "espace",
+    responses((status = 200, description = "L'espace de la personne", body = Espace)),
+    security(("lien_personnel" = []))
+)]
 async fn view(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -617,6 +671,13 @@ async fn calendrier(state: &AppState, t: &Titulaire) -> AppResult<String> {
     Ok(ics::calendrier("Mes séances Pass numérique", d.fuseau, &evenements, state.clock.now()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/agenda/{token}/seances.ics",
+    tag = "espace",
+    params(("token" = String, Path)),
+    responses((status = 200, description = "Le calendrier des séances (iCalendar), à télécharger", content_type = "text/calendar", body = String))
+)]
 async fn download(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -636,6 +697,13 @@ async fn download(
 
 /// The subscribable feed: calendar programs fetch it again and again, so it stays up to date.
 /// Only with the person's « agenda » consent (404 otherwise, like an unknown address).
+#[utoipa::path(
+    get,
+    path = "/api/v1/agenda/{token}",
+    tag = "espace",
+    params(("token" = String, Path)),
+    responses((status = 200, description = "Le calendrier des séances (iCalendar), pour s'abonner", content_type = "text/calendar", body = String))
+)]
 async fn feed(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -652,6 +720,14 @@ async fn feed(
 
 /// « Je ne pourrai pas venir »: the only change possible from the space. A session of another
 /// person (or of nobody) is 404; one of theirs already past, held or cancelled is refused.
+#[utoipa::path(
+    post,
+    path = "/api/v1/espace/seances/{id}/absence",
+    tag = "espace",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Absence notée, le conseiller est prévenu", body = Prevenu)),
+    security(("lien_personnel" = []))
+)]
 async fn cannot_come(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -687,6 +763,13 @@ async fn cannot_come(
 
 /// « Ne plus recevoir de rappels »: the person withdraws the reminders consent from their space,
 /// in one click; their contact details are erased with it (as when a conseiller records it).
+#[utoipa::path(
+    post,
+    path = "/api/v1/espace/rappels/arret",
+    tag = "espace",
+    responses((status = 200, description = "Rappels arrêtés", body = Prevenu)),
+    security(("lien_personnel" = []))
+)]
 async fn stop_reminders(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -705,3 +788,8 @@ async fn stop_reminders(
         }),
     ))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(status, issue, revoke, code, issue_agenda, revoke_agenda, view, cannot_come, stop_reminders, feed, download))]
+pub(super) struct Doc;

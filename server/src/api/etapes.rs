@@ -14,7 +14,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use carnet_domain::api::FieldErrors;
+use carnet_domain::api::{EtapeEnregistree, FieldErrors, ParcoursClos};
 use carnet_domain::parcours::bilan::{self, BilanRequest};
 use carnet_domain::parcours::cloture::{self, ClotureAnticipeeRequest, ClotureFaite};
 use carnet_domain::parcours::diagnostic::{self, DiagnosticRequest, PackEnvisage};
@@ -146,18 +146,34 @@ pub(super) async fn occupations_autour(
     seances::occupations(conn, e.conseiller_id, from, to, e.id, sauf).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/packs",
+    tag = "etapes",
+    responses((status = 200, description = "Réponse", body = Vec<PackView>)),
+    security(("session" = []))
+)]
 async fn list_packs(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<PackView>>> {
     user.structure_for_beneficiaires()?;
     let mut conn = state.db.acquire().await?;
     Ok(Json(packs::list(&mut conn).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/parcours/{id}/diagnostics/{moment}",
+    tag = "etapes",
+    params(("id" = i64, Path), ("moment" = String, Path)),
+    request_body = DiagnosticRequest,
+    responses((status = 200, description = "Réponse", body = EtapeEnregistree)),
+    security(("session" = []))
+)]
 async fn save_diagnostic(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath((id, moment)): ApiPath<(i64, String)>,
     ApiJson(req): ApiJson<DiagnosticRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<EtapeEnregistree>> {
     let etape = match moment.as_str() {
         "initial" => Etape::Diagnostic,
         "final" => Etape::Bilan,
@@ -192,17 +208,26 @@ async fn save_diagnostic(
                       "observations": !valid.observations.is_empty(), "pack": valid.pack })),
         )
         .await?;
-    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+    Ok(Json(EtapeEnregistree { etape: carnet_domain::parcours::etapes::etape_courante(&f).code().to_string() }))
 }
 
 /// Quick mode: the pack considered is kept as soon as it is chosen, before any level, so that a
 /// reload shows it; once objectives are set, the pack changes at that step only.
+#[utoipa::path(
+    put,
+    path = "/api/v1/parcours/{id}/pack-envisage",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = PackEnvisage,
+    responses((status = 200, description = "Réponse", body = EtapeEnregistree)),
+    security(("session" = []))
+)]
 async fn envisager_pack(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<PackEnvisage>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<EtapeEnregistree>> {
     let (mut tx, _, _) = Ecriture::parcours(&state, &user, id, Etape::Diagnostic).await?;
     let pack_id = match req.pack.trim() {
         "" => None,
@@ -221,15 +246,24 @@ async fn envisager_pack(
     let f = tx
         .terminer(Audit::par(Some(user.id), Entite::Parcours(id), "pack_envisage").apres(json!({ "pack": pack })))
         .await?;
-    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+    Ok(Json(EtapeEnregistree { etape: carnet_domain::parcours::etapes::etape_courante(&f).code().to_string() }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/parcours/{id}/objectifs",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = ObjectifsRequest,
+    responses((status = 200, description = "Réponse", body = EtapeEnregistree)),
+    security(("session" = []))
+)]
 async fn save_objectifs(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ObjectifsRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<EtapeEnregistree>> {
     let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Objectifs).await?;
     let valid = objectifs::valider(&req, e.nb_passes as usize).map_err(AppError::Validation)?;
     let pack_id = packs::id_of(&mut tx, &valid.pack)
@@ -243,7 +277,7 @@ async fn save_objectifs(
             // coded values, so that anonymisation can reach every word written about them.
             "themes": valid.themes.iter().map(|t| json!({ "thematiques": t.thematiques, "competences": t.competences })).collect::<Vec<_>>(),
         }))).await?;
-    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+    Ok(Json(EtapeEnregistree { etape: carnet_domain::parcours::etapes::etape_courante(&f).code().to_string() }))
 }
 
 /// Session 1 is the intake itself: the time it was recorded (on 5 minutes, within the day's
@@ -258,6 +292,15 @@ fn seance_accueil(e: &Entete, duree_minutes: u32) -> NaiveDateTime {
     local.date().and_time(t.clamp(earliest, latest))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/planning/proposition",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = PlanningRequest,
+    responses((status = 200, description = "Réponse", body = PropositionPlanning)),
+    security(("session" = []))
+)]
 async fn propose_planning(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -297,12 +340,21 @@ async fn propose_planning(
     Ok(Json(PropositionPlanning { seances }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/parcours/{id}/planning",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = PlanningRequest,
+    responses((status = 200, description = "Réponse", body = EtapeEnregistree)),
+    security(("session" = []))
+)]
 async fn save_planning(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<PlanningRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<EtapeEnregistree>> {
     let (mut tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Planning).await?;
     let now = tx.now;
     let existantes = seances::of_parcours(&mut tx, id).await?;
@@ -354,15 +406,24 @@ async fn save_planning(
                       "seances": dates.iter().map(|d| planning::iso_minute(*d)).collect::<Vec<_>>() })),
         )
         .await?;
-    Ok(Json(json!({ "etape": carnet_domain::parcours::etapes::etape_courante(&f).code() })))
+    Ok(Json(EtapeEnregistree { etape: carnet_domain::parcours::etapes::etape_courante(&f).code().to_string() }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/parcours/{id}/bilan",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = BilanRequest,
+    responses((status = 200, description = "Réponse", body = EtapeEnregistree)),
+    security(("session" = []))
+)]
 async fn save_bilan(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<BilanRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<EtapeEnregistree>> {
     let (mut tx, _, _) = Ecriture::parcours(&state, &user, id, Etape::Bilan).await?;
     let now = tx.now;
     let codes = etapes::objectif_codes(&mut tx, id).await?;
@@ -374,14 +435,22 @@ async fn save_bilan(
                       "recommandations": !valid.recommandations.is_empty() })),
     )
     .await?;
-    Ok(Json(json!({ "etape": "bilan" })))
+    Ok(Json(EtapeEnregistree { etape: "bilan".to_string() }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/cloture",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = ParcoursClos)),
+    security(("session" = []))
+)]
 async fn close(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<ParcoursClos>> {
     let (mut tx, _, f) = Ecriture::parcours(&state, &user, id, Etape::Bilan).await?;
     let now = tx.now;
     let mut manque = FieldErrors::new();
@@ -407,11 +476,20 @@ async fn close(
     )
     .await?;
     tracing::info!(parcours_id = id, user_id = user.id, "parcours clôturé");
-    Ok(Json(json!({ "etat": "termine" })))
+    Ok(Json(ParcoursClos { etat: "termine".to_string() }))
 }
 
 /// Closes a parcours before its end (the person stops, moves, falls ill…): the sessions still
 /// planned are withdrawn, what was held stays, the unused passes stay with the person.
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/cloture-anticipee",
+    tag = "etapes",
+    params(("id" = i64, Path)),
+    request_body = ClotureAnticipeeRequest,
+    responses((status = 200, description = "Réponse", body = ClotureFaite)),
+    security(("session" = []))
+)]
 async fn close_early(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -437,3 +515,8 @@ async fn close_early(
     tracing::info!(parcours_id = id, user_id = user.id, motif = cloture.motif.code(), "parcours clôturé avant la fin");
     Ok(Json(ClotureFaite { seances_retirees: prevues.len(), passes_restants }))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_packs, save_diagnostic, envisager_pack, save_objectifs, propose_planning, save_planning, save_bilan, close, close_early))]
+pub(super) struct Doc;

@@ -533,6 +533,14 @@ fn tient_dans_une_feuille(total: usize, entete: usize) -> AppResult<()> {
     )))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/activites.xlsx",
+    tag = "exports",
+    params(FiltresStatistiques),
+    responses((status = 200, description = "Classeur des accompagnements", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
+    security(("session" = []))
+)]
 async fn activites_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -548,6 +556,14 @@ async fn activites_xlsx(
     Ok(fichier(corps_classeur(travail), XLSX, nom))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/activites.csv",
+    tag = "exports",
+    params(FiltresStatistiques),
+    responses((status = 200, description = "CSV des accompagnements (UTF-8 avec BOM, « ; »)", content_type = "text/csv", body = String)),
+    security(("session" = []))
+)]
 async fn activites_csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -670,6 +686,14 @@ fn lignes_statistiques(s: &Statistiques) -> Vec<Vec<Cellule>> {
     out
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/statistiques.xlsx",
+    tag = "exports",
+    params(FiltresStatistiques),
+    responses((status = 200, description = "Classeur des statistiques", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
+    security(("session" = []))
+)]
 async fn statistiques_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -689,6 +713,14 @@ async fn statistiques_xlsx(
 /// The structure's beneficiaries, for its coordinateur: identity (first name, contact details)
 /// only for the people who keep it — contact details only under the reminders consent, nothing
 /// for anonymised people — and each read journalled.
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/beneficiaires.xlsx",
+    tag = "exports",
+    params(FiltresStatistiques),
+    responses((status = 200, description = "Classeur des bénéficiaires", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
+    security(("session" = []))
+)]
 async fn beneficiaires_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -809,3 +841,8 @@ mod tests {
         assert_eq!(s, "\u{feff}Notes\r\n\"'=HYPERLINK(\"\"http://x\"\")\"\r\n-3\r\n");
     }
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(activites_xlsx, activites_csv, statistiques_xlsx, beneficiaires_xlsx))]
+pub(super) struct Doc;

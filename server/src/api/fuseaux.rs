@@ -36,12 +36,28 @@ fn vue(l: fuseaux::LigneFuseau) -> StructureFuseau {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structures/fuseaux",
+    tag = "fuseaux",
+    responses((status = 200, description = "Réponse", body = Vec<StructureFuseau>)),
+    security(("session" = []))
+)]
 async fn liste(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<StructureFuseau>>> {
     admin(&user)?;
     let mut conn = state.db.acquire().await?;
     Ok(Json(fuseaux::liste(&mut conn).await?.into_iter().map(vue).collect()))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/structures/{id}/fuseau",
+    tag = "fuseaux",
+    params(("id" = i64, Path)),
+    request_body = ChoixFuseau,
+    responses((status = 200, description = "Réponse", body = StructureFuseau)),
+    security(("session" = []))
+)]
 async fn choisir(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -59,3 +75,8 @@ async fn choisir(
     tracing::info!(structure_id = id, fuseau = choix.map(|f| f.iana()), user_id = user.id, "fuseau de la structure");
     Ok(Json(vue(ligne)))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(liste, choisir))]
+pub(super) struct Doc;

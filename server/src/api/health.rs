@@ -21,12 +21,24 @@ fn etat() -> Health {
 
 /// Liveness: the process answers. It does not touch the database, so that an outage of the
 /// database does not get every instance restarted (restarting would not bring it back).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "health",
+    responses((status = 200, description = "Réponse", body = Health))
+)]
 async fn health() -> Json<Health> {
     Json(etat())
 }
 
 /// Readiness: 503 while the database does not answer within a few seconds, so that a load
 /// balancer sends requests elsewhere until it does.
+#[utoipa::path(
+    get,
+    path = "/api/v1/health/ready",
+    tag = "health",
+    responses((status = 200, description = "Réponse", body = Health))
+)]
 async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
     let essai = async { state.db.ping().await };
     match tokio::time::timeout(ATTENTE_BASE, essai).await {
@@ -45,3 +57,8 @@ async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
 fn pas_pret() -> AppError {
     AppError::Unavailable("La base de données est injoignable : ce serveur n'est pas prêt à répondre.".into())
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(health, ready))]
+pub(super) struct Doc;

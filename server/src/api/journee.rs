@@ -24,7 +24,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/journee", get(journee)).route("/compte/journee", get(preference).put(choisir))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JourneeQuery {
     /// YYYY-MM-DD; today in the structure's zone when absent.
     jour: Option<String>,
@@ -32,6 +33,14 @@ struct JourneeQuery {
     conseiller: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/journee",
+    tag = "journee",
+    params(JourneeQuery),
+    responses((status = 200, description = "Réponse", body = Journee)),
+    security(("session" = []))
+)]
 async fn journee(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -61,12 +70,27 @@ async fn journee(
     Ok(Json(j))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/compte/journee",
+    tag = "journee",
+    responses((status = 200, description = "Réponse", body = PreferenceJournee)),
+    security(("session" = []))
+)]
 async fn preference(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<PreferenceJournee>> {
     user.structure_for_beneficiaires()?;
     let email_du_matin = users::journee_par_email(&mut *state.db.acquire().await?, user.id).await?;
     Ok(Json(PreferenceJournee { email_du_matin }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/compte/journee",
+    tag = "journee",
+    request_body = PreferenceJournee,
+    responses((status = 200, description = "Réponse", body = PreferenceJournee)),
+    security(("session" = []))
+)]
 async fn choisir(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -87,3 +111,8 @@ async fn choisir(
     tx.commit().await?;
     Ok(Json(req))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(journee, preference, choisir))]
+pub(super) struct Doc;

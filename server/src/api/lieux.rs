@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use carnet_domain::api::{FieldErrors, Page, Role};
+use carnet_domain::api::{Cree, FieldErrors, Page, Role};
 use carnet_domain::lieux::api::*;
 use carnet_domain::lieux::horaires;
 use carnet_domain::lieux::territoires;
@@ -79,6 +79,13 @@ pub async fn portee(state: &AppState, user: &CurrentUser) -> AppResult<Portee> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/territoire",
+    tag = "lieux",
+    responses((status = 200, description = "Réponse", body = Territoire)),
+    security(("session" = []))
+)]
 async fn territoire(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Territoire>> {
     let p = portee(&state, &user).await?;
     let departements = match &p {
@@ -97,6 +104,13 @@ async fn territoire(State(state): State<AppState>, user: CurrentUser) -> AppResu
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/carte/config",
+    tag = "lieux",
+    responses((status = 200, description = "Réponse", body = CarteConfig)),
+    security(("session" = []))
+)]
 async fn map_config(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<CarteConfig>> {
     // A hub's map opens on its territory: around the centres of its départements.
     let territoire = if user.role == Role::Hub {
@@ -125,7 +139,8 @@ async fn map_config(State(state): State<AppState>, user: CurrentUser) -> AppResu
 }
 
 /// The query string of the map and of the list: the filters, the view, the page.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct VueQuery {
     q: String,
@@ -174,6 +189,14 @@ impl VueQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/carte",
+    tag = "lieux",
+    params(VueQuery),
+    responses((status = 200, description = "Les lieux de la vue, ou leurs regroupements", body = CarteReponse)),
+    security(("session" = []))
+)]
 async fn map(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -195,6 +218,14 @@ async fn map(
 
 pub const PAR_PAGE: u32 = 20;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux",
+    tag = "lieux",
+    params(VueQuery),
+    responses((status = 200, description = "Réponse", body = Page<LieuResume>)),
+    security(("session" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     _user: CurrentUser,
@@ -255,6 +286,14 @@ fn quoi(action: &str, after: Option<&serde_json::Value>) -> String {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/{id}",
+    tag = "lieux",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = LieuDetail)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -310,6 +349,15 @@ async fn detail(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lieux/{id}/pass",
+    tag = "lieux",
+    params(("id" = i64, Path)),
+    request_body = PassRequest,
+    responses((status = 200, description = "Réponse", body = LieuDetail)),
+    security(("session" = []))
+)]
 async fn set_pass(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -365,12 +413,22 @@ async fn set_pass(
 
 // ------------------------------------------------------------------------ import, export
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct ImportQuery {
     fichier: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lieux/imports",
+    tag = "lieux",
+    params(ImportQuery),
+    request_body(content = Vec<u8>, description = "Le fichier de lieux (CSV ou JSON, schéma national des lieux d'inclusion numérique)", content_type = "application/octet-stream"),
+    responses((status = 202, description = "Accepté : le travail continue en arrière-plan", body = Cree)),
+    security(("session" = []))
+)]
 async fn start_import(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -378,7 +436,7 @@ async fn start_import(
     // The raw body, read only once the role is checked: no one else makes the server take in
     // a file of up to 64 MB.
     body: axum::body::Body,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+) -> AppResult<(StatusCode, Json<Cree>)> {
     let p = portee(&state, &user).await?;
     if p == Portee::Aucune {
         return Err(AppError::Forbidden);
@@ -397,7 +455,7 @@ async fn start_import(
         Ok(b) => b,
         Err(e) if trop_gros(&e) => {
             let message = format!("Fichier trop gros : {} Mo au plus.", import::TAILLE_MAX / (1024 * 1024));
-            return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({ "error": message }))));
+            return Err(AppError::TropGros(message));
         }
         Err(_) => return Err(AppError::BadRequest("Le fichier n'a pas pu être reçu en entier.".into())),
     };
@@ -421,7 +479,7 @@ async fn start_import(
         drop(permis);
         tracing::info!(import_id = id, etat = %r.etat, crees = r.crees, mis_a_jour = r.mis_a_jour, rejetees = r.lignes_rejetees, "import de lieux");
     });
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id }))))
+    Ok((StatusCode::ACCEPTED, Json(Cree { id })))
 }
 
 /// Whether reading a body failed on its size (ours or the server's outer limit).
@@ -436,6 +494,14 @@ fn trop_gros(e: &axum::Error) -> bool {
     false
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/imports/{id}",
+    tag = "lieux",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = EtatImport)),
+    security(("session" = []))
+)]
 async fn import_state(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -449,12 +515,21 @@ async fn import_state(
     Ok(Json(import::etat(row)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 struct ExportQuery {
     departement: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/export.csv",
+    tag = "lieux",
+    params(ExportQuery),
+    responses((status = 200, description = "CSV des lieux (schéma national)", content_type = "text/csv", body = String)),
+    security(("session" = []))
+)]
 async fn export_csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -496,6 +571,13 @@ async fn export_csv(
 
 // ------------------------------------------------------------------------ coverage
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/lieux/couverture",
+    tag = "lieux",
+    responses((status = 200, description = "Réponse", body = Couverture)),
+    security(("session" = []))
+)]
 async fn couverture(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Couverture>> {
     let p = portee(&state, &user).await?;
     let deps: Vec<String> = match &p {
@@ -526,3 +608,8 @@ async fn couverture(State(state): State<AppState>, user: CurrentUser) -> AppResu
         .collect();
     Ok(Json(Couverture { departements, aujourdhui: today }))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, territoire, map, map_config, couverture, export_csv, start_import, import_state, detail, set_pass))]
+pub(super) struct Doc;

@@ -19,6 +19,7 @@ mod health;
 mod journee;
 mod ledger;
 pub mod lieux;
+pub mod openapi;
 pub mod orientation;
 mod parcours;
 mod rappels;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(candidats::router())
         .merge(orientation::router())
         .merge(ledger::router())
+        .merge(openapi::router())
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(crate::rejeu::rejouer))
 }

@@ -21,6 +21,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/parcours/{id}/orientation", get(orientation))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}/orientation",
+    tag = "orientation",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = Orientation)),
+    security(("session" = []))
+)]
 async fn orientation(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -114,3 +122,8 @@ pub async fn proches(
     }
     Ok((commune, origine, lieux))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(orientation))]
+pub(super) struct Doc;

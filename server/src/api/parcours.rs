@@ -18,6 +18,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/parcours", post(create)).route("/parcours/{id}", get(detail))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours",
+    tag = "parcours",
+    request_body = IntakeRequest,
+    responses((status = 201, description = "Créé", body = IntakeCreated)),
+    security(("session" = []))
+)]
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -84,6 +92,14 @@ async fn create(
 }
 
 /// Everything a parcours page shows, in one answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}",
+    tag = "parcours",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = Dossier)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -94,3 +110,8 @@ async fn detail(
     identite_lue(&state, &user, Lecture::Parcours, &[dossier.beneficiaire.id]).await?;
     Ok(Json(dossier))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, detail))]
+pub(super) struct Doc;

@@ -42,6 +42,14 @@ fn coordinateur(user: &CurrentUser) -> AppResult<i64> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}/rappels",
+    tag = "rappels",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = Vec<EtatRappel>)),
+    security(("session" = []))
+)]
 async fn of_parcours(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -88,6 +96,13 @@ async fn of_parcours(
 
 /// The structure's failed reminders of the last 30 days, newest first. No names: the coordinateur
 /// opens the parcours (which journals the read) to call the person.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rappels/echecs",
+    tag = "rappels",
+    responses((status = 200, description = "Réponse", body = Vec<EchecRappel>)),
+    security(("session" = []))
+)]
 async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<EchecRappel>>> {
     let structure_id = coordinateur(&user)?;
     let depuis = state.clock.now() - chrono::Duration::days(30);
@@ -107,12 +122,27 @@ async fn echecs(State(state): State<AppState>, user: CurrentUser) -> AppResult<J
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structure/rappels",
+    tag = "rappels",
+    responses((status = 200, description = "Réponse", body = ReglageRappels)),
+    security(("session" = []))
+)]
 async fn reglage(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<ReglageRappels>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let delai = structures::delai_rappel(&mut *state.db.acquire().await?, structure_id).await?;
     Ok(Json(ReglageRappels { delai }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/structure/rappels",
+    tag = "rappels",
+    request_body = ReglageRappelsRequest,
+    responses((status = 200, description = "Réponse", body = ReglageRappels)),
+    security(("session" = []))
+)]
 async fn regler(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -132,3 +162,8 @@ async fn regler(
     tx.commit().await?;
     Ok(Json(r))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(of_parcours, echecs, reglage, regler))]
+pub(super) struct Doc;

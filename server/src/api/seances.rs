@@ -16,7 +16,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use carnet_domain::api::FieldErrors;
+use carnet_domain::api::{AbsenceEnregistree, Enregistre, FieldErrors, SeanceAjoutee, SeanceDeplacee, ValidationAnnulee};
 use carnet_domain::coop;
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::ics::{self, EvenementIcs};
@@ -59,6 +59,15 @@ fn doit_etre(s: &SeanceRow, attendu: StatutSeance) -> AppResult<()> {
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/seances/{id}/tenue",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = TenueRequest,
+    responses((status = 200, description = "Réponse", body = PassValide)),
+    security(("session" = []))
+)]
 async fn hold(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -83,6 +92,15 @@ async fn hold(
 /// A session that was not planned (the person came on another day): held on the spot, in one
 /// action. While the parcours has fewer sessions than passes, a session is added at that hour and
 /// held; otherwise its next planned session is the one held, at that hour.
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/seances/tenue",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = TenueRequest,
+    responses((status = 200, description = "Réponse", body = PassValide)),
+    security(("session" = []))
+)]
 async fn hold_unplanned(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -218,12 +236,21 @@ async fn tenir(
     Ok((done, audit))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/seances/{id}/compte-rendu",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = CompteRendu,
+    responses((status = 200, description = "Réponse", body = Enregistre)),
+    security(("session" = []))
+)]
 async fn report(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<CompteRendu>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Enregistre>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     let now = tx.now;
     doit_etre(&s, StatutSeance::Tenue)?;
@@ -235,7 +262,7 @@ async fn report(
                       "autonomie": cr.autonomie, "notes": !cr.notes.is_empty(), "parcours_id": e.id })),
     )
     .await?;
-    Ok(Json(json!({ "ok": true })))
+    Ok(Json(Enregistre { ok: true }))
 }
 
 /// The next slot after the parcours' last session, at its rhythm (skipping holidays and busy
@@ -276,6 +303,14 @@ async fn proposer_remplacement(conn: &mut dyn Conn, e: &Entete) -> AppResult<Pro
     Ok(PropositionRemplacement { debut: p.debut, notes: p.notes })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}/remplacement",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = PropositionRemplacement)),
+    security(("session" = []))
+)]
 async fn replacement(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -292,12 +327,21 @@ fn actives(toutes: &[SeanceRow]) -> usize {
     toutes.iter().filter(|s| !s.statut().est_absence()).count()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/seances/{id}/absence",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = AbsenceRequest,
+    responses((status = 200, description = "Réponse", body = AbsenceEnregistree)),
+    security(("session" = []))
+)]
 async fn absence(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AbsenceRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<AbsenceEnregistree>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     let now = tx.now;
     doit_etre(&s, StatutSeance::Prevue)?;
@@ -331,7 +375,7 @@ async fn absence(
         nouvelle = Some(id);
     }
     tx.terminer(derniere).await?;
-    Ok(Json(json!({ "remplacement": nouvelle, "debut": remplacement.map(|p| planning::iso_minute(p.debut)) })))
+    Ok(Json(AbsenceEnregistree { remplacement: nouvelle, debut: remplacement.map(|p| planning::iso_minute(p.debut)) }))
 }
 
 /// Checks a date typed for one session and refuses an overlap with the next free slot.
@@ -356,12 +400,21 @@ async fn verifier_date(
     Ok(debut)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/seances/{id}/date",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = DateHeure,
+    responses((status = 200, description = "Réponse", body = SeanceDeplacee)),
+    security(("session" = []))
+)]
 async fn move_session(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<SeanceDeplacee>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     let now = tx.now;
     doit_etre(&s, StatutSeance::Prevue)?;
@@ -381,17 +434,26 @@ async fn move_session(
             .apres(json!({ "debut": e.calendrier().to_utc(debut), "parcours_id": e.id })),
     )
     .await?;
-    Ok(Json(json!({ "debut": planning::iso_minute(debut) })))
+    Ok(Json(SeanceDeplacee { debut: planning::iso_minute(debut) }))
 }
 
 /// Adds a session (when an absence was not replaced): only while fewer sessions than passes
 /// are planned or held.
+#[utoipa::path(
+    post,
+    path = "/api/v1/parcours/{id}/seances",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = DateHeure,
+    responses((status = 200, description = "Réponse", body = SeanceAjoutee)),
+    security(("session" = []))
+)]
 async fn add(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<SeanceAjoutee>> {
     let (tx, e, _) = Ecriture::parcours(&state, &user, id, Etape::Seances).await?;
     ajouter(tx, &user, &e, &req, None, e.calendrier().today(state.clock.now())).await
 }
@@ -399,12 +461,21 @@ async fn add(
 /// Replaces a missed session (excused by the person from their space, or marked absent without a
 /// replacement): a session at the date given, linked to the missed one, which leaves the
 /// « À traiter » list.
+#[utoipa::path(
+    post,
+    path = "/api/v1/seances/{id}/remplacement",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = DateHeure,
+    responses((status = 200, description = "Réponse", body = SeanceAjoutee)),
+    security(("session" = []))
+)]
 async fn replace(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<DateHeure>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<SeanceAjoutee>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     if !s.statut().est_absence() {
         return Err(AppError::Conflict("Seule une séance manquée se remplace ; celle-ci se déplace.".into()));
@@ -424,7 +495,7 @@ async fn ajouter(
     req: &DateHeure,
     remplace: Option<i64>,
     today: chrono::NaiveDate,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<SeanceAjoutee>> {
     let now = tx.now;
     let toutes = seances::of_parcours(&mut tx, e.id).await?;
     if actives(&toutes) >= e.nb_passes as usize {
@@ -457,15 +528,24 @@ async fn ajouter(
         }
     };
     tx.terminer(Audit::par(Some(user.id), Entite::Seance(sid), action).apres(apres)).await?;
-    Ok(Json(json!({ "seance_id": sid })))
+    Ok(Json(SeanceAjoutee { seance_id: sid }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/seances/{id}/annulation",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    request_body = AnnulationRequest,
+    responses((status = 200, description = "Réponse", body = ValidationAnnulee)),
+    security(("session" = []))
+)]
 async fn cancel_validation(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiPath(seance_id): ApiPath<i64>,
     ApiJson(req): ApiJson<AnnulationRequest>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<ValidationAnnulee>> {
     let (mut tx, s, e, _) = Ecriture::seance(&state, &user, seance_id).await?;
     let now = tx.now;
     doit_etre(&s, StatutSeance::Tenue)?;
@@ -485,9 +565,17 @@ async fn cancel_validation(
             .apres(json!({ "statut": "prevue", "motif_caracteres": motif.chars().count(), "parcours_id": e.id })),
     )
     .await?;
-    Ok(Json(json!({ "pass_id": pass_id })))
+    Ok(Json(ValidationAnnulee { pass_id: pass_id.get() }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/parcours/{id}/seances.ics",
+    tag = "seances",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Le calendrier des séances du parcours (iCalendar)", content_type = "text/calendar", body = String)),
+    security(("session" = []))
+)]
 async fn calendar(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -548,3 +636,8 @@ async fn calendar(
         body,
     ))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(calendar, replacement, add, hold_unplanned, hold, report, absence, replace, move_session, cancel_validation))]
+pub(super) struct Doc;

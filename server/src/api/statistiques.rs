@@ -29,6 +29,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/statistiques", get(statistiques))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/statistiques",
+    tag = "statistiques",
+    params(FiltresStatistiques),
+    responses((status = 200, description = "Réponse", body = Statistiques)),
+    security(("session" = []))
+)]
 async fn statistiques(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -388,3 +396,8 @@ async fn carnet(
             .collect(),
     })
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(statistiques))]
+pub(super) struct Doc;

@@ -17,12 +17,27 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/structure/coordonnees", get(lire).put(changer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structure/coordonnees",
+    tag = "structure",
+    responses((status = 200, description = "Réponse", body = Coordonnees)),
+    security(("session" = []))
+)]
 async fn lire(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Coordonnees>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let mut conn = state.db.acquire().await?;
     Ok(Json(structures::coordonnees(&mut conn, structure_id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/structure/coordonnees",
+    tag = "structure",
+    request_body = CoordonneesRequest,
+    responses((status = 200, description = "Réponse", body = Coordonnees)),
+    security(("session" = []))
+)]
 async fn changer(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -45,3 +60,8 @@ async fn changer(
     tx.commit().await?;
     Ok(Json(c))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(lire, changer))]
+pub(super) struct Doc;

@@ -17,6 +17,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/tableau-de-bord", get(dashboard))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tableau-de-bord",
+    tag = "tableau_de_bord",
+    responses((status = 200, description = "Réponse", body = TableauDeBord)),
+    security(("session" = []))
+)]
 async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<TableauDeBord>> {
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
@@ -45,3 +52,8 @@ async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResul
     journal::identite_lue(&state, &user, Lecture::TableauDeBord, &beneficiaires).await?;
     Ok(Json(TableauDeBord { aujourdhui: today, a_traiter, seances_du_jour, prochaines_seances, parcours }))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(dashboard))]
+pub(super) struct Doc;

@@ -29,18 +29,40 @@ pub fn router() -> Router<AppState> {
         .route("/distributions", post(distribuer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/carnets/structure",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = CarnetsStructure)),
+    security(("session" = []))
+)]
 async fn structure(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<CarnetsStructure>> {
     let structure_id = u.coordinateur()?;
     let today = state.clock.today();
     Ok(Json(lots::carnets_structure(&state.db, structure_id, today).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/carnets/mon-lot",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = Vec<CarnetDuLot>)),
+    security(("session" = []))
+)]
 async fn mon_lot(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<CarnetDuLot>>> {
     u.accompagnant()?;
     let today = state.clock.today();
     Ok(Json(lots::carnets_en_main(&state.db, "c.conseiller_id = $1", u.id(), today).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/conseiller",
+    tag = "ledger",
+    request_body = LotConseillerRequest,
+    responses((status = 201, description = "Créé", body = LotCreated)),
+    security(("session" = []))
+)]
 async fn lot_conseiller(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -78,6 +100,14 @@ async fn lot_conseiller(
     Ok((StatusCode::CREATED, Json(LotCreated { id, nb_carnets: n })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/lots/reprise",
+    tag = "ledger",
+    request_body = RepriseRequest,
+    responses((status = 200, description = "Réponse", body = LotCreated)),
+    security(("session" = []))
+)]
 async fn reprise(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -93,6 +123,14 @@ async fn reprise(
     Ok(Json(LotCreated { id: 0, nb_carnets: n }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/distributions",
+    tag = "ledger",
+    request_body = DistributionRequest,
+    responses((status = 201, description = "Créé", body = DistributionCreated)),
+    security(("session" = []))
+)]
 async fn distribuer(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -208,3 +246,8 @@ async fn distribuer(
         }),
     ))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(structure, mon_lot, lot_conseiller, reprise, distribuer))]
+pub(super) struct Doc;

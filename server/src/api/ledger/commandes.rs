@@ -33,16 +33,32 @@ pub fn router() -> Router<AppState> {
         .route("/commandes/{id}/lots", post(lot_structure))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/operateurs",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = Vec<Ref>)),
+    security(("session" = []))
+)]
 async fn operateurs(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<Ref>>> {
     u.commanditaire()?;
     Ok(Json(orgs::list_operateurs(&state.db).await?))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChoixQuery {
     commande: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structures/choix",
+    tag = "ledger",
+    params(ChoixQuery),
+    responses((status = 200, description = "Réponse", body = Vec<StructureChoix>)),
+    security(("session" = []))
+)]
 async fn structures_choix(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -57,6 +73,13 @@ async fn structures_choix(
     Ok(Json(orgs::structures_choix(&state.db, q.commande).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/commandes",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = Vec<CommandeSummary>)),
+    security(("session" = []))
+)]
 async fn list(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<CommandeSummary>>> {
     let scope = match (u.commanditaire(), u.operateur()) {
         (Ok(id), _) => crate::store::ledger::Scope::Commanditaire(id),
@@ -66,6 +89,14 @@ async fn list(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Ve
     Ok(Json(commandes::list(&state.db, scope).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/commandes",
+    tag = "ledger",
+    request_body = CommandeRequest,
+    responses((status = 201, description = "Créé", body = CommandeCreated)),
+    security(("session" = []))
+)]
 async fn create(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -120,6 +151,14 @@ fn scope_of(u: &LedgerUser) -> AppResult<crate::store::ledger::Scope> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/commandes/{id}",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = CommandeDetail)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -129,6 +168,15 @@ async fn detail(
     commandes::detail(&state.db, id, scope).await?.map(Json).ok_or(AppError::NotFound)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/commandes/{id}/paiement",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    request_body = PaiementRequest,
+    responses((status = 204, description = "Fait")),
+    security(("session" = []))
+)]
 async fn paiement(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -169,6 +217,14 @@ async fn paiement(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/commandes/{id}/activation",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Fait")),
+    security(("session" = []))
+)]
 async fn activation(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     let operateur_id = u.operateur()?;
     let mut tx = begin_write(&state.db).await?;
@@ -178,6 +234,14 @@ async fn activation(State(state): State<AppState>, u: LedgerUser, ApiPath(id): A
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/commandes/{id}/codes",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "CSV des codes de la commande", content_type = "text/csv", body = String)),
+    security(("session" = []))
+)]
 async fn codes(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
     let operateur_id = u.operateur()?;
     let (reference, csv) = commandes::codes_csv(&state.db, id, operateur_id).await?.ok_or(AppError::NotFound)?;
@@ -192,6 +256,15 @@ async fn codes(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPat
         .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/commandes/{id}/lots",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    request_body = LotStructureRequest,
+    responses((status = 201, description = "Créé", body = LotCreated)),
+    security(("session" = []))
+)]
 async fn lot_structure(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -256,3 +329,8 @@ async fn lot_structure(
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(LotCreated { id: lot_id, nb_carnets: n })))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(operateurs, structures_choix, list, create, detail, paiement, activation, codes, lot_structure))]
+pub(super) struct Doc;

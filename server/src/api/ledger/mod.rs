@@ -84,3 +84,13 @@ impl LedgerUser {
         }
     }
 }
+
+/// The OpenAPI description of the ledger's routes (orders, lots, statements, follow-up).
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut doc = commandes::Doc::openapi();
+    doc.merge(carnets::Doc::openapi());
+    doc.merge(releves::Doc::openapi());
+    doc.merge(suivi::Doc::openapi());
+    doc
+}

@@ -35,11 +35,20 @@ fn scope_of(u: &LedgerUser) -> AppResult<Scope> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     mois: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/releves",
+    tag = "ledger",
+    params(ListQuery),
+    responses((status = 200, description = "Réponse", body = Vec<ReleveSummary>)),
+    security(("session" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -53,6 +62,14 @@ async fn list(
     Ok(Json(releves::list(&state.db, scope, mois).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/releves/emission",
+    tag = "ledger",
+    request_body = EmissionRequest,
+    responses((status = 200, description = "Réponse", body = EmissionResult)),
+    security(("session" = []))
+)]
 async fn emission(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -67,6 +84,13 @@ async fn emission(
     Ok(Json(result))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/releves/provisoire",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = ReleveProvisoire)),
+    security(("session" = []))
+)]
 async fn provisoire(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<ReleveProvisoire>> {
     let structure_id = u.coordinateur()?;
     let mois = Mois::of(state.clock.today());
@@ -77,6 +101,14 @@ async fn provisoire(State(state): State<AppState>, u: LedgerUser) -> AppResult<J
     Ok(Json(ReleveProvisoire { structure: Ref { id: structure_id, nom }, mois, contenus, hors_releve }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/releves/{id}",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse", body = ReleveDetail)),
+    security(("session" = []))
+)]
 async fn detail(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -86,6 +118,14 @@ async fn detail(
     releves::get(&state.db, id, scope).await?.map(Json).ok_or(AppError::NotFound)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/releves/{id}/csv",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "CSV du relevé", content_type = "text/csv", body = String)),
+    security(("session" = []))
+)]
 async fn csv(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
     let scope = scope_of(&u)?;
     let d = releves::get(&state.db, id, scope).await?.ok_or(AppError::NotFound)?;
@@ -107,10 +147,31 @@ async fn transition(state: AppState, u: LedgerUser, id: i64, evenement: ReleveEv
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/releves/{id}/envoi",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse")),
+    security(("session" = []))
+)]
 async fn envoi(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     transition(state, u, id, ReleveEvenement::Envoyer).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/releves/{id}/paiement",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Réponse")),
+    security(("session" = []))
+)]
 async fn paiement(State(state): State<AppState>, u: LedgerUser, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     transition(state, u, id, ReleveEvenement::MarquerPaye).await
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, emission, provisoire, detail, csv, envoi, paiement))]
+pub(super) struct Doc;

@@ -23,15 +23,31 @@ pub fn router() -> Router<AppState> {
         .route("/journal", get(journal_page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/moi",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = Organisation)),
+    security(("session" = []))
+)]
 async fn moi(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Organisation>> {
     Ok(Json(orgs::organisation(&state.db, u.commanditaire_id, u.operateur_id, u.user.structure_id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TableauQuery {
     commande: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tableau/commanditaire",
+    tag = "ledger",
+    params(TableauQuery),
+    responses((status = 200, description = "Réponse", body = TableauCommanditaire)),
+    security(("session" = []))
+)]
 async fn tableau(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -46,11 +62,27 @@ async fn tableau(
     Ok(Json(tableaux::commanditaire(&state.db, commanditaire_id, q.commande).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/structures/agrements",
+    tag = "ledger",
+    responses((status = 200, description = "Réponse", body = Vec<StructureAgrement>)),
+    security(("session" = []))
+)]
 async fn agrements(State(state): State<AppState>, u: LedgerUser) -> AppResult<Json<Vec<StructureAgrement>>> {
     let operateur_id = u.operateur()?;
     Ok(Json(orgs::agrements(&state.db, operateur_id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/structures/{id}/agrement",
+    tag = "ledger",
+    params(("id" = i64, Path)),
+    request_body = AgrementRequest,
+    responses((status = 204, description = "Fait")),
+    security(("session" = []))
+)]
 async fn agrement(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -80,7 +112,8 @@ async fn agrement(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JournalQuery {
     entity: Option<String>,
     entity_id: Option<String>,
@@ -88,6 +121,14 @@ struct JournalQuery {
     page: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/journal",
+    tag = "ledger",
+    params(JournalQuery),
+    responses((status = 200, description = "Réponse", body = JournalPage)),
+    security(("session" = []))
+)]
 async fn journal_page(
     State(state): State<AppState>,
     u: LedgerUser,
@@ -114,3 +155,8 @@ async fn journal_page(
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     Ok(Json(journal::page(&state.db, scope, entity.as_deref(), entity_id, page).await?))
 }
+
+/// The OpenAPI description of this module's routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(moi, tableau, agrements, agrement, journal_page))]
+pub(super) struct Doc;
