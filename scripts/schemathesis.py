@@ -130,7 +130,8 @@ def main() -> int:
             for chemin in exclusions:
                 commande += ["--exclude-path", chemin]
             debut = time.monotonic()
-            r = subprocess.run(commande, capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+            # In the work directory: schemathesis keeps its cache of failures where it runs.
+            r = subprocess.run(commande, capture_output=True, text=True, cwd=travail, env=dict(os.environ, NO_COLOR="1"))
             duree = time.monotonic() - debut
             sortie = r.stdout + r.stderr
             (travail / f"schemathesis-{re.sub(r'[^a-z]+', '-', nom)}.txt").write_text(sortie)

@@ -367,7 +367,9 @@ pub struct SeanceJournee {
     pub parcours_id: i64,
     pub prenom: String,
     /// Wall-clock times in the structure's zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub fin: NaiveDateTime,
     /// « Médiathèque des Capucins », « Chez la personne », « À distance ».
     pub lieu: String,

@@ -23,7 +23,11 @@ fn routes_du_code() -> BTreeSet<(String, String)> {
         for (i, _) in texte.match_indices(".route(") {
             let reste = &texte[i + ".route(".len()..];
             let reste = reste.trim_start();
-            assert!(reste.starts_with('"'), "{}: une route dont le chemin n'est pas écrit en toutes lettres", f.display());
+            assert!(
+                reste.starts_with('"'),
+                "{}: une route dont le chemin n'est pas écrit en toutes lettres",
+                f.display()
+            );
             let fin = reste[1..].find('"').unwrap() + 1;
             let chemin = &reste[1..fin];
             // The method router: up to the parenthesis that closes `.route(`.
@@ -76,7 +80,9 @@ async fn the_document_describes_every_route_and_only_them() {
                 reponses.keys().any(|s| s.starts_with('2')),
                 "{methode} {chemin} : aucune réponse de succès décrite"
             );
-            let protegee = op["security"].as_array().is_some_and(|s| s.iter().any(|x| x.as_object().is_some_and(|o| !o.is_empty())));
+            let protegee = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|x| x.as_object().is_some_and(|o| !o.is_empty())));
             if protegee {
                 for statut in ["401", "403"] {
                     assert!(reponses.contains_key(statut), "{methode} {chemin} : {statut} non décrit");
@@ -112,4 +118,24 @@ async fn each_way_to_be_recognised_is_declared() {
     // The data consumers' errors are JSON:API documents.
     let erreur = &doc["paths"]["/api/v1/donnees/activites"]["get"]["responses"]["401"]["content"];
     assert!(erreur["application/vnd.api+json"].is_object(), "{erreur}");
+}
+
+/// Cases schemathesis found (scripts/schemathesis.py), each kept here once fixed.
+#[tokio::test]
+async fn cases_found_by_the_fuzzer_stay_fixed() {
+    let app = TestApp::new().await;
+    let (_, cookie) = app.conseiller("Structure", "c@example.fr").await;
+    // A page number far past the end overflowed the offset (a panic, then a 500).
+    let r = app.get("/api/v1/lieux?page=2147483648", &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["items"], serde_json::json!([]));
+    let r = app.get(&format!("/api/v1/lieux?page={}", u32::MAX), &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Local times (a session's start) carry no offset: the document must not call them
+    // RFC 3339 date-times, or every valid answer violates it.
+    let doc = app.request(Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let debut = &doc["components"]["schemas"]["SeanceView"]["properties"]["debut"];
+    assert_eq!(debut["type"], "string", "{debut}");
+    assert!(debut.get("format").is_none(), "{debut}");
 }

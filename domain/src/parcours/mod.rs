@@ -87,7 +87,9 @@ pub struct SeanceView {
     /// Position among the sessions that are not absences (1 = the intake); absences have none.
     pub numero: Option<i64>,
     /// Paris wall-clock times.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub fin: NaiveDateTime,
     pub type_lieu: String,
     pub statut: StatutSeance,
@@ -219,6 +221,7 @@ pub struct PropositionPlanning {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PropositionRemplacement {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
     pub notes: Vec<String>,
 }
@@ -255,6 +258,7 @@ pub struct ATraiter {
     pub parcours_id: i64,
     pub prenom: String,
     /// Paris wall-clock time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
 }
 
@@ -265,7 +269,9 @@ pub struct SeanceAgenda {
     pub seance_id: i64,
     pub parcours_id: i64,
     pub prenom: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub fin: NaiveDateTime,
     pub statut: StatutSeance,
     pub numero: Option<i64>,
@@ -286,6 +292,7 @@ pub struct ParcoursSuivi {
     pub etape: String,
     pub seances_tenues: i64,
     pub nb_passes: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub prochaine_seance: Option<NaiveDateTime>,
     pub objectifs_atteints: i64,
     pub objectifs_total: i64,

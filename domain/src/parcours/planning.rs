@@ -191,6 +191,7 @@ pub fn prochain_creneau_libre(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeanceProposee {
     /// Wall-clock time in the structure's zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"))]
     pub debut: NaiveDateTime,
     pub notes: Vec<String>,
 }

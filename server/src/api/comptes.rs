@@ -556,5 +556,16 @@ async fn reactivate(
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(change_password, request_reset, token_info, set_password_with_token, list, invite, reinvite, deactivate, reactivate, structures))]
+#[openapi(paths(
+    change_password,
+    request_reset,
+    token_info,
+    set_password_with_token,
+    list,
+    invite,
+    reinvite,
+    deactivate,
+    reactivate,
+    structures
+))]
 pub(super) struct Doc;

@@ -342,5 +342,15 @@ async fn access_journal(
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(current_notice, list_notices, publish_notice, overview, export, rectify, consent, anonymise, access_journal))]
+#[openapi(paths(
+    current_notice,
+    list_notices,
+    publish_notice,
+    overview,
+    export,
+    rectify,
+    consent,
+    anonymise,
+    access_journal
+))]
 pub(super) struct Doc;

@@ -791,5 +791,17 @@ async fn stop_reminders(
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(status, issue, revoke, code, issue_agenda, revoke_agenda, view, cannot_come, stop_reminders, feed, download))]
+#[openapi(paths(
+    status,
+    issue,
+    revoke,
+    code,
+    issue_agenda,
+    revoke_agenda,
+    view,
+    cannot_come,
+    stop_reminders,
+    feed,
+    download
+))]
 pub(super) struct Doc;

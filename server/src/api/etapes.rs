@@ -518,5 +518,15 @@ async fn close_early(
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list_packs, save_diagnostic, envisager_pack, save_objectifs, propose_planning, save_planning, save_bilan, close, close_early))]
+#[openapi(paths(
+    list_packs,
+    save_diagnostic,
+    envisager_pack,
+    save_objectifs,
+    propose_planning,
+    save_planning,
+    save_bilan,
+    close,
+    close_early
+))]
 pub(super) struct Doc;

@@ -250,7 +250,8 @@ async fn list(
     let ouverts = ix.ouverts(now);
     let items = matches
         .iter()
-        .skip(((page - 1) * PAR_PAGE) as usize)
+        // Saturating: a page far past the end (any u32 a client sends) is an empty page.
+        .skip((page as usize - 1).saturating_mul(PAR_PAGE as usize))
         .take(PAR_PAGE as usize)
         .map(|&i| {
             let e = &ix.entrees[i];
@@ -611,5 +612,16 @@ async fn couverture(State(state): State<AppState>, user: CurrentUser) -> AppResu
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, territoire, map, map_config, couverture, export_csv, start_import, import_state, detail, set_pass))]
+#[openapi(paths(
+    list,
+    territoire,
+    map,
+    map_config,
+    couverture,
+    export_csv,
+    start_import,
+    import_state,
+    detail,
+    set_pass
+))]
 pub(super) struct Doc;

@@ -91,7 +91,9 @@ fn securite(doc: &mut OpenApi) {
         SecurityScheme::Http(
             Http::builder()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("Le jeton du lien personnel d'une personne accompagnée (son espace « Mon parcours »)."))
+                .description(Some(
+                    "Le jeton du lien personnel d'une personne accompagnée (son espace « Mon parcours »).",
+                ))
                 .build(),
         ),
     );

@@ -16,7 +16,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use carnet_domain::api::{AbsenceEnregistree, Enregistre, FieldErrors, SeanceAjoutee, SeanceDeplacee, ValidationAnnulee};
+use carnet_domain::api::{
+    AbsenceEnregistree, Enregistre, FieldErrors, SeanceAjoutee, SeanceDeplacee, ValidationAnnulee,
+};
 use carnet_domain::coop;
 use carnet_domain::parcours::etapes::Etape;
 use carnet_domain::parcours::ics::{self, EvenementIcs};
@@ -639,5 +641,16 @@ async fn calendar(
 
 /// The OpenAPI description of this module's routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(calendar, replacement, add, hold_unplanned, hold, report, absence, replace, move_session, cancel_validation))]
+#[openapi(paths(
+    calendar,
+    replacement,
+    add,
+    hold_unplanned,
+    hold,
+    report,
+    absence,
+    replace,
+    move_session,
+    cancel_validation
+))]
 pub(super) struct Doc;
