@@ -131,7 +131,7 @@ def main() -> int:
                 commande += ["--exclude-path", chemin]
             debut = time.monotonic()
             # In the work directory: schemathesis keeps its cache of failures where it runs.
-            r = subprocess.run(commande, capture_output=True, text=True, cwd=travail, env=dict(os.environ, NO_COLOR="1"))
+            r = subprocess.run(commande, capture_output=True, text=True, cwd=travail, timeout=(args.duree or 600) + 300, env=dict(os.environ, NO_COLOR="1"))
             duree = time.monotonic() - debut
             sortie = r.stdout + r.stderr
             (travail / f"schemathesis-{re.sub(r'[^a-z]+', '-', nom)}.txt").write_text(sortie)
