@@ -64,10 +64,12 @@ test-server:
 ## Schema-driven fuzzing (schemathesis, PyPI) of target/debug/carnet-server on a fresh demo
 ## database, against GET /api/v1/openapi.json, once per identity (each staff role, a personal
 ## link, an API client, no one): no 500, only documented statuses, content types and schemas.
-## Short here (3 cases per operation, fixed seed); `make fuzz` runs it long.
+## Short here (3 cases per operation, fixed seed), on SQLite then on PostgreSQL; `make fuzz` runs
+## it long.
 test-api: fuzz-tools
 	cargo build -p carnet-server
 	./.tools/venv/bin/python scripts/schemathesis.py --exemples 3
+	./scripts/postgres.sh run -- ./.tools/venv/bin/python scripts/schemathesis.py --exemples 3 --base postgres
 
 ## The long fuzzing run: 50 cases per operation and identity, fuzzing repeated for 2 minutes per
 ## identity (about 25 minutes in all). Not part of `make test`; its figures are in the README.

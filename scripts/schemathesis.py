@@ -5,7 +5,11 @@ against a real server started here on a fresh demo database, once per way of bei
 checks the OpenAPI document makes possible: no server error, only documented statuses and
 content types, every answer valid against its schema.
 
-    scripts/schemathesis.py [--exemples N] [--graine S] [--duree SECONDES]
+    scripts/schemathesis.py [--exemples N] [--graine S] [--duree SECONDES] [--base sqlite|postgres]
+
+With `--base postgres`, the server runs on a fresh database of the PostgreSQL server that
+CARNET_TEST_PG names (an administrator's URL; default: the machine's, 127.0.0.1:5432), dropped
+afterwards; `scripts/postgres.sh run --` provides one.
 
 `make test` runs it short (a few cases per operation, fixed seed); `make fuzz` runs it long.
 Prints, per identity, the cases run and the failures; exits 1 when there is any failure, or when
@@ -68,13 +72,21 @@ def main() -> int:
     ap.add_argument("--graine", type=int, default=int(os.environ.get("FUZZ_GRAINE", "20261204")))
     ap.add_argument("--duree", type=int, default=None, help="secondes par identité (fuzzing répété jusque-là)")
     ap.add_argument("--serveur", default=os.environ.get("CARNET_SERVEUR", str(RACINE / os.environ.get("CARGO_TARGET_DIR", "target") / "debug" / "carnet-server")))
+    ap.add_argument("--base", choices=["sqlite", "postgres"], default="sqlite")
     args = ap.parse_args()
 
     travail = Path(tempfile.mkdtemp(prefix="carnet-fuzz-"))
     (travail / "dist").mkdir()
     port = port_libre()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DATABASE_URL=f"sqlite://{travail}/carnet.db", RUST_LOG="warn",
+    admin_pg = os.environ.get("CARNET_TEST_PG") or "postgres://postgres@127.0.0.1:5432/postgres"
+    nom_pg = f"carnet_fuzz_{os.getpid()}"
+    if args.base == "postgres":
+        subprocess.run(["psql", admin_pg, "-qc", f"CREATE DATABASE {nom_pg}"], check=True)
+        url_base = admin_pg.rsplit("/", 1)[0] + "/" + nom_pg
+    else:
+        url_base = f"sqlite://{travail}/carnet.db"
+    env = dict(os.environ, DATABASE_URL=url_base, RUST_LOG="warn",
                CARNET_MAIL_DIR=str(travail / "mails"), CARNET_PUBLIC_URL=base, CARNET_LOG_FORMAT="text")
     journal = open(travail / "serveur.log", "w")
     serveur = subprocess.Popen([args.serveur, "--demo", "--dist", str(travail / "dist"), "--listen", f"127.0.0.1:{port}",
@@ -148,12 +160,14 @@ def main() -> int:
         if internes:
             echec = True
             print("\nErreurs internes dans le journal du serveur :\n" + "\n".join(internes[:20]))
-        print(f"\nGraine {args.graine}, {args.exemples} exemples par opération ; journaux : {travail}")
+        print(f"\nBase {args.base}, graine {args.graine}, {args.exemples} exemples par opération ; journaux : {travail}")
         return 1 if echec else 0
     finally:
         serveur.terminate()
         serveur.wait(timeout=20)
         journal.close()
+        if args.base == "postgres":
+            subprocess.run(["psql", admin_pg, "-qc", f"DROP DATABASE IF EXISTS {nom_pg} WITH (FORCE)"], check=False)
 
 
 if __name__ == "__main__":
