@@ -171,6 +171,7 @@ async fn exports_and_statistics_of_a_generated_country_count_the_same_sessions()
         .unwrap();
         n
     });
+    memes_comptes_que_les_seances(&app).await;
 }
 
 /// A hundred structures reach the overseas départements: their sessions fall within the day
@@ -200,5 +201,43 @@ async fn generated_sessions_overseas_fall_within_the_local_day() {
         let (sept, vingt_et_une) =
             (chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(), chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap());
         assert!(d >= sept && f <= vingt_et_une && d < f, "{commune}: {debut} – {fin} is {d} – {f} there");
+    }
+    memes_comptes_que_les_seances(&app).await;
+}
+
+/// The generator fills the statistics' daily counts: a country's statistics read from them, over
+/// all time and over a year ending at an hour of the day in Paris, what the sessions say, day by
+/// day in each structure's zone.
+async fn memes_comptes_que_les_seances(app: &TestApp) {
+    use carnet_server::store::statistiques::{self as store, Filtres, Intervalle, Liste, Portee};
+    use std::collections::BTreeMap;
+    let fin = app.clock.now();
+    let annee = Intervalle { debut: Some(fin - chrono::Duration::days(365)), fin: Some(fin) };
+    let seances = Filtres { seances_seulement: true, ..Default::default() };
+    let mut conn = app.db.acquire().await.unwrap();
+    for i in [Intervalle::default(), annee] {
+        let mut lus = Vec::new();
+        for f in [&Filtres::default(), &seances] {
+            let mut jours: BTreeMap<chrono::NaiveDate, (u64, u64, i64)> = BTreeMap::new();
+            for (j, n, p, v) in store::par_jour(&mut conn, &Portee::Tout, f, i).await.unwrap() {
+                let e = jours.entry(j).or_default();
+                (e.0, e.1, e.2) = (e.0 + n, e.1 + p, e.2 + v);
+            }
+            let mut groupes: BTreeMap<String, i64> = BTreeMap::new();
+            for g in store::groupes(&mut conn, &Portee::Tout, f, i).await.unwrap() {
+                let cle = format!(
+                    "{} {} {} {} {:?}",
+                    g.structure_id, g.conseiller_id, g.type_lieu, g.duree_minutes, g.domicile_insee
+                );
+                *groupes.entry(cle).or_default() += g.nombre;
+            }
+            let mut themes: BTreeMap<Option<String>, i64> = BTreeMap::new();
+            for (t, n) in store::par_liste(&mut conn, &Portee::Tout, f, i, Liste::Thematiques).await.unwrap() {
+                *themes.entry(t).or_default() += n;
+            }
+            assert!(!jours.is_empty());
+            lus.push((jours, groupes, themes));
+        }
+        assert!(lus[0] == lus[1], "{i:?}");
     }
 }

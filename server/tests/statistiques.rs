@@ -6,10 +6,17 @@
 mod common;
 
 use axum::http::StatusCode;
+use carnet_domain::fuseau::{Calendrier, Fuseau};
+use carnet_domain::intake::ValidPersonne;
+use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
 use carnet_server::auth;
-use carnet_server::store::users;
+use carnet_server::on;
+use carnet_server::store::statistiques::{self as store, Filtres, Intervalle, Liste, Portee};
+use carnet_server::store::{agregat, donnees, fuseaux, seances, users};
+use chrono::{DateTime, NaiveDate, Utc};
 use common::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Users of the world: (id, role).
 const CA1: i64 = 901; // Alice Martin, conseillère à A
@@ -541,4 +548,197 @@ async fn the_beneficiary_list_shows_contact_details_only_under_consent_and_is_jo
         let r = app.get("/api/v1/exports/beneficiaires.xlsx", &cookie(&app, who).await).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text);
     }
+}
+
+/// What the statistics read per group of sessions, per list value and per local day, added up
+/// so that the daily counts and the sessions compare whatever their lines.
+type Comptes = (BTreeMap<String, i64>, BTreeMap<String, i64>, BTreeMap<NaiveDate, (u64, u64, i64)>);
+
+async fn comptes(app: &TestApp, portee: &Portee, filtres: &Filtres, i: Intervalle) -> Comptes {
+    let mut conn = app.db.acquire().await.unwrap();
+    let mut groupes = BTreeMap::new();
+    for g in store::groupes(&mut conn, portee, filtres, i).await.unwrap() {
+        let cle = format!(
+            "{} {} {:?} {:?} | {} {} {} | {} {} | {:?} {:?}",
+            g.structure_id,
+            g.structure_nom,
+            g.structure_commune_insee,
+            g.structure_commune,
+            g.conseiller_id,
+            g.conseiller_prenom,
+            g.conseiller_nom,
+            g.type_lieu,
+            g.duree_minutes,
+            g.domicile_insee,
+            g.domicile_commune
+        );
+        *groupes.entry(cle).or_insert(0) += g.nombre;
+    }
+    let mut listes = BTreeMap::new();
+    for (nom, liste) in [("thematiques", Liste::Thematiques), ("materiel", Liste::Materiel)] {
+        for (v, n) in store::par_liste(&mut conn, portee, filtres, i, liste).await.unwrap() {
+            *listes.entry(format!("{nom} {v:?}")).or_insert(0) += n;
+        }
+    }
+    let mut jours: BTreeMap<NaiveDate, (u64, u64, i64)> = BTreeMap::new();
+    for (jour, n, passes, valeur) in store::par_jour(&mut conn, portee, filtres, i).await.unwrap() {
+        let j = jours.entry(jour).or_default();
+        j.0 += n;
+        j.1 += passes;
+        j.2 += valeur;
+    }
+    (groupes, listes, jours)
+}
+
+/// The daily counts as stored, in order.
+async fn lignes_du_decompte(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<String> {
+    #[derive(Debug, sqlx::FromRow)]
+    #[allow(dead_code)] // Read through Debug.
+    struct Ligne {
+        structure_id: i64,
+        jour: NaiveDate,
+        debut_jour: DateTime<Utc>,
+        fin_jour: DateTime<Utc>,
+        conseiller_id: i64,
+        type_lieu: String,
+        duree_minutes: i64,
+        domicile_insee: Option<String>,
+        cr_thematiques: Option<String>,
+        cr_materiel: Option<String>,
+        nombre: i64,
+        passes: i64,
+        valeur_centimes: i64,
+    }
+    let l: Vec<Ligne> = on!(conn, |cx| sqlx::query_as(
+        "SELECT structure_id, jour, debut_jour, fin_jour, conseiller_id, type_lieu, duree_minutes, domicile_insee,
+                cr_thematiques, cr_materiel, nombre, passes, valeur_centimes
+         FROM statistiques_jours"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    let mut l: Vec<String> = l.into_iter().map(|r| format!("{r:?}")).collect();
+    l.sort();
+    l
+}
+
+/// The daily counts kept by the writes are those a recount from the sessions gives, and every
+/// scope, filter and period reads the same from them as from the sessions alone.
+async fn verifier_decompte(app: &TestApp, etape: &str) {
+    let mut tx = app.db.begin().await.unwrap();
+    let tenu = lignes_du_decompte(&mut tx).await;
+    agregat::reconstruire(&mut tx).await.unwrap();
+    assert_eq!(tenu, lignes_du_decompte(&mut tx).await, "{etape} : le décompte tenu diffère d'un recompte");
+    tx.rollback().await.unwrap();
+    assert!(!tenu.is_empty(), "{etape}");
+
+    let t = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+    let periodes = [
+        Intervalle::default(),
+        // February in Paris; the 12 months of the chart; from a day on; up to a day.
+        Intervalle { debut: t("2027-01-31T23:00:00Z"), fin: t("2027-02-28T23:00:00Z") },
+        Intervalle { debut: t("2026-02-28T23:00:00Z"), fin: t("2027-02-28T23:00:00Z") },
+        Intervalle { debut: t("2027-02-10T23:00:00Z"), fin: None },
+        Intervalle { debut: None, fin: t("2027-02-11T23:00:00Z") },
+        // Ends in the middle of days, in no zone's midnight.
+        Intervalle { debut: t("2027-02-03T09:30:00Z"), fin: t("2027-02-28T22:45:00Z") },
+        // Two days: from the sessions alone.
+        Intervalle { debut: t("2027-02-10T23:00:00Z"), fin: t("2027-02-12T23:00:00Z") },
+    ];
+    let portees = [Portee::Tout, Portee::Structure(801), Portee::Territoire(vec!["29".into(), "51".into()])];
+    let filtres = [
+        Filtres::default(),
+        Filtres { type_lieu: Some("domicile".into()), ..Default::default() },
+        Filtres { departement: Some("29".into()), ..Default::default() },
+        Filtres { commune: Some("51454".into()), ..Default::default() },
+        Filtres { lieu: Some(801), ..Default::default() },
+    ];
+    for portee in &portees {
+        for f in &filtres {
+            for i in periodes {
+                let reference = Filtres { seances_seulement: true, ..f.clone() };
+                assert_eq!(
+                    comptes(app, portee, f, i).await,
+                    comptes(app, portee, &reference, i).await,
+                    "{etape} : {portee:?} {f:?} {i:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_daily_counts_follow_holds_reports_moves_withdrawals_corrections_and_erasures() {
+    let app = monde().await;
+    verifier_decompte(&app, "monde").await;
+    let now = "2027-03-02T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let paris = Calendrier::METROPOLE;
+
+    // s8, planned on 15 February, held.
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(seances::set_statut(&mut tx, 208, StatutSeance::Prevue, StatutSeance::Tenue, now).await.unwrap());
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "séance tenue").await;
+
+    // s4's report: other themes, another duration.
+    let cr = ValidCompteRendu {
+        thematiques: vec!["sante".into(), "email".into()],
+        duree_minutes: 95,
+        materiel: vec!["telephone".into()],
+        autonomie: None,
+        notes: String::new(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    seances::set_compte_rendu(&mut tx, 204, Some(&cr), now).await.unwrap();
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "compte rendu").await;
+
+    // b2, seen at home by s3, moves from Reims to Brest.
+    let personne = ValidPersonne {
+        prenom: "Ben".into(),
+        annee_naissance: Some(1950),
+        commune_insee: Some("29019".into()),
+        genre: Some("masculin".into()),
+        tranche_age: None,
+        statut_social: Some("retraite".into()),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(matches!(
+        donnees::rectify(&mut tx, 502, 801, &personne, CA2, now).await.unwrap(),
+        donnees::Rectification::Done(c) if c == vec!["commune_insee"]
+    ));
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "rectification").await;
+
+    // s3 moved from 11 to 25 February, late in the evening (the next day in UTC+4 zones).
+    let mut tx = app.db.begin().await.unwrap();
+    let soir = NaiveDate::from_ymd_opt(2027, 2, 25).unwrap().and_hms_opt(22, 30, 0).unwrap();
+    seances::set_dates(&mut tx, paris, 203, soir, 60, "domicile", now).await.unwrap();
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "déplacement").await;
+
+    // s1's validation undone: no longer held.
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(seances::set_statut(&mut tx, 201, StatutSeance::Tenue, StatutSeance::Prevue, now).await.unwrap());
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "retrait").await;
+
+    // b2 erased: their sessions at home no longer have a commune.
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(donnees::anonymise(&mut tx, 502, now, donnees::Motif::Demande, Some(CA2)).await.unwrap());
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "anonymisation").await;
+
+    // A's zone set to Réunion's: its sessions fall on other days.
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(fuseaux::choisir(&mut tx, 801, Some(Fuseau::Reunion)).await.unwrap());
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "fuseau").await;
+
+    // The counts are what a country's statistics read: without them, they read nothing.
+    app.executer("SELECT 1").await.unwrap();
+    let mut conn = app.db.acquire().await.unwrap();
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_jours").execute(cx).await.map(|_| ())).unwrap();
+    let (groupes, _, _) = comptes(&app, &Portee::Tout, &Filtres::default(), Intervalle::default()).await;
+    assert!(groupes.is_empty(), "{groupes:?}");
 }

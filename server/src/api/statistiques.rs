@@ -22,7 +22,7 @@ use carnet_domain::statistiques::{
     self as regles, douze_mois, lignes, lignes_vocabulaire, trente_jours, typographique, Barre, BlocsBeneficiaires,
     FiltresStatistiques, Generales, Ligne, PassesDuMois, Periode, ProgressionDomaine, Statistiques, StatistiquesCarnet,
 };
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use std::collections::{BTreeMap, HashMap};
 
 pub fn router() -> Router<AppState> {
@@ -195,19 +195,6 @@ fn compte(m: &HashMap<String, u64>) -> impl Fn(&str) -> u64 + '_ {
     move |v| m.get(v).copied().unwrap_or(0)
 }
 
-/// The local date of an hour of `store::par_heure`, in the zone of its structures.
-fn date_heure(h: &store::Heure) -> anyhow::Result<NaiveDate> {
-    let debut = NaiveDateTime::parse_from_str(&format!("{}:00", h.heure), "%Y-%m-%dT%H:%M")
-        .map_err(|e| anyhow::anyhow!("heure illisible {:?} : {e}", h.heure))?
-        .and_utc();
-    Ok(calendrier(h.outre_mer.as_deref(), h.fuseau.as_deref()).to_local(debut).date())
-}
-
-/// (local date, sessions, passes, their value) of each hour.
-fn jours(heures: &[store::Heure]) -> anyhow::Result<Vec<(NaiveDate, u64, u64, i64)>> {
-    heures.iter().map(|h| Ok((date_heure(h)?, h.nombre as u64, h.passes as u64, h.valeur_centimes))).collect()
-}
-
 /// Lines of a list block, from the stored lists and how many sessions carry each.
 fn compter_listes(listes: &[(Option<String>, i64)]) -> HashMap<String, u64> {
     let mut m = HashMap::new();
@@ -228,10 +215,10 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
     let jours_graphe = trente_jours(reference);
     let minuit = |d: NaiveDate| ctx.calendrier.to_utc(d.and_time(NaiveTime::MIN));
     let graphe = Intervalle { debut: Some(minuit(mois[0].0)), fin: Some(minuit(reference + Duration::days(1))) };
-    let heures_graphe = jours(&store::par_heure(conn, portee, filtres, graphe).await?)?;
+    let heures_graphe = store::par_jour(conn, portee, filtres, graphe).await?;
     // The chart's 12 months are often the period itself (the page's preset): one reading then.
     let heures_periode =
-        if graphe == i { heures_graphe.clone() } else { jours(&store::par_heure(conn, portee, filtres, i).await?)? };
+        if graphe == i { heures_graphe.clone() } else { store::par_jour(conn, portee, filtres, i).await? };
     let total = |f: &dyn Fn(NaiveDate) -> bool| heures_graphe.iter().filter(|h| f(h.0)).map(|h| h.1).sum::<u64>();
     let par_mois = mois
         .iter()

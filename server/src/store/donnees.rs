@@ -420,6 +420,8 @@ pub async fn anonymise(
     delete_contacts(conn, beneficiaire_id).await?;
     // Without the year of birth the age band is the one recorded at intake.
     toucher_activites(conn, beneficiaire_id, now).await?;
+    // Their sessions at home no longer count in their commune.
+    crate::store::agregat::recompter_personne(conn, beneficiaire_id).await?;
     crate::store::espace::revoke_for_beneficiaire(conn, beneficiaire_id, now).await?;
     crate::store::rappels::purger_beneficiaire(conn, beneficiaire_id).await?;
     // Free text written by conseillers can name the person or their situation: blanked too.
@@ -561,6 +563,10 @@ pub async fn rectify(
     .map(|r| r.rows_affected()))?;
     if changed.iter().any(|c| matches!(*c, "annee_naissance" | "genre" | "tranche_age" | "statut_social")) {
         toucher_activites(conn, beneficiaire_id, now).await?;
+    }
+    if changed.contains(&"commune_insee") {
+        // Their sessions at home count in their commune.
+        crate::store::agregat::recompter_personne(conn, beneficiaire_id).await?;
     }
     Audit::par(Some(user_id), Entite::Beneficiaire(beneficiaire_id), "rectifie")
         .apres(json!({ "champs": changed }))

@@ -42,5 +42,9 @@ pub async fn choisir(conn: &mut dyn Conn, structure_id: i64, fuseau: Option<Fuse
         .execute(cx)
         .await
         .map(|r| r.rows_affected()))?;
+    if r == 1 {
+        // Its sessions fall on the days of the new zone.
+        crate::store::agregat::recompter_structure(conn, structure_id).await?;
+    }
     Ok(r == 1)
 }

@@ -67,6 +67,7 @@ pub mod conn;
 pub mod copie;
 pub mod dialect;
 
+pub mod agregat;
 pub mod audit;
 pub mod beneficiaires;
 pub mod candidats;

@@ -342,6 +342,9 @@ pub async fn generer(db: &Db, echelle: f64, now: DateTime<Utc>, mot_de_passe_hac
             on!(tx, |cx| sqlx::query(&sql).execute(cx).await.map(|_| ()))?;
         }
     }
+    let t = Instant::now();
+    crate::store::agregat::reconstruire(&mut tx).await?;
+    durees.push(("statistiques_jours", t.elapsed()));
     tx.commit().await?;
     // Fresh statistics for the planner, as a deployment has.
     let t = Instant::now();

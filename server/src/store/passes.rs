@@ -116,6 +116,8 @@ pub async fn validate(
     };
     let pass_id = PassId(pass_id);
     enregistrer_validation(conn, pass_id, &v, &cle).await?;
+    // The statistics count the passes held sessions consumed.
+    crate::store::agregat::recompter_seance(conn, v.seance_id.get()).await?;
     Ok(Ok(Valide { pass_id, rang, valeur_centimes }))
 }
 
@@ -383,6 +385,7 @@ pub async fn cancel_validation(
             .await)?;
     carnet_suit(conn, CarnetId(carnet_id), CarnetEvenement::PassAnnule { valides: valides as u32 }, user_id, at)
         .await?;
+    crate::store::agregat::recompter_seance(conn, seance_id.get()).await?;
     Ok(Some(PassId(pass_id)))
 }
 

@@ -250,6 +250,7 @@ pub async fn set_dates(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let (d, f) = planning::intervalle(cal, debut, duree_minutes);
+    let mut jours = crate::store::agregat::jours_de_seance(conn, id).await?;
     on!(conn, |cx| {
         sqlx::query(
         "UPDATE seances SET sequence = sequence + CASE WHEN debut = $1 AND fin = $2 AND type_lieu = $3 THEN 0 ELSE 1 END,
@@ -264,7 +265,11 @@ pub async fn set_dates(
     .execute(cx)
     .await.map(|r| r.rows_affected())
     })?;
-    Ok(())
+    // A held session moved leaves its day for another.
+    for (structure, j) in crate::store::agregat::jours_de_seance(conn, id).await? {
+        jours.entry(structure).or_default().extend(j);
+    }
+    crate::store::agregat::recompter(conn, &jours).await
 }
 
 /// Changes the state of a session if it is still in `from`; false if someone changed it first.
@@ -289,6 +294,9 @@ pub async fn set_statut(
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
+    if n == 1 && (to == StatutSeance::Tenue || from == StatutSeance::Tenue) {
+        crate::store::agregat::recompter_seance(conn, id).await?;
+    }
     if n == 1 && to == StatutSeance::Tenue {
         let parcours_id: i64 = on!(conn, |cx| sqlx::query_scalar("SELECT parcours_id FROM seances WHERE id = $1")
             .bind(id)
@@ -327,7 +335,8 @@ pub async fn set_compte_rendu(
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
-    Ok(())
+    // A held session's duration and lists are counted.
+    crate::store::agregat::recompter_seance(conn, id).await
 }
 
 /// Whether a session replacing `id` exists.

@@ -7,7 +7,8 @@
 //! the structure. Period bounds are midnights in the zone of the person asking.
 
 use crate::store::conn::{on, Conn};
-use chrono::{DateTime, Utc};
+use carnet_domain::fuseau::{Calendrier, Fuseau};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Whose activity a request may read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub struct Filtres {
     pub commune: Option<String>,
     pub departement: Option<String>,
     pub type_lieu: Option<String>,
+    /// Counts from the sessions even where the daily counts (`store::agregat`) would answer:
+    /// the reference they are checked against.
+    pub seances_seulement: bool,
 }
 
 /// `[debut, fin)` in UTC; either side may be open.
@@ -135,9 +139,14 @@ impl Clause {
 
     /// The scope and the filters, on `p` (parcours), `st` (structure) and `sc` (its commune).
     fn portee(&mut self, portee: &Portee, filtres: &Filtres) {
+        self.portee_sur("p.structure_id", portee, filtres)
+    }
+
+    /// The same, the structure read from `structure` (a column).
+    fn portee_sur(&mut self, structure: &str, portee: &Portee, filtres: &Filtres) {
         match portee {
             Portee::Conseiller(id) => self.et("p.conseiller_id = ?", Valeur::Entier(*id)),
-            Portee::Structure(id) => self.et("p.structure_id = ?", Valeur::Entier(*id)),
+            Portee::Structure(id) => self.et(&format!("{structure} = ?"), Valeur::Entier(*id)),
             Portee::Territoire(deps) => {
                 // One value per département; none matches no structure.
                 let mut marques = Vec::new();
@@ -146,7 +155,7 @@ impl Clause {
                     marques.push(format!("${}", self.valeurs.len()));
                 }
                 let liste = if marques.is_empty() { "NULL".to_string() } else { marques.join(", ") };
-                self.conditions.push(format!("p.structure_id IN ({STRUCTURES_DES_DEPARTEMENTS} ({liste}))"));
+                self.conditions.push(format!("{structure} IN ({STRUCTURES_DES_DEPARTEMENTS} ({liste}))"));
             }
             Portee::Commanditaire(id) => self.et(
                 "p.carnet_id IN (SELECT c.id FROM carnets c JOIN commandes co ON co.id = c.commande_id
@@ -159,13 +168,16 @@ impl Clause {
             self.et("p.conseiller_id = ?", Valeur::Entier(id));
         }
         if let Some(id) = filtres.lieu {
-            self.et("p.structure_id = ?", Valeur::Entier(id));
+            self.et(&format!("{structure} = ?"), Valeur::Entier(id));
         }
         if let Some(c) = &filtres.commune {
-            self.et("p.structure_id IN (SELECT id FROM structures WHERE commune_insee = ?)", Valeur::Texte(c.clone()));
+            self.et(
+                &format!("{structure} IN (SELECT id FROM structures WHERE commune_insee = ?)"),
+                Valeur::Texte(c.clone()),
+            );
         }
         if let Some(d) = &filtres.departement {
-            self.et(&format!("p.structure_id IN ({STRUCTURES_DES_DEPARTEMENTS} (?))"), Valeur::Texte(d.clone()));
+            self.et(&format!("{structure} IN ({STRUCTURES_DES_DEPARTEMENTS} (?))"), Valeur::Texte(d.clone()));
         }
     }
 
@@ -193,6 +205,74 @@ impl Clause {
         }
         c.intervalle("s.debut", i);
         c
+    }
+}
+
+/// The longest local day (a zone leaving summer time): a session whose day a period does not
+/// wholly contain starts within this of one of its ends.
+const JOUR_LE_PLUS_LONG: i64 = 25;
+
+/// How the held sessions of a period are counted: the days it wholly contains from the daily
+/// counts (`store::agregat`, a clause on `a`), the sessions of the other days from the sessions
+/// (clauses on `s`, each at one end of the period).
+struct Decoupe {
+    jours: Clause,
+    bords: Vec<Clause>,
+}
+
+impl Decoupe {
+    /// None when the sessions alone answer: a conseiller's activity (found by their index) or a
+    /// commanditaire's, which the counts do not know; a period of two days or less.
+    fn de(portee: &Portee, filtres: &Filtres, i: Intervalle) -> Option<Decoupe> {
+        let marge = chrono::Duration::hours(JOUR_LE_PLUS_LONG);
+        let courte = matches!((i.debut, i.fin), (Some(d), Some(f)) if f - d < marge + marge);
+        if filtres.seances_seulement
+            || filtres.conseiller.is_some()
+            || courte
+            || !matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_))
+        {
+            return None;
+        }
+        let mut jours = Clause::default();
+        jours.portee_sur("a.structure_id", portee, filtres);
+        if let Some(t) = &filtres.type_lieu {
+            jours.et("a.type_lieu = ?", Valeur::Texte(t.clone()));
+        }
+        if let Some(d) = i.debut {
+            jours.et("a.debut_jour >= ?", Valeur::Instant(d));
+        }
+        if let Some(f) = i.fin {
+            jours.et("a.fin_jour <= ?", Valeur::Instant(f));
+        }
+        let mut bouts = Vec::new();
+        if let Some(d) = i.debut {
+            bouts.push(Intervalle { debut: Some(d), fin: Some(i.fin.map_or(d + marge, |f| f.min(d + marge))) });
+        }
+        if let Some(f) = i.fin {
+            let debut = i.debut.map_or(f - marge, |d| (f - marge).max(d + marge));
+            bouts.push(Intervalle { debut: Some(debut), fin: Some(f) });
+        }
+        let bords = bouts
+            .into_iter()
+            .map(|b| {
+                let mut c = Clause::seances(portee, filtres, b);
+                // The sessions of a day the counts hold are counted there.
+                let mut dedans = vec!["a2.structure_id = p.structure_id".to_string()];
+                dedans.push("a2.debut_jour <= s.debut AND a2.fin_jour > s.debut".into());
+                if let Some(d) = i.debut {
+                    c.valeurs.push(Valeur::Instant(d));
+                    dedans.push(format!("a2.debut_jour >= ${}", c.valeurs.len()));
+                }
+                if let Some(f) = i.fin {
+                    c.valeurs.push(Valeur::Instant(f));
+                    dedans.push(format!("a2.fin_jour <= ${}", c.valeurs.len()));
+                }
+                c.conditions
+                    .push(format!("NOT EXISTS (SELECT 1 FROM statistiques_jours a2 WHERE {})", dedans.join(" AND ")));
+                c
+            })
+            .collect();
+        Some(Decoupe { jours, bords })
     }
 }
 
@@ -381,7 +461,32 @@ pub async fn groupes(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<GroupeSeances>> {
-    let c = Clause::seances(portee, filtres, i);
+    let Some(d) = Decoupe::de(portee, filtres, i) else {
+        return groupes_des_seances(conn, &Clause::seances(portee, filtres, i)).await;
+    };
+    let sql = format!(
+        "SELECT g.structure_id, st.nom AS structure_nom, st.commune_insee AS structure_commune_insee,
+                sc.nom AS structure_commune, g.conseiller_id, u.prenom AS conseiller_prenom,
+                u.nom AS conseiller_nom, g.type_lieu, g.duree_minutes, g.domicile_insee, dc.nom AS domicile_commune,
+                g.nombre
+         FROM (SELECT a.structure_id, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee,
+                      CAST(SUM(a.nombre) AS BIGINT) AS nombre
+               FROM statistiques_jours a WHERE {}
+               GROUP BY a.structure_id, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee) g
+         JOIN structures st ON st.id = g.structure_id
+         LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
+         JOIN users u ON u.id = g.conseiller_id
+         LEFT JOIN communes dc ON dc.code_insee = g.domicile_insee",
+        d.jours.sql()
+    );
+    let mut l = on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeSeances>(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+    for c in &d.bords {
+        l.extend(groupes_des_seances(conn, c).await?);
+    }
+    Ok(l)
+}
+
+async fn groupes_des_seances(conn: &mut dyn Conn, c: &Clause) -> sqlx::Result<Vec<GroupeSeances>> {
     let minutes = on!(conn, |_cx| dialect::minutes("s.debut", "s.fin"));
     // The person is read only for the sessions at home, the conseiller's name once per group.
     let sql = format!(
@@ -424,12 +529,29 @@ pub async fn par_liste(
     liste: Liste,
 ) -> sqlx::Result<Vec<(Option<String>, i64)>> {
     let colonne = match liste {
-        Liste::Thematiques => "s.cr_thematiques",
-        Liste::Materiel => "s.cr_materiel",
+        Liste::Thematiques => "cr_thematiques",
+        Liste::Materiel => "cr_materiel",
     };
-    let c = Clause::seances(portee, filtres, i);
-    let sql = format!("SELECT {colonne}, COUNT(*) {FROM_SEANCES} WHERE {} GROUP BY {colonne}", c.sql());
-    on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
+    let des_seances =
+        |c: &Clause| format!("SELECT s.{colonne}, COUNT(*) {FROM_SEANCES} WHERE {} GROUP BY s.{colonne}", c.sql());
+    let Some(d) = Decoupe::de(portee, filtres, i) else {
+        let c = Clause::seances(portee, filtres, i);
+        let sql = des_seances(&c);
+        return on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await);
+    };
+    let sql = format!(
+        "SELECT a.{colonne}, CAST(SUM(a.nombre) AS BIGINT) FROM statistiques_jours a WHERE {} GROUP BY a.{colonne}",
+        d.jours.sql()
+    );
+    let mut l: Vec<(Option<String>, i64)> =
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+    for c in &d.bords {
+        let sql = des_seances(c);
+        let b: Vec<(Option<String>, i64)> =
+            on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+        l.extend(b);
+    }
+    Ok(l)
 }
 
 /// Held sessions started in one UTC hour at structures of one zone, and the passes they consumed.
@@ -457,7 +579,48 @@ pub async fn par_heure(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<Heure>> {
-    let c = Clause::seances(portee, filtres, i);
+    par_heure_des_seances(conn, &Clause::seances(portee, filtres, i)).await
+}
+
+/// The local date of an hour of `par_heure`, in the zone of its structures.
+fn date_heure(h: &Heure) -> sqlx::Result<NaiveDate> {
+    let debut = chrono::NaiveDateTime::parse_from_str(&format!("{}:00", h.heure), "%Y-%m-%dT%H:%M")
+        .map_err(|e| sqlx::Error::Decode(format!("heure illisible {:?} : {e}", h.heure).into()))?
+        .and_utc();
+    let cal = Calendrier::pour(h.outre_mer.as_deref(), h.fuseau.as_deref().and_then(Fuseau::parse));
+    Ok(cal.to_local(debut).date())
+}
+
+/// The held sessions of the scope in the interval per local day of their structure: (day,
+/// sessions, passes, their value), a day possibly in several lines.
+pub async fn par_jour(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
+    let jours = |heures: Vec<Heure>| -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
+        heures.iter().map(|h| Ok((date_heure(h)?, h.nombre as u64, h.passes as u64, h.valeur_centimes))).collect()
+    };
+    let Some(d) = Decoupe::de(portee, filtres, i) else {
+        return jours(par_heure_des_seances(conn, &Clause::seances(portee, filtres, i)).await?);
+    };
+    let sql = format!(
+        "SELECT a.jour, CAST(SUM(a.nombre) AS BIGINT), CAST(SUM(a.passes) AS BIGINT),
+                CAST(SUM(a.valeur_centimes) AS BIGINT)
+         FROM statistiques_jours a WHERE {} GROUP BY a.jour",
+        d.jours.sql()
+    );
+    let l: Vec<(NaiveDate, i64, i64, i64)> =
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+    let mut l: Vec<_> = l.into_iter().map(|(j, n, p, v)| (j, n as u64, p as u64, v)).collect();
+    for c in &d.bords {
+        l.extend(jours(par_heure_des_seances(conn, c).await?)?);
+    }
+    Ok(l)
+}
+
+async fn par_heure_des_seances(conn: &mut dyn Conn, c: &Clause) -> sqlx::Result<Vec<Heure>> {
     let heure = on!(conn, |_cx| dialect::heure("s.debut"));
     let sql = format!(
         "SELECT x.heure, x.fuseau, x.outre_mer, COUNT(*) AS nombre, COUNT(x.valeur) AS passes,
