@@ -37,10 +37,12 @@ browser-tools:
 ## The app, size-optimised (profile wasm-release), then precompressed (.br, .gz) for serving.
 ## The beneficiary space « Mon parcours » is a second, small app (espace.html) built into
 ## dist/espace, and the public pages (login, password) a third (connexion.html) built into
-## dist/acces (served at /connexion and /mot-de-passe/…), both after the staff app (whose build
-## empties dist/).
+## dist/acces (served at /connexion and /mot-de-passe/…), and the venues' area of the staff app
+## (lieux.html: the map, imports, candidates, coverage, with Leaflet) a fourth, built into
+## dist/zone-lieux (served at /lieux…), all after the staff app (whose build empties dist/).
 build: tools
 	trunk build --release
+	trunk build lieux.html --release --dist dist/zone-lieux --public-url /zone-lieux/
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	trunk build connexion.html --release --dist dist/acces --public-url /acces/
 	cargo run -q -p carnet-server -- precompress dist

@@ -3,6 +3,7 @@
 use crate::api;
 use crate::components::page::{changer_d_app, marquer, DECONNEXION};
 use crate::pages;
+use crate::zones::{AutreZoneOuIntrouvable, Zone};
 use carnet_domain::api::{Me, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,8 +21,8 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-#[component]
-pub fn App() -> impl IntoView {
+/// Called once by each area's app: the logged-in user, asked of the server, and the page title.
+fn demarrer() {
     let auth = Auth { me: RwSignal::new(None) };
     provide_context(auth);
     crate::components::page::fournir();
@@ -29,14 +30,20 @@ pub fn App() -> impl IntoView {
         let me = api::session().await.ok().flatten();
         auth.me.set(Some(me));
     });
+}
 
+/// The staff app but for the venues (see [`crate::zones`]).
+#[component]
+pub fn App() -> impl IntoView {
+    demarrer();
     view! {
         <Router>
             <crate::components::page::Arrivee/>
-            <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Personnel/> }>
                 // `/connexion` and `/mot-de-passe/…` are another, small app (src/connexion/, served by
                 // the server from dist/acces): the first page loaded without a session weighs
-                // little, and this app is downloaded only once logged in.
+                // little, and this app is downloaded only once logged in. The venues (`/lieux…`)
+                // are another app too ([`AppLieux`]).
                 <ParentRoute path=path!("") view=StaffShell>
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
@@ -60,13 +67,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("rappels") view=pages::rappels::RappelsPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                     <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
-                    <Route path=path!("lieux") view=pages::lieux::carte::CartePage/>
-                    <Route path=path!("lieux/import") view=pages::lieux::import::ImportPage/>
-                    <Route path=path!("lieux/couverture") view=pages::lieux::couverture::CouverturePage/>
-                    <Route path=path!("lieux/candidats") view=pages::lieux::candidats::CandidatsPage/>
-                    <Route path=path!("lieux/candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
-                    <Route path=path!("lieux/candidats/:id") view=pages::lieux::candidats::CandidatPage/>
-                    <Route path=path!("lieux/:id") view=pages::lieux::fiche::FichePage/>
                     // The Pass numérique ledger (issue 4).
                     <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
                     <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
@@ -76,6 +76,30 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
                     <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
                     <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The venues' app (`lieux.html`, built into dist/zone-lieux, served at `/lieux` and below): the
+/// map, a venue's page, imports, candidates and coverage, with the Leaflet glue, which the other
+/// staff pages never download. Same layout and navigation as the staff app.
+#[component]
+pub fn AppLieux() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Lieux/> }>
+                <ParentRoute path=path!("lieux") view=StaffShell>
+                    <Route path=path!("") view=pages::lieux::carte::CartePage/>
+                    <Route path=path!("import") view=pages::lieux::import::ImportPage/>
+                    <Route path=path!("couverture") view=pages::lieux::couverture::CouverturePage/>
+                    <Route path=path!("candidats") view=pages::lieux::candidats::CandidatsPage/>
+                    <Route path=path!("candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
+                    <Route path=path!("candidats/:id") view=pages::lieux::candidats::CandidatPage/>
+                    <Route path=path!(":id") view=pages::lieux::fiche::FichePage/>
                 </ParentRoute>
             </Routes>
         </Router>

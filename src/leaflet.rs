@@ -95,7 +95,7 @@ pub async fn charger() -> Result<(), JsValue> {
         let link = document.create_element("link")?;
         link.set_attribute("id", "leaflet-css")?;
         link.set_attribute("rel", "stylesheet")?;
-        link.set_attribute("href", "/leaflet/leaflet.css")?;
+        link.set_attribute("href", "/zone-lieux/leaflet/leaflet.css")?;
         head.append_child(&link)?;
     }
     let script = match document.get_element_by_id("leaflet-js") {
@@ -103,7 +103,7 @@ pub async fn charger() -> Result<(), JsValue> {
         None => {
             let s = document.create_element("script")?;
             s.set_attribute("id", "leaflet-js")?;
-            s.set_attribute("src", "/leaflet/leaflet.js")?;
+            s.set_attribute("src", "/zone-lieux/leaflet/leaflet.js")?;
             head.append_child(&s)?;
             s
         }

@@ -6,5 +6,6 @@ pub mod components;
 pub mod horloge;
 pub mod leaflet;
 pub mod pages;
+pub mod zones;
 
-pub use app::App;
+pub use app::{App, AppLieux};

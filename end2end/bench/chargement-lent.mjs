@@ -1,6 +1,8 @@
-// Load time of the two first pages on a slow mobile connection (used by scripts/mesures-taille.sh,
+// Load time of the first pages on a slow mobile connection (used by scripts/mesures-taille.sh,
 // not by the test suite): the staff login page (the public pages' app) until its login form is
-// visible, and the beneficiary space until its code form is visible. Chromium's network emulation
+// visible, the beneficiary space until its code form is visible, and, logged in (the demo's
+// conseillère, through the API before the clock starts), the conseiller's dashboard until its
+// list of parcours shows and the venues' map page until its title shows. Chromium's network emulation
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
 // 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
 // then the median.
@@ -22,6 +24,18 @@ const pages = [
     chemin: '/espace/',
     pret: (page) => page.getByLabel('Tapez votre code'),
   },
+  {
+    nom: 'tableau de bord du conseiller',
+    chemin: '/',
+    compte: 'camille@demo.carnet.fr',
+    pret: (page) => page.locator('#parcours-title'),
+  },
+  {
+    nom: 'carte des lieux',
+    chemin: '/lieux',
+    compte: 'camille@demo.carnet.fr',
+    pret: (page) => page.getByRole('heading', { level: 1, name: 'Lieux de médiation numérique' }),
+  },
 ];
 
 const browser = await chromium.launch({
@@ -34,6 +48,10 @@ for (const p of pages) {
   const temps = [];
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+    if (p.compte) {
+      const r = await context.request.post(`${base}/api/v1/auth/login`, { data: { email: p.compte, password: 'carnet-demo' } });
+      if (!r.ok()) throw new Error(`connexion de ${p.compte} : ${r.status()}`);
+    }
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');

@@ -60,20 +60,37 @@ pub const ACCES_DIR: &str = "acces";
 /// session opens them first, so they must not wait for the whole staff app.
 pub const PAGES_PUBLIQUES: [&str; 3] = ["/connexion", "/mot-de-passe/oublie", "/mot-de-passe/choisir"];
 
+/// Where the venues' area of the staff app is built (`trunk build lieux.html --dist
+/// dist/zone-lieux --public-url /zone-lieux/`): its files (with Leaflet and the outlines) under
+/// `/zone-lieux/`, its `index.html` at [`ZONE_LIEUX`] and below. Not `lieux/`: `/lieux/12` is one
+/// of its pages.
+pub const ZONE_LIEUX_DIR: &str = "zone-lieux";
+
+/// The pages of the venues' area (the map, `/lieux/12`, imports, candidates, coverage): an app of
+/// their own, so that the other staff pages never download the map's code (the app's router
+/// loads a page of the other area from here, and back).
+pub const ZONE_LIEUX: &str = "/lieux";
+
 /// The staff app's files (`/parcours/12`, … answer its `index.html`), the beneficiary space's
-/// under `/espace/` (its own `index.html` for its routes), and the public pages' app: its
-/// `index.html` at its three pages, its files under `/acces/`.
+/// under `/espace/` (its own `index.html` for its routes), the public pages' app: its
+/// `index.html` at its three pages, its files under `/acces/`, and the venues' area: its
+/// `index.html` at `/lieux` and below, its files under `/zone-lieux/`.
 pub fn static_files(dist: &Path) -> Router {
     let espace = dist.join(ESPACE_DIR);
     let acces = dist.join(ACCES_DIR);
+    let lieux = dist.join(ZONE_LIEUX_DIR);
     let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_lieux = ServeFile::new(lieux.join("index.html")).precompressed_br().precompressed_gzip();
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
     }
     router
-        // Its hashed files only: an unknown one is a 404, not a page.
+        .route_service(ZONE_LIEUX, page_lieux.clone())
+        .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
+        // Their hashed files only: an unknown one is a 404, not a page.
         .nest_service("/acces/", ServeDir::new(&acces).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-lieux/", ServeDir::new(&lieux).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -88,7 +105,11 @@ pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) ->
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist
         .map(|d| {
-            vec![d.join("index.html"), d.join(ESPACE_DIR).join("index.html"), d.join(ACCES_DIR).join("index.html")]
+            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR]
+                .iter()
+                .map(|sous| d.join(sous).join("index.html"))
+                .chain([d.join("index.html")])
+                .collect::<Vec<_>>()
         })
         .unwrap_or_default();
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {

@@ -121,6 +121,63 @@ async fn the_public_pages_are_a_small_app_of_their_own() {
     assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
 }
 
+/// The venues' area of the staff app: its page at /lieux and below, its files under /zone-lieux/;
+/// every other staff page keeps the staff app.
+#[tokio::test]
+async fn the_venues_are_an_app_of_their_own() {
+    let dist = fake_dist();
+    let lieux = dist.path().join("zone-lieux");
+    std::fs::create_dir_all(lieux.join("leaflet")).unwrap();
+    let page = "<!doctype html><title>lieux</title><script type=\"module\">import init from '/zone-lieux/lieux-0123456789abcdef.js';</script>";
+    std::fs::write(lieux.join("index.html"), page).unwrap();
+    std::fs::write(lieux.join("lieux-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(lieux.join("lieux-0123456789abcdef_bg.wasm.br"), b"compressed").unwrap();
+    std::fs::write(lieux.join("leaflet/leaflet.js"), "L = {}").unwrap();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    for path in [
+        "/lieux",
+        "/lieux?page=2",
+        "/lieux/12",
+        "/lieux/import",
+        "/lieux/couverture",
+        "/lieux/candidats",
+        "/lieux/candidats/nouveau",
+        "/lieux/candidats/3",
+    ] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("<title>lieux</title>"), "{path}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{path}");
+        // Its inline loader is allowed by its hash too.
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+    }
+    // The staff app keeps every other page, the orientation towards a venue included.
+    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/commandes", "/statistiques"] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
+    }
+
+    let req = Request::builder()
+        .uri("/zone-lieux/lieux-0123456789abcdef_bg.wasm")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "br");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    // Leaflet, copied as it is (no hash in its name): revalidated.
+    let r = app.request(Method::GET, "/zone-lieux/leaflet/leaflet.js", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+    // A file it does not have is missing, not a page.
+    let r = app.request(Method::GET, "/zone-lieux/lieux-fedcba9876543210_bg.wasm", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn the_audit_log_cannot_be_edited_or_deleted() {
     let app = TestApp::new().await;

@@ -225,7 +225,7 @@ fn vue_of(map: &l::Map) -> Vue {
 
 /// The outlines of régions and départements: the base layer when no tile server is configured.
 async fn contours(map: &l::Map, tuiles: bool) {
-    for (path, poids) in [("/geo/departements.geojson", 0.6), ("/geo/regions.geojson", 1.4)] {
+    for (path, poids) in [("/zone-lieux/geo/departements.geojson", 0.6), ("/zone-lieux/geo/regions.geojson", 1.4)] {
         if let Ok(data) = api::json_statique(path).await {
             let style = obj(&[
                 ("color", "#64748b".into()),

@@ -75,7 +75,7 @@ fn Vue(c: Couverture) -> impl IntoView {
             let map = l::new_map(&el, &l::options_carte());
             l::zoom_fr(&map);
             l::metropole(&map);
-            if let Ok(data) = api::json_statique("/geo/departements.geojson").await {
+            if let Ok(data) = api::json_statique("/zone-lieux/geo/departements.geojson").await {
                 let style = l::style_fn(move |f| {
                     let code = l::propriete(f, "code");
                     let fill = par_code.get(&code).map(|k| CLASSES[*k].1).unwrap_or("#ffffff");
