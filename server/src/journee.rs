@@ -42,7 +42,9 @@ pub async fn journee(
     let mut dossiers: Vec<carnet_domain::parcours::Dossier> = Vec::new();
     for l in lignes {
         if !dossiers.iter().any(|d| d.id == l.parcours_id) {
-            let Some(d) = dossier::load(db, l.parcours_id, structure_id).await? else { continue };
+            let Some(d) = dossier::load(&mut *db.acquire().await?, l.parcours_id, structure_id).await? else {
+                continue;
+            };
             dossiers.push(d);
         }
         let d = dossiers.iter().find(|d| d.id == l.parcours_id).expect("loaded above");

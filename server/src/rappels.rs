@@ -99,13 +99,12 @@ async fn lien(conn: &mut dyn Conn, parcours_id: i64, public_url: &str, now: Date
 
 /// The texts' facts about one session, and its `.ics` (same UID as the calendar feed).
 async fn contenu(db: &Db, c: &Candidat, lien: String, now: DateTime<Utc>) -> anyhow::Result<(RappelSeance, String)> {
-    let d = dossier::load(db, c.parcours_id, c.structure_id)
+    let mut conn = db.acquire().await?;
+    let d = dossier::load(&mut *conn, c.parcours_id, c.structure_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("parcours {} introuvable", c.parcours_id))?;
-    let rows = {
-        let mut conn = db.acquire().await?;
-        seances::of_parcours(&mut conn, c.parcours_id).await?
-    };
+    let rows = seances::of_parcours(&mut conn, c.parcours_id).await?;
+    drop(conn);
     let (s, r) = d
         .seances
         .iter()

@@ -60,7 +60,8 @@ async fn detail(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<BeneficiaireDetail>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let beneficiaire = beneficiaires::get(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let beneficiaire =
+        beneficiaires::get(&mut *state.db.acquire().await?, id, structure_id).await?.ok_or(AppError::NotFound)?;
     let parcours = beneficiaires::parcours_of(&state.db, id, structure_id).await?;
     identite_lue(&state, &user, Lecture::Fiche, &[id]).await?;
     Ok(Json(BeneficiaireDetail { beneficiaire, parcours }))

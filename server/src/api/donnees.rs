@@ -114,7 +114,7 @@ async fn publish_notice(
 /// The beneficiary, if they are in the user's structure (404 otherwise, as everywhere).
 async fn beneficiaire(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<(i64, BeneficiaireView)> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let b = beneficiaires::get(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let b = beneficiaires::get(&mut *state.db.acquire().await?, id, structure_id).await?.ok_or(AppError::NotFound)?;
     Ok((structure_id, b))
 }
 
@@ -247,7 +247,7 @@ async fn rectify(
         }
     }
     tx.commit().await?;
-    let b = beneficiaires::get(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let b = beneficiaires::get(&mut *state.db.acquire().await?, id, structure_id).await?.ok_or(AppError::NotFound)?;
     identite_lue(&state, &user, Lecture::Rectification, &[id]).await?;
     Ok(Json(b))
 }

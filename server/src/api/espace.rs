@@ -419,7 +419,7 @@ async fn code(
 }
 
 async fn load(state: &AppState, t: &Titulaire) -> AppResult<Dossier> {
-    dossier::load(&state.db, t.parcours_id, t.structure_id).await?.ok_or(AppError::NotFound)
+    dossier::load(&mut *state.db.acquire().await?, t.parcours_id, t.structure_id).await?.ok_or(AppError::NotFound)
 }
 
 pub(crate) fn lieu(d: &Dossier, s: &SeanceView) -> String {

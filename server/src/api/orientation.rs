@@ -35,7 +35,7 @@ async fn orientation(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Orientation>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let p = parcours::detail(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let p = parcours::detail(&mut *state.db.acquire().await?, id, structure_id).await?.ok_or(AppError::NotFound)?;
     // The printable list is headed with the person's first name.
     crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Orientation, &[p.beneficiaire.id]).await?;
     let commune = p.beneficiaire.commune.as_ref().map(|c| c.code_insee.as_str());

@@ -106,7 +106,9 @@ async fn detail(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Dossier>> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let dossier = crate::store::dossier::load(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let dossier = crate::store::dossier::load(&mut *state.db.acquire().await?, id, structure_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     identite_lue(&state, &user, Lecture::Parcours, &[dossier.beneficiaire.id]).await?;
     Ok(Json(dossier))
 }

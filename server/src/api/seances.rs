@@ -584,10 +584,12 @@ async fn calendar(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<impl IntoResponse> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let d = dossier::load(&state.db, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let (d, rows) = {
+        let mut conn = state.db.acquire().await?;
+        let d = dossier::load(&mut *conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
+        (d, seances::of_parcours(&mut conn, id).await?)
+    };
     crate::journal::identite_lue(&state, &user, crate::journal::Lecture::Calendrier, &[d.beneficiaire.id]).await?;
-    let mut conn = state.db.acquire().await?;
-    let rows = seances::of_parcours(&mut conn, id).await?;
     let prenom = &d.beneficiaire.prenom;
     let n = d.carnet.nb_passes;
     let evenements: Vec<EvenementIcs> = d

@@ -1,7 +1,7 @@
 //! Beneficiaries: always read through their structure, so one structure never sees another's.
 
 use crate::db::Db;
-use crate::store::conn::on;
+use crate::store::conn::{on, Conn};
 use carnet_domain::api::{BeneficiaireSummary, BeneficiaireView, Commune, ParcoursSummary};
 use carnet_domain::text::normalise;
 use chrono::{DateTime, Utc};
@@ -97,8 +97,8 @@ struct ViewRow {
 
 /// One beneficiary of this structure, or `None` (which the API answers as 404, whether the
 /// person does not exist or belongs to another structure).
-pub async fn get(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<BeneficiaireView>> {
-    let row: Option<ViewRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
+pub async fn get(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<BeneficiaireView>> {
+    let row: Option<ViewRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT b.id, b.prenom, b.annee_naissance, b.commune_insee,
                 c.nom AS commune_nom, c.departement AS commune_departement,
                 c.codes_postaux AS commune_codes_postaux,

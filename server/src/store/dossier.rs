@@ -1,7 +1,6 @@
 //! A parcours as the wizard sees it: its header (for access checks and rules), the facts that
 //! decide which steps may open, and the whole `Dossier` a page loads in one request.
 
-use crate::db::Db;
 use crate::store::conn::{on, Conn};
 use crate::store::{packs::split_list, parcours, seances};
 use carnet_domain::parcours::cloture::{ClotureView, MotifCloture};
@@ -126,9 +125,8 @@ struct DiagRow {
 }
 
 /// The whole parcours for its pages: one read per table, all by primary key or index.
-pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Dossier>> {
-    let Some(detail) = parcours::detail(db, id, structure_id).await? else { return Ok(None) };
-    let mut conn = db.acquire().await?;
+pub async fn load(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<Dossier>> {
+    let Some(detail) = parcours::detail(conn, id, structure_id).await? else { return Ok(None) };
     let x: ExtraRow = on!(conn, |cx| sqlx::query_as(
         "SELECT s.nom AS structure_nom, pk.code AS pack_code, pk.nom AS pack_nom,
                 pl.frequence, pl.duree_minutes, pl.type_lieu,
@@ -187,9 +185,9 @@ pub async fn load(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<Do
     .bind(id)
     .fetch_all(cx)
     .await)?;
-    let themes = themes(&mut conn, id).await?;
+    let themes = themes(conn, id).await?;
     let cal = crate::store::fuseaux::calendrier(x.structure_commune.as_deref(), x.structure_fuseau.as_deref());
-    let seances = seances::views(&mut conn, id, &themes, cal).await?;
+    let seances = seances::views(conn, id, &themes, cal).await?;
 
     Ok(Some(Dossier {
         pack: match (x.pack_code, x.pack_nom) {

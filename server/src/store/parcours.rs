@@ -1,6 +1,5 @@
 //! Parcours: created at intake together with the beneficiary, the carnet and its passes.
 
-use crate::db::Db;
 use crate::store::audit::{Audit, Entite};
 use crate::store::beneficiaires;
 use crate::store::conn::{on, Conn};
@@ -177,8 +176,8 @@ struct PassRow {
 
 /// A parcours of this structure with its beneficiary and carnet; `None` if it does not exist or
 /// belongs to another structure.
-pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<ParcoursDetail>> {
-    let header: Option<HeaderRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
+pub async fn detail(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<ParcoursDetail>> {
+    let header: Option<HeaderRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT p.id, p.etat, p.etape, p.created_at, p.beneficiaire_id,
                 u.prenom || ' ' || u.nom AS conseiller,
                 ca.id AS carnet_id, ca.numero, ca.nb_passes, ca.valeur_faciale_centimes, ca.fin_validite,
@@ -193,10 +192,10 @@ pub async fn detail(db: &Db, id: i64, structure_id: i64) -> sqlx::Result<Option<
     .fetch_optional(cx)
     .await)?;
     let Some(h) = header else { return Ok(None) };
-    let Some(beneficiaire) = beneficiaires::get(db, h.beneficiaire_id, structure_id).await? else {
+    let Some(beneficiaire) = beneficiaires::get(conn, h.beneficiaire_id, structure_id).await? else {
         return Ok(None);
     };
-    let passes: Vec<PassRow> = on!(db.acquire().await?, |cx| sqlx::query_as(
+    let passes: Vec<PassRow> = on!(conn, |cx| sqlx::query_as(
         "SELECT rang, code, etat, valeur_centimes, validated_at FROM passes WHERE carnet_id = $1 ORDER BY rang",
     )
     .bind(h.carnet_id)
