@@ -665,6 +665,18 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
             }
         }
     }
+    // The people counted are those the sessions name, in every scope.
+    let mut conn = app.db.acquire().await.unwrap();
+    for portee in portees.iter().chain(&[Portee::Conseiller(CA1), Portee::Commanditaire(701)]) {
+        for f in &filtres {
+            for i in periodes {
+                let personnes: i64 =
+                    store::personnes(&mut conn, portee, f, i).await.unwrap().iter().map(|p| p.nombre).sum();
+                let nommees = store::accompagnements_par_personne(&mut conn, portee, f, i).await.unwrap().len();
+                assert_eq!(personnes as usize, nommees, "{etape} : {portee:?} {f:?} {i:?}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
