@@ -118,6 +118,7 @@ fn table() -> Vec<Row> {
         //                                                                                  anon cons coord autre comm oper hub  admin benef
         row(M::GET,  "/health",                              Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::GET,  "/health/ready",                        Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET,  "/openapi.json",                        Id::None, "", none,          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/login",                          Id::None, "", |f| Some(json!({"email": f.conseiller_email, "password": PW})),
                                                                                             [200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(M::POST, "/auth/logout",                         Id::None, "", none,          [401, 204, 204, 204, 204, 204, 204, 204, 401]),
