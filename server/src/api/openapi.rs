@@ -127,11 +127,15 @@ fn erreurs(doc: &mut OpenApi) {
             ];
             if protegee {
                 statuts.push((401, "Connexion requise"));
+            }
+            if !lecture {
+                // Any write from another site is refused, whoever asks.
+                statuts.push((403, "Accès refusé, ou requête venue d'un autre site"));
+            } else if protegee {
                 statuts.push((403, "Accès refusé"));
             }
             if !lecture {
                 statuts.push((400, "Requête mal formée (JSON illisible ou d'un autre format)"));
-                statuts.push((403, "Accès refusé, ou requête venue d'un autre site"));
                 statuts.push((409, "Conflit avec l'état présent ; rien n'a été enregistré"));
                 statuts.push((413, "Requête trop grosse"));
                 statuts.push((422, "Un ou plusieurs champs sont à corriger (`fields` les nomme)"));
@@ -139,9 +143,9 @@ fn erreurs(doc: &mut OpenApi) {
                 statuts.push((400, "Paramètres de l'adresse mal formés"));
                 statuts.push((422, "Un ou plusieurs paramètres sont à corriger (`fields` les nomme)"));
             }
+            let (type_media, schema) =
+                if json_api { (JSON_API, "DocumentErreursJsonApi") } else { ("application/json", "ApiErrorBody") };
             for (statut, description) in statuts {
-                let (type_media, schema) =
-                    if json_api { (JSON_API, "DocumentErreursJsonApi") } else { ("application/json", "ApiErrorBody") };
                 let reponse: Response = ResponseBuilder::new()
                     .description(description)
                     .content(type_media, Content::new(Some(RefOr::Ref(Ref::from_schema_name(schema)))))
