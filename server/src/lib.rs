@@ -15,6 +15,7 @@ pub mod journee;
 pub mod ledger_jobs;
 pub mod lieux;
 pub mod mail;
+pub mod pages;
 pub mod passwords;
 pub mod rappels;
 pub mod rejeu;
@@ -139,13 +140,19 @@ pub struct AppState {
     pub clock: clock::Clock,
     /// The access journal's writer (see `journal::Journal`).
     pub journal: journal::Journal,
+    /// The parcours pages kept under their version (see `pages`).
+    pub pages: Arc<pages::Pages<i64, i64>>,
+    /// The dashboards kept, by user (see `api::tableau_de_bord`).
+    pub tableaux: Arc<pages::Pages<i64, api::tableau_de_bord::Garde>>,
 }
 
 impl AppState {
     /// The state of one server; starts its access-journal writer on the current runtime.
     pub fn new(db: Db, config: Arc<Config>, clock: clock::Clock) -> AppState {
         let journal = journal::Journal::demarrer(db.clone());
-        AppState { db, config, clock, journal }
+        let pages = Arc::new(pages::Pages::new(pages::BUDGET_PARCOURS));
+        let tableaux = Arc::new(pages::Pages::new(pages::BUDGET_TABLEAUX));
+        AppState { db, config, clock, journal, pages, tableaux }
     }
 
     /// What the reminders job sends through.

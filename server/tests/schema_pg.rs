@@ -69,11 +69,12 @@ fn columns_read(condition: &str) -> BTreeSet<String> {
     out
 }
 
-/// The text between the first `'` after `marker` and its closing quote (doubled quotes kept).
+/// The text between the first `'` after `marker` and its closing quote (doubled quotes kept);
+/// empty without a marker or a quote (a trigger that refuses nothing: the pages' versions).
 fn quoted_after(sql: &str, marker: &str) -> String {
-    let start = sql.find(marker).unwrap_or_else(|| panic!("{marker} absent de : {sql}")) + marker.len();
-    let rest = &sql[start..];
-    let open = rest.find('\'').unwrap() + 1;
+    let Some(start) = sql.find(marker) else { return String::new() };
+    let rest = &sql[start + marker.len()..];
+    let Some(open) = rest.find('\'').map(|o| o + 1) else { return String::new() };
     let mut out = String::new();
     let mut chars = rest[open..].chars().peekable();
     while let Some(c) = chars.next() {
@@ -92,7 +93,9 @@ fn quoted_after(sql: &str, marker: &str) -> String {
 async fn sqlite_schema(db: &SqlitePool) -> Schema {
     let mut s = Schema::default();
     let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        // `versions_parcours` is SQLite's stand-in for PostgreSQL's sequence `parcours_version`.
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+           AND name NOT IN ('_sqlx_migrations', 'versions_parcours')",
     )
     .fetch_all(db)
     .await
@@ -169,8 +172,8 @@ async fn sqlite_schema(db: &SqlitePool) -> Schema {
         let upper = sql.to_uppercase();
         let event = ["INSERT", "UPDATE", "DELETE"]
             .into_iter()
-            .find(|e| upper.contains(&format!("BEFORE {e}")))
-            .unwrap_or_else(|| panic!("trigger {name} : seuls les BEFORE sont attendus"));
+            .find(|e| upper.contains(&format!("BEFORE {e}")) || upper.contains(&format!("AFTER {e}")))
+            .unwrap_or_else(|| panic!("trigger {name} : un événement INSERT, UPDATE ou DELETE attendu"));
         let condition = match (upper.find("\nWHEN "), upper.find("\nBEGIN")) {
             (Some(w), Some(b)) => columns_read(&sql[w..b]),
             _ => BTreeSet::new(),
@@ -265,7 +268,7 @@ async fn pg_schema(db: &PgPool) -> Schema {
             s.no_truncate.insert(table);
             continue;
         }
-        assert!(tgtype & 1 != 0 && tgtype & 2 != 0, "trigger {name} : BEFORE … FOR EACH ROW attendu ({def})");
+        assert!(tgtype & 1 != 0, "trigger {name} : FOR EACH ROW attendu ({def})");
         let event = match tgtype & (4 | 8 | 16) {
             4 => "INSERT",
             8 => "DELETE",
@@ -334,7 +337,7 @@ fn differences(lite: &Schema, pg: &Schema) -> Vec<String> {
     one_sided("trigger", &lite.triggers, &pg.triggers, &mut out);
     // What refuses deletions refuses TRUNCATE too.
     let append_only: BTreeSet<String> =
-        pg.triggers.iter().filter(|t| t.event == "DELETE").map(|t| t.table.clone()).collect();
+        pg.triggers.iter().filter(|t| t.event == "DELETE" && !t.message.is_empty()).map(|t| t.table.clone()).collect();
     one_sided("refus de DELETE / de TRUNCATE", &append_only, &pg.no_truncate, &mut out);
     out
 }

@@ -26,7 +26,7 @@ mod rappels;
 mod seances;
 pub(crate) mod statistiques;
 mod structure;
-mod tableau_de_bord;
+pub mod tableau_de_bord;
 
 pub fn router() -> Router<AppState> {
     Router::new()

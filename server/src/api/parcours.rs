@@ -5,8 +5,10 @@ use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::journal::{identite_lue, Lecture};
 use crate::store::{communes, donnees, parcours};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carnet_domain::api::{FieldErrors, IntakeCreated, IntakeRequest};
@@ -100,17 +102,26 @@ async fn create(
     responses((status = 200, description = "Réponse", body = Dossier)),
     security(("session" = []))
 )]
-async fn detail(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ApiPath(id): ApiPath<i64>,
-) -> AppResult<Json<Dossier>> {
+async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
     let structure_id = user.structure_for_beneficiaires()?;
-    let dossier = crate::store::dossier::load(&mut *state.db.acquire().await?, id, structure_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    identite_lue(&state, &user, Lecture::Parcours, &[dossier.beneficiaire.id]).await?;
-    Ok(Json(dossier))
+    let mut conn = state.db.acquire().await?;
+    // The version first, the data after: what is then read is at least as new as the version it
+    // is kept under, so a write committed in between only costs the next read a rebuild.
+    let (version, beneficiaire) = parcours::version(&mut *conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let corps = match state.pages.lire(id, &version) {
+        Some(corps) => corps,
+        None => {
+            let dossier: Dossier =
+                crate::store::dossier::load(&mut *conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
+            let corps = Bytes::from(serde_json::to_vec(&dossier).map_err(|e| AppError::Internal(e.into()))?);
+            state.pages.garder(id, version, corps.clone());
+            corps
+        }
+    };
+    // The journal takes its own connections from the pool.
+    drop(conn);
+    identite_lue(&state, &user, Lecture::Parcours, &[beneficiaire]).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], corps).into_response())
 }
 
 /// The OpenAPI description of this module's routes.

@@ -79,6 +79,14 @@ pub async fn copier(source: &mut SqliteConnection, cible: &mut PgConnection) -> 
         remettre_sequences(&mut tx, t).await?;
         copiees.push(TableCopiee { table: t.clone(), lignes, duree: debut_table.elapsed() });
     }
+    // The pages' versions (migration 0025) must never come back: SQLite's counter may have
+    // gone further than the sequence, whose next values go on after every version copied.
+    sqlx::query(
+        "SELECT setval('parcours_version', GREATEST((SELECT last_value FROM parcours_version),
+             (SELECT COALESCE(MAX(version), 1) FROM parcours), (SELECT COALESCE(MAX(version), 1) FROM versions_structures)))",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
 
     for c in &copiees {
@@ -190,8 +198,10 @@ async fn fusion(pg: &mut PgConnection, table: &str, colonnes: &[Colonne]) -> any
     .fetch_all(&mut *pg)
     .await?;
     let refuse_les_mises_a_jour: bool = sqlx::query_scalar(
+        // The append-only tables' refusals (`refuser_…`), not the triggers that follow updates
+        // (the pages' versions).
         "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal
-                        AND (tgtype & 16) <> 0)",
+                        AND (tgtype & 16) <> 0 AND tgfoid::regproc::text LIKE 'refuser%')",
     )
     .bind(table)
     .fetch_one(&mut *pg)

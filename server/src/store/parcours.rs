@@ -232,6 +232,17 @@ pub async fn detail(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Re
     }))
 }
 
+/// The version of what the parcours' page shows (bumped by the database's triggers on every
+/// table the page reads) and its beneficiary; `None` if there is no such parcours in this
+/// structure.
+pub async fn version(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<(i64, i64)>> {
+    on!(conn, |cx| sqlx::query_as("SELECT version, beneficiaire_id FROM parcours WHERE id = $1 AND structure_id = $2")
+        .bind(id)
+        .bind(structure_id)
+        .fetch_optional(cx)
+        .await)
+}
+
 /// Whether the parcours exists and is of this structure.
 pub async fn existe(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<bool> {
     let (existe,): (bool,) =
@@ -263,6 +274,38 @@ pub async fn beneficiaires_de(conn: &mut dyn Conn, ids: &[i64]) -> sqlx::Result<
     .fetch_all(cx)
     .await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The beneficiaries of these parcours, each once, and whether every one of the parcours is of
+/// this structure.
+pub async fn beneficiaires_dans(conn: &mut dyn Conn, ids: &[i64], structure_id: i64) -> sqlx::Result<(Vec<i64>, bool)> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), true));
+    }
+    // Integers, written in the statement: no text from outside reaches it.
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows: Vec<(i64, i64)> = on!(conn, |cx| sqlx::query_as(&format!(
+        "SELECT beneficiaire_id, structure_id FROM parcours WHERE id IN ({})",
+        ids.join(",")
+    ))
+    .fetch_all(cx)
+    .await)?;
+    let dedans = rows.iter().all(|r| r.1 == structure_id);
+    let mut b: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+    b.sort_unstable();
+    b.dedup();
+    Ok((b, dedans))
+}
+
+/// The version of a structure's dashboards: it changes with any of its parcours' versions and
+/// with any session of one of its conseillers (triggers of migration 0025); `None` before any.
+pub async fn version_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<Option<i64>> {
+    let v: Option<(i64,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT version FROM versions_structures WHERE structure_id = $1")
+            .bind(structure_id)
+            .fetch_optional(cx)
+            .await)?;
+    Ok(v.map(|v| v.0))
 }
 
 /// Whether a parcours' person was anonymised, and when the parcours closed.

@@ -433,6 +433,29 @@ pub async fn a_traiter(
         .collect())
 }
 
+/// When `a_traiter` next changes by the clock alone: the earliest end, from `now` on, of a
+/// planned session it would then list (`None`: none to come).
+pub async fn a_traiter_jusqua(
+    conn: &mut dyn Conn,
+    structure_id: i64,
+    conseiller_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let (fin,): (Option<DateTime<Utc>>,) = on!(conn, |cx| sqlx::query_as(
+        "SELECT MIN(s.fin)
+         FROM seances s
+         JOIN parcours p ON p.id = s.parcours_id
+         WHERE p.structure_id = $1 AND s.conseiller_id = COALESCE($2, s.conseiller_id) AND p.etat = 'en_cours'
+           AND s.statut = 'prevue' AND s.fin >= $3",
+    )
+    .bind(structure_id)
+    .bind(conseiller_id)
+    .bind(now)
+    .fetch_one(cx)
+    .await)?;
+    Ok(fin)
+}
+
 #[derive(sqlx::FromRow)]
 struct AgendaRow {
     id: i64,
