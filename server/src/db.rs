@@ -181,7 +181,6 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let db = if is_postgres_url(url) { connect_pg(url).await? } else { connect_sqlite(url).await? };
     crate::store::communes::load_if_empty(&db).await?;
     crate::store::lieux::load_coords_if_empty(&db).await?;
-    crate::store::agregat::remplir_si_vide(&db).await?;
     Ok(db)
 }
 

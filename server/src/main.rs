@@ -499,6 +499,15 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     }
     let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
     tokio::spawn(housekeeping(state.clone()));
+    // The statistics' counts of a database written before them, filled once, after the start
+    // rather than before it (minutes at a country's volume): the statistics read the sessions
+    // until they are.
+    let remplissage = db.clone();
+    tokio::spawn(async move {
+        if let Err(e) = carnet_server::store::agregat::remplir(&remplissage).await {
+            tracing::error!(error = %e, "remplissage des décomptes des statistiques");
+        }
+    });
     tokio::spawn(retention::schedule(db.clone(), args.journaux.durees(args.retention_months), clock.clone()));
     tokio::spawn(carnet_server::rappels::schedule(db.clone(), state.canaux(), clock.clone()));
     // Orders left « en cours de génération » by a server that stopped mid-way are completed.

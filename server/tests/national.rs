@@ -205,9 +205,9 @@ async fn generated_sessions_overseas_fall_within_the_local_day() {
     memes_comptes_que_les_seances(&app).await;
 }
 
-/// The generator fills the statistics' daily counts: a country's statistics read from them, over
-/// all time and over a year ending at an hour of the day in Paris, what the sessions say, day by
-/// day in each structure's zone.
+/// The generator fills the statistics' daily counts and progressions: a country's statistics read
+/// from them, over all time and over a year ending at an hour of the day in Paris, what the
+/// sessions say, day by day in each structure's zone, and what the diagnostics say.
 async fn memes_comptes_que_les_seances(app: &TestApp) {
     use carnet_server::store::statistiques::{self as store, Filtres, Intervalle, Liste, Portee};
     use std::collections::BTreeMap;
@@ -235,8 +235,14 @@ async fn memes_comptes_que_les_seances(app: &TestApp) {
             for (t, n) in store::par_liste(&mut conn, &Portee::Tout, f, i, Liste::Thematiques).await.unwrap() {
                 *themes.entry(t).or_default() += n;
             }
+            let progressions = store::progressions(&mut conn, &Portee::Tout, f, i).await.unwrap();
+            let nouveaux = match i.debut {
+                Some(_) => store::nouveaux_beneficiaires(&mut conn, &Portee::Tout, f, i).await.unwrap(),
+                None => 0,
+            };
             assert!(!jours.is_empty());
-            lus.push((jours, groupes, themes));
+            assert!(!progressions.is_empty());
+            lus.push((jours, groupes, themes, progressions, nouveaux));
         }
         assert!(lus[0] == lus[1], "{i:?}");
     }

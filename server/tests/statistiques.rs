@@ -12,7 +12,7 @@ use carnet_domain::parcours::seance::{StatutSeance, ValidCompteRendu};
 use carnet_server::auth;
 use carnet_server::on;
 use carnet_server::store::statistiques::{self as store, Filtres, Intervalle, Liste, Portee};
-use carnet_server::store::{agregat, donnees, fuseaux, seances, users};
+use carnet_server::store::{agregat, donnees, etapes, fuseaux, seances, users};
 use chrono::{DateTime, NaiveDate, Utc};
 use common::*;
 use serde_json::Value;
@@ -622,15 +622,62 @@ async fn lignes_du_decompte(conn: &mut dyn carnet_server::store::conn::Conn) -> 
     l
 }
 
+/// The progressions as stored, in order.
+async fn lignes_des_progressions(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<(i64, String, i64, i64)> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT parcours_id, domaine, evaluees, en_progression FROM statistiques_progressions
+         ORDER BY parcours_id, domaine"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap()
+}
+
+/// The first sessions as stored, in order.
+async fn lignes_des_premieres(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<(i64, i64, DateTime<Utc>)> {
+    on!(conn, |cx| sqlx::query_as(
+        "SELECT beneficiaire_id, structure_id, premiere FROM statistiques_premieres
+         ORDER BY beneficiaire_id, structure_id"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap()
+}
+
+/// What the progression block reads, per domain.
+async fn progressions(app: &TestApp, portee: &Portee, f: &Filtres, i: Intervalle) -> BTreeMap<String, (i64, i64)> {
+    let mut conn = app.db.acquire().await.unwrap();
+    let mut m = BTreeMap::new();
+    for (d, e, p) in store::progressions(&mut conn, portee, f, i).await.unwrap() {
+        let x: &mut (i64, i64) = m.entry(d).or_default();
+        x.0 += e;
+        x.1 += p;
+    }
+    m
+}
+
 /// The daily counts kept by the writes are those a recount from the sessions gives, and every
 /// scope, filter and period reads the same from them as from the sessions alone.
 async fn verifier_decompte(app: &TestApp, etape: &str) {
     let mut tx = app.db.begin().await.unwrap();
     let tenu = lignes_du_decompte(&mut tx).await;
+    let progressions_tenues = lignes_des_progressions(&mut tx).await;
+    let premieres = lignes_des_premieres(&mut tx).await;
     agregat::reconstruire(&mut tx).await.unwrap();
+    assert_eq!(
+        premieres,
+        lignes_des_premieres(&mut tx).await,
+        "{etape} : les premières séances diffèrent d'un recompte"
+    );
     assert_eq!(tenu, lignes_du_decompte(&mut tx).await, "{etape} : le décompte tenu diffère d'un recompte");
+    assert_eq!(
+        progressions_tenues,
+        lignes_des_progressions(&mut tx).await,
+        "{etape} : les progressions tenues diffèrent d'un recompte"
+    );
     tx.rollback().await.unwrap();
     assert!(!tenu.is_empty(), "{etape}");
+    assert!(!progressions_tenues.is_empty(), "{etape}");
 
     let t = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
     let periodes = [
@@ -665,11 +712,27 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
             }
         }
     }
-    // The people counted are those the sessions name, in every scope.
+    // The people counted are those the sessions name, the new ones those the sessions say, the
+    // progressions those the diagnostics give, in every scope.
     let mut conn = app.db.acquire().await.unwrap();
-    for portee in portees.iter().chain(&[Portee::Conseiller(CA1), Portee::Commanditaire(701)]) {
+    for portee in portees.iter().chain(&[Portee::Conseiller(CA1), Portee::Conseiller(CA2), Portee::Commanditaire(701)])
+    {
         for f in &filtres {
             for i in periodes {
+                let reference = Filtres { seances_seulement: true, ..f.clone() };
+                assert_eq!(
+                    progressions(app, portee, f, i).await,
+                    progressions(app, portee, &reference, i).await,
+                    "{etape} : progressions {portee:?} {f:?} {i:?}"
+                );
+                if i.debut.is_some() && i.fin.is_some() {
+                    let mut conn = app.db.acquire().await.unwrap();
+                    assert_eq!(
+                        store::nouveaux_beneficiaires(&mut conn, portee, f, i).await.unwrap(),
+                        store::nouveaux_beneficiaires(&mut conn, portee, &reference, i).await.unwrap(),
+                        "{etape} : nouveaux {portee:?} {f:?} {i:?}"
+                    );
+                }
                 let personnes: i64 =
                     store::personnes(&mut conn, portee, f, i).await.unwrap().iter().map(|p| p.nombre).sum();
                 let nommees = store::accompagnements_par_personne(&mut conn, portee, f, i).await.unwrap().len();
@@ -741,6 +804,32 @@ async fn the_daily_counts_follow_holds_reports_moves_withdrawals_corrections_and
     tx.commit().await.unwrap();
     verifier_decompte(&app, "anonymisation").await;
 
+    // p1's final diagnostic, then p1 completed: its progressions count from then on.
+    let niveau = |n: &str| carnet_domain::parcours::competences::Niveau::parse(n).unwrap();
+    let diagnostic = |l: &[(&str, &str)]| carnet_domain::parcours::diagnostic::ValidDiagnostic {
+        niveaux: l.iter().map(|(c, n)| (c.to_string(), niveau(n))).collect(),
+        resultats: vec![],
+        observations: String::new(),
+        pack: None,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let initial = diagnostic(&[("1.1", "entierement_accompagne"), ("3.2", "autonome"), ("5.1", "pas_encore_aborde")]);
+    etapes::save_diagnostic(&mut tx, 301, "initial", &initial, CA1, now).await.unwrap();
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "diagnostic initial").await;
+    let mut tx = app.db.begin().await.unwrap();
+    let final_ = diagnostic(&[("1.1", "autonome"), ("3.2", "autonome"), ("5.1", "partiellement_autonome")]);
+    etapes::save_diagnostic(&mut tx, 301, "final", &final_, CA1, now).await.unwrap();
+    assert!(etapes::close(&mut tx, 301, now).await.unwrap());
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "diagnostic final").await;
+    // p2's initial diagnostic corrected: 1.1 was already « autonome », 2.1 assessed no more.
+    let mut tx = app.db.begin().await.unwrap();
+    let corrige = diagnostic(&[("1.1", "autonome"), ("1.2", "pas_encore_aborde"), ("4.1", "partiellement_autonome")]);
+    etapes::save_diagnostic(&mut tx, 302, "initial", &corrige, CA2, now).await.unwrap();
+    tx.commit().await.unwrap();
+    verifier_decompte(&app, "diagnostic corrigé").await;
+
     // A's zone set to Réunion's: its sessions fall on other days.
     let mut tx = app.db.begin().await.unwrap();
     assert!(fuseaux::choisir(&mut tx, 801, Some(Fuseau::Reunion)).await.unwrap());
@@ -753,4 +842,59 @@ async fn the_daily_counts_follow_holds_reports_moves_withdrawals_corrections_and
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_jours").execute(cx).await.map(|_| ())).unwrap();
     let (groupes, _, _) = comptes(&app, &Portee::Tout, &Filtres::default(), Intervalle::default()).await;
     assert!(groupes.is_empty(), "{groupes:?}");
+}
+
+/// A database whose sessions and diagnostics were written before the counts (an upgrade): the
+/// server starts without filling them, the statistics read the sources meanwhile (the same
+/// figures), and the background fill leaves what a recount gives, flagged done.
+#[tokio::test]
+async fn counts_are_filled_after_the_start_and_the_statistics_stay_exact_meanwhile() {
+    let app = monde().await;
+    let periodes = ["", "du=2027-02-01&au=2027-02-28", "du=2026-03-01&au=2027-02-28"];
+    let mut attendues = Vec::new();
+    for q in periodes {
+        attendues.push(stats(&app, ADMIN, q).await);
+    }
+    let (jours, progressions_avant, premieres) = {
+        let mut conn = app.db.acquire().await.unwrap();
+        (
+            lignes_du_decompte(&mut conn).await,
+            lignes_des_progressions(&mut conn).await,
+            lignes_des_premieres(&mut conn).await,
+        )
+    };
+    assert!(!premieres.is_empty());
+    let mut conn = app.db.acquire().await.unwrap();
+    for sql in [
+        "DELETE FROM statistiques_jours",
+        "DELETE FROM statistiques_progressions",
+        "DELETE FROM statistiques_premieres",
+        "UPDATE statistiques_remplissages SET rempli = FALSE",
+    ] {
+        on!(conn, |cx| sqlx::query(sql).execute(cx).await.map(|_| ())).unwrap();
+    }
+    drop(conn);
+    // Opening the database (what a start does before serving) fills nothing.
+    let url = match &app.pg {
+        Some(pg) => pg.url.clone(),
+        None => format!("sqlite://{}", app.dir.path().join("carnet.db").display()),
+    };
+    let autre = carnet_server::db::connect(&url).await.unwrap();
+    assert!(!agregat::remplis(&mut autre.acquire().await.unwrap()).await.unwrap());
+    assert!(lignes_du_decompte(&mut autre.acquire().await.unwrap()).await.is_empty());
+    // Meanwhile: the same figures, read from the sources.
+    for (q, attendu) in periodes.iter().zip(&attendues) {
+        assert_eq!(&stats(&app, ADMIN, q).await, attendu, "avant le remplissage : {q}");
+    }
+    agregat::remplir(&autre).await.unwrap();
+    let mut conn = app.db.acquire().await.unwrap();
+    assert!(agregat::remplis(&mut conn).await.unwrap());
+    assert_eq!(lignes_du_decompte(&mut conn).await, jours);
+    assert_eq!(lignes_des_progressions(&mut conn).await, progressions_avant);
+    assert_eq!(lignes_des_premieres(&mut conn).await, premieres);
+    drop(conn);
+    for (q, attendu) in periodes.iter().zip(&attendues) {
+        assert_eq!(&stats(&app, ADMIN, q).await, attendu, "après le remplissage : {q}");
+    }
+    verifier_decompte(&app, "rempli").await;
 }

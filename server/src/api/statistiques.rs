@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use carnet_domain::api::{FieldErrors, Role};
 use carnet_domain::coop::{self, Vocabulaire};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
-use carnet_domain::parcours::competences::{Niveau, DOMAINES};
+use carnet_domain::parcours::competences::DOMAINES;
 use carnet_domain::statistiques::{
     self as regles, douze_mois, lignes, lignes_vocabulaire, trente_jours, typographique, Barre, BlocsBeneficiaires,
     FiltresStatistiques, Generales, Ligne, PassesDuMois, Periode, ProgressionDomaine, Statistiques, StatistiquesCarnet,
@@ -106,7 +106,10 @@ impl Contexte {
         };
         let conseiller = id("conseiller", &f.conseiller, &mut erreurs);
         let lieu = id("lieu", &f.lieu, &mut erreurs);
-        let mut filtres = Filtres { conseiller, lieu, ..Default::default() };
+        // Until the counts of a database written before them are filled (in the background after
+        // the start), everything is read from the sessions and diagnostics.
+        let seances_seulement = !crate::store::agregat::remplis(&mut conn).await?;
+        let mut filtres = Filtres { conseiller, lieu, seances_seulement, ..Default::default() };
         if let Some(c) = conseiller {
             if !store::conseiller_dans(&mut conn, &portee, c).await? {
                 erreurs.insert("conseiller".into(), "Conseiller inconnu, ou hors de votre périmètre.".into());
@@ -348,14 +351,11 @@ async fn carnet(
         .flat_map(|p| std::iter::repeat_n(p.seances_tenues.max(0) as u32, p.nombre as usize))
         .collect();
     let mut par_domaine: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for (competence, initial, final_, nombre) in store::progressions(conn, portee, filtres, i).await? {
-        let domaine = competence.split('.').next().unwrap_or("");
+    for (domaine, evaluees, en_progression) in store::progressions(conn, portee, filtres, i).await? {
         let Some(d) = DOMAINES.iter().find(|d| d.code == domaine) else { continue };
         let e = par_domaine.entry(d.code).or_default();
-        e.0 += nombre as u64;
-        if Niveau::parse(&final_) > Niveau::parse(&initial) {
-            e.1 += nombre as u64;
-        }
+        e.0 += evaluees.max(0) as u64;
+        e.1 += en_progression.max(0) as u64;
     }
     Ok(StatistiquesCarnet {
         passes_total: passes.values().map(|p| p.0).sum(),

@@ -10,9 +10,20 @@
 //! Recounting a whole day rather than adding and subtracting one session leaves no delta to get
 //! wrong: the counts are always what the sessions say. `store::statistiques` reads them only for
 //! the days a period wholly contains, and the sessions for the rest.
+//!
+//! The first held session of each person at each structure (`statistiques_premieres`), for the
+//! people new in a period: recounted whenever one of their sessions is held, withdrawn or moved.
+//!
+//! The progressions (`statistiques_progressions`) are each parcours' competences assessed at
+//! both diagnostics and how many rose, per domain: recounted from the diagnostics whenever one
+//! is saved, read for the completed parcours of a period.
+//!
+//! A database whose sessions predate the counts is filled in the background (`remplir`); the
+//! statistics read the sources alone until `statistiques_remplissages` says it is done.
 
 use crate::store::conn::{on, Conn};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
+use carnet_domain::parcours::competences::Niveau;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -221,7 +232,62 @@ pub async fn recompter(conn: &mut dyn Conn, jours: &BTreeMap<i64, BTreeSet<Naive
 /// Recounts the day of a session as it is now (its state, report or pass changed).
 pub async fn recompter_seance(conn: &mut dyn Conn, seance_id: i64) -> sqlx::Result<()> {
     let jours = jours_de_seance(conn, seance_id).await?;
-    recompter(conn, &jours).await
+    recompter(conn, &jours).await?;
+    recompter_premiere(conn, seance_id).await
+}
+
+/// Recounts the first held session of the person of a session at its structure (the session
+/// was held, withdrawn or moved).
+pub async fn recompter_premiere(conn: &mut dyn Conn, seance_id: i64) -> sqlx::Result<()> {
+    let r: Option<(i64, i64)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT p.beneficiaire_id, p.structure_id FROM seances s JOIN parcours p ON p.id = s.parcours_id
+         WHERE s.id = $1"
+    )
+    .bind(seance_id)
+    .fetch_optional(cx)
+    .await)?;
+    let Some((beneficiaire, structure)) = r else { return Ok(()) };
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres WHERE beneficiaire_id = $1 AND structure_id = $2")
+        .bind(beneficiaire)
+        .bind(structure)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    compter_premieres(conn, "p.beneficiaire_id = $1 AND p.structure_id = $2", &[beneficiaire, structure]).await
+}
+
+/// Writes the first held session of each (person, structure) of the parcours `condition` picks
+/// (on `p`, its values `$1`, `$2`…), which must have no row yet.
+async fn compter_premieres(conn: &mut dyn Conn, condition: &str, valeurs: &[i64]) -> sqlx::Result<()> {
+    // A writer of the same person on another PostgreSQL connection may have written the row
+    // since the DELETE: both read the same sessions.
+    let sql = format!(
+        "INSERT INTO statistiques_premieres (beneficiaire_id, structure_id, premiere)
+         SELECT x.beneficiaire_id, x.structure_id, x.premiere
+         FROM (SELECT p.beneficiaire_id, p.structure_id, MIN(s.debut) AS premiere
+               FROM seances s JOIN parcours p ON p.id = s.parcours_id
+               WHERE {condition} AND s.statut = 'tenue'
+               GROUP BY p.beneficiaire_id, p.structure_id) x
+         WHERE TRUE
+         ON CONFLICT (beneficiaire_id, structure_id) DO UPDATE SET premiere = excluded.premiere"
+    );
+    on!(conn, |cx| {
+        let mut q = sqlx::query(&sql);
+        for v in valeurs {
+            q = q.bind(*v);
+        }
+        q.execute(cx).await.map(|_| ())
+    })
+}
+
+/// Recounts the first held sessions of everyone at a structure.
+async fn recompter_premieres_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres WHERE structure_id = $1")
+        .bind(structure_id)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    compter_premieres(conn, "p.structure_id = $1", &[structure_id]).await
 }
 
 /// Recounts the days of a person's sessions (their commune changed, or they were erased).
@@ -241,30 +307,180 @@ pub async fn recompter_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx
     compter(conn, structure_id, cal, None).await
 }
 
-/// Recounts everything, structure by structure.
+/// Recounts everything: every structure's days and every parcours' progressions.
 pub async fn reconstruire(conn: &mut dyn Conn) -> sqlx::Result<()> {
     let ids: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
     for (id,) in ids {
         recompter_structure(conn, id).await?;
     }
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres").execute(cx).await.map(|_| ()))?;
+    compter_premieres(conn, "TRUE", &[]).await?;
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_progressions").execute(cx).await.map(|_| ()))?;
+    for (premier, dernier) in tranches_de_parcours(conn).await? {
+        recompter_progressions_entre(conn, premier, dernier).await?;
+    }
     Ok(())
 }
 
-/// Fills the counts of a database whose sessions were held before they existed (the migration
-/// creates the table empty: the days are those of each structure's zone, which SQL cannot tell).
-pub async fn remplir_si_vide(db: &crate::db::Db) -> anyhow::Result<()> {
-    let mut tx = crate::db::begin_write(db).await?;
-    let (vide,): (bool,) = on!(tx, |cx| sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM seances WHERE statut = 'tenue')
-                AND NOT EXISTS (SELECT 1 FROM statistiques_jours)"
+/// The parcours' ids in ranges of `PARCOURS_PAR_REMPLISSAGE`, so that a country's diagnostics
+/// are read a few thousand parcours at a time.
+async fn tranches_de_parcours(conn: &mut dyn Conn) -> sqlx::Result<Vec<(i64, i64)>> {
+    let (min, max): (Option<i64>, Option<i64>) =
+        on!(conn, |cx| sqlx::query_as("SELECT MIN(id), MAX(id) FROM parcours").fetch_one(cx).await)?;
+    let mut tranches = Vec::new();
+    if let (Some(min), Some(max)) = (min, max) {
+        let mut premier = min;
+        while premier <= max {
+            let dernier = premier.saturating_add(PARCOURS_PAR_REMPLISSAGE - 1).min(max);
+            tranches.push((premier, dernier));
+            premier = dernier + 1;
+        }
+    }
+    Ok(tranches)
+}
+
+/// The domain of a competence (its first digit) and whether its level rose from the initial
+/// diagnostic to the final one: what the progression block counts of each competence both
+/// diagnostics assessed.
+pub fn progression(competence: &str, initial: &str, final_: &str) -> (String, bool) {
+    let domaine = competence.split('.').next().unwrap_or("").to_string();
+    (domaine, Niveau::parse(final_) > Niveau::parse(initial))
+}
+
+/// Rows per statement of `statistiques_progressions`: 4 values each.
+const PROGRESSIONS_PAR_INSERT: usize = 1000;
+
+/// Recounts the progressions of the parcours whose id is in `[premier, dernier]` from their
+/// diagnostics (a parcours with no competence assessed at both has no row).
+async fn recompter_progressions_entre(conn: &mut dyn Conn, premier: i64, dernier: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_progressions WHERE parcours_id >= $1 AND parcours_id <= $2")
+        .bind(premier)
+        .bind(dernier)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    let niveaux: Vec<(i64, String, String, String)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT di.parcours_id, di.competence, di.niveau, df.niveau
+         FROM diagnostic_niveaux di
+         JOIN diagnostic_niveaux df ON df.parcours_id = di.parcours_id AND df.moment = 'final'
+                                   AND df.competence = di.competence
+         WHERE di.moment = 'initial' AND di.parcours_id >= $1 AND di.parcours_id <= $2"
     )
-    .fetch_one(cx)
+    .bind(premier)
+    .bind(dernier)
+    .fetch_all(cx)
     .await)?;
-    if vide {
+    let mut lignes: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+    for (parcours, competence, initial, final_) in niveaux {
+        let (domaine, monte) = progression(&competence, &initial, &final_);
+        let l = lignes.entry((parcours, domaine)).or_default();
+        l.0 += 1;
+        l.1 += i64::from(monte);
+    }
+    let lignes: Vec<_> = lignes.into_iter().collect();
+    for lot in lignes.chunks(PROGRESSIONS_PAR_INSERT) {
+        let marques: Vec<String> = (0..lot.len())
+            .map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))
+            .collect();
+        // A writer of the same parcours on another PostgreSQL connection may have written its
+        // rows since the DELETE: the last recount's are kept, both read the same diagnostics.
+        let sql = format!(
+            "INSERT INTO statistiques_progressions (parcours_id, domaine, evaluees, en_progression) VALUES {}
+             ON CONFLICT (parcours_id, domaine) DO UPDATE
+             SET evaluees = excluded.evaluees, en_progression = excluded.en_progression",
+            marques.join(", ")
+        );
+        on!(conn, |cx| {
+            let mut q = sqlx::query(&sql);
+            for ((parcours, domaine), (evaluees, en_progression)) in lot {
+                q = q.bind(*parcours).bind(domaine.clone()).bind(*evaluees).bind(*en_progression);
+            }
+            q.execute(cx).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Recounts a parcours' progressions (one of its diagnostics was saved).
+pub async fn recompter_progressions(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<()> {
+    recompter_progressions_entre(conn, parcours_id, parcours_id).await
+}
+
+/// Whether every count is filled, so that the statistics may read them; until then they read
+/// the sessions and diagnostics alone.
+pub async fn remplis(conn: &mut dyn Conn) -> sqlx::Result<bool> {
+    let (manquants,): (i64,) =
+        on!(conn, |cx| sqlx::query_as("SELECT COUNT(*) FROM statistiques_remplissages WHERE NOT rempli")
+            .fetch_one(cx)
+            .await)?;
+    Ok(manquants == 0)
+}
+
+async fn rempli(db: &crate::db::Db, agregat: &str) -> sqlx::Result<bool> {
+    let r: Option<(bool,)> = on!(db.acquire().await?, |cx| sqlx::query_as(
+        "SELECT rempli FROM statistiques_remplissages WHERE agregat = $1"
+    )
+    .bind(agregat)
+    .fetch_optional(cx)
+    .await)?;
+    Ok(r.is_none_or(|r| r.0))
+}
+
+async fn marquer_rempli(db: &crate::db::Db, agregat: &str) -> sqlx::Result<()> {
+    let mut tx = crate::db::begin_write(db).await?;
+    on!(tx, |cx| sqlx::query("UPDATE statistiques_remplissages SET rempli = TRUE WHERE agregat = $1")
+        .bind(agregat)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    tx.commit().await
+}
+
+/// Parcours per transaction of the fill.
+const PARCOURS_PAR_REMPLISSAGE: i64 = 2000;
+
+/// Fills the counts of a database whose sessions and diagnostics were written before the counts
+/// existed (the migrations create them empty: the days are those of each structure's zone, which
+/// SQL cannot tell). Run in the background after the server starts, one structure (or a few
+/// thousand parcours) per transaction, so that writers wait for one of those at most; a write
+/// meanwhile recounts what it changes, and each step recounts everything of its part, so the
+/// counts are exact when the flag is set. Several instances may run it at once: every step
+/// writes what the sources say.
+pub async fn remplir(db: &crate::db::Db) -> anyhow::Result<()> {
+    if !rempli(db, "jours").await? {
         let debut = std::time::Instant::now();
-        reconstruire(&mut tx).await?;
+        let ids: Vec<(i64,)> =
+            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
+        for (id,) in ids {
+            let mut tx = crate::db::begin_write(db).await?;
+            recompter_structure(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "jours").await?;
         tracing::info!("statistiques : décompte par jour rempli en {:?}", debut.elapsed());
     }
-    tx.commit().await?;
+    if !rempli(db, "premieres").await? {
+        let debut = std::time::Instant::now();
+        let ids: Vec<(i64,)> =
+            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
+        for (id,) in ids {
+            let mut tx = crate::db::begin_write(db).await?;
+            recompter_premieres_structure(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "premieres").await?;
+        tracing::info!("statistiques : premières séances remplies en {:?}", debut.elapsed());
+    }
+    if !rempli(db, "progressions").await? {
+        let debut = std::time::Instant::now();
+        let tranches = tranches_de_parcours(&mut db.acquire().await?).await?;
+        for (premier, dernier) in tranches {
+            let mut tx = crate::db::begin_write(db).await?;
+            recompter_progressions_entre(&mut tx, premier, dernier).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "progressions").await?;
+        tracing::info!("statistiques : progressions remplies en {:?}", debut.elapsed());
+    }
     Ok(())
 }

@@ -661,8 +661,11 @@ pub const EXPORT_SOURCES: &[ExportSource] = &[
 ];
 
 /// Tables that refer to a beneficiary, a parcours or a carnet but are exported another way.
-pub const NOT_EXPORTED: &[(&str, &str)] =
-    &[("journal_acces_beneficiaires", "links only: its lines are exported through journal_acces")];
+pub const NOT_EXPORTED: &[(&str, &str)] = &[
+    ("journal_acces_beneficiaires", "links only: its lines are exported through journal_acces"),
+    ("statistiques_premieres", "counts for the statistics, recomputed from the sessions exported"),
+    ("statistiques_progressions", "counts for the statistics, recomputed from the diagnostics exported"),
+];
 
 /// A row of any table, as the export shows it: each backend reads its own column types.
 trait Ligne {

@@ -71,7 +71,7 @@ pub async fn save_diagnostic(
         .await
         .map(|r| r.rows_affected()))?;
     }
-    Ok(())
+    crate::store::agregat::recompter_progressions(conn, parcours_id).await
 }
 
 /// The quick diagnostic's pack (or none), while no objectives are set; false otherwise.

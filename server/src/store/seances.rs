@@ -269,7 +269,8 @@ pub async fn set_dates(
     for (structure, j) in crate::store::agregat::jours_de_seance(conn, id).await? {
         jours.entry(structure).or_default().extend(j);
     }
-    crate::store::agregat::recompter(conn, &jours).await
+    crate::store::agregat::recompter(conn, &jours).await?;
+    crate::store::agregat::recompter_premiere(conn, id).await
 }
 
 /// Changes the state of a session if it is still in `from`; false if someone changed it first.

@@ -30,8 +30,8 @@ pub struct Filtres {
     pub commune: Option<String>,
     pub departement: Option<String>,
     pub type_lieu: Option<String>,
-    /// Counts from the sessions even where the daily counts (`store::agregat`) would answer:
-    /// the reference they are checked against.
+    /// Counts from the sessions and diagnostics even where the counts of `store::agregat` would
+    /// answer: the reference they are checked against, and what is read until they are filled.
     pub seances_seulement: bool,
 }
 
@@ -699,8 +699,29 @@ pub async fn nouveaux_beneficiaires(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<i64> {
-    let mut c = Clause::seances(portee, filtres, Intervalle::default());
-    let sql_seances = c.sql();
+    // The first session of each person at each structure (`store::agregat`) answers for a scope
+    // of structures; a conseiller's or a type of place's first is the sessions'.
+    let par_structure = !filtres.seances_seulement
+        && filtres.conseiller.is_none()
+        && filtres.type_lieu.is_none()
+        && matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_));
+    let (mut c, sql) = if par_structure {
+        let mut c = Clause::default();
+        c.portee_sur("sp.structure_id", portee, filtres);
+        let sql = format!(
+            "SELECT sp.beneficiaire_id, MIN(sp.premiere) AS premiere FROM statistiques_premieres sp
+             WHERE {} GROUP BY sp.beneficiaire_id",
+            c.sql()
+        );
+        (c, sql)
+    } else {
+        let c = Clause::seances(portee, filtres, Intervalle::default());
+        let sql = format!(
+            "SELECT p.beneficiaire_id, MIN(s.debut) AS premiere {FROM_SEANCES} WHERE {} GROUP BY p.beneficiaire_id",
+            c.sql()
+        );
+        (c, sql)
+    };
     let mut bornes = Vec::new();
     if let Some(d) = i.debut {
         c.valeurs.push(Valeur::Instant(d));
@@ -711,12 +732,7 @@ pub async fn nouveaux_beneficiaires(
         bornes.push(format!("t.premiere < ${}", c.valeurs.len()));
     }
     bornes.push("TRUE".into());
-    let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT p.beneficiaire_id, MIN(s.debut) AS premiere {FROM_SEANCES}
-                               WHERE {sql_seances} GROUP BY p.beneficiaire_id) t
-         WHERE {}",
-        bornes.join(" AND ")
-    );
+    let sql = format!("SELECT COUNT(*) FROM ({sql}) t WHERE {}", bornes.join(" AND "));
     let (n,): (i64,) = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_one(cx).await)?;
     Ok(n)
 }
@@ -772,30 +788,50 @@ pub async fn parcours(
     on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeParcours>(&sql), &c.valeurs).fetch_all(cx).await)
 }
 
-/// (competence, initial level, final level, how many parcours) for the competences assessed at
-/// both diagnostics of the parcours of the scope completed in the interval.
+/// (domain, competences assessed at both diagnostics, how many of them rose) of the parcours of
+/// the scope completed in the interval, from each parcours' counts (`store::agregat`), or from
+/// the diagnostics themselves with `seances_seulement`.
 pub async fn progressions(
     conn: &mut dyn Conn,
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
-) -> sqlx::Result<Vec<(String, String, String, i64)>> {
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
     let mut c = Clause::default();
     c.conditions.push("p.etat = 'termine'".into());
     c.portee(portee, filtres);
     c.intervalle("p.closed_at", i);
+    if !filtres.seances_seulement {
+        let sql = format!(
+            "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
+             FROM parcours p JOIN statistiques_progressions sp ON sp.parcours_id = p.id
+             WHERE {}
+             GROUP BY sp.domaine ORDER BY sp.domaine",
+            c.sql()
+        );
+        return on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await);
+    }
     let sql = format!(
         "SELECT di.competence, di.niveau, df.niveau, COUNT(*)
          FROM parcours p
-         JOIN structures st ON st.id = p.structure_id
-         LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
          JOIN diagnostic_niveaux di ON di.parcours_id = p.id AND di.moment = 'initial'
          JOIN diagnostic_niveaux df ON df.parcours_id = p.id AND df.moment = 'final' AND df.competence = di.competence
          WHERE {}
          GROUP BY di.competence, di.niveau, df.niveau",
         c.sql()
     );
-    on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)
+    let l: Vec<(String, String, String, i64)> =
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    let mut domaines: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (competence, initial, final_, nombre) in l {
+        let (domaine, monte) = crate::store::agregat::progression(&competence, &initial, &final_);
+        let d = domaines.entry(domaine).or_default();
+        d.0 += nombre;
+        if monte {
+            d.1 += nombre;
+        }
+    }
+    Ok(domaines.into_iter().map(|(d, (e, p))| (d, e, p)).collect())
 }
 
 /// Whether a conseiller (an active or past account of that role) belongs to the scope.
