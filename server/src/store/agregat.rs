@@ -180,8 +180,17 @@ async fn calendrier_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::R
     Ok(calendrier(commune.as_deref(), fuseau.as_deref()))
 }
 
+/// Recounts of a structure's days one after the other on PostgreSQL (on SQLite the write
+/// transaction already excludes the others): the rows have no key a conflict could catch, and two
+/// recounts of the same day side by side (two writers, or a writer and the background fill of
+/// another instance) would each delete what they saw, then both insert.
+async fn verrouiller(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    crate::store::verrous::attendre(conn, &format!("statistiques_jours:{structure_id}")).await
+}
+
 /// Recounts the given days of a structure.
 async fn recompter_jours(conn: &mut dyn Conn, structure_id: i64, jours: &BTreeSet<NaiveDate>) -> sqlx::Result<()> {
+    verrouiller(conn, structure_id).await?;
     let cal = calendrier_structure(conn, structure_id).await?;
     for jour in jours {
         on!(conn, |cx| sqlx::query("DELETE FROM statistiques_jours WHERE structure_id = $1 AND jour = $2")
@@ -298,6 +307,12 @@ pub async fn recompter_personne(conn: &mut dyn Conn, beneficiaire_id: i64) -> sq
 
 /// Recounts every day of a structure (its zone changed: its sessions fall on other days).
 pub async fn recompter_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    verrouiller(conn, structure_id).await?;
+    recompter_structure_seule(conn, structure_id).await
+}
+
+/// The same, the lock already held or needless.
+async fn recompter_structure_seule(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_jours WHERE structure_id = $1")
         .bind(structure_id)
         .execute(cx)
@@ -307,11 +322,13 @@ pub async fn recompter_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx
     compter(conn, structure_id, cal, None).await
 }
 
-/// Recounts everything: every structure's days and every parcours' progressions.
+/// Recounts everything: every structure's days, everyone's first sessions and every parcours'
+/// progressions. For a database nobody else writes (a generation, a test): one transaction
+/// holding a lock per structure would fill PostgreSQL's lock table at national volume.
 pub async fn reconstruire(conn: &mut dyn Conn) -> sqlx::Result<()> {
     let ids: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
     for (id,) in ids {
-        recompter_structure(conn, id).await?;
+        recompter_structure_seule(conn, id).await?;
     }
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres").execute(cx).await.map(|_| ()))?;
     compter_premieres(conn, "TRUE", &[]).await?;
