@@ -39,10 +39,14 @@ browser-tools:
 ## dist/espace, and the public pages (login, password) a third (connexion.html) built into
 ## dist/acces (served at /connexion and /mot-de-passe/…), and the venues' area of the staff app
 ## (lieux.html: the map, imports, candidates, coverage, with Leaflet) a fourth, built into
-## dist/zone-lieux (served at /lieux…), all after the staff app (whose build empties dist/).
+## dist/zone-lieux (served at /lieux…), the pilotage area (pilotage.html: orders, statements,
+## structures, the ledger's journal, the buyer's dashboard) a fifth, built into dist/zone-pilotage
+## (served at those paths, and at / for buyers and opérateurs), all after the staff app (whose
+## build empties dist/).
 build: tools
 	trunk build --release
 	trunk build lieux.html --release --dist dist/zone-lieux --public-url /zone-lieux/
+	trunk build pilotage.html --release --dist dist/zone-pilotage --public-url /zone-pilotage/
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	trunk build connexion.html --release --dist dist/acces --public-url /acces/
 	cargo run -q -p carnet-server -- precompress dist

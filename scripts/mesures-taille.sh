@@ -19,7 +19,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ] || [ ! -f dist/acces/index.html ] || [ ! -f dist/zone-lieux/index.html ]; then
+if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ] || [ ! -f dist/acces/index.html ] || [ ! -f dist/zone-lieux/index.html ] || [ ! -f dist/zone-pilotage/index.html ]; then
   echo "dist/ n'est pas construit : lancez d'abord \`make build\`." >&2
   exit 1
 fi
@@ -51,11 +51,13 @@ CSS=$(grep -oE "[^\"' =]+\.css" dist/index.html | head -1)
 ESPACE_JS=$(grep -oE "[^\"' =]+\.js" dist/espace/index.html | head -1)
 ACCES_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/acces/index.html | head -1)
 LIEUX_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-lieux/index.html | head -1)
+PILOTAGE_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-pilotage/index.html | head -1)
 entete "$WASM" "public, max-age=31536000, immutable"
 entete "$CSS" "public, max-age=31536000, immutable"
 entete "$ESPACE_JS" "public, max-age=31536000, immutable"
 entete "$ACCES_WASM" "public, max-age=31536000, immutable"
 entete "$LIEUX_WASM" "public, max-age=31536000, immutable"
+entete "$PILOTAGE_WASM" "public, max-age=31536000, immutable"
 entete / "no-cache"
 entete /index.html "no-cache"
 entete /connexion "no-cache"
@@ -63,6 +65,8 @@ entete /mot-de-passe/oublie "no-cache"
 entete /espace/ "no-cache"
 entete /lieux "no-cache"
 entete /lieux/candidats "no-cache"
+entete /commandes "no-cache"
+entete /releves/1 "no-cache"
 
 echo "== Chargement en 3G lente"
 (cd end2end && BASE_URL="http://127.0.0.1:$PORT" node bench/chargement-lent.mjs)

@@ -68,14 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                     <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
                     // The Pass numérique ledger (issue 4).
-                    <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
-                    <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
-                    <Route path=path!("commandes/:id") view=pages::ledger::commande::CommandePage/>
                     <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
-                    <Route path=path!("releves") view=pages::ledger::releves::RelevesPage/>
-                    <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
-                    <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
-                    <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -100,6 +93,33 @@ pub fn AppLieux() -> impl IntoView {
                     <Route path=path!("candidats/nouveau") view=pages::lieux::candidats::NouveauCandidatPage/>
                     <Route path=path!("candidats/:id") view=pages::lieux::candidats::CandidatPage/>
                     <Route path=path!(":id") view=pages::lieux::fiche::FichePage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The pilotage area (`pilotage.html`, built into dist/zone-pilotage, served at the paths of
+/// [`Zone::Pilotage`] and at `/` for the buyers and the opérateurs): orders, statements,
+/// accredited structures, the ledger's journal and the buyer's dashboard, which the conseillers'
+/// pages never download, and the other way round.
+#[component]
+pub fn AppPilotage() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Pilotage/> }>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("") view=pages::home::AccueilPilotage/>
+                    <Route path=path!("tableau") view=pages::ledger::tableau::TableauPage/>
+                    <Route path=path!("commandes") view=pages::ledger::commandes::CommandesPage/>
+                    <Route path=path!("commandes/nouvelle") view=pages::ledger::commande_form::CommandeFormPage/>
+                    <Route path=path!("commandes/:id") view=pages::ledger::commande::CommandePage/>
+                    <Route path=path!("releves") view=pages::ledger::releves::RelevesPage/>
+                    <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
+                    <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
+                    <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,19 +14,32 @@ pub enum Zone {
     Publique,
     /// Venues: the map, a venue's page, imports, candidates, coverage (Leaflet and the outlines).
     Lieux,
+    /// Pilotage: orders, statements, accredited structures, the ledger's journal, the buyer's
+    /// dashboard (and `/` for buyers and opérateurs, which the server answers by role).
+    Pilotage,
     /// Every other staff page.
     Personnel,
 }
+
+/// The pilotage area's pages: each path, and the pages below it.
+pub const PAGES_PILOTAGE: [&str; 5] = ["/tableau", "/commandes", "/releves", "/structures", "/journal"];
 
 /// The area whose app the server answers for `chemin`.
 pub fn zone_de(chemin: &str) -> Zone {
     if matches!(chemin, "/connexion" | "/mot-de-passe/oublie" | "/mot-de-passe/choisir") {
         Zone::Publique
-    } else if chemin == "/lieux" || chemin.starts_with("/lieux/") {
+    } else if sous(chemin, "/lieux") {
         Zone::Lieux
+    } else if PAGES_PILOTAGE.iter().any(|p| sous(chemin, p)) {
+        Zone::Pilotage
     } else {
         Zone::Personnel
     }
+}
+
+/// `chemin` is `page` or a page below it (`/journal/3`, not `/journal-des-acces`).
+fn sous(chemin: &str, page: &str) -> bool {
+    chemin.strip_prefix(page).is_some_and(|reste| reste.is_empty() || reste.starts_with('/'))
 }
 
 /// The router's fallback in the app of `zone`: a page of another area is loaded from the server
@@ -64,6 +77,18 @@ mod tests {
         for c in ["/lieux", "/lieux/12", "/lieux/import", "/lieux/candidats/nouveau", "/lieux/couverture"] {
             assert_eq!(zone_de(c), Zone::Lieux, "{c}");
         }
+        for c in [
+            "/tableau",
+            "/commandes",
+            "/commandes/nouvelle",
+            "/commandes/4",
+            "/releves",
+            "/releves/2",
+            "/structures",
+            "/journal",
+        ] {
+            assert_eq!(zone_de(c), Zone::Pilotage, "{c}");
+        }
         for c in ["/connexion", "/mot-de-passe/oublie", "/mot-de-passe/choisir"] {
             assert_eq!(zone_de(c), Zone::Publique, "{c}");
         }
@@ -71,7 +96,9 @@ mod tests {
             "/",
             "/parcours/3/orientation",
             "/lieuxdits",
-            "/commandes",
+            "/carnets",
+            "/journal-des-acces",
+            "/commandesx",
             "/statistiques",
             "/mot-de-passe",
             "/connexion/x",

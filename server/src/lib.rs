@@ -180,7 +180,7 @@ pub fn app(state: AppState) -> Router {
     let delai_requete = state.config.delai_requete;
     let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
     if let Some(dist) = &state.config.dist_dir {
-        router = router.merge(web::static_files(dist));
+        router = router.merge(web::static_files(dist, state.clone()));
     }
     router
         // Nothing we accept is big (2 MB, enforced by the extractors); the venue-file import

@@ -1,14 +1,19 @@
 //! Serving the built app (`dist/`): hashed assets compressed and cached for a year, `index.html`
 //! for every client route, and the security headers on every answer.
 
+use crate::auth::CurrentUser;
+use crate::AppState;
 use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderValue, Request, Response};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::Router;
 use base64::Engine;
+use carnet_domain::api::Role;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Files Trunk names `name-<hash>.ext` never change content: cache them for a year. The hash is
@@ -71,26 +76,75 @@ pub const ZONE_LIEUX_DIR: &str = "zone-lieux";
 /// loads a page of the other area from here, and back).
 pub const ZONE_LIEUX: &str = "/lieux";
 
+/// Where the pilotage area of the staff app is built (`trunk build pilotage.html --dist
+/// dist/zone-pilotage --public-url /zone-pilotage/`): its files under `/zone-pilotage/`, its
+/// `index.html` at the pages of [`PAGES_PILOTAGE`] and below, and at `/` for the roles whose home
+/// it holds ([`accueil`]).
+pub const ZONE_PILOTAGE_DIR: &str = "zone-pilotage";
+
+/// The pages of the pilotage area (orders, statements, accredited structures, the ledger's
+/// journal, the buyer's dashboard), each with the pages below it; the app's `src/zones.rs` lists
+/// the same.
+pub const PAGES_PILOTAGE: [&str; 5] = ["/tableau", "/commandes", "/releves", "/structures", "/journal"];
+
+/// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
+/// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
+/// staff app. Known by the session cookie, as the API knows it.
+async fn accueil(State(etat): State<AppState>, req: Request<Body>) -> Response<Body> {
+    let (mut parts, body) = req.into_parts();
+    let role = CurrentUser::from_request_parts(&mut parts, &etat).await.ok().map(|u| u.role);
+    let dist = etat.config.dist_dir.clone().unwrap_or_default();
+    let dossier = match role {
+        Some(Role::Commanditaire | Role::Operateur) => dist.join(ZONE_PILOTAGE_DIR),
+        _ => dist,
+    };
+    // Two files answer `/`: the browser's copy of one (after a change of account) must not be
+    // confirmed as the other by a « not modified ».
+    for h in
+        [header::IF_MODIFIED_SINCE, header::IF_NONE_MATCH, header::IF_UNMODIFIED_SINCE, header::IF_MATCH, header::RANGE]
+    {
+        parts.headers.remove(h);
+    }
+    let fichier = ServeFile::new(dossier.join("index.html")).precompressed_br().precompressed_gzip();
+    let mut reponse = match fichier.oneshot(Request::from_parts(parts, body)).await {
+        Ok(r) => r.map(Body::new),
+        Err(e) => match e {},
+    };
+    reponse.headers_mut().remove(header::LAST_MODIFIED);
+    reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
+    reponse
+}
+
 /// The staff app's files (`/parcours/12`, … answer its `index.html`), the beneficiary space's
 /// under `/espace/` (its own `index.html` for its routes), the public pages' app: its
-/// `index.html` at its three pages, its files under `/acces/`, and the venues' area: its
-/// `index.html` at `/lieux` and below, its files under `/zone-lieux/`.
-pub fn static_files(dist: &Path) -> Router {
+/// `index.html` at its three pages, its files under `/acces/`, the venues' area: its
+/// `index.html` at `/lieux` and below, its files under `/zone-lieux/`, and the pilotage area:
+/// its `index.html` at its pages, its files under `/zone-pilotage/`; `/` by role ([`accueil`]).
+pub fn static_files(dist: &Path, etat: AppState) -> Router {
     let espace = dist.join(ESPACE_DIR);
     let acces = dist.join(ACCES_DIR);
     let lieux = dist.join(ZONE_LIEUX_DIR);
+    let pilotage = dist.join(ZONE_PILOTAGE_DIR);
     let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
     let page_lieux = ServeFile::new(lieux.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_pilotage = ServeFile::new(pilotage.join("index.html")).precompressed_br().precompressed_gzip();
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
     }
+    for chemin in PAGES_PILOTAGE {
+        router = router
+            .route_service(chemin, page_pilotage.clone())
+            .route_service(&format!("{chemin}/{{*page}}"), page_pilotage.clone());
+    }
     router
+        .route("/", axum::routing::get(accueil).with_state(etat))
         .route_service(ZONE_LIEUX, page_lieux.clone())
         .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
         // Their hashed files only: an unknown one is a 404, not a page.
         .nest_service("/acces/", ServeDir::new(&acces).precompressed_br().precompressed_gzip())
         .nest_service("/zone-lieux/", ServeDir::new(&lieux).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-pilotage/", ServeDir::new(&pilotage).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -105,7 +159,7 @@ pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) ->
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist
         .map(|d| {
-            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR]
+            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR, ZONE_PILOTAGE_DIR]
                 .iter()
                 .map(|sous| d.join(sous).join("index.html"))
                 .chain([d.join("index.html")])

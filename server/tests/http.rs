@@ -4,6 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use carnet_domain::api::Role;
 use carnet_server::Config;
 use common::*;
 
@@ -154,7 +155,7 @@ async fn the_venues_are_an_app_of_their_own() {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
     // The staff app keeps every other page, the orientation towards a venue included.
-    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/commandes", "/statistiques"] {
+    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/carnets", "/statistiques"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -176,6 +177,81 @@ async fn the_venues_are_an_app_of_their_own() {
     // A file it does not have is missing, not a page.
     let r = app.request(Method::GET, "/zone-lieux/lieux-fedcba9876543210_bg.wasm", None, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// The pilotage area of the staff app: its page at its paths and below, its files under
+/// /zone-pilotage/, and `/` for the roles whose home it holds; everyone else's `/` is the staff
+/// app's, and a browser's copy of one is never confirmed for the other.
+#[tokio::test]
+async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() {
+    let dist = fake_dist();
+    let pilotage = dist.path().join("zone-pilotage");
+    std::fs::create_dir_all(&pilotage).unwrap();
+    let page = "<!doctype html><title>pilotage</title><script type=\"module\">import init from '/zone-pilotage/pilotage-0123456789abcdef.js';</script>";
+    std::fs::write(pilotage.join("index.html"), page).unwrap();
+    std::fs::write(pilotage.join("pilotage-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    for path in [
+        "/tableau",
+        "/commandes",
+        "/commandes/nouvelle",
+        "/commandes/4",
+        "/releves",
+        "/releves/2",
+        "/structures",
+        "/journal",
+    ] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("<title>pilotage</title>"), "{path}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{path}");
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+    }
+    for path in ["/carnets", "/journal-des-acces", "/commandesx", "/statistiques", "/parcours/1"] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
+    }
+    let r = app.request(Method::GET, "/zone-pilotage/pilotage-0123456789abcdef_bg.wasm", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    let r = app.request(Method::GET, "/zone-pilotage/pilotage-fedcba9876543210_bg.wasm", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // `/` by role: nobody and the staff's roles get the staff app, buyers and opérateurs the
+    // pilotage area's, even when the browser asks « changed since » with the other's date.
+    let structure = app.create_structure("S").await;
+    let mut comptes = Vec::new();
+    for (email, role, structure) in [
+        ("c@example.fr", Role::Conseiller, Some(structure)),
+        ("co@example.fr", Role::Coordinateur, Some(structure)),
+        ("h@example.fr", Role::Hub, None),
+        ("a@example.fr", Role::Admin, None),
+        ("m@example.fr", Role::Commanditaire, None),
+        ("o@example.fr", Role::Operateur, None),
+    ] {
+        app.create_user(structure, email, "mot-de-passe-solide-1", role).await;
+        comptes.push((role, Some(app.login(email, "mot-de-passe-solide-1").await)));
+    }
+    comptes.push((Role::Conseiller, None));
+    for (role, cookie) in &comptes {
+        let mut req = Request::builder().uri("/").header("if-modified-since", "Thu, 01 Jan 2099 00:00:00 GMT");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c.as_str());
+        }
+        let r = app.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::OK, "{role:?} {cookie:?}");
+        let attendu = if cookie.is_some() && matches!(role, Role::Commanditaire | Role::Operateur) {
+            "<title>pilotage</title>"
+        } else {
+            "/app-0123456789abcdef.js"
+        };
+        assert!(r.text.contains(attendu), "{role:?} {cookie:?}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+        assert!(r.headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("cookie")), "{:?}", r.headers);
+        assert!(r.headers.get("last-modified").is_none());
+    }
 }
 
 #[tokio::test]
