@@ -65,6 +65,15 @@ async fn compter(
 ) -> sqlx::Result<()> {
     let (heure, minutes) = on!(conn, |_cx| (dialect::heure("s.debut"), dialect::minutes("s.debut", "s.fin")));
     let borne = if intervalle.is_some() { "AND s.debut >= $2 AND s.debut < $3" } else { "" };
+    // A whole structure starts from its parcours (CROSS JOIN: SQLite keeps that order; PostgreSQL
+    // plans it as the join it is): without statistics on the tables, as in a generation's
+    // transaction, SQLite walked every held session of the country for each structure (35-60 s
+    // each at national volume). A day starts from that day's sessions.
+    let depuis = if intervalle.is_some() {
+        "seances s JOIN parcours p ON p.id = s.parcours_id"
+    } else {
+        "parcours p CROSS JOIN seances s"
+    };
     // An hour of a zone France uses falls on one local day (whole hours from UTC, changes at a
     // whole hour): the database groups by hour, the day is the calendar's.
     let sql = format!(
@@ -75,11 +84,10 @@ async fn compter(
                       COALESCE(s.cr_duree_minutes, {minutes}) AS duree_minutes,
                       CASE WHEN s.type_lieu = 'domicile' THEN b.commune_insee END AS domicile_insee,
                       s.cr_thematiques, s.cr_materiel, pa.valeur_centimes AS valeur
-               FROM seances s
-               JOIN parcours p ON p.id = s.parcours_id
+               FROM {depuis}
                JOIN beneficiaires b ON b.id = p.beneficiaire_id
                LEFT JOIN passes pa ON pa.seance_id = s.id
-               WHERE p.structure_id = $1 AND s.statut = 'tenue' {borne}) x
+               WHERE s.parcours_id = p.id AND p.structure_id = $1 AND s.statut = 'tenue' {borne}) x
          GROUP BY x.heure, x.conseiller_id, x.type_lieu, x.duree_minutes, x.domicile_insee, x.cr_thematiques,
                   x.cr_materiel"
     );
