@@ -4,7 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::{header, HeaderValue, Request, Response};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
@@ -90,13 +90,12 @@ pub const PAGES_PILOTAGE: [&str; 5] = ["/tableau", "/commandes", "/releves", "/s
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
 /// staff app. Known by the session cookie, as the API knows it.
-async fn accueil(State(etat): State<AppState>, req: Request<Body>) -> Response<Body> {
+async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req: Request<Body>) -> Response<Body> {
     let (mut parts, body) = req.into_parts();
     let role = CurrentUser::from_request_parts(&mut parts, &etat).await.ok().map(|u| u.role);
-    let dist = etat.config.dist_dir.clone().unwrap_or_default();
-    let dossier = match role {
-        Some(Role::Commanditaire | Role::Operateur) => dist.join(ZONE_PILOTAGE_DIR),
-        _ => dist,
+    let fichier = match role {
+        Some(Role::Commanditaire | Role::Operateur) => pilotage,
+        _ => personnel,
     };
     // Two files answer `/`: the browser's copy of one (after a change of account) must not be
     // confirmed as the other by a « not modified ».
@@ -105,7 +104,6 @@ async fn accueil(State(etat): State<AppState>, req: Request<Body>) -> Response<B
     {
         parts.headers.remove(h);
     }
-    let fichier = ServeFile::new(dossier.join("index.html")).precompressed_br().precompressed_gzip();
     let mut reponse = match fichier.oneshot(Request::from_parts(parts, body)).await {
         Ok(r) => r.map(Body::new),
         Err(e) => match e {},
@@ -137,8 +135,9 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
             .route_service(chemin, page_pilotage.clone())
             .route_service(&format!("{chemin}/{{*page}}"), page_pilotage.clone());
     }
+    let page_personnel = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
     router
-        .route("/", axum::routing::get(accueil).with_state(etat))
+        .route("/", axum::routing::get(move |req| accueil(etat, page_personnel, page_pilotage, req)))
         .route_service(ZONE_LIEUX, page_lieux.clone())
         .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
         // Their hashed files only: an unknown one is a 404, not a page.
