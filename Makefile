@@ -41,12 +41,15 @@ browser-tools:
 ## (lieux.html: the map, imports, candidates, coverage, with Leaflet) a fourth, built into
 ## dist/zone-lieux (served at /lieux…), the pilotage area (pilotage.html: orders, statements,
 ## structures, the ledger's journal, the buyer's dashboard) a fifth, built into dist/zone-pilotage
-## (served at those paths, and at / for buyers and opérateurs), all after the staff app (whose
-## build empties dist/).
+## (served at those paths, and at / for buyers and opérateurs), the management area (gestion.html:
+## statistics, team, access journal, reminders, administration, account, carnets) a sixth, built
+## into dist/zone-gestion (served at those paths), all after the staff app (whose build empties
+## dist/).
 build: tools
 	trunk build --release
 	trunk build lieux.html --release --dist dist/zone-lieux --public-url /zone-lieux/
 	trunk build pilotage.html --release --dist dist/zone-pilotage --public-url /zone-pilotage/
+	trunk build gestion.html --release --dist dist/zone-gestion --public-url /zone-gestion/
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	trunk build connexion.html --release --dist dist/acces --public-url /acces/
 	cargo run -q -p carnet-server -- precompress dist

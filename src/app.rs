@@ -42,8 +42,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Personnel/> }>
                 // `/connexion` and `/mot-de-passe/…` are another, small app (src/connexion/, served by
                 // the server from dist/acces): the first page loaded without a session weighs
-                // little, and this app is downloaded only once logged in. The venues (`/lieux…`)
-                // are another app too ([`AppLieux`]).
+                // little, and this app is downloaded only once logged in. The venues (`/lieux…`),
+                // the pilotage pages and the management pages are other apps too ([`AppLieux`],
+                // [`AppPilotage`], [`AppGestion`]).
                 <ParentRoute path=path!("") view=StaffShell>
                     <Route path=path!("") view=pages::home::HomePage/>
                     <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
@@ -59,16 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
                     <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>
-                    <Route path=path!("compte") view=pages::compte::ComptePage/>
                     <Route path=path!("journee") view=pages::journee::JourneePage/>
-                    <Route path=path!("statistiques") view=pages::statistiques::StatistiquesPage/>
-                    <Route path=path!("equipe") view=pages::equipe::EquipePage/>
-                    <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
-                    <Route path=path!("rappels") view=pages::rappels::RappelsPage/>
-                    <Route path=path!("admin") view=pages::admin::AdminPage/>
                     <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
-                    // The Pass numérique ledger (issue 4).
-                    <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -120,6 +113,32 @@ pub fn AppPilotage() -> impl IntoView {
                     <Route path=path!("releves/:id") view=pages::ledger::releve::RelevePage/>
                     <Route path=path!("structures") view=pages::ledger::structures::StructuresPage/>
                     <Route path=path!("journal") view=pages::ledger::journal::JournalPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The management area (`gestion.html`, built into dist/zone-gestion, served at the paths of
+/// [`Zone::Gestion`]): statistics, the team, the access journal, reminders, administration,
+/// one's account and the carnets' list. A conseiller leads a parcours without them: the
+/// conseillers' app does not carry their code.
+#[component]
+pub fn AppGestion() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Gestion/> }>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("statistiques") view=pages::statistiques::StatistiquesPage/>
+                    <Route path=path!("equipe") view=pages::equipe::EquipePage/>
+                    <Route path=path!("journal-des-acces") view=pages::journal::JournalPage/>
+                    <Route path=path!("rappels") view=pages::rappels::RappelsPage/>
+                    <Route path=path!("admin") view=pages::admin::AdminPage/>
+                    <Route path=path!("compte") view=pages::compte::ComptePage/>
+                    // The Pass numérique ledger: the carnets a conseiller or a structure holds.
+                    <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -17,12 +17,19 @@ pub enum Zone {
     /// Pilotage: orders, statements, accredited structures, the ledger's journal, the buyer's
     /// dashboard (and `/` for buyers and opérateurs, which the server answers by role).
     Pilotage,
+    /// Management: statistics, the team, the access journal, reminders, administration, one's
+    /// account and the carnets' list, none of which a conseiller needs to lead a parcours.
+    Gestion,
     /// Every other staff page.
     Personnel,
 }
 
 /// The pilotage area's pages: each path, and the pages below it.
 pub const PAGES_PILOTAGE: [&str; 5] = ["/tableau", "/commandes", "/releves", "/structures", "/journal"];
+
+/// The management area's pages: each path, and the pages below it.
+pub const PAGES_GESTION: [&str; 7] =
+    ["/statistiques", "/equipe", "/journal-des-acces", "/rappels", "/admin", "/compte", "/carnets"];
 
 /// The area whose app the server answers for `chemin`.
 pub fn zone_de(chemin: &str) -> Zone {
@@ -32,6 +39,8 @@ pub fn zone_de(chemin: &str) -> Zone {
         Zone::Lieux
     } else if PAGES_PILOTAGE.iter().any(|p| sous(chemin, p)) {
         Zone::Pilotage
+    } else if PAGES_GESTION.iter().any(|p| sous(chemin, p)) {
+        Zone::Gestion
     } else {
         Zone::Personnel
     }
@@ -89,6 +98,18 @@ mod tests {
         ] {
             assert_eq!(zone_de(c), Zone::Pilotage, "{c}");
         }
+        for c in [
+            "/statistiques",
+            "/statistiques/x",
+            "/equipe",
+            "/journal-des-acces",
+            "/rappels",
+            "/admin",
+            "/compte",
+            "/carnets",
+        ] {
+            assert_eq!(zone_de(c), Zone::Gestion, "{c}");
+        }
         for c in ["/connexion", "/mot-de-passe/oublie", "/mot-de-passe/choisir"] {
             assert_eq!(zone_de(c), Zone::Publique, "{c}");
         }
@@ -96,10 +117,14 @@ mod tests {
             "/",
             "/parcours/3/orientation",
             "/lieuxdits",
-            "/carnets",
-            "/journal-des-acces",
+            "/carnetsx",
+            "/journal-des-accesx",
             "/commandesx",
-            "/statistiques",
+            "/statistiques-x",
+            "/comptes",
+            "/administration",
+            "/parcours/3/seances",
+            "/journee",
             "/mot-de-passe",
             "/connexion/x",
         ] {

@@ -2,8 +2,9 @@
 // not by the test suite): the staff login page (the public pages' app) until its login form is
 // visible, the beneficiary space until its code form is visible, and, logged in (the demo's
 // conseillère, through the API before the clock starts), the conseiller's dashboard until its
-// list of parcours shows, the buyer's dashboard (the pilotage area) until its title shows, and the
-// venues' map page until its title shows. Chromium's network emulation
+// list of parcours shows, the buyer's dashboard (the pilotage area) until its title shows, the
+// statistics (the management area) until their title shows, and the venues' map page until its
+// title shows. Chromium's network emulation
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
 // 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
 // then the median.
@@ -36,6 +37,12 @@ const pages = [
     chemin: '/',
     compte: 'commanditaire@demo.carnet.fr',
     pret: (page) => page.getByRole('heading', { level: 1, name: /^Tableau de bord/ }),
+  },
+  {
+    nom: 'statistiques du conseiller (zone gestion)',
+    chemin: '/statistiques',
+    compte: 'camille@demo.carnet.fr',
+    pret: (page) => page.getByRole('heading', { level: 1, name: 'Statistiques d’activité' }),
   },
   {
     nom: 'carte des lieux',

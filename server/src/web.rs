@@ -87,6 +87,17 @@ pub const ZONE_PILOTAGE_DIR: &str = "zone-pilotage";
 /// the same.
 pub const PAGES_PILOTAGE: [&str; 5] = ["/tableau", "/commandes", "/releves", "/structures", "/journal"];
 
+/// Where the management area of the staff app is built (`trunk build gestion.html --dist
+/// dist/zone-gestion --public-url /zone-gestion/`): its files under `/zone-gestion/`, its
+/// `index.html` at the pages of [`PAGES_GESTION`] and below.
+pub const ZONE_GESTION_DIR: &str = "zone-gestion";
+
+/// The pages of the management area (statistics, the team, the access journal, reminders,
+/// administration, one's account, the carnets), each with the pages below it; the app's
+/// `src/zones.rs` lists the same.
+pub const PAGES_GESTION: [&str; 7] =
+    ["/statistiques", "/equipe", "/journal-des-acces", "/rappels", "/admin", "/compte", "/carnets"];
+
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
 /// staff app. Known by the session cookie, as the API knows it.
@@ -116,16 +127,19 @@ async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req:
 /// The staff app's files (`/parcours/12`, … answer its `index.html`), the beneficiary space's
 /// under `/espace/` (its own `index.html` for its routes), the public pages' app: its
 /// `index.html` at its three pages, its files under `/acces/`, the venues' area: its
-/// `index.html` at `/lieux` and below, its files under `/zone-lieux/`, and the pilotage area:
-/// its `index.html` at its pages, its files under `/zone-pilotage/`; `/` by role ([`accueil`]).
+/// `index.html` at `/lieux` and below, its files under `/zone-lieux/`, the pilotage area: its
+/// `index.html` at its pages, its files under `/zone-pilotage/`, and the management area: its
+/// `index.html` at its pages, its files under `/zone-gestion/`; `/` by role ([`accueil`]).
 pub fn static_files(dist: &Path, etat: AppState) -> Router {
     let espace = dist.join(ESPACE_DIR);
     let acces = dist.join(ACCES_DIR);
     let lieux = dist.join(ZONE_LIEUX_DIR);
     let pilotage = dist.join(ZONE_PILOTAGE_DIR);
+    let gestion = dist.join(ZONE_GESTION_DIR);
     let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
     let page_lieux = ServeFile::new(lieux.join("index.html")).precompressed_br().precompressed_gzip();
     let page_pilotage = ServeFile::new(pilotage.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_gestion = ServeFile::new(gestion.join("index.html")).precompressed_br().precompressed_gzip();
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
@@ -134,6 +148,11 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
         router = router
             .route_service(chemin, page_pilotage.clone())
             .route_service(&format!("{chemin}/{{*page}}"), page_pilotage.clone());
+    }
+    for chemin in PAGES_GESTION {
+        router = router
+            .route_service(chemin, page_gestion.clone())
+            .route_service(&format!("{chemin}/{{*page}}"), page_gestion.clone());
     }
     let page_personnel = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
     router
@@ -144,6 +163,7 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
         .nest_service("/acces/", ServeDir::new(&acces).precompressed_br().precompressed_gzip())
         .nest_service("/zone-lieux/", ServeDir::new(&lieux).precompressed_br().precompressed_gzip())
         .nest_service("/zone-pilotage/", ServeDir::new(&pilotage).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-gestion/", ServeDir::new(&gestion).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -158,7 +178,7 @@ pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) ->
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist
         .map(|d| {
-            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR, ZONE_PILOTAGE_DIR]
+            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR, ZONE_PILOTAGE_DIR, ZONE_GESTION_DIR]
                 .iter()
                 .map(|sous| d.join(sous).join("index.html"))
                 .chain([d.join("index.html")])

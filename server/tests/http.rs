@@ -101,7 +101,7 @@ async fn the_public_pages_are_a_small_app_of_their_own() {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
     // The staff app keeps every other page.
-    for path in ["/", "/parcours/1", "/compte", "/mot-de-passe"] {
+    for path in ["/", "/parcours/1", "/journee", "/mot-de-passe"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -155,7 +155,7 @@ async fn the_venues_are_an_app_of_their_own() {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
     // The staff app keeps every other page, the orientation towards a venue included.
-    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/carnets", "/statistiques"] {
+    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/journee"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -209,7 +209,7 @@ async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() 
         let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
-    for path in ["/carnets", "/journal-des-acces", "/commandesx", "/statistiques", "/parcours/1"] {
+    for path in ["/commandesx", "/journalx", "/parcours/1"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
     }
@@ -252,6 +252,64 @@ async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() 
         assert!(r.headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("cookie")), "{:?}", r.headers);
         assert!(r.headers.get("last-modified").is_none());
     }
+}
+
+/// The management area of the staff app (statistics, team, access journal, reminders,
+/// administration, account, carnets): its page at its paths and below, its files under
+/// /zone-gestion/; the conseillers' pages keep the staff app.
+#[tokio::test]
+async fn the_management_pages_are_an_app_of_their_own() {
+    let dist = fake_dist();
+    let gestion = dist.path().join("zone-gestion");
+    std::fs::create_dir_all(&gestion).unwrap();
+    let page = "<!doctype html><title>gestion</title><script type=\"module\">import init from '/zone-gestion/gestion-0123456789abcdef.js';</script>";
+    std::fs::write(gestion.join("index.html"), page).unwrap();
+    std::fs::write(gestion.join("gestion-0123456789abcdef_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(gestion.join("gestion-0123456789abcdef_bg.wasm.br"), b"compressed").unwrap();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    for path in [
+        "/statistiques",
+        "/statistiques?periode=mois",
+        "/equipe",
+        "/journal-des-acces",
+        "/journal-des-acces?page=2",
+        "/rappels",
+        "/admin",
+        "/compte",
+        "/carnets",
+        "/carnets/3",
+    ] {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("<title>gestion</title>"), "{path}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{path}");
+        // Its inline loader is allowed by its hash too.
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+    }
+    // The staff app keeps the conseillers' pages, and what only looks like a management page.
+    for path in
+        ["/", "/parcours/1", "/parcours/1/seances", "/journee", "/comptes", "/statistiques-x", "/administration"]
+    {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
+    }
+
+    let req = Request::builder()
+        .uri("/zone-gestion/gestion-0123456789abcdef_bg.wasm")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "br");
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    // A file it does not have is missing, not a page.
+    let r = app.request(Method::GET, "/zone-gestion/gestion-fedcba9876543210_bg.wasm", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
 }
 
 #[tokio::test]
