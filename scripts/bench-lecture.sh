@@ -9,7 +9,10 @@
 # Settings (environment): DATABASE_URL=postgres://…/base (an empty database: it gets the
 # national data, the demo is measured on SQLite only), BENCH_BASES ("demo national"),
 # BENCH_CLIENTS (16), BENCH_DUREE (8s), BENCH_ECHELLE (1.0), BENCH_TASKSET (e.g. "0:1": server
-# on CPU 0, wrk on CPU 1).
+# on CPU 0, wrk on CPU 1), BENCH_INSTANCES (1; 2 on PostgreSQL: two servers on the same
+# database, each measured by its own wrk with half the clients at the same time; the table
+# shows the sum of their requests/s and the larger of their p50 and p99), BENCH_PARTIES (what
+# follows the pages at national volume: "statistiques exports"; "" for the pages alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +21,8 @@ DUREE=${BENCH_DUREE:-8s}
 ECHELLE=${BENCH_ECHELLE:-1.0}
 BASES=${BENCH_BASES:-demo national}
 PORT=${BENCH_PORT:-18471}
+INSTANCES=${BENCH_INSTANCES:-1}
+PARTIES=${BENCH_PARTIES:-statistiques exports}
 MOT_DE_PASSE=banc-lecture-national
 DIR=target/bench
 BIN=target/release/carnet-server
@@ -32,22 +37,37 @@ if [[ -n "${BENCH_TASKSET:-}" ]]; then
     taskset_wrk=(taskset -c "${BENCH_TASKSET##*:}")
 fi
 
-PID=
-arreter() { if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi; }
+PIDS=()
+arreter() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    PIDS=()
+}
 trap arreter EXIT
 
-# $1 URL, $2 flags: starts the server and waits for /health.
+# $1 URL, $2 flags, $3 instances (1): starts the servers (ports PORT, PORT+1…) on one database
+# and waits for each one's /health.
 demarrer() {
-    "${taskset_serveur[@]}" env DATABASE_URL="$1" RUST_LOG=warn CARNET_SECRET="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" "$BIN" --listen "127.0.0.1:$PORT" $2 \
-        >"$DIR/serveur.log" 2>&1 &
-    PID=$!
-    for _ in $(seq 1 600); do
-        curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && return 0
-        kill -0 "$PID" 2>/dev/null || { cat "$DIR/serveur.log" >&2; return 1; }
-        sleep 0.5
+    local n=${3:-1} i port pid secret
+    # One secret for all: a session opened on one instance is valid on the others.
+    secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+    for ((i = 0; i < n; i++)); do
+        port=$((PORT + i))
+        "${taskset_serveur[@]}" env DATABASE_URL="$1" RUST_LOG=warn CARNET_SECRET="$secret" "$BIN" --listen "127.0.0.1:$port" $2 \
+            >"$DIR/serveur-$i.log" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        local pret=
+        for _ in $(seq 1 600); do
+            curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && { pret=1; break; }
+            kill -0 "$pid" 2>/dev/null || { cat "$DIR/serveur-$i.log" >&2; return 1; }
+            sleep 0.5
+        done
+        [[ -n "$pret" ]] || { echo "le serveur $i ne répond pas" >&2; return 1; }
     done
-    echo "le serveur ne répond pas" >&2
-    return 1
+    PID=${PIDS[0]}
+    ACTIVES=$n
 }
 
 connexion() {
@@ -60,15 +80,27 @@ connexion() {
 # prints one line of the table.
 mesurer() {
     local label=$1 cookie=$2 chemin=$3 script=${4:-} clients=${5:-$CLIENTS}
-    local charge sortie rps p50 p99 erreurs
+    local charge rps p50 p99 erreurs i n=${ACTIVES:-1}
     charge=$(cut -d' ' -f1 /proc/loadavg)
-    local args=(-t"$((clients < 2 ? 1 : 2))" -c"$clients" -d"$DUREE" --timeout 30s --latency -H "Cookie: $cookie")
+    # Each instance its own wrk with its share of the clients, all at once.
+    local par=$(((clients + n - 1) / n))
+    local args=(-t"$((par < 2 || n > 1 ? 1 : 2))" -c"$par" -d"$DUREE" --timeout 30s --latency -H "Cookie: $cookie")
     [[ -n "$script" ]] && args+=(-s "$script")
-    sortie=$("${taskset_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:$PORT$chemin")
-    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$sortie")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$sortie")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$sortie")
-    erreurs=$(awk '/Non-2xx/ {print $NF}' <<<"$sortie")
+    local wrks=()
+    for ((i = 0; i < n; i++)); do
+        "${taskset_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:$((PORT + i))$chemin" >"$DIR/wrk-$i.txt" &
+        wrks+=($!)
+    done
+    wait "${wrks[@]}"
+    # Latencies in ms whatever wrk's unit; requests/s summed, p50 and p99 the larger one.
+    read -r rps p50 p99 erreurs < <(cat "$DIR"/wrk-*.txt | awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        /^Requests\/sec/ { rps += $2 }
+        $1 == "50%" { v = ms($2); if (v > p50) p50 = v }
+        $1 == "99%" { v = ms($2); if (v > p99) p99 = v }
+        /Non-2xx/ { err += $NF }
+        END { printf "%.0f %.2fms %.2fms %d\n", rps, p50, p99, err }')
+    rm -f "$DIR"/wrk-*.txt
     [[ -z "$PLANCHER" ]] && PLANCHER=$rps
     printf "| %-28s | %9.0f | %8s | %8s | %5.2f | %5s | %4s |\n" "$label" "$rps" "$p50" "$p99" \
         "$(awk -v a="$rps" -v b="$PLANCHER" 'BEGIN {print a / b}')" "${erreurs:-0}" "$charge"
@@ -151,7 +183,7 @@ for base in $BASES; do
         ;;
     national)
         if [[ -n "${DATABASE_URL:-}" && "$DATABASE_URL" == postgres* ]]; then
-            url=$DATABASE_URL titre="National ×$ECHELLE (PostgreSQL)"
+            url=$DATABASE_URL titre="National ×$ECHELLE (PostgreSQL, $INSTANCES instance(s))"
         else
             url="sqlite://$DIR/national-$ECHELLE.db" titre="National ×$ECHELLE (SQLite)"
         fi
@@ -173,12 +205,14 @@ for base in $BASES; do
         # An administrator for the France-wide statistics (kept with the base).
         env DATABASE_URL="$url" CARNET_PASSWORD=$MOT_DE_PASSE "$BIN" admin create-conseiller \
             --email admin@national.carnet.fr --prenom Admin --nom National --role admin >/dev/null 2>&1 || true
-        demarrer "$url" ""
+        instances=1
+        [[ "$url" == postgres* ]] && instances=$INSTANCES
+        demarrer "$url" "" "$instances"
         cookie=$(connexion conseiller-1@national.carnet.fr $MOT_DE_PASSE)
         tableau "$titre" "$cookie" "$(parcours_du_tableau "$cookie")"
         admin=$(connexion admin@national.carnet.fr $MOT_DE_PASSE)
-        statistiques "$cookie" "$admin"
-        exports "$admin"
+        [[ " $PARTIES " == *" statistiques "* ]] && statistiques "$cookie" "$admin"
+        [[ " $PARTIES " == *" exports "* ]] && exports "$admin"
         arreter
         ;;
     *) echo "BENCH_BASES : demo, national" >&2; exit 1 ;;

@@ -89,7 +89,7 @@ struct Demande {
 /// Lines waiting at most (then handlers wait to hand theirs over).
 const FILE: usize = 1024;
 /// Lines per transaction at most: a batch's commit stays short for the other writers.
-const PAR_LOT: usize = 256;
+const PAR_LOT: usize = store::journal::PAR_LOT;
 
 impl Journal {
     /// Starts the writer on the current runtime; it stops when the last `Journal` is dropped.
@@ -131,7 +131,8 @@ impl std::error::Error for EchecJournal {
 async fn ecrivain(db: Db, mut recu: mpsc::Receiver<Demande>) {
     let mut lot = Vec::with_capacity(PAR_LOT);
     while recu.recv_many(&mut lot, PAR_LOT).await > 0 {
-        match ecrire_lot(&db, lot.iter().map(|d| &d.ligne)).await {
+        let lignes: Vec<&Ligne> = lot.iter().map(|d| &d.ligne).collect();
+        match ecrire_lot(&db, &lignes).await {
             Ok(()) => lot.drain(..).for_each(|d| {
                 let _ = d.fait.send(Ok(()));
             }),
@@ -139,7 +140,7 @@ async fn ecrivain(db: Db, mut recu: mpsc::Receiver<Demande>) {
             // others down with it: each again alone.
             Err(sqlx::Error::Database(_)) if lot.len() > 1 => {
                 for d in lot.drain(..) {
-                    let r = ecrire_lot(&db, std::iter::once(&d.ligne)).await.map_err(Arc::new);
+                    let r = ecrire_lot(&db, &[&d.ligne]).await.map_err(Arc::new);
                     let _ = d.fait.send(r);
                 }
             }
@@ -153,11 +154,9 @@ async fn ecrivain(db: Db, mut recu: mpsc::Receiver<Demande>) {
     }
 }
 
-async fn ecrire_lot<'a>(db: &Db, lignes: impl Iterator<Item = &'a Ligne>) -> sqlx::Result<()> {
+async fn ecrire_lot(db: &Db, lignes: &[&Ligne]) -> sqlx::Result<()> {
     let mut tx = crate::db::begin_write(db).await?;
-    for ligne in lignes {
-        store::journal::record(&mut tx, ligne).await?;
-    }
+    store::journal::record(&mut tx, lignes).await?;
     tx.commit().await
 }
 

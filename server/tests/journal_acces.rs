@@ -99,3 +99,96 @@ async fn every_answered_page_has_its_line_even_when_the_server_is_killed() {
 }
 
 const LECTEURS: usize = 16;
+
+/// The writer puts the lines that arrived together in one transaction: each line keeps its own
+/// user, structure, action and people, and the lines of one batch are distinct lines (a second
+/// batch goes on after the first).
+#[tokio::test]
+async fn lines_written_together_keep_each_their_own_people() {
+    use carnet_server::store::journal::{record, Ligne};
+    let app = common::TestApp::new().await;
+    let (user_a, cookie_a) = app.conseiller("Structure A", "a@exemple.fr").await;
+    let (user_b, cookie_b) = app.conseiller("Structure B", "b@exemple.fr").await;
+    let p1 = app.intake(&cookie_a, common::intake_body("Alice", 1, 5)).await;
+    let p2 = app.intake(&cookie_a, common::intake_body("Bruno", 2, 5)).await;
+    let p3 = app.intake(&cookie_b, common::intake_body("Chloé", 3, 5)).await;
+    let mut beneficiaires = Vec::new();
+    for p in [p1, p2, p3] {
+        let b: i64 = carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_scalar(
+            "SELECT beneficiaire_id FROM parcours WHERE id = $1"
+        )
+        .bind(p)
+        .fetch_one(cx)
+        .await)
+        .unwrap();
+        beneficiaires.push(b);
+    }
+    let structure = |user: i64| {
+        let db = app.db.clone();
+        async move {
+            carnet_server::on!(db.acquire().await.unwrap(), |cx| sqlx::query_scalar::<_, i64>(
+                "SELECT structure_id FROM users WHERE id = $1"
+            )
+            .bind(user)
+            .fetch_one(cx)
+            .await)
+            .unwrap()
+        }
+    };
+    let (sa, sb) = (structure(user_a).await, structure(user_b).await);
+    let at = common::instant();
+    let ligne = |user_id, structure_id, action, beneficiaires: Vec<i64>| Ligne {
+        at,
+        user_id,
+        structure_id,
+        action,
+        beneficiaires,
+    };
+    let lot = [
+        ligne(user_a, sa, "liste", vec![beneficiaires[1], beneficiaires[0], beneficiaires[1]]),
+        ligne(user_b, sb, "parcours", vec![beneficiaires[2]]),
+        // The same user, instant and action as the first line: still a line of its own.
+        ligne(user_a, sa, "liste", vec![beneficiaires[0]]),
+    ];
+    let avant: i64 = carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_scalar(
+        "SELECT COALESCE(MAX(id), 0) FROM journal_acces"
+    )
+    .fetch_one(cx)
+    .await)
+    .unwrap();
+    for _ in 0..2 {
+        let mut tx = carnet_server::db::begin_write(&app.db).await.unwrap();
+        record(&mut tx, &lot.iter().collect::<Vec<_>>()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let lignes: Vec<(i64, i64, i64, String)> =
+        carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+            "SELECT id, user_id, structure_id, action FROM journal_acces WHERE id > $1 ORDER BY id"
+        )
+        .bind(avant)
+        .fetch_all(cx)
+        .await)
+        .unwrap();
+    let gens: Vec<(i64, i64)> = carnet_server::on!(app.db.acquire().await.unwrap(), |cx| sqlx::query_as(
+        "SELECT journal_id, beneficiaire_id FROM journal_acces_beneficiaires WHERE journal_id > $1"
+    )
+    .bind(avant)
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    assert_eq!(lignes.len(), 6, "{lignes:?}");
+    for (n, (id, user_id, structure_id, action)) in lignes.iter().enumerate() {
+        let attendue = &lot[n % 3];
+        assert_eq!(
+            (*user_id, *structure_id, action.as_str()),
+            (attendue.user_id, attendue.structure_id, attendue.action)
+        );
+        let mut siens: Vec<i64> = gens.iter().filter(|(j, _)| j == id).map(|(_, b)| *b).collect();
+        siens.sort_unstable();
+        let mut voulus = attendue.beneficiaires.clone();
+        voulus.sort_unstable();
+        voulus.dedup();
+        assert_eq!(siens, voulus, "line {n}");
+    }
+    assert_eq!(gens.len(), 8, "{gens:?}");
+}

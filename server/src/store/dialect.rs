@@ -39,6 +39,11 @@ pub mod sqlite {
     pub fn jour(secondes: &str) -> String {
         format!("date({secondes}, 'unixepoch')")
     }
+    /// `n` new ids of `table`, one per row: the largest plus 1..=n. Only inside a write
+    /// transaction (`BEGIN IMMEDIATE`), which keeps every other writer out until it commits.
+    pub fn nouveaux_ids(table: &str, n: usize) -> String {
+        format!("WITH RECURSIVE {} SELECT (SELECT COALESCE(MAX(id), 0) FROM {table}) + i FROM n", serie(n as i64))
+    }
     /// After rows were written with explicit ids: nothing, a rowid goes on after the largest.
     pub fn recaler_identite(_table: &str) -> Option<String> {
         None
@@ -82,6 +87,11 @@ pub mod postgres {
     }
     pub fn jour(secondes: &str) -> String {
         format!("CAST(to_timestamp({secondes}) AT TIME ZONE 'UTC' AS DATE)")
+    }
+    /// `n` new ids of `table`, one per row, from its identity's sequence (other writers draw
+    /// from it at the same time: never the same id twice).
+    pub fn nouveaux_ids(table: &str, n: usize) -> String {
+        format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {n})")
     }
     /// An identity column does not follow explicit ids: its sequence goes on after the largest.
     pub fn recaler_identite(table: &str) -> Option<String> {

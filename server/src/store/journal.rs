@@ -20,27 +20,42 @@ pub struct Ligne {
 /// Most people per statement: far below either backend's limit on bound parameters.
 const PAR_INSERT: usize = 500;
 
-/// Appends one line: two statements (the line, then its people in one multi-row insert),
-/// whatever the number of people.
-pub async fn record(conn: &mut dyn Conn, ligne: &Ligne) -> sqlx::Result<()> {
-    let (id,): (i64,) = on!(conn, |cx| sqlx::query_as(
-        "INSERT INTO journal_acces (at, user_id, structure_id, action) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(ligne.at)
-    .bind(ligne.user_id)
-    .bind(ligne.structure_id)
-    .bind(ligne.action)
-    .fetch_one(cx)
-    .await)?;
-    let mut gens = ligne.beneficiaires.clone();
+/// Lines per statement at most: 5 bound values each, far below either backend's limit.
+pub const PAR_LOT: usize = 256;
+
+/// Appends lines: three statements whatever their number (their ids, the lines, their people
+/// in one multi-row insert per `PAR_INSERT`). The ids are drawn first and written explicitly,
+/// so each person is tied to their own line without relying on the order of a `RETURNING`.
+/// Inside a write transaction; at most `PAR_LOT` lines.
+pub async fn record(conn: &mut dyn Conn, lignes: &[&Ligne]) -> sqlx::Result<()> {
+    if lignes.is_empty() {
+        return Ok(());
+    }
+    assert!(lignes.len() <= PAR_LOT, "at most PAR_LOT lines per call");
+    let ids: Vec<(i64,)> =
+        on!(conn, |cx| sqlx::query_as(&dialect::nouveaux_ids("journal_acces", lignes.len())).fetch_all(cx).await)?;
+    on!(conn, |cx| {
+        let mut qb: QueryBuilder<dialect::Backend> =
+            QueryBuilder::new("INSERT INTO journal_acces (id, at, user_id, structure_id, action) ");
+        qb.push_values(ids.iter().zip(lignes), |mut b, ((id,), ligne)| {
+            b.push_bind(*id)
+                .push_bind(ligne.at)
+                .push_bind(ligne.user_id)
+                .push_bind(ligne.structure_id)
+                .push_bind(ligne.action);
+        });
+        qb.build().execute(cx).await.map(|r| r.rows_affected())
+    })?;
+    let mut gens: Vec<(i64, i64)> =
+        ids.iter().zip(lignes).flat_map(|((id,), ligne)| ligne.beneficiaires.iter().map(move |b| (*id, *b))).collect();
     gens.sort_unstable();
     gens.dedup();
     for part in gens.chunks(PAR_INSERT) {
         on!(conn, |cx| {
             let mut qb: QueryBuilder<dialect::Backend> =
                 QueryBuilder::new("INSERT INTO journal_acces_beneficiaires (journal_id, beneficiaire_id) ");
-            qb.push_values(part, |mut b, beneficiaire| {
-                b.push_bind(id).push_bind(*beneficiaire);
+            qb.push_values(part, |mut b, (id, beneficiaire)| {
+                b.push_bind(*id).push_bind(*beneficiaire);
             });
             qb.build().execute(cx).await.map(|r| r.rows_affected())
         })?;
