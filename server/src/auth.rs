@@ -152,13 +152,16 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+impl CurrentUser {
+    /// The session's user, and what `avec` read in the same statement: (version, person).
+    pub async fn avec(
+        parts: &Parts,
+        state: &AppState,
+        avec: users::Avec,
+    ) -> Result<(Self, (Option<i64>, Option<i64>)), AppError> {
         let token = session_token(parts, state.config.https()).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
-        let found = users::find_session(&state.db, &hash).await?.ok_or(AppError::Unauthorized)?;
+        let found = users::find_session(&state.db, &hash, avec).await?.ok_or(AppError::Unauthorized)?;
         let now = state.clock.now();
         let config = &state.config;
         if now - found.last_seen_at > config.session_idle
@@ -173,7 +176,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             users::touch_session(&state.db, &hash, now).await?;
         }
         let u = found.user;
-        Ok(CurrentUser {
+        let user = CurrentUser {
             calendrier: u.calendrier(),
             id: u.id,
             role: u.role(),
@@ -183,7 +186,16 @@ impl FromRequestParts<AppState> for CurrentUser {
             structure_id: u.structure_id,
             structure_nom: u.structure_nom,
             token_hash: hash,
-        })
+        };
+        Ok((user, (found.lu_version, found.lu_beneficiaire)))
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(CurrentUser::avec(parts, state, users::Avec::Rien).await?.0)
     }
 }
 

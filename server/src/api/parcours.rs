@@ -3,10 +3,12 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::journal::{identite_lue, Lecture};
+use crate::store::users::Avec;
 use crate::store::{communes, donnees, parcours};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -102,15 +104,16 @@ async fn create(
     responses((status = 200, description = "Réponse", body = Dossier)),
     security(("session" = []))
 )]
-async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+async fn detail(State(state): State<AppState>, lecteur: LecteurDuParcours) -> AppResult<Response> {
+    let LecteurDuParcours { user, id, lu } = lecteur;
     let structure_id = user.structure_for_beneficiaires()?;
-    let mut conn = state.db.acquire().await?;
     // The version first, the data after: what is then read is at least as new as the version it
     // is kept under, so a write committed in between only costs the next read a rebuild.
-    let (version, beneficiaire) = parcours::version(&mut *conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
+    let (version, beneficiaire) = lu.ok_or(AppError::NotFound)?;
     let corps = match state.pages.lire(id, &version) {
         Some(corps) => corps,
         None => {
+            let mut conn = state.db.acquire().await?;
             let dossier: Dossier =
                 crate::store::dossier::load(&mut *conn, id, structure_id).await?.ok_or(AppError::NotFound)?;
             let corps = Bytes::from(serde_json::to_vec(&dossier).map_err(|e| AppError::Internal(e.into()))?);
@@ -118,10 +121,38 @@ async fn detail(State(state): State<AppState>, user: CurrentUser, ApiPath(id): A
             corps
         }
     };
-    // The journal takes its own connections from the pool.
-    drop(conn);
     identite_lue(&state, &user, Lecture::Parcours, &[beneficiaire]).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], corps).into_response())
+}
+
+/// Who reads `/parcours/{id}`, and that parcours' version and person when it is of their
+/// structure, all in the session's statement: a page kept in memory is then answered after
+/// one read (and its journal line).
+struct LecteurDuParcours {
+    user: CurrentUser,
+    id: i64,
+    lu: Option<(i64, i64)>,
+}
+
+impl FromRequestParts<AppState> for LecteurDuParcours {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Who asks first, as for every other route: without a session, 401 whatever the id.
+        let id = match ApiPath::<i64>::from_request_parts(parts, state).await {
+            Ok(ApiPath(id)) => id,
+            Err(e) => {
+                CurrentUser::from_request_parts(parts, state).await?;
+                return Err(e);
+            }
+        };
+        let (user, lu) = CurrentUser::avec(parts, state, Avec::Parcours(id)).await?;
+        let lu = match lu {
+            (Some(version), Some(beneficiaire)) => Some((version, beneficiaire)),
+            _ => None,
+        };
+        Ok(LecteurDuParcours { user, id, lu })
+    }
 }
 
 /// The OpenAPI description of this module's routes.

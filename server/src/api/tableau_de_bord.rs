@@ -4,11 +4,13 @@
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::journal::{self, Lecture};
+use crate::store::users::Avec;
 use crate::store::{etapes, parcours, seances};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -29,16 +31,15 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, description = "Réponse", body = TableauDeBord)),
     security(("session" = []))
 )]
-async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+async fn dashboard(State(state): State<AppState>, lecteur: LecteurDuTableau) -> AppResult<Response> {
+    let LecteurDuTableau { user, version } = lecteur;
     let structure_id = user.structure_for_beneficiaires()?;
     let now = state.clock.now();
     // « Today » and its midnights are the structure's: in Saint-Denis de La Réunion the day
     // starts four hours before it does in UTC.
     let cal = user.calendrier;
     let today = cal.today(now);
-    let mut conn = state.db.acquire().await?;
-    // The version first, the data after (see `api::parcours::detail`).
-    let version = parcours::version_structure(&mut *conn, structure_id).await?;
+    // The version (read with the session) first, the data after (see `api::parcours::detail`).
     let garde = Garde {
         structure_id,
         role: user.role,
@@ -49,11 +50,9 @@ async fn dashboard(State(state): State<AppState>, user: CurrentUser) -> AppResul
         beneficiaires: Arc::from([]),
     };
     let (corps, beneficiaires) = match state.tableaux.lire_si(user.id, |g| g.tient(&garde, now)) {
-        Some((corps, g)) => {
-            drop(conn);
-            (corps, g.beneficiaires)
-        }
+        Some((corps, g)) => (corps, g.beneficiaires),
         None => {
+            let mut conn = state.db.acquire().await?;
             let minuit = |d: chrono::NaiveDate| cal.to_utc(d.and_time(NaiveTime::MIN));
             let demain = today + Duration::days(1);
             let seances_du_jour = seances::agenda(&mut conn, user.id, minuit(today), minuit(demain), 50, cal).await?;
@@ -123,3 +122,18 @@ impl Garde {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(dashboard))]
 pub(super) struct Doc;
+
+/// Who reads the dashboard, and their structure's version read in the session's statement.
+struct LecteurDuTableau {
+    user: CurrentUser,
+    version: Option<i64>,
+}
+
+impl FromRequestParts<AppState> for LecteurDuTableau {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (user, (version, _)) = CurrentUser::avec(parts, state, Avec::VersionStructure).await?;
+        Ok(LecteurDuTableau { user, version })
+    }
+}

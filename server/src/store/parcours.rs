@@ -232,17 +232,6 @@ pub async fn detail(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Re
     }))
 }
 
-/// The version of what the parcours' page shows (bumped by the database's triggers on every
-/// table the page reads) and its beneficiary; `None` if there is no such parcours in this
-/// structure.
-pub async fn version(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<Option<(i64, i64)>> {
-    on!(conn, |cx| sqlx::query_as("SELECT version, beneficiaire_id FROM parcours WHERE id = $1 AND structure_id = $2")
-        .bind(id)
-        .bind(structure_id)
-        .fetch_optional(cx)
-        .await)
-}
-
 /// Whether the parcours exists and is of this structure.
 pub async fn existe(conn: &mut dyn Conn, id: i64, structure_id: i64) -> sqlx::Result<bool> {
     let (existe,): (bool,) =
@@ -295,17 +284,6 @@ pub async fn beneficiaires_dans(conn: &mut dyn Conn, ids: &[i64], structure_id: 
     b.sort_unstable();
     b.dedup();
     Ok((b, dedans))
-}
-
-/// The version of a structure's dashboards: it changes with any of its parcours' versions and
-/// with any session of one of its conseillers (triggers of migration 0025); `None` before any.
-pub async fn version_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<Option<i64>> {
-    let v: Option<(i64,)> =
-        on!(conn, |cx| sqlx::query_as("SELECT version FROM versions_structures WHERE structure_id = $1")
-            .bind(structure_id)
-            .fetch_optional(cx)
-            .await)?;
-    Ok(v.map(|v| v.0))
 }
 
 /// Whether a parcours' person was anonymised, and when the parcours closed.
