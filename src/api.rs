@@ -8,10 +8,56 @@ use carnet_domain::parcours::planning::{DateHeure, PlanningRequest};
 use carnet_domain::parcours::seance::{AbsenceRequest, AnnulationRequest, CompteRendu, TenueRequest};
 use carnet_domain::parcours::{Dossier, PassValide, PropositionPlanning, PropositionRemplacement, TableauDeBord};
 use gloo_net::http::Request;
+use leptos::prelude::{LocalResource, With};
 
 // The transport (requests, errors, JSON) lives in its own file, shared with the public pages' app.
 mod transport;
 pub use transport::*;
+
+// --- reading a page's data
+
+/// A page's read of the API (`GET`), kept as the answer's text in a resource and decoded with
+/// `T` where it is read. Every such resource of the app is the same type
+/// (`LocalResource<Result<String, ApiError>>` fed by the same boxed closure), so the async
+/// machinery a resource brings is compiled once, not once per page and answer type as with a
+/// `LocalResource<Result<T, ApiError>>` each.
+pub struct Lecture<T> {
+    texte: LocalResource<Result<String, ApiError>>,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Lecture<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Lecture<T> {}
+
+/// Reads `chemin()` (under `/api/v1`) again whenever a signal it reads changes.
+pub fn lecture<T>(chemin: impl Fn() -> String + 'static) -> Lecture<T> {
+    Lecture { texte: ressource(Box::new(chemin)), _type: std::marker::PhantomData }
+}
+
+/// Not generic: one copy for every page.
+fn ressource(chemin: Box<dyn Fn() -> String>) -> LocalResource<Result<String, ApiError>> {
+    LocalResource::new(move || {
+        let chemin = chemin();
+        async move { send("GET", &chemin, None).await }
+    })
+}
+
+impl<T: serde::de::DeserializeOwned> Lecture<T> {
+    /// The answer, once it has come (inside `Suspend`).
+    pub async fn valeur(self) -> Result<T, ApiError> {
+        decode(&self.texte.await?)
+    }
+
+    /// The answer if it has come (tracked).
+    pub fn get(&self) -> Option<Result<T, ApiError>> {
+        self.texte.with(|t| t.as_ref().map(|r| r.as_ref().map_err(Clone::clone).and_then(|t| decode(t))))
+    }
+}
 
 // --- accounts (logging in, and the password pages, are the public pages' app: src/connexion/)
 
@@ -24,14 +70,6 @@ pub async fn session() -> Result<Option<Me>, ApiError> {
 }
 
 // --- beneficiaries and parcours
-
-pub async fn beneficiaires(q: &str, page: u32) -> Result<Page<BeneficiaireSummary>, ApiError> {
-    get(&format!("/beneficiaires?q={}&page={page}", encode(q))).await
-}
-
-pub async fn beneficiaire(id: i64) -> Result<BeneficiaireDetail, ApiError> {
-    get(&format!("/beneficiaires/{id}")).await
-}
 
 pub async fn communes(q: &str) -> Result<Vec<Commune>, ApiError> {
     get(&format!("/communes?q={}", encode(q))).await
@@ -59,10 +97,6 @@ pub async fn change_password(req: &ChangementMotDePasse) -> Result<Message, ApiE
     post("/auth/mot-de-passe", req).await
 }
 
-pub async fn comptes() -> Result<Vec<CompteView>, ApiError> {
-    get("/comptes").await
-}
-
 pub async fn invite(req: &InvitationRequest) -> Result<InvitationEnvoyee, ApiError> {
     post("/comptes", req).await
 }
@@ -85,10 +119,6 @@ pub async fn structures() -> Result<Vec<StructureRef>, ApiError> {
 
 // --- personal data (notice, rights, access journal)
 
-pub async fn notice() -> Result<NoticeInformation, ApiError> {
-    get("/notice-information").await
-}
-
 pub async fn notices() -> Result<Vec<NoticeInformation>, ApiError> {
     get("/notices").await
 }
@@ -96,10 +126,6 @@ pub async fn notices() -> Result<Vec<NoticeInformation>, ApiError> {
 #[allow(dead_code)]
 pub async fn publish_notice(req: &NouvelleNotice) -> Result<NoticeInformation, ApiError> {
     post("/notices", req).await
-}
-
-pub async fn donnees(id: i64) -> Result<DonneesBeneficiaire, ApiError> {
-    get(&format!("/beneficiaires/{id}/donnees")).await
 }
 
 pub async fn export(id: i64) -> Result<ExportDonnees, ApiError> {
@@ -121,21 +147,6 @@ pub async fn set_consent(id: i64, req: &ConsentementRequest) -> Result<Message, 
 
 pub async fn anonymise(id: i64) -> Result<Message, ApiError> {
     post(&format!("/beneficiaires/{id}/anonymisation"), &nothing()).await
-}
-
-pub async fn journal(
-    page: u32,
-    utilisateur: Option<i64>,
-    beneficiaire: Option<i64>,
-) -> Result<Page<JournalEntree>, ApiError> {
-    let mut path = format!("/journal-acces?page={page}");
-    if let Some(u) = utilisateur {
-        path.push_str(&format!("&utilisateur={u}"));
-    }
-    if let Some(b) = beneficiaire {
-        path.push_str(&format!("&beneficiaire={b}"));
-    }
-    get(&path).await
 }
 
 // --- the parcours wizard
@@ -258,10 +269,6 @@ pub fn vue_query(v: &Vue) -> String {
     format!("zoom={}&ouest={:.5}&sud={:.5}&est={:.5}&nord={:.5}", v.zoom, v.ouest, v.sud, v.est, v.nord)
 }
 
-pub async fn lieux_territoire() -> Result<Territoire, ApiError> {
-    get("/lieux/territoire").await
-}
-
 pub async fn carte_config() -> Result<CarteConfig, ApiError> {
     get("/lieux/carte/config").await
 }
@@ -329,10 +336,6 @@ pub async fn couverture() -> Result<Couverture, ApiError> {
     get("/lieux/couverture").await
 }
 
-pub async fn orientation(parcours_id: i64) -> Result<Orientation, ApiError> {
-    get(&format!("/parcours/{parcours_id}/orientation")).await
-}
-
 /// A static file of the app as JSON, still as a JavaScript value (outlines for the map).
 pub async fn json_statique(path: &str) -> Result<wasm_bindgen::JsValue, ApiError> {
     let resp = Request::get(path).send().await.map_err(|_| ApiError::Network)?;
@@ -376,12 +379,6 @@ pub mod ledger {
     }
     pub async fn confier_structure(id: i64, req: &LotStructureRequest) -> Result<LotCreated, ApiError> {
         post(&format!("/commandes/{id}/lots"), req).await
-    }
-    pub async fn carnets_structure() -> Result<CarnetsStructure, ApiError> {
-        get("/carnets/structure").await
-    }
-    pub async fn mon_lot() -> Result<Vec<CarnetDuLot>, ApiError> {
-        get("/carnets/mon-lot").await
     }
     pub async fn confier_conseiller(req: &LotConseillerRequest) -> Result<LotCreated, ApiError> {
         post("/lots/conseiller", req).await

@@ -23,7 +23,7 @@ pub fn AdminPage() -> impl IntoView {
 /// Each structure's zone: its commune's unless chosen here. Saved at once on change.
 #[component]
 fn Fuseaux() -> impl IntoView {
-    let liste = LocalResource::new(|| async { api::get::<Vec<StructureFuseau>>("/structures/fuseaux").await });
+    let liste = api::lecture::<Vec<StructureFuseau>>(|| "/structures/fuseaux".into());
     let statut = RwSignal::new(None::<String>);
     let erreur = RwSignal::new(None::<String>);
     let choisir = move |s: StructureFuseau, valeur: String| {
@@ -44,7 +44,7 @@ fn Fuseaux() -> impl IntoView {
             <p>"Les dates et heures d'une structure sont celles de son fuseau : par défaut celui de sa commune. Les jours fériés suivent toujours la commune."</p>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    match liste.await {
+                    match liste.valeur().await {
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         Ok(lignes) => view! {
                             <div class="table-wrap" tabindex="0" role="region" aria-label="Tableau des fuseaux horaires">

@@ -13,14 +13,11 @@ use leptos_router::hooks::use_params_map;
 pub fn BeneficiairePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = LocalResource::new(move || {
-        let id = id();
-        async move { api::beneficiaire(id).await }
-    });
+    let data = api::lecture::<BeneficiaireDetail>(move || format!("/beneficiaires/{}", id()));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(d) => view! { <Detail d=d/> }.into_any(),
                     Err(e) => view! { <Titre texte="Bénéficiaire"/><ErrorNotice error=e/> }.into_any(),
                 }

@@ -120,7 +120,7 @@ pub fn ComptePage() -> impl IntoView {
 /// The morning e-mail of the day's sessions: asked for or stopped in one click, saved at once.
 #[component]
 fn EmailDuMatin() -> impl IntoView {
-    let actuel = LocalResource::new(|| async { api::get::<PreferenceJournee>("/compte/journee").await });
+    let actuel = api::lecture::<PreferenceJournee>(|| "/compte/journee".into());
     let statut = RwSignal::new(None::<&'static str>);
     let erreur = RwSignal::new(None::<String>);
     let choisir = move |oui: bool| {
@@ -146,7 +146,7 @@ fn EmailDuMatin() -> impl IntoView {
                 <a href="/journee">"Voir la liste du jour"</a></p>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    let oui = actuel.await.map(|p| p.email_du_matin).unwrap_or_default();
+                    let oui = actuel.valeur().await.map(|p| p.email_du_matin).unwrap_or_default();
                     view! {
                         <label class="checkbox">
                             <input type="checkbox" checked=oui on:change=move |ev| choisir(event_target_checked(&ev))/>

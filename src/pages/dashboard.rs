@@ -22,10 +22,8 @@ pub fn Dashboard() -> impl IntoView {
     let q = RwSignal::new(String::new());
     let page = use_page();
     let premiere_page = use_premiere_page();
-    let list = LocalResource::new(move || {
-        let q = q.get();
-        let page = page.get();
-        async move { api::beneficiaires(&q, page).await }
+    let list = api::lecture::<Page<BeneficiaireSummary>>(move || {
+        format!("/beneficiaires?q={}&page={}", api::encode(&q.get()), page.get())
     });
 
     view! {
@@ -45,7 +43,7 @@ pub fn Dashboard() -> impl IntoView {
             </form>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    match list.await {
+                    match list.valeur().await {
                         Ok(p) => view! { <BeneficiaireTable page=p searching=!q.get_untracked().trim().is_empty()/> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }

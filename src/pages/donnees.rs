@@ -28,16 +28,15 @@ pub fn DonneesPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let version = RwSignal::new(0u32);
     let status = RwSignal::new(None::<String>);
-    let data = LocalResource::new(move || {
-        let id = id();
-        version.get();
-        async move { api::donnees(id).await }
+    let data = api::lecture::<DonneesBeneficiaire>(move || {
+        version.track();
+        format!("/beneficiaires/{}/donnees", id())
     });
     view! {
         <p class="no-print"><a href=move || format!("/beneficiaires/{}", id())>"← Retour à la fiche"</a></p>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(d) => view! { <Donnees id=id() d=d version=version status=status/> }.into_any(),
                     Err(e) => view! { <Titre texte="Données et droits"/><ErrorNotice error=e/> }.into_any(),
                 }

@@ -110,9 +110,9 @@ fn CoordonneesStructure() -> impl IntoView {
 #[component]
 pub fn Comptes(admin: bool) -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let list = LocalResource::new(move || {
-        version.get();
-        async move { api::comptes().await }
+    let list = api::lecture::<Vec<CompteView>>(move || {
+        version.track();
+        "/comptes".into()
     });
     let structures = LocalResource::new(move || async move {
         if admin {
@@ -128,7 +128,7 @@ pub fn Comptes(admin: bool) -> impl IntoView {
             <h2 id="comptes-title">"Comptes"</h2>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    match list.await {
+                    match list.valeur().await {
                         Ok(items) => view! { <CompteTable items=items admin=admin version=version status=status/> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }

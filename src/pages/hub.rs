@@ -4,19 +4,20 @@ use crate::api;
 use crate::components::page::Titre;
 use crate::components::{ErrorNotice, Loading};
 use crate::pages::lieux::{pluriel, BadgeStatut};
-use carnet_domain::lieux::candidat::StatutCandidat;
+use carnet_domain::lieux::api::Territoire;
+use carnet_domain::lieux::candidat::{CandidatResume, StatutCandidat};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn HubHome() -> impl IntoView {
-    let territoire = LocalResource::new(api::lieux_territoire);
-    let candidats = LocalResource::new(api::candidats);
+    let territoire = api::lecture::<Territoire>(|| "/lieux/territoire".into());
+    let candidats = api::lecture::<Vec<CandidatResume>>(|| "/lieux/candidats".into());
     view! {
         <Titre texte="Bonjour" onglet="Accueil"/>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match territoire.await {
+                match territoire.valeur().await {
                     Ok(t) => view! {
                         <p class="lead">{if t.national { "Territoire : toute la France.".to_string() } else {
                             format!("Votre territoire : {}.", t.departements.iter().map(|d| format!("{} ({})", d.nom, d.code)).collect::<Vec<_>>().join(", "))
@@ -36,7 +37,7 @@ pub fn HubHome() -> impl IntoView {
             <h2 id="attente-titre">"Candidats à suivre"</h2>
             <Suspense fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    match candidats.await {
+                    match candidats.valeur().await {
                         Ok(list) => {
                             let ouverts: Vec<_> = list.into_iter().filter(|c| !c.statut.est_final()).collect();
                             if ouverts.is_empty() {

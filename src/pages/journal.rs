@@ -27,10 +27,16 @@ pub fn JournalPage() -> impl IntoView {
     let p2 = premiere_page.clone();
     let utilisateur = RwSignal::new(String::new());
     let beneficiaire = RwSignal::new(query.read_untracked().get("beneficiaire").unwrap_or_default());
-    let comptes = LocalResource::new(|| async { api::comptes().await.unwrap_or_default() });
-    let list = LocalResource::new(move || {
-        let (p, u, b) = (page.get(), utilisateur.get().parse().ok(), beneficiaire.get().trim().parse().ok());
-        async move { api::journal(p, u, b).await }
+    let comptes = api::lecture::<Vec<carnet_domain::comptes::CompteView>>(|| "/comptes".into());
+    let list = api::lecture::<Page<JournalEntree>>(move || {
+        let mut chemin = format!("/journal-acces?page={}", page.get());
+        if let Ok(u) = utilisateur.get().parse::<i64>() {
+            chemin.push_str(&format!("&utilisateur={u}"));
+        }
+        if let Ok(b) = beneficiaire.get().trim().parse::<i64>() {
+            chemin.push_str(&format!("&beneficiaire={b}"));
+        }
+        chemin
     });
     view! {
         <Titre texte="Journal des accès"/>
@@ -41,7 +47,7 @@ pub fn JournalPage() -> impl IntoView {
                     <label for="filtre-utilisateur">"Qui"</label>
                     <select id="filtre-utilisateur" on:change=move |ev| { utilisateur.set(event_target_value(&ev)); premiere_page(); }>
                         <option value="">"Tout le monde"</option>
-                        {move || comptes.get().map(|list| list.into_iter().map(|c| view! {
+                        {move || comptes.get().map(|list| list.unwrap_or_default().into_iter().map(|c| view! {
                             <option value=c.id.to_string()>{format!("{} {}", c.prenom, c.nom)}</option>
                         }).collect_view())}
                     </select>
@@ -56,7 +62,7 @@ pub fn JournalPage() -> impl IntoView {
         </form>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match list.await {
+                match list.valeur().await {
                     Ok(p) => view! { <JournalTable page=p/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }

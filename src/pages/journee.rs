@@ -15,18 +15,18 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn JourneePage() -> impl IntoView {
     let query = use_query_map();
-    let data = LocalResource::new(move || {
+    let data = api::lecture::<Journee>(move || {
         let jour = query.read().get("jour").unwrap_or_default();
-        async move {
-            let chemin =
-                if jour.trim().is_empty() { "/journee".to_string() } else { format!("/journee?jour={}", jour.trim()) };
-            api::get::<Journee>(&chemin).await
+        if jour.trim().is_empty() {
+            "/journee".to_string()
+        } else {
+            format!("/journee?jour={}", jour.trim())
         }
     });
     view! {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(j) => view! { <Liste j=j/> }.into_any(),
                     Err(e) => view! { <Titre texte="Ma journée"/><ErrorNotice error=e/> }.into_any(),
                 }

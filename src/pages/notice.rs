@@ -30,11 +30,11 @@ pub fn NoticeText(notice: NoticeInformation, #[prop(default = 2)] level: u8) -> 
 /// `/notice-information`: the notice in force, to print and hand over.
 #[component]
 pub fn NoticePage() -> impl IntoView {
-    let notice = LocalResource::new(|| async { api::notice().await });
+    let notice = api::lecture::<NoticeInformation>(|| "/notice-information".into());
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match notice.await {
+                match notice.valeur().await {
                     Ok(n) => view! {
                         <article class="notice-doc">
                             <div class="page-head no-print">
@@ -101,14 +101,14 @@ pub const INFORMATION_FIELDS: &[&str] = &["notice_remise", "telephone", "email"]
 /// confirmation it was given, and the optional consents.
 #[component]
 pub fn InformationFieldset(s: InformationSignals, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let notice = LocalResource::new(|| async { api::notice().await });
+    let notice = api::lecture::<NoticeInformation>(|| "/notice-information".into());
     let remise_invalid = Signal::derive(move || errors.read().contains_key("notice_remise"));
     view! {
         <fieldset class="panel">
             <legend>"Information de la personne"</legend>
             <Suspense fallback=|| view! { <Loading label="Chargement de la notice…"/> }>
                 {move || Suspend::new(async move {
-                    match notice.await {
+                    match notice.valeur().await {
                         Ok(n) => {
                             s.notice_id.set(Some(n.id));
                             view! {

@@ -39,15 +39,14 @@ pub fn ParcoursPage() -> impl IntoView {
     // Bumped after closing the parcours, to draw it again closed.
     let version = RwSignal::new(0u32);
     let fait = RwSignal::new(None::<String>);
-    let data = LocalResource::new(move || {
-        let id = id();
+    let data = api::lecture::<Dossier>(move || {
         version.track();
-        async move { api::parcours(id).await }
+        format!("/parcours/{}", id())
     });
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(d) => view! {
                         {fait.try_update_untracked(Option::take).flatten().map(|m| view! { <Confirmation message=m/> })}
                         <Overview d=d version=version fait=fait/>

@@ -9,18 +9,17 @@ use carnet_domain::rappels::{canal_libelle, DelaiRappel, EchecRappel, EtatRappel
 use leptos::prelude::*;
 
 /// The reminders of a parcours' sessions, loaded once for the sessions page.
-pub fn charger(parcours: i64) -> LocalResource<Vec<EtatRappel>> {
-    LocalResource::new(move || async move {
-        api::get::<Vec<EtatRappel>>(&format!("/parcours/{parcours}/rappels")).await.unwrap_or_default()
-    })
+pub fn charger(parcours: i64) -> api::Lecture<Vec<EtatRappel>> {
+    api::lecture(move || format!("/parcours/{parcours}/rappels"))
 }
 
 /// One session's reminders, in words (nothing when none was due yet).
 #[component]
-pub fn Etat(etats: LocalResource<Vec<EtatRappel>>, seance: i64) -> impl IntoView {
+pub fn Etat(etats: api::Lecture<Vec<EtatRappel>>, seance: i64) -> impl IntoView {
     move || {
         etats.get().map(|list| {
-            list.into_iter()
+            list.unwrap_or_default()
+                .into_iter()
                 .filter(|e| e.seance_id == seance)
                 .map(|e| {
                     let classe = match e.etat.as_str() {
@@ -37,7 +36,7 @@ pub fn Etat(etats: LocalResource<Vec<EtatRappel>>, seance: i64) -> impl IntoView
 
 #[component]
 pub fn RappelsPage() -> impl IntoView {
-    let echecs = LocalResource::new(|| async { api::get::<Vec<EchecRappel>>("/rappels/echecs").await });
+    let echecs = api::lecture::<Vec<EchecRappel>>(|| "/rappels/echecs".into());
     view! {
         <Titre texte="Rappels de séances"/>
         <p class="lead">"Les personnes qui l'ont accepté reçoivent un e-mail et un SMS avant chaque séance (jamais entre 21 h et 8 h). Elles peuvent les arrêter depuis leur espace."</p>
@@ -45,7 +44,7 @@ pub fn RappelsPage() -> impl IntoView {
         <h2>"Rappels non envoyés (30 derniers jours)"</h2>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match echecs.await {
+                match echecs.valeur().await {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"Aucun échec : tous les rappels sont partis."</p> }.into_any(),
                     Ok(list) => view! { <Echecs list=list/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -79,8 +78,7 @@ fn Echecs(list: Vec<EchecRappel>) -> impl IntoView {
 /// The structure's choice, saved at once.
 #[component]
 fn Reglage() -> impl IntoView {
-    let actuel =
-        LocalResource::new(|| async { api::get::<carnet_domain::rappels::ReglageRappels>("/structure/rappels").await });
+    let actuel = api::lecture::<carnet_domain::rappels::ReglageRappels>(|| "/structure/rappels".into());
     let statut = RwSignal::new(None::<String>);
     let erreur = RwSignal::new(None::<String>);
     let choisir = move |d: DelaiRappel| {
@@ -100,7 +98,7 @@ fn Reglage() -> impl IntoView {
             <legend>"Quand envoyer le rappel ?"</legend>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
-                    let courant = actuel.await.map(|r| r.delai).unwrap_or_default();
+                    let courant = actuel.valeur().await.map(|r| r.delai).unwrap_or_default();
                     view! {
                         <div class="radios">
                             {DelaiRappel::TOUS.into_iter().map(|d| view! {

@@ -46,17 +46,14 @@ pub fn StatistiquesPage() -> impl IntoView {
             type_lieu: v("type_lieu"),
         }
     });
-    let data = LocalResource::new(move || {
-        let q = filtres.get().query();
-        async move { api::get::<Statistiques>(&format!("/statistiques?{q}")).await }
-    });
+    let data = api::lecture::<Statistiques>(move || format!("/statistiques?{}", filtres.get().query()));
     view! {
         <Titre texte="Statistiques d’activité"/>
         <Filtres filtres=filtres/>
         <Telechargements filtres=filtres/>
         <Transition fallback=|| view! { <Loading label="Calcul des statistiques…"/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(s) => view! { <Blocs s=s/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }

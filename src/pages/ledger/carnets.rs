@@ -71,7 +71,7 @@ fn CarnetsTable(carnets: Vec<CarnetDuLot>, #[prop(optional)] choisis: Option<RwS
 
 #[component]
 fn MonLot() -> impl IntoView {
-    let data = LocalResource::new(|| async { api::mon_lot().await });
+    let data = crate::api::lecture::<Vec<CarnetDuLot>>(|| "/carnets/mon-lot".into());
     view! {
         <div class="page-head">
             <Titre texte="Mes carnets à remettre"/>
@@ -80,7 +80,7 @@ fn MonLot() -> impl IntoView {
         <p class="lead">"À l'accueil d'une personne qui remplit un des critères du commanditaire, choisissez un de ces carnets au lieu d'en saisir les codes."</p>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(list) if list.is_empty() => view! {
                         <p class="empty">"Aucun carnet dans votre lot : votre coordinateur vous en confie."</p>
                     }.into_any(),
@@ -99,9 +99,9 @@ fn MonLot() -> impl IntoView {
 fn Structure() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let issue = RwSignal::new(None::<Issue>);
-    let data = LocalResource::new(move || {
-        version.get();
-        async move { api::carnets_structure().await }
+    let data = crate::api::lecture::<CarnetsStructure>(move || {
+        version.track();
+        "/carnets/structure".into()
     });
     view! {
         <div class="page-head">
@@ -114,7 +114,7 @@ fn Structure() -> impl IntoView {
         <IssueNotice issue=issue/>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(s) => view! { <StructureView s=s version=version issue=issue/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }

@@ -2,7 +2,7 @@
 //! their lot and ticks the buyer's criteria the person meets; afterwards, the accredited
 //! structures that accept the carnet, nearest first (printable, to hand to the person).
 
-use crate::api::ledger as api;
+use crate::api;
 use crate::components::form::FieldError;
 use crate::components::page::Titre;
 use carnet_domain::api::{FieldErrors, IntakeRequest};
@@ -75,7 +75,7 @@ impl Default for ChoixLot {
 /// carnets (then it is the default).
 #[component]
 pub fn ChoixCarnet(choix: ChoixLot, errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let loaded = LocalResource::new(|| async { api::mon_lot().await });
+    let loaded = api::lecture::<Vec<CarnetDuLot>>(|| "/carnets/mon-lot".into());
     Effect::new(move |_| {
         if let Some(Ok(lot)) = loaded.get() {
             let has = !lot.is_empty();

@@ -15,15 +15,12 @@ use leptos_router::hooks::use_params_map;
 pub fn OrientationPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = LocalResource::new(move || {
-        let id = id();
-        async move { api::orientation(id).await }
-    });
+    let data = api::lecture::<Orientation>(move || format!("/parcours/{}/orientation", id()));
     view! {
         <p class="retour no-print"><A href=move || format!("/parcours/{}", id())>"← Retour au parcours"</A></p>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match data.await {
+                match data.valeur().await {
                     Ok(o) => view! { <Liste o=o/> }.into_any(),
                     Err(e) => view! { <Titre texte="Lieux qui acceptent le Pass"/><ErrorNotice error=e/> }.into_any(),
                 }
