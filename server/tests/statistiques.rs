@@ -13,7 +13,7 @@ use carnet_server::auth;
 use carnet_server::on;
 use carnet_server::store::statistiques::{self as store, Filtres, Intervalle, Liste, Portee};
 use carnet_server::store::{agregat, donnees, etapes, fuseaux, seances, users};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -552,7 +552,12 @@ async fn the_beneficiary_list_shows_contact_details_only_under_consent_and_is_jo
 
 /// What the statistics read per group of sessions, per list value and per local day, added up
 /// so that the daily counts and the sessions compare whatever their lines.
-type Comptes = (BTreeMap<String, i64>, BTreeMap<String, i64>, BTreeMap<NaiveDate, (u64, u64, i64)>);
+type Comptes = (
+    BTreeMap<String, i64>,
+    BTreeMap<String, i64>,
+    BTreeMap<NaiveDate, (u64, u64, i64)>,
+    BTreeMap<NaiveDate, (u64, u64, i64)>,
+);
 
 async fn comptes(app: &TestApp, portee: &Portee, filtres: &Filtres, i: Intervalle) -> Comptes {
     let mut conn = app.db.acquire().await.unwrap();
@@ -587,7 +592,15 @@ async fn comptes(app: &TestApp, portee: &Portee, filtres: &Filtres, i: Intervall
         j.1 += passes;
         j.2 += valeur;
     }
-    (groupes, listes, jours)
+    // Per month: lines of a whole month stand on its first day.
+    let mut mois: BTreeMap<NaiveDate, (u64, u64, i64)> = BTreeMap::new();
+    for (jour, n, passes, valeur) in store::par_mois(&mut conn, portee, filtres, i).await.unwrap() {
+        let m = mois.entry(jour.with_day(1).unwrap()).or_default();
+        m.0 += n;
+        m.1 += passes;
+        m.2 += valeur;
+    }
+    (groupes, listes, jours, mois)
 }
 
 /// The daily counts as stored, in order.
@@ -620,6 +633,68 @@ async fn lignes_du_decompte(conn: &mut dyn carnet_server::store::conn::Conn) -> 
     let mut l: Vec<String> = l.into_iter().map(|r| format!("{r:?}")).collect();
     l.sort();
     l
+}
+
+/// The monthly counts, first and last sessions and closures as stored, in order.
+async fn lignes_des_autres_comptes(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<String> {
+    let mut l: Vec<String> = Vec::new();
+    #[derive(Debug, sqlx::FromRow)]
+    #[allow(dead_code)] // Read through Debug.
+    struct Mois {
+        structure_id: i64,
+        mois: NaiveDate,
+        debut_mois: DateTime<Utc>,
+        fin_mois: DateTime<Utc>,
+        conseiller_id: i64,
+        type_lieu: String,
+        duree_minutes: i64,
+        domicile_insee: Option<String>,
+        cr_thematiques: Option<String>,
+        cr_materiel: Option<String>,
+        nombre: i64,
+        passes: i64,
+        valeur_centimes: i64,
+    }
+    let mois: Vec<Mois> = on!(conn, |cx| sqlx::query_as(
+        "SELECT structure_id, mois, debut_mois, fin_mois, conseiller_id, type_lieu, duree_minutes, domicile_insee,
+                cr_thematiques, cr_materiel, nombre, passes, valeur_centimes
+         FROM statistiques_mois"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    l.extend(mois.iter().map(|r| format!("mois {r:?}")));
+    let personnes: Vec<(i64, i64, String, DateTime<Utc>, DateTime<Utc>)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT beneficiaire_id, structure_id, type_lieu, premiere, derniere FROM statistiques_personnes"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    l.extend(personnes.iter().map(|r| format!("personne {r:?}")));
+    let clotures: Vec<(i64, i64, String, DateTime<Utc>, i64)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT parcours_id, structure_id, etat, closed_at, seances_tenues FROM statistiques_clotures"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    l.extend(clotures.iter().map(|r| format!("cloture {r:?}")));
+    l.sort();
+    l
+}
+
+/// What the parcours block reads: opened per state, closed per state and held sessions.
+async fn parcours_lus(app: &TestApp, portee: &Portee, f: &Filtres, i: Intervalle) -> BTreeMap<String, i64> {
+    let mut conn = app.db.acquire().await.unwrap();
+    let mut m = BTreeMap::new();
+    for g in store::parcours(&mut conn, portee, f, i).await.unwrap() {
+        if g.ouvert {
+            *m.entry(format!("ouvert {}", g.etat)).or_insert(0) += g.nombre;
+        }
+        if g.ferme {
+            *m.entry(format!("fermé {} {}", g.etat, g.seances_tenues)).or_insert(0) += g.nombre;
+        }
+    }
+    m
 }
 
 /// The progressions as stored, in order.
@@ -663,7 +738,13 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
     let tenu = lignes_du_decompte(&mut tx).await;
     let progressions_tenues = lignes_des_progressions(&mut tx).await;
     let premieres = lignes_des_premieres(&mut tx).await;
+    let autres = lignes_des_autres_comptes(&mut tx).await;
     agregat::reconstruire(&mut tx).await.unwrap();
+    assert_eq!(
+        autres,
+        lignes_des_autres_comptes(&mut tx).await,
+        "{etape} : mois, personnes ou clôtures diffèrent d'un recompte"
+    );
     assert_eq!(
         premieres,
         lignes_des_premieres(&mut tx).await,
@@ -689,6 +770,8 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
         Intervalle { debut: None, fin: t("2027-02-11T23:00:00Z") },
         // Ends in the middle of days, in no zone's midnight.
         Intervalle { debut: t("2027-02-03T09:30:00Z"), fin: t("2027-02-28T22:45:00Z") },
+        // Whole months (January, February) between parts of months.
+        Intervalle { debut: t("2026-12-14T23:00:00Z"), fin: t("2027-03-09T23:00:00Z") },
         // Two days: from the sessions alone.
         Intervalle { debut: t("2027-02-10T23:00:00Z"), fin: t("2027-02-12T23:00:00Z") },
     ];
@@ -720,6 +803,11 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
         for f in &filtres {
             for i in periodes {
                 let reference = Filtres { seances_seulement: true, ..f.clone() };
+                assert_eq!(
+                    parcours_lus(app, portee, f, i).await,
+                    parcours_lus(app, portee, &reference, i).await,
+                    "{etape} : parcours {portee:?} {f:?} {i:?}"
+                );
                 assert_eq!(
                     progressions(app, portee, f, i).await,
                     progressions(app, portee, &reference, i).await,
@@ -840,7 +928,8 @@ async fn the_daily_counts_follow_holds_reports_moves_withdrawals_corrections_and
     app.executer("SELECT 1").await.unwrap();
     let mut conn = app.db.acquire().await.unwrap();
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_jours").execute(cx).await.map(|_| ())).unwrap();
-    let (groupes, _, _) = comptes(&app, &Portee::Tout, &Filtres::default(), Intervalle::default()).await;
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_mois").execute(cx).await.map(|_| ())).unwrap();
+    let (groupes, _, _, _) = comptes(&app, &Portee::Tout, &Filtres::default(), Intervalle::default()).await;
     assert!(groupes.is_empty(), "{groupes:?}");
 }
 
@@ -855,20 +944,25 @@ async fn counts_are_filled_after_the_start_and_the_statistics_stay_exact_meanwhi
     for q in periodes {
         attendues.push(stats(&app, ADMIN, q).await);
     }
-    let (jours, progressions_avant, premieres) = {
+    let (jours, progressions_avant, premieres, autres) = {
         let mut conn = app.db.acquire().await.unwrap();
         (
             lignes_du_decompte(&mut conn).await,
             lignes_des_progressions(&mut conn).await,
             lignes_des_premieres(&mut conn).await,
+            lignes_des_autres_comptes(&mut conn).await,
         )
     };
+    assert!(autres.iter().any(|l| l.starts_with("cloture")), "{autres:?}");
     assert!(!premieres.is_empty());
     let mut conn = app.db.acquire().await.unwrap();
     for sql in [
         "DELETE FROM statistiques_jours",
         "DELETE FROM statistiques_progressions",
         "DELETE FROM statistiques_premieres",
+        "DELETE FROM statistiques_mois",
+        "DELETE FROM statistiques_personnes",
+        "DELETE FROM statistiques_clotures",
         "UPDATE statistiques_remplissages SET rempli = FALSE",
     ] {
         on!(conn, |cx| sqlx::query(sql).execute(cx).await.map(|_| ())).unwrap();
@@ -892,6 +986,7 @@ async fn counts_are_filled_after_the_start_and_the_statistics_stay_exact_meanwhi
     assert_eq!(lignes_du_decompte(&mut conn).await, jours);
     assert_eq!(lignes_des_progressions(&mut conn).await, progressions_avant);
     assert_eq!(lignes_des_premieres(&mut conn).await, premieres);
+    assert_eq!(lignes_des_autres_comptes(&mut conn).await, autres);
     drop(conn);
     for (q, attendu) in periodes.iter().zip(&attendues) {
         assert_eq!(&stats(&app, ADMIN, q).await, attendu, "après le remplissage : {q}");

@@ -218,22 +218,34 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
     let jours_graphe = trente_jours(reference);
     let minuit = |d: NaiveDate| ctx.calendrier.to_utc(d.and_time(NaiveTime::MIN));
     let graphe = Intervalle { debut: Some(minuit(mois[0].0)), fin: Some(minuit(reference + Duration::days(1))) };
-    let heures_graphe = store::par_jour(conn, portee, filtres, graphe).await?;
+    // Lines of a day or of a whole month (its first day): for the months and the passes per month.
+    let mois_graphe = store::par_mois(conn, portee, filtres, graphe).await?;
     // The chart's 12 months are often the period itself (the page's preset): one reading then.
-    let heures_periode =
-        if graphe == i { heures_graphe.clone() } else { store::par_jour(conn, portee, filtres, i).await? };
-    let total = |f: &dyn Fn(NaiveDate) -> bool| heures_graphe.iter().filter(|h| f(h.0)).map(|h| h.1).sum::<u64>();
+    let mois_periode =
+        if graphe == i { mois_graphe.clone() } else { store::par_mois(conn, portee, filtres, i).await? };
+    let trente = Intervalle {
+        debut: Some(minuit(jours_graphe[0].0)),
+        fin: Some(minuit(reference + Duration::days(1))),
+    };
+    let jours_trente = store::par_jour(conn, portee, filtres, trente).await?;
+    let total = |lignes: &[(NaiveDate, u64, u64, i64)], f: &dyn Fn(NaiveDate) -> bool| {
+        lignes.iter().filter(|h| f(h.0)).map(|h| h.1).sum::<u64>()
+    };
     let par_mois = mois
         .iter()
         .map(|(debut, libelle)| Barre {
             libelle: libelle.clone(),
             debut: *debut,
-            nombre: total(&|d| regles::debut_du_mois(d) == *debut),
+            nombre: total(&mois_graphe, &|d| regles::debut_du_mois(d) == *debut),
         })
         .collect();
     let par_jour = jours_graphe
         .iter()
-        .map(|(jour, libelle)| Barre { libelle: libelle.clone(), debut: *jour, nombre: total(&|d| d == *jour) })
+        .map(|(jour, libelle)| Barre {
+            libelle: libelle.clone(),
+            debut: *jour,
+            nombre: total(&jours_trente, &|d| d == *jour),
+        })
         .collect();
 
     let groupes = store::groupes(conn, portee, filtres, i).await?;
@@ -251,7 +263,7 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
         beneficiaires_suivis: nb_personnes - anonymes,
         beneficiaires_anonymes: anonymes,
         nouveaux_beneficiaires: nouveaux,
-        accompagnements_12_mois: heures_graphe.iter().map(|h| h.1).sum(),
+        accompagnements_12_mois: mois_graphe.iter().map(|h| h.1).sum(),
     };
 
     let types = lignes_vocabulaire(coop::TYPE_ACTIVITE, |v| if v == "individuel" { n } else { 0 });
@@ -326,7 +338,7 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
             communes: lignes_ouvertes(communes_personnes),
         },
         par_conseiller: matches!(ctx.portee, Portee::Structure(_)).then(|| lignes_ouvertes(conseillers)),
-        carnet: carnet(conn, ctx, &heures_periode).await?,
+        carnet: carnet(conn, ctx, &mois_periode).await?,
     })
 }
 

@@ -18,13 +18,22 @@
 //! both diagnostics and how many rose, per domain: recounted from the diagnostics whenever one
 //! is saved, read for the completed parcours of a period.
 //!
+//! The months (`statistiques_mois`): each structure's daily counts added up per local month,
+//! recounted from its days whenever one of them is, so that a year reads a dozen rows per kind of
+//! session instead of one per day.
+//!
+//! Each person's first and last held session per structure and type of place
+//! (`statistiques_personnes`), for the people seen in a period, recounted with the first sessions;
+//! each closed parcours with its held sessions (`statistiques_clotures`), written when it closes
+//! and recounted when one of its sessions is held, withdrawn or moved.
+//!
 //! A database whose sessions predate the counts is filled in the background (`remplir`); the
 //! statistics read the sources alone until `statistiques_remplissages` says it is done.
 
 use crate::store::conn::{on, Conn};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
 use carnet_domain::parcours::competences::Niveau;
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A structure's calendar, as the statistics date its sessions.
@@ -209,7 +218,70 @@ async fn recompter_jours(conn: &mut dyn Conn, structure_id: i64, jours: &BTreeSe
             .map(|_| ()))?;
         compter(conn, structure_id, cal, Some(bornes(cal, *jour))).await?;
     }
+    let mois: BTreeSet<NaiveDate> = jours.iter().map(|j| premier_du_mois(*j)).collect();
+    recompter_mois(conn, structure_id, cal, &mois).await
+}
+
+/// The first day of a date's month.
+fn premier_du_mois(jour: NaiveDate) -> NaiveDate {
+    jour.with_day(1).expect("le 1er existe")
+}
+
+/// Recounts the given months of a structure from its daily counts (the lock held).
+async fn recompter_mois(
+    conn: &mut dyn Conn,
+    structure_id: i64,
+    cal: Calendrier,
+    mois: &BTreeSet<NaiveDate>,
+) -> sqlx::Result<()> {
+    for m in mois {
+        let suivant = *m + Months::new(1);
+        on!(conn, |cx| sqlx::query("DELETE FROM statistiques_mois WHERE structure_id = $1 AND mois = $2")
+            .bind(structure_id)
+            .bind(*m)
+            .execute(cx)
+            .await
+            .map(|_| ()))?;
+        let (debut, _) = bornes(cal, *m);
+        let (fin, _) = bornes(cal, suivant);
+        on!(conn, |cx| sqlx::query(
+            "INSERT INTO statistiques_mois (structure_id, mois, debut_mois, fin_mois, conseiller_id, type_lieu,
+                                            duree_minutes, domicile_insee, cr_thematiques, cr_materiel, nombre,
+                                            passes, valeur_centimes)
+             SELECT $1, $2, $3, $4, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee,
+                    a.cr_thematiques, a.cr_materiel, SUM(a.nombre), SUM(a.passes), SUM(a.valeur_centimes)
+             FROM statistiques_jours a
+             WHERE a.structure_id = $1 AND a.jour >= $2 AND a.jour < $5
+             GROUP BY a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee, a.cr_thematiques,
+                      a.cr_materiel"
+        )
+        .bind(structure_id)
+        .bind(*m)
+        .bind(debut)
+        .bind(fin)
+        .bind(suivant)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    }
     Ok(())
+}
+
+/// Recounts every month of a structure from its daily counts (the lock held).
+async fn recompter_mois_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_mois WHERE structure_id = $1")
+        .bind(structure_id)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    let jours: Vec<(NaiveDate,)> =
+        on!(conn, |cx| sqlx::query_as("SELECT DISTINCT jour FROM statistiques_jours WHERE structure_id = $1")
+            .bind(structure_id)
+            .fetch_all(cx)
+            .await)?;
+    let mois: BTreeSet<NaiveDate> = jours.into_iter().map(|(j,)| premier_du_mois(j)).collect();
+    let cal = calendrier_structure(conn, structure_id).await?;
+    recompter_mois(conn, structure_id, cal, &mois).await
 }
 
 /// Where sessions count: (structure, its commune, its zone, start), for a condition on `s`/`p`.
@@ -264,13 +336,76 @@ pub async fn recompter_premiere(conn: &mut dyn Conn, seance_id: i64) -> sqlx::Re
     .fetch_optional(cx)
     .await)?;
     let Some((beneficiaire, structure)) = r else { return Ok(()) };
-    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres WHERE beneficiaire_id = $1 AND structure_id = $2")
-        .bind(beneficiaire)
-        .bind(structure)
+    for table in ["statistiques_premieres", "statistiques_personnes"] {
+        let sql = format!("DELETE FROM {table} WHERE beneficiaire_id = $1 AND structure_id = $2");
+        on!(conn, |cx| sqlx::query(&sql).bind(beneficiaire).bind(structure).execute(cx).await.map(|_| ()))?;
+    }
+    let condition = "p.beneficiaire_id = $1 AND p.structure_id = $2";
+    compter_premieres(conn, condition, &[beneficiaire, structure]).await?;
+    compter_personnes(conn, condition, &[beneficiaire, structure]).await?;
+    let (parcours,): (i64,) = on!(conn, |cx| sqlx::query_as("SELECT parcours_id FROM seances WHERE id = $1")
+        .bind(seance_id)
+        .fetch_one(cx)
+        .await)?;
+    recompter_cloture(conn, parcours).await
+}
+
+/// Writes the first and last held session of each (person, structure, type of place) of the
+/// parcours `condition` picks (on `p`, its values `$1`, `$2`…), which must have no row yet.
+async fn compter_personnes(conn: &mut dyn Conn, condition: &str, valeurs: &[i64]) -> sqlx::Result<()> {
+    // As for the first sessions: a writer of the same person on another PostgreSQL connection
+    // may have written the row since the DELETE, from the same sessions.
+    let sql = format!(
+        "INSERT INTO statistiques_personnes (beneficiaire_id, structure_id, type_lieu, premiere, derniere)
+         SELECT x.beneficiaire_id, x.structure_id, x.type_lieu, x.premiere, x.derniere
+         FROM (SELECT p.beneficiaire_id, p.structure_id, s.type_lieu, MIN(s.debut) AS premiere,
+                      MAX(s.debut) AS derniere
+               FROM seances s JOIN parcours p ON p.id = s.parcours_id
+               WHERE {condition} AND s.statut = 'tenue'
+               GROUP BY p.beneficiaire_id, p.structure_id, s.type_lieu) x
+         WHERE TRUE
+         ON CONFLICT (beneficiaire_id, structure_id, type_lieu)
+         DO UPDATE SET premiere = excluded.premiere, derniere = excluded.derniere"
+    );
+    on!(conn, |cx| {
+        let mut q = sqlx::query(&sql);
+        for v in valeurs {
+            q = q.bind(*v);
+        }
+        q.execute(cx).await.map(|_| ())
+    })
+}
+
+/// Recounts a parcours' closure row (it was closed, or one of its sessions held, withdrawn or
+/// moved): none while it is open.
+pub async fn recompter_cloture(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<()> {
+    compter_clotures(conn, parcours_id, parcours_id).await
+}
+
+/// Recounts the closure rows of the parcours whose id is in `[premier, dernier]`.
+async fn compter_clotures(conn: &mut dyn Conn, premier: i64, dernier: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_clotures WHERE parcours_id >= $1 AND parcours_id <= $2")
+        .bind(premier)
+        .bind(dernier)
         .execute(cx)
         .await
         .map(|_| ()))?;
-    compter_premieres(conn, "p.beneficiaire_id = $1 AND p.structure_id = $2", &[beneficiaire, structure]).await
+    // Another PostgreSQL connection may have written the row since the DELETE, from the same rows.
+    on!(conn, |cx| sqlx::query(
+        "INSERT INTO statistiques_clotures (parcours_id, structure_id, etat, closed_at, seances_tenues)
+         SELECT p.id, p.structure_id, p.etat, p.closed_at,
+                (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue')
+         FROM parcours p
+         WHERE p.id >= $1 AND p.id <= $2 AND p.closed_at IS NOT NULL
+         ON CONFLICT (parcours_id) DO UPDATE
+         SET structure_id = excluded.structure_id, etat = excluded.etat, closed_at = excluded.closed_at,
+             seances_tenues = excluded.seances_tenues"
+    )
+    .bind(premier)
+    .bind(dernier)
+    .execute(cx)
+    .await
+    .map(|_| ()))
 }
 
 /// Writes the first held session of each (person, structure) of the parcours `condition` picks
@@ -307,6 +442,16 @@ async fn recompter_premieres_structure(conn: &mut dyn Conn, structure_id: i64) -
     compter_premieres(conn, "p.structure_id = $1", &[structure_id]).await
 }
 
+/// Recounts the first and last sessions of everyone at a structure.
+async fn recompter_personnes_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_personnes WHERE structure_id = $1")
+        .bind(structure_id)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    compter_personnes(conn, "p.structure_id = $1", &[structure_id]).await
+}
+
 /// Recounts the days of a person's sessions (their commune changed, or they were erased).
 pub async fn recompter_personne(conn: &mut dyn Conn, beneficiaire_id: i64) -> sqlx::Result<()> {
     let jours = lieux_des_seances(conn, "p.beneficiaire_id = $1 AND s.statut = 'tenue'", beneficiaire_id).await?;
@@ -327,11 +472,12 @@ async fn recompter_structure_seule(conn: &mut dyn Conn, structure_id: i64) -> sq
         .await
         .map(|_| ()))?;
     let cal = calendrier_structure(conn, structure_id).await?;
-    compter(conn, structure_id, cal, None).await
+    compter(conn, structure_id, cal, None).await?;
+    recompter_mois_structure(conn, structure_id).await
 }
 
-/// Recounts everything: every structure's days, everyone's first sessions and every parcours'
-/// progressions. For a database nobody else writes (a generation, a test): one transaction
+/// Recounts everything: every structure's days and months, everyone's first and last sessions,
+/// every parcours' progressions and closure. For a database nobody else writes (a generation, a test): one transaction
 /// holding a lock per structure would fill PostgreSQL's lock table at national volume.
 pub async fn reconstruire(conn: &mut dyn Conn) -> sqlx::Result<()> {
     let ids: Vec<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
@@ -340,9 +486,12 @@ pub async fn reconstruire(conn: &mut dyn Conn) -> sqlx::Result<()> {
     }
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_premieres").execute(cx).await.map(|_| ()))?;
     compter_premieres(conn, "TRUE", &[]).await?;
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_personnes").execute(cx).await.map(|_| ()))?;
+    compter_personnes(conn, "TRUE", &[]).await?;
     on!(conn, |cx| sqlx::query("DELETE FROM statistiques_progressions").execute(cx).await.map(|_| ()))?;
     for (premier, dernier) in tranches_de_parcours(conn).await? {
         recompter_progressions_entre(conn, premier, dernier).await?;
+        compter_clotures(conn, premier, dernier).await?;
     }
     Ok(())
 }
@@ -506,6 +655,43 @@ pub async fn remplir(db: &crate::db::Db) -> anyhow::Result<()> {
         }
         marquer_rempli(db, "progressions").await?;
         tracing::info!("statistiques : progressions remplies en {:?}", debut.elapsed());
+    }
+    // The months are added up from the days, filled above.
+    if !rempli(db, "mois").await? {
+        let debut = std::time::Instant::now();
+        let ids: Vec<(i64,)> =
+            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
+        for (id,) in ids {
+            let mut tx = crate::db::begin_write(db).await?;
+            verrouiller(&mut tx, id).await?;
+            recompter_mois_structure(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "mois").await?;
+        tracing::info!("statistiques : décompte par mois rempli en {:?}", debut.elapsed());
+    }
+    if !rempli(db, "personnes").await? {
+        let debut = std::time::Instant::now();
+        let ids: Vec<(i64,)> =
+            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
+        for (id,) in ids {
+            let mut tx = crate::db::begin_write(db).await?;
+            recompter_personnes_structure(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "personnes").await?;
+        tracing::info!("statistiques : personnes remplies en {:?}", debut.elapsed());
+    }
+    if !rempli(db, "clotures").await? {
+        let debut = std::time::Instant::now();
+        let tranches = tranches_de_parcours(&mut db.acquire().await?).await?;
+        for (premier, dernier) in tranches {
+            let mut tx = crate::db::begin_write(db).await?;
+            compter_clotures(&mut tx, premier, dernier).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "clotures").await?;
+        tracing::info!("statistiques : clôtures remplies en {:?}", debut.elapsed());
     }
     Ok(())
 }

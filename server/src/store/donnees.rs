@@ -665,6 +665,8 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("journal_acces_beneficiaires", "links only: its lines are exported through journal_acces"),
     ("statistiques_premieres", "counts for the statistics, recomputed from the sessions exported"),
     ("statistiques_progressions", "counts for the statistics, recomputed from the diagnostics exported"),
+    ("statistiques_personnes", "counts for the statistics, recomputed from the sessions exported"),
+    ("statistiques_clotures", "counts for the statistics, recomputed from the parcours exported"),
 ];
 
 /// A row of any table, as the export shows it: each backend reads its own column types.

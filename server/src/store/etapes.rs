@@ -251,6 +251,9 @@ pub async fn close(conn: &mut dyn Conn, parcours_id: i64, now: DateTime<Utc>) ->
     .execute(cx)
     .await.map(|r| r.rows_affected())
     })?;
+    if n == 1 {
+        crate::store::agregat::recompter_cloture(conn, parcours_id).await?;
+    }
     Ok(n == 1)
 }
 
@@ -274,6 +277,9 @@ pub async fn close_early(
     .execute(cx)
     .await
     .map(|r| r.rows_affected()))?;
+    if n == 1 {
+        crate::store::agregat::recompter_cloture(conn, parcours_id).await?;
+    }
     Ok(n == 1)
 }
 

@@ -8,7 +8,8 @@
 
 use crate::store::conn::{on, Conn};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Utc};
+use std::collections::BTreeMap;
 
 /// Whose activity a request may read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +114,23 @@ enum Valeur {
     Entier(i64),
     Texte(String),
     Instant(DateTime<Utc>),
+    Date(NaiveDate),
+}
+
+/// Binds the clause's values to a query, in order (the same text for both backends).
+macro_rules! lier {
+    ($q:expr, $valeurs:expr) => {{
+        let mut q = $q;
+        for v in $valeurs {
+            q = match v {
+                Valeur::Entier(n) => q.bind(*n),
+                Valeur::Texte(t) => q.bind(t.clone()),
+                Valeur::Instant(t) => q.bind(*t),
+                Valeur::Date(d) => q.bind(*d),
+            };
+        }
+        q
+    }};
 }
 
 /// A WHERE clause and its values, numbered from `$1`.
@@ -208,6 +226,38 @@ impl Clause {
         c
     }
 
+    /// People with a held session of the filters in the interval, from each person's first and
+    /// last session per structure and type of place (`store::agregat`, on `r`): a row whose first
+    /// or last session is in the interval, or whose sessions start before it and go on after it
+    /// with one in it (looked up in their sessions).
+    fn personnes_comptees(portee: &Portee, filtres: &Filtres, i: Intervalle) -> Clause {
+        let mut c = Clause::default();
+        c.portee_sur("r.structure_id", portee, filtres);
+        if let Some(t) = &filtres.type_lieu {
+            c.et("r.type_lieu = ?", Valeur::Texte(t.clone()));
+        }
+        if let Some(d) = i.debut {
+            c.et("r.derniere >= ?", Valeur::Instant(d));
+        }
+        if let Some(f) = i.fin {
+            c.et("r.premiere < ?", Valeur::Instant(f));
+        }
+        if let (Some(d), Some(f)) = (i.debut, i.fin) {
+            c.valeurs.push(Valeur::Instant(d));
+            let d = c.valeurs.len();
+            c.valeurs.push(Valeur::Instant(f));
+            let f = c.valeurs.len();
+            c.conditions.push(format!(
+                "(r.premiere >= ${d} OR r.derniere < ${f}
+                  OR EXISTS (SELECT 1 FROM parcours p JOIN seances s ON s.parcours_id = p.id
+                             WHERE p.beneficiaire_id = r.beneficiaire_id AND p.structure_id = r.structure_id
+                               AND s.statut = 'tenue' AND s.type_lieu = r.type_lieu
+                               AND s.debut >= ${d} AND s.debut < ${f}))"
+            ));
+        }
+        c
+    }
+
     /// Held sessions of the scope, the filters (type of place included) and the interval.
     fn seances(portee: &Portee, filtres: &Filtres, i: Intervalle) -> Clause {
         Clause::seances_ou(TENUES, portee, filtres, i)
@@ -226,22 +276,105 @@ impl Clause {
     }
 }
 
+/// Whether the counts kept per structure answer for this scope and these filters: not for a
+/// conseiller's or a commanditaire's activity, nor a conseiller filter (the counts are by
+/// structure), nor while they are being filled.
+fn par_structures(portee: &Portee, filtres: &Filtres) -> bool {
+    !filtres.seances_seulement
+        && filtres.conseiller.is_none()
+        && matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_))
+}
+
 /// The longest local day (a zone leaving summer time): a session whose day a period does not
 /// wholly contain starts within this of one of its ends.
 const JOUR_LE_PLUS_LONG: i64 = 25;
 
-/// How the held sessions of a period are counted: the days it wholly contains from the daily
-/// counts (`store::agregat`, a clause on `a`), the sessions of the other days from the sessions
+/// How the held sessions of a period are counted: the months it wholly contains from the monthly
+/// counts, its other whole days from the daily counts (`store::agregat`; together the rows of
+/// `source`, read as `a`, with `valeurs`), the sessions of the other days from the sessions
 /// (clauses on `s`, each at one end of the period).
 struct Decoupe {
-    jours: Clause,
+    source: String,
+    valeurs: Vec<Valeur>,
     bords: Vec<Clause>,
+}
+
+/// The columns the daily and monthly counts share, the day or month as `jour`.
+const COLONNES_COMPTES: &str = "a.structure_id, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee,
+    a.cr_thematiques, a.cr_materiel, a.nombre, a.passes, a.valeur_centimes";
+
+/// The conditions every part of the counts shares: scope, filters, and the units (days or months,
+/// whose UTC bounds are the columns `debut`, `fin`) the period wholly contains. The values go on
+/// after `valeurs`.
+fn clause_comptes(
+    valeurs: Vec<Valeur>,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+    debut: &str,
+    fin: &str,
+) -> Clause {
+    let mut c = Clause { conditions: vec![], valeurs };
+    c.portee_sur("a.structure_id", portee, filtres);
+    if let Some(t) = &filtres.type_lieu {
+        c.et("a.type_lieu = ?", Valeur::Texte(t.clone()));
+    }
+    if let Some(d) = i.debut {
+        c.et(&format!("a.{debut} >= ?"), Valeur::Instant(d));
+    }
+    if let Some(f) = i.fin {
+        c.et(&format!("a.{fin} <= ?"), Valeur::Instant(f));
+    }
+    c
+}
+
+/// The local months of a zone wholly in the period: `[from, to)`, either side open (none). The
+/// same months as those whose stored bounds are in the period (`debut_mois >= debut` and
+/// `fin_mois <= fin`), since a zone's clock only goes forward.
+fn mois_contenus(fuseau: Fuseau, i: Intervalle) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let premier = |j: NaiveDate| j.with_day(1).expect("le 1er existe");
+    let de = i.debut.map(|d| {
+        let m = premier(fuseau.to_local(d).date());
+        if fuseau.to_utc(m.and_time(NaiveTime::MIN)) >= d {
+            m
+        } else {
+            m + Months::new(1)
+        }
+    });
+    (de, i.fin.map(|f| premier(fuseau.to_local(f).date())))
+}
+
+/// The structures of the scope and the filters by zone (the zone their days and months are in).
+async fn structures_par_zone(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+) -> sqlx::Result<BTreeMap<&'static str, (Fuseau, Vec<i64>)>> {
+    let mut c = Clause::default();
+    c.portee_sur("st.id", portee, filtres);
+    let sql = format!("SELECT st.id, st.commune_insee, st.fuseau FROM structures st WHERE {} ORDER BY st.id", c.sql());
+    let l: Vec<(i64, Option<String>, Option<String>)> =
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    let mut zones: BTreeMap<&'static str, (Fuseau, Vec<i64>)> = BTreeMap::new();
+    for (id, commune, fuseau) in l {
+        let z = Calendrier::pour(commune.as_deref(), fuseau.as_deref().and_then(Fuseau::parse)).fuseau;
+        zones.entry(z.iana()).or_insert_with(|| (z, Vec::new())).1.push(id);
+    }
+    Ok(zones)
 }
 
 impl Decoupe {
     /// None when the sessions alone answer: a conseiller's activity (found by their index) or a
-    /// commanditaire's, which the counts do not know; a period of two days or less.
-    fn de(portee: &Portee, filtres: &Filtres, i: Intervalle) -> Option<Decoupe> {
+    /// commanditaire's, which the counts do not know; a period of two days or less. With
+    /// `par_mois`, the months a period wholly contains are read from the monthly counts (the
+    /// rows then stand for a day or for a month: for the month and list blocks, not a day chart).
+    async fn de(
+        conn: &mut dyn Conn,
+        portee: &Portee,
+        filtres: &Filtres,
+        i: Intervalle,
+        par_mois: bool,
+    ) -> sqlx::Result<Option<Decoupe>> {
         let marge = chrono::Duration::hours(JOUR_LE_PLUS_LONG);
         let courte = matches!((i.debut, i.fin), (Some(d), Some(f)) if f - d < marge + marge);
         if filtres.seances_seulement
@@ -249,19 +382,58 @@ impl Decoupe {
             || courte
             || !matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_))
         {
-            return None;
+            return Ok(None);
         }
-        let mut jours = Clause::default();
-        jours.portee_sur("a.structure_id", portee, filtres);
-        if let Some(t) = &filtres.type_lieu {
-            jours.et("a.type_lieu = ?", Valeur::Texte(t.clone()));
+        let jours_sql = |c: &Clause| {
+            format!("SELECT {COLONNES_COMPTES}, a.jour FROM statistiques_jours a WHERE {}", c.sql())
+        };
+        let mut parts = Vec::new();
+        let mut valeurs = Vec::new();
+        if par_mois {
+            // Each zone's days outside its whole months, by structure and day (index).
+            for (fuseau, ids) in structures_par_zone(conn, portee, filtres).await?.into_values() {
+                let liste = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let jour = |t: DateTime<Utc>| fuseau.to_local(t).date();
+                let (du, au) = (i.debut.map(jour), i.fin.map(jour));
+                let mut plages: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = Vec::new();
+                match mois_contenus(fuseau, i) {
+                    (Some(m1), Some(m2)) if m1 >= m2 => plages.push((du, au.map(|a| a + chrono::Duration::days(1)))),
+                    (m1, m2) => {
+                        if let Some(m1) = m1 {
+                            plages.push((du, Some(m1)));
+                        }
+                        if let Some(m2) = m2 {
+                            plages.push((Some(m2), au.map(|a| a + chrono::Duration::days(1))));
+                        }
+                    }
+                }
+                for (de, a) in plages {
+                    if let (Some(de), Some(a)) = (de, a) {
+                        if de >= a {
+                            continue;
+                        }
+                    }
+                    let mut c = clause_comptes(valeurs, portee, filtres, i, "debut_jour", "fin_jour");
+                    c.conditions.push(format!("a.structure_id IN ({liste})"));
+                    if let Some(de) = de {
+                        c.et("a.jour >= ?", Valeur::Date(de));
+                    }
+                    if let Some(a) = a {
+                        c.et("a.jour < ?", Valeur::Date(a));
+                    }
+                    parts.push(jours_sql(&c));
+                    valeurs = c.valeurs;
+                }
+            }
+            let c = clause_comptes(valeurs, portee, filtres, i, "debut_mois", "fin_mois");
+            parts.push(format!("SELECT {COLONNES_COMPTES}, a.mois AS jour FROM statistiques_mois a WHERE {}", c.sql()));
+            valeurs = c.valeurs;
+        } else {
+            let c = clause_comptes(valeurs, portee, filtres, i, "debut_jour", "fin_jour");
+            parts.push(jours_sql(&c));
+            valeurs = c.valeurs;
         }
-        if let Some(d) = i.debut {
-            jours.et("a.debut_jour >= ?", Valeur::Instant(d));
-        }
-        if let Some(f) = i.fin {
-            jours.et("a.fin_jour <= ?", Valeur::Instant(f));
-        }
+        let source = format!("({}) a", parts.join(" UNION ALL "));
         let mut bouts = Vec::new();
         if let Some(d) = i.debut {
             bouts.push(Intervalle { debut: Some(d), fin: Some(i.fin.map_or(d + marge, |f| f.min(d + marge))) });
@@ -290,23 +462,8 @@ impl Decoupe {
                 c
             })
             .collect();
-        Some(Decoupe { jours, bords })
+        Ok(Some(Decoupe { source, valeurs, bords }))
     }
-}
-
-/// Binds the clause's values to a query, in order (the same text for both backends).
-macro_rules! lier {
-    ($q:expr, $valeurs:expr) => {{
-        let mut q = $q;
-        for v in $valeurs {
-            q = match v {
-                Valeur::Entier(n) => q.bind(*n),
-                Valeur::Texte(t) => q.bind(t.clone()),
-                Valeur::Instant(t) => q.bind(*t),
-            };
-        }
-        q
-    }};
 }
 
 const FROM_SEANCES: &str = "FROM seances s
@@ -479,7 +636,7 @@ pub async fn groupes(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<GroupeSeances>> {
-    let Some(d) = Decoupe::de(portee, filtres, i) else {
+    let Some(d) = Decoupe::de(conn, portee, filtres, i, true).await? else {
         return groupes_des_seances(conn, &Clause::seances(portee, filtres, i)).await;
     };
     let sql = format!(
@@ -489,15 +646,15 @@ pub async fn groupes(
                 g.nombre
          FROM (SELECT a.structure_id, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee,
                       CAST(SUM(a.nombre) AS BIGINT) AS nombre
-               FROM statistiques_jours a WHERE {}
+               FROM {}
                GROUP BY a.structure_id, a.conseiller_id, a.type_lieu, a.duree_minutes, a.domicile_insee) g
          JOIN structures st ON st.id = g.structure_id
          LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
          JOIN users u ON u.id = g.conseiller_id
          LEFT JOIN communes dc ON dc.code_insee = g.domicile_insee",
-        d.jours.sql()
+        d.source
     );
-    let mut l = on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeSeances>(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+    let mut l = on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeSeances>(&sql), &d.valeurs).fetch_all(cx).await)?;
     for c in &d.bords {
         l.extend(groupes_des_seances(conn, c).await?);
     }
@@ -552,17 +709,14 @@ pub async fn par_liste(
     };
     let des_seances =
         |c: &Clause| format!("SELECT s.{colonne}, COUNT(*) {FROM_SEANCES} WHERE {} GROUP BY s.{colonne}", c.sql());
-    let Some(d) = Decoupe::de(portee, filtres, i) else {
+    let Some(d) = Decoupe::de(conn, portee, filtres, i, true).await? else {
         let c = Clause::seances(portee, filtres, i);
         let sql = des_seances(&c);
         return on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await);
     };
-    let sql = format!(
-        "SELECT a.{colonne}, CAST(SUM(a.nombre) AS BIGINT) FROM statistiques_jours a WHERE {} GROUP BY a.{colonne}",
-        d.jours.sql()
-    );
+    let sql = format!("SELECT a.{colonne}, CAST(SUM(a.nombre) AS BIGINT) FROM {} GROUP BY a.{colonne}", d.source);
     let mut l: Vec<(Option<String>, i64)> =
-        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.valeurs).fetch_all(cx).await)?;
     for c in &d.bords {
         let sql = des_seances(c);
         let b: Vec<(Option<String>, i64)> =
@@ -617,20 +771,41 @@ pub async fn par_jour(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
+    par_date(conn, portee, filtres, i, false).await
+}
+
+/// The same for the month charts: a line is a local day or, for the months the interval wholly
+/// contains, the first day of a local month standing for the whole month.
+pub async fn par_mois(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
+    par_date(conn, portee, filtres, i, true).await
+}
+
+async fn par_date(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+    mois: bool,
+) -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
     let jours = |heures: Vec<Heure>| -> sqlx::Result<Vec<(NaiveDate, u64, u64, i64)>> {
         heures.iter().map(|h| Ok((date_heure(h)?, h.nombre as u64, h.passes as u64, h.valeur_centimes))).collect()
     };
-    let Some(d) = Decoupe::de(portee, filtres, i) else {
+    let Some(d) = Decoupe::de(conn, portee, filtres, i, mois).await? else {
         return jours(par_heure_des_seances(conn, &Clause::seances(portee, filtres, i)).await?);
     };
     let sql = format!(
         "SELECT a.jour, CAST(SUM(a.nombre) AS BIGINT), CAST(SUM(a.passes) AS BIGINT),
                 CAST(SUM(a.valeur_centimes) AS BIGINT)
-         FROM statistiques_jours a WHERE {} GROUP BY a.jour",
-        d.jours.sql()
+         FROM {} GROUP BY a.jour",
+        d.source
     );
     let l: Vec<(NaiveDate, i64, i64, i64)> =
-        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.jours.valeurs).fetch_all(cx).await)?;
+        on!(conn, |cx| lier!(sqlx::query_as(&sql), &d.valeurs).fetch_all(cx).await)?;
     let mut l: Vec<_> = l.into_iter().map(|(j, n, p, v)| (j, n as u64, p as u64, v)).collect();
     for c in &d.bords {
         l.extend(jours(par_heure_des_seances(conn, c).await?)?);
@@ -675,7 +850,11 @@ pub async fn personnes(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<GroupePersonnes>> {
-    let c = Clause::parcours_avec_seance(portee, filtres, i);
+    let (c, qui) = if par_structures(portee, filtres) {
+        (Clause::personnes_comptees(portee, filtres, i), "SELECT r.beneficiaire_id FROM statistiques_personnes r")
+    } else {
+        (Clause::parcours_avec_seance(portee, filtres, i), "SELECT p.beneficiaire_id FROM parcours p")
+    };
     let sql = format!(
         "SELECT x.genre, x.annee_naissance, x.tranche_age, x.statut_social, x.commune_insee, bc.nom AS commune,
                 x.anonyme, x.nombre
@@ -684,7 +863,7 @@ pub async fn personnes(
                FROM (SELECT genre, annee_naissance, tranche_age, statut_social, commune_insee,
                             (anonymise_at IS NOT NULL) AS anonyme
                      FROM beneficiaires
-                     WHERE id IN (SELECT p.beneficiaire_id FROM parcours p WHERE {})) b
+                     WHERE id IN ({qui} WHERE {})) b
                GROUP BY b.genre, b.annee_naissance, b.tranche_age, b.statut_social, b.commune_insee, b.anonyme) x
          LEFT JOIN communes bc ON bc.code_insee = x.commune_insee",
         c.sql()
@@ -701,10 +880,29 @@ pub async fn nouveaux_beneficiaires(
 ) -> sqlx::Result<i64> {
     // The first session of each person at each structure (`store::agregat`) answers for a scope
     // of structures; a conseiller's or a type of place's first is the sessions'.
-    let par_structure = !filtres.seances_seulement
-        && filtres.conseiller.is_none()
-        && filtres.type_lieu.is_none()
-        && matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_));
+    if par_structures(portee, filtres) && filtres.type_lieu.is_none() {
+        if let (Some(d), Some(f)) = (i.debut, i.fin) {
+            // A first session at a structure in the interval, and none before it at another
+            // structure of the scope: from the rows of the interval and of those people (index),
+            // not from everyone's first sessions.
+            let mut c = Clause::default();
+            c.portee_sur("sp.structure_id", portee, filtres);
+            c.et("sp.premiere >= ?", Valeur::Instant(d));
+            c.et("sp.premiere < ?", Valeur::Instant(f));
+            let mut avant = Clause { conditions: vec!["sp2.beneficiaire_id = sp.beneficiaire_id".into()], valeurs: c.valeurs };
+            avant.portee_sur("sp2.structure_id", portee, filtres);
+            avant.et("sp2.premiere < ?", Valeur::Instant(d));
+            let sql = format!(
+                "SELECT COUNT(DISTINCT sp.beneficiaire_id) FROM statistiques_premieres sp
+                 WHERE {} AND NOT EXISTS (SELECT 1 FROM statistiques_premieres sp2 WHERE {})",
+                c.conditions.join(" AND "),
+                avant.sql()
+            );
+            let (n,): (i64,) = on!(conn, |cx| lier!(sqlx::query_as(&sql), &avant.valeurs).fetch_one(cx).await)?;
+            return Ok(n);
+        }
+    }
+    let par_structure = par_structures(portee, filtres) && filtres.type_lieu.is_none();
     let (mut c, sql) = if par_structure {
         let mut c = Clause::default();
         c.portee_sur("sp.structure_id", portee, filtres);
@@ -737,8 +935,9 @@ pub async fn nouveaux_beneficiaires(
     Ok(n)
 }
 
-/// Parcours of the scope counted together: same state, opened in the interval or not, closed in
-/// it or not, same number of held sessions.
+/// Parcours of the scope counted together: opened in the interval (`ouvert`, by state), or closed
+/// in it (`ferme`, by state and number of held sessions). A parcours opened and closed in the
+/// interval is in one group of each kind.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct GroupeParcours {
     pub etat: String,
@@ -758,34 +957,52 @@ pub async fn parcours(
 ) -> sqlx::Result<Vec<GroupeParcours>> {
     let mut c = Clause::default();
     c.portee(portee, filtres);
-    let mut ouvert = Clause { conditions: vec![], valeurs: vec![] };
-    let mut ferme = Clause { conditions: vec!["p.closed_at IS NOT NULL".into()], valeurs: vec![] };
-    // Both sub-clauses number their values after the scope's.
-    for (sub, colonne) in [(&mut ouvert, "p.created_at"), (&mut ferme, "p.closed_at")] {
-        if let Some(d) = i.debut {
-            c.valeurs.push(Valeur::Instant(d));
-            sub.conditions.push(format!("{colonne} >= ${}", c.valeurs.len()));
-        }
-        if let Some(f) = i.fin {
-            c.valeurs.push(Valeur::Instant(f));
-            sub.conditions.push(format!("{colonne} < ${}", c.valeurs.len()));
-        }
-    }
-    let sql = format!(
-        "SELECT x.etat, x.ouvert, x.ferme, x.seances_tenues, COUNT(*) AS nombre
-         FROM (SELECT p.etat, ({o}) AS ouvert, ({f}) AS ferme,
-                      (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue')
-                        AS seances_tenues
-               FROM parcours p
-               JOIN structures st ON st.id = p.structure_id
-               LEFT JOIN communes sc ON sc.code_insee = st.commune_insee
-               WHERE {} AND (({o}) OR ({f}))) x
-         GROUP BY x.etat, x.ouvert, x.ferme, x.seances_tenues",
-        c.sql(),
-        o = ouvert.sql(),
-        f = ferme.sql()
-    );
-    on!(conn, |cx| lier!(sqlx::query_as::<_, GroupeParcours>(&sql), &c.valeurs).fetch_all(cx).await)
+    c.intervalle("p.created_at", i);
+    let sql = format!("SELECT p.etat, COUNT(*) FROM parcours p WHERE {} GROUP BY p.etat", c.sql());
+    let ouverts: Vec<(String, i64)> = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    // The closed ones from their rows (`store::agregat`) for a scope of structures: the held
+    // sessions are counted there.
+    let (c, sql) = if par_structures(portee, filtres) {
+        let mut c = Clause::default();
+        c.portee_sur("k.structure_id", portee, filtres);
+        c.intervalle("k.closed_at", i);
+        let sql = format!(
+            "SELECT k.etat, k.seances_tenues, COUNT(*) FROM statistiques_clotures k WHERE {}
+             GROUP BY k.etat, k.seances_tenues",
+            c.sql()
+        );
+        (c, sql)
+    } else {
+        let mut c = Clause { conditions: vec!["p.closed_at IS NOT NULL".into()], valeurs: vec![] };
+        c.portee(portee, filtres);
+        c.intervalle("p.closed_at", i);
+        let sql = format!(
+            "SELECT x.etat, x.seances_tenues, COUNT(*)
+             FROM (SELECT p.etat,
+                          (SELECT COUNT(*) FROM seances s WHERE s.parcours_id = p.id AND s.statut = 'tenue')
+                            AS seances_tenues
+                   FROM parcours p WHERE {}) x
+             GROUP BY x.etat, x.seances_tenues",
+            c.sql()
+        );
+        (c, sql)
+    };
+    let fermes: Vec<(String, i64, i64)> = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+    let ouverts = ouverts.into_iter().map(|(etat, nombre)| GroupeParcours {
+        etat,
+        ouvert: true,
+        ferme: false,
+        seances_tenues: 0,
+        nombre,
+    });
+    let fermes = fermes.into_iter().map(|(etat, seances_tenues, nombre)| GroupeParcours {
+        etat,
+        ouvert: false,
+        ferme: true,
+        seances_tenues,
+        nombre,
+    });
+    Ok(ouverts.chain(fermes).collect())
 }
 
 /// (domain, competences assessed at both diagnostics, how many of them rose) of the parcours of
