@@ -223,10 +223,8 @@ pub(crate) async fn calculer(conn: &mut dyn crate::store::conn::Conn, ctx: &Cont
     // The chart's 12 months are often the period itself (the page's preset): one reading then.
     let mois_periode =
         if graphe == i { mois_graphe.clone() } else { store::par_mois(conn, portee, filtres, i).await? };
-    let trente = Intervalle {
-        debut: Some(minuit(jours_graphe[0].0)),
-        fin: Some(minuit(reference + Duration::days(1))),
-    };
+    let trente =
+        Intervalle { debut: Some(minuit(jours_graphe[0].0)), fin: Some(minuit(reference + Duration::days(1))) };
     let jours_trente = store::par_jour(conn, portee, filtres, trente).await?;
     let total = |lignes: &[(NaiveDate, u64, u64, i64)], f: &dyn Fn(NaiveDate) -> bool| {
         lignes.iter().filter(|h| f(h.0)).map(|h| h.1).sum::<u64>()
