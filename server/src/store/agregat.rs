@@ -379,6 +379,15 @@ async fn compter_personnes(conn: &mut dyn Conn, condition: &str, valeurs: &[i64]
 /// Recounts a parcours' closure row (it was closed, or one of its sessions held, withdrawn or
 /// moved): none while it is open.
 pub async fn recompter_cloture(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<()> {
+    // After the structure's writers on PostgreSQL (a session of the same parcours held while it
+    // closes would otherwise be counted by neither).
+    let structure: Option<(i64,)> = on!(conn, |cx| sqlx::query_as("SELECT structure_id FROM parcours WHERE id = $1")
+        .bind(parcours_id)
+        .fetch_optional(cx)
+        .await)?;
+    if let Some((structure,)) = structure {
+        verrouiller(conn, structure).await?;
+    }
     compter_clotures(conn, parcours_id, parcours_id).await
 }
 

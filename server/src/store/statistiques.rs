@@ -445,8 +445,20 @@ impl Decoupe {
             .into_iter()
             .map(|b| {
                 let mut c = Clause::seances(portee, filtres, b);
-                // The sessions of a day the counts hold are counted there.
+                // The sessions of a day the counts hold are counted there. That day is looked up
+                // among the structure's few days around the edge (by index), not all its days:
+                // a local day in a French zone is the UTC date of its instants, or one either side.
                 let mut dedans = vec!["a2.structure_id = p.structure_id".to_string()];
+                let un_jour = chrono::Duration::days(1);
+                for (borne, condition) in [
+                    (b.debut.map(|d| d.date_naive() - un_jour), "a2.jour >="),
+                    (b.fin.map(|f| f.date_naive() + un_jour), "a2.jour <="),
+                ] {
+                    if let Some(j) = borne {
+                        c.valeurs.push(Valeur::Date(j));
+                        dedans.push(format!("{condition} ${}", c.valeurs.len()));
+                    }
+                }
                 dedans.push("a2.debut_jour <= s.debut AND a2.fin_jour > s.debut".into());
                 if let Some(d) = i.debut {
                     c.valeurs.push(Valeur::Instant(d));
