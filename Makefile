@@ -60,8 +60,9 @@ build: tools
 tailles:
 	./scripts/tailles.sh --verifier
 
+## The pure rules, and the app's own unit tests (which area a path belongs to), run natively.
 test-domain:
-	cargo test -p carnet-domain
+	cargo test -p carnet-domain -p carnet-web
 
 ## The server suite twice: on SQLite, then every integration test again with the app on
 ## PostgreSQL (CARNET_TEST_BACKEND=postgres, a database per test). PostgreSQL comes from the machine

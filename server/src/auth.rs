@@ -153,12 +153,8 @@ impl CurrentUser {
 }
 
 impl CurrentUser {
-    /// The session's user, and what `avec` read in the same statement: (version, person).
-    pub async fn avec(
-        parts: &Parts,
-        state: &AppState,
-        avec: users::Avec,
-    ) -> Result<(Self, (Option<i64>, Option<i64>)), AppError> {
+    /// The session's user, and what `avec` read in the same statement.
+    pub async fn avec(parts: &Parts, state: &AppState, avec: users::Avec) -> Result<(Self, users::Lu), AppError> {
         let token = session_token(parts, state.config.https()).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
         let found = users::find_session(&state.db, &hash, avec).await?.ok_or(AppError::Unauthorized)?;
@@ -187,7 +183,7 @@ impl CurrentUser {
             structure_nom: u.structure_nom,
             token_hash: hash,
         };
-        Ok((user, (found.lu_version, found.lu_beneficiaire)))
+        Ok((user, users::Lu { version: found.lu_version, beneficiaire: found.lu_beneficiaire }))
     }
 }
 

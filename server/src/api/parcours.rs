@@ -3,7 +3,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiJson, ApiPath, AppError, AppResult};
 use crate::journal::{identite_lue, Lecture};
-use crate::store::users::Avec;
+use crate::store::users::{Avec, Lu};
 use crate::store::{communes, donnees, parcours};
 use crate::AppState;
 use axum::body::Bytes;
@@ -148,7 +148,7 @@ impl FromRequestParts<AppState> for LecteurDuParcours {
         };
         let (user, lu) = CurrentUser::avec(parts, state, Avec::Parcours(id)).await?;
         let lu = match lu {
-            (Some(version), Some(beneficiaire)) => Some((version, beneficiaire)),
+            Lu { version: Some(version), beneficiaire: Some(beneficiaire) } => Some((version, beneficiaire)),
             _ => None,
         };
         Ok(LecteurDuParcours { user, id, lu })

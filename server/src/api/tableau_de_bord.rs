@@ -133,7 +133,8 @@ impl FromRequestParts<AppState> for LecteurDuTableau {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (user, (version, _)) = CurrentUser::avec(parts, state, Avec::VersionStructure).await?;
+        let (user, lu) = CurrentUser::avec(parts, state, Avec::VersionStructure).await?;
+        let version = lu.version;
         Ok(LecteurDuTableau { user, version })
     }
 }

@@ -141,6 +141,14 @@ pub enum Avec {
     VersionStructure,
 }
 
+/// What the session's statement read besides the user (`Avec`): a version, and the parcours'
+/// person for `Avec::Parcours`; none when the row is not the user's structure's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lu {
+    pub version: Option<i64>,
+    pub beneficiaire: Option<i64>,
+}
+
 pub async fn find_session(db: &Db, token_hash: &str, avec: Avec) -> sqlx::Result<Option<SessionUser>> {
     let (colonnes, jointure) = match avec {
         Avec::Rien => ("CAST(NULL AS BIGINT) AS lu_version, CAST(NULL AS BIGINT) AS lu_beneficiaire", ""),
