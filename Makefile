@@ -43,13 +43,20 @@ browser-tools:
 ## structures, the ledger's journal, the buyer's dashboard) a fifth, built into dist/zone-pilotage
 ## (served at those paths, and at / for buyers and opérateurs), the management area (gestion.html:
 ## statistics, team, access journal, reminders, administration, account, carnets) a sixth, built
-## into dist/zone-gestion (served at those paths), all after the staff app (whose build empties
-## dist/).
+## into dist/zone-gestion (served at those paths), a parcours' area (parcours.html: a parcours'
+## page, its sessions, the link sheet, the orientation) a seventh, built into dist/zone-parcours
+## (served at /parcours/{id} and below), the parcours' steps' area (etapes.html: the diagnostic,
+## objectives, planning, bilan) an eighth, built into dist/zone-etapes (served at those paths), a
+## new parcours' area (accueil.html: the intake) a ninth, built into dist/zone-accueil (served at
+## /parcours/nouveau), all after the staff app (whose build empties dist/).
 build: tools
 	trunk build --release
 	trunk build lieux.html --release --dist dist/zone-lieux --public-url /zone-lieux/
 	trunk build pilotage.html --release --dist dist/zone-pilotage --public-url /zone-pilotage/
 	trunk build gestion.html --release --dist dist/zone-gestion --public-url /zone-gestion/
+	trunk build parcours.html --release --dist dist/zone-parcours --public-url /zone-parcours/
+	trunk build etapes.html --release --dist dist/zone-etapes --public-url /zone-etapes/
+	trunk build accueil.html --release --dist dist/zone-accueil --public-url /zone-accueil/
 	trunk build espace.html --release --dist dist/espace --public-url /espace/
 	trunk build connexion.html --release --dist dist/acces --public-url /acces/
 	cargo run -q -p carnet-server -- precompress dist

@@ -7,7 +7,8 @@
 #   3. slow-3G load time (400 kbit/s, 400 ms latency, cold cache, median of 3) of the login page
 #      (the public pages' app) until its form shows, of the beneficiary space until its code
 #      form shows, and, logged in, of the conseiller's dashboard, the buyer's dashboard, the
-#      statistics (the management area) and the venues' map (end2end/bench/chargement-lent.mjs,
+#      statistics (the management area), a new parcours
+#      (its own area) and the venues' map (end2end/bench/chargement-lent.mjs,
 #      in Chromium).
 # Measures the app as built: run `make build` first (this script does not rebuild dist/). It builds
 # the release server if needed and runs it with the demo data on a temporary database, port 8294.
@@ -20,7 +21,7 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ] || [ ! -f dist/acces/index.html ] || [ ! -f dist/zone-lieux/index.html ] || [ ! -f dist/zone-pilotage/index.html ] || [ ! -f dist/zone-gestion/index.html ]; then
+if [ ! -f dist/index.html ] || [ ! -f dist/espace/index.html ] || [ ! -f dist/acces/index.html ] || [ ! -f dist/zone-lieux/index.html ] || [ ! -f dist/zone-pilotage/index.html ] || [ ! -f dist/zone-gestion/index.html ] || [ ! -f dist/zone-parcours/index.html ] || [ ! -f dist/zone-etapes/index.html ] || [ ! -f dist/zone-accueil/index.html ]; then
   echo "dist/ n'est pas construit : lancez d'abord \`make build\`." >&2
   exit 1
 fi
@@ -54,6 +55,9 @@ ACCES_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/acces/index.html | head -1)
 LIEUX_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-lieux/index.html | head -1)
 PILOTAGE_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-pilotage/index.html | head -1)
 GESTION_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-gestion/index.html | head -1)
+PARCOURS_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-parcours/index.html | head -1)
+ETAPES_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-etapes/index.html | head -1)
+ACCUEIL_WASM=$(grep -oE "[^\"' =]+_bg\.wasm" dist/zone-accueil/index.html | head -1)
 entete "$WASM" "public, max-age=31536000, immutable"
 entete "$CSS" "public, max-age=31536000, immutable"
 entete "$ESPACE_JS" "public, max-age=31536000, immutable"
@@ -61,6 +65,9 @@ entete "$ACCES_WASM" "public, max-age=31536000, immutable"
 entete "$LIEUX_WASM" "public, max-age=31536000, immutable"
 entete "$PILOTAGE_WASM" "public, max-age=31536000, immutable"
 entete "$GESTION_WASM" "public, max-age=31536000, immutable"
+entete "$PARCOURS_WASM" "public, max-age=31536000, immutable"
+entete "$ETAPES_WASM" "public, max-age=31536000, immutable"
+entete "$ACCUEIL_WASM" "public, max-age=31536000, immutable"
 entete / "no-cache"
 entete /index.html "no-cache"
 entete /connexion "no-cache"
@@ -72,6 +79,9 @@ entete /commandes "no-cache"
 entete /releves/1 "no-cache"
 entete /statistiques "no-cache"
 entete /compte "no-cache"
+entete /parcours/1 "no-cache"
+entete /parcours/nouveau "no-cache"
+entete /parcours/1/diagnostic "no-cache"
 
 echo "== Chargement en 3G lente"
 (cd end2end && BASE_URL="http://127.0.0.1:$PORT" node bench/chargement-lent.mjs)

@@ -32,7 +32,8 @@ fn demarrer() {
     });
 }
 
-/// The staff app but for the venues (see [`crate::zones`]).
+/// The conseillers' app: the dashboard (each role's home but the pilotage area's), a
+/// beneficiary's page and their data and rights, the information notice, the day's list. What a conseiller downloads first after logging in (see [`crate::zones`]).
 #[component]
 pub fn App() -> impl IntoView {
     demarrer();
@@ -43,25 +44,15 @@ pub fn App() -> impl IntoView {
                 // `/connexion` and `/mot-de-passe/…` are another, small app (src/connexion/, served by
                 // the server from dist/acces): the first page loaded without a session weighs
                 // little, and this app is downloaded only once logged in. The venues (`/lieux…`),
-                // the pilotage pages and the management pages are other apps too ([`AppLieux`],
-                // [`AppPilotage`], [`AppGestion`]).
+                // the pilotage pages, the management pages, a new parcours, a parcours' steps and
+                // its other pages are other apps too ([`AppLieux`], [`AppPilotage`], [`AppGestion`],
+                // [`AppAccueil`], [`AppEtapes`], [`AppParcours`]).
                 <ParentRoute path=path!("") view=StaffShell>
                     <Route path=path!("") view=pages::home::HomePage/>
-                    <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
-                    <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
-                    <Route path=path!("parcours/:id/diagnostic") view=pages::diagnostic::DiagnosticPage/>
-                    <Route path=path!("parcours/:id/objectifs") view=pages::objectifs::ObjectifsPage/>
-                    <Route path=path!("parcours/:id/planning") view=pages::planning::PlanningPage/>
-                    <Route path=path!("parcours/:id/seances") view=pages::seances::SeancesPage/>
-                    <Route path=path!("parcours/:id/seances/:sid") view=pages::seances::SeancePage/>
-                    <Route path=path!("parcours/:id/bilan") view=pages::bilan::BilanPage/>
-                    <Route path=path!("parcours/:id/bilan/imprimer") view=pages::bilan::BilanImprimerPage/>
-                    <Route path=path!("parcours/:id/lien/imprimer") view=pages::lien::FicheLienPage/>
                     <Route path=path!("beneficiaires/:id") view=pages::beneficiaire::BeneficiairePage/>
                     <Route path=path!("beneficiaires/:id/donnees") view=pages::donnees::DonneesPage/>
                     <Route path=path!("notice-information") view=pages::notice::NoticePage/>
                     <Route path=path!("journee") view=pages::journee::JourneePage/>
-                    <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -139,6 +130,68 @@ pub fn AppGestion() -> impl IntoView {
                     <Route path=path!("compte") view=pages::compte::ComptePage/>
                     // The Pass numérique ledger: the carnets a conseiller or a structure holds.
                     <Route path=path!("carnets") view=pages::ledger::carnets::CarnetsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A parcours' area (`parcours.html`, built into dist/zone-parcours, served at the paths of
+/// [`Zone::Parcours`]): a parcours' page, its sessions, the personal link's sheet, the
+/// orientation towards a venue: what a conseiller opens day after day from the dashboard, which
+/// does not carry their code.
+#[component]
+pub fn AppParcours() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Parcours/> }>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("parcours/:id") view=pages::parcours::ParcoursPage/>
+                    <Route path=path!("parcours/:id/seances") view=pages::seances::SeancesPage/>
+                    <Route path=path!("parcours/:id/seances/:sid") view=pages::seances::SeancePage/>
+                    <Route path=path!("parcours/:id/lien/imprimer") view=pages::lien::FicheLienPage/>
+                    <Route path=path!("parcours/:id/orientation") view=pages::lieux::orientation::OrientationPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A new parcours' area (`accueil.html`, built into dist/zone-accueil, served at
+/// `/parcours/nouveau`): the intake, the wizard's first step, with the carnet's choice.
+#[component]
+pub fn AppAccueil() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Accueil/> }>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("parcours/nouveau") view=pages::intake::IntakePage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The parcours' steps' area (`etapes.html`, built into dist/zone-etapes, served at the paths of
+/// [`Zone::Etapes`]): a parcours' diagnostic, objectives, planning and bilan, the wizard's steps
+/// after the intake.
+#[component]
+pub fn AppEtapes() -> impl IntoView {
+    demarrer();
+    view! {
+        <Router>
+            <crate::components::page::Arrivee/>
+            <Routes fallback=|| view! { <AutreZoneOuIntrouvable zone=Zone::Etapes/> }>
+                <ParentRoute path=path!("") view=StaffShell>
+                    <Route path=path!("parcours/:id/diagnostic") view=pages::diagnostic::DiagnosticPage/>
+                    <Route path=path!("parcours/:id/objectifs") view=pages::objectifs::ObjectifsPage/>
+                    <Route path=path!("parcours/:id/planning") view=pages::planning::PlanningPage/>
+                    <Route path=path!("parcours/:id/bilan") view=pages::bilan::BilanPage/>
+                    <Route path=path!("parcours/:id/bilan/imprimer") view=pages::bilan::BilanImprimerPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -8,4 +8,4 @@ pub mod leaflet;
 pub mod pages;
 pub mod zones;
 
-pub use app::{App, AppGestion, AppLieux, AppPilotage};
+pub use app::{App, AppAccueil, AppEtapes, AppGestion, AppLieux, AppParcours, AppPilotage};

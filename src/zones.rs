@@ -20,7 +20,16 @@ pub enum Zone {
     /// Management: statistics, the team, the access journal, reminders, administration, one's
     /// account and the carnets' list, none of which a conseiller needs to lead a parcours.
     Gestion,
-    /// Every other staff page.
+    /// A new parcours: `/parcours/nouveau`, the intake.
+    Accueil,
+    /// A parcours' steps after the intake, the wizard gone through once per parcours: its
+    /// diagnostic, objectives, planning and bilan.
+    Etapes,
+    /// A parcours' other pages: `/parcours/{id}`, its sessions, the personal link's sheet, the
+    /// orientation towards a venue.
+    Parcours,
+    /// Every other staff page: the dashboard (and the hubs' home), a beneficiary's pages, the
+    /// notice, the day's list.
     Personnel,
 }
 
@@ -41,9 +50,29 @@ pub fn zone_de(chemin: &str) -> Zone {
         Zone::Pilotage
     } else if PAGES_GESTION.iter().any(|p| sous(chemin, p)) {
         Zone::Gestion
+    } else if sous(chemin, "/parcours/nouveau") {
+        Zone::Accueil
+    } else if let Some(page) = page_d_un_parcours(chemin) {
+        if ETAPES.iter().any(|e| sous(page, e)) {
+            Zone::Etapes
+        } else {
+            Zone::Parcours
+        }
     } else {
         Zone::Personnel
     }
+}
+
+/// The pages of a parcours (below `/parcours/{id}`) that are steps of the wizard, each with the
+/// pages below it.
+pub const ETAPES: [&str; 4] = ["/diagnostic", "/objectifs", "/planning", "/bilan"];
+
+/// For `/parcours/{id}` and below (`{id}` any segment but `nouveau`), what follows `{id}`
+/// (empty for the parcours' own page).
+fn page_d_un_parcours(chemin: &str) -> Option<&str> {
+    let reste = chemin.strip_prefix("/parcours/")?;
+    let (id, page) = reste.split_at(reste.find('/').unwrap_or(reste.len()));
+    (!id.is_empty() && id != "nouveau").then_some(page)
 }
 
 /// `chemin` is `page` or a page below it (`/journal/3`, not `/journal-des-acces`).
@@ -113,9 +142,36 @@ mod tests {
         for c in ["/connexion", "/mot-de-passe/oublie", "/mot-de-passe/choisir"] {
             assert_eq!(zone_de(c), Zone::Publique, "{c}");
         }
+        assert_eq!(zone_de("/parcours/nouveau"), Zone::Accueil);
+        for c in [
+            "/parcours/3/diagnostic",
+            "/parcours/3/objectifs",
+            "/parcours/3/planning",
+            "/parcours/3/bilan",
+            "/parcours/3/bilan/imprimer",
+        ] {
+            assert_eq!(zone_de(c), Zone::Etapes, "{c}");
+        }
+        for c in [
+            "/parcours/3",
+            "/parcours/3/",
+            "/parcours/3/seances",
+            "/parcours/3/seances/7",
+            "/parcours/3/lien/imprimer",
+            "/parcours/3/orientation",
+            "/parcours/3/bilans",
+            "/parcours/nouveaux",
+        ] {
+            assert_eq!(zone_de(c), Zone::Parcours, "{c}");
+        }
         for c in [
             "/",
-            "/parcours/3/orientation",
+            "/parcours",
+            "/parcours/",
+            "/parcoursx/3",
+            "/beneficiaires/3",
+            "/beneficiaires/3/donnees",
+            "/notice-information",
             "/lieuxdits",
             "/carnetsx",
             "/journal-des-accesx",
@@ -123,7 +179,6 @@ mod tests {
             "/statistiques-x",
             "/comptes",
             "/administration",
-            "/parcours/3/seances",
             "/journee",
             "/mot-de-passe",
             "/connexion/x",

@@ -3,8 +3,8 @@
 // visible, the beneficiary space until its code form is visible, and, logged in (the demo's
 // conseillère, through the API before the clock starts), the conseiller's dashboard until its
 // list of parcours shows, the buyer's dashboard (the pilotage area) until its title shows, the
-// statistics (the management area) until their title shows, and the venues' map page until its
-// title shows. Chromium's network emulation
+// statistics (the management area) until their title shows, a new parcours (its own area) until
+// its title shows, and the venues' map page until its title shows. Chromium's network emulation
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
 // 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
 // then the median.
@@ -43,6 +43,12 @@ const pages = [
     chemin: '/statistiques',
     compte: 'camille@demo.carnet.fr',
     pret: (page) => page.getByRole('heading', { level: 1, name: 'Statistiques d’activité' }),
+  },
+  {
+    nom: 'nouveau parcours (zone accueil)',
+    chemin: '/parcours/nouveau',
+    compte: 'camille@demo.carnet.fr',
+    pret: (page) => page.getByRole('heading', { level: 1 }),
   },
   {
     nom: 'carte des lieux',

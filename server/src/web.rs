@@ -98,6 +98,26 @@ pub const ZONE_GESTION_DIR: &str = "zone-gestion";
 pub const PAGES_GESTION: [&str; 7] =
     ["/statistiques", "/equipe", "/journal-des-acces", "/rappels", "/admin", "/compte", "/carnets"];
 
+/// Where a parcours' area of the staff app is built (`trunk build parcours.html --dist
+/// dist/zone-parcours --public-url /zone-parcours/`): its files under `/zone-parcours/`, its
+/// `index.html` at `/parcours/{id}` and below, but for the steps of [`ETAPES`].
+pub const ZONE_PARCOURS_DIR: &str = "zone-parcours";
+
+/// Where a new parcours' area of the staff app is built (`trunk build accueil.html --dist
+/// dist/zone-accueil --public-url /zone-accueil/`): its files under `/zone-accueil/`, its
+/// `index.html` at `/parcours/nouveau` (the intake).
+pub const ZONE_ACCUEIL_DIR: &str = "zone-accueil";
+
+/// Where the parcours' steps' area of the staff app is built (`trunk build etapes.html --dist
+/// dist/zone-etapes --public-url /zone-etapes/`): its files under `/zone-etapes/`, its
+/// `index.html` at a parcours' steps ([`ETAPES`]) and below.
+pub const ZONE_ETAPES_DIR: &str = "zone-etapes";
+
+/// The pages of a parcours (below `/parcours/{id}`) that are steps of the wizard after the intake,
+/// in the steps' area, each with the pages below it; the app's `src/zones.rs` lists the
+/// same.
+pub const ETAPES: [&str; 4] = ["diagnostic", "objectifs", "planning", "bilan"];
+
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
 /// staff app. Known by the session cookie, as the API knows it.
@@ -129,17 +149,25 @@ async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req:
 /// `index.html` at its three pages, its files under `/acces/`, the venues' area: its
 /// `index.html` at `/lieux` and below, its files under `/zone-lieux/`, the pilotage area: its
 /// `index.html` at its pages, its files under `/zone-pilotage/`, and the management area: its
-/// `index.html` at its pages, its files under `/zone-gestion/`; `/` by role ([`accueil`]).
+/// `index.html` at its pages, its files under `/zone-gestion/`, a new parcours' area, the
+/// parcours' steps' area and a parcours' area: their `index.html` at a parcours' pages, their
+/// files under `/zone-accueil/`, `/zone-etapes/` and `/zone-parcours/`; `/` by role ([`accueil`]).
 pub fn static_files(dist: &Path, etat: AppState) -> Router {
     let espace = dist.join(ESPACE_DIR);
     let acces = dist.join(ACCES_DIR);
     let lieux = dist.join(ZONE_LIEUX_DIR);
     let pilotage = dist.join(ZONE_PILOTAGE_DIR);
     let gestion = dist.join(ZONE_GESTION_DIR);
+    let parcours = dist.join(ZONE_PARCOURS_DIR);
+    let etapes = dist.join(ZONE_ETAPES_DIR);
+    let nouveau = dist.join(ZONE_ACCUEIL_DIR);
     let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
     let page_lieux = ServeFile::new(lieux.join("index.html")).precompressed_br().precompressed_gzip();
     let page_pilotage = ServeFile::new(pilotage.join("index.html")).precompressed_br().precompressed_gzip();
     let page_gestion = ServeFile::new(gestion.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_parcours = ServeFile::new(parcours.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_etapes = ServeFile::new(etapes.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_accueil = ServeFile::new(nouveau.join("index.html")).precompressed_br().precompressed_gzip();
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
@@ -154,6 +182,19 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
             .route_service(chemin, page_gestion.clone())
             .route_service(&format!("{chemin}/{{*page}}"), page_gestion.clone());
     }
+    // A new parcours in an area, a parcours' steps in another, its other pages in a third. The
+    // router prefers a fixed segment to a parameter, and a parameter to the rest of the path.
+    router = router
+        .route_service("/parcours/nouveau", page_accueil.clone())
+        .route_service("/parcours/nouveau/{*page}", page_accueil)
+        .route_service("/parcours/{id}", page_parcours.clone())
+        .route_service("/parcours/{id}/", page_parcours.clone())
+        .route_service("/parcours/{id}/{*page}", page_parcours.clone());
+    for etape in ETAPES {
+        router = router
+            .route_service(&format!("/parcours/{{id}}/{etape}"), page_etapes.clone())
+            .route_service(&format!("/parcours/{{id}}/{etape}/{{*page}}"), page_etapes.clone());
+    }
     let page_personnel = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
     router
         .route("/", axum::routing::get(move |req| accueil(etat, page_personnel, page_pilotage, req)))
@@ -164,6 +205,9 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
         .nest_service("/zone-lieux/", ServeDir::new(&lieux).precompressed_br().precompressed_gzip())
         .nest_service("/zone-pilotage/", ServeDir::new(&pilotage).precompressed_br().precompressed_gzip())
         .nest_service("/zone-gestion/", ServeDir::new(&gestion).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-parcours/", ServeDir::new(&parcours).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-etapes/", ServeDir::new(&etapes).precompressed_br().precompressed_gzip())
+        .nest_service("/zone-accueil/", ServeDir::new(&nouveau).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -178,11 +222,20 @@ pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) ->
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist
         .map(|d| {
-            [ESPACE_DIR, ACCES_DIR, ZONE_LIEUX_DIR, ZONE_PILOTAGE_DIR, ZONE_GESTION_DIR]
-                .iter()
-                .map(|sous| d.join(sous).join("index.html"))
-                .chain([d.join("index.html")])
-                .collect::<Vec<_>>()
+            [
+                ESPACE_DIR,
+                ACCES_DIR,
+                ZONE_LIEUX_DIR,
+                ZONE_PILOTAGE_DIR,
+                ZONE_GESTION_DIR,
+                ZONE_PARCOURS_DIR,
+                ZONE_ETAPES_DIR,
+                ZONE_ACCUEIL_DIR,
+            ]
+            .iter()
+            .map(|sous| d.join(sous).join("index.html"))
+            .chain([d.join("index.html")])
+            .collect::<Vec<_>>()
         })
         .unwrap_or_default();
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {

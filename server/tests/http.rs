@@ -48,7 +48,7 @@ async fn the_app_is_served_with_fallback_cache_and_compression() {
     let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
 
     // Client routes get index.html, never cached.
-    let r = app.request(Method::GET, "/parcours/12", None, None).await;
+    let r = app.request(Method::GET, "/beneficiaires/12", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("<!doctype html>"));
     assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
@@ -101,7 +101,7 @@ async fn the_public_pages_are_a_small_app_of_their_own() {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
     // The staff app keeps every other page.
-    for path in ["/", "/parcours/1", "/journee", "/mot-de-passe"] {
+    for path in ["/", "/beneficiaires/1", "/journee", "/mot-de-passe"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -154,8 +154,8 @@ async fn the_venues_are_an_app_of_their_own() {
         let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
-    // The staff app keeps every other page, the orientation towards a venue included.
-    for path in ["/", "/parcours/1", "/parcours/1/orientation", "/lieuxdits", "/journee"] {
+    // The staff app keeps every other page (the orientation towards a venue is a parcours' page).
+    for path in ["/", "/beneficiaires/1", "/lieuxdits", "/journee"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -209,7 +209,7 @@ async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() 
         let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
-    for path in ["/commandesx", "/journalx", "/parcours/1"] {
+    for path in ["/commandesx", "/journalx", "/beneficiaires/1"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
     }
@@ -289,9 +289,7 @@ async fn the_management_pages_are_an_app_of_their_own() {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
     }
     // The staff app keeps the conseillers' pages, and what only looks like a management page.
-    for path in
-        ["/", "/parcours/1", "/parcours/1/seances", "/journee", "/comptes", "/statistiques-x", "/administration"]
-    {
+    for path in ["/", "/beneficiaires/1", "/journee", "/comptes", "/statistiques-x", "/administration"] {
         let r = app.request(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
@@ -310,6 +308,64 @@ async fn the_management_pages_are_an_app_of_their_own() {
     let r = app.request(Method::GET, "/zone-gestion/gestion-fedcba9876543210_bg.wasm", None, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+}
+
+/// A parcours' pages are three areas of the staff app: a new parcours in one, its steps in
+/// another, its page, sessions, link sheet and orientation in a third; each its page at its
+/// paths, its files under its folder. The dashboard and a beneficiary's pages keep the staff app.
+#[tokio::test]
+async fn a_parcours_pages_are_apps_of_their_own() {
+    let dist = fake_dist();
+    let zones = [("zone-parcours", "parcours"), ("zone-etapes", "etapes"), ("zone-accueil", "accueil")];
+    for (zone, nom) in zones {
+        let dir = dist.path().join(zone);
+        std::fs::create_dir_all(&dir).unwrap();
+        let page = format!(
+            "<!doctype html><title>{nom}</title><script type=\"module\">import init from '/{zone}/{nom}-0123456789abcdef.js';</script>"
+        );
+        std::fs::write(dir.join("index.html"), page).unwrap();
+        std::fs::write(dir.join(format!("{nom}-0123456789abcdef_bg.wasm")), b"\0asm").unwrap();
+    }
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+
+    let pages = [
+        ("/parcours/nouveau", "accueil"),
+        ("/parcours/3/diagnostic", "etapes"),
+        ("/parcours/3/objectifs", "etapes"),
+        ("/parcours/3/planning", "etapes"),
+        ("/parcours/3/bilan", "etapes"),
+        ("/parcours/3/bilan/imprimer", "etapes"),
+        ("/parcours/3", "parcours"),
+        ("/parcours/3/", "parcours"),
+        ("/parcours/3/seances", "parcours"),
+        ("/parcours/3/seances/7", "parcours"),
+        ("/parcours/3/lien/imprimer", "parcours"),
+        ("/parcours/3/orientation", "parcours"),
+        ("/parcours/3/bilans", "parcours"),
+        ("/parcours/nouveaux", "parcours"),
+    ];
+    for (path, nom) in pages {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains(&format!("<title>{nom}</title>")), "{path}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{path}");
+        // Its inline loader is allowed by its hash too.
+        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 4, "{csp}");
+    }
+    for path in ["/", "/beneficiaires/3", "/beneficiaires/3/donnees", "/notice-information", "/journee", "/parcoursx/3"]
+    {
+        let r = app.request(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("/app-0123456789abcdef.js"), "{path}: {}", r.text);
+    }
+    for (zone, nom) in zones {
+        let r = app.request(Method::GET, &format!("/{zone}/{nom}-0123456789abcdef_bg.wasm"), None, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+        let r = app.request(Method::GET, &format!("/{zone}/{nom}-fedcba9876543210_bg.wasm"), None, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
 }
 
 #[tokio::test]
