@@ -1022,6 +1022,22 @@ pub async fn progressions(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    if par_structures(portee, filtres) {
+        // The completed parcours of a scope of structures from their closure rows (by structure
+        // and date, or by date for a country), not from every closed parcours of the period.
+        let mut c = Clause::default();
+        c.conditions.push("k.etat = 'termine'".into());
+        c.portee_sur("k.structure_id", portee, filtres);
+        c.intervalle("k.closed_at", i);
+        let sql = format!(
+            "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
+             FROM statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id
+             WHERE {}
+             GROUP BY sp.domaine ORDER BY sp.domaine",
+            c.sql()
+        );
+        return on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await);
+    }
     let mut c = Clause::default();
     c.conditions.push("p.etat = 'termine'".into());
     c.portee(portee, filtres);
