@@ -968,7 +968,27 @@ pub async fn parcours(
     i: Intervalle,
 ) -> sqlx::Result<Vec<GroupeParcours>> {
     let mut c = Clause::default();
-    c.portee(portee, filtres);
+    let quelques_structures = par_structures(portee, filtres)
+        && (!matches!(portee, Portee::Tout)
+            || filtres.lieu.is_some()
+            || filtres.commune.is_some()
+            || filtres.departement.is_some());
+    if quelques_structures {
+        // The structures named one by one: the planner then knows how few they are and walks
+        // their parcours, instead of every parcours of the country created in the period (a
+        // département's year at national volume on SQLite: about 100 → 5 ms); for hundreds of
+        // structures it still takes the date.
+        let ids: Vec<String> = structures_par_zone(conn, portee, filtres)
+            .await?
+            .into_values()
+            .flat_map(|(_, ids)| ids)
+            .map(|id| id.to_string())
+            .collect();
+        let liste = if ids.is_empty() { "NULL".to_string() } else { ids.join(", ") };
+        c.conditions.push(format!("p.structure_id IN ({liste})"));
+    } else {
+        c.portee(portee, filtres);
+    }
     c.intervalle("p.created_at", i);
     // Their number alone (the index on the creation answers for a country).
     let sql = format!("SELECT COUNT(*) FROM parcours p WHERE {}", c.sql());
