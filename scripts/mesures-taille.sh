@@ -9,7 +9,7 @@
 #      form shows, and, logged in, of the conseiller's dashboard, the buyer's dashboard, the
 #      statistics (the management area), a new parcours
 #      (its own area) and the venues' map (end2end/bench/chargement-lent.mjs,
-#      in Chromium).
+#      in Chromium); then each page's second visit in the same browser (warm cache).
 # Measures the app as built: run `make build` first (this script does not rebuild dist/). It builds
 # the release server if needed and runs it with the demo data on a temporary database, port 8294.
 set -euo pipefail

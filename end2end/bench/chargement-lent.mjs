@@ -6,8 +6,10 @@
 // statistics (the management area) until their title shows, a new parcours (its own area) until
 // its title shows, and the venues' map page until its title shows. Chromium's network emulation
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
-// 400 ms of latency; each run is a new browser context, so the cache is cold. Prints each run,
-// then the median.
+// 400 ms of latency; each run is a new browser context, so the cache is cold. Each run then
+// opens the same page again in that context (a second visit, warm cache: the hashed assets
+// come from the cache, the page and the API answers from the server). Prints each run, then
+// the medians.
 import { chromium } from '@playwright/test';
 
 const base = process.env.BASE_URL || 'http://127.0.0.1:8294';
@@ -64,8 +66,11 @@ const browser = await chromium.launch({
 });
 const octetsParSeconde = (KBITS * 1000) / 8;
 console.log(`Réseau émulé : ${KBITS} kbit/s dans chaque sens, latence ${LATENCE_MS} ms ; cache vide ; ${runs} essais`);
+const mediane = (t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+const secondes = (t) => t.map((x) => (x / 1000).toFixed(1)).join(' / ');
 for (const p of pages) {
   const temps = [];
+  const chauds = [];
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
     if (p.compte) {
@@ -100,10 +105,17 @@ for (const p of pages) {
     const octets = reponses.reduce((s, r) => s + r.octets, 0);
     const detail = reponses.map((r) => encodages.get(r.id)).filter(Boolean).join(', ');
     console.log(`  ${p.nom}, essai ${i + 1} : ${ms} ms ; ${Math.round(octets / 1000)} ko transférés en ${reponses.length} requêtes : ${detail}`);
+    // The second visit, on the same slow network.
+    reponses.length = 0;
+    const t1 = Date.now();
+    await page.goto(`${base}${p.chemin}`, { waitUntil: 'commit', timeout: 120_000 });
+    await p.pret(page).waitFor({ state: 'visible', timeout: 120_000 });
+    const chaud = Date.now() - t1;
+    chauds.push(chaud);
+    const octetsChaud = reponses.reduce((s, r) => s + r.octets, 0);
+    console.log(`  ${p.nom}, essai ${i + 1}, seconde visite : ${chaud} ms ; ${Math.round(octetsChaud / 1000)} ko transférés en ${reponses.length} requêtes`);
     await context.close();
   }
-  const tri = [...temps].sort((a, b) => a - b);
-  const mediane = tri[Math.floor(tri.length / 2)];
-  console.log(`${p.nom} (${p.chemin}) : médiane ${(mediane / 1000).toFixed(1)} s (essais : ${temps.map((t) => (t / 1000).toFixed(1)).join(' / ')} s)`);
+  console.log(`${p.nom} (${p.chemin}) : médiane ${(mediane(temps) / 1000).toFixed(1)} s (essais : ${secondes(temps)} s) ; seconde visite : médiane ${(mediane(chauds) / 1000).toFixed(1)} s (${secondes(chauds)} s)`);
 }
 await browser.close();

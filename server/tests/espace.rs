@@ -454,7 +454,7 @@ async fn the_space_is_its_own_small_app_under_espace() {
     assert_eq!(r.text, "console.log('espace')");
     assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=31536000, immutable");
     // The staff app still answers its own routes.
-    let r = app.send(Request::builder().uri("/parcours/3").body(Body::empty()).unwrap()).await;
+    let r = app.send(Request::builder().uri("/beneficiaires/3").body(Body::empty()).unwrap()).await;
     assert!(r.text.contains("<title>staff</title>"));
 }
 
