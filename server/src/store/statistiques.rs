@@ -1042,30 +1042,24 @@ pub async fn progressions(
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<(String, i64, i64)>> {
-    if par_structures(portee, filtres) {
+    let mut c = Clause::default();
+    let source = if par_structures(portee, filtres) {
         // The completed parcours of a scope of structures from their closure rows (by structure
         // and date, or by date for a country), not from every closed parcours of the period.
-        let mut c = Clause::default();
         c.conditions.push("k.etat = 'termine'".into());
         c.portee_sur("k.structure_id", portee, filtres);
         c.intervalle("k.closed_at", i);
+        Some("statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id")
+    } else {
+        c.conditions.push("p.etat = 'termine'".into());
+        c.portee(portee, filtres);
+        c.intervalle("p.closed_at", i);
+        (!filtres.seances_seulement).then_some("parcours p JOIN statistiques_progressions sp ON sp.parcours_id = p.id")
+    };
+    if let Some(source) = source {
         let sql = format!(
             "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
-             FROM statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id
-             WHERE {}
-             GROUP BY sp.domaine ORDER BY sp.domaine",
-            c.sql()
-        );
-        return on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await);
-    }
-    let mut c = Clause::default();
-    c.conditions.push("p.etat = 'termine'".into());
-    c.portee(portee, filtres);
-    c.intervalle("p.closed_at", i);
-    if !filtres.seances_seulement {
-        let sql = format!(
-            "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
-             FROM parcours p JOIN statistiques_progressions sp ON sp.parcours_id = p.id
+             FROM {source}
              WHERE {}
              GROUP BY sp.domaine ORDER BY sp.domaine",
             c.sql()
