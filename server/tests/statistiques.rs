@@ -605,6 +605,12 @@ async fn comptes(app: &TestApp, portee: &Portee, filtres: &Filtres, i: Intervall
 
 /// The daily counts as stored, in order.
 async fn lignes_du_decompte(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<String> {
+    lignes_de_comptes(conn, "statistiques_jours", "jour").await
+}
+
+/// The rows of the daily (`jour`) or monthly (`mois`) counts as stored, in order: the two tables
+/// share their columns but for the unit's (`jour`, `debut_jour`, `fin_jour` or `mois`…).
+async fn lignes_de_comptes(conn: &mut dyn carnet_server::store::conn::Conn, table: &str, unite: &str) -> Vec<String> {
     #[derive(Debug, sqlx::FromRow)]
     #[allow(dead_code)] // Read through Debug.
     struct Ligne {
@@ -622,48 +628,20 @@ async fn lignes_du_decompte(conn: &mut dyn carnet_server::store::conn::Conn) -> 
         passes: i64,
         valeur_centimes: i64,
     }
-    let l: Vec<Ligne> = on!(conn, |cx| sqlx::query_as(
-        "SELECT structure_id, jour, debut_jour, fin_jour, conseiller_id, type_lieu, duree_minutes, domicile_insee,
-                cr_thematiques, cr_materiel, nombre, passes, valeur_centimes
-         FROM statistiques_jours"
-    )
-    .fetch_all(cx)
-    .await)
-    .unwrap();
-    let mut l: Vec<String> = l.into_iter().map(|r| format!("{r:?}")).collect();
+    let sql = format!(
+        "SELECT structure_id, {unite} AS jour, debut_{unite} AS debut_jour, fin_{unite} AS fin_jour, conseiller_id,
+                type_lieu, duree_minutes, domicile_insee, cr_thematiques, cr_materiel, nombre, passes, valeur_centimes
+         FROM {table}"
+    );
+    let l: Vec<Ligne> = on!(conn, |cx| sqlx::query_as(&sql).fetch_all(cx).await).unwrap();
+    let mut l: Vec<String> = l.into_iter().map(|r| format!("{unite} {r:?}")).collect();
     l.sort();
     l
 }
 
 /// The monthly counts, first and last sessions and closures as stored, in order.
 async fn lignes_des_autres_comptes(conn: &mut dyn carnet_server::store::conn::Conn) -> Vec<String> {
-    let mut l: Vec<String> = Vec::new();
-    #[derive(Debug, sqlx::FromRow)]
-    #[allow(dead_code)] // Read through Debug.
-    struct Mois {
-        structure_id: i64,
-        mois: NaiveDate,
-        debut_mois: DateTime<Utc>,
-        fin_mois: DateTime<Utc>,
-        conseiller_id: i64,
-        type_lieu: String,
-        duree_minutes: i64,
-        domicile_insee: Option<String>,
-        cr_thematiques: Option<String>,
-        cr_materiel: Option<String>,
-        nombre: i64,
-        passes: i64,
-        valeur_centimes: i64,
-    }
-    let mois: Vec<Mois> = on!(conn, |cx| sqlx::query_as(
-        "SELECT structure_id, mois, debut_mois, fin_mois, conseiller_id, type_lieu, duree_minutes, domicile_insee,
-                cr_thematiques, cr_materiel, nombre, passes, valeur_centimes
-         FROM statistiques_mois"
-    )
-    .fetch_all(cx)
-    .await)
-    .unwrap();
-    l.extend(mois.iter().map(|r| format!("mois {r:?}")));
+    let mut l = lignes_de_comptes(&mut *conn, "statistiques_mois", "mois").await;
     let personnes: Vec<(i64, i64, String, DateTime<Utc>, DateTime<Utc>)> = on!(conn, |cx| sqlx::query_as(
         "SELECT beneficiaire_id, structure_id, type_lieu, premiere, derniere FROM statistiques_personnes"
     )
