@@ -118,6 +118,23 @@ pub const ZONE_ETAPES_DIR: &str = "zone-etapes";
 /// same.
 pub const ETAPES: [&str; 4] = ["diagnostic", "objectifs", "planning", "bilan"];
 
+/// The areas built beside the staff app whose hashed files are served from their folder under
+/// their own name (`/zone-lieux/…`), nothing else: the public pages' and each staff area's.
+const ZONES: [&str; 7] = [
+    ACCES_DIR,
+    ZONE_LIEUX_DIR,
+    ZONE_PILOTAGE_DIR,
+    ZONE_GESTION_DIR,
+    ZONE_PARCOURS_DIR,
+    ZONE_ETAPES_DIR,
+    ZONE_ACCUEIL_DIR,
+];
+
+/// An area's page: its `index.html`, precompressed.
+fn page_de(dossier: &Path) -> ServeFile {
+    ServeFile::new(dossier.join("index.html")).precompressed_br().precompressed_gzip()
+}
+
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
 /// staff app. Known by the session cookie, as the API knows it.
@@ -154,20 +171,13 @@ async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req:
 /// files under `/zone-accueil/`, `/zone-etapes/` and `/zone-parcours/`; `/` by role ([`accueil`]).
 pub fn static_files(dist: &Path, etat: AppState) -> Router {
     let espace = dist.join(ESPACE_DIR);
-    let acces = dist.join(ACCES_DIR);
-    let lieux = dist.join(ZONE_LIEUX_DIR);
-    let pilotage = dist.join(ZONE_PILOTAGE_DIR);
-    let gestion = dist.join(ZONE_GESTION_DIR);
-    let parcours = dist.join(ZONE_PARCOURS_DIR);
-    let etapes = dist.join(ZONE_ETAPES_DIR);
-    let nouveau = dist.join(ZONE_ACCUEIL_DIR);
-    let page_publique = ServeFile::new(acces.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_lieux = ServeFile::new(lieux.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_pilotage = ServeFile::new(pilotage.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_gestion = ServeFile::new(gestion.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_parcours = ServeFile::new(parcours.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_etapes = ServeFile::new(etapes.join("index.html")).precompressed_br().precompressed_gzip();
-    let page_accueil = ServeFile::new(nouveau.join("index.html")).precompressed_br().precompressed_gzip();
+    let page_publique = page_de(&dist.join(ACCES_DIR));
+    let page_lieux = page_de(&dist.join(ZONE_LIEUX_DIR));
+    let page_pilotage = page_de(&dist.join(ZONE_PILOTAGE_DIR));
+    let page_gestion = page_de(&dist.join(ZONE_GESTION_DIR));
+    let page_parcours = page_de(&dist.join(ZONE_PARCOURS_DIR));
+    let page_etapes = page_de(&dist.join(ZONE_ETAPES_DIR));
+    let page_accueil = page_de(&dist.join(ZONE_ACCUEIL_DIR));
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
@@ -195,19 +205,16 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
             .route_service(&format!("/parcours/{{id}}/{etape}"), page_etapes.clone())
             .route_service(&format!("/parcours/{{id}}/{etape}/{{*page}}"), page_etapes.clone());
     }
-    let page_personnel = ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip();
+    // The areas' hashed files only: an unknown one is a 404, not a page.
+    for zone in ZONES {
+        router = router
+            .nest_service(&format!("/{zone}/"), ServeDir::new(dist.join(zone)).precompressed_br().precompressed_gzip());
+    }
+    let page_personnel = page_de(dist);
     router
         .route("/", axum::routing::get(move |req| accueil(etat, page_personnel, page_pilotage, req)))
         .route_service(ZONE_LIEUX, page_lieux.clone())
         .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
-        // Their hashed files only: an unknown one is a 404, not a page.
-        .nest_service("/acces/", ServeDir::new(&acces).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-lieux/", ServeDir::new(&lieux).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-pilotage/", ServeDir::new(&pilotage).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-gestion/", ServeDir::new(&gestion).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-parcours/", ServeDir::new(&parcours).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-etapes/", ServeDir::new(&etapes).precompressed_br().precompressed_gzip())
-        .nest_service("/zone-accueil/", ServeDir::new(&nouveau).precompressed_br().precompressed_gzip())
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))
@@ -222,20 +229,11 @@ pub fn content_security_policy(dist: Option<&Path>, tuiles_url: Option<&str>) ->
     let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     let pages = dist
         .map(|d| {
-            [
-                ESPACE_DIR,
-                ACCES_DIR,
-                ZONE_LIEUX_DIR,
-                ZONE_PILOTAGE_DIR,
-                ZONE_GESTION_DIR,
-                ZONE_PARCOURS_DIR,
-                ZONE_ETAPES_DIR,
-                ZONE_ACCUEIL_DIR,
-            ]
-            .iter()
-            .map(|sous| d.join(sous).join("index.html"))
-            .chain([d.join("index.html")])
-            .collect::<Vec<_>>()
+            std::iter::once(ESPACE_DIR)
+                .chain(ZONES)
+                .map(|sous| d.join(sous).join("index.html"))
+                .chain([d.join("index.html")])
+                .collect::<Vec<_>>()
         })
         .unwrap_or_default();
     for html in pages.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
