@@ -64,7 +64,7 @@ impl<T: serde::de::DeserializeOwned> Lecture<T> {
 /// The signed-in user, or `None`; also sets the app's clock (and the zone its dates are read in)
 /// from the server's.
 pub async fn session() -> Result<Option<Me>, ApiError> {
-    let s: Session = get("/auth/session").await?;
+    let s: Session = get(carnet_domain::lectures::SESSION).await?;
     crate::horloge::regler(s.maintenant, s.me.as_ref().map(|m| m.fuseau).unwrap_or_default());
     Ok(s.me)
 }
@@ -256,7 +256,7 @@ pub async fn close(id: i64) -> Result<Fait, ApiError> {
 }
 
 pub async fn tableau_de_bord() -> Result<TableauDeBord, ApiError> {
-    get("/tableau-de-bord").await
+    get(carnet_domain::lectures::TABLEAU_DE_BORD).await
 }
 
 // --- venues (lieux), candidates, coverage, orientation

@@ -8,6 +8,7 @@ pub mod donnees;
 pub mod espace;
 pub mod fuseau;
 pub mod intake;
+pub mod lectures;
 pub mod ledger;
 pub mod lieux;
 pub mod money;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod export_html;
 pub mod journal;
 pub mod journee;
+pub mod lectures;
 pub mod ledger_jobs;
 pub mod lieux;
 pub mod mail;
@@ -178,9 +179,10 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.config.https().then_some(HeaderValue::from_static(web::HSTS));
     let origine = Arc::<str>::from(web::origin_of(&state.config.public_url));
     let delai_requete = state.config.delai_requete;
-    let mut router = Router::new().nest("/api/v1", api::router().with_state(state.clone()));
+    let api = Router::new().nest(carnet_domain::lectures::BASE, api::router().with_state(state.clone()));
+    let mut router = api.clone();
     if let Some(dist) = &state.config.dist_dir {
-        router = router.merge(web::static_files(dist, state.clone()));
+        router = router.merge(web::static_files(dist, state.clone(), api));
     }
     router
         // Nothing we accept is big (2 MB, enforced by the extractors); the venue-file import

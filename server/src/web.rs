@@ -33,13 +33,14 @@ fn is_hashed_asset(path: &str) -> bool {
 async fn cache_headers(req: Request<Body>, next: Next) -> Response<Body> {
     let hashed = is_hashed_asset(req.uri().path());
     let mut resp = next.run(req).await;
-    let value = if hashed && resp.status().is_success() {
-        "public, max-age=31536000, immutable"
+    if hashed && resp.status().is_success() {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     } else {
-        // index.html and unhashed files: always revalidate, so a new release is picked up.
-        "no-cache"
-    };
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // index.html and unhashed files: always revalidate, so a new release is picked up; a page
+        // made for its visitor ([`accueil`]) keeps its own `no-store`.
+        resp.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-cache"));
+    }
     resp
 }
 
@@ -135,16 +136,24 @@ fn page_de(dossier: &Path) -> ServeFile {
     ServeFile::new(dossier.join("index.html")).precompressed_br().precompressed_gzip()
 }
 
+/// What answers `/`: the staff app's page (its file, and its API router for the reads sent
+/// with it) and the pilotage area's.
+#[derive(Clone)]
+struct Accueil {
+    etat: AppState,
+    api: Router,
+    page_personnel: std::path::PathBuf,
+    personnel: ServeFile,
+    pilotage: ServeFile,
+}
+
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
-/// staff app. Known by the session cookie, as the API knows it.
-async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req: Request<Body>) -> Response<Body> {
+/// staff app. Known by the session cookie, as the API knows it. The staff app's page comes with
+/// the answers of its first reads for a logged-in visitor ([`crate::lectures`]).
+async fn accueil(a: Accueil, req: Request<Body>) -> Response<Body> {
     let (mut parts, body) = req.into_parts();
-    let role = CurrentUser::from_request_parts(&mut parts, &etat).await.ok().map(|u| u.role);
-    let fichier = match role {
-        Some(Role::Commanditaire | Role::Operateur) => pilotage,
-        _ => personnel,
-    };
+    let role = CurrentUser::from_request_parts(&mut parts, &a.etat).await.ok().map(|u| u.role);
     // Two files answer `/`: the browser's copy of one (after a change of account) must not be
     // confirmed as the other by a « not modified ».
     for h in
@@ -152,6 +161,23 @@ async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req:
     {
         parts.headers.remove(h);
     }
+    let lectures = match role {
+        // A HEAD shows nothing: no reads, no journal lines.
+        Some(role) if parts.method == axum::http::Method::GET => {
+            carnet_domain::lectures::accueil(role, parts.uri.query().is_none_or(str::is_empty))
+        }
+        _ => Vec::new(),
+    };
+    if !lectures.is_empty() {
+        if let Some(mut reponse) = crate::lectures::page(&a.api, &a.page_personnel, &parts, &lectures).await {
+            reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
+            return reponse;
+        }
+    }
+    let fichier = match role {
+        Some(Role::Commanditaire | Role::Operateur) => a.pilotage,
+        _ => a.personnel,
+    };
     let mut reponse = match fichier.oneshot(Request::from_parts(parts, body)).await {
         Ok(r) => r.map(Body::new),
         Err(e) => match e {},
@@ -169,7 +195,8 @@ async fn accueil(etat: AppState, personnel: ServeFile, pilotage: ServeFile, req:
 /// `index.html` at its pages, its files under `/zone-gestion/`, a new parcours' area, the
 /// parcours' steps' area and a parcours' area: their `index.html` at a parcours' pages, their
 /// files under `/zone-accueil/`, `/zone-etapes/` and `/zone-parcours/`; `/` by role ([`accueil`]).
-pub fn static_files(dist: &Path, etat: AppState) -> Router {
+/// `api`: the API's router (under `/api/v1`), through which `/` reads what it sends with the page.
+pub fn static_files(dist: &Path, etat: AppState, api: Router) -> Router {
     let espace = dist.join(ESPACE_DIR);
     let page_publique = page_de(&dist.join(ACCES_DIR));
     let page_lieux = page_de(&dist.join(ZONE_LIEUX_DIR));
@@ -210,9 +237,15 @@ pub fn static_files(dist: &Path, etat: AppState) -> Router {
         router = router
             .nest_service(&format!("/{zone}/"), ServeDir::new(dist.join(zone)).precompressed_br().precompressed_gzip());
     }
-    let page_personnel = page_de(dist);
+    let a = Accueil {
+        etat,
+        api,
+        page_personnel: dist.join("index.html"),
+        personnel: page_de(dist),
+        pilotage: page_pilotage,
+    };
     router
-        .route("/", axum::routing::get(move |req| accueil(etat, page_personnel, page_pilotage, req)))
+        .route("/", axum::routing::get(move |req| accueil(a.clone(), req)))
         .route_service(ZONE_LIEUX, page_lieux.clone())
         .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
         // `/espace` without the slash: the app's relative paths need it.

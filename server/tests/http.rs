@@ -248,7 +248,11 @@ async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() 
             "/app-0123456789abcdef.js"
         };
         assert!(r.text.contains(attendu), "{role:?} {cookie:?}: {}", r.text);
-        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+        // The staff app's page carries its visitor's first reads: never stored.
+        let avec_lectures = cookie.is_some() && !matches!(role, Role::Commanditaire | Role::Operateur);
+        let cache = if avec_lectures { "no-store" } else { "no-cache" };
+        assert_eq!(r.headers.get("cache-control").unwrap(), cache, "{role:?} {cookie:?}");
+        assert_eq!(r.text.contains("application/json"), avec_lectures, "{role:?} {cookie:?}: {}", r.text);
         assert!(r.headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("cookie")), "{:?}", r.headers);
         assert!(r.headers.get("last-modified").is_none());
     }
@@ -376,4 +380,117 @@ async fn the_audit_log_cannot_be_edited_or_deleted() {
     assert!(app.executer("UPDATE audit_log SET action = 'x'").await.is_err());
     assert!(app.executer("DELETE FROM audit_log").await.is_err());
     assert_eq!(app.count("audit_log").await, 7);
+}
+
+/// The data blocks of a page: (address, answer).
+fn lectures_de(page: &str) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    let mut reste = page;
+    while let Some(i) = reste.find("<script type=\"application/json\" id=\"") {
+        reste = &reste[i..];
+        let debut = reste.find("id=\"").unwrap() + "id=\"".len();
+        let fin = debut + reste[debut..].find('"').unwrap();
+        let adresse = reste[debut..fin].replace("&amp;", "&");
+        let corps = fin + reste[fin..].find('>').unwrap() + 1;
+        let fin_corps = corps + reste[corps..].find("</script>").unwrap();
+        out.push((adresse, serde_json::from_str(&reste[corps..fin_corps]).unwrap()));
+        reste = &reste[fin_corps..];
+    }
+    out
+}
+
+/// The same answer but for the instant it was made at.
+fn sans_instant(mut v: serde_json::Value) -> serde_json::Value {
+    match &mut v {
+        serde_json::Value::Object(o) => {
+            o.remove("maintenant");
+            for x in o.values_mut() {
+                *x = sans_instant(x.take());
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for x in a.iter_mut() {
+                *x = sans_instant(x.take());
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
+/// A logged-in conseiller's `/` comes with the answers of the dashboard's first reads (the
+/// session, the agenda, the beneficiaries' first page), as the API gives them, with the same
+/// access-journal lines, never stored; nothing in a person's name can end its block; nobody, a
+/// forged cookie, a buyer: the page as it is.
+#[tokio::test]
+async fn the_conseillers_home_comes_with_its_first_reads() {
+    let dist = fake_dist();
+    std::fs::create_dir_all(dist.path().join("zone-pilotage")).unwrap();
+    std::fs::write(dist.path().join("zone-pilotage/index.html"), "<!doctype html><title>pilotage</title>").unwrap();
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+    let (_, cookie) = app.conseiller("S", "c@example.fr").await;
+    let prenom = "Zoé</script><script>alert(1)</script><!--";
+    app.intake(&cookie, intake_body(prenom, 1, 5)).await;
+
+    let lignes = app.count("journal_acces").await;
+    let req = Request::builder().uri("/").header("cookie", cookie.as_str()).body(Body::empty()).unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+    assert!(r.headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("cookie")), "{:?}", r.headers);
+    assert!(r.headers.get("content-encoding").is_none());
+    assert!(r.text.contains("/app-0123456789abcdef.js"), "{}", r.text);
+    // The loader is still the only script that runs: the CSP is the file's.
+    let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+    assert!(!r.text.contains("</script><script>alert"), "{}", r.text);
+    assert_eq!(r.text.matches("<script").count(), r.text.matches("</script>").count(), "{}", r.text);
+    // Two reads show people (the agenda, the list): two lines, as the API writes them.
+    let apres_page = app.count("journal_acces").await;
+    assert_eq!(apres_page, lignes + 2);
+
+    let lectures = lectures_de(&r.text);
+    let adresses: Vec<&str> = lectures.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(adresses, ["/api/v1/auth/session", "/api/v1/tableau-de-bord", "/api/v1/beneficiaires?q=&page=1"]);
+    for (adresse, valeur) in &lectures {
+        let api = app.get(adresse, &cookie).await;
+        assert_eq!(api.status, StatusCode::OK, "{adresse}");
+        assert_eq!(sans_instant(valeur.clone()), sans_instant(api.body), "{adresse}");
+    }
+    assert_eq!(lectures[2].1["items"][0]["prenom"], prenom);
+    assert_eq!(app.count("journal_acces").await, apres_page + 2);
+
+    // Another page of the list is the app's to ask; the page's brotli when the browser takes it.
+    let req = Request::builder()
+        .uri("/?page=2")
+        .header("cookie", cookie.as_str())
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "br");
+    let mut html = Vec::new();
+    brotli::BrotliDecompress(&mut &r.bytes[..], &mut html).unwrap();
+    let adresses: Vec<String> = lectures_de(&String::from_utf8(html).unwrap()).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(adresses, ["/api/v1/auth/session", "/api/v1/tableau-de-bord"]);
+    let lignes = app.count("journal_acces").await;
+    assert_eq!(lignes, apres_page + 3);
+
+    // A HEAD reads nothing.
+    let req = Request::builder().method(Method::HEAD).uri("/").header("cookie", cookie.as_str()).body(Body::empty());
+    let r = app.send(req.unwrap()).await;
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache");
+    assert_eq!(app.count("journal_acces").await, lignes);
+
+    app.create_user(None, "m@example.fr", "mot-de-passe-solide-1", Role::Commanditaire).await;
+    let acheteur = app.login("m@example.fr", "mot-de-passe-solide-1").await;
+    let (nom, valeur) = cookie.split_once('=').unwrap();
+    let forge = format!("{nom}={}", valeur.chars().rev().collect::<String>());
+    for visiteur in [None, Some(forge.as_str()), Some(acheteur.as_str())] {
+        let r = app.request(Method::GET, "/", None, visiteur).await;
+        assert_eq!(r.status, StatusCode::OK, "{visiteur:?}");
+        assert!(!r.text.contains("application/json"), "{visiteur:?}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{visiteur:?}");
+    }
+    assert_eq!(app.count("journal_acces").await, lignes);
 }

@@ -57,12 +57,18 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-pub const BASE: &str = "/api/v1";
+pub const BASE: &str = carnet_domain::lectures::BASE;
 
 /// One request, answered as text or as our error. Not generic: every call of the app shares this
-/// code; only the decoding at the end (`decode`) is compiled per answer type.
+/// code; only the decoding at the end (`decode`) is compiled per answer type. A read whose answer
+/// the server sent with the page ([`carnet_domain::lectures`]) is taken from there, once.
 pub async fn send(method: &str, path: &str, body: Option<String>) -> Result<String, ApiError> {
     let url = format!("{BASE}{path}");
+    if method == "GET" {
+        if let Some(texte) = lecture_envoyee(&url) {
+            return Ok(texte);
+        }
+    }
     let builder = match method {
         "POST" => Request::post(&url),
         "PUT" => Request::put(&url),
@@ -81,6 +87,15 @@ pub async fn send(method: &str, path: &str, body: Option<String>) -> Result<Stri
         return Ok(text);
     }
     Err(refusal(status, &text))
+}
+
+/// The answer to `GET url` that the server put in the page, if it did and nothing took it yet:
+/// the block is removed as it is read, so that the next read of `url` asks the server again.
+/// (Only successful answers are put in the page.)
+fn lecture_envoyee(url: &str) -> Option<String> {
+    let bloc = web_sys::window()?.document()?.get_element_by_id(url)?;
+    bloc.remove();
+    bloc.text_content()
 }
 
 /// Our error, from a refused answer's status and body.

@@ -22,8 +22,10 @@ pub fn Dashboard() -> impl IntoView {
     let q = RwSignal::new(String::new());
     let page = use_page();
     let premiere_page = use_premiere_page();
+    // The first of these reads, with the session and the agenda, may come with the page (see
+    // `carnet_domain::lectures::accueil`).
     let list = api::lecture::<Page<BeneficiaireSummary>>(move || {
-        format!("/beneficiaires?q={}&page={}", api::encode(&q.get()), page.get())
+        carnet_domain::lectures::beneficiaires(&api::encode(&q.get()), page.get())
     });
 
     view! {
