@@ -11,8 +11,12 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The database of either backend (a pool: cloning it is cheap and shares the connections).
 #[derive(Clone, Debug)]
@@ -27,9 +31,11 @@ pub enum DbConn {
     Pg(PoolConnection<Postgres>),
 }
 
-/// A transaction of either backend; rolled back when dropped without `commit`.
+/// A transaction of either backend; rolled back when dropped without `commit`. A SQLite write
+/// transaction holds its turn among the process's writers ([`tour_d_ecriture`]) until it ends
+/// (fields drop in order: the transaction first).
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Pg(Transaction<'static, Postgres>),
 }
 
@@ -44,7 +50,7 @@ impl Db {
     /// A transaction for reads, or for writes that need no lock up front.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
@@ -85,14 +91,14 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _tour) => t.commit().await,
             Tx::Pg(t) => t.commit().await,
         }
     }
 
     pub async fn rollback(self) -> sqlx::Result<()> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Sqlite(t, _tour) => t.rollback().await,
             Tx::Pg(t) => t.rollback().await,
         }
     }
@@ -110,7 +116,7 @@ impl Conn for DbConn {
 impl Conn for Tx {
     fn split(&mut self) -> Split<'_> {
         match self {
-            Tx::Sqlite(t) => Split::Sqlite(t),
+            Tx::Sqlite(t, _) => Split::Sqlite(t),
             Tx::Pg(t) => Split::Pg(t),
         }
     }
@@ -140,7 +146,7 @@ impl std::ops::Deref for Tx {
     type Target = dyn Conn;
     fn deref(&self) -> &(dyn Conn + 'static) {
         match self {
-            Tx::Sqlite(t) => t,
+            Tx::Sqlite(t, _) => t,
             Tx::Pg(t) => t,
         }
     }
@@ -149,7 +155,7 @@ impl std::ops::Deref for Tx {
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut (dyn Conn + 'static) {
         match self {
-            Tx::Sqlite(t) => t,
+            Tx::Sqlite(t, _) => t,
             Tx::Pg(t) => t,
         }
     }
@@ -241,8 +247,8 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
         // cut. NORMAL in WAL mode syncs only at checkpoints, so the last commits could vanish
         // (the pass usable again, the statement short); FULL syncs the WAL at every commit.
         .synchronous(SqliteSynchronous::Full)
-        // Writers queue instead of failing when two requests write at once.
-        .busy_timeout(Duration::from_secs(10));
+        // Writers queue instead of failing when two requests (or two processes) write at once.
+        .busy_timeout(ATTENTE_ECRITURE);
     if let Some(parent) = options.get_filename().parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)
@@ -268,16 +274,38 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
 /// side, and the store's statements guard what they change.
 pub async fn begin_write(db: &Db) -> sqlx::Result<Tx> {
     Ok(match db {
-        Db::Sqlite(p) => Tx::Sqlite(p.begin_with(crate::store::dialect::sqlite::BEGIN_WRITE).await?),
+        Db::Sqlite(p) => {
+            let tour = tour_d_ecriture(p).await?;
+            Tx::Sqlite(p.begin_with(crate::store::dialect::sqlite::BEGIN_WRITE).await?, Some(tour))
+        }
         Db::Pg(p) => Tx::Pg(p.begin_with(crate::store::dialect::postgres::BEGIN_WRITE).await?),
     })
+}
+
+/// How long a SQLite writer waits for its turn, in this process or behind another one.
+const ATTENTE_ECRITURE: Duration = Duration::from_secs(10);
+
+/// This process's turn to write in a SQLite file, taken in the order asked (a fair queue) before
+/// `BEGIN IMMEDIATE` and held until the transaction ends. Without it, writers wait in SQLite's busy
+/// handler, which polls with sleeps of up to 100 ms: under read load the access journal's writer
+/// commits batch after batch, and a writer polling between them (the session's touch, a session
+/// held) was measured waiting 1 to 2 s at national volume while holding a pooled connection, and
+/// with eight of them waiting every other request waited too. Other processes (the CLI) still
+/// meet SQLite's own lock.
+pub(crate) async fn tour_d_ecriture(p: &SqlitePool) -> sqlx::Result<OwnedMutexGuard<()>> {
+    static TOURS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
+    let tour = {
+        let mut tours = TOURS.lock().unwrap_or_else(|e| e.into_inner());
+        tours.entry(p.connect_options().get_filename().to_path_buf()).or_default().clone()
+    };
+    tokio::time::timeout(ATTENTE_ECRITURE, tour.lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
 /// A read-only transaction whose statements all see one snapshot (`dialect::BEGIN_LECTURE`):
 /// a count and the rows it counted agree while others write.
 pub async fn begin_lecture(db: &Db) -> sqlx::Result<Tx> {
     Ok(match db {
-        Db::Sqlite(p) => Tx::Sqlite(p.begin_with(crate::store::dialect::sqlite::BEGIN_LECTURE).await?),
+        Db::Sqlite(p) => Tx::Sqlite(p.begin_with(crate::store::dialect::sqlite::BEGIN_LECTURE).await?, None),
         Db::Pg(p) => Tx::Pg(p.begin_with(crate::store::dialect::postgres::BEGIN_LECTURE).await?),
     })
 }
