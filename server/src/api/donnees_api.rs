@@ -526,9 +526,7 @@ async fn page_statistiques(
         }
         Err(e) => return Err(e),
     };
-    let mut tx = state.db.begin().await?;
-    let stats: Statistiques = calculer(&mut tx, &ctx).await?;
-    tx.commit().await?;
+    let stats: Statistiques = calculer(&state.db, &ctx).await?;
     let id = match f.query() {
         q if q.is_empty() => "tout".to_string(),
         q => q,

@@ -700,8 +700,8 @@ async fn statistiques_xlsx(
     ApiQuery(f): ApiQuery<FiltresStatistiques>,
 ) -> AppResult<Response> {
     let ctx = Contexte::preparer(&state, &user, &f).await?;
+    let s = calculer(&state.db, &ctx).await?;
     let mut tx = state.db.begin().await?;
-    let s = calculer(&mut tx, &ctx).await?;
     let mut entete =
         informations(&user, s.generales.accompagnements as usize, &ctx, user.calendrier.to_local(state.clock.now()));
     entete.extend(filtres(&mut tx, &ctx).await?);
