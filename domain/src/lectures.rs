@@ -25,20 +25,23 @@ pub fn beneficiaires(q: &str, page: u32) -> String {
     format!("/beneficiaires?q={q}&page={page}")
 }
 
-/// What the staff app's `/` reads first for `role`, which the server may send with it: the
-/// session, and for conseillers and coordinateurs (their home is their dashboard) its two reads:
-/// the agenda, and the beneficiaries' first page when the address asks no other
-/// (`sans_parametres`: `/` with no query). Nothing for the roles whose `/` is another area's.
+/// What every staff page reads first, whatever its area: who is logged in (as each area's app
+/// starts).
+pub fn de_chaque_page() -> Vec<String> {
+    vec![SESSION.to_string()]
+}
+
+/// What `/` reads first for `role`, which the server may send with it: the session, and for
+/// conseillers and coordinateurs (their home is their dashboard) its two reads: the agenda, and
+/// the beneficiaries' first page when the address asks no other (`sans_parametres`: `/` with no
+/// query).
 pub fn accueil(role: Role, sans_parametres: bool) -> Vec<String> {
-    match role {
-        Role::Conseiller | Role::Coordinateur => {
-            let mut chemins = vec![SESSION.to_string(), TABLEAU_DE_BORD.to_string()];
-            if sans_parametres {
-                chemins.push(beneficiaires("", 1));
-            }
-            chemins
+    let mut chemins = de_chaque_page();
+    if matches!(role, Role::Conseiller | Role::Coordinateur) {
+        chemins.push(TABLEAU_DE_BORD.to_string());
+        if sans_parametres {
+            chemins.push(beneficiaires("", 1));
         }
-        Role::Hub | Role::Admin => vec![SESSION.to_string()],
-        Role::Commanditaire | Role::Operateur => Vec::new(),
     }
+    chemins
 }

@@ -5,7 +5,8 @@ use crate::auth::CurrentUser;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
-use axum::http::{header, HeaderValue, Request, Response};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, Request, Response};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::Router;
@@ -131,29 +132,66 @@ const ZONES: [&str; 7] = [
     ZONE_ACCUEIL_DIR,
 ];
 
-/// An area's page: its `index.html`, precompressed.
-fn page_de(dossier: &Path) -> ServeFile {
-    ServeFile::new(dossier.join("index.html")).precompressed_br().precompressed_gzip()
+/// An area's page: its `index.html`, and the service that answers it as it is (precompressed).
+#[derive(Clone)]
+struct Page {
+    html: std::path::PathBuf,
+    fichier: ServeFile,
 }
 
-/// What answers `/`: the staff app's page (its file, and its API router for the reads sent
-/// with it) and the pilotage area's.
+fn page_de(dossier: &Path) -> Page {
+    let html = dossier.join("index.html");
+    Page { fichier: ServeFile::new(&html).precompressed_br().precompressed_gzip(), html }
+}
+
+/// What serves the staff's pages: the state, to know the session as the API knows it, and the
+/// API's router, through which a page reads what it is sent with ([`crate::lectures`]).
 #[derive(Clone)]
-struct Accueil {
+struct Personnel {
     etat: AppState,
     api: Router,
-    page_personnel: std::path::PathBuf,
-    personnel: ServeFile,
-    pilotage: ServeFile,
+}
+
+impl Personnel {
+    /// `page` with the answers of `lectures` inside when there are any and one succeeds,
+    /// otherwise as it is. Which one depends on the cookie.
+    async fn servir(&self, page: &Page, lectures: &[String], parts: Parts, body: Body) -> Response<Body> {
+        if !lectures.is_empty() {
+            if let Some(mut reponse) = crate::lectures::page(&self.api, &page.html, &parts, lectures).await {
+                reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
+                return reponse;
+            }
+        }
+        let mut reponse = match page.fichier.clone().oneshot(Request::from_parts(parts, body)).await {
+            Ok(r) => r.map(Body::new),
+            Err(e) => match e {},
+        };
+        reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
+        reponse
+    }
+
+    /// The role of the request's session, if it has one.
+    async fn role(&self, parts: &mut Parts) -> Option<Role> {
+        CurrentUser::from_request_parts(parts, &self.etat).await.ok().map(|u| u.role)
+    }
+}
+
+/// A staff area's page: for a logged-in visitor, with the session inside (every area's app asks
+/// it first). A HEAD shows nothing: no reads.
+async fn page_d_une_zone(p: Personnel, page: Page, req: Request<Body>) -> Response<Body> {
+    let (mut parts, body) = req.into_parts();
+    let connu = parts.method == Method::GET && p.role(&mut parts).await.is_some();
+    let lectures = if connu { carnet_domain::lectures::de_chaque_page() } else { Vec::new() };
+    p.servir(&page, &lectures, parts, body).await
 }
 
 /// `/`, each role's home, lies in the app of its area: buyers' and opérateurs' in the pilotage
 /// area, everyone else's (and a visitor's, whom the staff app sends to the login page) in the
-/// staff app. Known by the session cookie, as the API knows it. The staff app's page comes with
-/// the answers of its first reads for a logged-in visitor ([`crate::lectures`]).
-async fn accueil(a: Accueil, req: Request<Body>) -> Response<Body> {
+/// staff app. Known by the session cookie, as the API knows it. For a logged-in visitor the page
+/// comes with the answers of its first reads (a conseiller's: the dashboard's).
+async fn accueil(p: Personnel, personnel: Page, pilotage: Page, req: Request<Body>) -> Response<Body> {
     let (mut parts, body) = req.into_parts();
-    let role = CurrentUser::from_request_parts(&mut parts, &a.etat).await.ok().map(|u| u.role);
+    let role = p.role(&mut parts).await;
     // Two files answer `/`: the browser's copy of one (after a change of account) must not be
     // confirmed as the other by a « not modified ».
     for h in
@@ -163,27 +201,17 @@ async fn accueil(a: Accueil, req: Request<Body>) -> Response<Body> {
     }
     let lectures = match role {
         // A HEAD shows nothing: no reads, no journal lines.
-        Some(role) if parts.method == axum::http::Method::GET => {
+        Some(role) if parts.method == Method::GET => {
             carnet_domain::lectures::accueil(role, parts.uri.query().is_none_or(str::is_empty))
         }
         _ => Vec::new(),
     };
-    if !lectures.is_empty() {
-        if let Some(mut reponse) = crate::lectures::page(&a.api, &a.page_personnel, &parts, &lectures).await {
-            reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
-            return reponse;
-        }
-    }
-    let fichier = match role {
-        Some(Role::Commanditaire | Role::Operateur) => a.pilotage,
-        _ => a.personnel,
+    let page = match role {
+        Some(Role::Commanditaire | Role::Operateur) => pilotage,
+        _ => personnel,
     };
-    let mut reponse = match fichier.oneshot(Request::from_parts(parts, body)).await {
-        Ok(r) => r.map(Body::new),
-        Err(e) => match e {},
-    };
+    let mut reponse = p.servir(&page, &lectures, parts, body).await;
     reponse.headers_mut().remove(header::LAST_MODIFIED);
-    reponse.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
     reponse
 }
 
@@ -195,59 +223,62 @@ async fn accueil(a: Accueil, req: Request<Body>) -> Response<Body> {
 /// `index.html` at its pages, its files under `/zone-gestion/`, a new parcours' area, the
 /// parcours' steps' area and a parcours' area: their `index.html` at a parcours' pages, their
 /// files under `/zone-accueil/`, `/zone-etapes/` and `/zone-parcours/`; `/` by role ([`accueil`]).
-/// `api`: the API's router (under `/api/v1`), through which `/` reads what it sends with the page.
+/// A staff page (`/` and each area's) comes with its visitor's first reads, read through `api`,
+/// the API's router (under `/api/v1`).
 pub fn static_files(dist: &Path, etat: AppState, api: Router) -> Router {
     let espace = dist.join(ESPACE_DIR);
-    let page_publique = page_de(&dist.join(ACCES_DIR));
-    let page_lieux = page_de(&dist.join(ZONE_LIEUX_DIR));
-    let page_pilotage = page_de(&dist.join(ZONE_PILOTAGE_DIR));
-    let page_gestion = page_de(&dist.join(ZONE_GESTION_DIR));
-    let page_parcours = page_de(&dist.join(ZONE_PARCOURS_DIR));
-    let page_etapes = page_de(&dist.join(ZONE_ETAPES_DIR));
-    let page_accueil = page_de(&dist.join(ZONE_ACCUEIL_DIR));
+    let personnel = Personnel { etat, api };
+    // A staff area's page, with its visitor's session.
+    let zone = |dossier: &str| {
+        let (p, page) = (personnel.clone(), page_de(&dist.join(dossier)));
+        axum::routing::get(move |req| page_d_une_zone(p.clone(), page.clone(), req))
+    };
+    let page_publique = page_de(&dist.join(ACCES_DIR)).fichier;
+    let page_lieux = zone(ZONE_LIEUX_DIR);
+    let page_pilotage = zone(ZONE_PILOTAGE_DIR);
+    let page_gestion = zone(ZONE_GESTION_DIR);
+    let page_parcours = zone(ZONE_PARCOURS_DIR);
+    let page_etapes = zone(ZONE_ETAPES_DIR);
+    let page_accueil = zone(ZONE_ACCUEIL_DIR);
     let mut router = Router::new();
     for chemin in PAGES_PUBLIQUES {
         router = router.route_service(chemin, page_publique.clone());
     }
     for chemin in PAGES_PILOTAGE {
-        router = router
-            .route_service(chemin, page_pilotage.clone())
-            .route_service(&format!("{chemin}/{{*page}}"), page_pilotage.clone());
+        router =
+            router.route(chemin, page_pilotage.clone()).route(&format!("{chemin}/{{*page}}"), page_pilotage.clone());
     }
     for chemin in PAGES_GESTION {
-        router = router
-            .route_service(chemin, page_gestion.clone())
-            .route_service(&format!("{chemin}/{{*page}}"), page_gestion.clone());
+        router = router.route(chemin, page_gestion.clone()).route(&format!("{chemin}/{{*page}}"), page_gestion.clone());
     }
     // A new parcours in an area, a parcours' steps in another, its other pages in a third. The
     // router prefers a fixed segment to a parameter, and a parameter to the rest of the path.
     router = router
-        .route_service("/parcours/nouveau", page_accueil.clone())
-        .route_service("/parcours/nouveau/{*page}", page_accueil)
-        .route_service("/parcours/{id}", page_parcours.clone())
-        .route_service("/parcours/{id}/", page_parcours.clone())
-        .route_service("/parcours/{id}/{*page}", page_parcours.clone());
+        .route("/parcours/nouveau", page_accueil.clone())
+        .route("/parcours/nouveau/{*page}", page_accueil)
+        .route("/parcours/{id}", page_parcours.clone())
+        .route("/parcours/{id}/", page_parcours.clone())
+        .route("/parcours/{id}/{*page}", page_parcours.clone());
     for etape in ETAPES {
         router = router
-            .route_service(&format!("/parcours/{{id}}/{etape}"), page_etapes.clone())
-            .route_service(&format!("/parcours/{{id}}/{etape}/{{*page}}"), page_etapes.clone());
+            .route(&format!("/parcours/{{id}}/{etape}"), page_etapes.clone())
+            .route(&format!("/parcours/{{id}}/{etape}/{{*page}}"), page_etapes.clone());
     }
     // The areas' hashed files only: an unknown one is a 404, not a page.
     for zone in ZONES {
         router = router
             .nest_service(&format!("/{zone}/"), ServeDir::new(dist.join(zone)).precompressed_br().precompressed_gzip());
     }
-    let a = Accueil {
-        etat,
-        api,
-        page_personnel: dist.join("index.html"),
-        personnel: page_de(dist),
-        pilotage: page_pilotage,
-    };
+    let (personnel_page, pilotage_page) = (page_de(dist), page_de(&dist.join(ZONE_PILOTAGE_DIR)));
     router
-        .route("/", axum::routing::get(move |req| accueil(a.clone(), req)))
-        .route_service(ZONE_LIEUX, page_lieux.clone())
-        .route_service(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
+        .route(
+            "/",
+            axum::routing::get(move |req| {
+                accueil(personnel.clone(), personnel_page.clone(), pilotage_page.clone(), req)
+            }),
+        )
+        .route(ZONE_LIEUX, page_lieux.clone())
+        .route(&format!("{ZONE_LIEUX}/{{*page}}"), page_lieux)
         // `/espace` without the slash: the app's relative paths need it.
         .route("/espace", axum::routing::get(|| async { axum::response::Redirect::permanent("/espace/") }))
         .nest_service("/espace/", app_files(&espace))

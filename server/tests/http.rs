@@ -248,8 +248,8 @@ async fn the_pilotage_pages_are_an_app_of_their_own_and_home_follows_the_role() 
             "/app-0123456789abcdef.js"
         };
         assert!(r.text.contains(attendu), "{role:?} {cookie:?}: {}", r.text);
-        // The staff app's page carries its visitor's first reads: never stored.
-        let avec_lectures = cookie.is_some() && !matches!(role, Role::Commanditaire | Role::Operateur);
+        // Each page carries its visitor's first reads: never stored.
+        let avec_lectures = cookie.is_some();
         let cache = if avec_lectures { "no-store" } else { "no-cache" };
         assert_eq!(r.headers.get("cache-control").unwrap(), cache, "{role:?} {cookie:?}");
         assert_eq!(r.text.contains("application/json"), avec_lectures, "{role:?} {cookie:?}: {}", r.text);
@@ -420,8 +420,8 @@ fn sans_instant(mut v: serde_json::Value) -> serde_json::Value {
 
 /// A logged-in conseiller's `/` comes with the answers of the dashboard's first reads (the
 /// session, the agenda, the beneficiaries' first page), as the API gives them, with the same
-/// access-journal lines, never stored; nothing in a person's name can end its block; nobody, a
-/// forged cookie, a buyer: the page as it is.
+/// access-journal lines, never stored; nothing in a person's name can end its block; a buyer's
+/// (the pilotage area's) with the session only; nobody, a forged cookie: the page as it is.
 #[tokio::test]
 async fn the_conseillers_home_comes_with_its_first_reads() {
     let dist = fake_dist();
@@ -486,11 +486,73 @@ async fn the_conseillers_home_comes_with_its_first_reads() {
     let acheteur = app.login("m@example.fr", "mot-de-passe-solide-1").await;
     let (nom, valeur) = cookie.split_once('=').unwrap();
     let forge = format!("{nom}={}", valeur.chars().rev().collect::<String>());
-    for visiteur in [None, Some(forge.as_str()), Some(acheteur.as_str())] {
+    let r = app.request(Method::GET, "/", None, Some(&acheteur)).await;
+    assert!(r.text.contains("<title>pilotage</title>"), "{}", r.text);
+    let lectures = lectures_de(&r.text);
+    assert_eq!(lectures.len(), 1, "{}", r.text);
+    assert_eq!(
+        (lectures[0].0.as_str(), &lectures[0].1["me"]["role"]),
+        ("/api/v1/auth/session", &serde_json::json!("commanditaire"))
+    );
+    assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+    for visiteur in [None, Some(forge.as_str())] {
         let r = app.request(Method::GET, "/", None, visiteur).await;
         assert_eq!(r.status, StatusCode::OK, "{visiteur:?}");
         assert!(!r.text.contains("application/json"), "{visiteur:?}: {}", r.text);
         assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{visiteur:?}");
     }
     assert_eq!(app.count("journal_acces").await, lignes);
+}
+
+/// Every staff area's page comes with its visitor's session (each area's app asks it first),
+/// never stored; without a session, or for a HEAD, the file as it is.
+#[tokio::test]
+async fn each_areas_page_comes_with_the_session() {
+    let dist = fake_dist();
+    for zone in ["zone-lieux", "zone-pilotage", "zone-gestion", "zone-parcours", "zone-etapes", "zone-accueil"] {
+        std::fs::create_dir_all(dist.path().join(zone)).unwrap();
+        std::fs::write(
+            dist.path().join(zone).join("index.html"),
+            format!("<html><head><title>{zone}</title></head></html>"),
+        )
+        .unwrap();
+    }
+    let app = TestApp::with_config(Config { dist_dir: Some(dist.path().to_path_buf()), ..Default::default() }).await;
+    let (_, cookie) = app.conseiller("S", "c@example.fr").await;
+    let session = app.get("/api/v1/auth/session", &cookie).await.body;
+    let lignes = app.count("journal_acces").await;
+    for (chemin, zone) in [
+        ("/lieux", "zone-lieux"),
+        ("/lieux/candidats", "zone-lieux"),
+        ("/tableau", "zone-pilotage"),
+        ("/statistiques", "zone-gestion"),
+        ("/compte", "zone-gestion"),
+        ("/parcours/3", "zone-parcours"),
+        ("/parcours/3/seances/2", "zone-parcours"),
+        ("/parcours/3/diagnostic", "zone-etapes"),
+        ("/parcours/nouveau", "zone-accueil"),
+    ] {
+        let r = app.get(chemin, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{chemin}");
+        assert!(r.text.contains(&format!("<title>{zone}</title>")), "{chemin}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-store", "{chemin}");
+        assert!(r.headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("cookie")), "{chemin}");
+        let lectures = lectures_de(&r.text);
+        assert_eq!(lectures.len(), 1, "{chemin}: {}", r.text);
+        assert_eq!(lectures[0].0, "/api/v1/auth/session");
+        assert_eq!(sans_instant(lectures[0].1.clone()), sans_instant(session.clone()), "{chemin}");
+
+        let r = app.request(Method::GET, chemin, None, None).await;
+        assert!(r.text.contains(&format!("<title>{zone}</title>")), "{chemin}: {}", r.text);
+        assert!(!r.text.contains("application/json"), "{chemin}: {}", r.text);
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{chemin}");
+        let req = Request::builder().method(Method::HEAD).uri(chemin).header("cookie", cookie.as_str());
+        let r = app.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-cache", "{chemin}");
+    }
+    // The session shows nobody: no line in the access journal.
+    assert_eq!(app.count("journal_acces").await, lignes);
+    // The public pages are not staff pages.
+    let r = app.get("/connexion", &cookie).await;
+    assert_ne!(r.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
 }
