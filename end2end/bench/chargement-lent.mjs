@@ -8,8 +8,9 @@
 // (CDP Network.emulateNetworkConditions) holds every request to 400 kbit/s down and up with
 // 400 ms of latency; each run is a new browser context, so the cache is cold. Each run then
 // opens the same page again in that context (a second visit, warm cache: the hashed assets
-// come from the cache, the page and the API answers from the server; the staff app's `/` for a
-// logged-in visitor carries the answers of its first reads, so the dashboard asks nothing more).
+// come from the cache, the page and the API answers from the server; a staff page for a
+// logged-in visitor carries the session, and `/` the dashboard's first reads too, so that those
+// cost no round trip of their own).
 // Prints each run, then the medians.
 import { chromium } from '@playwright/test';
 
