@@ -169,7 +169,10 @@ impl CurrentUser {
         }
         // Idle expiry only needs minute precision: skip most writes.
         if now - found.last_seen_at > chrono::Duration::seconds(60) {
-            users::touch_session(&state.db, &hash, now).await?;
+            // A write like any other: it takes its turn behind the access journal's batches.
+            let mut tx = crate::db::begin_write(&state.db).await?;
+            users::touch_session(&mut tx, &hash, now).await?;
+            tx.commit().await?;
         }
         let u = found.user;
         let user = CurrentUser {

@@ -292,7 +292,7 @@ const ATTENTE_ECRITURE: Duration = Duration::from_secs(10);
 /// held) was measured waiting 1 to 2 s at national volume while holding a pooled connection, and
 /// with eight of them waiting every other request waited too. Other processes (the CLI) still
 /// meet SQLite's own lock.
-pub(crate) async fn tour_d_ecriture(p: &SqlitePool) -> sqlx::Result<OwnedMutexGuard<()>> {
+async fn tour_d_ecriture(p: &SqlitePool) -> sqlx::Result<OwnedMutexGuard<()>> {
     static TOURS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
     let tour = {
         let mut tours = TOURS.lock().unwrap_or_else(|e| e.into_inner());

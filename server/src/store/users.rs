@@ -180,13 +180,8 @@ pub async fn find_session(db: &Db, token_hash: &str, avec: Avec) -> sqlx::Result
     })
 }
 
-pub async fn touch_session(db: &Db, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
-    // A write like any other: it waits its turn behind the access journal's batches.
-    let _tour = match db {
-        Db::Sqlite(p) => Some(crate::db::tour_d_ecriture(p).await?),
-        Db::Pg(_) => None,
-    };
-    on!(db.acquire().await?, |cx| sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+pub async fn touch_session(conn: &mut dyn Conn, token_hash: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(now)
         .execute(cx)
