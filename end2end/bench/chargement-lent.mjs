@@ -99,23 +99,25 @@ for (const p of pages) {
       const nom = new URL(e.response.url).pathname.split('/').pop() || '(page)';
       encodages.set(e.requestId, `${nom}${h['content-encoding'] ? ` (${h['content-encoding']})` : ''}`);
     });
-    const t0 = Date.now();
-    await page.goto(`${base}${p.chemin}`, { waitUntil: 'commit', timeout: 120_000 });
-    await p.pret(page).waitFor({ state: 'visible', timeout: 120_000 });
-    const ms = Date.now() - t0;
-    temps.push(ms);
-    const octets = reponses.reduce((s, r) => s + r.octets, 0);
+    // One visit of the page: its time until ready, the bytes that crossed the network, and how
+    // many requests (the ones of this visit only).
+    const visite = async () => {
+      reponses.length = 0;
+      const t0 = Date.now();
+      await page.goto(`${base}${p.chemin}`, { waitUntil: 'commit', timeout: 120_000 });
+      await p.pret(page).waitFor({ state: 'visible', timeout: 120_000 });
+      const ms = Date.now() - t0;
+      const ko = Math.round(reponses.reduce((s, r) => s + r.octets, 0) / 1000);
+      return { ms, resume: `${ms} ms ; ${ko} ko transférés en ${reponses.length} requêtes` };
+    };
+    const froide = await visite();
+    temps.push(froide.ms);
     const detail = reponses.map((r) => encodages.get(r.id)).filter(Boolean).join(', ');
-    console.log(`  ${p.nom}, essai ${i + 1} : ${ms} ms ; ${Math.round(octets / 1000)} ko transférés en ${reponses.length} requêtes : ${detail}`);
+    console.log(`  ${p.nom}, essai ${i + 1} : ${froide.resume} : ${detail}`);
     // The second visit, on the same slow network.
-    reponses.length = 0;
-    const t1 = Date.now();
-    await page.goto(`${base}${p.chemin}`, { waitUntil: 'commit', timeout: 120_000 });
-    await p.pret(page).waitFor({ state: 'visible', timeout: 120_000 });
-    const chaud = Date.now() - t1;
-    chauds.push(chaud);
-    const octetsChaud = reponses.reduce((s, r) => s + r.octets, 0);
-    console.log(`  ${p.nom}, essai ${i + 1}, seconde visite : ${chaud} ms ; ${Math.round(octetsChaud / 1000)} ko transférés en ${reponses.length} requêtes`);
+    const chaude = await visite();
+    chauds.push(chaude.ms);
+    console.log(`  ${p.nom}, essai ${i + 1}, seconde visite : ${chaude.resume}`);
     await context.close();
   }
   console.log(`${p.nom} (${p.chemin}) : médiane ${(mediane(temps) / 1000).toFixed(1)} s (essais : ${secondes(temps)} s) ; seconde visite : médiane ${(mediane(chauds) / 1000).toFixed(1)} s (${secondes(chauds)} s)`);
