@@ -267,6 +267,25 @@ async fn connect_sqlite(url: &str) -> anyhow::Result<Db> {
     Ok(Db::Sqlite(pool))
 }
 
+/// SQLite's planner statistics brought up to date where they are missing or stale
+/// (`PRAGMA optimize`: the tables with an index never analyzed, as after a migration adds one,
+/// or whose size changed tenfold since, each read on a sample of rows, a few milliseconds),
+/// in this process's turn to write. The planner picks an index by them: without figures for a
+/// new index it kept the older one it had figures for, and a country's statistics took the
+/// slow path. PostgreSQL analyzes its tables itself (autovacuum).
+pub async fn optimiser(db: &Db) -> sqlx::Result<()> {
+    if let Db::Sqlite(_) = db {
+        let mut tx = begin_write(db).await?;
+        if let Tx::Sqlite(t, _) = &mut tx {
+            // 0x10000: every table, not only those this connection read; 0x10: on a sample;
+            // 0x2: analyze.
+            sqlx::query("PRAGMA optimize = 0x10012").execute(&mut **t).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 /// A write transaction (`dialect::BEGIN_WRITE`). SQLite's default `BEGIN` is deferred: a
 /// transaction that reads before it writes can then fail at once when another writer got in
 /// between; `BEGIN IMMEDIATE` takes the write lock up front, so concurrent writers wait their
@@ -327,6 +346,29 @@ mod tests {
             let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
             assert_eq!(journal, "wal");
         }
+    }
+
+    #[tokio::test]
+    async fn the_planner_gets_figures_for_an_index_it_has_none_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let Db::Sqlite(pool) = &db else { panic!("SQLite") };
+        let figures = |index: &'static str| async move {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = $1")
+                .bind(index)
+                .fetch_one(pool)
+                .await
+                .unwrap_or((0,));
+            n
+        };
+        // The communes, loaded at the first start, with an index as a migration would add it.
+        sqlx::query("CREATE INDEX communes_essai ON communes(nom)").execute(pool).await.unwrap();
+        assert_eq!(figures("communes_essai").await, 0);
+        super::optimiser(&db).await.unwrap();
+        assert_eq!(figures("communes_essai").await, 1);
+        // Nothing to do the second time; it still answers.
+        super::optimiser(&db).await.unwrap();
+        assert_eq!(figures("communes_essai").await, 1);
     }
 
     #[tokio::test]

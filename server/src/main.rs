@@ -497,6 +497,9 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
              tous les clients ont son adresse, et les limites par adresse valent pour tous ensemble"
         );
     }
+    if let Err(e) = carnet_server::db::optimiser(&db).await {
+        tracing::warn!(error = %e, "statistiques du planificateur SQLite");
+    }
     let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
     tokio::spawn(housekeeping(state.clone()));
     // The statistics' counts of a database written before them, filled once, after the start
@@ -549,6 +552,9 @@ async fn housekeeping(state: AppState) {
             tracing::warn!(error = %e, "nettoyage des liens à usage unique");
         }
         carnet_server::ledger_jobs::run(&state.db, now).await;
+        if let Err(e) = carnet_server::db::optimiser(&state.db).await {
+            tracing::warn!(error = %e, "statistiques du planificateur SQLite");
+        }
     }
 }
 
