@@ -656,6 +656,13 @@ async fn lignes_des_autres_comptes(conn: &mut dyn carnet_server::store::conn::Co
     .await)
     .unwrap();
     l.extend(clotures.iter().map(|r| format!("cloture {r:?}")));
+    let progressions: Vec<(i64, NaiveDate, String, i64, i64)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT structure_id, mois, domaine, evaluees, en_progression FROM statistiques_progressions_mois"
+    )
+    .fetch_all(cx)
+    .await)
+    .unwrap();
+    l.extend(progressions.iter().map(|r| format!("progressions du mois {r:?}")));
     l.sort();
     l
 }

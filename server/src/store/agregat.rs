@@ -27,6 +27,10 @@
 //! each closed parcours with its held sessions (`statistiques_clotures`), written when it closes
 //! and recounted when one of its sessions is held, withdrawn or moved.
 //!
+//! The progressions of each structure's completed parcours per UTC month
+//! (`statistiques_progressions_mois`), recounted from the two tables above whenever a parcours'
+//! closure or progressions change, so that a country's year adds a few rows per structure.
+//!
 //! A database whose sessions predate the counts is filled in the background (`remplir`); the
 //! statistics read the sources alone until `statistiques_remplissages` says it is done.
 
@@ -388,7 +392,69 @@ pub async fn recompter_cloture(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::R
     if let Some((structure,)) = structure {
         verrouiller(conn, structure).await?;
     }
-    compter_clotures(conn, parcours_id, parcours_id).await
+    // The months it was counted in and those it counts in now (its closure may have moved).
+    let mut mois = mois_termines(conn, parcours_id, parcours_id).await?;
+    compter_clotures(conn, parcours_id, parcours_id).await?;
+    mois.extend(mois_termines(conn, parcours_id, parcours_id).await?);
+    recompter_progressions_mois(conn, &mois).await
+}
+
+/// The structure and UTC month (its first day) of each completed parcours whose id is in
+/// `[premier, dernier]`, as its closure row says.
+async fn mois_termines(conn: &mut dyn Conn, premier: i64, dernier: i64) -> sqlx::Result<BTreeSet<(i64, NaiveDate)>> {
+    let l: Vec<(i64, DateTime<Utc>)> = on!(conn, |cx| sqlx::query_as(
+        "SELECT structure_id, closed_at FROM statistiques_clotures
+         WHERE parcours_id >= $1 AND parcours_id <= $2 AND etat = 'termine'"
+    )
+    .bind(premier)
+    .bind(dernier)
+    .fetch_all(cx)
+    .await)?;
+    Ok(l.into_iter().map(|(s, t)| (s, premier_du_mois(t.date_naive()))).collect())
+}
+
+/// The statement that writes the monthly progressions of the completed parcours' closures
+/// `condition` picks (on `k`, its values `$1`, `$2`…), which must have no row yet.
+fn inserer_progressions_mois(conn: &mut dyn Conn, condition: &str) -> String {
+    let mois = on!(conn, |_cx| dialect::mois("k.closed_at"));
+    format!(
+        "INSERT INTO statistiques_progressions_mois (structure_id, mois, domaine, evaluees, en_progression)
+         SELECT k.structure_id, {mois}, sp.domaine, SUM(sp.evaluees), SUM(sp.en_progression)
+         FROM statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id
+         WHERE k.etat = 'termine' AND {condition}
+         GROUP BY k.structure_id, {mois}, sp.domaine"
+    )
+}
+
+/// Recounts the progressions of the given structures' UTC months from their completed parcours.
+async fn recompter_progressions_mois(conn: &mut dyn Conn, mois: &BTreeSet<(i64, NaiveDate)>) -> sqlx::Result<()> {
+    let sql = inserer_progressions_mois(conn, "k.structure_id = $1 AND k.closed_at >= $2 AND k.closed_at < $3");
+    for (structure, m) in mois {
+        verrouiller(conn, *structure).await?;
+        on!(conn, |cx| sqlx::query(
+            "DELETE FROM statistiques_progressions_mois WHERE structure_id = $1 AND mois = $2"
+        )
+        .bind(*structure)
+        .bind(*m)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+        let debut = m.and_time(NaiveTime::MIN).and_utc();
+        let fin = (*m + Months::new(1)).and_time(NaiveTime::MIN).and_utc();
+        on!(conn, |cx| sqlx::query(&sql).bind(*structure).bind(debut).bind(fin).execute(cx).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Recounts every month of a structure's progressions (the lock held).
+async fn recompter_progressions_structure(conn: &mut dyn Conn, structure_id: i64) -> sqlx::Result<()> {
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_progressions_mois WHERE structure_id = $1")
+        .bind(structure_id)
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    let sql = inserer_progressions_mois(conn, "k.structure_id = $1");
+    on!(conn, |cx| sqlx::query(&sql).bind(structure_id).execute(cx).await.map(|_| ()))
 }
 
 /// Recounts the closure rows of the parcours whose id is in `[premier, dernier]`.
@@ -502,7 +568,9 @@ pub async fn reconstruire(conn: &mut dyn Conn) -> sqlx::Result<()> {
         recompter_progressions_entre(conn, premier, dernier).await?;
         compter_clotures(conn, premier, dernier).await?;
     }
-    Ok(())
+    on!(conn, |cx| sqlx::query("DELETE FROM statistiques_progressions_mois").execute(cx).await.map(|_| ()))?;
+    let sql = inserer_progressions_mois(conn, "TRUE");
+    on!(conn, |cx| sqlx::query(&sql).execute(cx).await.map(|_| ()))
 }
 
 /// The parcours' ids in ranges of `PARCOURS_PAR_REMPLISSAGE`, so that a country's diagnostics
@@ -584,9 +652,12 @@ async fn recompter_progressions_entre(conn: &mut dyn Conn, premier: i64, dernier
     Ok(())
 }
 
-/// Recounts a parcours' progressions (one of its diagnostics was saved).
+/// Recounts a parcours' progressions (one of its diagnostics was saved), and its month's if it
+/// is completed.
 pub async fn recompter_progressions(conn: &mut dyn Conn, parcours_id: i64) -> sqlx::Result<()> {
-    recompter_progressions_entre(conn, parcours_id, parcours_id).await
+    recompter_progressions_entre(conn, parcours_id, parcours_id).await?;
+    let mois = mois_termines(conn, parcours_id, parcours_id).await?;
+    recompter_progressions_mois(conn, &mois).await
 }
 
 /// Whether every count is filled, so that the statistics may read them; until then they read
@@ -701,6 +772,20 @@ pub async fn remplir(db: &crate::db::Db) -> anyhow::Result<()> {
         }
         marquer_rempli(db, "clotures").await?;
         tracing::info!("statistiques : clôtures remplies en {:?}", debut.elapsed());
+    }
+    // Added up from the progressions and the closures, filled above.
+    if !rempli(db, "progressions_mois").await? {
+        let debut = std::time::Instant::now();
+        let ids: Vec<(i64,)> =
+            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
+        for (id,) in ids {
+            let mut tx = crate::db::begin_write(db).await?;
+            verrouiller(&mut tx, id).await?;
+            recompter_progressions_structure(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        marquer_rempli(db, "progressions_mois").await?;
+        tracing::info!("statistiques : progressions par mois remplies en {:?}", debut.elapsed());
     }
     Ok(())
 }

@@ -53,6 +53,10 @@ pub mod sqlite {
     pub fn heure(colonne: &str) -> String {
         format!("substr({colonne}, 1, 13)")
     }
+    /// The first day of the UTC month of an instant column, as a date (`YYYY-MM-01`).
+    pub fn mois(colonne: &str) -> String {
+        format!("(substr({colonne}, 1, 7) || '-01')")
+    }
     /// Whole minutes from `debut` to `fin` (two instant columns), truncated like chrono's
     /// `num_minutes`.
     pub fn minutes(debut: &str, fin: &str) -> String {
@@ -101,6 +105,9 @@ pub mod postgres {
     }
     pub fn heure(colonne: &str) -> String {
         format!("to_char({colonne} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')")
+    }
+    pub fn mois(colonne: &str) -> String {
+        format!("CAST(date_trunc('month', {colonne} AT TIME ZONE 'UTC') AS DATE)")
     }
     pub fn minutes(debut: &str, fin: &str) -> String {
         format!("CAST(TRUNC(EXTRACT(EPOCH FROM ({fin} - {debut})) / 60) AS BIGINT)")

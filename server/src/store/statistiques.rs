@@ -285,6 +285,15 @@ fn par_structures(portee: &Portee, filtres: &Filtres) -> bool {
         && matches!(portee, Portee::Tout | Portee::Territoire(_) | Portee::Structure(_))
 }
 
+/// Whether the counts kept per structure answer, for some structures rather than a whole country.
+fn quelques_structures(portee: &Portee, filtres: &Filtres) -> bool {
+    par_structures(portee, filtres)
+        && (!matches!(portee, Portee::Tout)
+            || filtres.lieu.is_some()
+            || filtres.commune.is_some()
+            || filtres.departement.is_some())
+}
+
 /// The longest local day (a zone leaving summer time): a session whose day a period does not
 /// wholly contain starts within this of one of its ends.
 const JOUR_LE_PLUS_LONG: i64 = 25;
@@ -866,16 +875,24 @@ pub async fn personnes(
     } else {
         (Clause::parcours_avec_seance(portee, filtres, i), "SELECT p.beneficiaire_id FROM parcours p")
     };
+    // A whole country's people (half of everyone in a year) are counted by walking everyone in
+    // the order of the index on what the blocks tell apart, each looked up in the set of people
+    // seen (`+id`: not by their id), so that the groups come out in order: looking up each one by
+    // id, then sorting them into groups, took 0.33 s for 200,000 people at national volume on
+    // SQLite, this 0.2 s. A few structures' people are fewer: each is looked up by id.
+    let ids = if par_structures(portee, filtres) && !quelques_structures(portee, filtres) { "+id" } else { "id" };
     let sql = format!(
         "SELECT x.genre, x.annee_naissance, x.tranche_age, x.statut_social, x.commune_insee, bc.nom AS commune,
                 x.anonyme, x.nombre
-         FROM (SELECT b.genre, b.annee_naissance, b.tranche_age, b.statut_social, b.commune_insee,
-                      b.anonyme, COUNT(*) AS nombre
-               FROM (SELECT genre, annee_naissance, tranche_age, statut_social, commune_insee,
-                            (anonymise_at IS NOT NULL) AS anonyme
+         FROM (SELECT g.genre, g.annee_naissance, g.tranche_age, g.statut_social, g.commune_insee,
+                      (g.anonymise_at IS NOT NULL) AS anonyme, CAST(SUM(g.nombre) AS BIGINT) AS nombre
+               FROM (SELECT genre, annee_naissance, tranche_age, statut_social, commune_insee, anonymise_at,
+                            COUNT(*) AS nombre
                      FROM beneficiaires
-                     WHERE id IN ({qui} WHERE {})) b
-               GROUP BY b.genre, b.annee_naissance, b.tranche_age, b.statut_social, b.commune_insee, b.anonyme) x
+                     WHERE {ids} IN ({qui} WHERE {})
+                     GROUP BY genre, annee_naissance, tranche_age, statut_social, commune_insee, anonymise_at) g
+               GROUP BY g.genre, g.annee_naissance, g.tranche_age, g.statut_social, g.commune_insee,
+                        (g.anonymise_at IS NOT NULL)) x
          LEFT JOIN communes bc ON bc.code_insee = x.commune_insee",
         c.sql()
     );
@@ -968,12 +985,7 @@ pub async fn parcours(
     i: Intervalle,
 ) -> sqlx::Result<Vec<GroupeParcours>> {
     let mut c = Clause::default();
-    let quelques_structures = par_structures(portee, filtres)
-        && (!matches!(portee, Portee::Tout)
-            || filtres.lieu.is_some()
-            || filtres.commune.is_some()
-            || filtres.departement.is_some());
-    if quelques_structures {
+    if quelques_structures(portee, filtres) {
         // The structures named one by one: the planner then knows how few they are and walks
         // their parcours, instead of every parcours of the country created in the period (a
         // département's year at national volume on SQLite: about 100 → 5 ms); for hundreds of
@@ -1034,32 +1046,25 @@ pub async fn parcours(
 }
 
 /// (domain, competences assessed at both diagnostics, how many of them rose) of the parcours of
-/// the scope completed in the interval, from each parcours' counts (`store::agregat`), or from
-/// the diagnostics themselves with `seances_seulement`.
+/// the scope completed in the interval: for a scope of structures from their monthly sums and
+/// the closures at the ends of the interval, else from each parcours' counts (`store::agregat`),
+/// or from the diagnostics themselves with `seances_seulement`.
 pub async fn progressions(
     conn: &mut dyn Conn,
     portee: &Portee,
     filtres: &Filtres,
     i: Intervalle,
 ) -> sqlx::Result<Vec<(String, i64, i64)>> {
-    let mut c = Clause::default();
-    let source = if par_structures(portee, filtres) {
-        // The completed parcours of a scope of structures from their closure rows (by structure
-        // and date, or by date for a country), not from every closed parcours of the period.
-        c.conditions.push("k.etat = 'termine'".into());
-        c.portee_sur("k.structure_id", portee, filtres);
-        c.intervalle("k.closed_at", i);
-        Some("statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id")
-    } else {
-        c.conditions.push("p.etat = 'termine'".into());
-        c.portee(portee, filtres);
-        c.intervalle("p.closed_at", i);
-        (!filtres.seances_seulement).then_some("parcours p JOIN statistiques_progressions sp ON sp.parcours_id = p.id")
-    };
-    if let Some(source) = source {
+    if par_structures(portee, filtres) {
+        return progressions_par_mois(conn, portee, filtres, i).await;
+    }
+    let mut c = Clause { conditions: vec!["p.etat = 'termine'".into()], valeurs: vec![] };
+    c.portee(portee, filtres);
+    c.intervalle("p.closed_at", i);
+    if !filtres.seances_seulement {
         let sql = format!(
             "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
-             FROM {source}
+             FROM parcours p JOIN statistiques_progressions sp ON sp.parcours_id = p.id
              WHERE {}
              GROUP BY sp.domaine ORDER BY sp.domaine",
             c.sql()
@@ -1087,6 +1092,89 @@ pub async fn progressions(
         }
     }
     Ok(domaines.into_iter().map(|(d, (e, p))| (d, e, p)).collect())
+}
+
+/// The progressions of a scope of structures: the UTC months the interval wholly contains from
+/// their monthly sums (`store::agregat`), the rest of the interval from the completed parcours'
+/// closure rows (by structure and date, or by date for a country) and their progressions.
+async fn progressions_par_mois(
+    conn: &mut dyn Conn,
+    portee: &Portee,
+    filtres: &Filtres,
+    i: Intervalle,
+) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    let (mois, bords) = mois_utc_contenus(i);
+    let mut parts = Vec::new();
+    if let Some((de, a)) = mois {
+        let mut c = Clause::default();
+        c.portee_sur("a.structure_id", portee, filtres);
+        if let Some(de) = de {
+            c.et("a.mois >= ?", Valeur::Date(de));
+        }
+        if let Some(a) = a {
+            c.et("a.mois < ?", Valeur::Date(a));
+        }
+        parts.push((
+            format!(
+                "SELECT a.domaine, CAST(SUM(a.evaluees) AS BIGINT), CAST(SUM(a.en_progression) AS BIGINT)
+                 FROM statistiques_progressions_mois a WHERE {} GROUP BY a.domaine",
+                c.sql()
+            ),
+            c,
+        ));
+    }
+    for b in bords {
+        let mut c = Clause { conditions: vec!["k.etat = 'termine'".into()], valeurs: vec![] };
+        c.portee_sur("k.structure_id", portee, filtres);
+        c.intervalle("k.closed_at", b);
+        parts.push((
+            format!(
+                "SELECT sp.domaine, CAST(SUM(sp.evaluees) AS BIGINT), CAST(SUM(sp.en_progression) AS BIGINT)
+                 FROM statistiques_clotures k JOIN statistiques_progressions sp ON sp.parcours_id = k.parcours_id
+                 WHERE {} GROUP BY sp.domaine",
+                c.sql()
+            ),
+            c,
+        ));
+    }
+    let mut domaines: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (sql, c) in parts {
+        let l: Vec<(String, i64, i64)> = on!(conn, |cx| lier!(sqlx::query_as(&sql), &c.valeurs).fetch_all(cx).await)?;
+        for (domaine, e, p) in l {
+            let d = domaines.entry(domaine).or_default();
+            d.0 += e;
+            d.1 += p;
+        }
+    }
+    Ok(domaines.into_iter().map(|(d, (e, p))| (d, e, p)).collect())
+}
+
+/// The UTC months `[from, to)` an interval wholly contains (either side open), if any, and the
+/// parts of the interval outside them.
+fn mois_utc_contenus(i: Intervalle) -> (Option<(Option<NaiveDate>, Option<NaiveDate>)>, Vec<Intervalle>) {
+    let debut_de = |m: NaiveDate| m.and_time(NaiveTime::MIN).and_utc();
+    let mois_de = |t: DateTime<Utc>| t.date_naive().with_day(1).expect("le 1er existe");
+    // The first month starting at or after the start; the month the end falls in (those before
+    // it end at or before the end).
+    let de = i.debut.map(|d| if debut_de(mois_de(d)) == d { mois_de(d) } else { mois_de(d) + Months::new(1) });
+    let a = i.fin.map(mois_de);
+    if let (Some(de), Some(a)) = (de, a) {
+        if de >= a {
+            return (None, vec![i]);
+        }
+    }
+    let mut bords = Vec::new();
+    if let (Some(d), Some(de)) = (i.debut, de) {
+        if d < debut_de(de) {
+            bords.push(Intervalle { debut: Some(d), fin: Some(debut_de(de)) });
+        }
+    }
+    if let (Some(f), Some(a)) = (i.fin, a) {
+        if debut_de(a) < f {
+            bords.push(Intervalle { debut: Some(debut_de(a)), fin: Some(f) });
+        }
+    }
+    (Some((de, a)), bords)
 }
 
 /// Whether a conseiller (an active or past account of that role) belongs to the scope.
