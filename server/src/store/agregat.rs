@@ -701,91 +701,101 @@ const PARCOURS_PAR_REMPLISSAGE: i64 = 2000;
 /// counts are exact when the flag is set. Several instances may run it at once: every step
 /// writes what the sources say.
 pub async fn remplir(db: &crate::db::Db) -> anyhow::Result<()> {
-    if !rempli(db, "jours").await? {
-        let debut = std::time::Instant::now();
-        let ids: Vec<(i64,)> =
-            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
-        for (id,) in ids {
-            let mut tx = crate::db::begin_write(db).await?;
-            recompter_structure(&mut tx, id).await?;
-            tx.commit().await?;
+    for agregat in Agregat::ORDRE {
+        if rempli(db, agregat.nom()).await? {
+            continue;
         }
-        marquer_rempli(db, "jours").await?;
-        tracing::info!("statistiques : décompte par jour rempli en {:?}", debut.elapsed());
-    }
-    if !rempli(db, "premieres").await? {
         let debut = std::time::Instant::now();
-        let ids: Vec<(i64,)> =
-            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
-        for (id,) in ids {
-            let mut tx = crate::db::begin_write(db).await?;
-            recompter_premieres_structure(&mut tx, id).await?;
-            tx.commit().await?;
+        if agregat.par_structure() {
+            let ids: Vec<(i64,)> =
+                on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id")
+                    .fetch_all(cx)
+                    .await)?;
+            for (id,) in ids {
+                let mut tx = crate::db::begin_write(db).await?;
+                agregat.remplir_structure(&mut tx, id).await?;
+                tx.commit().await?;
+            }
+        } else {
+            let tranches = tranches_de_parcours(&mut db.acquire().await?).await?;
+            for (premier, dernier) in tranches {
+                let mut tx = crate::db::begin_write(db).await?;
+                agregat.remplir_tranche(&mut tx, premier, dernier).await?;
+                tx.commit().await?;
+            }
         }
-        marquer_rempli(db, "premieres").await?;
-        tracing::info!("statistiques : premières séances remplies en {:?}", debut.elapsed());
-    }
-    if !rempli(db, "progressions").await? {
-        let debut = std::time::Instant::now();
-        let tranches = tranches_de_parcours(&mut db.acquire().await?).await?;
-        for (premier, dernier) in tranches {
-            let mut tx = crate::db::begin_write(db).await?;
-            recompter_progressions_entre(&mut tx, premier, dernier).await?;
-            tx.commit().await?;
-        }
-        marquer_rempli(db, "progressions").await?;
-        tracing::info!("statistiques : progressions remplies en {:?}", debut.elapsed());
-    }
-    // The months are added up from the days, filled above.
-    if !rempli(db, "mois").await? {
-        let debut = std::time::Instant::now();
-        let ids: Vec<(i64,)> =
-            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
-        for (id,) in ids {
-            let mut tx = crate::db::begin_write(db).await?;
-            verrouiller(&mut tx, id).await?;
-            recompter_mois_structure(&mut tx, id).await?;
-            tx.commit().await?;
-        }
-        marquer_rempli(db, "mois").await?;
-        tracing::info!("statistiques : décompte par mois rempli en {:?}", debut.elapsed());
-    }
-    if !rempli(db, "personnes").await? {
-        let debut = std::time::Instant::now();
-        let ids: Vec<(i64,)> =
-            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
-        for (id,) in ids {
-            let mut tx = crate::db::begin_write(db).await?;
-            recompter_personnes_structure(&mut tx, id).await?;
-            tx.commit().await?;
-        }
-        marquer_rempli(db, "personnes").await?;
-        tracing::info!("statistiques : personnes remplies en {:?}", debut.elapsed());
-    }
-    if !rempli(db, "clotures").await? {
-        let debut = std::time::Instant::now();
-        let tranches = tranches_de_parcours(&mut db.acquire().await?).await?;
-        for (premier, dernier) in tranches {
-            let mut tx = crate::db::begin_write(db).await?;
-            compter_clotures(&mut tx, premier, dernier).await?;
-            tx.commit().await?;
-        }
-        marquer_rempli(db, "clotures").await?;
-        tracing::info!("statistiques : clôtures remplies en {:?}", debut.elapsed());
-    }
-    // Added up from the progressions and the closures, filled above.
-    if !rempli(db, "progressions_mois").await? {
-        let debut = std::time::Instant::now();
-        let ids: Vec<(i64,)> =
-            on!(db.acquire().await?, |cx| sqlx::query_as("SELECT id FROM structures ORDER BY id").fetch_all(cx).await)?;
-        for (id,) in ids {
-            let mut tx = crate::db::begin_write(db).await?;
-            verrouiller(&mut tx, id).await?;
-            recompter_progressions_structure(&mut tx, id).await?;
-            tx.commit().await?;
-        }
-        marquer_rempli(db, "progressions_mois").await?;
-        tracing::info!("statistiques : progressions par mois remplies en {:?}", debut.elapsed());
+        marquer_rempli(db, agregat.nom()).await?;
+        tracing::info!("statistiques : {} rempli en {:?}", agregat.nom(), debut.elapsed());
     }
     Ok(())
+}
+
+/// A count `remplir` fills: its row in `statistiques_remplissages`.
+#[derive(Clone, Copy, Debug)]
+enum Agregat {
+    Jours,
+    Premieres,
+    Progressions,
+    Mois,
+    Personnes,
+    Clotures,
+    ProgressionsMois,
+}
+
+impl Agregat {
+    /// In the order they are filled: the months are added up from the days, the monthly
+    /// progressions from the progressions and the closures.
+    const ORDRE: [Agregat; 7] = [
+        Agregat::Jours,
+        Agregat::Premieres,
+        Agregat::Progressions,
+        Agregat::Mois,
+        Agregat::Personnes,
+        Agregat::Clotures,
+        Agregat::ProgressionsMois,
+    ];
+
+    fn nom(self) -> &'static str {
+        match self {
+            Agregat::Jours => "jours",
+            Agregat::Premieres => "premieres",
+            Agregat::Progressions => "progressions",
+            Agregat::Mois => "mois",
+            Agregat::Personnes => "personnes",
+            Agregat::Clotures => "clotures",
+            Agregat::ProgressionsMois => "progressions_mois",
+        }
+    }
+
+    /// Filled one structure per transaction, else a few thousand parcours per transaction.
+    fn par_structure(self) -> bool {
+        !matches!(self, Agregat::Progressions | Agregat::Clotures)
+    }
+
+    /// Recounts everything of this count at one structure.
+    async fn remplir_structure(self, conn: &mut dyn Conn, id: i64) -> sqlx::Result<()> {
+        match self {
+            Agregat::Jours => recompter_structure(conn, id).await,
+            Agregat::Premieres => recompter_premieres_structure(conn, id).await,
+            Agregat::Mois => {
+                verrouiller(conn, id).await?;
+                recompter_mois_structure(conn, id).await
+            }
+            Agregat::Personnes => recompter_personnes_structure(conn, id).await,
+            Agregat::ProgressionsMois => {
+                verrouiller(conn, id).await?;
+                recompter_progressions_structure(conn, id).await
+            }
+            Agregat::Progressions | Agregat::Clotures => Ok(()),
+        }
+    }
+
+    /// Recounts everything of this count for the parcours whose id is in `[premier, dernier]`.
+    async fn remplir_tranche(self, conn: &mut dyn Conn, premier: i64, dernier: i64) -> sqlx::Result<()> {
+        match self {
+            Agregat::Progressions => recompter_progressions_entre(conn, premier, dernier).await,
+            Agregat::Clotures => compter_clotures(conn, premier, dernier).await,
+            _ => Ok(()),
+        }
+    }
 }
