@@ -806,6 +806,18 @@ async fn verifier_decompte(app: &TestApp, etape: &str) {
                         "{etape} : nouveaux {portee:?} {f:?} {i:?}"
                     );
                 }
+                // The same people in the same groups as the sessions say (a country's are counted
+                // in the order of an index, a few structures' by id).
+                let groupes = |l: Vec<store::GroupePersonnes>| {
+                    let mut l: Vec<String> = l.iter().map(|g| format!("{g:?}")).collect();
+                    l.sort();
+                    l
+                };
+                assert_eq!(
+                    groupes(store::personnes(&mut conn, portee, f, i).await.unwrap()),
+                    groupes(store::personnes(&mut conn, portee, &reference, i).await.unwrap()),
+                    "{etape} : personnes {portee:?} {f:?} {i:?}"
+                );
                 let personnes: i64 =
                     store::personnes(&mut conn, portee, f, i).await.unwrap().iter().map(|p| p.nombre).sum();
                 let nommees = store::accompagnements_par_personne(&mut conn, portee, f, i).await.unwrap().len();
