@@ -497,9 +497,6 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
              tous les clients ont son adresse, et les limites par adresse valent pour tous ensemble"
         );
     }
-    if let Err(e) = carnet_server::db::optimiser(&db).await {
-        tracing::warn!(error = %e, "statistiques du planificateur SQLite");
-    }
     let state = AppState::new(db.clone(), Arc::new(config), clock.clone());
     tokio::spawn(housekeeping(state.clone()));
     // The statistics' counts of a database written before them, filled once, after the start
@@ -535,7 +532,8 @@ async fn serve(database_url: &str, args: ServeArgs, clock: Clock) -> anyhow::Res
     Ok(())
 }
 
-/// Periodic cleanup of ended sessions and old failed-login records, and the ledger's jobs.
+/// Periodic cleanup of ended sessions and old failed-login records, the ledger's jobs and
+/// SQLite's planner figures; the first round at once, at the start.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
