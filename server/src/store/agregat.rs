@@ -227,7 +227,7 @@ async fn recompter_jours(conn: &mut dyn Conn, structure_id: i64, jours: &BTreeSe
 }
 
 /// The first day of a date's month.
-fn premier_du_mois(jour: NaiveDate) -> NaiveDate {
+pub(crate) fn premier_du_mois(jour: NaiveDate) -> NaiveDate {
     jour.with_day(1).expect("le 1er existe")
 }
 

@@ -6,9 +6,10 @@
 //! « lieu », « commune » and « département » filters, and the hub's territory, are those of
 //! the structure. Period bounds are midnights in the zone of the person asking.
 
+use crate::store::agregat::premier_du_mois;
 use crate::store::conn::{on, Conn};
 use carnet_domain::fuseau::{Calendrier, Fuseau};
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use std::collections::BTreeMap;
 
 /// Whose activity a request may read.
@@ -341,16 +342,15 @@ fn clause_comptes(
 /// same months as those whose stored bounds are in the period (`debut_mois >= debut` and
 /// `fin_mois <= fin`), since a zone's clock only goes forward.
 fn mois_contenus(fuseau: Fuseau, i: Intervalle) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    let premier = |j: NaiveDate| j.with_day(1).expect("le 1er existe");
     let de = i.debut.map(|d| {
-        let m = premier(fuseau.to_local(d).date());
+        let m = premier_du_mois(fuseau.to_local(d).date());
         if fuseau.to_utc(m.and_time(NaiveTime::MIN)) >= d {
             m
         } else {
             m + Months::new(1)
         }
     });
-    (de, i.fin.map(|f| premier(fuseau.to_local(f).date())))
+    (de, i.fin.map(|f| premier_du_mois(fuseau.to_local(f).date())))
 }
 
 /// The structures of the scope and the filters by zone (the zone their days and months are in).
@@ -1153,7 +1153,7 @@ async fn progressions_par_mois(
 /// parts of the interval outside them.
 fn mois_utc_contenus(i: Intervalle) -> (Option<(Option<NaiveDate>, Option<NaiveDate>)>, Vec<Intervalle>) {
     let debut_de = |m: NaiveDate| m.and_time(NaiveTime::MIN).and_utc();
-    let mois_de = |t: DateTime<Utc>| t.date_naive().with_day(1).expect("le 1er existe");
+    let mois_de = |t: DateTime<Utc>| premier_du_mois(t.date_naive());
     // The first month starting at or after the start; the month the end falls in (those before
     // it end at or before the end).
     let de = i.debut.map(|d| if debut_de(mois_de(d)) == d { mois_de(d) } else { mois_de(d) + Months::new(1) });
